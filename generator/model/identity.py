@@ -1,0 +1,95 @@
+"""Stable identity of every snapshot object: the key that matches it across versions, and its anchor id.
+
+Anchors are a public contract (runbooks link to them): lowercase [a-z0-9-], derived only from the
+object's namespace and identifying fields, unique on a page, identical in every version while the
+object exists. Readable when the name is already clean (`link-root--eth0`); otherwise the slug is
+followed by a short hash of the exact name so that `eth0.100@eth0` and `eth01.00@eth0` never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Obj = Mapping[str, Any]
+
+_CLEAN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _rule_parts(r: Obj) -> tuple[str, ...]:
+    parts = [r["family"], str(r["priority"])]
+    for key in ("src", "dst", "iif", "oif", "fwmark", "table", "action"):
+        if r.get(key) not in (None, ""):
+            parts.append(f"{key} {r[key]}")
+    return tuple(parts)
+
+
+def _route_parts(r: Obj) -> tuple[str, ...]:
+    parts = [r["family"], _s(r["table"]), _s(r.get("type") or "unicast"), r["dst"]]
+    if r.get("metric") is not None:
+        parts.append(f"metric {r['metric']}")
+    if r["family"] == "inet6" and r.get("dev"):
+        parts.append(f"dev {r['dev']}")  # IPv6 keeps one route per device for the same prefix
+    return tuple(parts)
+
+
+# kind -> the fields that identify one object of that kind within its namespace.
+IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
+    "netns": lambda o: (),
+    "link": lambda o: (o["ifname"],),
+    "addr": lambda o: (o["ifname"], f"{o['address']}/{o['prefixlen']}"),
+    "route": _route_parts,
+    "rule": _rule_parts,
+    "neigh": lambda o: (o["ifname"], o["address"]),
+    "fdb": lambda o: (o["ifname"], o["lladdr"], _s(o.get("vlan")), _s(o.get("dst"))),
+    "qdisc": lambda o: (o["ifname"], o["parent"], o["handle"]),
+    "class": lambda o: (o["ifname"], o["classid"]),
+    "filter": lambda o: (o["ifname"], o["parent"], _s(o.get("protocol")), _s(o.get("pref")), _s(o.get("handle"))),
+    "nfttable": lambda o: (o["family"], o["name"]),
+    "nftchain": lambda o: (o["family"], o["table"], o["name"]),
+    "nftrule": lambda o: (o["family"], o["table"], o["chain"], str(o["handle"])),
+    "nftset": lambda o: (o["family"], o["table"], o["name"]),
+    "socket": lambda o: (o["protocol"], o["family"], f"{o['local_address']}:{o['port']}", _s(o.get("ifname"))),
+    "sysctl": lambda o: (o["name"],),
+    "prog": lambda o: (o["type"], _s(o.get("name")), _s(o.get("tag"))),
+    "daemon": lambda o: (o["name"],),
+}
+
+
+def identity(kind: str, obj: Obj) -> tuple[str, ...]:
+    """The identifying fields of `obj`, as strings (empty strings for absent optional fields)."""
+    return IDENTITY[kind](obj)
+
+
+def display_name(kind: str, obj: Obj) -> str:
+    """A short human name for an object, e.g. `eth0 10.0.0.1/24` (untrusted: escape before use)."""
+    return " ".join(p for p in identity(kind, obj) if p)
+
+
+def _slug(text: str) -> str:
+    return _NOT_SLUG.sub("-", text.lower()).strip("-")
+
+
+def anchor_id(kind: str, namespace: str, parts: tuple[str, ...]) -> str:
+    """`kind-namespace--part--part`, with `-<hash>` appended when any piece was not already clean."""
+    if kind not in IDENTITY and kind not in ("layer", "host"):
+        raise KeyError(f"unknown kind {kind!r}")
+    pieces = [namespace, *(p for p in parts if p != "")]
+    slugs = [_slug(p) or "x" for p in pieces]
+    anchor = f"{kind}-" + "--".join(slugs)
+    if any(not _CLEAN.match(p) for p in pieces):
+        digest = hashlib.sha1("\x00".join(pieces).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        anchor += f"-{digest}"
+    return anchor
+
+
+def object_anchor(kind: str, namespace: str, obj: Obj) -> str:
+    """The anchor id of one snapshot object in namespace `namespace` ('host' for host-wide kinds)."""
+    return anchor_id(kind, namespace, identity(kind, obj))
