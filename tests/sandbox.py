@@ -1,9 +1,10 @@
 """Run shell scripts in a throwaway network sandbox that cannot touch the machine's own network.
 
-`unshare --net --mount --pid --fork --mount-proc --propagation private` gives the script its own
-network namespace (it plays the host's root namespace), its own /proc (so only the sandbox's own
-processes and namespaces are visible), a fresh sysfs, and private tmpfs on /run/netns and
-/run/docker (Docker-style namespaces). Everything vanishes when the script exits.
+`unshare --net --mount --uts --pid --fork --mount-proc --propagation private` gives the script its
+own network namespace (it plays the host's root namespace), hostname, and /proc (so only the
+sandbox's own processes and namespaces are visible); lab/sandbox-prelude.sh adds a fresh sysfs,
+private tmpfs on /run/netns and /run/docker (Docker-style namespaces) and a throwaway overlay on
+/etc. Everything vanishes when the script exits.
 """
 
 from __future__ import annotations
@@ -19,15 +20,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
-PRELUDE = """
-set -eu
-mkdir -p /run/netns /run/docker
-mount -t tmpfs tmpfs /run/netns
-mount -t tmpfs tmpfs /run/docker
-mkdir -p /run/docker/netns
-mount -t sysfs sysfs /sys 2>/dev/null || true
-ip link set lo up
-"""
+PRELUDE = (REPO / "lab" / "sandbox-prelude.sh").read_text()
 
 
 def sandbox_unavailable() -> str | None:
@@ -49,7 +42,7 @@ def run_in_sandbox(script: str, timeout: float = 300, check: bool = True) -> sub
         pytest.skip(f"sandbox unavailable: {reason}")
     env = dict(os.environ, PYTHON=PYTHON, REPO=str(REPO))
     cmd = [
-        "unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private",
+        "unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc", "--propagation", "private",
         "sh", "-c", PRELUDE + script,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO)

@@ -16,3 +16,9 @@ def test_sandbox_sees_only_its_own_processes_and_netns():
     proc = run_in_sandbox("ip netns add t1; ip netns list; ls /proc | grep -c '^[0-9]' ")
     assert "t1" in proc.stdout
     assert int(proc.stdout.split()[-1]) < 10
+
+
+def test_sandbox_etc_writes_stay_inside():
+    run_in_sandbox("echo '200 nsdtest' >> /etc/iproute2/rt_tables; grep -q nsdtest /etc/iproute2/rt_tables")
+    with open("/etc/iproute2/rt_tables") as fh:
+        assert "nsdtest" not in fh.read()
