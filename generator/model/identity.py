@@ -60,6 +60,10 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     "sysctl": lambda o: (o["name"],),
     "prog": lambda o: (o["type"], _s(o.get("name")), _s(o.get("tag"))),
     "daemon": lambda o: (o["name"],),
+    # Second views of a link, shown on another layer page than the link itself (see generator.model.sections).
+    "nic": lambda o: (o["ifname"],),
+    "port": lambda o: (o["ifname"],),
+    "iptables": lambda o: (o["table"],),
 }
 
 
