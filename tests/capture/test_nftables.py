@@ -1,0 +1,147 @@
+"""nftables and iptables-legacy capture against real rulesets in sandboxed namespaces."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from sandbox import run_in_sandbox
+from snapdoc import CAPTURE_SNIPPET, full_document, validated
+
+from generator.capture.nftables import nf_tables_present
+
+RULESET = r"""
+table inet filter {
+  comment "main <b>"
+  set blocked {
+    type ipv4_addr; flags interval
+    elements = { 10.0.0.0/8, 192.168.1.1 }
+    comment "bad|hosts"
+  }
+  map portmap {
+    type inet_service : verdict
+    elements = { 22 : accept, 80 : drop }
+  }
+  chain input {
+    type filter hook input priority filter - 5; policy drop; comment "in|chain"
+    iifname "lo" accept comment "<script>alert(1)</script>"
+    ip saddr @blocked counter drop comment "a|b"
+    tcp dport vmap @portmap
+  }
+  chain forwarding {
+    type filter hook forward priority 0; policy accept;
+  }
+  chain helper {
+    counter
+  }
+}
+table netdev edge {
+  chain ingress {
+    type filter hook ingress device lo priority -500; policy accept;
+  }
+}
+"""
+
+
+def _capture(setup: str, targets: list[tuple[str, str, str]], modules: str = '["nftables"]') -> dict:
+    """Run `setup`, then capture each (netns path or '', id, kind) from its own setns'd thread."""
+    calls = ", ".join(f"{i!r}: capture({p!r}, {i!r}, {k!r}, {modules})" for p, i, k in targets)
+    script = setup + f"\n$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\nprint(json.dumps({{{calls}}}))\nPY\n"
+    proc = run_in_sandbox(script)
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_tables_chains_rules_sets_and_maps_are_captured_as_structured_data():
+    out = _capture(f"nft -f - <<'NFT'\n{RULESET}\nNFT", [("", "root", "root")])["root"]
+    nft = out["doc"]["nftables"]
+    validated(full_document([out["doc"]]))
+    assert out["doc"]["gaps"] == []
+    assert {(t["family"], t["name"], t["comment"]) for t in nft["tables"]} == {
+        ("inet", "filter", "main <b>"), ("netdev", "edge", None)}
+    chains = {c["name"]: c for c in nft["chains"]}
+    inp = chains["input"]
+    assert (inp["hook"], inp["priority"], inp["policy"]) == ("input", -5, "drop")
+    assert chains["input"]["comment"] == "in|chain"
+    assert chains["ingress"]["device"] == "lo" and chains["ingress"]["priority"] == -500
+    assert chains["helper"]["hook"] is None and chains["helper"]["priority"] is None
+    rules = {r["comment"]: r for r in nft["rules"]}
+    xss = rules["<script>alert(1)</script>"]
+    assert xss["text"] == 'iifname "lo" accept comment "<script>alert(1)</script>"'
+    assert xss["expr"][0]["match"]["right"] == "lo" and xss["chain"] == "input"
+    assert rules["a|b"]["text"] == 'ip saddr @blocked counter drop comment "a|b"'
+    assert {"counter": {}} in rules["a|b"]["expr"]
+    assert [r["handle"] for r in nft["rules"] if r["chain"] == "input"] == sorted(
+        r["handle"] for r in nft["rules"] if r["chain"] == "input")
+    sets = {s["name"]: s for s in nft["sets"]}
+    assert sets["blocked"]["elements"] == [{"prefix": {"addr": "10.0.0.0", "len": 8}}, "192.168.1.1"]
+    assert sets["blocked"]["flags"] == ["interval"] and sets["blocked"]["comment"] == "bad|hosts"
+    assert sets["portmap"]["map"] == "verdict" and [22, {"accept": None}] in sets["portmap"]["elements"]
+    # Counter values are state, not configuration.
+    assert "packets" not in json.dumps(nft)
+    counters = out["state"]["nftables"]["counters"]
+    assert set(counters) == {f"inet filter input {rules['a|b']['handle']}", "inet filter helper " + str(
+        next(r["handle"] for r in nft["rules"] if r["chain"] == "helper"))}
+
+
+def test_libnftables_reads_the_ruleset_of_the_calling_threads_namespace():
+    setup = (
+        "nft add table inet rootonly\n"
+        "ip netns add blue\n"
+        "ip netns exec blue nft add table ip blueonly\n"
+        "ip netns exec blue nft add chain ip blueonly pre '{ type nat hook prerouting priority dstnat; }'\n"
+        "ip netns add empty\n"
+    )
+    out = _capture(setup, [("", "root", "root"), ("/run/netns/blue", "blue", "named"),
+                           ("/run/netns/empty", "empty", "named")])
+    assert [t["name"] for t in out["root"]["doc"]["nftables"]["tables"]] == ["rootonly"]
+    assert [t["name"] for t in out["blue"]["doc"]["nftables"]["tables"]] == ["blueonly"]
+    assert out["blue"]["doc"]["nftables"]["chains"][0]["priority"] == -100  # dstnat, as an integer
+    assert out["empty"]["doc"]["nftables"] == {"tables": [], "chains": [], "rules": [], "sets": []}
+    assert out["empty"]["doc"]["gaps"] == []
+    validated(full_document([out[n]["doc"] for n in ("root", "blue", "empty")]))
+
+
+def test_missing_libnftables_is_a_gap_not_a_failure():
+    # Hide the real library inside the sandbox's private mount namespace only.
+    lib = subprocess.run(["sh", "-c", "ldconfig -p | awk '/libnftables.so.1 /{print $NF; exit}'"],
+                         capture_output=True, text=True).stdout.strip()
+    if not lib:
+        pytest.skip("libnftables.so.1 is not installed, nothing to hide")
+    out = _capture(f"mount --bind /dev/null {lib}", [("", "root", "root")])["root"]
+    assert {"what": "nftables", "reason": "nftables: libnftables not found"} in out["doc"]["gaps"]
+    validated(full_document([out["doc"]]))
+
+
+def test_iptables_legacy_rules_are_captured_per_namespace_without_counters():
+    if shutil.which("iptables-legacy") is None:
+        pytest.skip("iptables-legacy is not installed")
+    probe = run_in_sandbox("iptables-legacy -L INPUT -n", check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"iptables-legacy does not work in the sandbox: {probe.stderr.strip()}")
+    setup = (
+        "ip netns add red\n"
+        "ip netns exec red iptables-legacy -A INPUT -s 10.1.2.3 -m comment --comment 'x|y' -j DROP\n"
+        "ip netns exec red ip6tables-legacy -P FORWARD DROP\n"
+        "ip netns add plain\n"
+    )
+    out = _capture(setup, [("/run/netns/red", "red", "named"), ("/run/netns/plain", "plain", "named")])
+    ipt = out["red"]["doc"]["iptables"]
+    rule = '-s 10.1.2.3/32 -m comment --comment "x|y" -j DROP'
+    assert ipt["filter"]["INPUT"] == {"policy": "ACCEPT", "rules": [rule]}
+    assert ipt["ip6:filter"]["FORWARD"]["policy"] == "DROP"
+    assert "iptables" not in out["plain"]["doc"]  # legacy tables never instantiated there
+    validated(full_document([out["red"]["doc"], out["plain"]["doc"]]))
+
+
+def test_nftables_is_not_read_when_that_would_load_a_kernel_module(tmp_path):
+    # This kernel has no module support (no /proc/modules), so the modular case cannot exist here:
+    # the guard's decision is checked against written /proc/modules files instead.
+    modules = tmp_path / "modules"
+    modules.write_text("nfnetlink 20480 1 nf_tables, Live 0x0\nveth 40960 0 - Live 0x0\n")
+    assert nf_tables_present(str(modules), release="no-such-release", sys_module=str(tmp_path)) is False
+    modules.write_text("nf_tables 1 0 - Live 0x0\nnfnetlink 20480 1 nf_tables, Live 0x0\n")
+    assert nf_tables_present(str(modules), release="no-such-release", sys_module=str(tmp_path)) is True
+    absent = str(tmp_path / "absent")
+    assert nf_tables_present(absent, release="no-such-release", sys_module=str(tmp_path)) is True
