@@ -1,0 +1,57 @@
+"""Listening sockets and their owners, captured from real sockets in sandboxed namespaces."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox import run_in_sandbox
+from snapdoc import CAPTURE_SNIPPET, full_document, validated
+
+# A server process (comm "nsd-listener") in netns `blue`: TCP v4 and v6 listeners, a UDP socket,
+# a TCP listener bound to a device, and one established TCP connection to itself.
+SERVER = r'''
+import socket, sys, time, ctypes
+ctypes.CDLL(None).prctl(15, b"nsd-listener", 0, 0, 0)  # PR_SET_NAME: the comm the capture must report
+t4 = socket.socket(); t4.bind(("10.9.0.1", 8080)); t4.listen()
+t6 = socket.socket(socket.AF_INET6); t6.bind(("::", 8443)); t6.listen()
+u4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u4.bind(("0.0.0.0", 5353))
+dev = socket.socket(); dev.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"v-blue|x")
+dev.bind(("0.0.0.0", 9000)); dev.listen()
+c = socket.create_connection(("10.9.0.1", 8080)); s, _ = t4.accept()
+print("ready", flush=True)
+time.sleep(60)
+'''
+
+
+def test_listening_sockets_are_captured_with_their_owner_and_connections_are_state():
+    script = (
+        "ip netns add blue\n"
+        "ip link add 'v-blue|x' netns blue type veth peer name v-root\n"
+        "ip -n blue link set lo up\nip -n blue link set 'v-blue|x' up\n"
+        "ip -n blue addr add 10.9.0.1/24 dev 'v-blue|x'\n"
+        f"cat > /tmp/server.py <<'PY'\n{SERVER}\nPY\n"
+        "ip netns exec blue $PYTHON /tmp/server.py > /tmp/ready &\n"
+        "for i in $(seq 50); do grep -q ready /tmp/ready && break; sleep 0.1; done\n"
+        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        "print(json.dumps({'blue': capture('/run/netns/blue', 'blue', 'named', ['sockets']),"
+        " 'root': capture('', 'root', 'root', ['sockets'])}))\nPY\n"
+    )
+    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    blue = out["blue"]
+    listening = blue["doc"]["sockets"]["listening"]
+    fields = ("protocol", "family", "local_address", "port", "ifname", "process")
+    got = {tuple(s[f] for f in fields) for s in listening}
+    assert got == {
+        ("tcp", "inet", "10.9.0.1", 8080, None, "nsd-listener"),
+        ("tcp", "inet6", "::", 8443, None, "nsd-listener"),
+        ("udp", "inet", "0.0.0.0", 5353, None, "nsd-listener"),
+        ("tcp", "inet", "0.0.0.0", 9000, "v-blue|x", "nsd-listener"),
+    }
+    assert listening == sorted(listening, key=lambda s: (s["protocol"], s["family"], s["port"]))
+    assert blue["state"]["connections"]["tcp"]["established"] == 2  # both ends of the connection
+    pids = blue["state"]["sockets"]["tcp inet 10.9.0.1 8080"]
+    assert len(pids) == 1 and pids[0] > 1
+    assert blue["doc"]["gaps"] == []
+    # The root namespace of the sandbox has none of blue's sockets.
+    assert out["root"]["doc"]["sockets"]["listening"] == []
+    validated(full_document([blue["doc"], out["root"]["doc"]], state={"namespaces": {"blue": blue["state"]}}))
