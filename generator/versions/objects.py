@@ -1,0 +1,107 @@
+"""The comparable objects of a snapshot: every configured object by kind, kernel-assigned numbers removed.
+
+A diff must say nothing about two captures of an unchanged host. meta and state are already apart
+(config_view); what remains volatile inside the configuration are numbers the kernel hands out
+again on every (re)creation: ifindex and BPF prog ids. They are dropped before comparing, so a
+reloaded but identical XDP program, or a re-created veth with the same name and settings, is no
+change. The program's name and tag (a hash of its instructions) still tell when it really changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from generator.model.identity import identity
+
+Obj = Mapping[str, Any]
+
+# fdb entries the bridge learned by itself: they come and go with traffic.
+_DYNAMIC = {"reachable", "stale", "delay", "probe", "incomplete", "failed"}
+
+# Namespaced kinds in report order, each with how to find its objects in a namespace document.
+NAMESPACE_KINDS: dict[str, Callable[[Obj], list[Any]]] = {
+    "link": lambda ns: ns.get("links", []),
+    "addr": lambda ns: ns.get("addresses", []),
+    "route": lambda ns: ns.get("routes", []),
+    "rule": lambda ns: ns.get("rules", []),
+    "neigh": lambda ns: [n for n in ns.get("neighbours", []) if "permanent" in str(n.get("state")).lower()],
+    "fdb": lambda ns: [f for f in ns.get("fdb", []) if str(f.get("state") or "").lower() not in _DYNAMIC],
+    "qdisc": lambda ns: ns.get("tc", {}).get("qdiscs", []),
+    "class": lambda ns: ns.get("tc", {}).get("classes", []),
+    "filter": lambda ns: ns.get("tc", {}).get("filters", []),
+    "nfttable": lambda ns: ns.get("nftables", {}).get("tables", []),
+    "nftchain": lambda ns: ns.get("nftables", {}).get("chains", []),
+    "nftrule": lambda ns: ns.get("nftables", {}).get("rules", []),
+    "nftset": lambda ns: ns.get("nftables", {}).get("sets", []),
+    "socket": lambda ns: ns.get("sockets", {}).get("listening", []),
+    "sysctl": lambda ns: [{"name": k, "value": v} for k, v in sorted(ns.get("sysctls", {}).items())],
+    "iptables": lambda ns: [{"table": t, "chains": c} for t, c in sorted((ns.get("iptables") or {}).items())],
+}
+
+# Host-wide kinds live in the pseudo namespace "host" (the anchor namespace the model uses for them).
+HOST_KINDS: dict[str, Callable[[Obj], list[Any]]] = {
+    "prog": lambda doc: doc.get("bpf", {}).get("programs", []),
+    "daemon": lambda doc: doc.get("daemons", []),
+}
+
+HOST_NAMESPACE = "host"
+KIND_ORDER = [*NAMESPACE_KINDS, *HOST_KINDS]
+
+# Dotted field paths (per kind) holding numbers the kernel assigns anew on every creation.
+KERNEL_ASSIGNED: dict[str, set[str]] = {
+    "link": {"ifindex", "parent.ifindex", "xdp.prog_id"},
+    "filter": {"bpf.prog_id"},
+    "prog": {"id"},
+}
+# Namespace attributes that differ between boots or processes without a configuration change.
+NAMESPACE_VOLATILE = {"inode", "owner.pid", "links", "addresses", "routes", "rules", "neighbours", "fdb",
+                      "tc", "nftables", "sockets", "sysctls", "gaps", "iptables"}
+HOST_FIELDS = ("hostname", "kernel", "os", "machine", "role")
+
+
+def flatten(obj: Obj, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as dotted paths (`xdp.mode`); lists stay whole values. None and absent are the same."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, path + "."))
+        elif value is not None:
+            out[path] = value
+    return out
+
+
+def comparable(kind: str, obj: Obj) -> dict[str, Any]:
+    """The fields of `obj` that a change is made of."""
+    drop = KERNEL_ASSIGNED.get(kind, set())
+    return {k: v for k, v in flatten(obj).items() if k not in drop}
+
+
+def namespace_fields(ns: Obj) -> dict[str, Any]:
+    """A namespace's own attributes (kind, name, path, owner), without its objects or volatile ids."""
+    return {k: v for k, v in flatten(ns).items() if k.split(".")[0] not in NAMESPACE_VOLATILE
+            and k not in NAMESPACE_VOLATILE}
+
+
+def keyed(kind: str, objects: list[Any]) -> dict[tuple[str, ...], Obj]:
+    """Objects by identity; a repeated identity gets an occurrence suffix so nothing is lost."""
+    out: dict[tuple[str, ...], Obj] = {}
+    for obj in objects:
+        key = identity(kind, obj)
+        n = 1
+        while key in out:
+            n += 1
+            key = (*identity(kind, obj), f"#{n}")
+        out[key] = obj
+    return out
+
+
+def namespace_objects(ns: Obj) -> Iterator[tuple[str, dict[tuple[str, ...], Obj]]]:
+    for kind, find in NAMESPACE_KINDS.items():
+        yield kind, keyed(kind, find(ns))
+
+
+def host_objects(doc: Obj) -> Iterator[tuple[str, dict[tuple[str, ...], Obj]]]:
+    for kind, find in HOST_KINDS.items():
+        yield kind, keyed(kind, find(doc))

@@ -1,0 +1,126 @@
+"""The snapshot diff: what counts as a change, what never does, and in which order it is told."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+from versions_fixtures import namespace, recaptured, snapshot
+
+from generator.versions.diff import diff_sets, diff_snapshots
+
+
+def changes(old, new):
+    host = diff_snapshots(old, new, "prod", "edge-01")
+    return [(o.kind, o.op, o.namespace, o.key, [(f.field, f.old, f.new) for f in o.fields])
+            for o in host.objects()]
+
+
+def test_recapture_of_an_unchanged_host_is_no_change():
+    old = snapshot()
+    old["bpf"]["programs"].append({"id": 31, "type": "xdp", "name": "xdp_pass", "tag": "aa11"})
+    old["namespaces"][0]["links"][1]["xdp"] = {"mode": "generic", "prog_id": 31, "prog_name": "xdp_pass"}
+    new = recaptured(old)
+    [eth0] = [link for link in new["namespaces"][0]["links"] if link["ifname"] == "eth0"]
+    eth0["xdp"]["prog_id"] = 131
+    # a dynamic neighbour learned between the two captures is state, not configuration
+    new["namespaces"][0]["neighbours"].append({"ifname": "eth0", "address": "10.0.0.5", "state": "reachable"})
+    host = diff_snapshots(old, new, "prod", "edge-01")
+    assert not host.changed, host
+
+
+def test_added_route_is_one_added_object():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    new["namespaces"][0]["routes"].append(
+        {"family": "inet", "table": "main", "dst": "192.0.2.0/24", "gateway": "10.0.0.254", "dev": "eth0"})
+    assert changes(old, new) == [("route", "added", "root", ("inet", "main", "unicast", "192.0.2.0/24"), [])]
+
+
+def test_changed_qdisc_reports_each_field_old_to_new():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    new["namespaces"][0]["tc"]["qdiscs"][0]["options"] = {"rate": "5mbit", "burst": 1600, "latency": 50}
+    assert changes(old, new) == [("qdisc", "changed", "root", ("eth0", "root", "1:"), [
+        ("options.latency", None, 50), ("options.rate", "1mbit", "5mbit")])]
+
+
+def test_replaced_qdisc_kind_is_a_field_change_of_the_same_handle():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    new["namespaces"][0]["tc"]["qdiscs"][0].update(kind="htb", options={"default": "0x10"})
+    [(kind, op, _, _, fields)] = changes(old, new)
+    assert (kind, op) == ("qdisc", "changed")
+    assert ("kind", "tbf", "htb") in fields
+
+
+def test_removed_objects_of_every_namespaced_kind():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    ns = new["namespaces"][0]
+    ns["nftables"]["rules"].clear()
+    ns["neighbours"].clear()
+    ns["sockets"]["listening"].clear()
+    ns["sysctls"]["net.ipv4.ip_forward"] = "1"
+    got = [(k, op) for k, op, *_ in changes(old, new)]
+    assert got == [("neigh", "removed"), ("nftrule", "removed"), ("socket", "removed"), ("sysctl", "changed")]
+
+
+def test_xdp_attached_and_program_loaded():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    new["namespaces"][0]["links"][1]["xdp"] = {"mode": "generic", "prog_id": 8, "prog_name": "xdp_drop"}
+    new["bpf"]["programs"].append({"id": 8, "type": "xdp", "name": "xdp_drop", "tag": "bb22",
+                                   "attached": [{"kind": "xdp", "namespace": "root", "ifname": "eth0"}]})
+    got = changes(old, new)
+    assert got == [
+        ("link", "changed", "root", ("eth0",),
+         [("xdp.mode", None, "generic"), ("xdp.prog_name", None, "xdp_drop")]),
+        ("prog", "added", "host", ("xdp", "xdp_drop", "bb22"), []),
+    ]
+
+
+def test_namespace_added_lists_its_objects_and_root_comes_first():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    new["namespaces"].insert(0, namespace("blue", "named"))
+    host = diff_snapshots(old, new, "prod", "edge-01")
+    assert [(ns.id, ns.op) for ns in host.namespaces] == [("blue", "added")]
+    assert {o.op for o in host.objects()} == {"added"}
+    assert ("link", ("eth0",)) in {(o.kind, o.key) for o in host.objects()}
+    back = diff_snapshots(new, old, "prod", "edge-01")
+    assert [(ns.id, ns.op) for ns in back.namespaces] == [("blue", "removed")]
+
+
+def test_host_fields_and_hosts_added_removed():
+    a, b = snapshot(hostname="edge-01"), snapshot(hostname="edge-02")
+    b2 = copy.deepcopy(b)
+    b2["host"]["kernel"] = "6.12.0"
+    result = diff_sets({("prod", "edge-01"): a, ("prod", "edge-02"): b},
+                       {("prod", "edge-02"): b2, ("stage", "edge-03"): snapshot("stage", "edge-03")})
+    assert [(h.env, h.host, h.op) for h in result.hosts] == [
+        ("prod", "edge-01", "removed"), ("prod", "edge-02", None), ("stage", "edge-03", "added")]
+    assert [(f.field, f.old, f.new) for f in result.hosts[1].fields] == [("kernel", "6.1.0", "6.12.0")]
+    assert not result.identical
+
+
+def test_order_does_not_depend_on_capture_order():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    ns = new["namespaces"][0]
+    for i in range(20):
+        ns["routes"].append({"family": "inet", "table": str(100 + i), "dst": f"198.51.100.{i}/32"})
+        ns["sysctls"][f"net.ipv4.conf.veth{i}.forwarding"] = "1"
+    first = changes(old, new)
+    random.Random(7).shuffle(ns["routes"])
+    ns["sysctls"] = dict(random.Random(8).sample(sorted(ns["sysctls"].items()), len(ns["sysctls"])))
+    assert changes(old, new) == first
+    assert [k for k, *_ in first] == ["route"] * 20 + ["sysctl"] * 20
+
+
+def test_repeated_identity_is_kept_apart_not_lost():
+    old = snapshot()
+    new = copy.deepcopy(old)
+    new["namespaces"][0]["routes"].append(copy.deepcopy(new["namespaces"][0]["routes"][0]))
+    [(kind, op, _, key, _)] = changes(old, new)
+    assert (kind, op, key[-1]) == ("route", "added", "#2")
