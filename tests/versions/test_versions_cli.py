@@ -1,4 +1,4 @@
-"""`netstack-docs diff`: exit status like diff(1), readable text, JSON for tools, errors without tracebacks."""
+"""`netstack-docs diff`: exit status like diff(1), readable text, JSON for tools, no tracebacks."""
 
 from __future__ import annotations
 

@@ -1,0 +1,65 @@
+"""The GitHub workflows: valid for the workflow schema, clean under zizmor, shaped as the issue asks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        found = shutil.which(name)
+        if found is None:
+            pytest.fail(f"{name} is not installed (it is in the test extras of pyproject.toml)")
+        return found
+    return str(path)
+
+
+def load(name: str) -> dict:
+    doc = yaml.safe_load((REPO / ".github" / "workflows" / name).read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
+    return doc
+
+
+def test_workflows_match_the_github_workflow_schema():
+    assert WORKFLOWS, "no workflow files"
+    cmd = [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *WORKFLOWS]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_finds_nothing():
+    proc = subprocess.run([tool("zizmor"), "--offline", "--no-progress", *WORKFLOWS],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_pull_requests_run_make_test_and_a_strict_site_build():
+    ci = load("ci.yml")
+    assert "pull_request" in ci["on"]
+    runs = [s.get("run", "") for job in ci["jobs"].values() for s in job["steps"]]
+    assert any("make test" in r for r in runs) and any("make site" in r for r in runs)
+
+
+def test_publish_runs_on_main_and_schedule_one_at_a_time_as_the_bot():
+    pub = load("publish.yml")
+    assert pub["on"]["push"]["branches"] == ["main"] and pub["on"]["schedule"]
+    assert pub["concurrency"] == {"group": "publish-docs", "cancel-in-progress": False}
+    [job] = pub["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    runs = "\n".join(s.get("run", "") for s in job["steps"])
+    assert runs.index("git fetch --no-tags origin gh-pages") < runs.index("netstack-docs publish")
+    assert 'git config user.name "github-actions[bot]"' in runs
+    assert "netstack-docs publish --alias latest" in runs and "--push" in runs
