@@ -37,6 +37,9 @@ class NamespaceCapture:
     doc: dict[str, Any]
     state: dict[str, Any] = field(default_factory=dict)
     ifnames: dict[int, str] = field(default_factory=dict)  # ifindex -> ifname, filled by the links collector
+    # every namespace of this capture: id -> a path that opens it (root: /proc/<pid>/ns/net), so a
+    # collector can ask the kernel which nsid this namespace gave a peer (IFLA_LINK_NETNSID)
+    namespace_paths: dict[str, str] = field(default_factory=dict)
 
     def gap(self, what: str, reason: str) -> None:
         self.doc["gaps"].append({"what": what, "reason": reason})

@@ -1,0 +1,74 @@
+"""Neighbours (ARP/NDP) and bridge FDB entries of one namespace.
+
+Permanent and noarp neighbours are configuration; learned ones (reachable, stale, ...) come and go
+and are state. Likewise static/permanent FDB entries are configuration, learned ones state.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from generator.capture import netns
+from generator.capture.context import NamespaceCapture
+
+FAMILY = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
+AF_BRIDGE = 7
+NUD = {0x01: "INCOMPLETE", 0x02: "REACHABLE", 0x04: "STALE", 0x08: "DELAY", 0x10: "PROBE", 0x20: "FAILED",
+       0x40: "NOARP", 0x80: "PERMANENT"}
+NTF = {0x01: "use", 0x02: "self", 0x04: "master", 0x08: "proxy", 0x10: "extern_learn", 0x20: "offloaded",
+       0x40: "sticky", 0x80: "router"}
+CONFIG_STATES = 0x40 | 0x80
+
+
+def _names(value: int, table: dict[int, str]) -> list[str]:
+    return [name for bit, name in table.items() if value & bit]
+
+
+def parse_neighbour(msg: Any, ifnames: dict[int, str]) -> dict[str, Any]:
+    return {
+        "ifname": ifnames.get(msg["ifindex"], f"if{msg['ifindex']}"),
+        "family": FAMILY[msg["family"]],
+        "address": msg.get_attr("NDA_DST"),
+        "lladdr": msg.get_attr("NDA_LLADDR"),
+        "state": ",".join(_names(msg["state"], NUD)) or "NONE",
+        "router": bool(msg["flags"] & 0x80),
+    }
+
+
+def parse_fdb(msg: Any, ifnames: dict[int, str]) -> dict[str, Any]:
+    master = msg.get_attr("NDA_MASTER")
+    state = msg["state"]
+    return {
+        "ifname": ifnames.get(msg["ifindex"], f"if{msg['ifindex']}"),
+        "lladdr": msg.get_attr("NDA_LLADDR"),
+        "master": ifnames.get(master) if master else None,
+        "vlan": msg.get_attr("NDA_VLAN"),
+        "dst": msg.get_attr("NDA_DST"),
+        "state": "permanent" if state & 0x80 else "static" if state & 0x40 else "dynamic",
+        "flags": sorted(_names(msg["flags"], NTF)),
+    }
+
+
+def collect(ns: NamespaceCapture) -> None:
+    ipr = netns.rtnl()
+    config: list[dict[str, Any]] = []
+    learned: list[dict[str, Any]] = []
+    for msg in ipr.get_neighbours():
+        if msg["family"] not in FAMILY or msg["flags"] & 0x08:
+            continue
+        neighbour = parse_neighbour(msg, ns.ifnames)
+        (config if msg["state"] & CONFIG_STATES else learned).append(neighbour)
+    key = lambda n: (n["ifname"], n["family"], n["address"] or "")  # noqa: E731
+    ns.doc["neighbours"] = sorted(config, key=key)
+    ns.state["neighbours"] = sorted(learned, key=key)
+    static: list[dict[str, Any]] = []
+    dynamic: list[dict[str, Any]] = []
+    for msg in ipr.fdb("dump"):
+        if msg["family"] != AF_BRIDGE:
+            continue
+        entry = parse_fdb(msg, ns.ifnames)
+        (static if msg["state"] & CONFIG_STATES else dynamic).append(entry)
+    fkey = lambda f: (f["ifname"], f["lladdr"] or "", f["vlan"] or 0, f["dst"] or "", f["flags"])  # noqa: E731
+    ns.doc["fdb"] = sorted(static, key=fkey)
+    ns.state["fdb"] = sorted(dynamic, key=fkey)

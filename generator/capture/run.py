@@ -1,0 +1,156 @@
+"""Capture one host: discover namespaces, capture them in parallel threads, run host collectors, assemble.
+
+One failure never aborts the host: a collector that raises, a namespace that vanishes or times
+out, a collector module that is not installed, each becomes a gap with its reason. Observation
+only: nothing here loads a module or writes anything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+from generator import __version__
+from generator.capture import namespaces, netns, registry
+from generator.capture.context import HostCapture, NamespaceCapture, empty_namespace
+
+Progress = Callable[[int, int, str], None]
+
+
+def load_collectors(names: list[str], gaps: list[dict[str, Any]]) -> list[tuple[str, ModuleType]]:
+    """Import every registered collector; one that is missing becomes a gap, not a crash."""
+    loaded = []
+    for name in names:
+        short = name.rsplit(".", 1)[-1]
+        try:
+            loaded.append((short, importlib.import_module(name)))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            gaps.append({"what": f"collector {short} not available",
+                         "reason": f"module {name} is not part of this installation", "namespace": None})
+    return loaded
+
+
+def _describe_error(exc: BaseException) -> str:
+    if isinstance(exc, PermissionError) or getattr(exc, "code", None) in (1, 13):
+        return f"permission denied ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def capture_namespace(ns: NamespaceCapture, collectors: list[tuple[str, ModuleType]]) -> NamespaceCapture:
+    """Run every namespace collector in the calling thread (already inside the namespace)."""
+    for short, module in collectors:
+        try:
+            module.collect(ns)
+        except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the namespace
+            ns.gap(short, _describe_error(exc))
+    return ns
+
+
+def _namespace_capture(found: namespaces.Namespace, paths: dict[str, str]) -> NamespaceCapture:
+    doc = empty_namespace(found.id, found.kind)
+    doc.update(found.describe())
+    if found.also_at:
+        doc["also_at"] = found.also_at
+    return NamespaceCapture(found.id, doc, namespace_paths=paths)
+
+
+def capture_host(
+    env: str,
+    hostname: str,
+    progress: Progress | None = None,
+    workers: int = 4,
+    timeout: float = 60.0,
+) -> dict[str, Any]:
+    """The whole snapshot document of this host (not yet validated or redacted)."""
+    started = time.monotonic()
+    captured_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    gaps: list[dict[str, Any]] = []
+    doc: dict[str, Any] = {
+        "schema_version": 1,
+        "meta": {"captured_at": captured_at, "tool_version": __version__, "tools": {},
+                 "euid": os.geteuid(), "redacted": False},
+        "host": {"env": env, "hostname": hostname, "kernel": os.uname().release, "os": None,
+                 "machine": os.uname().machine, "role": None},
+        "namespaces": [],
+        "bpf": {"programs": []},
+        "daemons": [],
+        "state": {"namespaces": {}},
+        "gaps": gaps,
+    }
+    if os.geteuid() != 0:
+        gaps.append({"what": "capture privileges", "namespace": None,
+                     "reason": "not running as root: other namespaces, some dumps and BPF are not visible"})
+    discovery = namespaces.discover()
+    gaps += [{"what": what, "reason": reason, "namespace": None} for what, reason in discovery.problems]
+    paths = {ns.id: ns.path or f"/proc/{os.getpid()}/ns/net" for ns in discovery.namespaces}
+    collectors = load_collectors(registry.NAMESPACE_COLLECTORS, gaps)
+    captures = {ns.id: _namespace_capture(ns, paths) for ns in discovery.namespaces}
+    tasks = [netns.Task(ns.id, ns.path, _bind(captures[ns.id], collectors)) for ns in discovery.namespaces]
+    total, finished = len(tasks), 0
+
+    def done(outcome: netns.Outcome) -> None:
+        nonlocal finished
+        finished += 1
+        if progress is not None:
+            progress(finished, total, outcome.key)
+
+    outcomes = netns.run_all(tasks, workers=workers, timeout=timeout, done=done)
+    kept: list[NamespaceCapture] = []
+    for found in discovery.namespaces:
+        outcome, cap = outcomes[found.id], captures[found.id]
+        if outcome.timed_out:
+            cap = _namespace_capture(found, paths)  # the abandoned thread may still write to the old one
+            cap.gap("namespace", f"capture did not finish within {timeout:g} s; abandoned")
+        elif isinstance(outcome.error, netns.NamespaceGone):
+            gaps.append({"what": f"namespace {found.id}", "namespace": found.id,
+                         "reason": f"vanished during capture ({outcome.error})"})
+            continue
+        elif outcome.error is not None:
+            cap.gap("namespace", f"could not enter: {_describe_error(outcome.error)}")
+        kept.append(cap)
+    resolve_peer_names(kept)
+    host = HostCapture(doc, kept, os.geteuid() == 0)
+    for short, module in load_collectors(registry.HOST_COLLECTORS, gaps):
+        try:
+            module.collect(host)
+        except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the host
+            host.gap(short, _describe_error(exc))
+    fill_prog_names(doc, kept)
+    doc["namespaces"] = [cap.doc for cap in kept]
+    doc["state"]["namespaces"] = {cap.id: cap.state for cap in kept}
+    for cap in kept:
+        cap.doc["gaps"].sort(key=lambda g: (g["what"], g["reason"]))
+    gaps.sort(key=lambda g: (g.get("namespace") or "", g["what"], g["reason"]))
+    doc["meta"]["duration_s"] = round(time.monotonic() - started, 3)
+    return doc
+
+
+def _bind(cap: NamespaceCapture, collectors: list[tuple[str, ModuleType]]) -> Callable[[], NamespaceCapture]:
+    return lambda: capture_namespace(cap, collectors)
+
+
+def resolve_peer_names(captures: list[NamespaceCapture]) -> None:
+    """A veth peer in another namespace is known by (namespace, ifindex); give it its ifname."""
+    by_ns = {cap.id: {link["ifindex"]: link["ifname"] for link in cap.doc["links"]} for cap in captures}
+    for cap in captures:
+        for link in cap.doc["links"]:
+            parent = link.get("parent")
+            if parent and parent.get("netns") and parent.get("ifname") is None:
+                parent["ifname"] = by_ns.get(parent["netns"], {}).get(parent["ifindex"])
+
+
+def fill_prog_names(doc: dict[str, Any], captures: list[NamespaceCapture]) -> None:
+    """XDP attachments carry only a prog_id; the BPF collector knows the names."""
+    names = {p["id"]: p.get("name") for p in doc["bpf"]["programs"]}
+    for cap in captures:
+        for link in cap.doc["links"]:
+            xdp = link.get("xdp")
+            if xdp and xdp.get("prog_name") is None:
+                xdp["prog_name"] = names.get(xdp["prog_id"])
