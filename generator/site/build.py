@@ -1,0 +1,165 @@
+"""`build_site`: snapshots -> model -> pages (+ diagrams, changes) -> strict mkdocs build -> swap into place.
+
+One linear function whose steps are named like the pipeline. Nothing is written until every snapshot
+has been validated, nothing is written into the source tree (Markdown goes to a build directory),
+and the old site is replaced only after the new one built cleanly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.render.pages import HostPage, render_env, render_handbook, render_home, render_host
+from generator.site.config import SiteOptions, build_config, load_base, nav, write_config
+from generator.site.inputs import SnapshotFile, load_snapshots
+from generator.site.mkdocs_run import check_site_dir, run_mkdocs, staging_dirs, swap_in
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # the repository: base mkdocs.yml and docs/
+
+
+@dataclass
+class BuildResult:
+    site_dir: Path
+    hosts: int
+    pages: int
+    seconds: dict[str, float] = field(default_factory=dict)  # per pipeline step
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """A pipeline stage owned by another package, used once that package provides it."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+
+
+def classify_hosts(snapshots: list[SnapshotFile], progress: Progress | None) -> list[HostPage]:
+    from generator.model.classify import classify
+
+    hosts = []
+    for i, snap in enumerate(snapshots, 1):
+        hosts.append(HostPage(snap.env, snap.slug, classify(snap.doc)))
+        if progress:
+            progress("classify", i, len(snapshots))
+    return hosts
+
+
+def copy_handwritten(project_dir: Path, docs: Path) -> tuple[str, list[str]]:
+    """Copy docs/ into the build dir; returns the home intro (docs/index.md) and the other pages."""
+    source = project_dir / "docs"
+    shutil.copytree(source, docs, dirs_exist_ok=True)
+    intro = (source / "index.md").read_text(encoding="utf-8")
+    pages = sorted(p.relative_to(source).as_posix() for p in source.rglob("*.md") if p.name != "index.md")
+    return intro, pages
+
+
+def render_pages(docs: Path, model: Any, hosts: list[HostPage], snapshots: list[SnapshotFile], intro: str,
+                 figures: Any, has_changes: bool, progress: Progress | None) -> int:
+    from generator.model.packet_path import packet_path
+
+    for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
+        host_figures = figures.host(host.env, host.slug) if figures else {}
+        render_host(docs, host, model, packet_path(snap.doc), host_figures, has_changes)
+        shutil.copyfile(snap.path, docs / host.env / host.slug / "snapshot.json")
+        if progress:
+            progress("render", i, len(hosts))
+    envs = sorted({h.env for h in hosts})
+    for env in envs:
+        render_env(docs, env, [h for h in hosts if h.env == env], figures.env(env) if figures else {})
+    render_handbook(docs, model, hosts)
+    render_home(docs, model, hosts, intro)
+    return len(hosts) * (len(model.layers) + 1) + len(envs) + len(model.layers) + 1
+
+
+def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None) -> bool:
+    """The /changes/ pages (versions helper); False when this build cannot produce them."""
+    changes_pages = _optional("generator.versions.changes", "changes_pages")
+    if changes_pages is None:
+        (docs / "changes.md").write_text("# Changes\n\nChange tracking is not available in this build.\n")
+        return False
+    previous = None
+    if previous_snapshots is not None:
+        previous = {(s.env, s.slug): s.doc for s in load_snapshots(previous_snapshots)}
+    current = {(s.env, s.slug): s.doc for s in snapshots}
+    for rel_path, markdown in changes_pages(previous, current).items():
+        (docs / rel_path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / rel_path).write_text(markdown, encoding="utf-8")
+    return True
+
+
+def build_site(snapshots_dir: Path, site_dir: Path, *, build_dir: Path | None = None,
+               previous_snapshots: Path | None = None, site_url: str | None = None, versioned: bool = False,
+               progress: Progress | None = None, project_dir: Path = PROJECT_DIR,
+               options: SiteOptions | None = None) -> BuildResult:
+    """Build the whole site from `snapshots_dir` into `site_dir`; the old site survives any failure."""
+    options = options or SiteOptions(site_url=site_url, versioned=versioned)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = now - clock
+        clock = now
+
+    site_dir = Path(site_dir).absolute()
+    check_site_dir(site_dir)
+    base = load_base(project_dir / "mkdocs.yml")
+    snapshots = load_snapshots(Path(snapshots_dir), lambda i, n: progress and progress("load", i, n))
+    step("load")
+    from generator.model.model import load_model
+
+    model = load_model()
+    hosts = classify_hosts(snapshots, progress)
+    step("classify")
+
+    own_build_dir = build_dir is None
+    work = Path(tempfile.mkdtemp(prefix="netstack-docs-build-")) if build_dir is None else Path(build_dir)
+    docs = work / "docs"
+    if docs.exists():
+        shutil.rmtree(docs)
+    try:
+        intro, handwritten = copy_handwritten(project_dir, docs)
+        render_site_figures = _optional("generator.diagrams", "render_site_figures")
+        figures = None
+        if render_site_figures is not None:
+            cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "netstack-docs" / "diagrams"
+            figures = render_site_figures([h.view for h in hosts], docs, cache)
+        step("diagrams")
+        has_changes = render_changes(docs, snapshots, previous_snapshots)
+        pages = render_pages(docs, model, hosts, snapshots, intro, figures, has_changes, progress)
+        step("render")
+
+        envs: dict[str, list[str]] = {}
+        for h in hosts:
+            envs.setdefault(h.env, []).append(h.slug)
+        new, _ = staging_dirs(site_dir)
+        if new.exists():
+            shutil.rmtree(new)
+        layers = [(layer.slug, layer.title) for layer in model.layers]
+        config = build_config(base, docs, new, nav(handwritten, layers, envs, options.hosts_in_nav), envs, options)
+        if progress:
+            progress("mkdocs", 0, 1)
+        try:
+            run_mkdocs(write_config(config, work / "mkdocs.yml"))
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        step("mkdocs")
+        swap_in(new, site_dir)
+        step("swap")
+    finally:
+        if own_build_dir:
+            shutil.rmtree(work, ignore_errors=True)
+    return BuildResult(site_dir, len(hosts), pages, seconds)
