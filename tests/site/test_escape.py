@@ -1,0 +1,116 @@
+"""Escaping proven through the real Markdown pipeline of the site (the extensions of mkdocs.yml)."""
+
+from __future__ import annotations
+
+import html.parser
+from pathlib import Path
+
+import markdown
+import pytest
+import yaml
+
+from generator.render.env import environment, render
+from generator.render.escape import Trusted, code_fence, html_attr, md_code, md_text
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE = [
+    "a|b", "<b>x", "{{7*7}}", "[x](y)", "<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
+    "p`q", "``", "*a* _b_ **c**", "#1 + 2 - 3. !x", "a\\|b", "&amp; &lt;", "{: .cls}", "{ #id }",
+    "1. item", "> quote", "<!-- c -->", "x\x02wzxhzdk:0\x03y", "line\nnext", "   spaced", "]]>", "~~s~~",
+]
+
+
+def to_html(text: str) -> str:
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+    extensions, configs = [], {}
+    for ext in config["markdown_extensions"]:
+        name, options = next(iter(ext.items())) if isinstance(ext, dict) else (ext, {})
+        extensions.append(name)
+        configs[name] = options or {}
+    return markdown.markdown(text, extensions=extensions, extension_configs=configs)
+
+
+class Tree(html.parser.HTMLParser):
+    """Collects element names, and the text of table cells and of the whole fragment."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text = ""
+        self.cells: list[str] = []
+        self._cell: str | None = None
+        self.feed(source)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append(self._cell)
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+        if self._cell is not None:
+            self._cell += data
+
+
+def visible(s: str) -> str:
+    """What a reader sees: control characters as \\xNN, newline as \\n."""
+    return s.replace("\n", "\\n").replace("\x02", "\\x02").replace("\x03", "\\x03")
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_md_text_renders_literally_in_a_paragraph(value: str) -> None:
+    tree = Tree(to_html("Name: " + md_text(value)))
+    assert tree.tags == ["p"], tree.tags
+    assert tree.text == "Name: " + visible(value)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_table_keeps_its_columns_and_shows_values_literally(value: str) -> None:
+    source = f"| A | B | C |\n|---|---|---|\n| {md_text(value)} | {md_code(value)} | end |\n"
+    tree = Tree(to_html(source))
+    # A plain cell loses surrounding spaces (Markdown tables trim cells); the code cell keeps them.
+    assert tree.cells[3:] == [visible(value).strip(), visible(value), "end"]
+    assert set(tree.tags) <= {"table", "thead", "tbody", "tr", "th", "td", "code"}
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_md_in_html_heading_keeps_the_given_id_and_text(value: str) -> None:
+    source = to_html(f'<h3 id="link-root--x" markdown="span">{md_text(value)}</h3>')
+    tree = Tree(source)
+    assert tree.tags == ["h3", "a"]  # the TOC saw the heading: it added its permalink
+    assert source.startswith('<h3 id="link-root--x">') and 'href="#link-root--x"' in source
+    assert tree.text.strip() == visible(value).strip() + "¶"
+
+
+def test_code_fence_cannot_be_closed_by_its_content() -> None:
+    command = "echo ```\n````\nrm -rf / # <script>"
+    tree = Tree(to_html(code_fence(command) + "\n\nafter"))
+    assert "echo ```\n````\nrm -rf / # <script>" in tree.text
+    assert tree.text.rstrip().endswith("after") and "script" not in tree.tags
+
+
+def test_html_attr_quotes() -> None:
+    assert html_attr('"><x y=\'') == "&quot;&gt;&lt;x y=&#39;"
+
+
+def test_templates_escape_every_value_unless_trusted(tmp_path: Path) -> None:
+    env = environment()
+    out = env.from_string("{{ a }}|{{ b }}|{{ c | md }}").render(a="{{7*7}} <i>", b=Trusted("**ok**"), c="*md*")
+    assert out == "\\{\\{7\\*7\\}\\} &lt;i&gt;|**ok**|*md*"
+
+
+def test_template_values_are_never_evaluated_as_templates() -> None:
+    out = environment().from_string("{{ name }}").render(name="{{ 7*7 }}{% raw %}")
+    assert "49" not in out and "raw" in out
+
+
+def test_undefined_values_fail_loudly() -> None:
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError):
+        render("home.md.j2", "index.md")
