@@ -1,0 +1,110 @@
+"""Namespace discovery and in-process capture: named, Docker-style and /proc-only namespaces, once each."""
+
+from __future__ import annotations
+
+import json
+
+from capturecli import capture, link, namespace
+from sandbox import run_in_sandbox
+
+DOCKER_ID = "0123456789ab"
+TOPOLOGY = rf"""
+ip netns add blue
+ip netns add 'odd name'
+# A process holding a namespace nobody named: reachable only through /proc/<pid>/ns/net.
+unshare --net sh -c 'ip link add lonely0 type veth peer name lonely1; exec sleep 300' &
+# A Docker-style namespace: bind-mounted under /var/run/docker/netns, held by a process too.
+unshare --net sh -c 'ip link add eth0 type veth peer name eth1; exec sleep 300' &
+sleep 0.5
+PIDS=$(pgrep -x sleep | sort -n)
+set -- $PIDS
+LONELY=$1; DOCKER=$2
+touch /var/run/docker/netns/{DOCKER_ID}
+mount --bind /proc/$DOCKER/ns/net /var/run/docker/netns/{DOCKER_ID}
+# The process of a named namespace: the same inode must not appear twice.
+ip netns exec blue sleep 300 &
+sleep 0.2
+echo "LONELY=$LONELY DOCKER=$DOCKER" > /tmp/pids
+"""
+
+
+def test_every_reachable_namespace_is_found_once_with_its_origin_and_owner():
+    doc = capture(TOPOLOGY, after="cat /tmp/pids >&2")
+    by_kind: dict[str, list[str]] = {}
+    for ns in doc["namespaces"]:
+        by_kind.setdefault(ns["kind"], []).append(ns["id"])
+    assert by_kind["root"] == ["root"]
+    assert sorted(by_kind["named"]) == ["blue", "odd name"]
+    assert by_kind["docker"] == [f"docker/{DOCKER_ID}"]
+    assert len(by_kind["proc"]) == 1  # blue's sleeper is blue, the docker sleeper is docker/<id>
+    inodes = [ns["inode"] for ns in doc["namespaces"]]
+    assert len(inodes) == len(set(inodes))
+
+    lonely = namespace(doc, by_kind["proc"][0])
+    assert lonely["owner"]["comm"] == "sleep"
+    assert lonely["id"] == f"pid/{lonely['owner']['pid']}"
+    assert lonely["path"] == f"/proc/{lonely['owner']['pid']}/ns/net"
+    assert {x["ifname"] for x in lonely["links"]} == {"lo", "lonely0", "lonely1"}
+
+    docker = namespace(doc, f"docker/{DOCKER_ID}")
+    assert docker["path"] == f"/var/run/docker/netns/{DOCKER_ID}"
+    assert docker["name"] == DOCKER_ID
+    assert docker["owner"]["comm"] == "sleep"
+    assert link(docker, "eth0")["parent"]["ifname"] == "eth1"
+
+    blue = namespace(doc, "blue")
+    assert blue["path"] == "/run/netns/blue" and blue["owner"] is None
+    assert [x["ifname"] for x in blue["links"]] == ["lo"]
+    assert namespace(doc, "odd name")["links"][0]["ifname"] == "lo"
+    assert doc["namespaces"][0]["id"] == "root"
+
+
+ISOLATION = r"""
+import json, threading
+from generator.capture import netns
+# Each task dumps links with pyroute2's sync IPRoute from a thread that entered one namespace.
+# Many at once, so a socket opened in the wrong namespace (or a shared helper) would show.
+def names():
+    return sorted(m.get_attr("IFLA_IFNAME") for m in netns.rtnl().get_links())
+tasks = [netns.Task(f"n{i}", f"/run/netns/n{i}", names) for i in range(12)]
+tasks.append(netns.Task("root", None, names))
+out = netns.run_all(tasks, workers=6)
+main_thread = sorted(__import__("os").listdir("/sys/class/net"))
+print(json.dumps({"results": {k: o.value for k, o in out.items()}, "threads": threading.active_count(),
+                  "main": main_thread, "inode_main": netns.thread_netns_inode()}))
+"""
+
+
+def test_setns_moves_only_the_worker_thread_and_iproute_follows_it():
+    script = (
+        "for i in $(seq 0 11); do ip netns add n$i\n"
+        "  ip -n n$i link add only-n$i type veth peer name p$i; done\n"
+        "ip link add only-root type veth peer name proot\n"
+        f"$PYTHON - <<'PY'\n{ISOLATION}\nPY\n"
+    )
+    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    for i in range(12):
+        assert out["results"][f"n{i}"] == ["lo", f"only-n{i}", f"p{i}"]
+    assert out["results"]["root"] == ["lo", "only-root", "proot"]
+    assert "only-root" in out["main"]  # the main thread never moved
+
+
+VANISH = r"""
+import json, subprocess
+from generator.capture import namespaces, run
+# Discovery sees `doomed`; it is deleted before its worker enters it (the window a real capture
+# has on a busy host). Patch discovery to hand back that stale list, then capture.
+found = namespaces.discover()
+subprocess.run(["ip", "netns", "delete", "doomed"], check=True)
+namespaces.discover = lambda: found
+doc = run.capture_host("lab", "t")
+print(json.dumps({"ids": [n["id"] for n in doc["namespaces"]], "gaps": doc["gaps"]}))
+"""
+
+
+def test_a_namespace_deleted_mid_capture_becomes_a_gap_not_a_crash():
+    script = f"ip netns add doomed\nip netns add stays\n$PYTHON - <<'PY'\n{VANISH}\nPY\n"
+    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    assert "doomed" not in out["ids"] and "stays" in out["ids"]
+    gaps = [g for g in out["gaps"] if g["namespace"] == "doomed"]
+    assert len(gaps) == 1 and "vanished" in gaps[0]["reason"]
