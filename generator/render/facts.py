@@ -49,12 +49,9 @@ def host_facts(view: Any) -> list[tuple[str, object]]:
     ]
 
 
-def host_gaps(snapshot: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Every capture gap, host-wide and per namespace, as (namespace, what, reason)."""
-    gaps = [(g.get("namespace") or "host", g["what"], g["reason"]) for g in snapshot.get("gaps") or []]
-    for ns in snapshot["namespaces"]:
-        gaps.extend((ns["id"], g["what"], g["reason"]) for g in ns.get("gaps") or [])
-    return gaps
+def host_gaps(view: Any) -> list[tuple[str, str, str, str | None]]:
+    """Every capture gap, host-wide and per namespace, as (where, what, reason, layer slug or None)."""
+    return [(g.namespace.label if g.namespace else "whole host", g.what, g.reason, g.layer) for g in view.gaps]
 
 
 def env_row(host: Any) -> dict[str, Any]:

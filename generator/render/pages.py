@@ -72,7 +72,7 @@ def render_host(out: Path, host: HostPage, model: Any, path: Any, figures: Mappi
         layers.append((layer, len(layer_view.components), titles, host.layer_path(layer.slug)))
     _write(out, host.index_path, render(
         "host.md.j2", host.index_path, host=host, facts=host_facts(host.view), layers=layers, path=path,
-        gaps=host_gaps(host.view.snapshot), figures=dict(figures),
+        gaps=host_gaps(host.view), figures=dict(figures),
         changes=host.changes_path if has_changes else None,
     ))
 

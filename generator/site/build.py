@@ -49,7 +49,7 @@ def classify_hosts(snapshots: list[SnapshotFile], progress: Progress | None) -> 
 
     hosts = []
     for i, snap in enumerate(snapshots, 1):
-        hosts.append(HostPage(snap.env, snap.slug, classify(snap.doc)))
+        hosts.append(HostPage(snap.env, snap.slug, classify(snap.doc, host_slug=snap.slug)))
         if progress:
             progress("classify", i, len(snapshots))
     return hosts

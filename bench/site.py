@@ -1,0 +1,99 @@
+"""Site-speed benchmark: build time per page must stay flat as the fleet grows (issue 3).
+
+Copies the demo snapshots (snapshots/, or the test fixtures when there are none) under new host
+names to make fleets of 100 and 1,000 hosts, builds each with the real build path (build_site), and
+prints seconds per page, site size and t(1000)/t(100) (goal: at most 12x for 10x the hosts). In the
+same run it builds the naive configuration (every host page in the nav) at 100 hosts, and at 1,000
+only with --naive-max 1000 (it grows with the square of the page count: extrapolated otherwise).
+
+    .venv/bin/python bench/site.py [--sizes 100,1000] [--naive-max 100] [--out bench/out/site]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from generator.site.build import build_site  # noqa: E402
+from generator.site.config import SiteOptions  # noqa: E402
+from generator.site.inputs import find_snapshot_files  # noqa: E402
+
+
+def sources() -> list[Path]:
+    for root in (REPO / "snapshots", REPO / "tests" / "fixtures" / "snapshots"):
+        if root.is_dir() and find_snapshot_files(root):
+            return find_snapshot_files(root)
+    raise SystemExit("no snapshots to copy: run `make site` inputs or the tests' fixtures first")
+
+
+def make_fleet(originals: list[Path], hosts: int, out: Path) -> Path:
+    """`hosts` snapshot files: the originals in turn, each copy under a new host name in its env."""
+    fleet = out / f"snapshots-{hosts}"
+    shutil.rmtree(fleet, ignore_errors=True)
+    for i in range(hosts):
+        src = originals[i % len(originals)]
+        target = fleet / src.parent.name / f"{src.stem}-{i:04d}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, target)
+    return fleet
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def run(fleet: Path, site: Path, hosts: int, naive: bool) -> dict[str, float]:
+    shutil.rmtree(site, ignore_errors=True)
+    start = time.perf_counter()
+    result = build_site(fleet, site, options=SiteOptions(hosts_in_nav=naive))
+    total = time.perf_counter() - start
+    row = {"hosts": hosts, "naive": naive, "pages": result.pages, "seconds": round(total, 2),
+           "ms_per_page": round(1000 * total / result.pages, 2), "site_mb": round(du(site) / 1e6, 1),
+           "index_html_kb": round((site / "index.html").stat().st_size / 1e3, 1),
+           **{f"t_{k}": round(v, 2) for k, v in result.seconds.items()}}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,1000")
+    parser.add_argument("--naive-max", type=int, default=100, help="largest fleet built with every host in the nav")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "site")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    originals = sources()
+    print(f"# copying {len(originals)} snapshot(s): {', '.join(p.parent.name + '/' + p.name for p in originals)}")
+    rows = {}
+    for hosts in sizes:
+        fleet = make_fleet(originals, hosts, args.out)
+        rows[hosts] = run(fleet, args.out / f"site-{hosts}", hosts, naive=False)
+        if hosts <= args.naive_max:
+            rows[-hosts] = run(fleet, args.out / f"site-{hosts}-naive", hosts, naive=True)
+    small, big = min(sizes), max(sizes)
+    if small != big:
+        ratio = rows[big]["seconds"] / rows[small]["seconds"]
+        goal = 1.2 * big / small
+        print(f"t({big})/t({small}) = {ratio:.1f}x for {big / small:.0f}x the hosts (goal <= {goal:.0f}x): "
+              f"{'OK' if ratio <= goal else 'TOO SLOW'}")
+    if -small in rows:
+        naive = rows[-small]
+        print(f"naive nav at {small} hosts: {naive['seconds']} s, {naive['ms_per_page']} ms/page, "
+              f"{naive['site_mb']} MB ({naive['seconds'] / rows[small]['seconds']:.1f}x the time)")
+        if -big not in rows and big != small:
+            # Each page renders the whole nav, so the extra time over the good build grows with the
+            # square of the host count: extra(big) = extra(small) * (big/small)^2.
+            extra = (naive["seconds"] - rows[small]["seconds"]) * (big / small) ** 2
+            print(f"naive nav at {big} hosts: not built; extrapolated ~{rows[big]['seconds'] + extra:.0f} s "
+                  f"({rows[big]['seconds']} s + {extra:.0f} s of nav rendering, quadratic)")
+
+
+if __name__ == "__main__":
+    main()

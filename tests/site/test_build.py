@@ -1,0 +1,142 @@
+"""The strict build: every contracted URL and anchor exists, failures leave the old site alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
+
+from generator.errors import UserError
+from generator.model.classify import classify
+from generator.site.build import build_site
+
+
+def tree_digest(*roots: Path) -> str:
+    """A checksum of every file (path and bytes) under the given roots."""
+    h = hashlib.sha256()
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            h.update(str(f).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_every_contracted_url_exists_for_every_host_and_layer(built: Built) -> None:
+    site = built.site
+    assert built.snapshots, "no fixture snapshots"
+    for path in ["index.html", "changes/index.html", *(f"handbook/{layer}/index.html" for layer in LAYERS)]:
+        assert (site / path).is_file(), path
+    for snap in built.snapshots:
+        base = site / snap.env / snap.slug
+        assert (site / snap.env / "index.html").is_file()
+        assert (base / "index.html").is_file()
+        for layer in LAYERS:
+            assert (base / layer / "index.html").is_file(), f"{snap.env}/{snap.slug}/{layer}/"
+        assert json.loads((base / "snapshot.json").read_text()) == snap.doc
+
+
+def test_every_component_has_its_anchor_on_its_layer_page(built: Built) -> None:
+    for snap in built.snapshots:
+        view = classify(snap.doc, host_slug=snap.slug)
+        for slug, layer_view in view.layers.items():
+            html = (built.site / snap.env / snap.slug / slug / "index.html").read_text()
+            for component in layer_view.components:
+                assert f'id="{component.anchor}"' in html, (slug, component.anchor)
+            if not layer_view.components:
+                assert "Nothing found on this layer" in html
+
+
+def test_host_pages_stay_out_of_the_navigation(built: Built) -> None:
+    home = (built.site / "index.html").read_text()
+    handbook = (built.site / "handbook" / "link" / "index.html").read_text()
+    for snap in built.snapshots:
+        assert f'href="{snap.env}/"' in home  # the environment is a tab
+        assert f"{snap.env}/{snap.slug}/" not in home
+        nav = handbook.split('<div class="md-content"')[0]
+        assert f"{snap.env}/{snap.slug}/" not in nav
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "docs", project / "docs")
+    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    return project
+
+
+@pytest.mark.parametrize("link", ["[gone](no-such-page.md)", "[gone](linking.md#no-such-anchor)",
+                                  "[gone](#missing-here)"])
+def test_a_dangling_link_fails_the_build_and_keeps_the_old_site(tmp_path: Path, built: Built, link: str) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(built.site, site)
+    before = tree_digest(site)
+    project = _project_copy(tmp_path)
+    (project / "docs" / "broken.md").write_text(f"# Broken\n\nSee {link}.\n")
+    with pytest.raises(UserError) as exc:
+        build_site(FIXTURE_SNAPSHOTS, site, project_dir=project)
+    assert "broken.md" in str(exc.value) and "strict" in str(exc.value)
+    assert tree_digest(site) == before
+    assert not (tmp_path / ".site.new").exists()
+
+
+def test_an_invalid_snapshot_is_refused_with_file_and_field_and_the_old_site_kept(tmp_path: Path,
+                                                                                  built: Built) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(built.site, site)
+    before = tree_digest(site)
+    snapshots = tmp_path / "snapshots"
+    shutil.copytree(FIXTURE_SNAPSHOTS, snapshots)
+    bad = snapshots / built.snapshots[0].env / f"{built.snapshots[0].slug}.json"
+    doc = json.loads(bad.read_text())
+    doc["namespaces"][0]["links"][0]["ifname"] = 7
+    bad.write_text(json.dumps(doc))
+    proc = cli("build", "--snapshots", str(snapshots), "--site", str(site), "--quiet")
+    assert proc.returncode != 0
+    assert str(bad) in proc.stderr and "namespaces[0].links[0].ifname" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree_digest(site) == before
+
+
+@pytest.mark.parametrize("name, problem", [("Bad_Host", "not a slug"), ("ok", "does not match its directory")])
+def test_host_file_names_must_be_slugs_in_the_right_environment(tmp_path: Path, built: Built, name: str,
+                                                                problem: str) -> None:
+    snapshots = tmp_path / "snapshots"
+    (snapshots / "other").mkdir(parents=True)
+    shutil.copy(built.snapshots[0].path, snapshots / "other" / f"{name}.json")
+    with pytest.raises(UserError, match=problem):
+        build_site(snapshots, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_directory_that_is_not_a_built_site_is_never_replaced(tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="not a site built by netstack-docs"):
+        build_site(FIXTURE_SNAPSHOTS, precious)
+    assert (precious / "notes.txt").read_text() == "mine"
+
+
+def test_the_build_command_leaves_the_source_tree_untouched(tmp_path: Path) -> None:
+    # Other work may change the checkout concurrently, so this watches what the build could touch:
+    # the hand-written pages, the base config, the snapshots it reads, and new top-level entries.
+    watched = [REPO / "docs", REPO / "mkdocs.yml", FIXTURE_SNAPSHOTS]
+    before = tree_digest(*watched)
+    top_before = {p.name for p in REPO.iterdir()}
+    proc = cli("build", "--snapshots", str(FIXTURE_SNAPSHOTS), "--site", str(tmp_path / "site"), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert tree_digest(*watched) == before
+    assert {p.name for p in REPO.iterdir()} - top_before == set()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging or build dirs left behind

@@ -1,0 +1,83 @@
+"""The built site as a reader sees it, in headless Chromium: clicking through, searching, hostile names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from browser import chromium, serve_directory
+from conftest import LAYERS, Built
+
+# What tests/fixtures/hostile.sh planted (see tests/fixtures/README.md).
+HOSTILE_ENV, HOSTILE_HOST = "hostile", "lab-01"
+HOSTILE_TEXTS = ["a|b", "<b>x", "{{7*7}}", "[x](y)", "p`q", "<img src=x onerror=window.__pwned=1>",
+                 "<script>window.__pwned=2</script>"]
+
+INJECTION_PROBE = """() => ({
+    pwned: window.__pwned === undefined ? null : window.__pwned,
+    imgs: [...document.querySelectorAll('img')].map(i => i.getAttribute('src')).filter(s => s === 'x'),
+    scripts: [...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned')).length,
+    bold: [...document.querySelectorAll('article b, article i')].length,
+    tables: [...document.querySelectorAll('article table')].map(t => {
+        const width = t.querySelector('thead tr').children.length;
+        return [...t.querySelectorAll('tbody tr')].every(r => r.children.length === width);
+    }),
+    text: document.querySelector('article').innerText,
+})"""
+
+
+@pytest.fixture(scope="module")
+def browser(built: Built) -> Iterator[tuple[str, Any]]:
+    with serve_directory(built.site) as base_url, chromium() as context:
+        yield base_url, context
+
+
+def test_a_reader_clicks_from_home_to_a_layer_of_a_host(browser: tuple[str, Any], built: Built) -> None:
+    base_url, context = browser
+    snap = next(s for s in built.snapshots if s.env == HOSTILE_ENV)
+    page = context.new_page()
+    page.goto(base_url)
+    page.locator("article table a", has_text=snap.env).first.click()
+    page.wait_for_url(f"{base_url}{snap.env}/")
+    assert page.locator("article h1").inner_text() == f"Environment {snap.env}"
+    page.locator("article table a", has_text=snap.slug).first.click()
+    page.wait_for_url(f"{base_url}{snap.env}/{snap.slug}/")
+    page.locator("article table a", has_text="Virtual networking").first.click()
+    page.wait_for_url(f"{base_url}{snap.env}/{snap.slug}/virtual/")
+    assert page.locator("article h1").inner_text().startswith("Virtual networking on ")
+    assert page.locator("article h3#link-root--vb0").count() == 1
+    page.close()
+
+
+def test_site_search_finds_an_interface_by_name(browser: tuple[str, Any]) -> None:
+    base_url, context = browser
+    page = context.new_page()
+    page.goto(base_url)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").fill("vb1")
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=15000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any(f"{HOSTILE_ENV}/{HOSTILE_HOST}/" in (h or "") for h in hrefs), hrefs
+    page.close()
+
+
+def test_hostile_names_show_literally_and_inject_nothing(browser: tuple[str, Any]) -> None:
+    base_url, context = browser
+    page = context.new_page()
+    seen = ""
+    urls = [f"{HOSTILE_ENV}/", f"{HOSTILE_ENV}/{HOSTILE_HOST}/",
+            *(f"{HOSTILE_ENV}/{HOSTILE_HOST}/{layer}/" for layer in LAYERS), "handbook/link/"]
+    for url in urls:
+        page.goto(base_url + url)
+        probe = page.evaluate(INJECTION_PROBE)
+        assert probe["pwned"] is None, url
+        assert probe["imgs"] == [] and probe["scripts"] == 0 and probe["bold"] == 0, (url, probe)
+        assert all(probe["tables"]), f"{url}: a table row lost its shape"
+        assert not re.search(r"(?<![\d.])49(?![\d.])", probe["text"]), url  # {{7*7}} was never evaluated
+        seen += probe["text"]
+    for text in HOSTILE_TEXTS:
+        assert text in seen, text
+    page.close()
