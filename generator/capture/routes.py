@@ -115,7 +115,7 @@ def parse_rule(msg: Any) -> dict[str, Any]:
     optional = {"FRA_IFNAME": "iif", "FRA_OIFNAME": "oif", "FRA_FWMARK": "fwmark", "FRA_FWMASK": "fwmask",
                 "FRA_GOTO": "goto", "FRA_SUPPRESS_PREFIXLEN": "suppress_prefixlength", "FRA_L3MDEV": "l3mdev",
                 "FRA_IP_PROTO": "ipproto"}
-    if attr("FRA_PROTOCOL") is not None:
+    if attr("FRA_PROTOCOL"):  # 0 (unspec) is what `ip rule add` leaves; ip prints nothing for it
         rule["protocol"] = PROTO.get(attr("FRA_PROTOCOL"), str(attr("FRA_PROTOCOL")))
     for name, key in optional.items():
         value = attr(name)

@@ -1,0 +1,54 @@
+"""Traffic control captured in tc's units: htb classes, tbf, clsact with a real BPF filter."""
+
+from __future__ import annotations
+
+from capturecli import capture, namespace
+
+TOPOLOGY = r"""
+ip link add t0 type veth peer name t1
+ip link set t0 up; ip link set t1 up
+tc qdisc add dev t0 root handle 1: htb default 20 r2q 100
+tc class add dev t0 parent 1: classid 1:1 htb rate 100mbit ceil 200mbit
+tc class add dev t0 parent 1:1 classid 1:20 htb rate 10mbit ceil 100mbit prio 3
+tc qdisc add dev t0 parent 1:20 handle 20: pfifo limit 100
+tc filter add dev t0 parent 1: protocol ip prio 5 u32 match ip dst 10.0.0.0/8 flowid 1:20
+tc qdisc add dev t1 root handle 5: tbf rate 1mbit burst 32kbit latency 400ms
+$PYTHON $REPO/tests/bpfload.py tc t1 --name nsd_tc --direction ingress > /tmp/prog_id
+"""
+
+
+def test_qdiscs_classes_and_filters_are_captured_with_parameters():
+    doc = capture(TOPOLOGY)
+    tc = namespace(doc, "root")["tc"]
+    qdiscs = {(q["ifname"], q["handle"]): q for q in tc["qdiscs"]}
+    htb = qdiscs[("t0", "1:")]
+    assert htb["kind"] == "htb" and htb["parent"] == "root"
+    assert htb["options"]["default"] == "0x20" and htb["options"]["r2q"] == 100
+    assert qdiscs[("t0", "20:")]["options"] == {"limit": 100}
+    assert qdiscs[("t0", "20:")]["parent"] == "1:20"
+    tbf = qdiscs[("t1", "5:")]
+    assert tbf["options"]["rate"] == 1_000_000 and tbf["options"]["burst"] == 4096
+    assert tbf["options"]["latency_us"] == 400_000
+    clsact = qdiscs[("t1", "ffff:")]
+    assert clsact["kind"] == "clsact" and clsact["parent"] == "ffff:fff1"
+
+    classes = {c["classid"]: c for c in tc["classes"]}
+    top = classes["1:1"]["options"]
+    assert top["rate"] == 100_000_000 and top["ceil"] == 200_000_000
+    assert classes["1:20"]["parent"] == "1:1" and classes["1:20"]["options"]["prio"] == 3
+    assert classes["1:20"]["leaf"] == "20:"
+    assert classes["1:1"]["options"]["burst"] > 0
+
+    u32 = [f for f in tc["filters"] if f["kind"] == "u32" and f["options"].get("classid")]
+    assert len(u32) == 1 and u32[0]["options"]["classid"] == "1:20"
+    assert u32[0]["protocol"] == "ip" and u32[0]["pref"] == 5 and u32[0]["parent"] == "1:"
+    bpf = [f for f in tc["filters"] if f["kind"] == "bpf"]
+    assert len(bpf) == 1
+    assert bpf[0]["direction"] == "ingress" and bpf[0]["ifname"] == "t1"
+    assert bpf[0]["bpf"]["prog_id"] > 0 and bpf[0]["bpf"]["direct_action"] is True
+    assert bpf[0]["bpf"]["name"] == "nsd_tc"
+
+    # Counters are state, keyed by object.
+    state = doc["state"]["namespaces"]["root"]["tc"]
+    assert "basic" in state["qdisc t0 1:"]
+    assert "basic" not in str(tc)
