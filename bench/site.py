@@ -54,23 +54,35 @@ def run(fleet: Path, site: Path, hosts: int, naive: bool) -> dict[str, float]:
     start = time.perf_counter()
     result = build_site(fleet, site, options=SiteOptions(hosts_in_nav=naive))
     total = time.perf_counter() - start
-    row = {"hosts": hosts, "naive": naive, "pages": result.pages, "seconds": round(total, 2),
-           "ms_per_page": round(1000 * total / result.pages, 2), "site_mb": round(du(site) / 1e6, 1),
-           "index_html_kb": round((site / "index.html").stat().st_size / 1e3, 1),
-           **{f"t_{k}": round(v, 2) for k, v in result.seconds.items()}}
+    row = {
+        "hosts": hosts,
+        "naive": naive,
+        "pages": result.pages,
+        "seconds": round(total, 2),
+        "ms_per_page": round(1000 * total / result.pages, 2),
+        "site_mb": round(du(site) / 1e6, 1),
+        "index_html_kb": round((site / "index.html").stat().st_size / 1e3, 1),
+        **{f"t_{k}": round(v, 2) for k, v in result.seconds.items()},
+    }
     print(json.dumps(row), flush=True)
     return row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100,1000")
-    parser.add_argument("--naive-max", type=int, default=100, help="largest fleet built with every host in the nav")
+    parser.add_argument(
+        "--naive-max", type=int, default=100, help="largest fleet built with every host in the nav"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "site")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     originals = sources()
-    print(f"# copying {len(originals)} snapshot(s): {', '.join(p.parent.name + '/' + p.name for p in originals)}")
+    print(
+        f"# {len(originals)} snapshot(s) copied: {', '.join(p.parent.name + '/' + p.name for p in originals)}"
+    )
     rows = {}
     for hosts in sizes:
         fleet = make_fleet(originals, hosts, args.out)
@@ -81,18 +93,24 @@ def main() -> None:
     if small != big:
         ratio = rows[big]["seconds"] / rows[small]["seconds"]
         goal = 1.2 * big / small
-        print(f"t({big})/t({small}) = {ratio:.1f}x for {big / small:.0f}x the hosts (goal <= {goal:.0f}x): "
-              f"{'OK' if ratio <= goal else 'TOO SLOW'}")
+        print(
+            f"t({big})/t({small}) = {ratio:.1f}x for {big / small:.0f}x the hosts (goal <= {goal:.0f}x): "
+            f"{'OK' if ratio <= goal else 'TOO SLOW'}"
+        )
     if -small in rows:
         naive = rows[-small]
-        print(f"naive nav at {small} hosts: {naive['seconds']} s, {naive['ms_per_page']} ms/page, "
-              f"{naive['site_mb']} MB ({naive['seconds'] / rows[small]['seconds']:.1f}x the time)")
+        print(
+            f"naive nav at {small} hosts: {naive['seconds']} s, {naive['ms_per_page']} ms/page, "
+            f"{naive['site_mb']} MB ({naive['seconds'] / rows[small]['seconds']:.1f}x the time)"
+        )
         if -big not in rows and big != small:
             # Each page renders the whole nav, so the extra time over the good build grows with the
             # square of the host count: extra(big) = extra(small) * (big/small)^2.
             extra = (naive["seconds"] - rows[small]["seconds"]) * (big / small) ** 2
-            print(f"naive nav at {big} hosts: not built; extrapolated ~{rows[big]['seconds'] + extra:.0f} s "
-                  f"({rows[big]['seconds']} s + {extra:.0f} s of nav rendering, quadratic)")
+            print(
+                f"naive nav at {big} hosts: not built; extrapolated ~{rows[big]['seconds'] + extra:.0f} s "
+                f"({rows[big]['seconds']} s + {extra:.0f} s of nav rendering, quadratic)"
+            )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`netstack-docs build`: generate the pages from snapshots and build the site strictly, swapping it in at the end."""
+"""`netstack-docs build`: generate pages from snapshots, build the site strictly, swap it in at the end."""
 
 from __future__ import annotations
 
@@ -23,19 +23,50 @@ The source tree is never written to: generated Markdown goes to a temporary buil
 written, naming the file and field; a dangling link or anchor fails the strict MkDocs build. In
 both cases the previous site is left exactly as it was.""",
 )
-@click.option("--snapshots", "snapshots_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("snapshots"),
-              show_default=True, help="Directory of snapshots laid out as <env>/<host>.json.")
-@click.option("--site", "site_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
-              show_default=True, help="Output directory; replaced only when the new build succeeds.")
-@click.option("--site-url", default=None, metavar="URL",
-              help="Public URL of the site (canonical links, sitemap); a trailing / is added.")
-@click.option("--previous", "previous_snapshots", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Snapshots of the previously published version, for the /changes/ pages.")
-@click.option("--build-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Keep the generated Markdown and mkdocs.yml here (default: a temporary directory).")
+@click.option(
+    "--snapshots",
+    "snapshots_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("snapshots"),
+    show_default=True,
+    help="Directory of snapshots laid out as <env>/<host>.json.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("site"),
+    show_default=True,
+    help="Output directory; replaced only when the new build succeeds.",
+)
+@click.option(
+    "--site-url",
+    default=None,
+    metavar="URL",
+    help="Public URL of the site (canonical links, sitemap); a trailing / is added.",
+)
+@click.option(
+    "--previous",
+    "previous_snapshots",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Snapshots of the previously published version, for the /changes/ pages.",
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Keep the generated Markdown and mkdocs.yml here (default: a temporary directory).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def command(snapshots_dir: Path, site_dir: Path, site_url: str | None, previous_snapshots: Path | None,
-            build_dir: Path | None, quiet: bool) -> int:
+def command(
+    snapshots_dir: Path,
+    site_dir: Path,
+    site_url: str | None,
+    previous_snapshots: Path | None,
+    build_dir: Path | None,
+    quiet: bool,
+) -> int:
     """Generate the documentation site from SNAPSHOTS and build it into SITE.
 
     Every snapshots/<env>/<host>.json becomes /<env>/<host>/ with one page per layer of its
@@ -44,10 +75,18 @@ def command(snapshots_dir: Path, site_dir: Path, site_url: str | None, previous_
     from generator.site.build import build_site
 
     with progress_reporter(enabled=not quiet and sys.stderr.isatty()) as progress:
-        result = build_site(snapshots_dir, site_dir, build_dir=build_dir, previous_snapshots=previous_snapshots,
-                            site_url=site_url, progress=progress)
+        result = build_site(
+            snapshots_dir,
+            site_dir,
+            build_dir=build_dir,
+            previous_snapshots=previous_snapshots,
+            site_url=site_url,
+            progress=progress,
+        )
     if not quiet:
         total = sum(result.seconds.values())
-        click.echo(f"Built {result.pages} pages for {result.hosts} host(s) into {result.site_dir} in {total:.1f} s",
-                   err=True)
+        click.echo(
+            f"Built {result.pages} pages for {result.hosts} host(s) into {result.site_dir} in {total:.1f} s",
+            err=True,
+        )
     return 0

@@ -25,10 +25,21 @@ Edit a page in docs/, mkdocs.yml or a snapshot and the site is rebuilt and open 
 A build that fails (an invalid snapshot, a dangling link) prints why and keeps serving the last
 good site. Nothing is written into the source tree.""",
 )
-@click.option("--snapshots", "snapshots_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("snapshots"),
-              show_default=True, help="Directory of snapshots laid out as <env>/<host>.json.")
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT",
-              help="Address to serve on.")
+@click.option(
+    "--snapshots",
+    "snapshots_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("snapshots"),
+    show_default=True,
+    help="Directory of snapshots laid out as <env>/<host>.json.",
+)
+@click.option(
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Address to serve on.",
+)
 def command(snapshots_dir: Path, dev_addr: str) -> None:
     """Serve a live preview of the site, rebuilt whenever docs/ or the snapshots change."""
     from generator.site.serve import serve

@@ -28,9 +28,11 @@ def daemon_names(snapshot: dict[str, Any]) -> list[str]:
 def host_facts(view: Any) -> list[tuple[str, object]]:
     snap = view.snapshot
     host, meta = snap["host"], snap["meta"]
-    namespaces = [ns.label for ns in view.namespaces] if getattr(view, "namespaces", None) else [
-        ns["id"] for ns in snap["namespaces"]
-    ]
+    namespaces = (
+        [ns.label for ns in view.namespaces]
+        if getattr(view, "namespaces", None)
+        else [ns["id"] for ns in snap["namespaces"]]
+    )
     return [
         ("Hostname", host["hostname"]),
         ("Environment", host["env"]),
@@ -51,7 +53,9 @@ def host_facts(view: Any) -> list[tuple[str, object]]:
 
 def host_gaps(view: Any) -> list[tuple[str, str, str, str | None]]:
     """Every capture gap, host-wide and per namespace, as (where, what, reason, layer slug or None)."""
-    return [(g.namespace.label if g.namespace else "whole host", g.what, g.reason, g.layer) for g in view.gaps]
+    return [
+        (g.namespace.label if g.namespace else "whole host", g.what, g.reason, g.layer) for g in view.gaps
+    ]
 
 
 def env_row(host: Any) -> dict[str, Any]:
@@ -72,5 +76,13 @@ def env_row(host: Any) -> dict[str, Any]:
 def layer_checks(layer: Any) -> list[Check]:
     """The layer's own commands for an empty page: how to check the live host yourself."""
     commands = list(getattr(layer, "check_commands", None) or [])
-    return [Check("Run as root; to look inside a named namespace, put ip netns exec NAME in front",
-                  "\n".join(commands))] if commands else []
+    return (
+        [
+            Check(
+                "Run as root; to look inside a named namespace, put ip netns exec NAME in front",
+                "\n".join(commands),
+            )
+        ]
+        if commands
+        else []
+    )

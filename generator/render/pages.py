@@ -54,27 +54,49 @@ def _kinds_in_order(model: Any, layer_view: Any) -> list[tuple[Any, list[Any]]]:
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for component in layer_view.components:
         by_kind[component.kind.id].append(component)
-    return [(kind, by_kind[kind.id]) for kind in model.kinds_of_layer(layer_view.layer.slug) if kind.id in by_kind]
+    return [
+        (kind, by_kind[kind.id]) for kind in model.kinds_of_layer(layer_view.layer.slug) if kind.id in by_kind
+    ]
 
 
-def render_host(out: Path, host: HostPage, model: Any, path: Any, figures: Mapping[str, Any],
-                has_changes: bool) -> None:
+def render_host(
+    out: Path, host: HostPage, model: Any, path: Any, figures: Mapping[str, Any], has_changes: bool
+) -> None:
     """The host page and its ten layer pages."""
     layers = []
     for layer in model.layers:
         layer_view = host.view.layers[layer.slug]
         kinds = _kinds_in_order(model, layer_view)
-        _write(out, host.layer_path(layer.slug), render(
-            "layer.md.j2", host.layer_path(layer.slug), host=host, layer_view=layer_view, kinds=kinds,
-            handbook=handbook_path(layer.slug), checks=layer_checks(layer) if not kinds else [],
-        ))
+        _write(
+            out,
+            host.layer_path(layer.slug),
+            render(
+                "layer.md.j2",
+                host.layer_path(layer.slug),
+                host=host,
+                layer_view=layer_view,
+                kinds=kinds,
+                handbook=handbook_path(layer.slug),
+                checks=layer_checks(layer) if not kinds else [],
+            ),
+        )
         titles = [f"{kind.title} ({len(found)})" for kind, found in kinds]
         layers.append((layer, len(layer_view.components), titles, host.layer_path(layer.slug)))
-    _write(out, host.index_path, render(
-        "host.md.j2", host.index_path, host=host, facts=host_facts(host.view), layers=layers, path=path,
-        gaps=host_gaps(host.view), figures=dict(figures),
-        changes=host.changes_path if has_changes else None,
-    ))
+    _write(
+        out,
+        host.index_path,
+        render(
+            "host.md.j2",
+            host.index_path,
+            host=host,
+            facts=host_facts(host.view),
+            layers=layers,
+            path=path,
+            gaps=host_gaps(host.view),
+            figures=dict(figures),
+            changes=host.changes_path if has_changes else None,
+        ),
+    )
 
 
 def render_env(out: Path, env: str, hosts: list[HostPage], figures: Mapping[str, Any]) -> None:
@@ -105,5 +127,15 @@ def render_home(out: Path, model: Any, hosts: list[HostPage], intro_md: str) -> 
         by_env[host.env] += 1
     envs = [(env, count, f"{env}/index.md") for env, count in sorted(by_env.items())]
     layers = [(layer, handbook_path(layer.slug)) for layer in model.layers]
-    _write(out, "index.md", render("home.md.j2", "index.md", intro=trusted_md(intro_md), envs=envs,
-                                   layers=layers, changes="changes.md"))
+    _write(
+        out,
+        "index.md",
+        render(
+            "home.md.j2",
+            "index.md",
+            intro=trusted_md(intro_md),
+            envs=envs,
+            layers=layers,
+            changes="changes.md",
+        ),
+    )

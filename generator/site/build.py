@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.diagrams import render_site_figures
 from generator.render.pages import HostPage, render_env, render_handbook, render_home, render_host
 from generator.site.config import SiteOptions, build_config, load_base, nav, write_config
 from generator.site.inputs import SnapshotFile, load_snapshots
@@ -44,6 +45,11 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
         raise
 
 
+def diagram_cache() -> Path:
+    """Rendered PNGs keyed by their DOT source: unchanged hosts are not drawn again."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "netstack-docs" / "diagrams"
+
+
 def classify_hosts(snapshots: list[SnapshotFile], progress: Progress | None) -> list[HostPage]:
     from generator.model.classify import classify
 
@@ -64,8 +70,16 @@ def copy_handwritten(project_dir: Path, docs: Path) -> tuple[str, list[str]]:
     return intro, pages
 
 
-def render_pages(docs: Path, model: Any, hosts: list[HostPage], snapshots: list[SnapshotFile], intro: str,
-                 figures: Any, has_changes: bool, progress: Progress | None) -> int:
+def render_pages(
+    docs: Path,
+    model: Any,
+    hosts: list[HostPage],
+    snapshots: list[SnapshotFile],
+    intro: str,
+    figures: Any,
+    has_changes: bool,
+    progress: Progress | None,
+) -> int:
     from generator.model.packet_path import packet_path
 
     for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
@@ -98,10 +112,18 @@ def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots
     return True
 
 
-def build_site(snapshots_dir: Path, site_dir: Path, *, build_dir: Path | None = None,
-               previous_snapshots: Path | None = None, site_url: str | None = None, versioned: bool = False,
-               progress: Progress | None = None, project_dir: Path = PROJECT_DIR,
-               options: SiteOptions | None = None) -> BuildResult:
+def build_site(
+    snapshots_dir: Path,
+    site_dir: Path,
+    *,
+    build_dir: Path | None = None,
+    previous_snapshots: Path | None = None,
+    site_url: str | None = None,
+    versioned: bool = False,
+    progress: Progress | None = None,
+    project_dir: Path = PROJECT_DIR,
+    options: SiteOptions | None = None,
+) -> BuildResult:
     """Build the whole site from `snapshots_dir` into `site_dir`; the old site survives any failure."""
     options = options or SiteOptions(site_url=site_url, versioned=versioned)
     seconds: dict[str, float] = {}
@@ -131,11 +153,7 @@ def build_site(snapshots_dir: Path, site_dir: Path, *, build_dir: Path | None = 
         shutil.rmtree(docs)
     try:
         intro, handwritten = copy_handwritten(project_dir, docs)
-        render_site_figures = _optional("generator.diagrams", "render_site_figures")
-        figures = None
-        if render_site_figures is not None:
-            cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "netstack-docs" / "diagrams"
-            figures = render_site_figures([h.view for h in hosts], docs, cache)
+        figures = render_site_figures([h.view for h in hosts], docs, diagram_cache(), progress=progress)
         step("diagrams")
         has_changes = render_changes(docs, snapshots, previous_snapshots)
         pages = render_pages(docs, model, hosts, snapshots, intro, figures, has_changes, progress)
@@ -148,7 +166,9 @@ def build_site(snapshots_dir: Path, site_dir: Path, *, build_dir: Path | None = 
         if new.exists():
             shutil.rmtree(new)
         layers = [(layer.slug, layer.title) for layer in model.layers]
-        config = build_config(base, docs, new, nav(handwritten, layers, envs, options.hosts_in_nav), envs, options)
+        config = build_config(
+            base, docs, new, nav(handwritten, layers, envs, options.hosts_in_nav), envs, options
+        )
         if progress:
             progress("mkdocs", 0, 1)
         try:

@@ -16,6 +16,7 @@ import yaml
 
 from generator.errors import UserError
 
+
 @dataclass(frozen=True)
 class SiteOptions:
     """Options merged once, at the edge (CLI or caller), and passed down unchanged."""
@@ -42,15 +43,27 @@ def load_base(path: Path) -> dict[str, Any]:
 def _hosts_nav(envs: dict[str, list[str]], layers: list[tuple[str, str]]) -> list[Any]:
     """The naive nav: every page of every host (only for the benchmark's comparison)."""
     return [
-        {env: [f"{env}/index.md", *({host: [f"{env}/{host}/index.md",
-                                             *({title: f"{env}/{host}/{slug}.md"} for slug, title in layers)]}
-                                     for host in hosts)]}
+        {
+            env: [
+                f"{env}/index.md",
+                *(
+                    {
+                        host: [
+                            f"{env}/{host}/index.md",
+                            *({title: f"{env}/{host}/{slug}.md"} for slug, title in layers),
+                        ]
+                    }
+                    for host in hosts
+                ),
+            ]
+        }
         for env, hosts in envs.items()
     ]
 
 
-def nav(handwritten: list[str], layers: list[tuple[str, str]], envs: dict[str, list[str]],
-        hosts_in_nav: bool) -> list[Any]:
+def nav(
+    handwritten: list[str], layers: list[tuple[str, str]], envs: dict[str, list[str]], hosts_in_nav: bool
+) -> list[Any]:
     """Home (with the hand-written pages), Handbook (ten layers), then one tab per environment."""
     home: list[Any] = ["index.md", *handwritten, {"Changes": "changes.md"}]
     handbook = [{title: f"handbook/{slug}.md"} for slug, title in layers]
@@ -62,8 +75,14 @@ def nav(handwritten: list[str], layers: list[tuple[str, str]], envs: dict[str, l
     return tabs
 
 
-def build_config(base: dict[str, Any], docs_dir: Path, site_dir: Path, nav_: list[Any],
-                 envs: dict[str, list[str]], options: SiteOptions) -> dict[str, Any]:
+def build_config(
+    base: dict[str, Any],
+    docs_dir: Path,
+    site_dir: Path,
+    nav_: list[Any],
+    envs: dict[str, list[str]],
+    options: SiteOptions,
+) -> dict[str, Any]:
     config = dict(base)
     config.update(docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav_, strict=True)
     if not options.hosts_in_nav:

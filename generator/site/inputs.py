@@ -17,8 +17,21 @@ from generator.snapshot import SnapshotError, load_snapshot
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Top-level names the site itself uses: an environment with one of these names would replace them.
-RESERVED_ENVS = frozenset({"handbook", "changes", "assets", "search", "stylesheets", "javascripts",
-                           "getting-started", "linking", "index", "404", "sitemap"})
+RESERVED_ENVS = frozenset(
+    {
+        "handbook",
+        "changes",
+        "assets",
+        "search",
+        "stylesheets",
+        "javascripts",
+        "getting-started",
+        "linking",
+        "index",
+        "404",
+        "sitemap",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,9 @@ def find_snapshot_files(snapshots_dir: Path) -> list[Path]:
         raise UserError(f"{snapshots_dir}: no such snapshots directory (expected <env>/<host>.json files)")
     stray = sorted(p for p in snapshots_dir.glob("*.json"))
     if stray:
-        raise UserError(f"{stray[0]}: snapshots belong in an environment directory: {snapshots_dir}/<env>/<host>.json")
+        raise UserError(
+            f"{stray[0]}: snapshots belong in an environment directory: {snapshots_dir}/<env>/<host>.json"
+        )
     return sorted(snapshots_dir.glob("*/*.json"))
 
 
@@ -43,16 +58,22 @@ def load_snapshot_file(path: Path) -> SnapshotFile:
     if not SLUG.match(env):
         raise SnapshotError(path, "(directory name)", f"environment {env!r} is not a slug: use [a-z0-9-]")
     if env in RESERVED_ENVS:
-        raise SnapshotError(path, "(directory name)", f"environment {env!r} would replace the site's own /{env}/ page")
+        raise SnapshotError(
+            path, "(directory name)", f"environment {env!r} would replace the site's own /{env}/ page"
+        )
     if not SLUG.match(slug):
-        raise SnapshotError(path, "(file name)", f"host name {slug!r} is not a slug: use [a-z0-9-] (it is the URL)")
+        raise SnapshotError(
+            path, "(file name)", f"host name {slug!r} is not a slug: use [a-z0-9-] (it is the URL)"
+        )
     doc = load_snapshot(path)
     if doc["host"]["env"] != env:
         raise SnapshotError(path, "host.env", f"{doc['host']['env']!r} does not match its directory {env!r}")
     return SnapshotFile(env, slug, path, doc)
 
 
-def load_snapshots(snapshots_dir: Path, progress: Callable[[int, int], None] | None = None) -> list[SnapshotFile]:
+def load_snapshots(
+    snapshots_dir: Path, progress: Callable[[int, int], None] | None = None
+) -> list[SnapshotFile]:
     """Every snapshot, validated; the first invalid file stops the build with its file and field named."""
     paths = find_snapshot_files(snapshots_dir)
     loaded = []

@@ -54,9 +54,13 @@ def run_mkdocs(config_file: Path) -> None:
 
 def check_site_dir(site_dir: Path) -> None:
     """Refuse to replace a directory that is not a site we built (e.g. `--site docs` by mistake)."""
-    if site_dir.exists() and (not site_dir.is_dir() or (any(site_dir.iterdir()) and not (site_dir / MARKER).exists())):
-        raise UserError(f"{site_dir}: exists and is not a site built by netstack-docs (no {MARKER}); "
-                        "refusing to replace it: choose another --site or remove it yourself")
+    if site_dir.exists() and (
+        not site_dir.is_dir() or (any(site_dir.iterdir()) and not (site_dir / MARKER).exists())
+    ):
+        raise UserError(
+            f"{site_dir}: exists and is not a site built by netstack-docs (no {MARKER}); "
+            "refusing to replace it: choose another --site or remove it yourself"
+        )
 
 
 def staging_dirs(site_dir: Path) -> tuple[Path, Path]:

@@ -6,8 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-STAGES = {"load": "Loading snapshots", "classify": "Classifying", "render": "Rendering pages",
-          "mkdocs": "Building the site (mkdocs)"}
+STAGES = {
+    "load": "Loading snapshots",
+    "classify": "Classifying",
+    "render": "Rendering pages",
+    "diagrams": "Drawing diagrams",
+    "mkdocs": "Building the site (mkdocs)",
+}
 
 
 @contextmanager
@@ -19,8 +24,14 @@ def progress_reporter(enabled: bool) -> Iterator[Any]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:

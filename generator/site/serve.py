@@ -28,7 +28,10 @@ def serve(snapshots_dir: Path, host: str, port: int, project_dir: Path = PROJECT
             # Keep serving the last good site; the message names the file and field to fix.
             print(f"netstack-docs: build failed, still serving the previous site: {exc}", file=sys.stderr)
             return
-        print(f"netstack-docs: rebuilt {result.pages} pages in {sum(result.seconds.values()):.1f} s", file=sys.stderr)
+        print(
+            f"netstack-docs: rebuilt {result.pages} pages in {sum(result.seconds.values()):.1f} s",
+            file=sys.stderr,
+        )
 
     rebuild()
     if not site_dir.exists():
@@ -37,8 +40,11 @@ def serve(snapshots_dir: Path, host: str, port: int, project_dir: Path = PROJECT
     server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
     for path in (project_dir / "docs", project_dir / "mkdocs.yml", snapshots_dir):
         server.watch(str(path.absolute()))
-    print(f"netstack-docs: serving on http://{host}:{port}/ (watching docs/, mkdocs.yml and {snapshots_dir}/; "
-          "Ctrl+C stops)", file=sys.stderr)
+    print(
+        f"netstack-docs: serving on http://{host}:{port}/ (watching docs/, mkdocs.yml and {snapshots_dir}/; "
+        "Ctrl+C stops)",
+        file=sys.stderr,
+    )
     try:
         server.serve()
     except KeyboardInterrupt:

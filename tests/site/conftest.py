@@ -12,8 +12,18 @@ from generator.site.inputs import SnapshotFile, load_snapshots
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_SNAPSHOTS = REPO / "tests" / "fixtures" / "snapshots"
-LAYERS = ("nic", "link", "virtual", "namespaces", "routing", "netfilter", "traffic-control", "ebpf",
-          "transport", "tooling")
+LAYERS = (
+    "nic",
+    "link",
+    "virtual",
+    "namespaces",
+    "routing",
+    "netfilter",
+    "traffic-control",
+    "ebpf",
+    "transport",
+    "tooling",
+)
 
 
 @dataclass

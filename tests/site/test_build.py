@@ -29,8 +29,14 @@ def tree_digest(*roots: Path) -> str:
 
 
 def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600, env={**os.environ, "NO_COLOR": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def test_every_contracted_url_exists_for_every_host_and_layer(built: Built) -> None:
@@ -75,9 +81,12 @@ def _project_copy(tmp_path: Path) -> Path:
     return project
 
 
-@pytest.mark.parametrize("link", ["[gone](no-such-page.md)", "[gone](linking.md#no-such-anchor)",
-                                  "[gone](#missing-here)"])
-def test_a_dangling_link_fails_the_build_and_keeps_the_old_site(tmp_path: Path, built: Built, link: str) -> None:
+@pytest.mark.parametrize(
+    "link", ["[gone](no-such-page.md)", "[gone](linking.md#no-such-anchor)", "[gone](#missing-here)"]
+)
+def test_a_dangling_link_fails_the_build_and_keeps_the_old_site(
+    tmp_path: Path, built: Built, link: str
+) -> None:
     site = tmp_path / "site"
     shutil.copytree(built.site, site)
     before = tree_digest(site)
@@ -90,8 +99,9 @@ def test_a_dangling_link_fails_the_build_and_keeps_the_old_site(tmp_path: Path, 
     assert not (tmp_path / ".site.new").exists()
 
 
-def test_an_invalid_snapshot_is_refused_with_file_and_field_and_the_old_site_kept(tmp_path: Path,
-                                                                                  built: Built) -> None:
+def test_an_invalid_snapshot_is_refused_with_file_and_field_and_the_old_site_kept(
+    tmp_path: Path, built: Built
+) -> None:
     site = tmp_path / "site"
     shutil.copytree(built.site, site)
     before = tree_digest(site)
@@ -108,9 +118,12 @@ def test_an_invalid_snapshot_is_refused_with_file_and_field_and_the_old_site_kep
     assert tree_digest(site) == before
 
 
-@pytest.mark.parametrize("name, problem", [("Bad_Host", "not a slug"), ("ok", "does not match its directory")])
-def test_host_file_names_must_be_slugs_in_the_right_environment(tmp_path: Path, built: Built, name: str,
-                                                                problem: str) -> None:
+@pytest.mark.parametrize(
+    "name, problem", [("Bad_Host", "not a slug"), ("ok", "does not match its directory")]
+)
+def test_host_file_names_must_be_slugs_in_the_right_environment(
+    tmp_path: Path, built: Built, name: str, problem: str
+) -> None:
     snapshots = tmp_path / "snapshots"
     (snapshots / "other").mkdir(parents=True)
     shutil.copy(built.snapshots[0].path, snapshots / "other" / f"{name}.json")

@@ -14,9 +14,28 @@ from generator.render.escape import Trusted, code_fence, html_attr, md_code, md_
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = [
-    "a|b", "<b>x", "{{7*7}}", "[x](y)", "<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
-    "p`q", "``", "*a* _b_ **c**", "#1 + 2 - 3. !x", "a\\|b", "&amp; &lt;", "{: .cls}", "{ #id }",
-    "1. item", "> quote", "<!-- c -->", "x\x02wzxhzdk:0\x03y", "line\nnext", "   spaced", "]]>", "~~s~~",
+    "a|b",
+    "<b>x",
+    "{{7*7}}",
+    "[x](y)",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "p`q",
+    "``",
+    "*a* _b_ **c**",
+    "#1 + 2 - 3. !x",
+    "a\\|b",
+    "&amp; &lt;",
+    "{: .cls}",
+    "{ #id }",
+    "1. item",
+    "> quote",
+    "<!-- c -->",
+    "x\x02wzxhzdk:0\x03y",
+    "line\nnext",
+    "   spaced",
+    "]]>",
+    "~~s~~",
 ]
 
 
@@ -95,12 +114,14 @@ def test_code_fence_cannot_be_closed_by_its_content() -> None:
 
 
 def test_html_attr_quotes() -> None:
-    assert html_attr('"><x y=\'') == "&quot;&gt;&lt;x y=&#39;"
+    assert html_attr("\"><x y='") == "&quot;&gt;&lt;x y=&#39;"
 
 
 def test_templates_escape_every_value_unless_trusted(tmp_path: Path) -> None:
     env = environment()
-    out = env.from_string("{{ a }}|{{ b }}|{{ c | md }}").render(a="{{7*7}} <i>", b=Trusted("**ok**"), c="*md*")
+    out = env.from_string("{{ a }}|{{ b }}|{{ c | md }}").render(
+        a="{{7*7}} <i>", b=Trusted("**ok**"), c="*md*"
+    )
     assert out == "\\{\\{7\\*7\\}\\} &lt;i&gt;|**ok**|*md*"
 
 

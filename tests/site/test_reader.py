@@ -12,8 +12,15 @@ from conftest import LAYERS, Built
 
 # What tests/fixtures/hostile.sh planted (see tests/fixtures/README.md).
 HOSTILE_ENV, HOSTILE_HOST = "hostile", "lab-01"
-HOSTILE_TEXTS = ["a|b", "<b>x", "{{7*7}}", "[x](y)", "p`q", "<img src=x onerror=window.__pwned=1>",
-                 "<script>window.__pwned=2</script>"]
+HOSTILE_TEXTS = [
+    "a|b",
+    "<b>x",
+    "{{7*7}}",
+    "[x](y)",
+    "p`q",
+    "<img src=x onerror=window.__pwned=1>",
+    "<script>window.__pwned=2</script>",
+]
 
 INJECTION_PROBE = """() => ({
     pwned: window.__pwned === undefined ? null : window.__pwned,
@@ -68,8 +75,12 @@ def test_hostile_names_show_literally_and_inject_nothing(browser: tuple[str, Any
     base_url, context = browser
     page = context.new_page()
     seen = ""
-    urls = [f"{HOSTILE_ENV}/", f"{HOSTILE_ENV}/{HOSTILE_HOST}/",
-            *(f"{HOSTILE_ENV}/{HOSTILE_HOST}/{layer}/" for layer in LAYERS), "handbook/link/"]
+    urls = [
+        f"{HOSTILE_ENV}/",
+        f"{HOSTILE_ENV}/{HOSTILE_HOST}/",
+        *(f"{HOSTILE_ENV}/{HOSTILE_HOST}/{layer}/" for layer in LAYERS),
+        "handbook/link/",
+    ]
     for url in urls:
         page.goto(base_url + url)
         probe = page.evaluate(INJECTION_PROBE)
