@@ -10,7 +10,7 @@ snapshot string escaped. Output files are <env>/<host>/topology.png, <env>/<host
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from generator.diagrams.text import packet_text, topology_text
 from generator.render.escape import Trusted
 
 Progress = Callable[[str, int, int], None]
+HOST_FIGURES = ("topology", "packet_path")
 
 
 @dataclass(frozen=True)
@@ -60,22 +61,29 @@ def _layers() -> list[tuple[str, str]]:
     return [(layer.slug, layer.title) for layer in load_model().layers]
 
 
-def host_figures(view: Any, docs_dir: Path) -> dict[str, Figure]:
-    """The two figures of one host, as DOT plus text (nothing rendered yet)."""
-    from generator.model.packet_path import packet_path
+def host_figures(view: Any, docs_dir: Path, kinds: Iterable[str] = HOST_FIGURES) -> dict[str, Figure]:
+    """The figures of one host, as DOT plus text (nothing rendered yet).
 
+    Reads only view.env, view.host_slug, view.hostname and view.snapshot.
+    """
     env, slug, snap = view.env, host_slug(view), view.snapshot
     base = f"{env}/{slug}"
-    graph = collapse(build(snap))
-    dot = topology.draw(graph, f"Topology of {view.hostname}", str(docs_dir / base / "topology"))
-    alt, text_md, note = topology_text(graph, view.hostname)
-    full = f"{base}/namespaces.md" if graph.groups else None
-    figs = {"topology": Figure(f"{base}/topology.png", alt, text_md, note, full, masked(dot))}
-    layers = _layers()
-    path = packet_path(snap)
-    dot = packetpath.draw(path, layers, f"Packet path through {view.hostname}", str(docs_dir / base / "packet-path"))
-    alt, text_md = packet_text(path, dict(layers))
-    figs["packet_path"] = Figure(f"{base}/packet-path.png", alt, text_md, None, None, masked(dot))
+    figs = {}
+    if "topology" in kinds:
+        graph = collapse(build(snap))
+        dot = topology.draw(graph, f"Topology of {view.hostname}", str(docs_dir / base / "topology"))
+        alt, text_md, note = topology_text(graph, view.hostname)
+        full = f"{base}/namespaces.md" if graph.groups else None
+        figs["topology"] = Figure(f"{base}/topology.png", alt, text_md, note, full, masked(dot))
+    if "packet_path" in kinds:
+        from generator.model.packet_path import packet_path
+
+        layers = _layers()
+        path = packet_path(snap)
+        title = f"Packet path through {view.hostname}"
+        dot = packetpath.draw(path, layers, title, str(docs_dir / base / "packet-path"))
+        alt, text_md = packet_text(path, dict(layers))
+        figs["packet_path"] = Figure(f"{base}/packet-path.png", alt, text_md, None, None, masked(dot))
     return figs
 
 

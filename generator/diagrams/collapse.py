@@ -4,9 +4,8 @@ Thresholds (also in tests/diagrams/cases/README.md):
 - GROUP_MIN: at least this many non-root namespaces with the same shape (same interface kinds, veth
   peers in the same namespace on the same bridge, same marks) become one group node,
   e.g. "200 namespaces, each: lo, eth0 (veth) -> cni0".
-- MAX_NAMESPACES: if more namespaces than this would still be drawn, groups of 2 or more identical
-  namespaces are folded as well, and then every remaining non-root namespace past the limit is
-  folded per namespace kind ("35 other docker namespaces").
+- MAX_NAMESPACES: if more namespace boxes and groups than this would still be drawn, the non-root
+  namespaces past the limit are folded per namespace kind (one group per kind: named, docker, proc).
 - MAX_LINKS: in a namespace still showing more interfaces than this, interfaces of the same kind on the
   same master with no mark and no edge of their own become one "N x kind" node.
 """
@@ -14,6 +13,7 @@ Thresholds (also in tests/diagrams/cases/README.md):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from generator.diagrams.hostgraph import Edge, Fold, Group, HostGraph, LinkNode, NsBox
@@ -31,9 +31,7 @@ def _peer(g: HostGraph, ln: LinkNode, nodes: dict[str, LinkNode]) -> LinkNode | 
     return None
 
 
-def _shape(box: NsBox, g: HostGraph, nodes: dict[str, LinkNode], coarse: bool) -> tuple[Any, ...]:
-    if coarse:
-        return (box.ref.kind,)
+def _shape(box: NsBox, g: HostGraph, nodes: dict[str, LinkNode]) -> tuple[Any, ...]:
     parts = []
     for ln in box.links:
         peer = _peer(g, ln, nodes)
@@ -98,21 +96,24 @@ def _fold_links(g: HostGraph, box: NsBox) -> None:
             g.edges.append(Edge(fid, master_id, "port", "ports"))
 
 
+def _group_by(g: HostGraph, boxes: list[NsBox], key: Callable[[NsBox], Any], min_size: int) -> None:
+    nodes = {ln.id: ln for b in g.namespaces for ln in b.links}
+    by_key: dict[Any, list[NsBox]] = defaultdict(list)
+    for box in boxes:
+        by_key[key(box)].append(box)
+    for members in sorted(by_key.values(), key=lambda bs: bs[0].ref.id):
+        if len(members) >= min_size:
+            _fold_namespaces(g, members, nodes)
+
+
 def collapse(g: HostGraph) -> HostGraph:
     """Apply the three rules in order; `g` is changed in place and returned."""
-    for min_size, coarse in ((GROUP_MIN, False), (2, False), (2, True)):
-        nodes = {ln.id: ln for b in g.namespaces for ln in b.links}
-        if min_size != GROUP_MIN and len(g.namespaces) <= MAX_NAMESPACES:
-            break
-        by_shape: dict[tuple[Any, ...], list[NsBox]] = defaultdict(list)
-        candidates = [b for b in g.namespaces if b.ref.kind != "root"]
-        if coarse:
-            candidates = candidates[MAX_NAMESPACES - 1:]
-        for box in candidates:
-            by_shape[_shape(box, g, nodes, coarse)].append(box)
-        for boxes in sorted(by_shape.values(), key=lambda bs: bs[0].ref.id):
-            if len(boxes) >= min_size:
-                _fold_namespaces(g, boxes, nodes)
+    nodes = {ln.id: ln for b in g.namespaces for ln in b.links}
+    _group_by(g, [b for b in g.namespaces if b.ref.kind != "root"], lambda b: _shape(b, g, nodes), GROUP_MIN)
+    if len(g.namespaces) + len(g.groups) > MAX_NAMESPACES:
+        keep = max(0, MAX_NAMESPACES - len(g.groups) - 1 - 4)  # room for the root and up to 4 kind groups
+        rest = [b for b in g.namespaces if b.ref.kind != "root"][keep:]
+        _group_by(g, rest, lambda b: b.ref.kind, 1)
     for box in g.namespaces:
         if len(box.links) > MAX_LINKS:
             _fold_links(g, box)
