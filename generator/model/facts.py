@@ -1,0 +1,66 @@
+"""Read a kind's facts out of a snapshot object as (label, text) pairs; values stay untrusted text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator.model.matcher import lookup
+from generator.model.model import Fact
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    return str(value) if isinstance(value, str | int | float) else json.dumps(value, sort_keys=True)
+
+
+def _on_keys(value: Any) -> str:
+    """Offload-style mappings ({feature: on/off or bool}): list what is on, count what is off."""
+    if not isinstance(value, dict):
+        return _text(value)
+    on = [k for k, v in value.items() if v is True or v == "on"]
+    off = len(value) - len(on)
+    return ", ".join(on) + (f" ({off} off)" if off else "") if on else f"all off ({off})"
+
+
+def _keys(value: Any) -> str:
+    return ", ".join(str(k) for k in value) if isinstance(value, dict) else _text(value)
+
+
+def _attachments(value: Any) -> str:
+    """BPF attachments: `xdp on eth0 (root)`, one per entry."""
+    if not isinstance(value, list):
+        return _text(value)
+    out = []
+    for a in value:
+        if not isinstance(a, dict):
+            out.append(_text(a))
+            continue
+        text = str(a.get("kind") or "attached")
+        if a.get("ifname"):
+            text += f" on {a['ifname']}"
+        if a.get("namespace"):
+            text += f" ({a['namespace']})"
+        if a.get("detail"):
+            text += f": {a['detail']}"
+        out.append(text)
+    return "; ".join(out)
+
+
+_FORMATS = {"text": _text, "list": _text, "keys": _keys, "on-keys": _on_keys, "attachments": _attachments}
+
+
+def read_facts(facts: list[Fact], obj: Any) -> list[tuple[str, str]]:
+    """The facts this object has, in model order; absent or empty values are left out, not shown blank."""
+    out = []
+    for fact in facts:
+        value = lookup(obj, fact.path)
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        out.append((fact.label, _FORMATS.get(fact.format, _text)(value)))
+    return out
