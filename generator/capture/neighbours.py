@@ -1,11 +1,14 @@
 """Neighbours (ARP/NDP) and bridge FDB entries of one namespace.
 
 Permanent and noarp neighbours are configuration; learned ones (reachable, stale, ...) come and go
-and are state. Likewise static/permanent FDB entries are configuration, learned ones state.
+and are state. Likewise static/permanent FDB entries are configuration, learned ones state. The
+kernel also adds noarp neighbours and `self permanent` FDB entries for multicast groups a device
+joins (MLD/IGMP, as it happens): those follow group membership, so they are state too.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from typing import Any
 
@@ -50,6 +53,10 @@ def parse_fdb(msg: Any, ifnames: dict[int, str]) -> dict[str, Any]:
     }
 
 
+def _is_multicast_mac(lladdr: str | None) -> bool:
+    return bool(lladdr) and int(lladdr.split(":")[0], 16) & 1 == 1  # type: ignore[union-attr]
+
+
 def collect(ns: NamespaceCapture) -> None:
     ipr = netns.rtnl()
     config: list[dict[str, Any]] = []
@@ -58,7 +65,8 @@ def collect(ns: NamespaceCapture) -> None:
         if msg["family"] not in FAMILY or msg["flags"] & 0x08:
             continue
         neighbour = parse_neighbour(msg, ns.ifnames)
-        (config if msg["state"] & CONFIG_STATES else learned).append(neighbour)
+        group = neighbour["address"] and ipaddress.ip_address(neighbour["address"]).is_multicast
+        (config if msg["state"] & CONFIG_STATES and not group else learned).append(neighbour)
     key = lambda n: (n["ifname"], n["family"], n["address"] or "")  # noqa: E731
     ns.doc["neighbours"] = sorted(config, key=key)
     ns.state["neighbours"] = sorted(learned, key=key)
@@ -68,7 +76,8 @@ def collect(ns: NamespaceCapture) -> None:
         if msg["family"] != AF_BRIDGE:
             continue
         entry = parse_fdb(msg, ns.ifnames)
-        (static if msg["state"] & CONFIG_STATES else dynamic).append(entry)
+        group = "self" in entry["flags"] and _is_multicast_mac(entry["lladdr"])
+        (static if msg["state"] & CONFIG_STATES and not group else dynamic).append(entry)
     fkey = lambda f: (f["ifname"], f["lladdr"] or "", f["vlan"] or 0, f["dst"] or "", f["flags"])  # noqa: E731
     ns.doc["fdb"] = sorted(static, key=fkey)
     ns.state["fdb"] = sorted(dynamic, key=fkey)

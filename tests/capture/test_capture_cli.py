@@ -1,0 +1,105 @@
+"""The capture command end to end: determinism, running without root, names, help, output path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from capturecli import MARK, capture, namespace
+from sandbox import REPO, run_in_sandbox
+
+from generator.snapshot.load import config_view, validate_document
+
+BUSY = r"""
+ip netns add a; ip netns add b
+ip link add br0 type bridge; ip link set br0 up
+for n in a b; do
+  ip link add h-$n type veth peer name eth0 netns $n
+  ip link set h-$n master br0 up
+  ip -n $n link set eth0 up; ip -n $n addr add 10.7.0.$([ $n = a ] && echo 2 || echo 3)/24 dev eth0
+  ip -n $n route add default via 10.7.0.1
+done
+ip addr add 10.7.0.1/24 dev br0
+tc qdisc add dev h-a root handle 1: htb default 1
+tc class add dev h-a parent 1: classid 1:1 htb rate 5mbit
+ip neigh add 10.7.0.9 lladdr 02:00:00:00:00:09 dev br0 nud permanent
+ping -c1 -W1 10.7.0.2 >/dev/null 2>&1 || true
+"""
+
+
+def test_two_captures_of_an_unchanged_host_have_equal_configuration():
+    script = (
+        f"{BUSY}\n"
+        "$PYTHON -m generator capture --env lab --host t --out /tmp/one.json --quiet\n"
+        "ping -c2 -i0.2 -W1 10.7.0.3 >/dev/null 2>&1 || true\n"  # counters and neighbours move
+        "$PYTHON -m generator capture --env lab --host t --out /tmp/two.json --quiet\n"
+        f"echo '{MARK}'; cat /tmp/one.json; echo '{MARK}'; cat /tmp/two.json\n"
+    )
+    _, one, two = run_in_sandbox(script).stdout.split(MARK)
+    first, second = json.loads(one), json.loads(two)
+    validate_document(first, "one.json")
+    validate_document(second, "two.json")
+    assert config_view(first) == config_view(second)
+    assert first["meta"]["captured_at"] <= second["meta"]["captured_at"]
+    # the file is written with sorted keys, so equal configuration means equal bytes apart from meta/state
+    assert one.index('"bpf"') < one.index('"gaps"') < one.index('"host"') < one.index('"meta"')
+
+
+def test_without_root_a_valid_snapshot_is_written_with_gaps():
+    setup = BUSY + "mkdir -p /tmp/nr && chmod 777 /tmp/nr\n"
+    script = (
+        f"{setup}\n"
+        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
+        "$PYTHON -m generator capture --env lab --host t --out /tmp/nr/snap.json --quiet\n"
+        f"echo '{MARK}'; cat /tmp/nr/snap.json\n"
+    )
+    doc = validate_document(json.loads(run_in_sandbox(script).stdout.split(MARK, 1)[1]), "snap.json")
+    assert doc["meta"]["euid"] == 65534
+    assert any(g["what"] == "capture privileges" for g in doc["gaps"])
+    root = namespace(doc, "root")
+    assert {x["ifname"] for x in root["links"]} >= {"br0", "h-a", "h-b"}  # netlink dumps need no privilege
+    assert any(q["kind"] == "htb" for q in root["tc"]["qdiscs"])
+    for ns_id in ("a", "b"):  # named namespaces are listed but cannot be entered
+        gaps = namespace(doc, ns_id)["gaps"]
+        assert any("could not enter" in g["reason"] and "permission denied" in g["reason"] for g in gaps)
+
+
+def test_default_output_path_names_env_and_host_and_summary_lists_gaps():
+    script = (
+        "mkdir -p /tmp/work && cd /tmp/work\n"
+        "hostname Web-01.Example.org\n"
+        "PYTHONPATH=$REPO $PYTHON -m generator capture --env prod 2> /tmp/err\n"
+        "ls snapshots/prod; cat /tmp/err >&2\n"
+    )
+    proc = run_in_sandbox(script)
+    assert proc.stdout.split() == ["web-01.json"]
+    assert "wrote snapshots/prod/web-01.json" in proc.stderr
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "capture", *args],
+                          capture_output=True, text=True, cwd=REPO)
+
+
+def test_names_that_are_not_slugs_are_rejected_clearly():
+    for option, value in (("--env", "Prod"), ("--host", "web_01"), ("--host", "../x")):
+        proc = _cli(option, value, "--out", "/nonexistent/x.json")
+        assert proc.returncode == 2
+        assert f"{option} {value!r} is not usable" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_help_teaches_the_options_and_the_default_path():
+    out = " ".join(_cli("--help").stdout.split())
+    for text in ("--env", "--host", "--out", "--redact", "--redact-key", "--quiet",
+                 "snapshots/<env>/<host>.json", "without root it still writes a valid snapshot"):
+        assert text in out, text
+
+
+def test_the_snapshot_written_is_valid_for_a_plain_sandbox():
+    doc = capture("true")
+    assert [ns["id"] for ns in doc["namespaces"]] == ["root"]
+    assert doc["host"]["env"] == "lab" and doc["host"]["hostname"] == "t"
+    assert doc["meta"]["tools"]["pyroute2"].startswith("0.9")
+    assert doc["meta"]["duration_s"] >= 0
