@@ -34,10 +34,17 @@ def stages(numbered: list[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
     return out
 
 
+def device(step: Any) -> str | None:
+    """The device a per-device step is on ("tc egress on eth1" -> "eth1"), else None."""
+    return step.label.split(" on ", 1)[1] if " on " in step.label else None
+
+
 def _node(prefix: str, i: int, step: Any, titles: dict[str, str], fills: dict[str, str]) -> Node:
     rows = [bold(f"{i}. {esc(step.label, 60)}"), small(esc(step.detail, 70)),
             small(colored(esc(titles.get(step.layer, step.layer)), "#566573"))]
-    return Node(table(rows), nodeid=f"{prefix}-{i}", fillcolor=fills.get(step.layer, "white"))
+    node = Node(table(rows), nodeid=f"{prefix}-{i}", fillcolor=fills.get(step.layer, "white"))
+    node.device = device(step)  # type: ignore[attr-defined]  # read by _pairs
+    return node
 
 
 def _column(name: str, prefix: str, steps: list[tuple[int, Any]], titles: dict[str, str], fills: dict[str, str],
@@ -55,14 +62,23 @@ def _column(name: str, prefix: str, steps: list[tuple[int, Any]], titles: dict[s
     return columns
 
 
+def _pairs(before: list[Node], after: list[Node]) -> list[tuple[Node, Node]]:
+    """Edges between two stages: a device's step leads to the same device's step when there is one."""
+    out = []
+    for b in after:
+        dev = getattr(b, "device", None)
+        same = [a for a in before if dev and getattr(a, "device", None) == dev]
+        out += [(a, b) for a in (same or before)]
+    return out
+
+
 def _chain(stages_: list[list[Node]], color: str, upward: bool) -> None:
     for before, after in zip(stages_, stages_[1:], strict=False):
-        for a in before:
-            for b in after:
-                if upward:  # rank the later step above: edge from the later one, arrow drawn back
-                    b << Edge(color=color, penwidth="2") << a
-                else:
-                    a >> Edge(color=color, penwidth="2") >> b
+        for a, b in _pairs(before, after):
+            if upward:  # rank the later step above: edge from the later one, arrow drawn back
+                b << Edge(color=color, penwidth="2") << a
+            else:
+                a >> Edge(color=color, penwidth="2") >> b
 
 
 def draw(path: Any, layers: list[tuple[str, str]], title: str, filename: str) -> str:
