@@ -1,0 +1,64 @@
+"""eBPF programs loaded through bpf(2) and attached as XDP and tc filters, found with their attachments."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox import run_in_sandbox
+from snapdoc import validated
+
+SCRIPT = r"""
+ip netns add blue
+ip link add va type veth peer name vb netns blue
+ip link set va up; ip -n blue link set vb up
+xdp=$($PYTHON tests/bpfload.py xdp va --name nsd_xdp_root)
+blue=$(ip netns exec blue $PYTHON tests/bpfload.py xdp vb --name nsd_xdp_blue)
+tc=$($PYTHON tests/bpfload.py tc va --name nsd_tc_in --direction ingress)
+$PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q
+echo "{\"xdp\": $xdp, \"blue\": $blue, \"tc\": $tc}"
+echo '=====' ; cat /tmp/snap.json
+"""
+
+
+def test_xdp_and_tc_programs_are_listed_with_type_name_tag_and_attachment():
+    ids_text, snap = run_in_sandbox(SCRIPT).stdout.split("=====\n")
+    ids = json.loads(ids_text.strip().splitlines()[-1])
+    doc = validated(json.loads(snap))
+    progs = {p["id"]: p for p in doc["bpf"]["programs"]}
+    xdp, blue, tc = progs[ids["xdp"]], progs[ids["blue"]], progs[ids["tc"]]
+    assert (xdp["type"], xdp["name"]) == ("xdp", "nsd_xdp_root")
+    assert (blue["type"], blue["name"]) == ("xdp", "nsd_xdp_blue")
+    assert (tc["type"], tc["name"]) == ("sched_cls", "nsd_tc_in")
+    for prog in (xdp, blue, tc):
+        assert len(prog["tag"]) == 16 and int(prog["tag"], 16) >= 0
+    # Same instructions, same tag: the tag is a hash of the program, not of its name.
+    assert xdp["tag"] == blue["tag"]
+    assert xdp["attached"] == [{"kind": "xdp", "namespace": "root", "ifname": "va", "detail": "xdpgeneric"}]
+    assert blue["attached"] == [{"kind": "xdp", "namespace": "blue", "ifname": "vb", "detail": "xdpgeneric"}]
+    assert tc["attached"] == [{"kind": "tc", "namespace": "root", "ifname": "va", "detail": "ingress"}]
+    # The links collector's XDP view gets the program's name.
+    root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
+    va = next(link for link in root["links"] if link["ifname"] == "va")
+    assert va["xdp"] == {"mode": "xdpgeneric", "prog_id": ids["xdp"], "prog_name": "nsd_xdp_root"}
+    # Volatile numbers are state, keyed by program id.
+    assert set(doc["state"]["bpf"][str(ids["tc"])]) == {"load_time_ns", "run_cnt", "run_time_ns"}
+    assert not [g for g in doc["gaps"] if g["what"].startswith("bpf")]
+
+
+def test_without_privilege_bpf_programs_are_a_gap_not_a_failure():
+    script = r"""
+ip link add va type veth peer name vb; ip link set va up
+$PYTHON tests/bpfload.py xdp va --name nsd_xdp_priv > /dev/null
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all $PYTHON - <<'PY'
+import json
+from generator.capture.context import HostCapture, NamespaceCapture, empty_namespace
+from generator.capture import bpf
+doc = {"bpf": {"programs": []}, "state": {}, "gaps": []}
+bpf.collect(HostCapture(doc, [NamespaceCapture("root", empty_namespace("root", "root"))], False))
+print(json.dumps(doc))
+PY
+"""
+    doc = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    assert doc["bpf"]["programs"] == []
+    [gap] = doc["gaps"]
+    assert gap["what"] == "bpf programs" and "Operation not permitted" in gap["reason"]
