@@ -18,6 +18,7 @@ from diagrams import Edge, Node
 
 from generator.diagrams import styles
 from generator.diagrams.dot import SourceDiagram, bold, esc, icon, small, table
+from generator.diagrams.text import plural
 from generator.render.escape import Trusted, md_text
 
 UPLINK_KINDS = {"device", "vlan", "bond", "team", "macvlan", "ipvlan"}
@@ -101,6 +102,7 @@ def text(ov: Overview, env: str) -> tuple[str, Trusted]:
     for net, members in ov.subnets.items():
         what = "shared by" if len(members) > 1 else "only on"
         lines.append(f"- subnet {md_text(net)}, {what} " + ", ".join(md_text(m) for m in members))
-    alt = (f"Overview of environment {env}: {len(ov.hosts)} hosts, connected by {len(shared_vni)} shared "
-           f"VXLAN VNIs and {len(shared_net)} shared subnets. The list below names them.")
+    alt = (f"Overview of environment {env}: {plural(len(ov.hosts), 'host')}, connected by "
+           f"{plural(len(shared_vni), 'shared VXLAN VNI')} and {plural(len(shared_net), 'shared subnet')}. "
+           "The text version names them.")
     return alt, Trusted("\n".join(lines))

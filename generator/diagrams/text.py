@@ -14,6 +14,10 @@ from generator.render.escape import Trusted, md_code, md_text
 NAMESPACES_PAGE = "namespaces.md"  # the full namespace list, next to the host index page
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _connections(g: HostGraph, ln: LinkNode, names: dict[str, str]) -> list[str]:
     out = []
     for e in g.edges:
@@ -69,9 +73,11 @@ def topology_text(g: HostGraph, hostname: str) -> tuple[str, Trusted, Trusted | 
         note = Trusted("To stay readable, the topology shows repeated structures as one node with a count: "
                        + "; ".join(said) + f". The [namespaces page]({NAMESPACES_PAGE}) lists every namespace.")
     n_links = sum(len(b.links) for b in g.namespaces)
-    alt = (f"Network topology of {hostname}: {len(g.namespaces)} namespaces drawn with {n_links} interfaces"
-           + (f", plus {sum(len(x.members) for x in g.groups)} namespaces collapsed into {len(g.groups)} groups"
-              if g.groups else "") + ". The table below lists the same.")
+    collapsed = sum(len(x.members) for x in g.groups)
+    alt = (f"Network topology of {hostname}: {plural(len(g.namespaces), 'namespace')} drawn with "
+           f"{plural(n_links, 'interface')}"
+           + (f", plus {plural(collapsed, 'namespace')} collapsed into {plural(len(g.groups), 'group')}"
+              if g.groups else "") + ". The text version lists the same.")
     return alt, Trusted("\n\n".join(parts)), note
 
 
@@ -86,6 +92,7 @@ def packet_text(path: Any, titles: dict[str, str]) -> tuple[str, Trusted]:
 
     ingress = "\n".join(item(i, s) for i, s in enumerate(path.ingress, 1))
     egress = "\n".join(item(i, s) for i, s in enumerate(path.egress, 1))
-    alt = (f"Packet path: {len(path.ingress)} ingress steps from the wire to local sockets or forwarding, "
-           f"{len(path.egress)} egress steps from local processes to the wire. The lists below name each step.")
+    alt = (f"Packet path: {plural(len(path.ingress), 'ingress step')} from the wire to local sockets or "
+           f"forwarding, {plural(len(path.egress), 'egress step')} from local processes to the wire. "
+           "The text version names each step.")
     return alt, Trusted(f"**Ingress**\n\n{ingress}\n\n**Egress**\n\n{egress}")
