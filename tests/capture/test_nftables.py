@@ -11,6 +11,7 @@ from sandbox import run_in_sandbox
 from snapdoc import CAPTURE_SNIPPET, full_document, validated
 
 from generator.capture.nftables import nf_tables_present
+from generator.snapshot import config_view
 
 RULESET = r"""
 table inet filter {
@@ -145,3 +146,25 @@ def test_nftables_is_not_read_when_that_would_load_a_kernel_module(tmp_path):
     assert nf_tables_present(str(modules), release="no-such-release", sys_module=str(tmp_path)) is True
     absent = str(tmp_path / "absent")
     assert nf_tables_present(absent, release="no-such-release", sys_module=str(tmp_path)) is True
+
+
+def test_capture_command_records_each_namespaces_ruleset_and_twice_gives_the_same_config():
+    script = (
+        f"nft -f - <<'NFT'\n{RULESET}\nNFT\n"
+        "ip netns add blue\n"
+        "ip netns exec blue nft add table ip blueonly\n"
+        "ip netns exec blue nft add chain ip blueonly post '{ type nat hook postrouting priority srcnat; }'\n"
+        "ip netns exec blue nft add rule ip blueonly post oifname '\"x|<y>\"' counter masquerade\n"
+        "$PYTHON -m generator capture --env test --host sbx --out /tmp/a.json -q\n"
+        "$PYTHON -m generator capture --env test --host sbx --out /tmp/b.json -q\n"
+        "cat /tmp/a.json; echo =====; cat /tmp/b.json\n"
+    )
+    a, b = (validated(json.loads(t)) for t in run_in_sandbox(script).stdout.split("=====\n"))
+    nss = {ns["id"]: ns for ns in a["namespaces"]}
+    assert {t["name"] for t in nss["root"]["nftables"]["tables"]} == {"filter", "edge"}
+    assert [t["name"] for t in nss["blue"]["nftables"]["tables"]] == ["blueonly"]
+    [rule] = nss["blue"]["nftables"]["rules"]
+    assert rule["text"] == 'oifname "x|<y>" counter masquerade'
+    assert nss["blue"]["nftables"]["chains"][0]["priority"] == 100  # srcnat
+    assert not [g for ns in a["namespaces"] for g in ns["gaps"] if g["what"] == "nftables"]
+    assert config_view(a) == config_view(b)
