@@ -51,19 +51,23 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     "fdb": lambda o: (o["ifname"], o["lladdr"], _s(o.get("vlan")), _s(o.get("dst"))),
     "qdisc": lambda o: (o["ifname"], o["parent"], o["handle"]),
     "class": lambda o: (o["ifname"], o["classid"]),
-    "filter": lambda o: (o["ifname"], o["parent"], _s(o.get("protocol")), _s(o.get("pref")), _s(o.get("handle"))),
+    "filter": lambda o: (
+        o["ifname"], o["parent"], _s(o.get("protocol")), _s(o.get("pref")), _s(o.get("handle"))
+    ),
     "nfttable": lambda o: (o["family"], o["name"]),
     "nftchain": lambda o: (o["family"], o["table"], o["name"]),
     "nftrule": lambda o: (o["family"], o["table"], o["chain"], str(o["handle"])),
     "nftset": lambda o: (o["family"], o["table"], o["name"]),
-    "socket": lambda o: (o["protocol"], o["family"], f"{o['local_address']}:{o['port']}", _s(o.get("ifname"))),
+    "socket": lambda o: (
+        o["protocol"], o["family"], f"{o['local_address']}:{o['port']}", _s(o.get("ifname"))
+    ),
     "sysctl": lambda o: (o["name"],),
     "prog": lambda o: (o["type"], _s(o.get("name")), _s(o.get("tag"))),
     "daemon": lambda o: (o["name"],),
     # Second views of a link, shown on another layer page than the link itself (see generator.model.sections).
     "nic": lambda o: (o["ifname"],),
     "port": lambda o: (o["ifname"],),
-    "iptables": lambda o: (o["table"],),
+    "iptables": lambda o: (o["family"], o["table"]),  # family ip or ip6: both may hold a `filter` table
 }
 
 
