@@ -14,9 +14,10 @@ Load time and run counts are volatile: they go to state.
 from __future__ import annotations
 
 import struct
+import threading
 from typing import Any
 
-from generator.capture import bpfsys
+from generator.capture import bpfsys, netns
 from generator.capture.context import HostCapture
 
 PROG_TYPES = {1: "socket_filter", 3: "sched_cls", 4: "sched_act", 6: "xdp", 8: "cgroup_skb", 9: "cgroup_sock",
@@ -53,24 +54,48 @@ def _from_namespaces(host: HostCapture) -> dict[int, list[dict[str, Any]]]:
     return found
 
 
-def _ifname(host: HostCapture, ifindex: int, prog_id: int) -> tuple[str | None, str | None]:
-    """(namespace, ifname) of a link-attached ifindex: ifindexes repeat across namespaces, so
-    prefer the namespace whose link already shows this program, else the only one with that index."""
-    hits = [(ns.id, ns.ifnames.get(ifindex)) for ns in host.namespaces if ifindex in ns.ifnames]
+def _attached_in(path: str | None, ifindex: int, attach_type: int) -> list[int]:
+    """BPF_PROG_QUERY resolves ifindex in the caller's namespace: ask from a thread inside `path`."""
+    result: list[int] = []
+
+    def body() -> None:
+        try:
+            if path is not None:
+                netns.enter(path)
+            result.extend(bpfsys.query(ifindex, attach_type))
+        except OSError:
+            pass  # namespace gone or query refused: this candidate is simply not confirmed
+
+    worker = threading.Thread(target=body, name="bpf-query", daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    return result
+
+
+def _ifname(host: HostCapture, ifindex: int, prog_id: int, attach_type: int | None) -> tuple[str | None, str]:
+    """(namespace, ifname) of a link-attached ifindex. Ifindexes repeat across namespaces: prefer
+    the namespace whose link already shows this program as XDP, else the only namespace with that
+    ifindex, else ask each candidate namespace which programs its ifindex holds (tcx, netkit)."""
     for ns in host.namespaces:
         for link in ns.doc["links"]:
             if link["ifindex"] == ifindex and (link.get("xdp") or {}).get("prog_id") == prog_id:
                 return ns.id, link["ifname"]
-    return hits[0] if len(hits) == 1 else (None, f"ifindex {ifindex}")
+    hits = [ns for ns in host.namespaces if ifindex in ns.ifnames]
+    if len(hits) > 1 and attach_type is not None:
+        hits = [ns for ns in hits if prog_id in _attached_in(
+            None if ns.doc.get("kind") == "root" else ns.doc.get("path"), ifindex, attach_type)] or hits
+    if len(hits) == 1:
+        return hits[0].id, hits[0].ifnames[ifindex]
+    return None, f"ifindex {ifindex}"
 
 
 def _from_link(host: HostCapture, link: bpfsys.LinkInfo) -> dict[str, Any] | None:
     if link.type in (LINK_XDP, LINK_TCX, LINK_NETKIT):
         ifindex, attach_type = struct.unpack_from("=II", link.raw)
-        ns_id, ifname = _ifname(host, ifindex, link.prog_id)
+        ns_id, ifname = _ifname(host, ifindex, link.prog_id, None if link.type == LINK_XDP else attach_type)
         kind = {LINK_XDP: "xdp", LINK_TCX: "tcx", LINK_NETKIT: "netkit"}[link.type]
         detail = None if link.type == LINK_XDP else ATTACH_TYPES.get(attach_type, str(attach_type))
-        return _attach(kind, ns_id, ifname, f"bpf link {link.id}" + (f", {detail}" if detail else ""))
+        return _attach(kind, ns_id, ifname, detail or "bpf link")
     if link.type == LINK_NETNS:
         netns_ino, attach_type = struct.unpack_from("=II", link.raw)
         ns_id = next((ns.id for ns in host.namespaces if ns.doc.get("inode") == netns_ino), None)

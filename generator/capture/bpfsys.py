@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 SYS_BPF = {"x86_64": 321, "aarch64": 280, "armv7l": 386, "ppc64le": 361, "s390x": 351, "riscv64": 280}
 BPF_PROG_GET_NEXT_ID, BPF_PROG_GET_FD_BY_ID, BPF_OBJ_GET_INFO_BY_FD = 11, 13, 15
-BPF_LINK_GET_FD_BY_ID, BPF_LINK_GET_NEXT_ID = 30, 31
+BPF_PROG_QUERY, BPF_LINK_GET_FD_BY_ID, BPF_LINK_GET_NEXT_ID = 16, 30, 31
 INFO_SIZE = 256
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -29,6 +29,14 @@ class _IdAttr(ctypes.Structure):
 
 class _InfoAttr(ctypes.Structure):
     _fields_ = [("bpf_fd", ctypes.c_uint32), ("info_len", ctypes.c_uint32), ("info", ctypes.c_uint64)]
+
+
+class _QueryAttr(ctypes.Structure):
+    _fields_ = [("target_ifindex", ctypes.c_uint32), ("attach_type", ctypes.c_uint32),
+                ("query_flags", ctypes.c_uint32), ("attach_flags", ctypes.c_uint32),
+                ("prog_ids", ctypes.c_uint64), ("prog_cnt", ctypes.c_uint32), ("pad", ctypes.c_uint32),
+                ("prog_attach_flags", ctypes.c_uint64), ("link_ids", ctypes.c_uint64),
+                ("link_attach_flags", ctypes.c_uint64), ("revision", ctypes.c_uint64)]
 
 
 @dataclass(frozen=True)
@@ -112,3 +120,12 @@ def links() -> Iterator[LinkInfo]:
         if raw is not None:
             ltype, lid, prog_id = struct.unpack_from("=III", raw, 0)
             yield LinkInfo(lid, ltype, prog_id, raw[16:48])
+
+
+def query(ifindex: int, attach_type: int, max_progs: int = 64) -> list[int]:
+    """Program ids attached to `ifindex` of the calling thread's namespace at `attach_type` (tcx...)."""
+    ids = (ctypes.c_uint32 * max_progs)()
+    attr = _QueryAttr(target_ifindex=ifindex, attach_type=attach_type, prog_ids=ctypes.addressof(ids),
+                      prog_cnt=max_progs)
+    _bpf(BPF_PROG_QUERY, attr)
+    return list(ids[: min(attr.prog_cnt, max_progs)])

@@ -62,3 +62,46 @@ PY
     assert doc["bpf"]["programs"] == []
     [gap] = doc["gaps"]
     assert gap["what"] == "bpf programs" and "Operation not permitted" in gap["reason"]
+
+
+def test_programs_attached_through_bpf_links_are_found():
+    # tcx (kernel >= 6.6) has no netlink view at all: only BPF links show it. XDP through a link
+    # shows in both views and is reported once.
+    script = r"""
+ip netns add blue
+ip link add va type veth peer name vb netns blue
+ip link set va up; ip -n blue link set vb up
+cat > /tmp/links.py <<'PY'
+import ctypes, socket, sys, time
+sys.path.insert(0, "tests")
+import bpfload
+class LinkCreate(ctypes.Structure):
+    _fields_ = [("prog_fd", ctypes.c_uint32), ("target_ifindex", ctypes.c_uint32),
+                ("attach_type", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("pad", ctypes.c_uint8 * 48)]
+BPF_LINK_CREATE, BPF_XDP, BPF_TCX_INGRESS = 28, 37, 46
+ifindex = socket.if_nametoindex(sys.argv[1])
+tc = bpfload.load_program(bpfload.BPF_PROG_TYPE_SCHED_CLS, "nsd_tcx", bpfload.TC_ACT_OK)
+bpfload._bpf(BPF_LINK_CREATE, LinkCreate(prog_fd=tc, target_ifindex=ifindex, attach_type=BPF_TCX_INGRESS))
+xdp = bpfload.load_program(bpfload.BPF_PROG_TYPE_XDP, "nsd_xdp_link", bpfload.XDP_PASS)
+bpfload._bpf(BPF_LINK_CREATE, LinkCreate(prog_fd=xdp, target_ifindex=ifindex, attach_type=BPF_XDP))
+print(bpfload.program_id(tc), bpfload.program_id(xdp), flush=True)
+time.sleep(60)
+PY
+$PYTHON /tmp/links.py va > /tmp/ids &
+ip netns exec blue $PYTHON /tmp/links.py vb > /tmp/ids-blue &
+for i in $(seq 50); do test -s /tmp/ids && test -s /tmp/ids-blue && break; sleep 0.1; done
+test "$(ip -o link show va | cut -d: -f1)" = "$(ip -n blue -o link show vb | cut -d: -f1)"
+$PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q
+cat /tmp/ids /tmp/ids-blue; echo '=====' ; cat /tmp/snap.json
+"""
+    ids_text, snap = run_in_sandbox(script).stdout.split("=====\n")
+    tcx_id, xdp_id, tcx_blue, xdp_blue = (int(x) for x in ids_text.split())
+    doc = validated(json.loads(snap))
+    progs = {p["id"]: p for p in doc["bpf"]["programs"]}
+    # va and vb have the same ifindex (2) in their namespaces: each tcx program is placed right.
+    for prog_id, ns, ifname in ((tcx_id, "root", "va"), (tcx_blue, "blue", "vb")):
+        assert progs[prog_id]["attached"] == [{"kind": "tcx", "namespace": ns, "ifname": ifname,
+                                               "detail": "tcx_ingress"}]
+    for prog_id, ns, ifname in ((xdp_id, "root", "va"), (xdp_blue, "blue", "vb")):
+        [xdp] = progs[prog_id]["attached"]
+        assert (xdp["kind"], xdp["namespace"], xdp["ifname"]) == ("xdp", ns, ifname)
