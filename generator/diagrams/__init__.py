@@ -1,4 +1,4 @@
-"""Diagrams of hosts and environments (topology, packet path, overview) drawn with `diagrams`, rendered by Graphviz."""
+"""Host and environment diagrams (topology, packet path, overview): `diagrams` graphs, Graphviz PNGs."""
 
 from generator.diagrams.api import Figure, SiteFigures, render_site_figures
 

@@ -94,8 +94,13 @@ def env_figure(env: str, views: list[Any], docs_dir: Path) -> Figure:
     return Figure(f"{env}/overview.png", alt, text_md, None, None, masked(dot))
 
 
-def render_site_figures(hosts: list[Any], docs_dir: Path, cache_dir: Path, workers: int | None = None,
-                        progress: Progress | None = None) -> SiteFigures:
+def render_site_figures(
+    hosts: list[Any],
+    docs_dir: Path,
+    cache_dir: Path,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> SiteFigures:
     """Build every figure's DOT, render what the cache lacks in parallel, copy the PNGs into docs_dir."""
     docs_dir, cache_dir = Path(docs_dir).absolute(), Path(cache_dir).absolute()
     out = SiteFigures()
@@ -103,9 +108,15 @@ def render_site_figures(hosts: list[Any], docs_dir: Path, cache_dir: Path, worke
         out.hosts[(view.env, host_slug(view))] = host_figures(view, docs_dir)
     for env in sorted({v.env for v in hosts}):
         out.envs[env] = {"overview": env_figure(env, [v for v in hosts if v.env == env], docs_dir)}
-    jobs = [Job(f"{env}/{slug} {name}", fig.source, docs_dir / fig.src)
-            for (env, slug), figs in out.hosts.items() for name, fig in figs.items()]
-    jobs += [Job(f"{env} overview", fig.source, docs_dir / fig.src) for env, figs in out.envs.items()
-             for fig in figs.values()]
+    jobs = [
+        Job(f"{env}/{slug} {name}", fig.source, docs_dir / fig.src)
+        for (env, slug), figs in out.hosts.items()
+        for name, fig in figs.items()
+    ]
+    jobs += [
+        Job(f"{env} overview", fig.source, docs_dir / fig.src)
+        for env, figs in out.envs.items()
+        for fig in figs.values()
+    ]
     out.stats = render_all(jobs, cache_dir, workers, progress)
     return out

@@ -60,8 +60,14 @@ def _fold_namespaces(g: HostGraph, boxes: list[NsBox], nodes: dict[str, LinkNode
     if len(ends) == 1:
         ns_id, master = ends[0]
         peer_text = f"veth peers in {labels.get(ns_id, ns_id)}" + (f", ports of {master}" if master else "")
-        target = next((ln.id for ln in nodes.values() if ln.ns_id == ns_id and ln.ifname == master
-                       and ln.id not in hidden), None)
+        target = next(
+            (
+                ln.id
+                for ln in nodes.values()
+                if ln.ns_id == ns_id and ln.ifname == master and ln.id not in hidden
+            ),
+            None,
+        )
     else:
         peer_text = f"veth peers in {len({ns for ns, _ in ends})} namespaces" if ends else ""
     gid = anchor_id("netns", "group", (boxes[0].ref.id, str(len(boxes))))

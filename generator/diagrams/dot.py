@@ -1,4 +1,4 @@
-"""Graphviz-safe building blocks: HTML-like labels for untrusted text, and a `diagrams` graph that only builds DOT.
+"""Graphviz-safe building blocks: HTML-like labels for untrusted text; a `diagrams` graph that stops at DOT.
 
 Why HTML-like labels everywhere: the graphviz Python package passes a string that starts with `<` and
 ends with `>` through as an HTML label, and Graphviz interprets `\\N`, `\\l` and a trailing backslash
@@ -20,13 +20,17 @@ ICON_MASK = "<icons>"
 
 
 def esc(value: object, limit: int = 48) -> str:
-    """Text for an HTML-like label: entities for markup characters, controls made visible, long text clipped."""
+    """Text for an HTML-like label: markup as entities, control characters made visible, long text clipped."""
     s = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
     if len(s) > limit:
         s = s[: limit - 1] + "\u2026"
     return (
-        s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-        .replace("]", "&#93;").replace("[", "&#91;")
+        s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("]", "&#93;")
+        .replace("[", "&#91;")
     )
 
 
@@ -60,10 +64,27 @@ def small(text: str) -> str:
     return f'<FONT POINT-SIZE="10">{text}</FONT>'
 
 
-GRAPH_ATTR = {"pad": "0.3", "splines": "spline", "nodesep": "0.35", "ranksep": "0.6", "compound": "true",
-              "fontsize": "14", "labelloc": "t", "newrank": "true"}
-NODE_ATTR = {"fixedsize": "false", "width": "0", "height": "0", "margin": "0.08,0.05", "shape": "box",
-             "style": "rounded,filled", "fillcolor": "white", "fontsize": "11", "labelloc": "c"}
+GRAPH_ATTR = {
+    "pad": "0.3",
+    "splines": "spline",
+    "nodesep": "0.35",
+    "ranksep": "0.6",
+    "compound": "true",
+    "fontsize": "14",
+    "labelloc": "t",
+    "newrank": "true",
+}
+NODE_ATTR = {
+    "fixedsize": "false",
+    "width": "0",
+    "height": "0",
+    "margin": "0.08,0.05",
+    "shape": "box",
+    "style": "rounded,filled",
+    "fillcolor": "white",
+    "fontsize": "11",
+    "labelloc": "c",
+}
 
 
 class SourceDiagram(diagrams.Diagram):
@@ -74,8 +95,15 @@ class SourceDiagram(diagrams.Diagram):
     """
 
     def __init__(self, title: str, filename: str, direction: str = "LR", **graph: str) -> None:
-        super().__init__(name="", filename=filename, direction=direction, show=False, outformat="png",
-                         graph_attr={**GRAPH_ATTR, **graph}, node_attr=NODE_ATTR)
+        super().__init__(
+            name="",
+            filename=filename,
+            direction=direction,
+            show=False,
+            outformat="png",
+            graph_attr={**GRAPH_ATTR, **graph},
+            node_attr=NODE_ATTR,
+        )
         self.dot.graph_attr["label"] = title  # already an HTML-like label (or empty)
 
     def __exit__(self, *exc: Any) -> None:

@@ -13,7 +13,15 @@ from generator.diagrams.styles import DEFAULT_QDISCS, HOOK_QDISCS
 from generator.model.identity import anchor_id, object_anchor
 from generator.model.namespaces import NamespaceRef, namespace_ref, ordered
 
-HOOK_ORDER = {"ingress": 0, "prerouting": 1, "input": 2, "forward": 3, "output": 4, "postrouting": 5, "egress": 6}
+HOOK_ORDER = {
+    "ingress": 0,
+    "prerouting": 1,
+    "input": 2,
+    "forward": 3,
+    "output": 4,
+    "postrouting": 5,
+    "egress": 6,
+}
 TC_DIRECTION = {"ffff:fff2": "ingress", "ffff:fff3": "egress", "ffff:": "ingress", "ffff:0": "ingress"}
 
 
@@ -88,7 +96,9 @@ def _marks(link: dict[str, Any], ns: dict[str, Any]) -> list[tuple[str, str]]:
     xdp = link.get("xdp")
     if xdp:
         name = f" {xdp['prog_name']}" if xdp.get("prog_name") else ""
-        marks.append(("xdp", f"XDP {xdp.get('mode', '')} prog {xdp.get('prog_id', '?')}{name}".replace("  ", " ")))
+        marks.append(
+            ("xdp", f"XDP {xdp.get('mode', '')} prog {xdp.get('prog_id', '?')}{name}".replace("  ", " "))
+        )
     default = (ns.get("sysctls") or {}).get("net.core.default_qdisc")
     tc = ns.get("tc") or {}
     kinds = sorted({q["kind"] for q in tc.get("qdiscs", []) if q["ifname"] == link["ifname"]})
@@ -107,12 +117,22 @@ def _marks(link: dict[str, Any], ns: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _nft_hooks(ns: dict[str, Any]) -> list[str]:
     chains = [c for c in ns["nftables"]["chains"] if c.get("hook")]
-    chains.sort(key=lambda c: (HOOK_ORDER.get(c["hook"], 9), c.get("priority") or 0, c["family"], c["table"], c["name"]))
+    chains.sort(
+        key=lambda c: (
+            HOOK_ORDER.get(c["hook"], 9),
+            c.get("priority") or 0,
+            c["family"],
+            c["table"],
+            c["name"],
+        )
+    )
     out = []
     for c in chains:
         dev = f" dev {c['device']}" if c.get("device") else ""
         policy = f", policy {c['policy']}" if c.get("policy") else ""
-        out.append(f"{c['hook']}{dev}: {c['family']} {c['table']} {c['name']} (prio {c.get('priority')}{policy})")
+        out.append(
+            f"{c['hook']}{dev}: {c['family']} {c['table']} {c['name']} (prio {c.get('priority')}{policy})"
+        )
     return out
 
 
@@ -144,7 +164,9 @@ def _edges(namespaces: list[dict[str, Any]], index: dict[tuple[str, Any], LinkNo
                 pns = parent.get("netns") or ns["id"]
                 peer = index.get((pns, parent.get("ifindex"))) or index.get((pns, parent.get("ifname")))
                 if peer is None and kind == "veth":
-                    stub = anchor_id("link", pns, (str(parent.get("ifname") or parent.get("ifindex") or "?"),))
+                    stub = anchor_id(
+                        "link", pns, (str(parent.get("ifname") or parent.get("ifindex") or "?"),)
+                    )
                     g.stubs[stub] = f"{parent.get('ifname') or 'peer'} (namespace {pns} not captured)"
                     add(me.id, stub, "veth", "veth")
                 elif peer is not None and kind == "veth":
@@ -164,8 +186,13 @@ def build(snapshot: dict[str, Any]) -> HostGraph:
     for ns in namespaces:
         links = []
         for link in sorted(ns["links"], key=lambda x: (x["ifindex"], x["ifname"])):
-            ln = LinkNode(object_anchor("link", ns["id"], link), ns["id"], link,
-                          _addresses(ns, link["ifname"]), _marks(link, ns))
+            ln = LinkNode(
+                object_anchor("link", ns["id"], link),
+                ns["id"],
+                link,
+                _addresses(ns, link["ifname"]),
+                _marks(link, ns),
+            )
             index[(ns["id"], link["ifname"])] = ln
             index.setdefault((ns["id"], link["ifindex"]), ln)
             links.append(ln)

@@ -60,14 +60,16 @@ def collect(hosts: list[tuple[str, dict[str, Any]]]) -> Overview:
                 continue
             if not (net.is_loopback or net.is_link_local):
                 subnets[str(net)].add(slug)
-    return Overview(sorted((slug, snap["host"]["hostname"]) for slug, snap in hosts),
-                    {k: sorted(v) for k, v in sorted(vnis.items())},
-                    {k: sorted(v) for k, v in sorted(subnets.items(), key=lambda kv: _net_key(kv[0]))})
+    return Overview(
+        sorted((slug, snap["host"]["hostname"]) for slug, snap in hosts),
+        {k: sorted(v) for k, v in sorted(vnis.items())},
+        {k: sorted(v) for k, v in sorted(subnets.items(), key=lambda kv: _net_key(kv[0]))},
+    )
 
 
-def _net_key(net: str) -> tuple[int, Any]:
+def _net_key(net: str) -> tuple[int, int, int]:
     n = ipaddress.ip_network(net)
-    return (n.version, n.network_address, n.prefixlen)
+    return (n.version, int(n.network_address), n.prefixlen)
 
 
 def draw(ov: Overview, title: str, filename: str) -> str:
@@ -75,17 +77,25 @@ def draw(ov: Overview, title: str, filename: str) -> str:
         nodes = {}
         for slug, hostname in ov.hosts:
             rows = [bold(esc(slug))] + ([small(esc(hostname))] if hostname != slug else [])
-            nodes[slug] = Node(table(rows, icon(styles.HOST_ICON)), nodeid=f"host-{slug}", fillcolor="#EAF0F7")
+            nodes[slug] = Node(
+                table(rows, icon(styles.HOST_ICON)), nodeid=f"host-{slug}", fillcolor="#EAF0F7"
+            )
         for vni, members in ov.vnis.items():
             if len(members) > 1:
-                hub = Node(table([bold(f"VXLAN VNI {vni}")], icon(styles.STYLES["vxlan"].icon or "")),
-                           nodeid=f"vni-{vni}", fillcolor=styles.STYLES["vxlan"].fill)
+                hub = Node(
+                    table([bold(f"VXLAN VNI {vni}")], icon(styles.STYLES["vxlan"].icon or "")),
+                    nodeid=f"vni-{vni}",
+                    fillcolor=styles.STYLES["vxlan"].fill,
+                )
                 for slug in members:
                     nodes[slug] - Edge(color=styles.EDGE_UNDERLAY, style="dashed") - hub
         for i, (net, members) in enumerate(ov.subnets.items()):
             if len(members) > 1:
-                hub = Node(table([bold(esc(net))], icon(styles.SUBNET_ICON)), nodeid=f"subnet-{i}",
-                           fillcolor="#EAF7EA")
+                hub = Node(
+                    table([bold(esc(net))], icon(styles.SUBNET_ICON)),
+                    nodeid=f"subnet-{i}",
+                    fillcolor="#EAF7EA",
+                )
                 for slug in members:
                     nodes[slug] - Edge(color=styles.EDGE_PORT) - hub
         return d.source()
@@ -102,7 +112,9 @@ def text(ov: Overview, env: str) -> tuple[str, Trusted]:
     for net, members in ov.subnets.items():
         what = "shared by" if len(members) > 1 else "only on"
         lines.append(f"- subnet {md_text(net)}, {what} " + ", ".join(md_text(m) for m in members))
-    alt = (f"Overview of environment {env}: {plural(len(ov.hosts), 'host')}, connected by "
-           f"{plural(len(shared_vni), 'shared VXLAN VNI')} and {plural(len(shared_net), 'shared subnet')}. "
-           "The text version names them.")
+    alt = (
+        f"Overview of environment {env}: {plural(len(ov.hosts), 'host')}, connected by "
+        f"{plural(len(shared_vni), 'shared VXLAN VNI')} and {plural(len(shared_net), 'shared subnet')}. "
+        "The text version names them."
+    )
     return alt, Trusted("\n".join(lines))

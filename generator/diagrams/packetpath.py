@@ -15,8 +15,18 @@ from diagrams import Cluster, Edge, Node
 from generator.diagrams.dot import SourceDiagram, bold, colored, esc, small, table
 
 MAX_ALTERNATIVES = 6
-PALETTE = ["#E8F1FB", "#EAF7EA", "#FFFBEA", "#F3EDFB", "#EAF0F7", "#FDEDEC", "#FBEFF5", "#FDF2E9",
-           "#E8F8F5", "#F4F4F4"]
+PALETTE = [
+    "#E8F1FB",
+    "#EAF7EA",
+    "#FFFBEA",
+    "#F3EDFB",
+    "#EAF0F7",
+    "#FDEDEC",
+    "#FBEFF5",
+    "#FDF2E9",
+    "#E8F8F5",
+    "#F4F4F4",
+]
 IN_COLOR = "#1F618D"
 OUT_COLOR = "#B9770E"
 
@@ -26,8 +36,11 @@ def stages(numbered: list[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
     out: list[list[tuple[int, Any]]] = []
     for i, step in numbered:
         key = (step.label.split(" on ")[0], step.layer, step.branch)
-        if out and (out[-1][0][1].label.split(" on ")[0], out[-1][0][1].layer, out[-1][0][1].branch) == key \
-                and " on " in step.label:
+        if (
+            out
+            and (out[-1][0][1].label.split(" on ")[0], out[-1][0][1].layer, out[-1][0][1].branch) == key
+            and " on " in step.label
+        ):
             out[-1].append((i, step))
         else:
             out.append([(i, step)])
@@ -40,15 +53,24 @@ def device(step: Any) -> str | None:
 
 
 def _node(prefix: str, i: int, step: Any, titles: dict[str, str], fills: dict[str, str]) -> Node:
-    rows = [bold(f"{i}. {esc(step.label, 60)}"), small(esc(step.detail, 70)),
-            small(colored(esc(titles.get(step.layer, step.layer)), "#566573"))]
+    rows = [
+        bold(f"{i}. {esc(step.label, 60)}"),
+        small(esc(step.detail, 70)),
+        small(colored(esc(titles.get(step.layer, step.layer)), "#566573")),
+    ]
     node = Node(table(rows), nodeid=f"{prefix}-{i}", fillcolor=fills.get(step.layer, "white"))
     node.device = device(step)  # type: ignore[attr-defined]  # read by _pairs
     return node
 
 
-def _column(name: str, prefix: str, steps: list[tuple[int, Any]], titles: dict[str, str], fills: dict[str, str],
-            color: str) -> list[list[Node]]:
+def _column(
+    name: str,
+    prefix: str,
+    steps: list[tuple[int, Any]],
+    titles: dict[str, str],
+    fills: dict[str, str],
+    color: str,
+) -> list[list[Node]]:
     """Nodes per stage (each a list of alternatives) inside one cluster."""
     columns: list[list[Node]] = []
     with Cluster(prefix, graph_attr={"label": f"<{bold(name)}>", "bgcolor": "white", "pencolor": color}):
@@ -56,8 +78,13 @@ def _column(name: str, prefix: str, steps: list[tuple[int, Any]], titles: dict[s
             nodes = [_node(prefix, i, s, titles, fills) for i, s in stage[:MAX_ALTERNATIVES]]
             if len(stage) > MAX_ALTERNATIVES:
                 more = len(stage) - MAX_ALTERNATIVES
-                nodes.append(Node(table([small(f"+{more} more on other devices")]), nodeid=f"{prefix}-more-{stage[0][0]}",
-                                  style="dashed,rounded"))
+                nodes.append(
+                    Node(
+                        table([small(f"+{more} more on other devices")]),
+                        nodeid=f"{prefix}-more-{stage[0][0]}",
+                        style="dashed,rounded",
+                    )
+                )
             columns.append(nodes)
     return columns
 
@@ -101,14 +128,29 @@ def draw(path: Any, layers: list[tuple[str, str]], title: str, filename: str) ->
         if fwd:
             with Cluster("fwd", graph_attr={"label": "<<B>Forwarded</B>>", "bgcolor": "white"}):
                 fnodes = [[_node("in", i, s, titles, fills)] for i, s in fwd]
-            routing = next((n for st, ns in zip(stages(local), ing, strict=True)
-                            if st[0][1].label.startswith("routing decision") for n in ns), None)
+            routing = next(
+                (
+                    n
+                    for st, ns in zip(stages(local), ing, strict=True)
+                    if st[0][1].label.startswith("routing decision")
+                    for n in ns
+                ),
+                None,
+            )
             _chain(fnodes, IN_COLOR, upward=False)
             if routing is not None:
                 routing >> Edge(color=IN_COLOR, style="dashed", label="<forward>") >> fnodes[0][0]
-            after = next((ns for st, ns in zip(stages(egress), egr, strict=True)
-                          if st[0][1].label.startswith("routing decision")), None)
-            target = egr[egr.index(after) + 1] if after is not None and egr.index(after) + 1 < len(egr) else [wire]
+            after = next(
+                (
+                    ns
+                    for st, ns in zip(stages(egress), egr, strict=True)
+                    if st[0][1].label.startswith("routing decision")
+                ),
+                None,
+            )
+            target = (
+                egr[egr.index(after) + 1] if after is not None and egr.index(after) + 1 < len(egr) else [wire]
+            )
             for n in target:
                 fnodes[-1][0] >> Edge(color=IN_COLOR, style="dashed") >> n
         return d.source()

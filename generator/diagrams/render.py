@@ -65,8 +65,8 @@ def strip_png(data: bytes) -> bytes:
         raise ValueError("dot did not produce a PNG")
     out, pos = [PNG_MAGIC], len(PNG_MAGIC)
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        chunk = data[pos:pos + 12 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        chunk = data[pos : pos + 12 + length]
         if chunk[4:8] in KEEP_CHUNKS:
             out.append(chunk)
         pos += 12 + length
@@ -77,8 +77,12 @@ def png_chunks(data: bytes) -> list[bytes]:
     """Chunk types in order, each checked against its CRC (used by tests and by the copy check)."""
     types, pos = [], len(PNG_MAGIC)
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body, crc = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length], data[pos + 8 + length:pos + 12 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body, crc = (
+            data[pos + 4 : pos + 8],
+            data[pos + 8 : pos + 8 + length],
+            data[pos + 8 + length : pos + 12 + length],
+        )
         if struct.pack(">I", zlib.crc32(kind + body)) != crc:
             raise ValueError(f"bad CRC in PNG chunk {kind!r}")
         types.append(kind)
@@ -87,9 +91,13 @@ def png_chunks(data: bytes) -> list[bytes]:
 
 
 def _dot(job: Job) -> bytes:
-    proc = subprocess.run(["dot", "-Tpng"], input=unmasked(job.source).encode(), capture_output=True, check=False)
+    proc = subprocess.run(
+        ["dot", "-Tpng"], input=unmasked(job.source).encode(), capture_output=True, check=False
+    )
     if proc.returncode != 0 or not proc.stdout:
-        raise DiagramError(f"Graphviz failed on the {job.name} diagram: {proc.stderr.decode(errors='replace')[:500]}")
+        raise DiagramError(
+            f"Graphviz failed on the {job.name} diagram: {proc.stderr.decode(errors='replace')[:500]}"
+        )
     return strip_png(proc.stdout)
 
 
@@ -101,8 +109,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def render_all(jobs: list[Job], cache_dir: Path, workers: int | None = None,
-               progress: Callable[[str, int, int], None] | None = None) -> RenderStats:
+def render_all(
+    jobs: list[Job],
+    cache_dir: Path,
+    workers: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RenderStats:
     """Render every job not in the cache (each distinct source once, `workers` dot processes at a time)."""
     stats = RenderStats()
     keyed = [(job, cache_key(job.source)) for job in jobs]

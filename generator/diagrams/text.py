@@ -46,38 +46,61 @@ def topology_text(g: HostGraph, hostname: str) -> tuple[str, Trusted, Trusted | 
             names[ln.id] = f"{ln.ifname} ({box.ref.label})"
         for fold in box.folds:
             names[fold.id] = fold.text
-    rows = ["| Namespace | Interface | Kind | Addresses | Connected to | Marks |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| Namespace | Interface | Kind | Addresses | Connected to | Marks |",
+        "|---|---|---|---|---|---|",
+    ]
     for box in g.namespaces:
         for ln in box.links:
-            cells = [md_text(box.ref.label), md_code(ln.ifname), md_text(kind_text(ln.link)),
-                     "<br>".join(md_code(a) for a in ln.addresses) or "none",
-                     md_text("; ".join(_connections(g, ln, names))) or "none",
-                     md_text("; ".join(t for _, t in ln.marks)) or "none"]
+            cells = [
+                md_text(box.ref.label),
+                md_code(ln.ifname),
+                md_text(kind_text(ln.link)),
+                "<br>".join(md_code(a) for a in ln.addresses) or "none",
+                md_text("; ".join(_connections(g, ln, names))) or "none",
+                md_text("; ".join(t for _, t in ln.marks)) or "none",
+            ]
             rows.append("| " + " | ".join(cells) + " |")
         for fold in box.folds:
             listed = ", ".join(fold.ifnames)
-            rows.append(f"| {md_text(box.ref.label)} | {md_text(fold.text)} (collapsed) | {md_text(fold.kind)} | "
-                        f"none | {md_text(listed)} | none |")
+            rows.append(
+                f"| {md_text(box.ref.label)} | {md_text(fold.text)} (collapsed) | {md_text(fold.kind)} | "
+                f"none | {md_text(listed)} | none |"
+            )
     for grp in g.groups:
-        rows.append(f"| {len(grp.members)} namespaces (collapsed) | {md_text(grp.shape)} | group | see "
-                    f"[namespaces]({NAMESPACES_PAGE}) | {md_text(grp.peer_label) or 'none'} | none |")
+        rows.append(
+            f"| {len(grp.members)} namespaces (collapsed) | {md_text(grp.shape)} | group | see "
+            f"[namespaces]({NAMESPACES_PAGE}) | {md_text(grp.peer_label) or 'none'} | none |"
+        )
     parts = ["\n".join(rows)]
     hooks = [(box.ref.label, h) for box in g.namespaces for h in box.nft_hooks]
     if hooks:
         parts.append("nftables hooks:\n\n" + "\n".join(f"- {md_text(ns)}: {md_text(h)}" for ns, h in hooks))
     note = None
     if g.groups or any(box.folds for box in g.namespaces):
-        said = [f"{len(grp.members)} namespaces that each have {md_text(grp.shape)}"
-                + (f" ({md_text(grp.peer_label)})" if grp.peer_label else "") for grp in g.groups]
+        said = [
+            f"{len(grp.members)} namespaces that each have {md_text(grp.shape)}"
+            + (f" ({md_text(grp.peer_label)})" if grp.peer_label else "")
+            for grp in g.groups
+        ]
         said += [f"{md_text(f.text)} in {md_text(box.ref.label)}" for box in g.namespaces for f in box.folds]
-        note = Trusted("To stay readable, the topology shows repeated structures as one node with a count: "
-                       + "; ".join(said) + f". The [namespaces page]({NAMESPACES_PAGE}) lists every namespace.")
+        note = Trusted(
+            "To stay readable, the topology shows repeated structures as one node with a count: "
+            + "; ".join(said)
+            + f". The [namespaces page]({NAMESPACES_PAGE}) lists every namespace."
+        )
     n_links = sum(len(b.links) for b in g.namespaces)
     collapsed = sum(len(x.members) for x in g.groups)
-    alt = (f"Network topology of {hostname}: {plural(len(g.namespaces), 'namespace')} drawn with "
-           f"{plural(n_links, 'interface')}"
-           + (f", plus {plural(collapsed, 'namespace')} collapsed into {plural(len(g.groups), 'group')}"
-              if g.groups else "") + ". The text version lists the same.")
+    alt = (
+        f"Network topology of {hostname}: {plural(len(g.namespaces), 'namespace')} drawn with "
+        f"{plural(n_links, 'interface')}"
+        + (
+            f", plus {plural(collapsed, 'namespace')} collapsed into {plural(len(g.groups), 'group')}"
+            if g.groups
+            else ""
+        )
+        + ". The text version lists the same."
+    )
     return alt, Trusted("\n\n".join(parts)), note
 
 
@@ -87,12 +110,16 @@ def packet_text(path: Any, titles: dict[str, str]) -> tuple[str, Trusted]:
     def item(i: int, step: Any) -> str:
         target = f"{step.layer}.md" + (f"#{step.anchor}" if step.anchor else "")
         branch = f" ({step.branch} traffic)" if step.branch else ""
-        return (f"{i}. [{md_text(step.label)}]({target}){branch}: {md_text(step.detail)} "
-                f"({md_text(titles.get(step.layer, step.layer))})")
+        return (
+            f"{i}. [{md_text(step.label)}]({target}){branch}: {md_text(step.detail)} "
+            f"({md_text(titles.get(step.layer, step.layer))})"
+        )
 
     ingress = "\n".join(item(i, s) for i, s in enumerate(path.ingress, 1))
     egress = "\n".join(item(i, s) for i, s in enumerate(path.egress, 1))
-    alt = (f"Packet path: {plural(len(path.ingress), 'ingress step')} from the wire to local sockets or "
-           f"forwarding, {plural(len(path.egress), 'egress step')} from local processes to the wire. "
-           "The text version names each step.")
+    alt = (
+        f"Packet path: {plural(len(path.ingress), 'ingress step')} from the wire to local sockets or "
+        f"forwarding, {plural(len(path.egress), 'egress step')} from local processes to the wire. "
+        "The text version names each step."
+    )
     return alt, Trusted(f"**Ingress**\n\n{ingress}\n\n**Egress**\n\n{egress}")

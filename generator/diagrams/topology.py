@@ -44,8 +44,13 @@ def _node(ln: LinkNode) -> Node:
         rows.append(small(colored("DOWN", "#7F8C8D")))
     rows += [bold(colored(esc(text, 60), MARK_COLORS[k])) for k, text in ln.marks]
     extra = {"penwidth": "2.5", "color": styles.MARK_XDP} if any(k == "xdp" for k, _ in ln.marks) else {}
-    return Node(table(rows, icon(st.icon) if st.icon else None), nodeid=ln.id, shape=st.shape,
-                fillcolor=st.fill, **extra)
+    return Node(
+        table(rows, icon(st.icon) if st.icon else None),
+        nodeid=ln.id,
+        shape=st.shape,
+        fillcolor=st.fill,
+        **extra,
+    )
 
 
 def _nft_node(box: NsBox) -> None:
@@ -64,8 +69,9 @@ def _cluster(box: NsBox, nodes: dict[str, Node]) -> None:
         for ln in box.links:
             nodes[ln.id] = _node(ln)
         for fold in box.folds:
-            nodes[fold.id] = Node(table([bold(esc(fold.text, 60))]), nodeid=fold.id, shape="folder",
-                                  fillcolor=styles.GROUP_FILL)
+            nodes[fold.id] = Node(
+                table([bold(esc(fold.text, 60))]), nodeid=fold.id, shape="folder", fillcolor=styles.GROUP_FILL
+            )
         if box.nft_hooks:
             _nft_node(box)
         if not box.links and not box.folds and not box.nft_hooks:
@@ -79,11 +85,15 @@ def draw(g: HostGraph, title: str, filename: str) -> str:
         for box in g.namespaces:
             _cluster(box, nodes)
         for grp in g.groups:
-            rows = [bold(esc(f"{len(grp.members)} namespaces (collapsed)")), small(esc(f"each: {grp.shape}", 70))]
+            rows = [
+                bold(esc(f"{len(grp.members)} namespaces (collapsed)")),
+                small(esc(f"each: {grp.shape}", 70)),
+            ]
             if grp.peer_label:
                 rows.append(small(esc(grp.peer_label, 70)))
-            nodes[grp.id] = Node(table(rows), nodeid=grp.id, shape="folder", peripheries="2",
-                                 fillcolor=styles.GROUP_FILL)
+            nodes[grp.id] = Node(
+                table(rows), nodeid=grp.id, shape="folder", peripheries="2", fillcolor=styles.GROUP_FILL
+            )
         for sid, text in sorted(g.stubs.items()):
             nodes[sid] = Node(table([small(esc(text, 60))]), nodeid=sid, style="dashed,rounded")
         for e in g.edges:

@@ -11,27 +11,55 @@ from typing import Any
 
 
 def link(ifindex: int, ifname: str, kind: str, **extra: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {"ifindex": ifindex, "ifname": ifname, "kind": kind, "mtu": 1500,
-                           "operstate": "up", "flags": ["UP"], "master": None, "parent": None, "info": {},
-                           "xdp": None}
+    doc: dict[str, Any] = {
+        "ifindex": ifindex,
+        "ifname": ifname,
+        "kind": kind,
+        "mtu": 1500,
+        "operstate": "up",
+        "flags": ["UP"],
+        "master": None,
+        "parent": None,
+        "info": {},
+        "xdp": None,
+    }
     doc.update(extra)
     return doc
 
 
 def addr(ifname: str, cidr: str) -> dict[str, Any]:
     address, _, prefix = cidr.partition("/")
-    return {"ifname": ifname, "family": "inet6" if ":" in address else "inet", "address": address,
-            "prefixlen": int(prefix), "scope": "global", "flags": []}
+    return {
+        "ifname": ifname,
+        "family": "inet6" if ":" in address else "inet",
+        "address": address,
+        "prefixlen": int(prefix),
+        "scope": "global",
+        "flags": [],
+    }
 
 
-def namespace(ns_id: str, kind: str, links: list[dict[str, Any]], addresses: list[dict[str, Any]] = (),
-              **extra: Any) -> dict[str, Any]:
+def namespace(
+    ns_id: str, kind: str, links: list[dict[str, Any]], addresses: list[dict[str, Any]] = (), **extra: Any
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": ns_id, "kind": kind, "name": ns_id.rpartition("/")[2], "path": None, "inode": None, "owner": None,
-        "links": list(links), "addresses": list(addresses), "routes": [], "rules": [], "neighbours": [], "fdb": [],
+        "id": ns_id,
+        "kind": kind,
+        "name": ns_id.rpartition("/")[2],
+        "path": None,
+        "inode": None,
+        "owner": None,
+        "links": list(links),
+        "addresses": list(addresses),
+        "routes": [],
+        "rules": [],
+        "neighbours": [],
+        "fdb": [],
         "tc": {"qdiscs": [], "classes": [], "filters": []},
         "nftables": {"tables": [], "chains": [], "rules": [], "sets": []},
-        "sockets": {"listening": []}, "sysctls": {}, "gaps": [],
+        "sockets": {"listening": []},
+        "sysctls": {},
+        "gaps": [],
     }
     doc.update(extra)
     return doc
@@ -41,34 +69,69 @@ def snapshot(env: str, hostname: str, namespaces: list[dict[str, Any]], **extra:
     doc: dict[str, Any] = {
         "schema_version": 1,
         "meta": {"captured_at": "2026-11-25T12:00:00Z", "tool_version": "test"},
-        "host": {"env": env, "hostname": hostname, "kernel": "6.1.0", "os": "Debian 12", "machine": "x86_64",
-                 "role": None},
-        "namespaces": namespaces, "bpf": {"programs": []}, "daemons": [], "state": {}, "gaps": [],
+        "host": {
+            "env": env,
+            "hostname": hostname,
+            "kernel": "6.1.0",
+            "os": "Debian 12",
+            "machine": "x86_64",
+            "role": None,
+        },
+        "namespaces": namespaces,
+        "bpf": {"programs": []},
+        "daemons": [],
+        "state": {},
+        "gaps": [],
     }
     doc.update(extra)
     return copy.deepcopy(doc)
 
 
-def veth_pair(ns_a: dict[str, Any], a: tuple[int, str], ns_b: dict[str, Any], b: tuple[int, str],
-              master_b: str | None = None) -> None:
+def veth_pair(
+    ns_a: dict[str, Any],
+    a: tuple[int, str],
+    ns_b: dict[str, Any],
+    b: tuple[int, str],
+    master_b: str | None = None,
+) -> None:
     """Add both ends of a veth pair, each pointing at its peer (and the peer's namespace)."""
-    ns_a["links"].append(link(a[0], a[1], "veth", parent={"ifname": b[1], "ifindex": b[0], "netns": ns_b["id"]}))
-    ns_b["links"].append(link(b[0], b[1], "veth", master=master_b,
-                              parent={"ifname": a[1], "ifindex": a[0], "netns": ns_a["id"]}))
+    ns_a["links"].append(
+        link(a[0], a[1], "veth", parent={"ifname": b[1], "ifindex": b[0], "netns": ns_b["id"]})
+    )
+    ns_b["links"].append(
+        link(
+            b[0], b[1], "veth", master=master_b, parent={"ifname": a[1], "ifindex": a[0], "netns": ns_a["id"]}
+        )
+    )
 
 
 def k8s_node(pods: int, hostname: str = "k8s-node-1", env: str = "prod", vni: int = 1) -> dict[str, Any]:
-    """A Kubernetes-like node: eth0, cni0 bridge, flannel VXLAN, and `pods` pod namespaces each with one veth."""
-    root = namespace("root", "root", [
-        link(1, "lo", "loopback"), link(2, "eth0", "device"), link(3, "cni0", "bridge"),
-        link(4, "flannel.1", "vxlan", info={"id": vni, "dev": "eth0", "port": 8472}),
-    ], [addr("lo", "127.0.0.1/8"), addr("eth0", "192.0.2.10/24"), addr("cni0", "10.244.1.1/24"),
-        addr("flannel.1", "10.244.1.0/32")])
+    """A Kubernetes-like node: eth0, cni0 bridge, flannel VXLAN, `pods` pod namespaces each with one veth."""
+    root = namespace(
+        "root",
+        "root",
+        [
+            link(1, "lo", "loopback"),
+            link(2, "eth0", "device"),
+            link(3, "cni0", "bridge"),
+            link(4, "flannel.1", "vxlan", info={"id": vni, "dev": "eth0", "port": 8472}),
+        ],
+        [
+            addr("lo", "127.0.0.1/8"),
+            addr("eth0", "192.0.2.10/24"),
+            addr("cni0", "10.244.1.1/24"),
+            addr("flannel.1", "10.244.1.0/32"),
+        ],
+    )
     namespaces = [root]
     for i in range(pods):
-        pod = namespace(f"pid/{1000 + i}", "proc", [link(1, "lo", "loopback")],
-                        [addr("eth0", f"10.244.1.{(i % 250) + 2}/24")],
-                        owner={"pid": 1000 + i, "comm": "pause", "container_id": None})
+        pod = namespace(
+            f"pid/{1000 + i}",
+            "proc",
+            [link(1, "lo", "loopback")],
+            [addr("eth0", f"10.244.1.{(i % 250) + 2}/24")],
+            owner={"pid": 1000 + i, "comm": "pause", "container_id": None},
+        )
         veth_pair(pod, (2, "eth0"), root, (10 + i, f"veth{i:04x}"), master_b="cni0")
         namespaces.append(pod)
     return snapshot(env, hostname, namespaces)

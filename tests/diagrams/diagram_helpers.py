@@ -31,13 +31,17 @@ def topology_dot(snapshot: dict[str, Any], tmp: Path) -> str:
 
 def drawn_text(dot_source: str) -> list[str]:
     """Every text string Graphviz actually draws (from its SVG output), in document order."""
-    svg = subprocess.run(["dot", "-Tsvg"], input=unmasked(dot_source).encode(), capture_output=True, check=True)
+    svg = subprocess.run(
+        ["dot", "-Tsvg"], input=unmasked(dot_source).encode(), capture_output=True, check=True
+    )
     root = ET.fromstring(svg.stdout)
     return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
 
 
 def node_ids(dot_source: str) -> list[str]:
     """Node names as Graphviz parsed them (its JSON output), so the count is Graphviz's, not ours."""
-    out = subprocess.run(["dot", "-Tjson0"], input=unmasked(dot_source).encode(), capture_output=True, check=True)
+    out = subprocess.run(
+        ["dot", "-Tjson0"], input=unmasked(dot_source).encode(), capture_output=True, check=True
+    )
     graph = json.loads(out.stdout)
     return [o["name"] for o in graph.get("objects", []) if "bb" not in o]  # clusters have a bounding box

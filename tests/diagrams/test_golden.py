@@ -22,8 +22,10 @@ FILE_NAMES = {"topology": "topology.dot", "packet_path": "packet-path.dot"}
 def actual_dots(case: str, figures: list[str], tmp: Path) -> dict[str, str]:
     """expected-file name -> masked DOT for every figure the case asks for."""
     docs = case_snapshots(case)
-    views = [SimpleNamespace(env=d["host"]["env"], host_slug=slug, hostname=d["host"]["hostname"], snapshot=d)
-             for slug, d in docs.items()]
+    views = [
+        SimpleNamespace(env=d["host"]["env"], host_slug=slug, hostname=d["host"]["hostname"], snapshot=d)
+        for slug, d in docs.items()
+    ]
     out: dict[str, str] = {}
     for view in views:
         host_figs = [f for f in figures if f in FILE_NAMES]
@@ -48,6 +50,10 @@ def test_dot_matches_golden(case: str, tmp_path: Path) -> None:
         for name, dot in actual.items():
             (expected_dir / name).write_text(dot)
     expected = {p.name: p.read_text() for p in sorted(expected_dir.glob("*.dot"))}
-    assert sorted(expected) == sorted(actual), "figures differ from the golden files (UPDATE_GOLDEN=1 rewrites)"
+    assert sorted(expected) == sorted(actual), (
+        "figures differ from the golden files (UPDATE_GOLDEN=1 rewrites)"
+    )
     for name, dot in actual.items():
-        assert dot == expected[name], f"{case}/expected/{name} differs (UPDATE_GOLDEN=1 rewrites; review the diff)"
+        assert dot == expected[name], (
+            f"{case}/expected/{name} differs (UPDATE_GOLDEN=1 rewrites; review the diff)"
+        )

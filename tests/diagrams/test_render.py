@@ -39,8 +39,14 @@ def test_strip_png_drops_a_planted_time_chunk() -> None:
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"tIME", b"\x07\xea\x0b\x19\x0c\x00\x00")
-           + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00")) + chunk(b"IEND", b""))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"tIME", b"\x07\xea\x0b\x19\x0c\x00\x00")
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
     assert png_chunks(strip_png(png)) == [b"IHDR", b"IDAT", b"IEND"]
 
 

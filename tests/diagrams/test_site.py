@@ -16,8 +16,12 @@ from diagram_helpers import CASES
 
 from generator.site.build import BuildResult, build_site
 
-CASE_ENVS = {"edge-router": "prod", "k8s-200-pods": "prod", "env-shared-vni-subnet": "staging",
-             "hostile-names": "lab"}
+CASE_ENVS = {
+    "edge-router": "prod",
+    "k8s-200-pods": "prod",
+    "env-shared-vni-subnet": "staging",
+    "hostile-names": "lab",
+}
 
 
 class _Refs(HTMLParser):
@@ -83,7 +87,9 @@ def test_host_and_env_pages_show_their_figures_zoomable_with_text(site: tuple[Pa
     root, _ = site
     host = (root / "prod/k8s-node-1/index.html").read_text()
     for png in ("topology.png", "packet-path.png"):
-        assert re.search(rf'<a class="glightbox"[^>]+href="{png}"[^>]*><img [^>]*class="diagram" src="{png}"', host)
+        assert re.search(
+            rf'<a class="glightbox"[^>]+href="{png}"[^>]*><img [^>]*class="diagram" src="{png}"', host
+        )
     assert "200 namespaces (collapsed)" in host and "namespaces/" in host  # note links the full list
     env = (root / "staging/index.html").read_text()
     assert 'src="overview.png"' in env
@@ -108,7 +114,8 @@ def test_figures_load_and_zoom_in_headless_chromium(site: tuple[Path, BuildResul
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
             sizes: list[Any] = page.eval_on_selector_all(
-                "article img", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])")
+                "article img", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
+            )
             diagrams = [s for s in sizes if s[0].endswith(".png")]
             assert diagrams, path
             assert all(ok and width > 100 for _, ok, width in diagrams), (path, diagrams)

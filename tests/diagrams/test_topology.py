@@ -1,4 +1,4 @@
-"""The host topology shows what the snapshot holds: kinds, edges, addresses, marks; untrusted names stay text."""
+"""The topology shows what the snapshot holds (kinds, edges, addresses, marks); untrusted names stay text."""
 
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ def edges_of(snapshot_doc: dict) -> set[tuple[str, str, str]]:
 def test_edges_for_veth_pairs_ports_vlan_parents_and_vxlan_underlay() -> None:
     doc = case_snapshots("edge-router")["edge-01"]
     assert edges_of(doc) == {
-        ("eth2", "bond0", "port"), ("eth3", "bond0", "port"), ("bond0.100", "bond0", "parent"),
-        ("vxlan100", "br0", "port"), ("vxlan100", "eth1", "underlay"), ("tap0", "br0", "port"),
+        ("eth2", "bond0", "port"),
+        ("eth3", "bond0", "port"),
+        ("bond0.100", "bond0", "parent"),
+        ("vxlan100", "br0", "port"),
+        ("vxlan100", "eth1", "underlay"),
+        ("tap0", "br0", "port"),
         ("veth-blue", "br0", "port"),
         # a veth pair is one undirected edge across namespaces, whichever end is listed first
         tuple(sorted(("eth0", "veth-blue"), key=lambda n: n != "eth0")) + ("veth",),
@@ -32,10 +36,26 @@ def test_edges_for_veth_pairs_ports_vlan_parents_and_vxlan_underlay() -> None:
 
 def test_drawn_labels_show_kinds_addresses_and_marks(tmp_path: Path) -> None:
     text = " ".join(drawn_text(topology_dot(case_snapshots("edge-router")["edge-01"], tmp_path)))
-    for expected in ("eth0", "physical NIC", "203.0.113.1/24", "2001:db8::1/64", "XDP generic prog 42 xdp_drop",
-                     "tc clsact hook", "tc bpf tc_count (ingress)", "qdisc htb", "bond0.100", "VLAN 100",
-                     "VXLAN VNI 100", "tap", "WireGuard", "bridge", "nftables hooks",
-                     "input: inet filter input (prio 0, policy drop)", "netns blue", "root namespace"):
+    for expected in (
+        "eth0",
+        "physical NIC",
+        "203.0.113.1/24",
+        "2001:db8::1/64",
+        "XDP generic prog 42 xdp_drop",
+        "tc clsact hook",
+        "tc bpf tc_count (ingress)",
+        "qdisc htb",
+        "bond0.100",
+        "VLAN 100",
+        "VXLAN VNI 100",
+        "tap",
+        "WireGuard",
+        "bridge",
+        "nftables hooks",
+        "input: inet filter input (prio 0, policy drop)",
+        "netns blue",
+        "root namespace",
+    ):
         assert expected in text, expected
     # fq_codel is the kernel's default here: no mark for it
     assert "qdisc fq_codel" not in text
@@ -79,9 +99,14 @@ def test_few_namespaces_are_drawn_in_full() -> None:
 
 def test_many_different_namespaces_fold_by_kind_past_the_limit() -> None:
     root = namespace("root", "root", [link(1, "lo", "loopback")])
-    others = [namespace(f"ns{i:03d}", "named", [link(1, "lo", "loopback")] + [link(j + 2, f"d{j}", "dummy")
-                                                                          for j in range(i % 40)])
-              for i in range(60)]
+    others = [
+        namespace(
+            f"ns{i:03d}",
+            "named",
+            [link(1, "lo", "loopback")] + [link(j + 2, f"d{j}", "dummy") for j in range(i % 40)],
+        )
+        for i in range(60)
+    ]
     g = collapse.collapse(hostgraph.build(snapshot("lab", "many", [root, *others])))
     assert len(g.namespaces) + len(g.groups) <= collapse.MAX_NAMESPACES + 1
     assert sum(len(grp.members) for grp in g.groups) + len(g.namespaces) == 61
