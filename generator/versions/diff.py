@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator.model.identity import display_name
+from generator.model.namespaces import HOST, namespace_ref, ordered
 from generator.versions.objects import (
     HOST_FIELDS,
     HOST_NAMESPACE,
@@ -82,14 +83,6 @@ def _fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldChange]
     return [FieldChange(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
 
 
-def _label(ns: Mapping[str, Any]) -> str:
-    if ns["id"] == HOST_NAMESPACE and "kind" not in ns:
-        return "host-wide"
-    if ns.get("kind") == "root":
-        return "root namespace"
-    return f"{ns.get('kind', 'netns')} netns {ns['id']}"
-
-
 def _objects(kind: str, ns_id: str, old: Mapping[tuple[str, ...], Any], new: Mapping[tuple[str, ...], Any]):
     for key in sorted(set(old) | set(new)):
         if key not in new:
@@ -108,16 +101,11 @@ def _namespace(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> 
     assert some is not None
     op: Op | None = "added" if old is None else "removed" if new is None else None
     fields = _fields(namespace_fields(old or {}), namespace_fields(new or {})) if op is None else []
-    change = NamespaceChange(some["id"], "changed" if fields else op, _label(some), fields)
+    change = NamespaceChange(some["id"], "changed" if fields else op, namespace_ref(dict(some)).label, fields)
     old_kinds = dict(namespace_objects(old or {}))
     for kind, new_objs in namespace_objects(new or {}):
         change.objects.extend(_objects(kind, some["id"], old_kinds[kind], new_objs))
     return change if change.op or change.objects else None
-
-
-def _ns_order(ns_id: str, docs: list[Mapping[str, Any]]) -> tuple[int, str]:
-    root = any(ns["id"] == ns_id and ns.get("kind") == "root" for d in docs for ns in d["namespaces"])
-    return (0 if root else 1, ns_id)
 
 
 def diff_snapshots(
@@ -134,11 +122,11 @@ def diff_snapshots(
                             {k: new["host"].get(k) for k in HOST_FIELDS})
     old_ns = {ns["id"]: ns for ns in old["namespaces"]}
     new_ns = {ns["id"]: ns for ns in new["namespaces"]}
-    for ns_id in sorted(set(old_ns) | set(new_ns), key=lambda i: _ns_order(i, docs)):
+    for ns_id in dict.fromkeys(ns["id"] for ns in ordered([*new["namespaces"], *old["namespaces"]])):
         change = _namespace(old_ns.get(ns_id), new_ns.get(ns_id))
         if change is not None:
             result.namespaces.append(change)
-    wide = NamespaceChange(HOST_NAMESPACE, None, "host-wide")
+    wide = NamespaceChange(HOST_NAMESPACE, None, HOST.label)
     old_kinds = dict(host_objects(old))
     for kind, new_objs in host_objects(new):
         wide.objects.extend(_objects(kind, HOST_NAMESPACE, old_kinds[kind], new_objs))

@@ -13,39 +13,24 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from generator.model.identity import identity
+from generator.model.namespaces import HOST
+from generator.model.sections import HOST_SECTIONS, NAMESPACE_SECTIONS
 
 Obj = Mapping[str, Any]
 
-# fdb entries the bridge learned by itself: they come and go with traffic.
-_DYNAMIC = {"reachable", "stale", "delay", "probe", "incomplete", "failed"}
+# Second views of an object shown on another page (a link as its NIC, as a bridge port) and the
+# namespace itself: their changes are the link's or the namespace's own, told once.
+_SECOND_VIEWS = {"netns", "nic", "port"}
 
-# Namespaced kinds in report order, each with how to find its objects in a namespace document.
-NAMESPACE_KINDS: dict[str, Callable[[Obj], list[Any]]] = {
-    "link": lambda ns: ns.get("links", []),
-    "addr": lambda ns: ns.get("addresses", []),
-    "route": lambda ns: ns.get("routes", []),
-    "rule": lambda ns: ns.get("rules", []),
-    "neigh": lambda ns: [n for n in ns.get("neighbours", []) if "permanent" in str(n.get("state")).lower()],
-    "fdb": lambda ns: [f for f in ns.get("fdb", []) if str(f.get("state") or "").lower() not in _DYNAMIC],
-    "qdisc": lambda ns: ns.get("tc", {}).get("qdiscs", []),
-    "class": lambda ns: ns.get("tc", {}).get("classes", []),
-    "filter": lambda ns: ns.get("tc", {}).get("filters", []),
-    "nfttable": lambda ns: ns.get("nftables", {}).get("tables", []),
-    "nftchain": lambda ns: ns.get("nftables", {}).get("chains", []),
-    "nftrule": lambda ns: ns.get("nftables", {}).get("rules", []),
-    "nftset": lambda ns: ns.get("nftables", {}).get("sets", []),
-    "socket": lambda ns: ns.get("sockets", {}).get("listening", []),
-    "sysctl": lambda ns: [{"name": k, "value": v} for k, v in sorted(ns.get("sysctls", {}).items())],
-    "iptables": lambda ns: [{"table": t, "chains": c} for t, c in sorted((ns.get("iptables") or {}).items())],
+# The model's registry of snapshot sections says where every kind lives; the diff walks the same table,
+# so it compares exactly the objects the site shows, with the same identities and anchors.
+NAMESPACE_KINDS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
+    s.identity_kind: s.items for s in NAMESPACE_SECTIONS if s.identity_kind not in _SECOND_VIEWS
 }
+Items = Callable[[dict[str, Any]], list[Any]]
+HOST_KINDS: dict[str, Items] = {s.identity_kind: s.items for s in HOST_SECTIONS}
 
-# Host-wide kinds live in the pseudo namespace "host" (the anchor namespace the model uses for them).
-HOST_KINDS: dict[str, Callable[[Obj], list[Any]]] = {
-    "prog": lambda doc: doc.get("bpf", {}).get("programs", []),
-    "daemon": lambda doc: doc.get("daemons", []),
-}
-
-HOST_NAMESPACE = "host"
+HOST_NAMESPACE = HOST.id  # host-wide kinds (prog, daemon) live in the model's pseudo namespace "host"
 KIND_ORDER = [*NAMESPACE_KINDS, *HOST_KINDS]
 
 # Dotted field paths (per kind) holding numbers the kernel assigns anew on every creation.
@@ -99,9 +84,9 @@ def keyed(kind: str, objects: list[Any]) -> dict[tuple[str, ...], Obj]:
 
 def namespace_objects(ns: Obj) -> Iterator[tuple[str, dict[tuple[str, ...], Obj]]]:
     for kind, find in NAMESPACE_KINDS.items():
-        yield kind, keyed(kind, find(ns))
+        yield kind, keyed(kind, find(dict(ns)) if ns else [])
 
 
 def host_objects(doc: Obj) -> Iterator[tuple[str, dict[tuple[str, ...], Obj]]]:
     for kind, find in HOST_KINDS.items():
-        yield kind, keyed(kind, find(doc))
+        yield kind, keyed(kind, find(dict(doc)))
