@@ -18,6 +18,7 @@ from generator.capture.context import NamespaceCapture
 
 # Keys whose values change while the ruleset stays the same: stripped from configuration.
 VOLATILE_KEYS = ("packets", "bytes", "expires", "used")
+CAP_NET_ADMIN = 12
 
 _TABLE = re.compile(r"^table (\S+) (.+?) \{ # handle (\d+)$")
 _CHAIN = re.compile(r"^\t(?:chain) (.+?) \{ # handle (\d+)$")
@@ -48,6 +49,17 @@ def nf_tables_present(proc_modules: str = "/proc/modules", release: str | None =
         pass
     needed = ("nfnetlink", "nf_tables")
     return all(m in loaded or m in builtin or os.path.isdir(f"{sys_module}/{m}") for m in needed)
+
+
+def has_net_admin() -> bool:
+    """Whether this thread holds CAP_NET_ADMIN, which listing a ruleset needs. Checked first because
+    libnftables, refused, prints "(you must be root)" to the process's stderr by itself."""
+    try:
+        with open("/proc/thread-self/status") as fh:
+            caps = next(line for line in fh if line.startswith("CapEff:"))
+    except (OSError, StopIteration):
+        return True  # cannot tell: let libnftables answer
+    return bool(int(caps.split()[1], 16) & (1 << CAP_NET_ADMIN))
 
 
 def strip_volatile(value: Any) -> Any:
@@ -152,6 +164,8 @@ def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dic
 def collect(ns: NamespaceCapture) -> None:
     if not libnftables.available():
         ns.gap("nftables", "nftables: libnftables not found")
+    elif not has_net_admin():
+        ns.gap("nftables", "listing the ruleset needs CAP_NET_ADMIN (run as root)")
     elif not nf_tables_present():
         ns.gap("nftables", "nf_tables is not loaded; not reading it, since that would load a kernel module")
     else:

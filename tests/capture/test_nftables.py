@@ -168,3 +168,19 @@ def test_capture_command_records_each_namespaces_ruleset_and_twice_gives_the_sam
     assert nss["blue"]["nftables"]["chains"][0]["priority"] == 100  # srcnat
     assert not [g for ns in a["namespaces"] for g in ns["gaps"] if g["what"] == "nftables"]
     assert config_view(a) == config_view(b)
+
+
+def test_without_net_admin_nftables_and_iptables_are_gaps_and_nothing_is_printed():
+    script = (
+        "nft add table inet f\niptables-legacy -A INPUT -j ACCEPT\n"
+        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
+        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        "print(json.dumps(capture('', 'root', 'root', ['nftables'])))\nPY\n"
+    )
+    proc = run_in_sandbox(script)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["doc"]["nftables"]["tables"] == []
+    whats = {g["what"]: g["reason"] for g in out["doc"]["gaps"]}
+    assert whats["nftables"] == "listing the ruleset needs CAP_NET_ADMIN (run as root)"
+    assert "Permission denied" in whats["iptables-legacy-save"]
+    assert proc.stderr == ""  # libnftables, when refused, would print "(you must be root)" itself
