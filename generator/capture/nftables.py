@@ -23,6 +23,7 @@ CAP_NET_ADMIN = 12
 _TABLE = re.compile(r"^table (\S+) (.+?) \{ # handle (\d+)$")
 _CHAIN = re.compile(r"^\t(?:chain) (.+?) \{ # handle (\d+)$")
 _SET = re.compile(r"^\t(?:set|map) (.+?) \{ # handle (\d+)$")
+_OTHER = re.compile(r"^\t\S.* \{ # handle \d+$")
 _RULE = re.compile(r"^\t\t(.*) # handle (\d+)$")
 _COMMENT = re.compile(r'^\t+comment "(.*)"$')
 _DEVICE = re.compile(r'\bdevices? (= \{ .*? \}|"[^"]*"|\S+)')
@@ -38,8 +39,11 @@ def nf_tables_present(proc_modules: str = "/proc/modules", release: str | None =
     """
     if not os.path.exists(proc_modules):
         return True  # CONFIG_MODULES=n: nothing can be loaded, and nf_tables is built in or absent
-    with open(proc_modules) as fh:
-        loaded = {line.split(" ", 1)[0] for line in fh}
+    try:
+        with open(proc_modules) as fh:
+            loaded = {line.split(" ", 1)[0] for line in fh}
+    except OSError:
+        return False  # cannot tell: do not risk a modprobe
     builtin: set[str] = set()
     release = release or os.uname().release
     try:
@@ -93,6 +97,8 @@ def parse_text(text: str) -> dict[tuple[str, ...], dict[str, Any]]:
             current = index.setdefault(("chain", family, table, m.group(2)), {})
         elif m := _SET.match(line):
             current = index.setdefault(("set", family, table, m.group(2)), {})
+        elif _OTHER.match(line):
+            current = None  # flowtable, ct helper, named counter...: not modelled
         elif m := _RULE.match(line):
             index[("rule", family, table, m.group(2))] = {"text": m.group(1)}
         elif (m := _COMMENT.match(line)) and current is not None and "comment" not in current:

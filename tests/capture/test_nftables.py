@@ -31,6 +31,9 @@ table inet filter {
     ip saddr @blocked counter drop comment "a|b"
     tcp dport vmap @portmap
   }
+  counter named_hits {
+    comment "not a set comment"
+  }
   chain forwarding {
     type filter hook forward priority 0; policy accept;
   }
@@ -79,6 +82,7 @@ def test_tables_chains_rules_sets_and_maps_are_captured_as_structured_data():
     assert sets["blocked"]["elements"] == [{"prefix": {"addr": "10.0.0.0", "len": 8}}, "192.168.1.1"]
     assert sets["blocked"]["flags"] == ["interval"] and sets["blocked"]["comment"] == "bad|hosts"
     assert sets["portmap"]["map"] == "verdict" and [22, {"accept": None}] in sets["portmap"]["elements"]
+    assert sets["portmap"]["comment"] is None  # the named counter's comment below it is not the map's
     # Counter values are state, not configuration.
     assert "packets" not in json.dumps(nft)
     counters = out["state"]["nftables"]["counters"]
