@@ -40,6 +40,9 @@ class NamespaceCapture:
     # every namespace of this capture: id -> a path that opens it (root: /proc/<pid>/ns/net), so a
     # collector can ask the kernel which nsid this namespace gave a peer (IFLA_LINK_NETNSID)
     namespace_paths: dict[str, str] = field(default_factory=dict)
+    # per-interface IPv4/IPv6 devconf (the net.ipv4/ipv6.conf.<ifname>.* sysctls) from the link dump's
+    # IFLA_AF_SPEC, filled by the links collector: ifname -> {"ipv4": {...}, "ipv6": {...}}
+    devconf: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def gap(self, what: str, reason: str) -> None:
         self.doc["gaps"].append({"what": what, "reason": reason})

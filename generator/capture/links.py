@@ -67,6 +67,22 @@ def stats64(msg: Any) -> dict[str, int] | None:
     return dict(stats) if stats is not None else None
 
 
+def devconf(msg: Any) -> dict[str, dict[str, int]]:
+    """IFLA_AF_SPEC's per-device IPv4 and IPv6 settings (what /proc/sys/net/ipv*/conf/<ifname>/ holds)."""
+    spec = msg.get_attr("IFLA_AF_SPEC")
+    out: dict[str, dict[str, int]] = {}
+    for name, value in spec.get("attrs", []) if spec is not None else []:
+        if name == "AF_INET":
+            out["ipv4"] = {k: v for k, v in value.items() if isinstance(v, int) and k != "dummy"}
+        elif name == "AF_INET6":
+            conf = value.get_attr("IFLA_INET6_CONF") or {}
+            signed = {k: v - (1 << 32) if v >= 1 << 31 else v for k, v in conf.items() if isinstance(v, int)}
+            if value.get_attr("IFLA_INET6_ADDR_GEN_MODE") is not None:
+                signed["addr_gen_mode"] = value.get_attr("IFLA_INET6_ADDR_GEN_MODE")
+            out["ipv6"] = signed
+    return out
+
+
 def _xdp(xdp: Any) -> dict[str, Any] | None:
     if xdp is None or not xdp.get_attr("IFLA_XDP_ATTACHED"):
         return None
@@ -109,12 +125,9 @@ def peer_nsids(ipr: Any, wanted: set[int], namespace_paths: dict[str, str]) -> d
         except OSError:
             continue
         try:
-            reply = ipr.get_netnsid(fd=fd)
-        except Exception:  # noqa: BLE001 - an unanswerable peer stays unresolved (None)
-            reply = None
+            nsid = ipr.get_netnsid(fd)
         finally:
             os.close(fd)
-        nsid = reply.get("nsid") if reply else None
         if nsid is not None and nsid in wanted:
             found[nsid] = ns_id
     return {nsid: found.get(nsid) for nsid in wanted}
@@ -128,6 +141,7 @@ def collect(ns: NamespaceCapture) -> None:
         links.append(link)
         states[link["ifname"]] = state
         counters[link["ifname"]] = stats64(msg)
+        ns.devconf[link["ifname"]] = devconf(msg)
     wanted = {link["_link_netnsid"] for link in links if link["_link_netnsid"] is not None}
     nsids = peer_nsids(ipr, wanted, ns.namespace_paths) if wanted else {}
     resolve_references(links, nsids)

@@ -72,7 +72,7 @@ def collect(ns: NamespaceCapture) -> None:
     ns.state["neighbours"] = sorted(learned, key=key)
     static: list[dict[str, Any]] = []
     dynamic: list[dict[str, Any]] = []
-    for msg in ipr.fdb("dump"):
+    for msg in ipr.get_fdb():
         if msg["family"] != AF_BRIDGE:
             continue
         entry = parse_fdb(msg, ns.ifnames)

@@ -2,9 +2,11 @@
 
 setns(2) with CLONE_NEWNET moves only the calling thread, so each namespace gets a fresh daemon
 thread that enters it, runs the work, and ends; the capturing process's other threads stay where
-they are. Netlink sockets created by that thread (pyroute2's sync `IPRoute()` with no `netns`
-argument calls plain `socket.socket()` in the calling thread), `/proc/thread-self/net/...` and
-`/proc/sys/net/...` read from that thread all belong to the entered namespace. A thread per
+they are. Netlink sockets created by that thread, `/proc/thread-self/net/...` and
+`/proc/sys/net/...` read from that thread all belong to the entered namespace. (pyroute2 0.9.7's
+sync `IPRoute()` without `netns=` also calls plain `socket.socket()` in the calling thread and
+starts no helper thread or process; tests/capture/test_namespaces.py proves both. The capture
+itself uses generator.capture.rtnl, which skips IPRoute's per-message asyncio round trip.) A thread per
 namespace (rather than a reused pool) means a namespace that hangs can be abandoned after its
 timeout without leaving a moved thread behind for the next task.
 """
@@ -28,16 +30,16 @@ _local = threading.local()
 
 
 def rtnl() -> Any:
-    """This thread's rtnetlink socket (pyroute2 sync IPRoute), opened on first use in the thread's netns.
+    """This thread's rtnetlink socket (generator.capture.rtnl.Rtnl), opened on first use in its netns.
 
     One socket per namespace thread serves every collector; it subscribes to no multicast group, so
     no unsolicited events pile up while a dump runs.
     """
     ipr = getattr(_local, "ipr", None)
     if ipr is None:
-        from pyroute2 import IPRoute
+        from generator.capture.rtnl import Rtnl
 
-        ipr = _local.ipr = IPRoute(groups=0)
+        ipr = _local.ipr = Rtnl()
     return ipr
 
 

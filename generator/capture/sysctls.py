@@ -1,13 +1,16 @@
-"""Sysctls that shape one namespace's stack, read from /proc/sys in the namespace's own thread.
+"""Sysctls that shape one namespace's stack: /proc/sys read in the namespace's thread, plus netlink devconf.
 
 /proc/sys/net resolves against the reading thread's network namespace, so the namespace worker
-thread reads its own values. Keys use sysctl's dotted names; a '.' inside an interface name
-becomes '/' as `sysctl` writes it. A sysctl this kernel lacks (module not loaded) is simply absent.
+thread reads its own values. Per-interface settings (net.ipv4.conf.<ifname>.rp_filter, ...) come
+from the link dump's IFLA_AF_SPEC instead: the same numbers the files hold, without hundreds of
+file reads per namespace. Keys use sysctl's dotted names; a '.' inside an interface name becomes
+'/' as `sysctl` writes it. A sysctl this kernel lacks (module not loaded, or one that exists only
+in the initial namespace such as net.core.default_qdisc) is simply absent.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from generator.capture.context import NamespaceCapture
 
@@ -21,8 +24,7 @@ GLOBAL = [
     "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem", "net.ipv4.tcp_fastopen", "net.ipv4.tcp_max_syn_backlog",
     "net.ipv4.icmp_echo_ignore_all", "net.ipv4.icmp_echo_ignore_broadcasts",
     "net.ipv4.neigh.default.gc_thresh1", "net.ipv4.neigh.default.gc_thresh2",
-    "net.ipv4.neigh.default.gc_thresh3",
-    "net.ipv6.neigh.default.gc_thresh3", "net.ipv6.route.max_size",
+    "net.ipv4.neigh.default.gc_thresh3", "net.ipv6.neigh.default.gc_thresh3", "net.ipv6.route.max_size",
     "net.core.default_qdisc", "net.core.somaxconn", "net.core.rmem_max", "net.core.wmem_max",
     "net.core.rmem_default", "net.core.wmem_default", "net.core.netdev_max_backlog",
     "net.core.bpf_jit_enable", "net.unix.max_dgram_qlen",
@@ -36,34 +38,58 @@ IPV4_CONF = ["forwarding", "rp_filter", "proxy_arp", "arp_ignore", "arp_announce
              "route_localnet"]
 IPV6_CONF = ["forwarding", "accept_ra", "autoconf", "disable_ipv6", "accept_redirects", "use_tempaddr",
              "addr_gen_mode", "accept_dad"]
+# pyroute2's names for the devconf fields whose sysctl name differs
+DEVCONF_NAMES = {"arp_filter": "arpfilter"}
 
 
 def _read(path: str) -> str | None:
     try:
-        return " ".join(Path("/proc/sys", path).read_text().split())
+        fd = os.open(f"/proc/sys/{path}", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        return " ".join(os.read(fd, 4096).decode(errors="replace").split())
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
-def read_all(ifnames: list[str]) -> dict[str, str]:
-    """Every listed sysctl this kernel has, for the calling thread's namespace."""
+def read_files(devices: list[str]) -> dict[str, str]:
+    """The listed global sysctls and the conf of `devices` (all/default), for the calling thread's netns."""
     values: dict[str, str] = {}
     for key in GLOBAL:
         value = _read(key.replace(".", "/"))
         if value is not None:
             values[key] = value
     for family, names in (("ipv4", IPV4_CONF), ("ipv6", IPV6_CONF)):
-        for device in ["all", "default", *ifnames]:
+        for device in devices:
             for name in names:
-                path = f"net/{family}/conf/{device}/{name}"
-                value = _read(path)
+                value = _read(f"net/{family}/conf/{device}/{name}")
                 if value is not None:
                     values[f"net.{family}.conf.{device.replace('.', '/')}.{name}"] = value
-    return dict(sorted(values.items()))
+    return values
+
+
+def from_devconf(devconf: dict[str, dict[str, dict[str, int]]]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for ifname, families in devconf.items():
+        for family, names in (("ipv4", IPV4_CONF), ("ipv6", IPV6_CONF)):
+            conf = families.get(family, {})
+            for name in names:
+                value = conf.get(DEVCONF_NAMES.get(name, name))
+                if value is not None:
+                    values[f"net.{family}.conf.{ifname.replace('.', '/')}.{name}"] = str(value)
+    return values
 
 
 def collect(ns: NamespaceCapture) -> None:
-    if not Path("/proc/sys/net").is_dir():
+    if not os.path.isdir("/proc/sys/net"):
         ns.gap("sysctls", "/proc/sys/net is not mounted here")
         return
-    ns.doc["sysctls"] = read_all(sorted(set(ns.ifnames.values())))
+    values = read_files(["all", "default"])
+    if ns.devconf:
+        values.update(from_devconf(ns.devconf))
+    else:  # no link dump to read from: fall back to the files
+        values.update(read_files(sorted(set(ns.ifnames.values()))))
+    ns.doc["sysctls"] = dict(sorted(values.items()))

@@ -64,13 +64,22 @@ import json, threading
 from generator.capture import netns
 # Each task dumps links with pyroute2's sync IPRoute from a thread that entered one namespace.
 # Many at once, so a socket opened in the wrong namespace (or a shared helper) would show.
+from pyroute2 import IPRoute
 def names():
-    return sorted(m.get_attr("IFLA_IFNAME") for m in netns.rtnl().get_links())
+    ours = sorted(m.get_attr("IFLA_IFNAME") for m in netns.rtnl().get_links())
+    with IPRoute() as ipr:  # pyroute2's own sync API must land in the same namespace
+        theirs = sorted(m.get_attr("IFLA_IFNAME") for m in ipr.get_links())
+    assert ours == theirs, (ours, theirs)
+    return ours
 tasks = [netns.Task(f"n{i}", f"/run/netns/n{i}", names) for i in range(12)]
 tasks.append(netns.Task("root", None, names))
 out = netns.run_all(tasks, workers=6)
 main_thread = sorted(__import__("os").listdir("/sys/class/net"))
-print(json.dumps({"results": {k: o.value for k, o in out.items()}, "threads": threading.active_count(),
+for t in threading.enumerate():  # a worker may still be closing its socket after handing back its result
+    if t.name.startswith("netns:"):
+        t.join(5)
+print(json.dumps({"results": {k: o.value for k, o in out.items()},
+                  "threads": [t.name for t in threading.enumerate()],
                   "main": main_thread, "inode_main": netns.thread_netns_inode()}))
 """
 
@@ -87,6 +96,7 @@ def test_setns_moves_only_the_worker_thread_and_iproute_follows_it():
         assert out["results"][f"n{i}"] == ["lo", f"only-n{i}", f"p{i}"]
     assert out["results"]["root"] == ["lo", "only-root", "proot"]
     assert "only-root" in out["main"]  # the main thread never moved
+    assert out["threads"] == ["MainThread"]  # every worker ended; pyroute2 left no helper thread behind
 
 
 VANISH = r"""

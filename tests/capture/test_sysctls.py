@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from capturecli import capture, namespace
+from sandbox import run_in_sandbox
 
 TOPOLOGY = r"""
 ip netns add fwd
@@ -29,3 +32,28 @@ def test_sysctls_differ_per_namespace_and_cover_interfaces():
         assert key in root, key
     assert root["net.ipv4.ip_local_port_range"].split()[0].isdigit()
     assert list(root) == sorted(root)
+
+
+COMPARE = r"""
+import json
+from generator.capture import netns, sysctls, links
+from generator.capture.context import NamespaceCapture, empty_namespace
+def both():
+    ns = NamespaceCapture("x", empty_namespace("x", "named"))
+    links.collect(ns)
+    return sysctls.from_devconf(ns.devconf), sysctls.read_files(sorted(ns.ifnames.values()))
+out = netns.run_all([netns.Task("fwd", "/run/netns/fwd", both), netns.Task("root", None, both)])
+print(json.dumps({k: o.value for k, o in out.items()}))
+"""
+
+
+def test_per_interface_values_from_netlink_equal_the_proc_sys_files():
+    script = TOPOLOGY + "ip netns exec fwd sysctl -qw net.ipv6.conf.s1.accept_ra=2\n" \
+        f"$PYTHON - <<'PY'\n{COMPARE}\nPY\n"
+    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    for ns_id in ("fwd", "root"):
+        from_netlink, from_files = out[ns_id]
+        from_files = {k: v for k, v in from_files.items() if ".conf." in k}
+        assert from_netlink == from_files  # every ipv4/ipv6 conf key of every interface
+        assert len(from_netlink) > 20
+    assert out["fwd"][0]["net.ipv6.conf.s1.accept_ra"] == "2"
