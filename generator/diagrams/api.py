@@ -91,7 +91,7 @@ def env_figure(env: str, views: list[Any], docs_dir: Path) -> Figure:
     ov = overview.collect([(host_slug(v), v.snapshot) for v in views])
     dot = overview.draw(ov, f"Environment {env}", str(docs_dir / env / "overview"))
     alt, text_md = overview.text(ov, env)
-    return Figure(f"{env}/overview.png", alt, text_md, None, None, masked(dot))
+    return Figure(f"{env}/overview.png", alt, text_md, overview.note(ov), None, masked(dot))
 
 
 def render_site_figures(

@@ -22,6 +22,8 @@ from generator.diagrams.text import plural
 from generator.render.escape import Trusted, md_text
 
 UPLINK_KINDS = {"device", "vlan", "bond", "team", "macvlan", "ipvlan"}
+MAX_HOSTS = 12  # past this many hosts, hosts with identical connections are folded ...
+GROUP_MIN = 3  # ... when at least this many share them
 
 
 @dataclass
@@ -72,33 +74,86 @@ def _net_key(net: str) -> tuple[int, int, int]:
     return (n.version, int(n.network_address), n.prefixlen)
 
 
+def host_nodes(ov: Overview) -> list[tuple[str, list[str]]]:
+    """(node id, host slugs) to draw: one per host, or, past MAX_HOSTS, one per set of hosts (at least
+    GROUP_MIN) with exactly the same connections, so a big environment stays a readable picture."""
+    if len(ov.hosts) <= MAX_HOSTS:
+        return [(f"host-{slug}", [slug]) for slug, _ in ov.hosts]
+    links: dict[str, list[str]] = defaultdict(list)
+    for hub, members in _hubs(ov):
+        for slug in members:
+            links[slug].append(hub)
+    by_sig: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for slug, _ in ov.hosts:
+        by_sig[tuple(links[slug])].append(slug)
+    out = []
+    for members in sorted(by_sig.values()):
+        if len(members) >= GROUP_MIN:
+            out.append((f"hosts-{members[0]}-{len(members)}", members))
+        else:
+            out += [(f"host-{slug}", [slug]) for slug in members]
+    return sorted(out, key=lambda t: t[1][0])
+
+
+def _hubs(ov: Overview) -> list[tuple[str, list[str]]]:
+    """(hub node id, member host slugs) for every VNI and subnet shared by two hosts or more."""
+    hubs = [(f"vni-{vni}", m) for vni, m in ov.vnis.items() if len(m) > 1]
+    return hubs + [(f"subnet-{i}", m) for i, (_, m) in enumerate(ov.subnets.items()) if len(m) > 1]
+
+
 def draw(ov: Overview, title: str, filename: str) -> str:
+    names = dict(ov.hosts)
+    nets = list(ov.subnets)
     with SourceDiagram(f"<{bold(esc(title, 80))}>", filename, direction="TB") as d:
-        nodes = {}
-        for slug, hostname in ov.hosts:
-            rows = [bold(esc(slug))] + ([small(esc(hostname))] if hostname != slug else [])
-            nodes[slug] = Node(
-                table(rows, icon(styles.HOST_ICON)), nodeid=f"host-{slug}", fillcolor="#EAF0F7"
+        node_of: dict[str, Node] = {}
+        for node_id, members in host_nodes(ov):
+            if len(members) == 1:
+                slug = members[0]
+                rows = [bold(esc(slug))] + ([small(esc(names[slug]))] if names[slug] != slug else [])
+            else:
+                shown = ", ".join(members[:3]) + (", \u2026" if len(members) > 3 else "")
+                rows = [bold(f"{len(members)} hosts, same connections"), small(esc(shown, 60))]
+            node = Node(
+                table(rows, icon(styles.HOST_ICON)),
+                nodeid=node_id,
+                fillcolor="#EAF0F7",
+                **({"peripheries": "2"} if len(members) > 1 else {}),
             )
-        for vni, members in ov.vnis.items():
-            if len(members) > 1:
-                hub = Node(
-                    table([bold(f"VXLAN VNI {vni}")], icon(styles.STYLES["vxlan"].icon or "")),
-                    nodeid=f"vni-{vni}",
-                    fillcolor=styles.STYLES["vxlan"].fill,
+            node_of.update({slug: node for slug in members})
+        for hub_id, members in _hubs(ov):
+            kind, _, key = hub_id.partition("-")
+            if kind == "vni":
+                label, img, fill, edge = (
+                    f"VXLAN VNI {key}",
+                    styles.STYLES["vxlan"].icon or "",
+                    "#FDF2E9",
+                    {"color": styles.EDGE_UNDERLAY, "style": "dashed"},
                 )
-                for slug in members:
-                    nodes[slug] - Edge(color=styles.EDGE_UNDERLAY, style="dashed") - hub
-        for i, (net, members) in enumerate(ov.subnets.items()):
-            if len(members) > 1:
-                hub = Node(
-                    table([bold(esc(net))], icon(styles.SUBNET_ICON)),
-                    nodeid=f"subnet-{i}",
-                    fillcolor="#EAF7EA",
+            else:
+                label, img, fill, edge = (
+                    esc(nets[int(key)]),
+                    styles.SUBNET_ICON,
+                    "#EAF7EA",
+                    {"color": styles.EDGE_PORT},
                 )
-                for slug in members:
-                    nodes[slug] - Edge(color=styles.EDGE_PORT) - hub
+            hub = Node(table([bold(label)], icon(img)), nodeid=hub_id, fillcolor=fill)
+            for node in dict.fromkeys(node_of[slug] for slug in members):  # one edge per drawn node
+                node - Edge(**edge) - hub
         return d.source()
+
+
+def note(ov: Overview) -> Trusted | None:
+    folded = [(nid, m) for nid, m in host_nodes(ov) if len(m) > 1]
+    if not folded:
+        return None
+    said = "; ".join(
+        f"{len(m)} hosts ({', '.join(md_text(s) for s in m[:3])}{', …' if len(m) > 3 else ''})"
+        for _, m in folded
+    )
+    return Trusted(
+        f"To stay readable, hosts with exactly the same connections are drawn as one node: {said}. "
+        "The text version lists every host."
+    )
 
 
 def text(ov: Overview, env: str) -> tuple[str, Trusted]:
