@@ -52,7 +52,41 @@ def _attachments(value: Any) -> str:
     return "; ".join(out)
 
 
-_FORMATS = {"text": _text, "list": _text, "keys": _keys, "on-keys": _on_keys, "attachments": _attachments}
+def _element(e: Any) -> str:
+    """One nftables set element in nft's own spelling: `10.0.0.0/8`, `1-5`, `8443 : 172.17.0.2`."""
+    if isinstance(e, dict) and isinstance(e.get("prefix"), dict):
+        return f"{e['prefix'].get('addr')}/{e['prefix'].get('len')}"
+    if isinstance(e, dict) and isinstance(e.get("range"), list) and len(e["range"]) == 2:
+        return f"{_element(e['range'][0])}-{_element(e['range'][1])}"
+    if isinstance(e, dict) and "elem" in e:
+        return _element(e["elem"].get("val") if isinstance(e["elem"], dict) else e["elem"])
+    if isinstance(e, dict) and "concat" in e:
+        return " . ".join(_element(x) for x in e["concat"])
+    if isinstance(e, list) and len(e) == 2:
+        return f"{_element(e[0])} : {_element(e[1])}"
+    return _text(e)
+
+
+MAX_ELEMENTS = 50
+
+
+def _elements(value: Any) -> str:
+    """Set and map elements; big sets (blocklists) are cut, saying how many were left out."""
+    if not isinstance(value, list):
+        return _text(value)
+    shown = ", ".join(_element(e) for e in value[:MAX_ELEMENTS])
+    rest = len(value) - MAX_ELEMENTS
+    return shown + (f" ... and {rest} more" if rest > 0 else "")
+
+
+_FORMATS = {
+    "text": _text,
+    "list": _text,
+    "keys": _keys,
+    "on-keys": _on_keys,
+    "attachments": _attachments,
+    "elements": _elements,
+}
 
 
 def read_facts(facts: list[Fact], obj: Any) -> list[tuple[str, str]]:

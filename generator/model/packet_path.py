@@ -105,6 +105,23 @@ def _tc(ns: dict[str, Any], parents: set[str], direction: str) -> list[Step]:
     return out
 
 
+def _tcx(ns: dict[str, Any], progs: dict[int, dict[str, Any]], direction: str) -> list[Step]:
+    """BPF programs attached by BPF link to the tcx hooks (the qdisc-less successor of clsact)."""
+    out = []
+    for prog in progs.values():
+        for att in prog.get("attached") or []:
+            if (
+                att.get("kind") == "tcx"
+                and att.get("namespace") == ns["id"]
+                and direction in (att.get("detail") or "")
+            ):
+                label = f"tcx {direction} on {att.get('ifname') or '?'}"
+                out.append(
+                    _step("prog", "host", prog, label, f"program {prog.get('name') or '?'} ({prog['type']})")
+                )
+    return out
+
+
 def _routing(ns: dict[str, Any], label: str) -> Step:
     rules = section("rules").items(ns)
     tables = sorted({str(r["table"]) for r in section("routes").items(ns)})
@@ -155,6 +172,7 @@ def packet_path(snapshot: dict[str, Any]) -> PacketPath:
     progs = {p["id"]: p for p in section("bpf.programs").items(snapshot)}
     ingress = [
         *_xdp(root, progs),
+        *_tcx(root, progs, "ingress"),
         *_tc(root, INGRESS_PARENTS, "ingress"),
         *_hook_chains(root, "ingress"),
         *_hook_chains(root, "prerouting"),
@@ -169,6 +187,7 @@ def packet_path(snapshot: dict[str, Any]) -> PacketPath:
         _routing(root, "routing decision (output)"),
         *_hook_chains(root, "postrouting"),
         *_hook_chains(root, "egress"),
+        *_tcx(root, progs, "egress"),
         *_tc(root, EGRESS_PARENTS, "egress"),
         *(devices or [Step("transmit on the chosen interface", "link", None, "no hardware NIC captured")]),
     ]

@@ -31,7 +31,9 @@ class Section:
     title: str  # what a reader is told was checked, e.g. "tc qdiscs"
     items: Callable[[dict[str, Any]], list[Obj]]  # namespace (or snapshot, when host_wide) -> objects
     host_wide: bool = False
-    extra_fields: tuple[str, ...] = ()  # fields a view adds to the schema's fields
+    # Fields beyond the schema's declared properties: added by a view, or written by the capture
+    # where the schema leaves the object open (rule selectors, a daemon's `running`).
+    extra_fields: tuple[str, ...] = ()
 
 
 def _path(*keys: str) -> Callable[[dict[str, Any]], list[Obj]]:
@@ -87,7 +89,14 @@ NAMESPACE_SECTIONS: tuple[Section, ...] = (
     ),
     Section("addresses", "addr", "address", "IP addresses", _path("addresses")),
     Section("routes", "route", "route", "routes in every routing table", _path("routes")),
-    Section("rules", "rule", "rule", "policy routing rules", _path("rules")),
+    Section(
+        "rules",
+        "rule",
+        "rule",
+        "policy routing rules",
+        _path("rules"),
+        extra_fields=("src", "dst", "iif", "oif", "fwmark", "protocol"),
+    ),
     Section("neighbours", "neigh", "neighbour", "permanent neighbour entries", _path("neighbours")),
     Section("fdb", "fdb", "fdb", "static forwarding database (FDB) entries", _path("fdb")),
     Section("tc.qdiscs", "qdisc", "qdisc", "tc qdiscs", _path("tc", "qdiscs")),
@@ -113,7 +122,15 @@ HOST_SECTIONS: tuple[Section, ...] = (
     Section(
         "bpf.programs", "prog", "bpf_program", "loaded BPF programs", _path("bpf", "programs"), host_wide=True
     ),
-    Section("daemons", "daemon", "daemon", "network daemons", _path("daemons"), host_wide=True),
+    Section(
+        "daemons",
+        "daemon",
+        "daemon",
+        "network daemons",
+        _path("daemons"),
+        host_wide=True,
+        extra_fields=("running",),
+    ),
 )
 
 SECTIONS: dict[str, Section] = {s.name: s for s in NAMESPACE_SECTIONS + HOST_SECTIONS}
