@@ -74,3 +74,40 @@ def test_graphviz_failure_names_the_figure(tmp_path: Path) -> None:
     with pytest.raises(DiagramError, match="prod/broken topology"):
         render_all([Job("prod/broken topology", "digraph { a -> }", tmp_path / "x.png")], tmp_path / "cache")
     assert not (tmp_path / "x.png").exists()
+
+
+DOT_OF_CASES = """
+import json, sys
+from pathlib import Path
+from types import SimpleNamespace
+from generator.diagrams.api import env_figure, host_figures
+out = []
+for path in sorted(Path("tests/diagrams/cases").glob("*/snapshots/*.json")):
+    doc = json.loads(path.read_text())
+    host = doc["host"]
+    view = SimpleNamespace(env=host["env"], host_slug=path.stem, hostname=host["hostname"], snapshot=doc)
+    out += [fig.source for fig in host_figures(view, Path(sys.argv[1])).values()]
+    out.append(env_figure(view.env, [view], Path(sys.argv[1])).source)
+sys.stdout.write("\\n".join(out))
+"""
+
+
+def test_dot_is_identical_across_processes_hash_seeds_and_output_dirs(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    runs = []
+    for seed, out in (("1", tmp_path / "a"), ("987", tmp_path / "b")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-c", DOT_OF_CASES, str(out)],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(proc.stdout)
+    assert runs[0] == runs[1] and runs[0].count("digraph") >= 10
