@@ -57,4 +57,5 @@ def load_side(path: Path) -> dict[HostKey, dict[str, Any]] | tuple[HostKey, dict
     if not path.exists():
         raise UserError(f"{path}: (file): no such file or directory")
     doc = load_snapshot(path)
-    return (str(doc["host"]["env"]), path.stem), doc
+    host = path.parent.name if path.name == PUBLISHED_NAME else path.stem  # <env>/<host>/snapshot.json
+    return (str(doc["host"]["env"]), host), doc
