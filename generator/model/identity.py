@@ -35,8 +35,10 @@ def _route_parts(r: Obj) -> tuple[str, ...]:
     parts = [r["family"], _s(r["table"]), _s(r.get("type") or "unicast"), r["dst"]]
     if r.get("metric") is not None:
         parts.append(f"metric {r['metric']}")
-    if r["family"] == "inet6" and r.get("dev"):
-        parts.append(f"dev {r['dev']}")  # IPv6 keeps one route per device for the same prefix
+    if r.get("dev") and (r["family"] == "inet6" or (r.get("type") or "unicast") in ("local", "broadcast")):
+        # IPv6 keeps one route per device for the same prefix; so does the IPv4 local table for
+        # the broadcast/local routes of two devices whose subnets share a broadcast address.
+        parts.append(f"dev {r['dev']}")
     return tuple(parts)
 
 
@@ -52,14 +54,21 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     "qdisc": lambda o: (o["ifname"], o["parent"], o["handle"]),
     "class": lambda o: (o["ifname"], o["classid"]),
     "filter": lambda o: (
-        o["ifname"], o["parent"], _s(o.get("protocol")), _s(o.get("pref")), _s(o.get("handle"))
+        o["ifname"],
+        o["parent"],
+        _s(o.get("protocol")),
+        _s(o.get("pref")),
+        _s(o.get("handle")),
     ),
     "nfttable": lambda o: (o["family"], o["name"]),
     "nftchain": lambda o: (o["family"], o["table"], o["name"]),
     "nftrule": lambda o: (o["family"], o["table"], o["chain"], str(o["handle"])),
     "nftset": lambda o: (o["family"], o["table"], o["name"]),
     "socket": lambda o: (
-        o["protocol"], o["family"], f"{o['local_address']}:{o['port']}", _s(o.get("ifname"))
+        o["protocol"],
+        o["family"],
+        f"{o['local_address']}:{o['port']}",
+        _s(o.get("ifname")),
     ),
     "sysctl": lambda o: (o["name"],),
     "prog": lambda o: (o["type"], _s(o.get("name")), _s(o.get("tag"))),
