@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from generator.capture import netns
+from generator.capture import netns, rtnl
 from generator.capture.context import NamespaceCapture
 
 FAMILY = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
@@ -23,12 +23,13 @@ STATE_FLAGS = {"optimistic", "dadfailed", "deprecated", "tentative"}
 def parse_address(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """One RTM_NEWADDR message -> (config, state)."""
     family = FAMILY[msg["family"]]
-    flags_value = msg.get_attr("IFA_FLAGS")
+    attr = rtnl.attr_getter(msg)
+    flags_value = attr("IFA_FLAGS")
     flags_value = msg["flags"] if flags_value is None else flags_value
     names = [name for bit, name in IFA_F.items() if flags_value & bit]
     if family == "inet6" and "secondary" in names:
         names[names.index("secondary")] = "temporary"  # same bit, IPv6 spelling
-    local, peer = msg.get_attr("IFA_LOCAL"), msg.get_attr("IFA_ADDRESS")
+    local, peer = attr("IFA_LOCAL"), attr("IFA_ADDRESS")
     address = local or peer
     addr: dict[str, Any] = {
         "ifname": ifnames.get(msg["index"], f"if{msg['index']}"),
@@ -37,14 +38,14 @@ def parse_address(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], di
         "prefixlen": msg["prefixlen"],
         "scope": SCOPE.get(msg["scope"], str(msg["scope"])),
         "flags": sorted(n for n in names if n not in STATE_FLAGS),
-        "label": msg.get_attr("IFA_LABEL"),
+        "label": attr("IFA_LABEL"),
     }
     if local and peer and local != peer:
         addr["peer"] = peer
-    if msg.get_attr("IFA_BROADCAST"):
-        addr["broadcast"] = msg.get_attr("IFA_BROADCAST")
+    if attr("IFA_BROADCAST"):
+        addr["broadcast"] = attr("IFA_BROADCAST")
     state: dict[str, Any] = {"flags": sorted(n for n in names if n in STATE_FLAGS)}
-    cache = msg.get_attr("IFA_CACHEINFO")
+    cache = attr("IFA_CACHEINFO")
     if cache is not None:
         state["valid_lft"] = cache.get("ifa_valid")
         state["preferred_lft"] = cache.get("ifa_preferred")

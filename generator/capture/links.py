@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from generator.capture import linkinfo, netns
+from generator.capture import linkinfo, netns, rtnl
 from generator.capture.context import NamespaceCapture
 
 IFF = {0x1: "UP", 0x2: "BROADCAST", 0x4: "DEBUG", 0x8: "LOOPBACK", 0x10: "POINTOPOINT", 0x20: "NOTRAILERS",
@@ -24,7 +24,7 @@ def flag_names(flags: int, table: dict[int, str]) -> list[str]:
 
 def parse_link(msg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """One RTM_NEWLINK message -> (config dict, state dict). Index references stay as ifindex for now."""
-    attr = msg.get_attr
+    attr = rtnl.attr_getter(msg)
     ifname = attr("IFLA_IFNAME")
     info = attr("IFLA_LINKINFO")
     kind = info.get_attr("IFLA_INFO_KIND") if info is not None else None
@@ -63,13 +63,13 @@ def parse_link(msg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def stats64(msg: Any) -> dict[str, int] | None:
-    stats = msg.get_attr("IFLA_STATS64")
+    stats = rtnl.attr_getter(msg)("IFLA_STATS64")
     return dict(stats) if stats is not None else None
 
 
 def devconf(msg: Any) -> dict[str, dict[str, int]]:
     """IFLA_AF_SPEC's per-device IPv4 and IPv6 settings (what /proc/sys/net/ipv*/conf/<ifname>/ holds)."""
-    spec = msg.get_attr("IFLA_AF_SPEC")
+    spec = rtnl.attr_getter(msg)("IFLA_AF_SPEC")
     out: dict[str, dict[str, int]] = {}
     for name, value in spec.get("attrs", []) if spec is not None else []:
         if name == "AF_INET":

@@ -12,7 +12,7 @@ import ipaddress
 import socket
 from typing import Any
 
-from generator.capture import netns
+from generator.capture import netns, rtnl
 from generator.capture.context import NamespaceCapture
 
 FAMILY = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
@@ -29,25 +29,27 @@ def _names(value: int, table: dict[int, str]) -> list[str]:
 
 
 def parse_neighbour(msg: Any, ifnames: dict[int, str]) -> dict[str, Any]:
+    attr = rtnl.attr_getter(msg)
     return {
         "ifname": ifnames.get(msg["ifindex"], f"if{msg['ifindex']}"),
         "family": FAMILY[msg["family"]],
-        "address": msg.get_attr("NDA_DST"),
-        "lladdr": msg.get_attr("NDA_LLADDR"),
+        "address": attr("NDA_DST"),
+        "lladdr": attr("NDA_LLADDR"),
         "state": ",".join(_names(msg["state"], NUD)) or "NONE",
         "router": bool(msg["flags"] & 0x80),
     }
 
 
 def parse_fdb(msg: Any, ifnames: dict[int, str]) -> dict[str, Any]:
-    master = msg.get_attr("NDA_MASTER")
+    attr = rtnl.attr_getter(msg)
+    master = attr("NDA_MASTER")
     state = msg["state"]
     return {
         "ifname": ifnames.get(msg["ifindex"], f"if{msg['ifindex']}"),
-        "lladdr": msg.get_attr("NDA_LLADDR"),
+        "lladdr": attr("NDA_LLADDR"),
         "master": ifnames.get(master) if master else None,
-        "vlan": msg.get_attr("NDA_VLAN"),
-        "dst": msg.get_attr("NDA_DST"),
+        "vlan": attr("NDA_VLAN"),
+        "dst": attr("NDA_DST"),
         "state": "permanent" if state & 0x80 else "static" if state & 0x40 else "dynamic",
         "flags": sorted(_names(msg["flags"], NTF)),
     }

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.capture import netns
+from generator.capture import netns, rtnl
 from generator.capture.context import NamespaceCapture
 
 FAMILY = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
@@ -52,22 +52,22 @@ def table_name(number: int) -> str:
     return table_names().get(number, str(number))
 
 
-def _dst(msg: Any, attr: str, length: int) -> str:
-    value = msg.get_attr(attr)
+def _dst(attr: Any, name: str, length: int) -> str:
+    value = attr(name)
     if value is None and length == 0:
         return "default"
     return f"{value}/{length}"
 
 
 def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    attr = msg.get_attr
+    attr = rtnl.attr_getter(msg)
     table = attr("RTA_TABLE") or msg["table"]
     via = attr("RTA_VIA")
     route: dict[str, Any] = {
         "family": FAMILY[msg["family"]],
         "table": table_name(table),
         "type": RTN.get(msg["type"], str(msg["type"])),
-        "dst": _dst(msg, "RTA_DST", msg["dst_len"]),
+        "dst": _dst(attr, "RTA_DST", msg["dst_len"]),
         "gateway": attr("RTA_GATEWAY") or (via.get("addr") if isinstance(via, dict) else None),
         "dev": ifnames.get(attr("RTA_OIF")) if attr("RTA_OIF") else None,
         "protocol": PROTO.get(msg["proto"], str(msg["proto"])),
@@ -77,7 +77,7 @@ def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict
         "nexthops": [],
     }
     if msg["src_len"]:
-        route["src"] = _dst(msg, "RTA_SRC", msg["src_len"])
+        route["src"] = _dst(attr, "RTA_SRC", msg["src_len"])
     if msg["tos"]:
         route["tos"] = msg["tos"]
     for hop in attr("RTA_MULTIPATH") or []:
@@ -100,7 +100,7 @@ def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict
 
 
 def parse_rule(msg: Any) -> dict[str, Any]:
-    attr = msg.get_attr
+    attr = rtnl.attr_getter(msg)
     table = attr("FRA_TABLE") or msg["table"]
     rule: dict[str, Any] = {
         "family": FAMILY[msg["family"]],

@@ -127,3 +127,16 @@ class Rtnl:
             if nsid is not None and 0 <= nsid < 0x7FFFFFFF:  # -1: NETNSA_NSID_NOT_ASSIGNED
                 return int(nsid)
         return None
+
+
+def attr_getter(msg: Any) -> Any:
+    """`msg.get_attr` without its linear scan per call: one pass to index the slots, decode on demand."""
+    slots: dict[str, Any] = {}
+    for slot in msg["attrs"]:
+        slots.setdefault(slot.cell[0], slot)
+
+    def get(name: str) -> Any:
+        slot = slots.get(name)
+        return None if slot is None else slot.get_value()
+
+    return get
