@@ -36,10 +36,11 @@ def kind_text(link: dict[str, Any]) -> str:
 def _node(ln: LinkNode) -> Node:
     st = styles.style_of(ln.link)
     rows = [bold(esc(ln.ifname)) + " " + small(esc(kind_text(ln.link)))]
-    shown = [a for a in ln.addresses if not a.startswith("fe80:")][:MAX_ADDRESSES]
-    rows += [small(esc(a)) for a in shown]
-    if len(ln.addresses) > len(shown):
-        rows.append(small(f"+{len(ln.addresses) - len(shown)} more addresses"))
+    # IPv6 link-local addresses are on nearly every interface: left to the text version
+    drawable = [a for a in ln.addresses if not a.lower().startswith("fe80:")]
+    rows += [small(esc(a)) for a in drawable[:MAX_ADDRESSES]]
+    if len(drawable) > MAX_ADDRESSES:
+        rows.append(small(f"+{len(drawable) - MAX_ADDRESSES} more addresses"))
     if (ln.link.get("operstate") or "").lower() == "down":
         rows.append(small(colored("DOWN", "#7F8C8D")))
     rows += [bold(colored(esc(text, 60), MARK_COLORS[k])) for k, text in ln.marks]

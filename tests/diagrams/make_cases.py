@@ -53,6 +53,8 @@ def edge_router() -> dict[str, Any]:
             addr("lo", "127.0.0.1/8"),
             addr("eth0", "203.0.113.1/24"),
             addr("eth0", "2001:db8::1/64"),
+            addr("eth0", "fe80::1/64"),
+            *(addr("bond0.100", f"10.100.{i}.1/24") for i in range(1, 6)),
             addr("eth1", "198.51.100.1/24"),
             addr("bond0.100", "10.100.0.1/24"),
             addr("br0", "10.10.0.1/24"),

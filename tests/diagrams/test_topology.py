@@ -127,3 +127,12 @@ def test_node_ids_are_the_object_anchors_so_dot_is_stable(tmp_path: Path) -> Non
     assert first.replace(str(tmp_path / "other"), str(tmp_path)) == first == second or first == second
     assert '"link-root--eth0"' in first
     assert not re.search(r"\b[0-9a-f]{32}\b", first)  # no random uuid node ids from diagrams
+
+
+def test_link_local_addresses_are_left_to_the_text_and_long_lists_end_in_a_count(tmp_path: Path) -> None:
+    doc = case_snapshots("edge-router")["edge-01"]
+    text = drawn_text(topology_dot(doc, tmp_path))
+    assert not any("fe80::1/64" in t for t in text)
+    assert "+2 more addresses" in text  # bond0.100 has 6: four are drawn
+    _, text_md, _ = topology_text(collapse.collapse(hostgraph.build(doc)), "edge-01")
+    assert "fe80::1/64" in text_md and "10\\.100\\.5\\.1/24" in text_md
