@@ -42,7 +42,7 @@ def sync_from_remote(remote: str, branch: str) -> bool:
     try:
         git_utils.update_from_upstream(remote, branch)
     except (git_utils.GitBranchDiverged, git_utils.GitRevUnrelated) as exc:
-        raise UserError(f"{branch}: {exc}; reconcile the local branch with {remote}/{branch} first") from None
+        raise UserError(f"{exc}; reconcile the local {branch} with {remote}/{branch} first") from None
     return True
 
 
