@@ -99,3 +99,22 @@ def test_env_directory_must_match_the_snapshot(tmp_path):
     write(tmp_path / "b", {("stage", "edge-01"): snapshot()})  # host.env says prod
     proc = run(tmp_path / "a", tmp_path / "b")
     assert proc.returncode == 2 and "host.env" in proc.stderr and "stage/" in proc.stderr
+
+
+def test_published_versions_compare_through_the_snapshots_they_carry(tmp_path):
+    """A version on gh-pages holds <env>/<host>/snapshot.json beside its HTML and search index."""
+    doc = snapshot()
+    new = copy.deepcopy(doc)
+    new["namespaces"][0]["sysctls"]["net.ipv4.ip_forward"] = "1"
+    for version, d in (("v1", doc), ("v2", new)):
+        host_dir = tmp_path / version / "prod" / "edge-01"
+        host_dir.mkdir(parents=True)
+        (host_dir / "snapshot.json").write_text(json.dumps(d))
+        (host_dir / "index.html").write_text("<html></html>")
+        (tmp_path / version / "search").mkdir()
+        (tmp_path / version / "search" / "search_index.json").write_text("{}")
+    proc = run(tmp_path / "v1", tmp_path / "v2")
+    assert proc.returncode == 1, proc.stderr
+    assert "    ~ sysctl net.ipv4.ip_forward\n        value: 0 -> 1\n" in proc.stdout
+    proc = run(tmp_path / "v1/prod/edge-01/snapshot.json", tmp_path / "v2/prod/edge-01/snapshot.json")
+    assert proc.stdout.startswith("~ host prod/edge-01 (edge-01)\n")
