@@ -64,9 +64,12 @@ def comparable(kind: str, obj: Obj) -> dict[str, Any]:
 
 
 def namespace_fields(ns: Obj) -> dict[str, Any]:
-    """A namespace's own attributes (kind, name, path, owner), without its objects or volatile ids."""
-    return {k: v for k, v in flatten(ns).items() if k.split(".")[0] not in NAMESPACE_VOLATILE
-            and k not in NAMESPACE_VOLATILE}
+    """A namespace's own attributes (kind, name, path, owner), without its objects or volatile ids.
+
+    A /proc-only namespace's path names its owner's pid (/proc/<pid>/ns/net): volatile like the pid.
+    """
+    drop = NAMESPACE_VOLATILE | ({"path"} if ns.get("kind") == "proc" else set())
+    return {k: v for k, v in flatten(ns).items() if k.split(".")[0] not in drop and k not in drop}
 
 
 def keyed(kind: str, objects: list[Any]) -> dict[tuple[str, ...], Obj]:
