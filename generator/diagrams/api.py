@@ -81,7 +81,9 @@ def host_figures(view: Any, docs_dir: Path, kinds: Iterable[str] = HOST_FIGURES)
         layers = _layers()
         path = packet_path(snap)
         title = f"Packet path through {view.hostname}"
-        dot = packetpath.draw(path, layers, title, str(docs_dir / base / "packet-path"))
+        root = next((ns for ns in snap["namespaces"] if ns["kind"] == "root"), snap["namespaces"][0])
+        ifnames = {link["ifname"] for link in root["links"]}
+        dot = packetpath.draw(path, layers, ifnames, title, str(docs_dir / base / "packet-path"))
         alt, text_md = packet_text(path, dict(layers))
         figs["packet_path"] = Figure(f"{base}/packet-path.png", alt, text_md, None, None, masked(dot))
     return figs

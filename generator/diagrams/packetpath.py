@@ -8,6 +8,7 @@ alternatives, drawn side by side; more than MAX_ALTERNATIVES become a "+N more" 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from diagrams import Cluster, Edge, Node
@@ -47,19 +48,27 @@ def stages(numbered: list[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
     return out
 
 
-def device(step: Any) -> str | None:
+@dataclass(frozen=True)
+class _Ctx:
+    titles: dict[str, str]  # layer slug -> title
+    fills: dict[str, str]  # layer slug -> colour
+    ifnames: frozenset[str]  # the root namespace's interfaces: what "... on X" may name
+
+
+def device(step: Any, ifnames: frozenset[str]) -> str | None:
     """The device a per-device step is on ("tc egress on eth1" -> "eth1"), else None."""
-    return step.label.split(" on ", 1)[1] if " on " in step.label else None
+    name = step.label.rsplit(" on ", 1)[1] if " on " in step.label else None
+    return name if name in ifnames else None  # "transmit on the chosen interface" names no device
 
 
-def _node(prefix: str, i: int, step: Any, titles: dict[str, str], fills: dict[str, str]) -> Node:
+def _node(prefix: str, i: int, step: Any, ctx: _Ctx) -> Node:
     rows = [
         bold(f"{i}. {esc(step.label, 60)}"),
         small(esc(step.detail, 70)),
-        small(colored(esc(titles.get(step.layer, step.layer)), "#566573")),
+        small(colored(esc(ctx.titles.get(step.layer, step.layer)), "#566573")),
     ]
-    node = Node(table(rows), nodeid=f"{prefix}-{i}", fillcolor=fills.get(step.layer, "white"))
-    node.device = device(step)  # type: ignore[attr-defined]  # read by _pairs
+    node = Node(table(rows), nodeid=f"{prefix}-{i}", fillcolor=ctx.fills.get(step.layer, "white"))
+    node.device = device(step, ctx.ifnames)  # type: ignore[attr-defined]  # read by _pairs
     return node
 
 
@@ -67,15 +76,14 @@ def _column(
     name: str,
     prefix: str,
     steps: list[tuple[int, Any]],
-    titles: dict[str, str],
-    fills: dict[str, str],
+    ctx: _Ctx,
     color: str,
 ) -> list[list[Node]]:
     """Nodes per stage (each a list of alternatives) inside one cluster."""
     columns: list[list[Node]] = []
     with Cluster(prefix, graph_attr={"label": f"<{bold(name)}>", "bgcolor": "white", "pencolor": color}):
         for stage in stages(steps):
-            nodes = [_node(prefix, i, s, titles, fills) for i, s in stage[:MAX_ALTERNATIVES]]
+            nodes = [_node(prefix, i, s, ctx) for i, s in stage[:MAX_ALTERNATIVES]]
             if len(stage) > MAX_ALTERNATIVES:
                 more = len(stage) - MAX_ALTERNATIVES
                 nodes.append(
@@ -89,37 +97,57 @@ def _column(
     return columns
 
 
-def _pairs(before: list[Node], after: list[Node]) -> list[tuple[Node, Node]]:
-    """Edges between two stages: a device's step leads to the same device's step when there is one."""
+def _dev(node: Node) -> str | None:
+    return getattr(node, "device", None)
+
+
+def _match(node: Node, stages_: list[list[Node]]) -> list[Node]:
+    """The first stage's nodes a packet at `node` meets: its own device's step, or a step on no device."""
+    for stage in stages_:
+        same = [n for n in stage if _dev(node) and _dev(n) == _dev(node)]
+        generic = [n for n in stage if not _dev(n)]
+        if same or generic:
+            return same or generic
+        if not _dev(node):
+            return stage  # a step on no device leads to every device's step
+    return []
+
+
+def _pairs(stages_: list[list[Node]]) -> list[tuple[Node, Node]]:
+    """Edges of a chain of stages: each step leads to the next step on its own device or on no device
+    (a packet through "tc ingress on br0" never meets "nftables ingress on eth0"); a step nothing leads
+    to is reached from the last earlier step that applies to it (at worst the chain's start)."""
     out = []
-    for b in after:
-        dev = getattr(b, "device", None)
-        same = [a for a in before if dev and getattr(a, "device", None) == dev]
-        out += [(a, b) for a in (same or before)]
+    for k, stage in enumerate(stages_):
+        out += [(a, b) for a in stage for b in _match(a, stages_[k + 1 :])]
+    reached = {id(b) for _, b in out}
+    for k, stage in enumerate(stages_[1:], 1):
+        for b in stage:
+            if id(b) not in reached:
+                out += [(a, b) for a in (_match(b, stages_[k - 1 :: -1]) or stages_[0])]
     return out
 
 
 def _chain(stages_: list[list[Node]], color: str, upward: bool) -> None:
-    for before, after in zip(stages_, stages_[1:], strict=False):
-        for a, b in _pairs(before, after):
-            if upward:  # rank the later step above: edge from the later one, arrow drawn back
-                b << Edge(color=color, penwidth="2") << a
-            else:
-                a >> Edge(color=color, penwidth="2") >> b
+    for a, b in _pairs(stages_):
+        if upward:  # rank the later step above: edge from the later one, arrow drawn back
+            b << Edge(color=color, penwidth="2") << a
+        else:
+            a >> Edge(color=color, penwidth="2") >> b
 
 
-def draw(path: Any, layers: list[tuple[str, str]], title: str, filename: str) -> str:
+def draw(path: Any, layers: list[tuple[str, str]], ifnames: set[str], title: str, filename: str) -> str:
     """DOT for `path` (a PacketPath); `layers` are (slug, title) in model order, for names and colours."""
-    titles = dict(layers)
     fills = {slug: PALETTE[i % len(PALETTE)] for i, (slug, _) in enumerate(layers)}
+    ctx = _Ctx(dict(layers), fills, frozenset(ifnames))
     with SourceDiagram(f"<{bold(esc(title, 80))}>", filename, direction="TB") as d:
         wire = Node(table([bold("wire / NIC")]), nodeid="wire", shape="box3d", fillcolor="#D6EAF8")
         app = Node(table([bold("local processes")]), nodeid="app", shape="component", fillcolor="#D5F5E3")
         fwd = [(i, s) for i, s in enumerate(path.ingress, 1) if s.branch == "forward"]
         local = [(i, s) for i, s in enumerate(path.ingress, 1) if s.branch != "forward"]
         egress = list(enumerate(path.egress, 1))
-        ing = _column("Ingress", "in", local, titles, fills, IN_COLOR)
-        egr = _column("Egress", "out", egress, titles, fills, OUT_COLOR)
+        ing = _column("Ingress", "in", local, ctx, IN_COLOR)
+        egr = _column("Egress", "out", egress, ctx, OUT_COLOR)
         _chain([[wire], *ing], IN_COLOR, upward=True)
         _chain([[app], *egr, [wire]], OUT_COLOR, upward=False)
         if ing:
@@ -127,7 +155,7 @@ def draw(path: Any, layers: list[tuple[str, str]], title: str, filename: str) ->
                 app << Edge(color=IN_COLOR, penwidth="2") << n
         if fwd:
             with Cluster("fwd", graph_attr={"label": "<<B>Forwarded</B>>", "bgcolor": "white"}):
-                fnodes = [[_node("in", i, s, titles, fills)] for i, s in fwd]
+                fnodes = [[_node("in", i, s, ctx)] for i, s in fwd]
             routing = next(
                 (
                     n
