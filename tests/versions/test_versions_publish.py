@@ -89,7 +89,7 @@ def published(tmp_path_factory):
     story["out2"] = publish(work, "--version", V2, "--push")
     story["pages2"] = pages_checkout(remote, tmp / "pages2")
 
-    story["out3"] = publish(work, "--version", V3, "--push", "--keep", "2")
+    story["out3"] = publish(work, "--version", V3, "--title", "Week 1 <final>", "--push", "--keep", "2")
     story["pages3"] = pages_checkout(remote, tmp / "pages3")
     return story
 
@@ -206,7 +206,8 @@ def test_keep_removes_the_oldest_and_says_so(published):
     assert f"removed 1 old version(s) (--keep 2): {V1}" in published["out3"].stdout
     pages3 = published["pages3"]
     versions = json.loads((pages3 / "versions.json").read_text())
-    assert [(v["version"], v["aliases"]) for v in versions] == [(V3, ["latest"]), (V2, [])]
+    assert [(v["version"], v["title"], v["aliases"]) for v in versions] == [
+        (V3, "Week 1 <final>", ["latest"]), (V2, V2, [])]
     assert not (pages3 / V1).exists()
 
 
