@@ -15,6 +15,7 @@ from typing import Any
 import diagrams
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ICON_DIR = Path(diagrams.__file__).resolve().parent.parent / "resources"
 ICON_MASK = "<icons>"
 
@@ -22,6 +23,10 @@ ICON_MASK = "<icons>"
 def esc(value: object, limit: int = 48) -> str:
     """Text for an HTML-like label: markup as entities, control characters made visible, long text clipped."""
     s = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    # Lone surrogates (bytes an ifname decoded with surrogateescape) are not UTF-8: show the byte.
+    s = _SURROGATE.sub(
+        lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if ord(m.group()) >= 0xDC80 else "\ufffd", s
+    )
     if len(s) > limit:
         s = s[: limit - 1] + "\u2026"
     return (

@@ -136,3 +136,10 @@ def test_link_local_addresses_are_left_to_the_text_and_long_lists_end_in_a_count
     assert "+2 more addresses" in text  # bond0.100 has 6: four are drawn
     _, text_md, _ = topology_text(collapse.collapse(hostgraph.build(doc)), "edge-01")
     assert "fe80::1/64" in text_md and "10\\.100\\.5\\.1/24" in text_md
+
+
+def test_undecodable_bytes_in_names_are_shown_not_fatal(tmp_path: Path) -> None:
+    # an ifname the capture decoded with surrogateescape (raw byte 0xff) and a control character
+    ns = namespace("root", "root", [link(1, "eth\udcff0", "device"), link(2, "tab\tx", "dummy")])
+    text = drawn_text(topology_dot(snapshot("lab", "bytes", [ns]), tmp_path))
+    assert any("eth\\xff0" in t for t in text) and any("tab\\x09x" in t for t in text)
