@@ -86,6 +86,7 @@ def publish(snapshots_dir: Path, *, version: str | None = None, title: str | Non
         before = None
         if previous is not None:
             before = Path(tmp) / "previous"
+            before.mkdir()  # none carried (published by another tool): every host shows as new
             count = ghpages.extract_snapshots(branch, previous, before)
             say(f"comparing with {previous} ({count} snapshot(s) carried by that version)")
         url = f"{site_url.rstrip('/')}/{version}/" if site_url else None
