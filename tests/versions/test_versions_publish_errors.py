@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from versions_fixtures import snapshot, write
+from versions_fixtures import git, repo, snapshot, write
 
 from generator.versions.publish import default_version
 
@@ -14,19 +14,6 @@ from generator.versions.publish import default_version
 def publish(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "generator", "publish", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def repo(path: Path) -> Path:
-    git(path.parent, "init", "--quiet", "-b", "main", str(path))
-    git(path, "config", "user.name", "test")
-    git(path, "config", "user.email", "test@example.invalid")
-    git(path, "commit", "--quiet", "--allow-empty", "-m", "init")
-    write(path / "snapshots", {("prod", "edge-01"): snapshot()})
-    return path
 
 
 def test_outside_a_git_repository(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,17 @@ def write(root: Path, docs: dict[tuple[str, str], dict[str, Any]]) -> Path:
         (root / env).mkdir(parents=True, exist_ok=True)
         (root / env / f"{host}.json").write_text(json.dumps(doc, indent=1))
     return root
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def repo(path: Path) -> Path:
+    """A git working repository with one commit on main and one snapshot under snapshots/."""
+    git(path.parent, "init", "--quiet", "-b", "main", str(path))
+    git(path, "config", "user.name", "test")
+    git(path, "config", "user.email", "test@example.invalid")
+    git(path, "commit", "--quiet", "--allow-empty", "-m", "init")
+    write(path / "snapshots", {("prod", "edge-01"): snapshot()})
+    return path
