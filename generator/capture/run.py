@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from generator import __version__
-from generator.capture import namespaces, netns, registry
+from generator.capture import fanout, namespaces, netns, registry
 from generator.capture.context import HostCapture, NamespaceCapture, empty_namespace
 
 Progress = Callable[[int, int, str], None]
@@ -65,8 +65,9 @@ def capture_host(
     env: str,
     hostname: str,
     progress: Progress | None = None,
-    workers: int = 4,
+    workers: int = 2,
     timeout: float = 60.0,
+    processes: int | None = None,
 ) -> dict[str, Any]:
     """The whole snapshot document of this host (not yet validated or redacted)."""
     started = time.monotonic()
@@ -91,30 +92,32 @@ def capture_host(
     gaps += [{"what": what, "reason": reason, "namespace": None} for what, reason in discovery.problems]
     paths = {ns.id: ns.path or f"/proc/{os.getpid()}/ns/net" for ns in discovery.namespaces}
     collectors = load_collectors(registry.NAMESPACE_COLLECTORS, gaps)
-    captures = {ns.id: _namespace_capture(ns, paths) for ns in discovery.namespaces}
-    tasks = [netns.Task(ns.id, ns.path, _bind(captures[ns.id], collectors)) for ns in discovery.namespaces]
-    total, finished = len(tasks), 0
+    total, finished = len(discovery.namespaces), 0
 
-    def done(outcome: netns.Outcome) -> None:
+    def done(ns_id: str) -> None:
         nonlocal finished
         finished += 1
         if progress is not None:
-            progress(finished, total, outcome.key)
+            progress(finished, total, ns_id)
 
-    outcomes = netns.run_all(tasks, workers=workers, timeout=timeout, done=done)
+    def capture(share: list[namespaces.Namespace], done: Callable[[str], None]) -> dict[str, fanout.Result]:
+        return capture_namespaces(share, paths, collectors, workers, timeout, done)
+
+    count = len(discovery.namespaces)
+    results = fanout.capture_spread(discovery.namespaces, capture, paths, done,
+                                    fanout.processes_for(count) if processes is None else processes)
     kept: list[NamespaceCapture] = []
     for found in discovery.namespaces:
-        outcome, cap = outcomes[found.id], captures[found.id]
-        if outcome.timed_out:
-            cap = _namespace_capture(found, paths)  # the abandoned thread may still write to the old one
-            cap.gap("namespace", f"capture did not finish within {timeout:g} s; abandoned")
-        elif isinstance(outcome.error, netns.NamespaceGone):
+        result = results[found.id]
+        if isinstance(result, tuple) and result[0] == "gone":
             gaps.append({"what": f"namespace {found.id}", "namespace": found.id,
-                         "reason": f"vanished during capture ({outcome.error})"})
+                         "reason": f"vanished during capture ({result[1]})"})
             continue
-        elif outcome.error is not None:
-            cap.gap("namespace", f"could not enter: {_describe_error(outcome.error)}")
-        kept.append(cap)
+        if isinstance(result, tuple):
+            reason = result[1]
+            result = _namespace_capture(found, paths)
+            result.gap("namespace", reason)
+        kept.append(result)
     resolve_peer_names(kept)
     host = HostCapture(doc, kept, os.geteuid() == 0)
     for short, module in load_collectors(registry.HOST_COLLECTORS, gaps):
@@ -130,6 +133,27 @@ def capture_host(
     gaps.sort(key=lambda g: (g.get("namespace") or "", g["what"], g["reason"]))
     doc["meta"]["duration_s"] = round(time.monotonic() - started, 3)
     return doc
+
+
+def capture_namespaces(found: list[namespaces.Namespace], paths: dict[str, str],
+                       collectors: list[tuple[str, ModuleType]], workers: int, timeout: float,
+                       done: Callable[[str], None]) -> dict[str, fanout.Result]:
+    """Capture each namespace in its own thread (at most `workers` at once) in this process."""
+    captures = {ns.id: _namespace_capture(ns, paths) for ns in found}
+    tasks = [netns.Task(ns.id, ns.path, _bind(captures[ns.id], collectors)) for ns in found]
+    outcomes = netns.run_all(tasks, workers=workers, timeout=timeout, done=lambda o: done(o.key))
+    results: dict[str, fanout.Result] = {}
+    for ns in found:
+        outcome = outcomes[ns.id]
+        if outcome.timed_out:  # the abandoned thread may still write to its capture: drop it
+            results[ns.id] = ("failed", f"capture did not finish within {timeout:g} s; abandoned")
+        elif isinstance(outcome.error, netns.NamespaceGone):
+            results[ns.id] = ("gone", str(outcome.error))
+        elif outcome.error is not None:
+            results[ns.id] = ("failed", f"could not enter: {_describe_error(outcome.error)}")
+        else:
+            results[ns.id] = captures[ns.id]
+    return results
 
 
 def _bind(cap: NamespaceCapture, collectors: list[tuple[str, ModuleType]]) -> Callable[[], NamespaceCapture]:

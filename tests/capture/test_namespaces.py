@@ -118,3 +118,27 @@ def test_a_namespace_deleted_mid_capture_becomes_a_gap_not_a_crash():
     assert "doomed" not in out["ids"] and "stays" in out["ids"]
     gaps = [g for g in out["gaps"] if g["namespace"] == "doomed"]
     assert len(gaps) == 1 and "vanished" in gaps[0]["reason"]
+
+
+SPREAD = r"""
+import json
+from generator.capture import run
+from generator.snapshot.load import config_view
+one = run.capture_host("lab", "t", processes=1)
+two = run.capture_host("lab", "t", processes=3)
+print(json.dumps({"equal": config_view(one) == config_view(two), "count": len(two["namespaces"]),
+                  "peer": [l["parent"] for ns in two["namespaces"] if ns["id"] == "s7" for l in ns["links"]
+                           if l["ifname"] == "eth0"]}))
+"""
+
+
+def test_forked_worker_processes_capture_the_same_as_one_process():
+    script = (
+        "ip link add br0 type bridge\n"
+        "for i in $(seq 0 9); do ip netns add s$i; ip link add h$i type veth peer name eth0 netns s$i\n"
+        "  ip link set h$i master br0; ip -n s$i addr add 10.3.0.$((i+2))/24 dev eth0; done\n"
+        f"$PYTHON - <<'PY'\n{SPREAD}\nPY\n"
+    )
+    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    assert out["equal"] is True and out["count"] == 11
+    assert out["peer"] == [{"ifname": "h7", "ifindex": out["peer"][0]["ifindex"], "netns": "root"}]
