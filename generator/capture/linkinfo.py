@@ -61,6 +61,8 @@ def info_data(kind: str, data: Any, slave: bool = False) -> tuple[dict[str, Any]
         if not isinstance(name, str) or not name.startswith("IFLA_"):
             continue  # UNKNOWN: an attribute newer than pyroute2's decoder
         key = _key(name)
+        if slave and key.startswith("slave_"):
+            key = key[6:]  # IFLA_BOND_SLAVE_STATE -> state
         value = _plain(value)
         if value is None:
             continue
