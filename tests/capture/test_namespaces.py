@@ -142,3 +142,19 @@ def test_forked_worker_processes_capture_the_same_as_one_process():
     out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
     assert out["equal"] is True and out["count"] == 11
     assert out["peer"] == [{"ifname": "h7", "ifindex": out["peer"][0]["ifindex"], "netns": "root"}]
+
+
+def test_a_namespace_task_over_its_timeout_is_abandoned_and_reported():
+    import threading
+    import time
+
+    from generator.capture import netns
+
+    release = threading.Event()
+    tasks = [netns.Task("stuck", None, lambda: release.wait(10)), netns.Task("quick", None, lambda: 42)]
+    started = time.monotonic()
+    out = netns.run_all(tasks, workers=2, timeout=0.3)
+    release.set()
+    assert time.monotonic() - started < 5
+    assert out["stuck"].timed_out and out["stuck"].error is None
+    assert out["quick"].value == 42 and not out["quick"].timed_out

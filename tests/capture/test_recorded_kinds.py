@@ -105,3 +105,43 @@ def test_a_peer_in_a_namespace_nobody_can_reach_stays_an_index_without_a_namespa
     parsed["_link_netnsid"] = 3  # IFLA_LINK_NETNSID of a namespace this capture could not open
     links.resolve_references([parsed], {3: None})
     assert parsed["parent"] == {"ifindex": 9, "ifname": None, "netns": None}
+
+
+class RecordedVlans:
+    """Stands in for the rtnetlink socket: answers the AF_BRIDGE dump with recorded messages."""
+
+    def __init__(self, messages: list[Any]):
+        self.messages = messages
+
+    def get_vlans(self) -> list[Any]:
+        return self.messages
+
+
+def bridge_vlan_message(index: int, vlans: list[tuple[int, int]]) -> Any:
+    """RTM_NEWLINK (family AF_BRIDGE) with IFLA_AF_SPEC/IFLA_BRIDGE_VLAN_INFO, as `bridge vlan` reads."""
+    msg = ifinfmsg()
+    msg["family"] = 7
+    msg["index"] = index
+    msg["header"]["type"] = RTM_NEWLINK
+    spec = [("IFLA_BRIDGE_VLAN_INFO", {"flags": flags, "vid": vid}) for vid, flags in vlans]
+    msg["attrs"] = [("IFLA_IFNAME", f"if{index}"), ("IFLA_AF_SPEC", {"attrs": spec})]
+    msg.encode()
+    decoded = ifinfmsg(bytes(msg.data))
+    decoded.decode()
+    return decoded
+
+
+def test_bridge_vlan_filtering_ports_get_their_vlans():
+    """This kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING is off): recorded messages."""
+    parsed = parse_all([
+        recorded(20, "br0", "bridge", [("IFLA_BR_VLAN_FILTERING", 1), ("IFLA_BR_VLAN_PROTOCOL", 0x8100)]),
+        recorded(21, "p1", "veth", master=20, slave=("bridge", [("IFLA_BRPORT_STATE", 3)])),
+    ])
+    messages = [bridge_vlan_message(21, [(1, 0x2 | 0x4), (100, 0)]), bridge_vlan_message(20, [(1, 0x6)])]
+    links.linkinfo.port_vlans(RecordedVlans(messages), parsed)
+    ports = by_name(parsed)
+    assert ports["br0"]["info"]["vlan_filtering"] == 1 and ports["br0"]["info"]["vlan_protocol"] == "802.1Q"
+    assert ports["p1"]["port"]["state"] == "forwarding"
+    assert ports["p1"]["port"]["vlans"] == [{"vid": 1, "pvid": True, "untagged": True},
+                                            {"vid": 100, "pvid": False, "untagged": False}]
+    assert ports["br0"]["info"]["vlans"] == [{"vid": 1, "pvid": True, "untagged": True}]
