@@ -73,19 +73,20 @@ def _attached_in(path: str | None, ifindex: int, attach_type: int) -> list[int]:
 
 
 def _ifname(host: HostCapture, ifindex: int, prog_id: int, attach_type: int | None) -> tuple[str | None, str]:
-    """(namespace, ifname) of a link-attached ifindex. Ifindexes repeat across namespaces: prefer
-    the namespace whose link already shows this program as XDP, else the only namespace with that
-    ifindex, else ask each candidate namespace which programs its ifindex holds (tcx, netkit)."""
+    """(namespace, ifname) of a link-attached ifindex, or (None, "ifindex N") when no captured
+    namespace confirms it. Ifindexes repeat across namespaces, and the attachment may live in a
+    namespace this capture cannot see, so a matching ifindex alone proves nothing: an XDP link must
+    show the program in the link's own IFLA_XDP, a tcx/netkit attachment must be confirmed by
+    BPF_PROG_QUERY from inside the candidate namespace."""
     for ns in host.namespaces:
         for link in ns.doc["links"]:
             if link["ifindex"] == ifindex and (link.get("xdp") or {}).get("prog_id") == prog_id:
                 return ns.id, link["ifname"]
-    hits = [ns for ns in host.namespaces if ifindex in ns.ifnames]
-    if len(hits) > 1 and attach_type is not None:
-        hits = [ns for ns in hits if prog_id in _attached_in(
-            None if ns.doc.get("kind") == "root" else ns.doc.get("path"), ifindex, attach_type)] or hits
-    if len(hits) == 1:
-        return hits[0].id, hits[0].ifnames[ifindex]
+    if attach_type is not None:
+        for ns in host.namespaces:
+            if ifindex in ns.ifnames and prog_id in _attached_in(
+                    None if ns.doc.get("kind") == "root" else ns.doc.get("path"), ifindex, attach_type):
+                return ns.id, ns.ifnames[ifindex]
     return None, f"ifindex {ifindex}"
 
 

@@ -105,3 +105,46 @@ cat /tmp/ids /tmp/ids-blue; echo '=====' ; cat /tmp/snap.json
     for prog_id, ns, ifname in ((xdp_id, "root", "va"), (xdp_blue, "blue", "vb")):
         [xdp] = progs[prog_id]["attached"]
         assert (xdp["kind"], xdp["namespace"], xdp["ifname"]) == ("xdp", ns, ifname)
+
+
+def test_attachment_in_a_namespace_the_capture_cannot_see_is_not_pinned_on_a_same_ifindex_link():
+    # ifindexes repeat across namespaces: a tcx program on ifindex 2 of an unreachable namespace
+    # must not be reported as attached to root's ifindex 2 (va). The hidden namespace is kept alive
+    # only by an open fd: no mount, no process inside it, so no capture can enter it.
+    script = r"""
+ip netns add hidden
+ip link add va type veth peer name vh netns hidden
+ip link set va up; ip -n hidden link set vh up
+cat > /tmp/hide.py <<'PY'
+import ctypes, os, socket, sys, time
+sys.path.insert(0, "tests")
+import bpfload
+class LinkCreate(ctypes.Structure):
+    _fields_ = [("prog_fd", ctypes.c_uint32), ("target_ifindex", ctypes.c_uint32),
+                ("attach_type", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("pad", ctypes.c_uint8 * 48)]
+libc = ctypes.CDLL(None, use_errno=True)
+root = os.open("/proc/self/ns/net", os.O_RDONLY)
+hidden = os.open("/run/netns/hidden", os.O_RDONLY)
+assert libc.setns(hidden, 0x40000000) == 0
+ifindex = socket.if_nametoindex("vh")
+tc = bpfload.load_program(bpfload.BPF_PROG_TYPE_SCHED_CLS, "nsd_hidden_tcx", bpfload.TC_ACT_OK)
+bpfload._bpf(28, LinkCreate(prog_fd=tc, target_ifindex=ifindex, attach_type=46))
+assert libc.setns(root, 0x40000000) == 0
+print(bpfload.program_id(tc), ifindex, flush=True)
+time.sleep(60)
+PY
+$PYTHON /tmp/hide.py > /tmp/ids &
+for i in $(seq 50); do test -s /tmp/ids && break; sleep 0.1; done
+ip netns delete hidden
+test "$(ip -o link show va | cut -d: -f1)" = "$(cut -d' ' -f2 /tmp/ids)"
+$PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q
+cat /tmp/ids; echo '=====' ; cat /tmp/snap.json
+"""
+    ids_text, snap = run_in_sandbox(script).stdout.split("=====\n")
+    prog_id, ifindex = (int(x) for x in ids_text.split())
+    doc = validated(json.loads(snap))
+    assert [ns["id"] for ns in doc["namespaces"]] == ["root"]
+    [prog] = [p for p in doc["bpf"]["programs"] if p["id"] == prog_id]
+    assert prog["attached"] == [
+        {"kind": "tcx", "namespace": None, "ifname": f"ifindex {ifindex}", "detail": "tcx_ingress"}
+    ]
