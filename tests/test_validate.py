@@ -47,7 +47,10 @@ def test_minimal_snapshot_is_valid(tmp_path):
 @pytest.mark.parametrize(
     "mutate, field",
     [
-        (lambda d: d["namespaces"][0]["links"][0].__setitem__("ifindex", "one"), "namespaces[0].links[0].ifindex"),
+        (
+            lambda d: d["namespaces"][0]["links"][0].__setitem__("ifindex", "one"),
+            "namespaces[0].links[0].ifindex",
+        ),
         (lambda d: d.pop("schema_version"), "schema_version"),
         (lambda d: d.__setitem__("schema_version", 99), "schema_version"),
         (lambda d: d["host"].pop("hostname"), "host"),

@@ -1,6 +1,12 @@
 """The snapshot document: its schema, loading with validation, and atomic, deterministic writing."""
 
-from generator.snapshot.load import SCHEMA_VERSION, SnapshotError, config_view, load_snapshot, validate_document
+from generator.snapshot.load import (
+    SCHEMA_VERSION,
+    SnapshotError,
+    config_view,
+    load_snapshot,
+    validate_document,
+)
 from generator.snapshot.write import dump_snapshot, write_atomic
 
 __all__ = [
