@@ -39,7 +39,8 @@ def capture(topology: Path, out_root: Path) -> None:
             f'"$PYTHON" -m generator capture --env {env} --host {host} --out "{out}" --quiet',
         ]
     )
-    unshare = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc", "--propagation", "private"]
+    unshare = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc"]
+    unshare += ["--propagation", "private"]
     cmd = [*unshare, "sh", "-c", script]
     env_vars = dict(os.environ, PYTHON=sys.executable, REPO=str(REPO), LAB=str(LAB))
     proc = subprocess.run(cmd, cwd=REPO, env=env_vars, capture_output=True, text=True)

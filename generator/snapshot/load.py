@@ -73,8 +73,9 @@ def load_snapshot(path: Path | str) -> dict[str, Any]:
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        is_json_error = isinstance(exc, json.JSONDecodeError)
-        where = f"line {exc.lineno} column {exc.colno}" if is_json_error else "(bytes)"
+        where = (
+            f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "(bytes)"
+        )
         raise SnapshotError(path, where, f"not valid JSON: {exc}") from None
     return validate_document(doc, path)
 
