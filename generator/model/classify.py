@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from generator.model.commands import Command, render_commands
@@ -68,16 +69,26 @@ class HostView:
 _SECTION_OF_IDENTITY = {s.identity_kind: s.name for s in SECTIONS.values()}
 
 
+@cache
+def _dispatch() -> dict[str, tuple[tuple[ComponentKind, ...], ComponentKind]]:
+    """Section -> (its specific kinds in components.yaml order, its fallback kind): built once."""
+    out = {}
+    model = load_model()
+    for name in SECTIONS:
+        kinds = model.kinds_of_section(name)
+        fallback = [k for k in kinds if k.recognise.fallback]
+        if not fallback:
+            raise KeyError(f"the model has no fallback kind for section {name!r}")
+        out[name] = (tuple(k for k in kinds if not k.recognise.fallback), fallback[0])
+    return out
+
+
 def kind_of(section: str, obj: dict[str, Any]) -> ComponentKind:
     """The component kind of one object of `section` (the section's fallback kind when nothing else fits)."""
-    fallback = None
-    for kind in load_model().kinds_of_section(section):
-        if kind.recognise.fallback:
-            fallback = fallback or kind
-        elif kind.recognise.matches(obj):
+    specific, fallback = _dispatch()[section]
+    for kind in specific:
+        if kind.recognise.matches(obj):
             return kind
-    if fallback is None:
-        raise KeyError(f"the model has no fallback kind for section {section!r}")
     return fallback
 
 

@@ -8,14 +8,16 @@ A matcher is data in components.yaml, for example
     recognise: {section: links, fallback: true}
 
 Conditions on a field: a list (the value is one of these), `{not: [...]}`, `{glob: [...]}`
-(fnmatch on the string value), `{present: true|false}` (the field is set and not null/empty).
+(shell patterns, case-sensitive, on the string value), `{present: true|false}` (the field is
+set and not null/empty).
 A fallback matcher applies only when no other kind of its section matched.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from typing import Any
 
 _MISSING = object()
@@ -36,6 +38,7 @@ class Condition:
     field: str
     op: str  # in | not | glob | present
     values: tuple[Any, ...]
+    pattern: re.Pattern[str] | None = None  # the globs as one compiled regex (op glob)
 
     def test(self, obj: Any) -> bool:
         value = lookup(obj, self.field)
@@ -45,7 +48,7 @@ class Condition:
             return value in self.values
         if self.op == "not":
             return value not in self.values
-        return isinstance(value, str) and any(fnmatchcase(value, p) for p in self.values)
+        return isinstance(value, str) and self.pattern is not None and self.pattern.match(value) is not None
 
 
 def _condition(name: str, spec: Any) -> Condition:
@@ -55,8 +58,10 @@ def _condition(name: str, spec: Any) -> Condition:
         ((op, arg),) = spec.items()
         if op == "present" and isinstance(arg, bool):
             return Condition(name, "present", (arg,))
-        if op in ("not", "glob") and isinstance(arg, list):
+        if op == "not" and isinstance(arg, list):
             return Condition(name, op, tuple(arg))
+        if op == "glob" and isinstance(arg, list) and all(isinstance(p, str) for p in arg):
+            return Condition(name, op, tuple(arg), re.compile("|".join(f"(?:{translate(p)})" for p in arg)))
     raise ValueError(f"field {name!r}: expected a list, {{not: [...]}}, {{glob: [...]}} or {{present: bool}}")
 
 
