@@ -84,7 +84,8 @@ def render_pages(
 
     for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
         host_figures = figures.host(host.env, host.slug) if figures else {}
-        render_host(docs, host, model, packet_path(snap.doc), host_figures, has_changes)
+        has_page = has_changes and (docs / host.changes_path).is_file()
+        render_host(docs, host, model, packet_path(snap.doc), host_figures, has_page)
         shutil.copyfile(snap.path, docs / host.env / host.slug / "snapshot.json")
         if progress:
             progress("render", i, len(hosts))

@@ -48,12 +48,12 @@ def test_a_reader_clicks_from_home_to_a_layer_of_a_host(browser: tuple[str, Any]
     page.goto(base_url)
     page.locator("article table a", has_text=snap.env).first.click()
     page.wait_for_url(f"{base_url}{snap.env}/")
-    assert page.locator("article h1").inner_text() == f"Environment {snap.env}"
+    assert page.locator("article h1").inner_text().rstrip("¶") == f"Environment {snap.env}"
     page.locator("article table a", has_text=snap.slug).first.click()
     page.wait_for_url(f"{base_url}{snap.env}/{snap.slug}/")
     page.locator("article table a", has_text="Virtual networking").first.click()
     page.wait_for_url(f"{base_url}{snap.env}/{snap.slug}/virtual/")
-    assert page.locator("article h1").inner_text().startswith("Virtual networking on ")
+    assert page.locator("article h1").inner_text().rstrip("¶").startswith("Virtual networking on ")
     assert page.locator("article h3#link-root--vb0").count() == 1
     page.close()
 
@@ -63,9 +63,14 @@ def test_site_search_finds_an_interface_by_name(browser: tuple[str, Any]) -> Non
     page = context.new_page()
     page.goto(base_url)
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill("vb1")
+    # Material loads the index in a web worker; the meta line says "Initializing search" until then.
+    page.wait_for_function(
+        "() => !/Initializing/i.test(document.querySelector('.md-search-result__meta')?.textContent ?? 'x')",
+        timeout=30000,
+    )
+    page.locator("input.md-search__input").press_sequentially("vb1")
     results = page.locator(".md-search-result__item a")
-    results.first.wait_for(timeout=15000)
+    results.first.wait_for(timeout=30000)
     hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
     assert any(f"{HOSTILE_ENV}/{HOSTILE_HOST}/" in (h or "") for h in hrefs), hrefs
     page.close()
