@@ -92,12 +92,12 @@ class Rtnl:
         return self._dump(ifaddrmsg, RTM_GETADDR, family=socket.AF_UNSPEC)
 
     def get_routes(self) -> list[Any]:
-        return [r for family in (socket.AF_INET, socket.AF_INET6) for r in self._dump(rtmsg, RTM_GETROUTE,
-                                                                                      family=family)]
+        """Every family's routes in one dump (AF_UNSPEC); callers keep the families they describe."""
+        return self._dump(rtmsg, RTM_GETROUTE, family=socket.AF_UNSPEC)
 
     def get_rules(self) -> list[Any]:
-        return [r for family in (socket.AF_INET, socket.AF_INET6) for r in self._dump(fibmsg, RTM_GETRULE,
-                                                                                      family=family)]
+        """Every family's policy rules (inet, inet6, and the multicast-routing ones) in one dump."""
+        return self._dump(fibmsg, RTM_GETRULE, family=socket.AF_UNSPEC)
 
     def get_neighbours(self) -> list[Any]:
         return self._dump(ndmsg, RTM_GETNEIGH, family=socket.AF_UNSPEC)
