@@ -42,32 +42,57 @@ IPV6_CONF = ["forwarding", "accept_ra", "autoconf", "disable_ipv6", "accept_redi
 DEVCONF_NAMES = {"arp_filter": "arpfilter"}
 
 
-def _read(path: str) -> str | None:
-    try:
-        fd = os.open(f"/proc/sys/{path}", os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        return " ".join(os.read(fd, 4096).decode(errors="replace").split())
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+class _Dirs:
+    """Open each /proc/sys directory once and read its files relative to it (one path walk, not many)."""
+
+    def __init__(self) -> None:
+        self.fds: dict[str, int | None] = {}
+
+    def read(self, directory: str, name: str) -> str | None:
+        if directory not in self.fds:
+            try:
+                flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+                self.fds[directory] = os.open(f"/proc/sys/{directory}", flags)
+            except OSError:
+                self.fds[directory] = None
+        dir_fd = self.fds[directory]
+        if dir_fd is None:
+            return None
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+        except OSError:
+            return None
+        try:
+            return " ".join(os.read(fd, 4096).decode(errors="replace").split())
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            if fd is not None:
+                os.close(fd)
 
 
 def read_files(devices: list[str]) -> dict[str, str]:
     """The listed global sysctls and the conf of `devices` (all/default), for the calling thread's netns."""
     values: dict[str, str] = {}
-    for key in GLOBAL:
-        value = _read(key.replace(".", "/"))
-        if value is not None:
-            values[key] = value
-    for family, names in (("ipv4", IPV4_CONF), ("ipv6", IPV6_CONF)):
-        for device in devices:
-            for name in names:
-                value = _read(f"net/{family}/conf/{device}/{name}")
-                if value is not None:
-                    values[f"net.{family}.conf.{device.replace('.', '/')}.{name}"] = value
+    dirs = _Dirs()
+    try:
+        for key in GLOBAL:
+            directory, _, name = key.replace(".", "/").rpartition("/")
+            value = dirs.read(directory, name)
+            if value is not None:
+                values[key] = value
+        for family, names in (("ipv4", IPV4_CONF), ("ipv6", IPV6_CONF)):
+            for device in devices:
+                for name in names:
+                    value = dirs.read(f"net/{family}/conf/{device}", name)
+                    if value is not None:
+                        values[f"net.{family}.conf.{device.replace('.', '/')}.{name}"] = value
+    finally:
+        dirs.close()
     return values
 
 
