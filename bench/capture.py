@@ -42,7 +42,8 @@ def build(count: int) -> None:
     subprocess.run(["ip", "-batch", root_batch.name], check=True)
     for i in range(count):
         with tempfile.NamedTemporaryFile("w", suffix=".ip", delete=False) as ns_batch:
-            ns_batch.write(f"link set lo up\nlink set eth0 up\naddr add 10.{i // 250}.{i % 250}.2/8 dev eth0\n"
+            ns_batch.write("link set lo up\nlink set eth0 up\n"
+                           f"addr add 10.{i // 250}.{i % 250}.2/8 dev eth0\n"
                            "route add default via 10.255.255.254\n")
         subprocess.run(["ip", "-n", f"n{i}", "-batch", ns_batch.name], check=True)
 
@@ -82,17 +83,19 @@ def inside(count: int, repeat: int) -> None:
     doc = runs[-1][2]
     links = sum(len(ns["links"]) for ns in doc["namespaces"])
     gaps = len(doc["gaps"]) + sum(len(ns["gaps"]) for ns in doc["namespaces"])
-    print(f"(a) netstack-docs capture: {capture_s:.2f} s  ({len(doc['namespaces'])} namespaces, {links} links, "
-          f"{gaps} gaps, collectors' own duration {doc['meta']['duration_s']:.2f} s)", flush=True)
+    print(f"(a) netstack-docs capture: {capture_s:.2f} s  ({len(doc['namespaces'])} namespaces, "
+          f"{links} links, {gaps} gaps, capture_host {doc['meta']['duration_s']:.2f} s)", flush=True)
     loop_s = time_loop(count)
     print(f"(b) ip netns exec loop ({len(LOOP_COMMANDS)} commands x {count + 1} namespaces): {loop_s:.2f} s")
     ratio = capture_s / loop_s
     print(f"ratio capture/loop = {ratio:.3f}  (goal <= 0.2: {'met' if ratio <= 0.2 else 'NOT met'})")
-    print(f"peak RSS of the capture = {rss_mb:.1f} MB  (goal <= 200 MB: {'met' if rss_mb <= 200 else 'NOT met'})")
+    verdict = "met" if rss_mb <= 200 else "NOT met"
+    print(f"peak RSS of the capture = {rss_mb:.1f} MB  (goal <= 200 MB: {verdict})")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     parser.add_argument("--namespaces", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="capture runs (best time is reported)")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
@@ -104,8 +107,8 @@ def main() -> None:
         raise SystemExit("bench/capture.py needs root (it builds namespaces inside a sandbox)")
     script = PRELUDE + (f'exec "{sys.executable}" "{Path(__file__).resolve()}" --inside '
                         f"--namespaces {args.namespaces} --repeat {args.repeat}\n")
-    cmd = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc", "--propagation", "private",
-           "sh", "-c", script]
+    cmd = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc",
+           "--propagation", "private", "sh", "-c", script]
     raise SystemExit(subprocess.run(cmd).returncode)
 
 
