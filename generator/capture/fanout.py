@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -54,8 +55,12 @@ def _read_all(fd: int, into: list[bytes]) -> None:
 
 
 def capture_spread(items: list[Any], capture: Capture, paths: dict[str, str],
-                   done: Callable[[str], None], processes: int) -> dict[str, Result]:
-    """Capture `items` (namespaces) in `processes` processes: this one plus forked workers."""
+                   done: Callable[[str], None], processes: int, deadline: float = 600.0) -> dict[str, Result]:
+    """Capture `items` (namespaces) in `processes` processes: this one plus forked workers.
+
+    A worker still running `deadline` seconds after this process finished its own share is killed
+    and its namespaces are reported as not captured.
+    """
     if processes <= 1:
         return capture(items, done)
     shares = [items[i::processes] for i in range(processes)]
@@ -83,7 +88,10 @@ def capture_spread(items: list[Any], capture: Capture, paths: dict[str, str],
         children.append((pid, buffer, reader, share))
     results = capture(shares[0], done)
     for pid, buffer, reader, share in children:
-        reader.join()
+        reader.join(deadline)
+        if reader.is_alive():
+            os.kill(pid, signal.SIGKILL)
+            reader.join()
         _, status = os.waitpid(pid, 0)
         if status == 0 and buffer and buffer[0]:
             results.update(_decode(buffer[0], paths))
@@ -92,4 +100,5 @@ def capture_spread(items: list[Any], capture: Capture, paths: dict[str, str],
         else:
             for item in share:
                 results[item.id] = ("failed", f"worker process failed (wait status {status})")
+                done(item.id)
     return results

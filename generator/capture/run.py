@@ -104,8 +104,9 @@ def capture_host(
         return capture_namespaces(share, paths, collectors, workers, timeout, done)
 
     count = len(discovery.namespaces)
-    results = fanout.capture_spread(discovery.namespaces, capture, paths, done,
-                                    fanout.processes_for(count) if processes is None else processes)
+    spread = fanout.processes_for(count) if processes is None else processes
+    deadline = timeout * (count // max(1, spread * workers) + 2)  # every task timing out, and then some
+    results = fanout.capture_spread(discovery.namespaces, capture, paths, done, spread, deadline)
     kept: list[NamespaceCapture] = []
     for found in discovery.namespaces:
         result = results[found.id]

@@ -158,3 +158,26 @@ def test_a_namespace_task_over_its_timeout_is_abandoned_and_reported():
     assert time.monotonic() - started < 5
     assert out["stuck"].timed_out and out["stuck"].error is None
     assert out["quick"].value == 42 and not out["quick"].timed_out
+
+
+def test_a_worker_process_that_fails_leaves_its_share_reported_not_lost():
+    import os
+    from types import SimpleNamespace
+
+    from generator.capture import fanout
+    from generator.capture.context import NamespaceCapture, empty_namespace
+
+    parent = os.getpid()
+    items = [SimpleNamespace(id=f"ns{i}") for i in range(4)]
+
+    def capture(share, done):
+        if os.getpid() != parent:
+            raise RuntimeError("worker breaks")  # the forked worker dies before answering
+        return {i.id: NamespaceCapture(i.id, empty_namespace(i.id, "named")) for i in share}
+
+    seen: list[str] = []
+    results = fanout.capture_spread(items, capture, {}, seen.append, processes=2)
+    assert isinstance(results["ns0"], NamespaceCapture) and isinstance(results["ns2"], NamespaceCapture)
+    assert results["ns1"][0] == "failed" and "worker process failed" in results["ns1"][1]
+    assert results["ns3"][0] == "failed"
+    assert sorted(seen) == ["ns1", "ns3"]  # the parent's own share reports through `capture` itself
