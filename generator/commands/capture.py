@@ -97,6 +97,7 @@ def command(env: str, host: str | None, out: Path | None, redact: bool, redact_k
     from generator.snapshot.write import dump_snapshot, write_atomic
 
     env = slug_or_error(env, "--env")
+    host_given = host is not None
     if host is None:
         host = default_slug(socket.gethostname())
         if not SLUG.match(host):
@@ -106,7 +107,6 @@ def command(env: str, host: str | None, out: Path | None, redact: bool, redact_k
     if redact_key is not None and not redact:
         raise UserError("--redact-key is only used with --redact")
     redactor = _redactor() if redact else None
-    out = out or Path("snapshots") / env / f"{host}.json"
     doc = capture_host(env, host, progress=_progress(quiet))
     if redactor is not None:
         redact_fn, load_or_create_key = redactor
@@ -114,6 +114,9 @@ def command(env: str, host: str | None, out: Path | None, redact: bool, redact_k
         result = redact_fn(doc, key)
         doc = result if isinstance(result, dict) else doc
         doc["meta"]["redacted"] = True
+        if not host_given:  # the default file name must not reveal the name the content hides
+            host = default_slug(doc["host"]["hostname"])
+    out = out or Path("snapshots") / env / f"{host}.json"
     validate_document(doc, out)
     try:
         write_atomic(out, dump_snapshot(doc))

@@ -67,7 +67,7 @@ def test_without_root_a_valid_snapshot_is_written_with_gaps():
 
 def test_default_output_path_names_env_and_host_and_summary_lists_gaps():
     script = (
-        "mkdir -p /tmp/work && cd /tmp/work\n"
+        "cd \"$(mktemp -d)\"\n"
         "hostname Web-01.Example.org\n"
         "PYTHONPATH=$REPO $PYTHON -m generator capture --env prod 2> /tmp/err\n"
         "ls snapshots/prod; cat /tmp/err >&2\n"
@@ -75,6 +75,19 @@ def test_default_output_path_names_env_and_host_and_summary_lists_gaps():
     proc = run_in_sandbox(script)
     assert proc.stdout.split() == ["web-01.json"]
     assert "wrote snapshots/prod/web-01.json" in proc.stderr
+
+
+def test_redacted_capture_default_file_name_does_not_reveal_the_hostname():
+    script = (
+        "cd \"$(mktemp -d)\"\n"
+        "hostname secret-host-77\n"
+        "PYTHONPATH=$REPO $PYTHON -m generator capture --env prod --redact --redact-key /tmp/key -q\n"
+        "ls snapshots/prod; cat snapshots/prod/*.json\n"
+    )
+    name, text = run_in_sandbox(script).stdout.split("\n", 1)
+    assert name.endswith(".json") and "secret" not in name
+    doc = json.loads(text)
+    assert name == f"{doc['host']['hostname']}.json" and "secret-host" not in text
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
