@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[0] = str(REPO)  # not bench/: bench/diagrams.py would shadow the `diagrams` package
 
 from generator.site.build import build_site  # noqa: E402
 from generator.site.config import SiteOptions  # noqa: E402

@@ -49,14 +49,35 @@ def _write(out: Path, page_path: str, text: str) -> None:
     target.write_text(text, encoding="utf-8")
 
 
-def _kinds_in_order(model: Any, layer_view: Any) -> list[tuple[Any, list[Any]]]:
+# A kind with more components than this on one page is shown as a table, one row per component
+# (the row carries the anchor), instead of a heading, a facts table and code blocks per component:
+# a host with 900 sysctls would otherwise get a 1 MB page, a 900-entry TOC and 900 search sections.
+COMPACT_OVER = 12
+
+
+@dataclass(frozen=True)
+class KindSection:
+    kind: Any  # ComponentKind
+    components: list[Any]  # Component
+    compact: bool
+    columns: list[str]  # fact labels, in order, for the compact table
+
+    def __iter__(self) -> Any:  # (kind, components) unpacking, as the handbook and summaries use it
+        return iter((self.kind, self.components))
+
+
+def _kinds_in_order(model: Any, layer_view: Any) -> list[KindSection]:
     """Group a layer's components by kind, in the model's order of kinds."""
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for component in layer_view.components:
         by_kind[component.kind.id].append(component)
-    return [
-        (kind, by_kind[kind.id]) for kind in model.kinds_of_layer(layer_view.layer.slug) if kind.id in by_kind
-    ]
+    sections = []
+    for kind in model.kinds_of_layer(layer_view.layer.slug):
+        found = by_kind.get(kind.id)
+        if found:
+            columns = list(dict.fromkeys(label for c in found for label, _ in c.facts))
+            sections.append(KindSection(kind, found, len(found) > COMPACT_OVER, columns))
+    return sections
 
 
 def render_host(
@@ -80,7 +101,7 @@ def render_host(
                 checks=layer_checks(layer) if not kinds else [],
             ),
         )
-        titles = [f"{kind.title} ({len(found)})" for kind, found in kinds]
+        titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
         layers.append((layer, len(layer_view.components), titles, host.layer_path(layer.slug)))
     _write(
         out,

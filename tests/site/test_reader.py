@@ -55,6 +55,9 @@ def test_a_reader_clicks_from_home_to_a_layer_of_a_host(browser: tuple[str, Any]
     page.wait_for_url(f"{base_url}{snap.env}/{snap.slug}/virtual/")
     assert page.locator("article h1").inner_text().rstrip("¶").startswith("Virtual networking on ")
     assert page.locator("article h3#link-root--vb0").count() == 1
+    command = page.locator("article pre code", has_text="ip -d link show dev vb0").first
+    command.hover()
+    assert page.locator("article .md-code__button[data-md-type=copy]").count() >= 1  # the copy button
     page.close()
 
 
