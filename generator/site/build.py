@@ -148,7 +148,7 @@ def build_site(
     step("classify")
 
     own_build_dir = build_dir is None
-    work = Path(tempfile.mkdtemp(prefix="netstack-docs-build-")) if build_dir is None else Path(build_dir)
+    work = Path(tempfile.mkdtemp(prefix="netstack-docs-build-")) if build_dir is None else Path(build_dir).absolute()
     docs = work / "docs"
     if docs.exists():
         shutil.rmtree(docs)
