@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import chromium, serve_directory
-from conftest import LAYERS, Built
+from conftest import FIXTURE_SNAPSHOTS, LAYERS, Built
+
+from generator.site.build import build_site
 
 # What tests/fixtures/hostile.sh planted (see tests/fixtures/README.md).
 HOSTILE_ENV, HOSTILE_HOST = "hostile", "lab-01"
+HOSTILE_HOSTNAME = "<img src=x onerror=window.__pwned=3>|{{7*7}} [h](x) `#` *i*"
 HOSTILE_TEXTS = [
     "a|b",
     "<b>x",
@@ -100,3 +105,36 @@ def test_hostile_names_show_literally_and_inject_nothing(browser: tuple[str, Any
     for text in HOSTILE_TEXTS:
         assert text in seen, text
     page.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_hostname_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile fixture again, with a hostname, role and OS no kernel would report but a file may hold."""
+    work = tmp_path_factory.mktemp("hostname")
+    source = FIXTURE_SNAPSHOTS / HOSTILE_ENV / f"{HOSTILE_HOST}.json"
+    doc = json.loads(source.read_text())
+    doc["host"].update(hostname=HOSTILE_HOSTNAME, role="<b>edge</b>|[r](x)", os="{{7*7}} `os`")
+    target = work / "snapshots" / HOSTILE_ENV / "weird-01.json"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(doc))
+    build_site(work / "snapshots", work / "site")
+    return work / "site"
+
+
+def test_a_hostile_hostname_role_and_os_show_literally(
+    browser: tuple[str, Any], hostile_hostname_site: Path
+) -> None:
+    _, context = browser  # one Playwright instance per module: the sync API does not nest
+    with serve_directory(hostile_hostname_site) as base_url:
+        page = context.new_page()
+        for url in (f"{HOSTILE_ENV}/", f"{HOSTILE_ENV}/weird-01/", f"{HOSTILE_ENV}/weird-01/link/"):
+            page.goto(base_url + url)
+            probe = page.evaluate(INJECTION_PROBE)
+            assert probe["pwned"] is None and probe["imgs"] == [] and probe["scripts"] == 0, (url, probe)
+            assert probe["bold"] == 0 and all(probe["tables"]), (url, probe)
+            assert HOSTILE_HOSTNAME in probe["text"], url
+            assert not re.search(r"(?<![\d.])49(?![\d.])", probe["text"]), url
+        assert page.title() == f"Data link on {HOSTILE_HOSTNAME} - Network stack documentation"
+        page.goto(base_url + f"{HOSTILE_ENV}/weird-01/")
+        text = page.evaluate(INJECTION_PROBE)["text"]
+        assert "<b>edge</b>|[r](x)" in text and "{{7*7}} `os`" in text
