@@ -67,7 +67,10 @@ def serve_directory(root: Path) -> Iterator[str]:
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """A Playwright BrowserContext on headless Chromium with a fresh, throwaway profile."""
+    """A Playwright BrowserContext on headless Chromium with a fresh, throwaway profile.
+
+    Playwright's sync API does not nest: open one at a time per process (share it through a fixture).
+    """
     reason = chromium_unavailable()
     if reason:
         pytest.skip(f"headless Chromium unavailable: {reason}")
