@@ -153,3 +153,22 @@ def test_the_build_command_leaves_the_source_tree_untouched(tmp_path: Path) -> N
     assert tree_digest(*watched) == before
     assert {p.name for p in REPO.iterdir()} - top_before == set()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging or build dirs left behind
+
+
+def test_site_url_and_the_mike_version_selector_reach_the_built_site(tmp_path: Path) -> None:
+    import yaml
+
+    build_site(
+        FIXTURE_SNAPSHOTS,
+        tmp_path / "site",
+        build_dir=tmp_path / "build",
+        site_url="https://docs.example.net/network/2026-11-25",
+        versioned=True,
+    )
+    config = yaml.safe_load((tmp_path / "build" / "mkdocs.yml").read_text())
+    assert config["site_url"] == "https://docs.example.net/network/2026-11-25/"  # mike wants the slash
+    assert config["extra"]["version"]["provider"] == "mike"
+    assert config["strict"] is True and config["validation"]["links"]["anchors"] == "warn"
+    home = (tmp_path / "site" / "index.html").read_text()
+    assert 'href="https://docs.example.net/network/2026-11-25/"' in home  # canonical link
+    assert '"version": {"provider": "mike"}' in home  # Material's version selector is on
