@@ -7,7 +7,6 @@ and the old site is replaced only after the new one built cleanly.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import tempfile
@@ -33,16 +32,6 @@ class BuildResult:
     hosts: int
     pages: int
     seconds: dict[str, float] = field(default_factory=dict)  # per pipeline step
-
-
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A pipeline stage owned by another package, used once that package provides it."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
 
 
 def diagram_cache() -> Path:
@@ -77,14 +66,13 @@ def render_pages(
     snapshots: list[SnapshotFile],
     intro: str,
     figures: Any,
-    has_changes: bool,
     progress: Progress | None,
 ) -> int:
     from generator.model.packet_path import packet_path
 
     for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
         host_figures = figures.host(host.env, host.slug) if figures else {}
-        has_page = has_changes and (docs / host.changes_path).is_file()
+        has_page = (docs / host.changes_path).is_file()
         render_host(docs, host, model, packet_path(snap.doc), host_figures, has_page)
         shutil.copyfile(snap.path, docs / host.env / host.slug / "snapshot.json")
         if progress:
@@ -97,12 +85,10 @@ def render_pages(
     return len(hosts) * (len(model.layers) + 1) + len(envs) + len(model.layers) + 1
 
 
-def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None) -> bool:
-    """The /changes/ pages (versions helper); False when this build cannot produce them."""
-    changes_pages = _optional("generator.versions.changes", "changes_pages")
-    if changes_pages is None:
-        (docs / "changes.md").write_text("# Changes\n\nChange tracking is not available in this build.\n")
-        return False
+def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None) -> None:
+    """The /changes/ page and one per host (generator.versions), against the previous version's snapshots."""
+    from generator.versions.changes import changes_pages
+
     previous = None
     if previous_snapshots is not None:
         previous = {(s.env, s.slug): s.doc for s in load_snapshots(previous_snapshots)}
@@ -110,7 +96,6 @@ def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots
     for rel_path, markdown in changes_pages(previous, current).items():
         (docs / rel_path).parent.mkdir(parents=True, exist_ok=True)
         (docs / rel_path).write_text(markdown, encoding="utf-8")
-    return True
 
 
 def build_site(
@@ -148,7 +133,11 @@ def build_site(
     step("classify")
 
     own_build_dir = build_dir is None
-    work = Path(tempfile.mkdtemp(prefix="netstack-docs-build-")) if build_dir is None else Path(build_dir).absolute()
+    work = (
+        Path(tempfile.mkdtemp(prefix="netstack-docs-build-"))
+        if build_dir is None
+        else Path(build_dir).absolute()
+    )
     docs = work / "docs"
     if docs.exists():
         shutil.rmtree(docs)
@@ -156,8 +145,8 @@ def build_site(
         intro, handwritten = copy_handwritten(project_dir, docs)
         figures = render_site_figures([h.view for h in hosts], docs, diagram_cache(), progress=progress)
         step("diagrams")
-        has_changes = render_changes(docs, snapshots, previous_snapshots)
-        pages = render_pages(docs, model, hosts, snapshots, intro, figures, has_changes, progress)
+        render_changes(docs, snapshots, previous_snapshots)
+        pages = render_pages(docs, model, hosts, snapshots, intro, figures, progress)
         step("render")
 
         envs: dict[str, list[str]] = {}
