@@ -172,3 +172,19 @@ def test_site_url_and_the_mike_version_selector_reach_the_built_site(tmp_path: P
     home = (tmp_path / "site" / "index.html").read_text()
     assert 'href="https://docs.example.net/network/2026-11-25/"' in home  # canonical link
     assert '"version": {"provider": "mike"}' in home  # Material's version selector is on
+
+
+def test_changes_since_a_previous_version_are_linked_from_the_host_page(tmp_path: Path, built: Built) -> None:
+    previous = tmp_path / "previous"
+    shutil.copytree(FIXTURE_SNAPSHOTS, previous)
+    snap = next(s for s in built.snapshots if s.env == "hostile")
+    doc = json.loads(snap.path.read_text())
+    root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
+    root["links"] = [link for link in root["links"] if link["ifname"] != "vb0"]  # vb0 is new since then
+    (previous / snap.env / f"{snap.slug}.json").write_text(json.dumps(doc))
+    build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", previous_snapshots=previous)
+    host = (tmp_path / "site" / snap.env / snap.slug / "index.html").read_text()
+    assert 'href="changes/"' in host
+    changes = (tmp_path / "site" / snap.env / snap.slug / "changes" / "index.html").read_text()
+    assert "vb0" in changes
+    assert (tmp_path / "site" / "changes" / "index.html").is_file()
