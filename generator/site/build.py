@@ -159,10 +159,8 @@ def build_site(
         config = build_config(
             base, docs, new, nav(handwritten, layers, envs, options.hosts_in_nav), envs, options
         )
-        if progress:
-            progress("mkdocs", 0, 1)
         try:
-            run_mkdocs(write_config(config, work / "mkdocs.yml"))
+            run_mkdocs(write_config(config, work / "mkdocs.yml"), progress, pages)
         except BaseException:
             shutil.rmtree(new, ignore_errors=True)
             raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from generator.errors import UserError
@@ -26,7 +27,23 @@ class _Collect(logging.Handler):
         self.messages.append(f"{record.levelname}: {record.getMessage()}")
 
 
-def run_mkdocs(config_file: Path) -> None:
+class _PageTicks(logging.Handler):
+    """Progress through MkDocs' own per-page debug records: each page is read, then built."""
+
+    def __init__(self, progress: Callable[[str, int, int], None], pages: int) -> None:
+        super().__init__(logging.DEBUG)
+        self.progress, self.total, self.done = progress, 2 * pages, 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith(("Reading: ", "Building page ")):
+            self.done += 1
+            if self.done % 50 == 0 or self.done == self.total:
+                self.progress("mkdocs", min(self.done, self.total), self.total)
+
+
+def run_mkdocs(
+    config_file: Path, progress: Callable[[str, int, int], None] | None = None, pages: int = 0
+) -> None:
     """Build the site described by `config_file`; any MkDocs warning raises UserError listing them."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # material's banner about MkDocs 2.0 on stderr
     from mkdocs.commands.build import build
@@ -39,6 +56,11 @@ def run_mkdocs(config_file: Path) -> None:
     logger.addHandler(collect)
     logger.setLevel(logging.WARNING)
     logger.propagate = False
+    build_logger = logging.getLogger("mkdocs.commands.build")
+    ticks = _PageTicks(progress, pages) if progress and pages else None
+    if ticks:
+        build_logger.addHandler(ticks)
+        build_logger.setLevel(logging.DEBUG)
     try:
         config = load_config(config_file=str(config_file), strict=True)
         build(config)
@@ -47,6 +69,9 @@ def run_mkdocs(config_file: Path) -> None:
         more = f"\n  ... and {len(collect.messages) - 20} more" if len(collect.messages) > 20 else ""
         raise UserError(f"the strict MkDocs build failed ({exc}):\n  {details}{more}") from None
     finally:
+        if ticks:
+            build_logger.removeHandler(ticks)
+            build_logger.setLevel(logging.NOTSET)
         logger.removeHandler(collect)
         logger.setLevel(saved_level)
         logger.propagate = saved_propagate
