@@ -8,15 +8,16 @@ strict MkDocs build validates.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.model.classify import Component, HostView, LayerView
+from generator.model.model import ComponentKind, Model
+from generator.model.packet_path import PacketPath
 from generator.render.env import render, trusted_md
 from generator.render.facts import env_row, host_facts, host_gaps, layer_checks
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class HostPage:
 
     env: str
     slug: str
-    view: Any  # generator.model.classify.HostView
+    view: HostView
 
     @property
     def index_path(self) -> str:
@@ -57,18 +58,15 @@ COMPACT_OVER = 12
 
 @dataclass(frozen=True)
 class KindSection:
-    kind: Any  # ComponentKind
-    components: list[Any]  # Component
+    kind: ComponentKind
+    components: list[Component]
     compact: bool
     columns: list[str]  # fact labels, in order, for the compact table
 
-    def __iter__(self) -> Any:  # (kind, components) unpacking, as the handbook and summaries use it
-        return iter((self.kind, self.components))
 
-
-def _kinds_in_order(model: Any, layer_view: Any) -> list[KindSection]:
+def _kinds_in_order(model: Model, layer_view: LayerView) -> list[KindSection]:
     """Group a layer's components by kind, in the model's order of kinds."""
-    by_kind: dict[str, list[Any]] = defaultdict(list)
+    by_kind: dict[str, list[Component]] = defaultdict(list)
     for component in layer_view.components:
         by_kind[component.kind.id].append(component)
     sections = []
@@ -81,7 +79,7 @@ def _kinds_in_order(model: Any, layer_view: Any) -> list[KindSection]:
 
 
 def render_host(
-    out: Path, host: HostPage, model: Any, path: Any, figures: Mapping[str, Any], has_changes: bool
+    out: Path, host: HostPage, model: Model, path: PacketPath, figures: Mapping[str, Any], has_changes: bool
 ) -> None:
     """The host page and its ten layer pages."""
     layers = []
@@ -126,7 +124,7 @@ def render_env(out: Path, env: str, hosts: list[HostPage], figures: Mapping[str,
     _write(out, page, render("env.md.j2", page, env=env, hosts=hosts, rows=rows, figures=dict(figures)))
 
 
-def render_handbook(out: Path, model: Any, hosts: Iterable[HostPage]) -> None:
+def render_handbook(out: Path, model: Model, hosts: Iterable[HostPage]) -> None:
     """One page per layer; each component kind lists every host (by environment) where it was found."""
     seen: dict[str, dict[str, list[tuple[HostPage, int]]]] = defaultdict(lambda: defaultdict(list))
     for host in hosts:
@@ -142,7 +140,7 @@ def render_handbook(out: Path, model: Any, hosts: Iterable[HostPage]) -> None:
         _write(out, page, render("handbook.md.j2", page, layer=layer, kinds=kinds))
 
 
-def render_home(out: Path, model: Any, hosts: list[HostPage], intro_md: str) -> None:
+def render_home(out: Path, model: Model, hosts: list[HostPage], intro_md: str) -> None:
     by_env: dict[str, int] = defaultdict(int)
     for host in hosts:
         by_env[host.env] += 1
