@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from browser import chromium, serve_directory
-from conftest import FIXTURE_SNAPSHOTS, LAYERS, Built
+from conftest import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
 
 from generator.site.build import build_site
 
@@ -138,3 +138,28 @@ def test_a_hostile_hostname_role_and_os_show_literally(
         page.goto(base_url + f"{HOSTILE_ENV}/weird-01/")
         text = page.evaluate(INJECTION_PROBE)["text"]
         assert "<b>edge</b>|[r](x)" in text and "{{7*7}} `os`" in text
+
+
+def test_a_reader_walks_the_bundled_demo_site(browser: tuple[str, Any], tmp_path: Path) -> None:
+    demo = REPO / "snapshots"
+    files = sorted(demo.glob("*/*.json"))
+    if not files:
+        pytest.skip("no demo snapshots in snapshots/ yet")
+    build_site(demo, tmp_path / "site")
+    env, host = files[0].parent.name, files[0].stem
+    _, context = browser
+    with serve_directory(tmp_path / "site") as base_url:
+        page = context.new_page()
+        page.goto(base_url)
+        page.locator("article table a", has_text=env).first.click()
+        page.wait_for_url(f"{base_url}{env}/")
+        page.locator("article table a", has_text=host).first.click()
+        page.wait_for_url(f"{base_url}{env}/{host}/")
+        page.locator("article table a", has_text="Traffic control and QoS").first.click()
+        page.wait_for_url(f"{base_url}{env}/{host}/traffic-control/")
+        assert page.locator("article h1").inner_text().rstrip("¶").startswith("Traffic control and QoS on ")
+        page.go_back()
+        page.locator("article ol a").first.click()  # the first step of the ingress packet path
+        assert page.url.startswith(f"{base_url}{env}/{host}/") and "#" in page.url
+        anchor = page.url.split("#", 1)[1]
+        assert page.locator(f"[id='{anchor}']").count() == 1
