@@ -188,3 +188,30 @@ def test_changes_since_a_previous_version_are_linked_from_the_host_page(tmp_path
     changes = (tmp_path / "site" / snap.env / snap.slug / "changes" / "index.html").read_text()
     assert "vb0" in changes
     assert (tmp_path / "site" / "changes" / "index.html").is_file()
+
+
+def _text(html_page: str) -> str:
+    """The visible text of a page, roughly: tags dropped, entities decoded."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_page))
+
+
+def test_capture_gaps_show_on_the_host_page_and_on_their_layer_page(tmp_path: Path, built: Built) -> None:
+    snap = next(s for s in built.snapshots if s.env == "hostile")
+    doc = json.loads(snap.path.read_text())
+    doc["gaps"] = [{"what": "nftables ruleset", "reason": "permission denied <x>|y", "namespace": None}]
+    blue = next(ns for ns in doc["namespaces"] if ns["id"] == "blue")
+    blue["gaps"] = [{"what": "tc qdiscs", "reason": "netns vanished"}]
+    snapshots = tmp_path / "snapshots"
+    (snapshots / snap.env).mkdir(parents=True)
+    (snapshots / snap.env / f"{snap.slug}.json").write_text(json.dumps(doc))
+    build_site(snapshots, tmp_path / "site")
+    base = tmp_path / "site" / snap.env / snap.slug
+    host = _text((base / "index.html").read_text())
+    assert "nftables ruleset" in host and "permission denied <x>|y" in host and "netns vanished" in host
+    view = classify(doc, host_slug=snap.slug)
+    for gap in view.gaps:
+        assert gap.layer, f"gap {gap.what!r} concerns no layer"
+        assert gap.reason in _text((base / gap.layer / "index.html").read_text())
