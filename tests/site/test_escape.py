@@ -135,3 +135,13 @@ def test_undefined_values_fail_loudly() -> None:
 
     with pytest.raises(jinja2.UndefinedError):
         render("home.md.j2", "index.md")
+
+
+def test_a_fence_inside_the_details_block_keeps_html_like_names_as_code() -> None:
+    """Netns names may hold `<div>` (not `/`): inside the md_in_html details block they stay code."""
+    command = "ip netns exec '<div markdown=\"1\">' ip link\nip netns exec '<section>' ss -l"
+    opening = '<div class="netstack-details" data-search-exclude markdown="block">'
+    block = f"{opening}\n\n{code_fence(command)}\n\n</div>"
+    tree = Tree(to_html(block + "\n\nafter"))
+    assert tree.tags == ["div", "pre", "code", "p"]
+    assert command in tree.text
