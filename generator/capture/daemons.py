@@ -3,8 +3,10 @@
 A daemon is recognised by its command name (/proc/<pid>/comm, which the kernel cuts to 15
 characters) or its executable's basename. Config files are found by globbing each daemon's
 known paths: only the NAMES are recorded, never contents; cmdline and environ are never read.
-A daemon that is not running but whose config files exist is listed too, with running=false:
+A daemon that is not running but whose own config files exist is listed too, with running=false:
 a leftover /etc/netplan or a stopped NetworkManager with connection profiles is worth knowing.
+Files that prove nothing about one daemon do not count as evidence that it is installed: the CNI
+directory (shared by every CNI plugin and runtime) and stock files every systemd host ships.
 Netplan, ifupdown and the nftables service are configuration only (they apply config and exit):
 listed whenever their files exist, with running=null. Pids are volatile: they go to state.
 """
@@ -18,6 +20,8 @@ from typing import Any
 from generator.capture.context import HostCapture
 
 CNI = ["/etc/cni/net.d/*"]
+# Present on hosts that never used the daemon: listed for a running daemon, not evidence of an installed one.
+NOT_EVIDENCE = {*CNI, "/etc/systemd/networkd.conf", "/etc/systemd/resolved.conf"}
 
 # name -> (command names / executable basenames, config globs). Empty commands: config only.
 DAEMONS: dict[str, tuple[tuple[str, ...], list[str]]] = {
@@ -31,7 +35,7 @@ DAEMONS: dict[str, tuple[tuple[str, ...], list[str]]] = {
         "/etc/systemd/resolved.conf", "/etc/systemd/resolved.conf.d/*"]),
     "netplan": ((), ["/etc/netplan/*.yaml", "/run/netplan/*.yaml", "/lib/netplan/*.yaml"]),
     "ifupdown": ((), ["/etc/network/interfaces", "/etc/network/interfaces.d/*"]),
-    "dhclient": (("dhclient",), ["/etc/dhcp/dhclient.conf", "/etc/dhcp/dhclient-*-hooks.d/*"]),
+    "dhclient": (("dhclient",), ["/etc/dhcp/dhclient.conf"]),
     "dhcpcd": (("dhcpcd",), ["/etc/dhcpcd.conf"]),
     "dnsmasq": (("dnsmasq",), ["/etc/dnsmasq.conf", "/etc/dnsmasq.d/*"]),
     "dockerd": (("dockerd",), ["/etc/docker/daemon.json"]),
@@ -98,7 +102,8 @@ def collect(host: HostCapture) -> None:
     daemons: list[dict[str, Any]] = []
     for name, (cmds, patterns) in sorted(DAEMONS.items(), key=lambda item: item[0].lower()):
         files = config_files(patterns)
-        if name in pids or files:
+        installed = bool(config_files([p for p in patterns if p not in NOT_EVIDENCE]))
+        if name in pids or installed:
             state = (name in pids) if cmds else None
             daemons.append({"name": name, "running": state, "config_files": files})
     host.doc["daemons"] = daemons

@@ -21,6 +21,8 @@ echo '[Match]' > '/etc/systemd/network/10-uplink|<b>.network'
 echo '[Link]' > /etc/systemd/network/20-lan.link
 echo 'network: {}' > /etc/netplan/01-netcfg.yaml
 echo '[wifi-security]' > /etc/NetworkManager/system-connections/home.nmconnection
+mkdir -p /etc/cni/net.d; echo '{}' > /etc/cni/net.d/10-flannel.conflist
+echo '[Network]' > /etc/systemd/resolved.conf
 "$bin/systemd-networkd" 60 & "$bin/dockerd" 60 &
 sleep 0.2
 $PYTHON - <<'PY'
@@ -49,5 +51,7 @@ def test_running_daemons_and_their_config_file_names_are_found():
     assert nm_files == ["/etc/NetworkManager/system-connections/home.nmconnection"]
     assert len(doc["state"]["daemons"]["systemd-networkd"]) == 1
     assert "kubelet" not in found  # neither running nor configured
+    # The shared CNI directory and stock systemd files do not make a daemon "installed".
+    assert not {"cilium-agent", "calico-node", "flanneld", "systemd-resolved"} & set(found)
     assert [d["name"].lower() for d in doc["daemons"]] == sorted(d["name"].lower() for d in doc["daemons"])
     validated(full_document([empty_namespace("root", "root")], daemons=doc["daemons"], state=doc["state"]))
