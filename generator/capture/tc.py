@@ -77,8 +77,15 @@ def parse_filter(msg: Any, ifnames: dict[int, str]) -> dict[str, Any] | None:
     })
     if msg["parent"] in (CLSACT_INGRESS, CLSACT_EGRESS):
         flt["direction"] = "ingress" if msg["parent"] == CLSACT_INGRESS else "egress"
+    if acts := tcparams.actions(opts, ifnames):
+        flt["actions"] = acts
+    if isinstance(flt["options"].get("classid"), int):
+        flt["options"]["classid"] = handle(flt["options"]["classid"])  # tc's `flowid 1:10`
     if flt["kind"] == "bpf":
         flt["bpf"] = tcparams.bpf_filter(opts)
+        if flt["bpf"] is None and (bytecode := tcparams.cbpf_bytecode(opts)):
+            flt["options"] = {k: v for k, v in flt["options"].items() if k not in ("ops", "ops_len")}
+            flt["options"]["bytecode"] = bytecode
     return flt
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 TIME_UNITS_PER_SEC = 1_000_000
 TCA_BPF_FLAG_ACT_DIRECT = 1
-TCA_BPF_TAG, TCA_BPF_ID = 10, 11
+TCA_BPF_OPS, TCA_BPF_TAG, TCA_BPF_ID = 5, 10, 11
 
 
 @cache
@@ -61,8 +61,11 @@ def raw_u32(msg: Any, attr_type: int) -> int | None:
     return struct.unpack("=I", value[:4])[0] if value and len(value) >= 4 else None
 
 
-def bpf_filter(opts: Any) -> dict[str, Any]:
+def bpf_filter(opts: Any) -> dict[str, Any] | None:
+    """The eBPF program of a `bpf` filter; None for a classic-BPF filter (bytecode, no program)."""
     raw = raw_attrs(opts, 4)
+    if TCA_BPF_ID not in raw:
+        return None
     prog_id = struct.unpack("=I", raw[TCA_BPF_ID][:4])[0] if len(raw.get(TCA_BPF_ID, b"")) >= 4 else 0
     flags = opts.get_attr("TCA_BPF_FLAGS") or 0
     out = {"prog_id": prog_id, "name": opts.get_attr("TCA_BPF_NAME"),
@@ -70,6 +73,45 @@ def bpf_filter(opts: Any) -> dict[str, Any]:
     if TCA_BPF_TAG in raw:
         out["tag"] = raw[TCA_BPF_TAG].hex()
     return out
+
+
+def cbpf_bytecode(opts: Any) -> str | None:
+    """Classic BPF instructions as `tc filter ... bpf bytecode` takes and prints them: `n,code jt jf k,..`."""
+    ops = raw_attrs(opts, 4).get(TCA_BPF_OPS)
+    if not ops:
+        return None
+    insns = [struct.unpack_from("=HBBI", ops, off) for off in range(0, len(ops) - len(ops) % 8, 8)]
+    return ",".join([str(len(insns)), *(f"{c} {jt} {jf} {k}" for c, jt, jf, k in insns)])
+
+
+MIRRED = {1: "egress redirect", 2: "egress mirror", 3: "ingress redirect", 4: "ingress mirror"}
+TC_ACT = {-1: "continue", 0: "pass", 1: "reclassify", 2: "drop", 3: "pipe", 4: "stolen", 5: "queued",
+          6: "repeat", 7: "redirect", 8: "trap"}
+
+
+def actions(opts: Any, ifnames: dict[int, str]) -> list[dict[str, Any]]:
+    """A filter's actions in order, as `tc filter show` names them (`mirred egress redirect dev ifb0`)."""
+    found: list[dict[str, Any]] = []
+    for name, value in opts.get("attrs", []) if hasattr(opts, "get") else []:
+        if not (isinstance(name, str) and name.endswith("_ACT")) or not hasattr(value, "get"):
+            continue
+        for prio, act in value.get("attrs", []):
+            if not str(prio).startswith("TCA_ACT_PRIO_"):
+                continue
+            kind = act.get_attr("TCA_ACT_KIND")
+            entry: dict[str, Any] = {"kind": kind}
+            act_opts = act.get_attr("TCA_ACT_OPTIONS")
+            if kind == "mirred" and act_opts is not None:
+                parms = act_opts.get_attr("TCA_MIRRED_PARMS") or {}
+                eaction = int(parms.get("eaction", 0))
+                entry["action"] = MIRRED.get(eaction, str(eaction))
+                entry["dev"] = ifnames.get(parms.get("ifindex", 0), f"ifindex {parms.get('ifindex')}")
+            elif kind == "gact" and act_opts is not None:
+                parms = act_opts.get_attr("TCA_GACT_PARMS") or {}
+                verdict = int(parms.get("action", 0))
+                entry["action"] = TC_ACT.get(verdict, str(verdict))
+            found.append(entry)
+    return found
 
 
 def u32_handle(value: int) -> str:

@@ -14,6 +14,10 @@ tc qdisc add dev t0 parent 1:20 handle 20: pfifo limit 100
 tc filter add dev t0 parent 1: protocol ip prio 5 u32 match ip dst 10.0.0.0/8 flowid 1:20
 tc qdisc add dev t1 root handle 5: tbf rate 1mbit burst 32kbit latency 400ms
 $PYTHON $REPO/tests/bpfload.py tc t1 --name nsd_tc --direction ingress > /tmp/prog_id
+ip link add ifb7 type ifb
+tc qdisc add dev t0 handle ffff: ingress
+tc filter add dev t0 parent ffff: protocol all prio 9 bpf bytecode '1,6 0 0 4294967295' \
+  action mirred egress redirect dev ifb7
 """
 
 
@@ -42,7 +46,11 @@ def test_qdiscs_classes_and_filters_are_captured_with_parameters():
     u32 = [f for f in tc["filters"] if f["kind"] == "u32" and f["options"].get("classid")]
     assert len(u32) == 1 and u32[0]["options"]["classid"] == "1:20"
     assert u32[0]["protocol"] == "ip" and u32[0]["pref"] == 5 and u32[0]["parent"] == "1:"
-    bpf = [f for f in tc["filters"] if f["kind"] == "bpf"]
+    # A classic BPF filter has bytecode, not a program, and its redirect action names the device.
+    [cbpf] = [f for f in tc["filters"] if f["kind"] == "bpf" and f["parent"] == "ffff:"]
+    assert cbpf["bpf"] is None and cbpf["options"] == {"bytecode": "1,6 0 0 4294967295"}
+    assert cbpf["actions"] == [{"kind": "mirred", "action": "egress redirect", "dev": "ifb7"}]
+    bpf = [f for f in tc["filters"] if f["kind"] == "bpf" and f["bpf"]]
     assert len(bpf) == 1
     assert bpf[0]["direction"] == "ingress" and bpf[0]["ifname"] == "t1"
     assert bpf[0]["bpf"]["prog_id"] > 0 and bpf[0]["bpf"]["direct_action"] is True

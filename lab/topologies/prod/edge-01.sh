@@ -29,9 +29,9 @@ tc class add dev wan0 parent 1:1 classid 1:10 htb rate 60mbit ceil 100mbit prio 
 tc class add dev wan0 parent 1:1 classid 1:20 htb rate 40mbit ceil 100mbit prio 1
 tc qdisc add dev wan0 parent 1:10 handle 10: pfifo limit 1000
 tc qdisc add dev wan0 parent 1:20 handle 20: bfifo limit 256kb
-# Only the bpf classifier is built into the lab kernel: a classic BPF program that matches everything.
-tc filter add dev wan0 parent 1: protocol ip prio 1 bpf bytecode '1,6 0 0 4294967295' flowid 1:10
-# Ingress policing: redirect uplink ingress to ifb0 and shape it with tbf.
+tc filter add dev wan0 parent 1: protocol ip prio 1 u32 match ip dport 22 0xffff flowid 1:10
+# Ingress policing: redirect uplink ingress to ifb0 and shape it with tbf (the lab kernel has no
+# matchall classifier: a classic BPF program that accepts every packet does the same job).
 ip link add ifb0 type ifb; ip link set ifb0 up
 tc qdisc add dev wan0 handle ffff: ingress
 tc filter add dev wan0 parent ffff: protocol all prio 10 bpf bytecode '1,6 0 0 4294967295' action mirred egress redirect dev ifb0
