@@ -51,6 +51,7 @@ def test_every_contracted_url_exists_for_every_host_and_layer(built: Built) -> N
         for layer in LAYERS:
             assert (base / layer / "index.html").is_file(), f"{snap.env}/{snap.slug}/{layer}/"
         assert json.loads((base / "snapshot.json").read_text()) == snap.doc
+        assert (base / "changes" / "index.html").is_file()
 
 
 def test_every_component_has_its_anchor_on_its_layer_page(built: Built) -> None:
