@@ -49,6 +49,9 @@ def serve(snapshots_dir: Path, host: str, port: int, project_dir: Path = PROJECT
         server.serve()
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # the address is taken or not ours to bind
+        reason = exc.strerror or str(exc)
+        raise UserError(f"cannot serve on {host}:{port}: {reason}; choose another --dev-addr") from None
     finally:
         server.shutdown()
         shutil.rmtree(work, ignore_errors=True)
