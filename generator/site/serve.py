@@ -7,6 +7,7 @@ builder is our whole pipeline, so a change to a snapshot re-renders the generate
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -15,9 +16,14 @@ from generator.errors import UserError
 from generator.site.build import PROJECT_DIR, build_site
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends the preview like Ctrl+C: the temporary site is removed
+
+
 def serve(snapshots_dir: Path, host: str, port: int, project_dir: Path = PROJECT_DIR) -> None:
     from mkdocs.livereload import LiveReloadServer
 
+    signal.signal(signal.SIGTERM, _stop)
     work = Path(tempfile.mkdtemp(prefix="netstack-docs-serve-"))
     site_dir = work / "site"
 
