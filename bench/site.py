@@ -62,6 +62,7 @@ def run(fleet: Path, site: Path, hosts: int, naive: bool) -> dict[str, float]:
         "ms_per_page": round(1000 * total / result.pages, 2),
         "site_mb": round(du(site) / 1e6, 1),
         "index_html_kb": round((site / "index.html").stat().st_size / 1e3, 1),
+        "search_index_mb": round((site / "search" / "search_index.json").stat().st_size / 1e6, 1),
         **{f"t_{k}": round(v, 2) for k, v in result.seconds.items()},
     }
     print(json.dumps(row), flush=True)
