@@ -51,7 +51,8 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     "rule": _rule_parts,
     "neigh": lambda o: (o["ifname"], o["address"]),
     "fdb": lambda o: (o["ifname"], o["lladdr"], _s(o.get("vlan")), _s(o.get("dst"))),
-    "qdisc": lambda o: (o["ifname"], o["parent"], o["handle"]),
+    # A device holds one qdisc per parent; the handle may be kernel-chosen (8001:) and change on re-creation.
+    "qdisc": lambda o: (o["ifname"], o["parent"]),
     "class": lambda o: (o["ifname"], o["classid"]),
     "filter": lambda o: (
         o["ifname"],

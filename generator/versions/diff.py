@@ -90,7 +90,7 @@ def _objects(kind: str, ns_id: str, old: Mapping[tuple[str, ...], Any], new: Map
         elif key not in old:
             yield ObjectChange(kind, "added", ns_id, key, display_name(kind, new[key]), new[key])
         else:
-            changes = _fields(comparable(kind, old[key]), comparable(kind, new[key]))
+            changes = _fields(comparable(kind, old[key], new[key]), comparable(kind, new[key], old[key]))
             if changes:
                 yield ObjectChange(kind, "changed", ns_id, key, display_name(kind, new[key]), new[key],
                                    tuple(changes))

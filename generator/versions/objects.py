@@ -2,9 +2,9 @@
 
 A diff must say nothing about two captures of an unchanged host. meta and state are already apart
 (config_view); what remains volatile inside the configuration are numbers the kernel hands out
-again on every (re)creation: ifindex and BPF prog ids. They are dropped before comparing, so a
-reloaded but identical XDP program, or a re-created veth with the same name and settings, is no
-change. The program's name and tag (a hash of its instructions) still tell when it really changed.
+again on every (re)creation: ifindex, BPF prog ids, and qdisc handles the kernel picked itself.
+They are dropped before comparing, so a reloaded but identical XDP program, or a re-created veth
+with the same name and settings, is no change. The program's name and tag (a hash of its instructions) still tell when it really changed.
 """
 
 from __future__ import annotations
@@ -39,6 +39,16 @@ KERNEL_ASSIGNED: dict[str, set[str]] = {
     "filter": {"bpf.prog_id"},
     "prog": {"id"},
 }
+
+
+def _kernel_chosen_handle(handle: Any) -> bool:
+    """A qdisc added without `handle` gets the next free major from 8000: (tc shows `8001:`)."""
+    major = str(handle).split(":", 1)[0]
+    return all(c in "0123456789abcdef" for c in major) and len(major) == 4 and int(major, 16) >= 0x8000
+
+
+# Fields whose value is kernel-chosen only sometimes: dropped when the predicate says so.
+KERNEL_CHOSEN: dict[str, dict[str, Callable[[Any], bool]]] = {"qdisc": {"handle": _kernel_chosen_handle}}
 # Namespace attributes that differ between boots or processes without a configuration change.
 NAMESPACE_VOLATILE = {"inode", "owner.pid", "links", "addresses", "routes", "rules", "neighbours", "fdb",
                       "tc", "nftables", "sockets", "sysctls", "gaps", "iptables"}
@@ -57,10 +67,18 @@ def flatten(obj: Obj, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def comparable(kind: str, obj: Obj) -> dict[str, Any]:
-    """The fields of `obj` that a change is made of."""
-    drop = KERNEL_ASSIGNED.get(kind, set())
-    return {k: v for k, v in flatten(obj).items() if k not in drop}
+def comparable(kind: str, obj: Obj, other: Obj | None = None) -> dict[str, Any]:
+    """The fields of `obj` that a change is made of, compared with `other` (its other version).
+
+    A sometimes-kernel-chosen field is left out only when the kernel chose it on both sides:
+    `8001:` -> `8007:` is a re-creation, `8001:` -> `1:` is a change someone made."""
+    mine, theirs = flatten(obj), flatten(other or {})
+    drop = set(KERNEL_ASSIGNED.get(kind, set()))
+    for field, kernel_chose in KERNEL_CHOSEN.get(kind, {}).items():
+        sides = [mine.get(field)] + ([theirs.get(field)] if other is not None else [])
+        if all(v is not None and kernel_chose(v) for v in sides):
+            drop.add(field)
+    return {k: v for k, v in mine.items() if k not in drop}
 
 
 def namespace_fields(ns: Obj) -> dict[str, Any]:

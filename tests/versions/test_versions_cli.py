@@ -39,7 +39,7 @@ def test_different_files_exit_1_with_grouped_text(tmp_path):
         "~ host prod/edge-01 (edge-01)",
         "  root namespace",
         "    + route inet main unicast 192.0.2.0/24",
-        "    ~ qdisc eth0 root 1:",
+        "    ~ qdisc eth0 root",
         "        options.rate: 1mbit -> 2mbit",
         "    - sysctl net.ipv4.ip_forward",
     ]

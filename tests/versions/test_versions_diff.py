@@ -41,8 +41,20 @@ def test_changed_qdisc_reports_each_field_old_to_new():
     old = snapshot()
     new = copy.deepcopy(old)
     new["namespaces"][0]["tc"]["qdiscs"][0]["options"] = {"rate": "5mbit", "burst": 1600, "latency": 50}
-    assert changes(old, new) == [("qdisc", "changed", "root", ("eth0", "root", "1:"), [
+    assert changes(old, new) == [("qdisc", "changed", "root", ("eth0", "root"), [
         ("options.latency", None, 50), ("options.rate", "1mbit", "5mbit")])]
+
+
+def test_qdisc_handle_chosen_by_the_kernel_is_no_change_but_a_chosen_one_is():
+    old = snapshot()
+    old["namespaces"][0]["tc"]["qdiscs"][0]["handle"] = "8001:"
+    recreated = copy.deepcopy(old)
+    recreated["namespaces"][0]["tc"]["qdiscs"][0]["handle"] = "8007:"  # `tc qdisc replace` without handle
+    assert changes(old, recreated) == []
+    renamed = copy.deepcopy(old)
+    renamed["namespaces"][0]["tc"]["qdiscs"][0]["handle"] = "1:"
+    expected = [("qdisc", "changed", "root", ("eth0", "root"), [("handle", "8001:", "1:")])]
+    assert changes(old, renamed) == expected
 
 
 def test_replaced_qdisc_kind_is_a_field_change_of_the_same_handle():
