@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.capture import iptables, libnftables
 from generator.capture.context import NamespaceCapture
+from generator.snapshot.content import nft_rule_content
 
 # Keys whose values change while the ruleset stays the same: stripped from configuration.
 VOLATILE_KEYS = ("packets", "bytes", "expires", "used")
@@ -164,7 +165,20 @@ def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dic
                          ("sets", ("family", "table", "name"))):
         config[section].sort(key=itemgetter(*key))
     # Rules keep ruleset order: within a chain, order is meaning.
+    number_repeats(config["rules"])
     return config, counters
+
+
+def number_repeats(rules: list[dict[str, Any]]) -> None:
+    """`occurrence` = n for the n-th rule of its chain with the same content (1 for almost all).
+
+    A rule is known by its content, not its handle: reloading an edited ruleset renumbers every
+    handle after the edit, and links to the unchanged rules must survive that."""
+    seen: dict[tuple[str, ...], int] = {}
+    for rule in rules:
+        key = (rule["family"], rule["table"], rule["chain"], nft_rule_content(rule))
+        seen[key] = rule["occurrence"] = seen.get(key, 0) + 1
+
 
 
 def collect(ns: NamespaceCapture) -> None:

@@ -13,9 +13,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from generator.snapshot.content import nft_rule_content
+
 Obj = Mapping[str, Any]
 
 _CLEAN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_PART = 48  # a longer piece (an nftables rule) is cut; the hash keeps the anchor unique
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -29,6 +32,13 @@ def _rule_parts(r: Obj) -> tuple[str, ...]:
         if r.get(key) not in (None, ""):
             parts.append(f"{key} {r[key]}")
     return tuple(parts)
+
+
+def _nftrule_parts(r: Obj) -> tuple[str, ...]:
+    # By content, not handle: reloading an edited ruleset renumbers handles, links must survive it.
+    content = nft_rule_content(r)
+    occurrence = r.get("occurrence") or 1
+    return (r["family"], r["table"], r["chain"], content, f"#{occurrence}" if occurrence > 1 else "")
 
 
 def _route_parts(r: Obj) -> tuple[str, ...]:
@@ -63,7 +73,7 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     ),
     "nfttable": lambda o: (o["family"], o["name"]),
     "nftchain": lambda o: (o["family"], o["table"], o["name"]),
-    "nftrule": lambda o: (o["family"], o["table"], o["chain"], str(o["handle"])),
+    "nftrule": _nftrule_parts,
     "nftset": lambda o: (o["family"], o["table"], o["name"]),
     "socket": lambda o: (
         o["protocol"],
@@ -100,9 +110,9 @@ def anchor_id(kind: str, namespace: str, parts: tuple[str, ...]) -> str:
     if kind not in IDENTITY and kind not in ("layer", "host"):
         raise KeyError(f"unknown kind {kind!r}")
     pieces = [namespace, *(p for p in parts if p != "")]
-    slugs = [_slug(p) or "x" for p in pieces]
+    slugs = [_slug(p)[:MAX_PART].strip("-") or "x" for p in pieces]
     anchor = f"{kind}-" + "--".join(slugs)
-    if any(not _CLEAN.match(p) for p in pieces):
+    if any(not _CLEAN.match(p) or len(p) > MAX_PART for p in pieces):
         digest = hashlib.sha1("\x00".join(pieces).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         anchor += f"-{digest}"
     return anchor

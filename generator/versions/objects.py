@@ -4,7 +4,9 @@ A diff must say nothing about two captures of an unchanged host. meta and state 
 (config_view); what remains volatile inside the configuration are numbers the kernel hands out
 again on every (re)creation: ifindex, BPF prog ids, and qdisc handles the kernel picked itself.
 They are dropped before comparing, so a reloaded but identical XDP program, or a re-created veth
-with the same name and settings, is no change. The program's name and tag (a hash of its instructions) still tell when it really changed.
+with the same name and settings, is no change. The program's name and tag (a hash of its
+instructions) still tell when it really changed. nftables rule handles are not even part of a
+rule's identity (generator.snapshot.content): a reload that renumbers them changes nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ KIND_ORDER = [*NAMESPACE_KINDS, *HOST_KINDS]
 KERNEL_ASSIGNED: dict[str, set[str]] = {
     "link": {"ifindex", "parent.ifindex", "xdp.prog_id"},
     "filter": {"bpf.prog_id"},
+    "nftrule": {"handle"},
     "prog": {"id"},
 }
 

@@ -160,6 +160,8 @@ def test_a_reader_walks_the_bundled_demo_site(browser: tuple[str, Any], tmp_path
         assert page.locator("article h1").inner_text().rstrip("¶").startswith("Traffic control and QoS on ")
         page.go_back()
         page.locator("article ol a").first.click()  # the first step of the ingress packet path
-        assert page.url.startswith(f"{base_url}{env}/{host}/") and "#" in page.url
+        page.wait_for_url(f"{base_url}{env}/{host}/**#*")
         anchor = page.url.split("#", 1)[1]
-        assert page.locator(f"[id='{anchor}']").count() == 1
+        target = page.locator(f"[id='{anchor}']")
+        target.first.wait_for()  # instant navigation swaps the content in after the URL changes
+        assert target.count() == 1
