@@ -85,6 +85,21 @@ def program_id(fd: int) -> int:
     return int(struct.unpack_from("<I", info.raw, 4)[0])
 
 
+BPF_LINK_CREATE = 28
+BPF_XDP, BPF_TCX_INGRESS = 37, 46  # attach types
+
+
+class _LinkCreateAttr(ctypes.Structure):
+    _fields_ = [("prog_fd", ctypes.c_uint32), ("target_ifindex", ctypes.c_uint32),
+                ("attach_type", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("pad", ctypes.c_uint8 * 48)]
+
+
+def link_create(prog_fd: int, ifindex: int, attach_type: int) -> int:
+    """Attach through a BPF link (tcx, xdp): it lives as long as the returned fd stays open."""
+    attr = _LinkCreateAttr(prog_fd=prog_fd, target_ifindex=ifindex, attach_type=attach_type)
+    return _bpf(BPF_LINK_CREATE, attr)
+
+
 def attach_xdp(ifname: str, name: str) -> int:
     from pyroute2 import IPRoute
 

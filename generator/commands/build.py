@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import snapshots_option
 from generator.site.progress import progress_reporter
 
 
@@ -23,14 +24,7 @@ The source tree is never written to: generated Markdown goes to a temporary buil
 written, naming the file and field; a dangling link or anchor fails the strict MkDocs build. In
 both cases the previous site is left exactly as it was.""",
 )
-@click.option(
-    "--snapshots",
-    "snapshots_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("snapshots"),
-    show_default=True,
-    help="Directory of snapshots laid out as <env>/<host>.json.",
-)
+@snapshots_option
 @click.option(
     "--site",
     "site_dir",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import snapshots_option
 from generator.versions.publish import publish
 
 
@@ -14,8 +15,7 @@ from generator.versions.publish import publish
 @click.option("--alias", "aliases", multiple=True, default=("latest",), show_default=True,
               help="Alias redirecting to this version (repeatable).")
 @click.option("--title", help="Title in the version selector (default: the version).")
-@click.option("--snapshots", "snapshots_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("snapshots"), show_default=True, help="Directory of <env>/<host>.json snapshots.")
+@snapshots_option
 @click.option("--push", is_flag=True, help="Push the branch to the remote (default: commit locally).")
 @click.option("--keep", type=int, help="Keep only the newest N versions; removes (and names) the others.")
 @click.option("--remote", default="origin", show_default=True)

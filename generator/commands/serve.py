@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import snapshots_option
+
 
 def _dev_addr(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
@@ -25,14 +27,7 @@ Edit a page in docs/, mkdocs.yml or a snapshot and the site is rebuilt and open 
 A build that fails (an invalid snapshot, a dangling link) prints why and keeps serving the last
 good site. Nothing is written into the source tree.""",
 )
-@click.option(
-    "--snapshots",
-    "snapshots_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("snapshots"),
-    show_default=True,
-    help="Directory of snapshots laid out as <env>/<host>.json.",
-)
+@snapshots_option
 @click.option(
     "--dev-addr",
     default="127.0.0.1:8000",

@@ -72,18 +72,14 @@ ip netns add blue
 ip link add va type veth peer name vb netns blue
 ip link set va up; ip -n blue link set vb up
 cat > /tmp/links.py <<'PY'
-import ctypes, socket, sys, time
+import socket, sys, time
 sys.path.insert(0, "tests")
 import bpfload
-class LinkCreate(ctypes.Structure):
-    _fields_ = [("prog_fd", ctypes.c_uint32), ("target_ifindex", ctypes.c_uint32),
-                ("attach_type", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("pad", ctypes.c_uint8 * 48)]
-BPF_LINK_CREATE, BPF_XDP, BPF_TCX_INGRESS = 28, 37, 46
 ifindex = socket.if_nametoindex(sys.argv[1])
 tc = bpfload.load_program(bpfload.BPF_PROG_TYPE_SCHED_CLS, "nsd_tcx", bpfload.TC_ACT_OK)
-bpfload._bpf(BPF_LINK_CREATE, LinkCreate(prog_fd=tc, target_ifindex=ifindex, attach_type=BPF_TCX_INGRESS))
+bpfload.link_create(tc, ifindex, bpfload.BPF_TCX_INGRESS)
 xdp = bpfload.load_program(bpfload.BPF_PROG_TYPE_XDP, "nsd_xdp_link", bpfload.XDP_PASS)
-bpfload._bpf(BPF_LINK_CREATE, LinkCreate(prog_fd=xdp, target_ifindex=ifindex, attach_type=BPF_XDP))
+bpfload.link_create(xdp, ifindex, bpfload.BPF_XDP)
 print(bpfload.program_id(tc), bpfload.program_id(xdp), flush=True)
 time.sleep(60)
 PY
@@ -119,16 +115,13 @@ cat > /tmp/hide.py <<'PY'
 import ctypes, os, socket, sys, time
 sys.path.insert(0, "tests")
 import bpfload
-class LinkCreate(ctypes.Structure):
-    _fields_ = [("prog_fd", ctypes.c_uint32), ("target_ifindex", ctypes.c_uint32),
-                ("attach_type", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("pad", ctypes.c_uint8 * 48)]
 libc = ctypes.CDLL(None, use_errno=True)
 root = os.open("/proc/self/ns/net", os.O_RDONLY)
 hidden = os.open("/run/netns/hidden", os.O_RDONLY)
 assert libc.setns(hidden, 0x40000000) == 0
 ifindex = socket.if_nametoindex("vh")
 tc = bpfload.load_program(bpfload.BPF_PROG_TYPE_SCHED_CLS, "nsd_hidden_tcx", bpfload.TC_ACT_OK)
-bpfload._bpf(28, LinkCreate(prog_fd=tc, target_ifindex=ifindex, attach_type=46))
+bpfload.link_create(tc, ifindex, bpfload.BPF_TCX_INGRESS)
 assert libc.setns(root, 0x40000000) == 0
 print(bpfload.program_id(tc), ifindex, flush=True)
 time.sleep(60)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from generator.capture.context import empty_namespace
+
 
 def link(ifindex: int, ifname: str, kind: str, **extra: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
@@ -42,25 +44,9 @@ def addr(ifname: str, cidr: str) -> dict[str, Any]:
 def namespace(
     ns_id: str, kind: str, links: list[dict[str, Any]], addresses: list[dict[str, Any]] = (), **extra: Any
 ) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "id": ns_id,
-        "kind": kind,
-        "name": ns_id.rpartition("/")[2],
-        "path": None,
-        "inode": None,
-        "owner": None,
-        "links": list(links),
-        "addresses": list(addresses),
-        "routes": [],
-        "rules": [],
-        "neighbours": [],
-        "fdb": [],
-        "tc": {"qdiscs": [], "classes": [], "filters": []},
-        "nftables": {"tables": [], "chains": [], "rules": [], "sets": []},
-        "sockets": {"listening": []},
-        "sysctls": {},
-        "gaps": [],
-    }
+    doc = empty_namespace(ns_id, kind)
+    doc.update(name=ns_id.rpartition("/")[2], path=None, inode=None, owner=None)
+    doc.update(links=list(links), addresses=list(addresses))
     doc.update(extra)
     return doc
 

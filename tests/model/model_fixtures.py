@@ -12,6 +12,8 @@ from typing import Any
 
 from sandbox import REPO
 
+from generator.capture.context import empty_namespace
+
 FIXTURES = REPO / "tests" / "fixtures"
 RECORDED = {
     "rich-host": FIXTURES / "snapshots" / "lab" / "rich-host.json",
@@ -26,21 +28,7 @@ def copy(doc: dict[str, Any]) -> dict[str, Any]:
 
 def minimal(**root: Any) -> dict[str, Any]:
     """A valid snapshot with one empty root namespace, with `root` fields overriding."""
-    ns: dict[str, Any] = {
-        "id": "root",
-        "kind": "root",
-        "links": [],
-        "addresses": [],
-        "routes": [],
-        "rules": [],
-        "neighbours": [],
-        "fdb": [],
-        "tc": {"qdiscs": [], "classes": [], "filters": []},
-        "nftables": {"tables": [], "chains": [], "rules": [], "sets": []},
-        "sockets": {"listening": []},
-        "sysctls": {},
-        "gaps": [],
-    }
+    ns = empty_namespace("root", "root")
     ns.update(root)
     return {
         "schema_version": 1,
