@@ -176,6 +176,11 @@ def _edges(namespaces: list[dict[str, Any]], index: dict[tuple[str, Any], LinkNo
                     add(me.id, peer.id, "parent", label)
             if kind in ("vxlan", "geneve") and info.get("dev") and (ns["id"], info["dev"]) in index:
                 add(me.id, index[(ns["id"], info["dev"])].id, "underlay", "underlay")
+        for flt in ns["tc"]["filters"]:  # tc mirred: ingress policing through ifb, port mirroring
+            for action in flt.get("actions") or []:
+                src, dst = (ns["id"], flt["ifname"]), (ns["id"], action.get("dev"))
+                if action.get("kind") == "mirred" and src in index and dst in index:
+                    add(index[src].id, index[dst].id, "mirred", f"tc {action.get('action', 'mirred')}")
 
 
 def build(snapshot: dict[str, Any]) -> HostGraph:

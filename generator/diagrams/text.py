@@ -33,6 +33,8 @@ def _connections(g: HostGraph, ln: LinkNode, names: dict[str, str]) -> list[str]
             out.append(f"{e.label} on {name}")
         elif e.kind == "underlay" and e.a == ln.id:
             out.append(f"underlay {name}")
+        elif e.kind == "mirred":
+            out.append(f"{e.label} to {name}" if e.a == ln.id else f"receives {e.label} from {name}")
         elif e.kind == "group":
             out.append(f"{e.label} from collapsed namespaces")
     return out

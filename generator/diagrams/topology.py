@@ -18,6 +18,7 @@ EDGE_STYLE = {
     "port": {"color": styles.EDGE_PORT},
     "parent": {"color": styles.EDGE_PARENT},
     "underlay": {"color": styles.EDGE_UNDERLAY, "style": "dashed"},
+    "mirred": {"color": styles.EDGE_MIRRED, "style": "dotted", "penwidth": "2"},
     "group": {"color": styles.EDGE_VETH, "penwidth": "3"},
 }
 

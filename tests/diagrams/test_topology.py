@@ -143,3 +143,16 @@ def test_undecodable_bytes_in_names_are_shown_not_fatal(tmp_path: Path) -> None:
     ns = namespace("root", "root", [link(1, "eth\udcff0", "device"), link(2, "tab\tx", "dummy")])
     text = drawn_text(topology_dot(snapshot("lab", "bytes", [ns]), tmp_path))
     assert any("eth\\xff0" in t for t in text) and any("tab\\x09x" in t for t in text)
+
+
+def test_tc_mirred_redirect_to_an_ifb_is_an_edge_and_told_in_the_text() -> None:
+    root = namespace("root", "root", [link(2, "wan0", "veth"), link(3, "ifb0", "ifb")])
+    root["tc"]["filters"].append({
+        "ifname": "wan0", "kind": "bpf", "parent": "ffff:", "protocol": "all", "pref": 10, "handle": "0x1",
+        "options": {"bytecode": "1,6 0 0 4294967295"}, "bpf": None,
+        "actions": [{"kind": "mirred", "action": "egress redirect", "dev": "ifb0"}],
+    })
+    doc = snapshot("prod", "edge-9", [root])
+    assert ("wan0", "ifb0", "mirred") in edges_of(doc)
+    _, text_md, _ = topology_text(collapse.collapse(hostgraph.build(doc)), "edge-9")
+    assert "tc egress redirect to" in str(text_md) and "receives tc egress redirect from" in str(text_md)
