@@ -68,6 +68,7 @@ def capture_host(
     workers: int = 2,
     timeout: float = 60.0,
     processes: int | None = None,
+    role: str | None = None,
 ) -> dict[str, Any]:
     """The whole snapshot document of this host (not yet validated or redacted)."""
     started = time.monotonic()
@@ -78,7 +79,7 @@ def capture_host(
         "meta": {"captured_at": captured_at, "tool_version": __version__, "tools": {},
                  "euid": os.geteuid(), "redacted": False},
         "host": {"env": env, "hostname": hostname, "kernel": os.uname().release, "os": None,
-                 "machine": os.uname().machine, "role": None},
+                 "machine": os.uname().machine, "role": role},
         "namespaces": [],
         "bpf": {"programs": []},
         "daemons": [],

@@ -73,6 +73,9 @@ def _summary(doc: dict[str, Any], out: Path) -> str:
                    "site section /<env>/ and the directory snapshots/<env>/.")
 @click.option("--host", "host", default=None,
               help="Host name in the site (a slug). Default: this machine's short hostname, lowercased.")
+@click.option("--role", "role", default=None,
+              help="What this host does, in a few words (\"edge router\", \"Kubernetes node\"); shown on "
+                   "the environment and host pages.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file. Default: snapshots/<env>/<host>.json under the current directory.")
 @click.option("--redact", is_flag=True,
@@ -81,8 +84,8 @@ def _summary(doc: dict[str, Any], out: Path) -> str:
               help=f"Secret key file for --redact (created if missing; keep it out of the snapshot repo). "
                    f"Default: {DEFAULT_KEY}.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on stderr.")
-def command(env: str, host: str | None, out: Path | None, redact: bool, redact_key: Path | None,
-            quiet: bool) -> None:
+def command(env: str, host: str | None, role: str | None, out: Path | None, redact: bool,
+            redact_key: Path | None, quiet: bool) -> None:
     """Capture this host's network stack into a snapshot file.
 
     Every network namespace this process can reach is captured: its own (the host's root
@@ -107,7 +110,7 @@ def command(env: str, host: str | None, out: Path | None, redact: bool, redact_k
     if redact_key is not None and not redact:
         raise UserError("--redact-key is only used with --redact")
     redactor = _redactor() if redact else None
-    doc = capture_host(env, host, progress=_progress(quiet))
+    doc = capture_host(env, host, progress=_progress(quiet), role=role or None)
     if redactor is not None:
         redact_fn, load_or_create_key = redactor
         key = load_or_create_key(Path(redact_key or DEFAULT_KEY).expanduser())

@@ -2,6 +2,7 @@
 # eth0 -> a veth on the cni0 bridge; flannel.1 (VXLAN VNI 1, port 8472) over the node's eth0 to the
 # other nodes; kube-proxy style nftables service NAT; kubelet and containerd stand-ins.
 # Needs NODE (1 or 2) and PODS (number of pods).
+ROLE="Kubernetes node"
 hostname "k8s-node-0$NODE"
 other=$((3 - NODE))
 ip netns add underlay

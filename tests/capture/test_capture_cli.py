@@ -116,3 +116,12 @@ def test_the_snapshot_written_is_valid_for_a_plain_sandbox():
     assert doc["host"]["env"] == "lab" and doc["host"]["hostname"] == "t"
     assert doc["meta"]["tools"]["pyroute2"].startswith("0.9")
     assert doc["meta"]["duration_s"] >= 0
+    assert doc["host"]["role"] is None
+
+
+def test_role_is_recorded_as_given():
+    script = (
+        "$PYTHON -m generator capture --env lab --host t --role 'edge <router> | 2' --out /tmp/r.json -q\n"
+        "cat /tmp/r.json"
+    )
+    assert json.loads(run_in_sandbox(script).stdout)["host"]["role"] == "edge <router> | 2"

@@ -1,5 +1,6 @@
 # Edge router: an uplink with shaping, XDP and ingress policing through ifb, a LAN, policy routing
 # for a backup uplink, and an nftables firewall with NAT. Namespaces isp/lan/backup play the peers.
+ROLE="edge router"
 hostname edge-01
 ip netns add isp; ip netns add isp-backup; ip netns add lan
 veth_ns isp eth0 wan0 203.0.113.1/30

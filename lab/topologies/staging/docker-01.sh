@@ -1,6 +1,7 @@
 # A container host: Docker-style namespaces (bind-mounted under /run/docker/netns, invisible to
 # `ip netns`) on docker0, a container reachable only through /proc, a VM tap on its own bridge, and
 # Docker's nftables NAT for a published port.
+ROLE="container host"
 hostname docker-01
 ip netns add upstream
 veth_ns upstream eth0 eth0 192.168.60.1/24
