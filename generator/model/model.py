@@ -76,7 +76,7 @@ class CommandTemplate:
 class Fact:
     label: str
     path: str  # dotted path into the object, e.g. nic.driver
-    format: str = "text"  # text | list | on-keys | yesno
+    format: str = "text"  # a key of generator.model.facts._FORMATS
 
 
 @dataclass(frozen=True)
