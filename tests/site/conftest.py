@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
+from site_fixtures import FIXTURE_SNAPSHOTS, Built
 
-from generator.site.build import BuildResult, build_site
-from generator.site.inputs import SnapshotFile, load_snapshots
-
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE_SNAPSHOTS = REPO / "tests" / "fixtures" / "snapshots"
-LAYERS = (
-    "nic",
-    "link",
-    "virtual",
-    "namespaces",
-    "routing",
-    "netfilter",
-    "traffic-control",
-    "ebpf",
-    "transport",
-    "tooling",
-)
-
-
-@dataclass
-class Built:
-    site: Path
-    build_dir: Path
-    result: BuildResult
-    snapshots: list[SnapshotFile]
+from generator.site.build import build_site
+from generator.site.inputs import load_snapshots
 
 
 @pytest.fixture(scope="session")

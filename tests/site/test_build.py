@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
+from site_fixtures import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
 
 from generator.errors import UserError
 from generator.model.classify import classify

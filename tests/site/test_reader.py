@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from browser import chromium, serve_directory
-from conftest import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
+from site_fixtures import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
 
 from generator.site.build import build_site
 

@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import FIXTURE_SNAPSHOTS, REPO
+from site_fixtures import FIXTURE_SNAPSHOTS, REPO
 
 
 def free_port() -> int:
