@@ -16,6 +16,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -140,4 +141,23 @@ def render_all(
     for job, key in keyed:
         job.dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached_path[key], job.dest)
+        os.utime(cached_path[key])  # used now: pruning keeps it
+    prune(cache_dir)
     return stats
+
+
+CACHE_MAX_AGE_S = 30 * 24 * 3600
+
+
+def prune(cache_dir: Path, max_age_s: float = CACHE_MAX_AGE_S) -> int:
+    """Remove cached figures no build has used for `max_age_s` (the cache would otherwise only grow)."""
+    cutoff = time.time() - max_age_s
+    removed = 0
+    for path in cache_dir.glob("*/*.png"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass  # another build pruned it first
+    return removed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -10,7 +11,14 @@ from diagram_factory import k8s_node
 from diagram_helpers import case_snapshots, topology_dot
 
 from generator.diagrams.dot import ICON_DIR, masked
-from generator.diagrams.render import DiagramError, Job, png_chunks, render_all, strip_png
+from generator.diagrams.render import (
+    CACHE_MAX_AGE_S,
+    DiagramError,
+    Job,
+    png_chunks,
+    render_all,
+    strip_png,
+)
 
 
 def jobs_for(docs: dict[str, dict], tmp: Path, out: Path) -> list[Job]:
@@ -61,6 +69,19 @@ def test_cache_renders_only_what_changed(tmp_path: Path) -> None:
     fleet["node-2"] = k8s_node(3, hostname="node-2-renamed")
     changed = render_all(jobs_for(fleet, tmp_path, tmp_path / "out3"), cache, workers=2)
     assert (changed.rendered, changed.cached, changed.rendered_names) == (1, 3, ["node-2"])
+
+
+def test_cache_forgets_figures_no_build_used_for_a_month_and_keeps_used_ones(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    fleet = {f"node-{i}": k8s_node(i + 1, hostname=f"node-{i}") for i in range(2)}
+    render_all(jobs_for(fleet, tmp_path, tmp_path / "out"), cache, workers=2)
+    entries = sorted(cache.glob("*/*.png"))
+    month_ago = time.time() - CACHE_MAX_AGE_S - 60
+    for path in entries:
+        os.utime(path, (month_ago, month_ago))
+    del fleet["node-1"]  # node-1's figure is no longer drawn by anyone
+    render_all(jobs_for(fleet, tmp_path, tmp_path / "out2"), cache, workers=2)
+    assert len(list(cache.glob("*/*.png"))) == 1  # node-0's entry was used again, so it stays
 
 
 def test_identical_sources_render_once(tmp_path: Path) -> None:
