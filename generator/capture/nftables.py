@@ -8,12 +8,11 @@ devices that libnftables 1.0.x leaves out of its JSON). Counter values go to sta
 from __future__ import annotations
 
 import json
-import os
 import re
 from operator import itemgetter
 from typing import Any
 
-from generator.capture import iptables, libnftables
+from generator.capture import iptables, kmod, libnftables
 from generator.capture.context import NamespaceCapture
 from generator.snapshot.content import nft_rule_content
 
@@ -30,30 +29,13 @@ _COMMENT = re.compile(r'^\t+comment "(.*)"$')
 _DEVICE = re.compile(r'\bdevices? (= \{ .*? \}|"[^"]*"|\S+)')
 
 
+NFTABLES_MODULES = ("nfnetlink", "nf_tables")
+
+
 def nf_tables_present(proc_modules: str = "/proc/modules", release: str | None = None,
                       sys_module: str = "/sys/module") -> bool:
-    """Whether reading nftables can happen without the kernel loading a module.
-
-    Opening an nfnetlink socket on a modular kernel where nf_tables is not loaded makes the kernel
-    call modprobe. Capture is observation only, so it reads nftables only when the kernel has no
-    module support at all, or nfnetlink and nf_tables are already loaded or built in.
-    """
-    if not os.path.exists(proc_modules):
-        return True  # CONFIG_MODULES=n: nothing can be loaded, and nf_tables is built in or absent
-    try:
-        with open(proc_modules) as fh:
-            loaded = {line.split(" ", 1)[0] for line in fh}
-    except OSError:
-        return False  # cannot tell: do not risk a modprobe
-    builtin: set[str] = set()
-    release = release or os.uname().release
-    try:
-        with open(f"/lib/modules/{release}/modules.builtin") as fh:
-            builtin = {os.path.basename(line.strip()).removesuffix(".ko") for line in fh}
-    except OSError:
-        pass
-    needed = ("nfnetlink", "nf_tables")
-    return all(m in loaded or m in builtin or os.path.isdir(f"{sys_module}/{m}") for m in needed)
+    """Whether reading nftables can happen without the kernel loading a module (see kmod)."""
+    return kmod.modules_available(NFTABLES_MODULES, proc_modules, release, sys_module)
 
 
 def has_net_admin() -> bool:

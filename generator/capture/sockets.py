@@ -14,7 +14,7 @@ import struct
 from collections import Counter
 from typing import Any
 
-from generator.capture import sockowners
+from generator.capture import kmod, sockowners
 from generator.capture.context import NamespaceCapture
 
 NETLINK_SOCK_DIAG = 4
@@ -114,7 +114,13 @@ class _Sockets:
             self.ns.gap("sockets: owning processes", problem)
 
 
+DIAG_MODULES = ("sock_diag", "inet_diag", "tcp_diag", "udp_diag")
+
+
 def collect(ns: NamespaceCapture) -> None:
+    if not kmod.modules_available(DIAG_MODULES):
+        ns.gap("sockets", kmod.missing_reason(DIAG_MODULES))
+        return
     found = _Sockets(ns)
     for protocol, proto_name in PROTOCOLS.items():
         for family, fam_name in FAMILIES.items():

@@ -73,3 +73,23 @@ def test_without_privilege_the_owner_is_unknown_and_the_reason_is_a_gap():
     [gap] = out["doc"]["gaps"]
     assert gap["what"] == "sockets: owning processes"
     assert gap["reason"].startswith("permission denied reading the open files of ")
+
+
+def test_sockets_are_not_read_when_that_would_load_a_diag_module(monkeypatch, tmp_path):
+    # This kernel has no module support, so the guard is exercised with written /proc/modules
+    # files (a stand-in for a modular kernel: said here, as the rules ask).
+    from generator.capture import kmod, sockets
+    from generator.capture.context import NamespaceCapture, empty_namespace
+
+    modules = tmp_path / "modules"
+    modules.write_text("nf_tables 1 0 - Live 0x0\n")
+    assert not kmod.modules_available(sockets.DIAG_MODULES, str(modules), "no-such-release", str(tmp_path))
+    modules.write_text("".join(f"{m} 1 0 - Live 0x0\n" for m in sockets.DIAG_MODULES))
+    assert kmod.modules_available(sockets.DIAG_MODULES, str(modules), "no-such-release", str(tmp_path))
+
+    monkeypatch.setattr(kmod, "modules_available", lambda needed, *a, **k: False)
+    ns = NamespaceCapture("root", empty_namespace("root", "root"))
+    sockets.collect(ns)
+    assert ns.doc["sockets"]["listening"] == []
+    [gap] = ns.doc["gaps"]
+    assert gap["what"] == "sockets" and "inet_diag" in gap["reason"]
