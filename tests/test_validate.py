@@ -68,7 +68,9 @@ def test_invalid_snapshot_names_file_and_field(tmp_path, mutate, field):
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("content", ["{not json", '["a list"]', '{"hello": "foreign"}', "\udcff"])
+@pytest.mark.parametrize(
+    "content", ["{not json", '["a list"]', '{"hello": "foreign"}', "\udcff", "[" * 200_000]
+)
 def test_corrupt_or_foreign_file_is_refused_without_traceback(tmp_path, content):
     path = tmp_path / "x.json"
     path.write_bytes(content.encode("utf-8", "surrogateescape"))

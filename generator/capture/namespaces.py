@@ -33,9 +33,9 @@ class Namespace:
     also_at: list[str] = field(default_factory=list)
 
     def describe(self) -> dict[str, Any]:
-        """The namespace's identity fields as they go into the snapshot."""
-        return {"id": self.id, "kind": self.kind, "name": self.name, "path": self.path,
-                "inode": self.inode, "owner": self.owner}
+        """The namespace's identity fields as they go into the snapshot (names made printable)."""
+        return {"id": self.id, "kind": self.kind, "name": printable(self.name),
+                "path": printable(self.path) if self.path else None, "inode": self.inode, "owner": self.owner}
 
 
 @dataclass
@@ -44,9 +44,10 @@ class Discovery:
     problems: list[tuple[str, str]]  # (what, reason): places that could not be looked at
 
 
-def _comm(pid: int) -> str | None:
+def comm_of(pid: int | str) -> str | None:
+    """A process's command name as printable text (comm holds any bytes the program chose)."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
+        return Path(f"/proc/{pid}/comm").read_bytes().rstrip(b"\n").decode("utf-8", "backslashreplace")
     except OSError:
         return None
 
@@ -58,6 +59,11 @@ def _container_id(pid: int) -> str | None:
     except OSError:
         return None
     return match.group(1) if match else None
+
+
+def printable(name: str) -> str:
+    """A file name as text for the snapshot: undecodable bytes as `\\xNN` (the real path stays for open)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _entries(directory: str, problems: list[tuple[str, str]]) -> list[str]:
@@ -97,7 +103,9 @@ def discover() -> Discovery:
                 continue  # vanished between listdir and stat
             if st.st_dev != own.st_dev:
                 continue  # not (or no longer) a bind mount of an nsfs inode, e.g. a stale placeholder file
-            ns_id = entry if kind == "named" else f"docker/{entry}"
+            # ids are unique: a netns *named* "root" must not take the host's own namespace's id
+            name = printable(entry)
+            ns_id = (name if name != "root" else "netns/root") if kind == "named" else f"docker/{name}"
             add(Namespace(ns_id, kind, path, entry, st.st_ino, st.st_dev))
     denied = 0
     pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
@@ -111,7 +119,7 @@ def discover() -> Discovery:
             continue  # process exited
         key = (st.st_dev, st.st_ino)
         holders.setdefault(key, pid)
-        comm = _comm(pid) or "?"
+        comm = comm_of(pid) or "?"
         add(Namespace(f"pid/{pid}", "proc", f"/proc/{pid}/ns/net", comm, st.st_ino, st.st_dev,
                       {"pid": pid, "comm": comm, "container_id": _container_id(pid)}))
     if denied:
@@ -120,7 +128,7 @@ def discover() -> Discovery:
     for key, ns in found.items():
         if ns.kind == "docker" and key in holders:
             pid = holders[key]
-            ns.owner = {"pid": pid, "comm": _comm(pid) or "?", "container_id": _container_id(pid)}
+            ns.owner = {"pid": pid, "comm": comm_of(pid) or "?", "container_id": _container_id(pid)}
     ordered = sorted(found.values(), key=lambda n: (PRECEDENCE[n.kind], _sort_key(n)))
     return Discovery(ordered, problems)
 

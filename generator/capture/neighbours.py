@@ -1,9 +1,11 @@
 """Neighbours (ARP/NDP) and bridge FDB entries of one namespace.
 
-Permanent and noarp neighbours are configuration; learned ones (reachable, stale, ...) come and go
-and are state. Likewise static/permanent FDB entries are configuration, learned ones state. The
-kernel also adds noarp neighbours and `self permanent` FDB entries for multicast groups a device
-joins (MLD/IGMP, as it happens): those follow group membership, so they are state too.
+Permanent neighbours are configuration; learned ones (reachable, stale, ...) come and go and are
+state. NOARP entries are state too: the kernel creates them as traffic flows (to a broadcast
+address, on lo or point-to-point devices), so they would make two captures of an unchanged host
+differ. Static/permanent FDB entries are configuration, learned ones state. The kernel also adds
+`self permanent` FDB entries for multicast groups a device joins (MLD/IGMP, as it happens): those
+follow group membership, so they are state too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ NUD = {0x01: "INCOMPLETE", 0x02: "REACHABLE", 0x04: "STALE", 0x08: "DELAY", 0x10
        0x40: "NOARP", 0x80: "PERMANENT"}
 NTF = {0x01: "use", 0x02: "self", 0x04: "master", 0x08: "proxy", 0x10: "extern_learn", 0x20: "offloaded",
        0x40: "sticky", 0x80: "router"}
-CONFIG_STATES = 0x40 | 0x80
+NEIGH_CONFIG = 0x80  # NUD_PERMANENT: `ip neigh add ... nud permanent`
+FDB_CONFIG = 0x40 | 0x80  # for FDB entries NUD_NOARP means `static`, NUD_PERMANENT `permanent`
 
 
 def _names(value: int, table: dict[int, str]) -> list[str]:
@@ -68,7 +71,7 @@ def collect(ns: NamespaceCapture) -> None:
             continue
         neighbour = parse_neighbour(msg, ns.ifnames)
         group = neighbour["address"] and ipaddress.ip_address(neighbour["address"]).is_multicast
-        (config if msg["state"] & CONFIG_STATES and not group else learned).append(neighbour)
+        (config if msg["state"] & NEIGH_CONFIG and not group else learned).append(neighbour)
     key = lambda n: (n["ifname"], n["family"], n["address"] or "")  # noqa: E731
     ns.doc["neighbours"] = sorted(config, key=key)
     ns.state["neighbours"] = sorted(learned, key=key)
@@ -79,7 +82,7 @@ def collect(ns: NamespaceCapture) -> None:
             continue
         entry = parse_fdb(msg, ns.ifnames)
         group = "self" in entry["flags"] and _is_multicast_mac(entry["lladdr"])
-        (static if msg["state"] & CONFIG_STATES and not group else dynamic).append(entry)
+        (static if msg["state"] & FDB_CONFIG and not group else dynamic).append(entry)
     fkey = lambda f: (f["ifname"], f["lladdr"] or "", f["vlan"] or 0, f["dst"] or "", f["flags"])  # noqa: E731
     ns.doc["fdb"] = sorted(static, key=fkey)
     ns.state["fdb"] = sorted(dynamic, key=fkey)

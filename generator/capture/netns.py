@@ -80,6 +80,7 @@ class Task:
     key: str
     path: str | None  # None: stay in the capturing process's own namespace
     fn: Callable[[], Any]
+    inode: int | None = None  # the namespace discovery saw at `path`; entering another one is refused
 
 
 @dataclass
@@ -100,6 +101,9 @@ def _start(task: Task) -> Future[Any]:
         try:
             if task.path is not None:
                 enter(task.path)
+                if task.inode is not None and thread_netns_inode() != task.inode:
+                    # a reused pid, or a holder that moved: its data must not go under this id
+                    raise NamespaceGone(f"{task.path} now leads to another namespace")
             future.set_result(task.fn())
         except BaseException as exc:  # handed to the caller, who records a gap
             future.set_exception(exc)

@@ -129,6 +129,15 @@ class Rtnl:
         return None
 
 
+# Names the kernel stores as raw bytes: any byte but '/', ':' and whitespace is allowed in an ifname.
+TEXT_ATTRS = frozenset({"IFLA_IFNAME", "IFLA_IFALIAS", "IFA_LABEL"})
+
+
+def text(value: Any) -> Any:
+    """A name as printable text: bytes that are not UTF-8 become `\\xNN`, never a crash or a surrogate."""
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes | bytearray) else value
+
+
 def attr_getter(msg: Any) -> Any:
     """`msg.get_attr` without its linear scan per call: one pass to index the slots, decode on demand."""
     slots: dict[str, Any] = {}
@@ -137,6 +146,8 @@ def attr_getter(msg: Any) -> Any:
 
     def get(name: str) -> Any:
         slot = slots.get(name)
-        return None if slot is None else slot.get_value()
+        if slot is None:
+            return None
+        return text(slot.get_value()) if name in TEXT_ATTRS else slot.get_value()
 
     return get

@@ -142,7 +142,7 @@ def capture_namespaces(found: list[namespaces.Namespace], paths: dict[str, str],
                        done: Callable[[str], None]) -> dict[str, fanout.Result]:
     """Capture each namespace in its own thread (at most `workers` at once) in this process."""
     captures = {ns.id: _namespace_capture(ns, paths) for ns in found}
-    tasks = [netns.Task(ns.id, ns.path, _bind(captures[ns.id], collectors)) for ns in found]
+    tasks = [netns.Task(ns.id, ns.path, _bind(captures[ns.id], collectors), ns.inode) for ns in found]
     outcomes = netns.run_all(tasks, workers=workers, timeout=timeout, done=lambda o: done(o.key))
     results: dict[str, fanout.Result] = {}
     for ns in found:

@@ -12,20 +12,14 @@ import os
 import threading
 import time
 
+from generator.capture.namespaces import comm_of
+
 MAX_AGE_S = 5.0
 
 _lock = threading.Lock()
 _index: dict[int, list[tuple[int, str]]] = {}
 _built_at = float("-inf")
 _problem: str | None = None
-
-
-def _comm(pid: str) -> str | None:
-    try:
-        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as fh:
-            return fh.read().rstrip("\n")
-    except OSError:
-        return None
 
 
 def _scan() -> tuple[dict[int, list[tuple[int, str]]], str | None]:
@@ -48,7 +42,7 @@ def _scan() -> tuple[dict[int, list[tuple[int, str]]], str | None]:
             except OSError:
                 continue
             if target.startswith("socket:["):
-                comm = comm or _comm(pid)
+                comm = comm or comm_of(pid)
                 if comm is not None:
                     index.setdefault(int(target[8:-1]), []).append((int(pid), comm))
     problem = f"permission denied reading the open files of {denied} processes" if denied else None

@@ -89,6 +89,8 @@ def load_snapshot(path: Path | str) -> dict[str, Any]:
             f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "(bytes)"
         )
         raise SnapshotError(path, where, f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SnapshotError(path, "(document)", "nested too deeply to be a snapshot") from None
     return validate_document(doc, path)
 
 

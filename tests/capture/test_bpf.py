@@ -85,7 +85,8 @@ time.sleep(60)
 PY
 $PYTHON /tmp/links.py va > /tmp/ids &
 ip netns exec blue $PYTHON /tmp/links.py vb > /tmp/ids-blue &
-for i in $(seq 50); do test -s /tmp/ids && test -s /tmp/ids-blue && break; sleep 0.1; done
+for i in $(seq 300); do test -s /tmp/ids && test -s /tmp/ids-blue && break; sleep 0.1; done
+test -s /tmp/ids && test -s /tmp/ids-blue || { echo "BPF link holders did not start" >&2; exit 1; }
 test "$(ip -o link show va | cut -d: -f1)" = "$(ip -n blue -o link show vb | cut -d: -f1)"
 $PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q
 cat /tmp/ids /tmp/ids-blue; echo '=====' ; cat /tmp/snap.json
@@ -127,7 +128,8 @@ print(bpfload.program_id(tc), ifindex, flush=True)
 time.sleep(60)
 PY
 $PYTHON /tmp/hide.py > /tmp/ids &
-for i in $(seq 50); do test -s /tmp/ids && break; sleep 0.1; done
+for i in $(seq 300); do test -s /tmp/ids && break; sleep 0.1; done
+test -s /tmp/ids || { echo "BPF link holder did not start" >&2; exit 1; }
 ip netns delete hidden
 test "$(ip -o link show va | cut -d: -f1)" = "$(cut -d' ' -f2 /tmp/ids)"
 $PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q

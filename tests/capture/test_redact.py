@@ -127,7 +127,7 @@ nft add rule inet f c ip saddr 203.0.113.9 ip daddr 10.20.30.0/24 drop comment '
 nft add rule inet f c ip6 saddr 2001:db8:5::/48 accept
 ip netns exec blue $PYTHON -c "import socket,time; s=socket.socket(); s.bind(('10.20.30.5', 8080)); \
 s.listen(); print('ok', flush=True); time.sleep(30)" > /tmp/up &
-for i in $(seq 50); do grep -q ok /tmp/up && break; sleep 0.1; done
+for i in $(seq 300); do grep -q ok /tmp/up && break; sleep 0.1; done
 $PYTHON -m generator capture --env test --host sbx --out /tmp/plain.json -q
 $PYTHON -m generator capture --env test --host sbx --out /tmp/red.json --redact --redact-key /tmp/key -q
 echo '=====' ; cat /tmp/plain.json; echo '=====' ; cat /tmp/red.json

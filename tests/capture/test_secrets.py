@@ -30,7 +30,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 7777)); s.listen()
 print("ok", flush=True); time.sleep(60)
 PY
 env WPA_PASSPHRASE=FAKE-SECRET-ENV-4242 $PYTHON /tmp/daemon.py --password=FAKE-SECRET-ARGV-4242 > /tmp/up &
-for i in $(seq 50); do grep -q ok /tmp/up && break; sleep 0.1; done
+for i in $(seq 300); do grep -q ok /tmp/up && break; sleep 0.1; done
 $PYTHON -m generator capture --env test --host sbx --out /tmp/plain.json -q
 $PYTHON -m generator capture --env test --host sbx --out /tmp/red.json --redact --redact-key /tmp/key -q
 cat /tmp/plain.json; echo '=====' ; cat /tmp/red.json
