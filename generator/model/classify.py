@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.model.commands import Command, render_commands
 from generator.model.facts import read_facts
-from generator.model.identity import display_name, object_anchor
+from generator.model.identity import anchor_id, display_name, identity
 from generator.model.model import ComponentKind, Layer, load_model
 from generator.model.namespaces import HOST, NamespaceRef, namespace_ref, ordered
 from generator.model.sections import SECTIONS, Section, walk
@@ -107,15 +107,17 @@ def gap_layer(what: str) -> str | None:
     return None
 
 
-def _component(sec: Section, ns: NamespaceRef, obj: dict[str, Any]) -> Component:
+def _component(sec: Section, ns: NamespaceRef, obj: dict[str, Any], repeat: int = 1) -> Component:
     kind = kind_of(sec.name, obj)
+    parts = identity(sec.identity_kind, obj)
     return Component(
         kind=kind,
         identity_kind=sec.identity_kind,
         namespace=ns,
         obj=obj,
         name=display_name(sec.identity_kind, obj) or ns.label,
-        anchor=object_anchor(sec.identity_kind, ns.id, obj),
+        # a repeated identity (numbered like generator.model.identity.numbered) keeps anchors unique
+        anchor=anchor_id(sec.identity_kind, ns.id, parts if repeat == 1 else (*parts, f"#{repeat}")),
         facts=read_facts(kind.facts, obj),
         commands=render_commands(kind.commands, obj, ns),
     )
@@ -152,9 +154,12 @@ def classify(snapshot: dict[str, Any], host_slug: str | None = None) -> HostView
     ns_rank = {ns["id"]: i for i, ns in enumerate(ns_docs)}
     kind_rank = {k: i for i, k in enumerate(model.kinds)}
     ranked = []
+    seen: dict[tuple[str, str, tuple[str, ...]], int] = {}
     for sec, ns_doc, index, obj in walk(snapshot):
         ref = refs[ns_doc["id"]] if ns_doc is not None else HOST
-        comp = _component(sec, ref, obj)
+        key = (sec.name, ref.id, identity(sec.identity_kind, obj))
+        seen[key] = repeat = seen.get(key, 0) + 1
+        comp = _component(sec, ref, obj, repeat)
         ranked.append(((kind_rank[comp.kind.id], ns_rank.get(ref.id, -1), index), comp))
     ranked.sort(key=lambda pair: pair[0])
     namespaces = list(refs.values())

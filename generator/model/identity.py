@@ -96,6 +96,20 @@ def identity(kind: str, obj: Obj) -> tuple[str, ...]:
     return IDENTITY[kind](obj)
 
 
+def numbered(kind: str, objs: list[Obj]) -> list[tuple[str, ...]]:
+    """Identities of one kind's objects in one namespace, in order; a repeat gets `#2`, `#3`.
+
+    The kernel can hold identical objects (the same BPF program loaded twice): each still needs its
+    own anchor and its own place in a diff. The snapshot's order is deterministic, so is the number."""
+    seen: dict[tuple[str, ...], int] = {}
+    out = []
+    for obj in objs:
+        key = identity(kind, obj)
+        seen[key] = n = seen.get(key, 0) + 1
+        out.append(key if n == 1 else (*key, f"#{n}"))
+    return out
+
+
 def display_name(kind: str, obj: Obj) -> str:
     """A short human name for an object, e.g. `eth0 10.0.0.1/24` (untrusted: escape before use)."""
     return " ".join(p for p in identity(kind, obj) if p)

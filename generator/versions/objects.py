@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from generator.model.identity import identity
+from generator.model.identity import numbered
 from generator.model.namespaces import HOST
 from generator.model.sections import HOST_SECTIONS, NAMESPACE_SECTIONS
 
@@ -94,16 +94,8 @@ def namespace_fields(ns: Obj) -> dict[str, Any]:
 
 
 def keyed(kind: str, objects: list[Any]) -> dict[tuple[str, ...], Obj]:
-    """Objects by identity; a repeated identity gets an occurrence suffix so nothing is lost."""
-    out: dict[tuple[str, ...], Obj] = {}
-    for obj in objects:
-        key = identity(kind, obj)
-        n = 1
-        while key in out:
-            n += 1
-            key = (*identity(kind, obj), f"#{n}")
-        out[key] = obj
-    return out
+    """Objects by identity; a repeated identity is numbered as its anchor is (identity.numbered)."""
+    return dict(zip(numbered(kind, objects), objects, strict=True))
 
 
 def namespace_objects(ns: Obj) -> Iterator[tuple[str, dict[tuple[str, ...], Obj]]]:

@@ -245,3 +245,17 @@ def test_snapshot_strings_are_kept_verbatim_in_names_and_facts(recorded: dict[st
     assert {"a|b", "<b>x", "{{7*7}}", "[x](y)", "p`q"} <= names
     link = next(c for c in view.layers["virtual"].components if c.name == "a|b" and c.kind.section == "links")
     assert ("Alias", "<img src=x onerror=window.__pwned=1>") in link.facts
+
+
+def test_the_same_program_loaded_twice_gets_two_anchors_and_two_places_in_a_diff() -> None:
+    from generator.versions.diff import diff_snapshots
+
+    doc = minimal()
+    prog = {"type": "xdp", "name": "xdp_pass", "tag": "aa11", "attached": []}
+    doc["bpf"]["programs"] = [dict(prog, id=7), dict(prog, id=9)]
+    anchors = [c.anchor for c in classify(doc).layers["ebpf"].components]
+    assert len(anchors) == 2 and len(set(anchors)) == 2
+    fewer = copy(doc)
+    fewer["bpf"]["programs"] = fewer["bpf"]["programs"][:1]
+    [removed] = list(diff_snapshots(doc, fewer, "test", "empty").objects())
+    assert (removed.kind, removed.op, removed.key[-1]) == ("prog", "removed", "#2")
