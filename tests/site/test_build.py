@@ -216,3 +216,20 @@ def test_capture_gaps_show_on_the_host_page_and_on_their_layer_page(tmp_path: Pa
     for gap in view.gaps:
         assert gap.layer, f"gap {gap.what!r} concerns no layer"
         assert gap.reason in _text((base / gap.layer / "index.html").read_text())
+
+
+def test_a_build_dir_that_is_not_ours_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "docs", project / "docs")
+    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    before = sorted(p.name for p in (project / "docs").iterdir())
+    for build_dir in (project, tmp_path / "somebody-elses"):
+        (tmp_path / "somebody-elses").mkdir(exist_ok=True)
+        (tmp_path / "somebody-elses" / "docs").mkdir(exist_ok=True)
+        with pytest.raises(UserError, match="build"):
+            build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", build_dir=build_dir, project_dir=project)
+    assert sorted(p.name for p in (project / "docs").iterdir()) == before
+    assert (tmp_path / "somebody-elses" / "docs").is_dir()
+    # our own build directory is reused: the second build replaces what the first wrote
+    for _ in range(2):
+        build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", build_dir=tmp_path / "ours", project_dir=project)
