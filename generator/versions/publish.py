@@ -105,7 +105,7 @@ def publish(snapshots_dir: Path, *, version: str | None = None, title: str | Non
     if aliases:
         _default_to(aliases[0], branch)
     if keep is not None:
-        result.removed = ghpages.published_versions(branch)[keep:]
+        result.removed = versions_to_remove(ghpages.published_versions(branch), version, keep)
         if result.removed:
             mike_commands.delete(result.removed, branch=branch,
                                  message=f"Remove {', '.join(result.removed)} (keep the newest {keep})")
@@ -116,3 +116,12 @@ def publish(snapshots_dir: Path, *, version: str | None = None, title: str | Non
             raise UserError(f"git push {remote} {branch}: {exc}") from None
         result.pushed = True
     return result
+
+
+def versions_to_remove(published: list[str], just_published: str, keep: int) -> list[str]:
+    """Which versions `--keep N` removes: never the one just published, then mike's order (newest first).
+
+    mike sorts by its own rules, not by publication: `hotfix` before dates, `v2` after them; taking
+    the first N of its list could remove the version this very run published."""
+    others = [v for v in published if v != just_published]
+    return others[keep - 1:]

@@ -53,3 +53,12 @@ def test_version_defaults_to_the_newest_capture_date(tmp_path):
     a, b = snapshot(), snapshot(hostname="edge-02")
     b["meta"]["captured_at"] = "2026-03-04T23:59:00Z"
     assert default_version(write(tmp_path, {("prod", "edge-01"): a, ("prod", "edge-02"): b})) == "2026-03-04"
+
+
+def test_keep_never_removes_the_version_just_published_whatever_mikes_order():
+    from generator.versions.publish import versions_to_remove
+
+    mike_order = ["hotfix", "2026-01-03", "2026-01-02", "2026-01-01", "v2"]  # as mike sorts them
+    assert versions_to_remove(mike_order, "v2", 2) == ["2026-01-03", "2026-01-02", "2026-01-01"]
+    assert versions_to_remove(mike_order, "2026-01-03", 3) == ["2026-01-01", "v2"]
+    assert versions_to_remove(["2026-01-02", "2026-01-01"], "2026-01-02", 2) == []

@@ -63,3 +63,13 @@ def test_publish_runs_on_main_and_schedule_one_at_a_time_as_the_bot():
     assert runs.index("git fetch --no-tags origin gh-pages") < runs.index("netstack-docs publish")
     assert 'git config user.name "github-actions[bot]"' in runs
     assert "netstack-docs publish --alias latest" in runs and "--push" in runs
+
+
+def test_scheduled_publication_does_not_depend_on_event_fields_that_schedules_lack():
+    # On `schedule` runs github.event.repository is empty: a site_url built from it would be
+    # https://owner.github.io//. The publish step derives the name from GITHUB_REPOSITORY instead.
+    text = (REPO / ".github" / "workflows" / "publish.yml").read_text()
+    assert "${{ github.event.repository" not in text
+    steps = load("publish.yml")["jobs"]["publish"]["steps"]
+    [step] = [s for s in steps if "netstack-docs publish" in s.get("run", "")]
+    assert '${GITHUB_REPOSITORY#*/}' in step["run"] and "--site-url" in step["run"]
