@@ -127,17 +127,21 @@ def _text_key(kind: str, body: dict[str, Any]) -> tuple[str, ...]:
     return (kind, body["family"], body["table"], str(body["handle"]))
 
 
-def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(config, counters) from the `nftables` array of the JSON pass and the text pass.
+def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
+    """(config, counters, unmodelled kinds with counts) from the JSON pass and the text pass.
 
-    Metainfo and stateful objects (named counters, quotas, limits) are not modelled.
+    Metainfo and stateful objects (named counters, quotas, limits), flowtables and ct helpers are not
+    modelled: their kinds and counts are returned so the caller records a gap.
     """
     index = parse_text(text)
     config: dict[str, list[dict[str, Any]]] = {"tables": [], "chains": [], "rules": [], "sets": []}
     counters: dict[str, Any] = {}
+    unmodelled: dict[str, int] = {}
     for obj in objects:
         kind, body = next(iter(obj.items()))
         if kind not in _KINDS:
+            if kind != "metainfo":
+                unmodelled[kind] = unmodelled.get(kind, 0) + 1
             continue
         section, text_kind, builder = _KINDS[kind]
         config[section].append(builder(body, index.get(_text_key(text_kind, body), {})))
@@ -148,7 +152,7 @@ def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dic
         config[section].sort(key=itemgetter(*key))
     # Rules keep ruleset order: within a chain, order is meaning.
     number_repeats(config["rules"])
-    return config, counters
+    return config, counters, dict(sorted(unmodelled.items()))
 
 
 def number_repeats(rules: list[dict[str, Any]]) -> None:
@@ -177,7 +181,10 @@ def collect(ns: NamespaceCapture) -> None:
         except (libnftables.NftError, OSError, ValueError) as exc:
             ns.gap("nftables", f"list ruleset failed: {exc}")
         else:
-            config, counters = build(raw.get("nftables", []), text)
+            config, counters, unmodelled = build(raw.get("nftables", []), text)
+            if unmodelled:
+                kinds = ", ".join(f"{n} {kind}" for kind, n in unmodelled.items())
+                ns.gap("nftables objects not modelled", f"{kinds}: see `nft list ruleset`")
             ns.doc["nftables"] = config
             if counters:
                 ns.state.setdefault("nftables", {})["counters"] = counters

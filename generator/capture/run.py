@@ -127,7 +127,6 @@ def capture_host(
             module.collect(host)
         except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the host
             host.gap(short, _describe_error(exc))
-    fill_prog_names(doc, kept)
     doc["namespaces"] = [cap.doc for cap in kept]
     doc["state"]["namespaces"] = {cap.id: cap.state for cap in kept}
     for cap in kept:
@@ -171,12 +170,3 @@ def resolve_peer_names(captures: list[NamespaceCapture]) -> None:
             if parent and parent.get("netns") and parent.get("ifname") is None:
                 parent["ifname"] = by_ns.get(parent["netns"], {}).get(parent["ifindex"])
 
-
-def fill_prog_names(doc: dict[str, Any], captures: list[NamespaceCapture]) -> None:
-    """XDP attachments carry only a prog_id; the BPF collector knows the names."""
-    names = {p["id"]: p.get("name") for p in doc["bpf"]["programs"]}
-    for cap in captures:
-        for link in cap.doc["links"]:
-            xdp = link.get("xdp")
-            if xdp and xdp.get("prog_name") is None:
-                xdp["prog_name"] = names.get(xdp["prog_id"])
