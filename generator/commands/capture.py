@@ -11,13 +11,13 @@ from typing import Any
 import click
 
 from generator.errors import UserError
+from generator.snapshot.load import is_slug
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DEFAULT_KEY = "~/.config/netstack-docs/redact.key"
 
 
 def slug_or_error(value: str, option: str) -> str:
-    if not SLUG.match(value):
+    if not is_slug(value):
         raise UserError(
             f"{option} {value!r} is not usable in a URL: use lowercase letters, digits and '-' "
             f"(for example {default_slug(value) or 'web-01'!r})"
@@ -103,7 +103,7 @@ def command(env: str, host: str | None, role: str | None, out: Path | None, reda
     host_given = host is not None
     if host is None:
         host = default_slug(socket.gethostname())
-        if not SLUG.match(host):
+        if not is_slug(host):
             name = socket.gethostname()
             raise UserError(f"this machine's hostname {name!r} gives no usable slug: pass --host")
     host = slug_or_error(host, "--host")

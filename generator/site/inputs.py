@@ -6,7 +6,6 @@ directory must match the snapshot's own `host.env`, and neither may shadow a top
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +13,8 @@ from typing import Any
 
 from generator.errors import UserError
 from generator.snapshot import SnapshotError, load_snapshot
+from generator.snapshot.load import is_slug
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Top-level names the site itself uses: an environment with one of these names would replace them.
 RESERVED_ENVS = frozenset(
     {
@@ -55,13 +54,13 @@ def find_snapshot_files(snapshots_dir: Path) -> list[Path]:
 
 def load_snapshot_file(path: Path) -> SnapshotFile:
     env, slug = path.parent.name, path.stem
-    if not SLUG.match(env):
+    if not is_slug(env):
         raise SnapshotError(path, "(directory name)", f"environment {env!r} is not a slug: use [a-z0-9-]")
     if env in RESERVED_ENVS:
         raise SnapshotError(
             path, "(directory name)", f"environment {env!r} would replace the site's own /{env}/ page"
         )
-    if not SLUG.match(slug):
+    if not is_slug(slug):
         raise SnapshotError(
             path, "(file name)", f"host name {slug!r} is not a slug: use [a-z0-9-] (it is the URL)"
         )

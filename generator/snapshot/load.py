@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,16 @@ import jsonschema_rs
 from generator.errors import UserError
 
 SCHEMA_VERSION = 1
+
+
+@cache
+def _slug_pattern() -> re.Pattern[str]:
+    return re.compile(schema()["$defs"]["slug"]["pattern"])
+
+
+def is_slug(value: str) -> bool:
+    """Whether `value` can be an environment or host name in URLs (the schema's slug pattern)."""
+    return bool(_slug_pattern().match(value))
 
 
 class SnapshotError(UserError):

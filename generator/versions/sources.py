@@ -7,15 +7,14 @@ compared with the working tree.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from generator.errors import UserError
 from generator.snapshot import SnapshotError, load_snapshot
+from generator.snapshot.load import is_slug
 from generator.versions.diff import HostKey
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PUBLISHED_NAME = "snapshot.json"
 
 
@@ -24,7 +23,7 @@ def host_key(path: Path, root: Path) -> HostKey:
     rel = path.relative_to(root).parts
     env, host = (rel[0], rel[1]) if path.name == PUBLISHED_NAME else (rel[0], path.stem)
     for what, value in (("environment directory", env), ("host file name", host)):
-        if not SLUG.match(value):
+        if not is_slug(value):
             problem = f"{what} {value!r} is not a slug ([a-z0-9-], it is part of URLs)"
             raise SnapshotError(path, "(file name)", problem)
     return env, host
