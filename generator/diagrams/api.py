@@ -21,6 +21,7 @@ from generator.diagrams.dot import masked
 from generator.diagrams.hostgraph import build
 from generator.diagrams.render import Job, RenderStats, render_all
 from generator.diagrams.text import packet_text, topology_text
+from generator.model.namespaces import root_namespace
 from generator.render.escape import Trusted
 
 Progress = Callable[[str, int, int], None]
@@ -81,7 +82,7 @@ def host_figures(view: Any, docs_dir: Path, kinds: Iterable[str] = HOST_FIGURES)
         layers = _layers()
         path = packet_path(snap)
         title = f"Packet path through {view.hostname}"
-        root = next((ns for ns in snap["namespaces"] if ns["kind"] == "root"), snap["namespaces"][0])
+        root = root_namespace(snap)
         ifnames = {link["ifname"] for link in root["links"]}
         dot = packetpath.draw(path, layers, ifnames, title, str(docs_dir / base / "packet-path"))
         alt, text_md = packet_text(path, dict(layers))

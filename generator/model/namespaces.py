@@ -53,3 +53,9 @@ def namespace_ref(ns: dict[str, Any]) -> NamespaceRef:
 def ordered(namespaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Root first, then named, Docker and /proc-only namespaces, each by id: the same order every run."""
     return sorted(namespaces, key=lambda ns: (KIND_ORDER.get(ns["kind"], 9), ns["id"]))
+
+
+def root_namespace(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The host's own namespace (the one the packet path and the devices belong to)."""
+    namespaces: list[dict[str, Any]] = snapshot["namespaces"]
+    return next((ns for ns in namespaces if ns["kind"] == "root"), namespaces[0])

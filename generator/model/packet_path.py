@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.model.classify import layer_of
 from generator.model.identity import object_anchor
-from generator.model.namespaces import namespace_ref
+from generator.model.namespaces import namespace_ref, root_namespace
 from generator.model.sections import section
 
 # iptables-legacy built-in chains run at fixed netfilter priorities (include/uapi/linux/netfilter_ipv4.h).
@@ -168,7 +168,7 @@ def _hook_count(ns: dict[str, Any]) -> int:
 
 def packet_path(snapshot: dict[str, Any]) -> PacketPath:
     """The hooks of the root namespace (the namespace the host's own traffic crosses)."""
-    root = next((ns for ns in snapshot["namespaces"] if ns["kind"] == "root"), snapshot["namespaces"][0])
+    root = root_namespace(snapshot)
     progs = {p["id"]: p for p in section("bpf.programs").items(snapshot)}
     ingress = [
         *_xdp(root, progs),
