@@ -30,7 +30,9 @@ VOLATILE = {
     "forward_delay_timer", "hold_timer", "designated_root", "designated_bridge", "designated_port",
     "designated_cost", "topology_change_ack", "config_pending", "link_failure_count", "ad_info",
     "ad_actor_oper_port_state", "ad_partner_oper_port_state", "ad_aggregator_id", "active_slave",
-    "mii_status", "state_bond",
+    "mii_status",
+    # counts of multicast groups and hosts a bridge port has learned, as traffic comes and goes
+    "mcast_n_groups", "mcast_eht_hosts_cnt",
 }
 
 
