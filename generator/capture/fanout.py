@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -87,8 +88,9 @@ def capture_spread(items: list[Any], capture: Capture, paths: dict[str, str],
         reader.start()  # read while the child writes, or a large answer would fill the pipe and block
         children.append((pid, buffer, reader, share))
     results = capture(shares[0], done)
+    give_up = time.monotonic() + deadline  # one deadline for all workers, not one each in turn
     for pid, buffer, reader, share in children:
-        reader.join(deadline)
+        reader.join(max(0.0, give_up - time.monotonic()))
         if reader.is_alive():
             os.kill(pid, signal.SIGKILL)
             reader.join()
