@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from snapshot_shell import snapshot_document
+
 from generator.snapshot import validate_document
 
 # The snippet a sandbox script runs to capture one namespace with some collectors, from a thread
@@ -40,18 +42,8 @@ def capture(path, ns_id, kind, modules):
 
 def full_document(namespaces: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """A schema-valid snapshot around the given namespace documents (and host sections in `extra`)."""
-    doc: dict[str, Any] = {
-        "schema_version": 1,
-        "meta": {"captured_at": "2026-01-01T00:00:00Z", "tool_version": "test"},
-        "host": {"env": "test", "hostname": "sandbox", "kernel": "test"},
-        "namespaces": namespaces,
-        "bpf": {"programs": []},
-        "daemons": [],
-        "state": {},
-        "gaps": [],
-    }
-    doc.update(extra)
-    return doc
+    host = {"env": "test", "hostname": "sandbox", "kernel": "test"}
+    return snapshot_document(namespaces, host, "2026-01-01T00:00:00Z", **extra)
 
 
 def validated(doc: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from snapshot_shell import snapshot_document
+
 from generator.capture.context import empty_namespace
 
 
@@ -52,25 +54,9 @@ def namespace(
 
 
 def snapshot(env: str, hostname: str, namespaces: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "schema_version": 1,
-        "meta": {"captured_at": "2026-11-25T12:00:00Z", "tool_version": "test"},
-        "host": {
-            "env": env,
-            "hostname": hostname,
-            "kernel": "6.1.0",
-            "os": "Debian 12",
-            "machine": "x86_64",
-            "role": None,
-        },
-        "namespaces": namespaces,
-        "bpf": {"programs": []},
-        "daemons": [],
-        "state": {},
-        "gaps": [],
-    }
-    doc.update(extra)
-    return copy.deepcopy(doc)
+    host = {"env": env, "hostname": hostname, "kernel": "6.1.0", "os": "Debian 12", "machine": "x86_64",
+            "role": None}
+    return copy.deepcopy(snapshot_document(namespaces, host, "2026-11-25T12:00:00Z", **extra))
 
 
 def veth_pair(

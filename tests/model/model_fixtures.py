@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from sandbox import REPO
+from snapshot_shell import snapshot_document
 
 from generator.capture.context import empty_namespace
 
@@ -30,13 +31,5 @@ def minimal(**root: Any) -> dict[str, Any]:
     """A valid snapshot with one empty root namespace, with `root` fields overriding."""
     ns = empty_namespace("root", "root")
     ns.update(root)
-    return {
-        "schema_version": 1,
-        "meta": {"captured_at": "2026-01-01T00:00:00Z", "tool_version": "test"},
-        "host": {"env": "test", "hostname": "empty", "kernel": "6.1"},
-        "namespaces": [ns],
-        "bpf": {"programs": []},
-        "daemons": [],
-        "state": {},
-        "gaps": [],
-    }
+    host = {"env": "test", "hostname": "empty", "kernel": "6.1"}
+    return snapshot_document([ns], host, "2026-01-01T00:00:00Z")
