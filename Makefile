@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := graphviz nftables libnftables1 iproute2 ethtool iptables bpftool chromium git util-linux fonts-dejavu-core
+DEB_PACKAGES := graphviz nftables libnftables1 iproute2 ethtool iptables bpftool chromium git util-linux fonts-dejavu-core openssh-server openssh-client openvswitch-switch
 
 .PHONY: site test lint deps venv serve bench clean
 
@@ -24,7 +24,7 @@ serve: venv
 	$(VENV)/bin/netstack-docs serve
 
 lint: venv
-	$(VENV)/bin/ruff check generator tests bench lab
+	$(VENV)/bin/ruff check netstack_docs tests bench lab
 	$(VENV)/bin/mypy
 
 test: venv lint

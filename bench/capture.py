@@ -5,7 +5,7 @@ Run as root:  .venv/bin/python bench/capture.py [--namespaces 200] [--repeat 1]
 It re-executes itself inside a throwaway sandbox (unshare --net --mount --pid, private /run/netns,
 the same prelude as the tests), builds N namespaces (each a veth into a bridge in the sandbox's
 root namespace, an address and a default route), then times in the same run:
-  (a) `python -m generator capture` (one process; peak RSS from wait4 of that child), and
+  (a) `python -m netstack_docs capture` (one process; peak RSS from wait4 of that child), and
   (b) for the root namespace and each named one, every inspection command a person would use,
       each through `ip netns exec NS` (ip -j link/addr/route/rule/neigh, bridge -j fdb,
       tc -j qdisc/class/filter, nft -j list ruleset, ss -tulpn, sysctl net.ipv4.ip_forward).
@@ -50,7 +50,8 @@ def build(count: int) -> None:
 
 def time_capture(out: Path) -> tuple[float, float, dict]:
     """Wall seconds, peak RSS (MB) of the capture process, and its snapshot."""
-    cmd = [sys.executable, "-m", "generator", "capture", "--env", "bench", "--host", "b", "--out", str(out),
+    cmd = [sys.executable, "-m", "netstack_docs", "capture", "--env", "bench", "--host", "b",
+           "--out", str(out),
            "--quiet"]
     start = time.perf_counter()
     child = subprocess.Popen(cmd, cwd=REPO)

@@ -30,9 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
-from generator.diagrams import render_site_figures  # noqa: E402
-from generator.model.classify import classify  # noqa: E402
-from generator.snapshot.load import validate_document  # noqa: E402
+from netstack_docs.diagrams import render_site_figures  # noqa: E402
+from netstack_docs.model.classify import classify  # noqa: E402
+from netstack_docs.snapshot.load import validate_document  # noqa: E402
 
 SOURCES = [
     "tests/diagrams/cases/*/snapshots/*.json",

@@ -21,9 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # not bench/: bench/diagrams.py would shadow the `diagrams` package
 
-from generator.site.build import build_site  # noqa: E402
-from generator.site.config import SiteOptions  # noqa: E402
-from generator.site.inputs import find_snapshot_files  # noqa: E402
+from netstack_docs.site.build import build_site  # noqa: E402
+from netstack_docs.site.config import SiteOptions  # noqa: E402
+from netstack_docs.site.inputs import find_snapshot_files  # noqa: E402
 
 
 def sources() -> list[Path]:

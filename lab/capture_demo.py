@@ -36,7 +36,8 @@ def capture(topology: Path, out_root: Path) -> None:
             (LAB / "sandbox-prelude.sh").read_text(),
             f'. "{LAB}/topologies/common.sh"',
             f'. "{topology}"',
-            f'"$PYTHON" -m generator capture --env {env} --host {host} --role "$ROLE" --out "{out}" --quiet',
+            f'"$PYTHON" -m netstack_docs capture --env {env} --host {host} --role "$ROLE" '
+            f'--out "{out}" --quiet',
         ]
     )
     unshare = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc"]

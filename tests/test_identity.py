@@ -2,7 +2,7 @@
 
 import re
 
-from generator.model.identity import IDENTITY, anchor_id, object_anchor
+from netstack_docs.model.identity import IDENTITY, anchor_id, object_anchor
 
 ANCHOR = re.compile(r"^[a-z0-9-]+$")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.snapshot import SnapshotError, load_snapshot
+from netstack_docs.snapshot import SnapshotError, load_snapshot
 
 MINIMAL = {
     "schema_version": 1,
@@ -28,7 +28,7 @@ MINIMAL = {
 
 def run_validate(*paths):
     return subprocess.run(
-        [sys.executable, "-m", "generator", "validate", *map(str, paths)], capture_output=True, text=True
+        [sys.executable, "-m", "netstack_docs", "validate", *map(str, paths)], capture_output=True, text=True
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sandbox import run_in_sandbox
 
-from generator.snapshot.load import validate_document
+from netstack_docs.snapshot.load import validate_document
 
 MARK = "=====SNAPSHOT====="
 
@@ -16,7 +16,7 @@ def capture(setup: str, args: str = "", after: str = "", timeout: float = 300) -
     """Build the topology, capture it with the CLI, validate the file against the schema, return it."""
     script = (
         f"{setup}\n"
-        f"$PYTHON -m generator capture --env lab --host t --out /tmp/snap.json --quiet {args}\n"
+        f"$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/snap.json --quiet {args}\n"
         f"{after}\n"
         f"echo '{MARK}'; cat /tmp/snap.json\n"
     )

@@ -7,13 +7,13 @@ from typing import Any
 
 from snapshot_shell import snapshot_document
 
-from generator.snapshot import validate_document
+from netstack_docs.snapshot import validate_document
 
 # The snippet a sandbox script runs to capture one namespace with some collectors, from a thread
 # that has entered it with setns() (as the real orchestrator does), printing the documents as JSON.
 CAPTURE_SNIPPET = r'''
 import json, os, sys, threading
-from generator.capture.context import empty_namespace, NamespaceCapture
+from netstack_docs.capture.context import empty_namespace, NamespaceCapture
 import ctypes, importlib
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -28,7 +28,7 @@ def capture(path, ns_id, kind, modules):
             os.close(fd)
         ns = NamespaceCapture(ns_id, empty_namespace(ns_id, kind))
         for m in modules:
-            importlib.import_module("generator.capture." + m).collect(ns)
+            importlib.import_module("netstack_docs.capture." + m).collect(ns)
         out["doc"], out["state"] = ns.doc, ns.state
       except BaseException as exc:
         out["error"] = exc

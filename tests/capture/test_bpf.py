@@ -14,7 +14,7 @@ ip link set va up; ip -n blue link set vb up
 xdp=$($PYTHON tests/bpfload.py xdp va --name nsd_xdp_root)
 blue=$(ip netns exec blue $PYTHON tests/bpfload.py xdp vb --name nsd_xdp_blue)
 tc=$($PYTHON tests/bpfload.py tc va --name nsd_tc_in --direction ingress)
-$PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q
+$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/snap.json -q
 echo "{\"xdp\": $xdp, \"blue\": $blue, \"tc\": $tc}"
 echo '=====' ; cat /tmp/snap.json
 """
@@ -51,8 +51,8 @@ ip link add va type veth peer name vb; ip link set va up
 $PYTHON tests/bpfload.py xdp va --name nsd_xdp_priv > /dev/null
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all $PYTHON - <<'PY'
 import json
-from generator.capture.context import HostCapture, NamespaceCapture, empty_namespace
-from generator.capture import bpf
+from netstack_docs.capture.context import HostCapture, NamespaceCapture, empty_namespace
+from netstack_docs.capture import bpf
 doc = {"bpf": {"programs": []}, "state": {}, "gaps": []}
 bpf.collect(HostCapture(doc, [NamespaceCapture("root", empty_namespace("root", "root"))], False))
 print(json.dumps(doc))
@@ -88,7 +88,7 @@ ip netns exec blue $PYTHON /tmp/links.py vb > /tmp/ids-blue &
 for i in $(seq 300); do test -s /tmp/ids && test -s /tmp/ids-blue && break; sleep 0.1; done
 test -s /tmp/ids && test -s /tmp/ids-blue || { echo "BPF link holders did not start" >&2; exit 1; }
 test "$(ip -o link show va | cut -d: -f1)" = "$(ip -n blue -o link show vb | cut -d: -f1)"
-$PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q
+$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/snap.json -q
 cat /tmp/ids /tmp/ids-blue; echo '=====' ; cat /tmp/snap.json
 """
     ids_text, snap = run_in_sandbox(script).stdout.split("=====\n")
@@ -132,7 +132,7 @@ for i in $(seq 300); do test -s /tmp/ids && break; sleep 0.1; done
 test -s /tmp/ids || { echo "BPF link holder did not start" >&2; exit 1; }
 ip netns delete hidden
 test "$(ip -o link show va | cut -d: -f1)" = "$(cut -d' ' -f2 /tmp/ids)"
-$PYTHON -m generator capture --env test --host sbx --out /tmp/snap.json -q
+$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/snap.json -q
 cat /tmp/ids; echo '=====' ; cat /tmp/snap.json
 """
     ids_text, snap = run_in_sandbox(script).stdout.split("=====\n")

@@ -9,7 +9,7 @@ import sys
 from capturecli import MARK, capture, namespace
 from sandbox import REPO, run_in_sandbox
 
-from generator.snapshot.load import config_view, validate_document
+from netstack_docs.snapshot.load import config_view, validate_document
 
 BUSY = r"""
 ip netns add a; ip netns add b
@@ -31,11 +31,11 @@ $PYTHON "$REPO/tests/capture/traffic.py" 10.7.0.2
 def test_two_captures_of_an_unchanged_host_have_equal_configuration():
     script = (
         f"{BUSY}\n"
-        "$PYTHON -m generator capture --env lab --host t --out /tmp/one.json --quiet\n"
+        "$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/one.json --quiet\n"
         # traffic between the captures: counters move, neighbours are learned, the kernel adds
         # NOARP entries for the broadcast and loopback destinations; none of it is configuration
         "$PYTHON \"$REPO/tests/capture/traffic.py\" 10.7.0.3 10.7.0.255 127.0.0.1 224.0.0.1\n"
-        "$PYTHON -m generator capture --env lab --host t --out /tmp/two.json --quiet\n"
+        "$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/two.json --quiet\n"
         f"echo '{MARK}'; cat /tmp/one.json; echo '{MARK}'; cat /tmp/two.json\n"
     )
     _, one, two = run_in_sandbox(script).stdout.split(MARK)
@@ -53,7 +53,7 @@ def test_without_root_a_valid_snapshot_is_written_with_gaps():
     script = (
         f"{setup}\n"
         "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
-        "$PYTHON -m generator capture --env lab --host t --out /tmp/nr/snap.json --quiet\n"
+        "$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/nr/snap.json --quiet\n"
         f"echo '{MARK}'; cat /tmp/nr/snap.json\n"
     )
     doc = validate_document(json.loads(run_in_sandbox(script).stdout.split(MARK, 1)[1]), "snap.json")
@@ -71,7 +71,7 @@ def test_default_output_path_names_env_and_host_and_summary_lists_gaps():
     script = (
         "cd \"$(mktemp -d)\"\n"
         "hostname Web-01.Example.org\n"
-        "PYTHONPATH=$REPO $PYTHON -m generator capture --env prod 2> /tmp/err\n"
+        "PYTHONPATH=$REPO $PYTHON -m netstack_docs capture --env prod 2> /tmp/err\n"
         "ls snapshots/prod; cat /tmp/err >&2\n"
     )
     proc = run_in_sandbox(script)
@@ -83,7 +83,7 @@ def test_redacted_capture_default_file_name_does_not_reveal_the_hostname():
     script = (
         "cd \"$(mktemp -d)\"\n"
         "hostname secret-host-77\n"
-        "PYTHONPATH=$REPO $PYTHON -m generator capture --env prod --redact --redact-key /tmp/key -q\n"
+        "PYTHONPATH=$REPO $PYTHON -m netstack_docs capture --env prod --redact --redact-key /tmp/key -q\n"
         "ls snapshots/prod; cat snapshots/prod/*.json\n"
     )
     name, text = run_in_sandbox(script).stdout.split("\n", 1)
@@ -93,7 +93,7 @@ def test_redacted_capture_default_file_name_does_not_reveal_the_hostname():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", "capture", *args],
+    return subprocess.run([sys.executable, "-m", "netstack_docs", "capture", *args],
                           capture_output=True, text=True, cwd=REPO)
 
 
@@ -123,7 +123,8 @@ def test_the_snapshot_written_is_valid_for_a_plain_sandbox():
 
 def test_role_is_recorded_as_given():
     script = (
-        "$PYTHON -m generator capture --env lab --host t --role 'edge <router> | 2' --out /tmp/r.json -q\n"
+        "$PYTHON -m netstack_docs capture --env lab --host t --role 'edge <router> | 2' "
+        "--out /tmp/r.json -q\n"
         "cat /tmp/r.json"
     )
     assert json.loads(run_in_sandbox(script).stdout)["host"]["role"] == "edge <router> | 2"

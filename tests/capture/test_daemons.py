@@ -7,7 +7,7 @@ import json
 from sandbox import run_in_sandbox
 from snapdoc import full_document, validated
 
-from generator.capture.context import empty_namespace
+from netstack_docs.capture.context import empty_namespace
 
 SCRIPT = r'''
 bin=$(mktemp -d)
@@ -27,8 +27,8 @@ echo '[Network]' > /etc/systemd/resolved.conf
 sleep 0.2
 $PYTHON - <<'PY'
 import json
-from generator.capture.context import HostCapture
-from generator.capture import daemons
+from netstack_docs.capture.context import HostCapture
+from netstack_docs.capture import daemons
 doc = {"daemons": [], "state": {}, "gaps": []}
 daemons.collect(HostCapture(doc, [], True))
 print(json.dumps(doc))

@@ -61,7 +61,7 @@ def test_every_reachable_namespace_is_found_once_with_its_origin_and_owner():
 
 ISOLATION = r"""
 import json, threading
-from generator.capture import netns
+from netstack_docs.capture import netns
 # Each task dumps links with pyroute2's sync IPRoute from a thread that entered one namespace.
 # Many at once, so a socket opened in the wrong namespace (or a shared helper) would show.
 from pyroute2 import IPRoute
@@ -101,7 +101,7 @@ def test_setns_moves_only_the_worker_thread_and_iproute_follows_it():
 
 VANISH = r"""
 import json, subprocess
-from generator.capture import namespaces, run
+from netstack_docs.capture import namespaces, run
 # Discovery sees `doomed`; it is deleted before its worker enters it (the window a real capture
 # has on a busy host). Patch discovery to hand back that stale list, then capture.
 found = namespaces.discover()
@@ -122,8 +122,8 @@ def test_a_namespace_deleted_mid_capture_becomes_a_gap_not_a_crash():
 
 SPREAD = r"""
 import json
-from generator.capture import run
-from generator.snapshot.load import config_view
+from netstack_docs.capture import run
+from netstack_docs.snapshot.load import config_view
 one = run.capture_host("lab", "t", processes=1)
 two = run.capture_host("lab", "t", processes=3)
 print(json.dumps({"equal": config_view(one) == config_view(two), "count": len(two["namespaces"]),
@@ -148,7 +148,7 @@ def test_a_namespace_task_over_its_timeout_is_abandoned_and_reported():
     import threading
     import time
 
-    from generator.capture import netns
+    from netstack_docs.capture import netns
 
     release = threading.Event()
     tasks = [netns.Task("stuck", None, lambda: release.wait(10)), netns.Task("quick", None, lambda: 42)]
@@ -164,8 +164,8 @@ def test_a_worker_process_that_fails_leaves_its_share_reported_not_lost():
     import os
     from types import SimpleNamespace
 
-    from generator.capture import fanout
-    from generator.capture.context import NamespaceCapture, empty_namespace
+    from netstack_docs.capture import fanout
+    from netstack_docs.capture.context import NamespaceCapture, empty_namespace
 
     parent = os.getpid()
     items = [SimpleNamespace(id=f"ns{i}") for i in range(4)]

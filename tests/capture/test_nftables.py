@@ -10,8 +10,8 @@ import pytest
 from sandbox import run_in_sandbox
 from snapdoc import CAPTURE_SNIPPET, full_document, validated
 
-from generator.capture.nftables import nf_tables_present
-from generator.snapshot import config_view
+from netstack_docs.capture.nftables import nf_tables_present
+from netstack_docs.snapshot import config_view
 
 RULESET = r"""
 table inet filter {
@@ -162,8 +162,8 @@ def test_capture_command_records_each_namespaces_ruleset_and_twice_gives_the_sam
         "ip netns exec blue nft add table ip blueonly\n"
         "ip netns exec blue nft add chain ip blueonly post '{ type nat hook postrouting priority srcnat; }'\n"
         "ip netns exec blue nft add rule ip blueonly post oifname '\"x|<y>\"' counter masquerade\n"
-        "$PYTHON -m generator capture --env test --host sbx --out /tmp/a.json -q\n"
-        "$PYTHON -m generator capture --env test --host sbx --out /tmp/b.json -q\n"
+        "$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/a.json -q\n"
+        "$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/b.json -q\n"
         "cat /tmp/a.json; echo =====; cat /tmp/b.json\n"
     )
     a, b = (validated(json.loads(t)) for t in run_in_sandbox(script).stdout.split("=====\n"))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.capture import links, netns, nics
-from generator.capture.context import HostCapture, NamespaceCapture, empty_namespace
+from netstack_docs.capture import links, netns, nics
+from netstack_docs.capture.context import HostCapture, NamespaceCapture, empty_namespace
 
 
 def test_hardware_nics_get_driver_bus_features_and_rings():

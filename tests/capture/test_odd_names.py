@@ -40,7 +40,7 @@ def test_a_path_that_now_leads_to_another_namespace_is_refused_not_captured_unde
 ip netns add a
 $PYTHON - <<'PY'
 import os
-from generator.capture import netns
+from netstack_docs.capture import netns
 discovered = os.stat("/run/netns/a").st_ino
 moved = os.stat("/proc/self/ns/net").st_ino  # what the path "now" leads to, in this experiment
 ok = netns.run_all([netns.Task("a", "/run/netns/a", lambda: "captured", discovered)])["a"]

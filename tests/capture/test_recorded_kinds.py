@@ -15,8 +15,8 @@ from pyroute2.netlink.rtnl import RTM_NEWLINK
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from snapdoc import full_document, validated
 
-from generator.capture import links
-from generator.capture.context import empty_namespace
+from netstack_docs.capture import links
+from netstack_docs.capture.context import empty_namespace
 
 
 def recorded(index: int, ifname: str, kind: str | None, data: list[Any] | None = None,

@@ -12,9 +12,9 @@ import pytest
 from sandbox import run_in_sandbox
 from snapdoc import full_document, validated
 
-from generator.capture.context import empty_namespace
-from generator.capture.redact import load_or_create_key, redact
-from generator.errors import UserError
+from netstack_docs.capture.context import empty_namespace
+from netstack_docs.capture.redact import load_or_create_key, redact
+from netstack_docs.errors import UserError
 
 KEY = bytes(range(32))
 
@@ -128,8 +128,8 @@ nft add rule inet f c ip6 saddr 2001:db8:5::/48 accept
 ip netns exec blue $PYTHON -c "import socket,time; s=socket.socket(); s.bind(('10.20.30.5', 8080)); \
 s.listen(); print('ok', flush=True); time.sleep(30)" > /tmp/up &
 for i in $(seq 300); do grep -q ok /tmp/up && break; sleep 0.1; done
-$PYTHON -m generator capture --env test --host sbx --out /tmp/plain.json -q
-$PYTHON -m generator capture --env test --host sbx --out /tmp/red.json --redact --redact-key /tmp/key -q
+$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/plain.json -q
+$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/red.json --redact --redact-key /tmp/key -q
 echo '=====' ; cat /tmp/plain.json; echo '=====' ; cat /tmp/red.json
 """
 

@@ -31,8 +31,8 @@ print("ok", flush=True); time.sleep(60)
 PY
 env WPA_PASSPHRASE=FAKE-SECRET-ENV-4242 $PYTHON /tmp/daemon.py --password=FAKE-SECRET-ARGV-4242 > /tmp/up &
 for i in $(seq 300); do grep -q ok /tmp/up && break; sleep 0.1; done
-$PYTHON -m generator capture --env test --host sbx --out /tmp/plain.json -q
-$PYTHON -m generator capture --env test --host sbx --out /tmp/red.json --redact --redact-key /tmp/key -q
+$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/plain.json -q
+$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/red.json --redact --redact-key /tmp/key -q
 cat /tmp/plain.json; echo '=====' ; cat /tmp/red.json
 """
 
@@ -58,7 +58,7 @@ def test_planted_secrets_never_enter_the_snapshot():
 def test_no_capture_module_reads_command_lines_or_environments():
     # Static guard next to the dynamic proof above: a new collector must not start reading them.
     offenders = []
-    for path in sorted((REPO / "generator" / "capture").glob("*.py")):
+    for path in sorted((REPO / "netstack_docs" / "capture").glob("*.py")):
         source = Path(path).read_text()
         for pattern in (r"/cmdline\b", r"/environ\b", r"\bos\.environ\b", r"\bgetenv\("):
             if re.search(pattern, source):

@@ -78,8 +78,8 @@ def test_without_privilege_the_owner_is_unknown_and_the_reason_is_a_gap():
 def test_sockets_are_not_read_when_that_would_load_a_diag_module(monkeypatch, tmp_path):
     # This kernel has no module support, so the guard is exercised with written /proc/modules
     # files (a stand-in for a modular kernel: said here, as the rules ask).
-    from generator.capture import kmod, sockets
-    from generator.capture.context import NamespaceCapture, empty_namespace
+    from netstack_docs.capture import kmod, sockets
+    from netstack_docs.capture.context import NamespaceCapture, empty_namespace
 
     modules = tmp_path / "modules"
     modules.write_text("nf_tables 1 0 - Live 0x0\n")

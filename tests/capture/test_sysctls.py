@@ -36,8 +36,8 @@ def test_sysctls_differ_per_namespace_and_cover_interfaces():
 
 COMPARE = r"""
 import json
-from generator.capture import netns, sysctls, links
-from generator.capture.context import NamespaceCapture, empty_namespace
+from netstack_docs.capture import netns, sysctls, links
+from netstack_docs.capture.context import NamespaceCapture, empty_namespace
 def both():
     ns = NamespaceCapture("x", empty_namespace("x", "named"))
     links.collect(ns)

@@ -11,7 +11,7 @@ from typing import Any
 
 from snapshot_shell import snapshot_document
 
-from generator.capture.context import empty_namespace
+from netstack_docs.capture.context import empty_namespace
 
 
 def link(ifindex: int, ifname: str, kind: str, **extra: Any) -> dict[str, Any]:

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from generator.diagrams import collapse, hostgraph, topology
-from generator.diagrams.dot import unmasked
-from generator.snapshot.load import validate_document
+from netstack_docs.diagrams import collapse, hostgraph, topology
+from netstack_docs.diagrams.dot import unmasked
+from netstack_docs.snapshot.load import validate_document
 
 CASES = Path(__file__).parent / "cases"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from diagram_helpers import case_snapshots
 
-from generator.diagrams import render_site_figures
-from generator.model.classify import classify
-from generator.model.packet_path import packet_path
-from generator.render.escape import Trusted
+from netstack_docs.diagrams import render_site_figures
+from netstack_docs.model.classify import classify
+from netstack_docs.model.packet_path import packet_path
+from netstack_docs.render.escape import Trusted
 
 
 def views(extra: dict[str, dict] | None = None) -> list:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from diagram_helpers import CASES, case_snapshots
 
-from generator.diagrams.api import env_figure, host_figures
+from netstack_docs.diagrams.api import env_figure, host_figures
 
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 FILE_NAMES = {"topology": "topology.dot", "packet_path": "packet-path.dot"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from diagram_factory import addr, link, namespace, snapshot
 from diagram_helpers import case_snapshots, drawn_text, node_ids
 
-from generator.diagrams import overview
+from netstack_docs.diagrams import overview
 
 
 def host(name: str, uplink: str, vni: int | None) -> dict:

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from generator.diagrams import packetpath
-from generator.model.packet_path import packet_path
+from netstack_docs.diagrams import packetpath
+from netstack_docs.model.packet_path import packet_path
 
 RICH = Path(__file__).resolve().parents[1] / "fixtures" / "snapshots" / "lab" / "rich-host.json"
 

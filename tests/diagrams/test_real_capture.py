@@ -9,8 +9,8 @@ import pytest
 from diagram_helpers import drawn_text, topology_dot
 from sandbox import run_in_sandbox
 
-from generator.diagrams import collapse, hostgraph
-from generator.snapshot.load import validate_document
+from netstack_docs.diagrams import collapse, hostgraph
+from netstack_docs.snapshot.load import validate_document
 
 pytestmark = pytest.mark.sandbox
 MARK = "=====SNAPSHOT====="
@@ -29,7 +29,7 @@ nft add table inet filter
 nft add chain inet filter input '{ type filter hook input priority 0; policy accept; }'
 ip netns exec blue nft add table inet fw
 ip netns exec blue nft add chain inet fw in '{ type filter hook input priority 0; policy drop; }'
-$PYTHON -m generator capture --env lab --host real --out /tmp/snap.json --quiet
+$PYTHON -m netstack_docs capture --env lab --host real --out /tmp/snap.json --quiet
 echo '=====SNAPSHOT====='; cat /tmp/snap.json
 """
 

@@ -10,8 +10,8 @@ import pytest
 from diagram_factory import k8s_node
 from diagram_helpers import case_snapshots, topology_dot
 
-from generator.diagrams.dot import ICON_DIR, masked
-from generator.diagrams.render import (
+from netstack_docs.diagrams.dot import ICON_DIR, masked
+from netstack_docs.diagrams.render import (
     CACHE_MAX_AGE_S,
     DiagramError,
     Job,
@@ -101,7 +101,7 @@ DOT_OF_CASES = """
 import json, sys
 from pathlib import Path
 from types import SimpleNamespace
-from generator.diagrams.api import env_figure, host_figures
+from netstack_docs.diagrams.api import env_figure, host_figures
 out = []
 for path in sorted(Path("tests/diagrams/cases").glob("*/snapshots/*.json")):
     doc = json.loads(path.read_text())

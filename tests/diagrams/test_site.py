@@ -14,7 +14,7 @@ import pytest
 from browser import chromium, serve_directory
 from diagram_helpers import CASES
 
-from generator.site.build import BuildResult, build_site
+from netstack_docs.site.build import BuildResult, build_site
 
 CASE_ENVS = {
     "edge-router": "prod",

@@ -8,9 +8,9 @@ from pathlib import Path
 from diagram_factory import k8s_node, link, namespace, snapshot
 from diagram_helpers import case_snapshots, drawn_text, node_ids, topology_dot
 
-from generator.diagrams import collapse, hostgraph
-from generator.diagrams.dot import masked
-from generator.diagrams.text import topology_text
+from netstack_docs.diagrams import collapse, hostgraph
+from netstack_docs.diagrams.dot import masked
+from netstack_docs.diagrams.text import topology_text
 
 
 def edges_of(snapshot_doc: dict) -> set[tuple[str, str, str]]:

@@ -8,7 +8,7 @@ import pytest
 from model_fixtures import FIXTURES, RECORDED
 from sandbox import REPO, run_in_sandbox
 
-from generator.snapshot import load_snapshot
+from netstack_docs.snapshot import load_snapshot
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from typing import Any
 from sandbox import REPO
 from snapshot_shell import snapshot_document
 
-from generator.capture.context import empty_namespace
+from netstack_docs.capture.context import empty_namespace
 
 FIXTURES = REPO / "tests" / "fixtures"
 RECORDED = {

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from model_fixtures import copy, minimal
 
-from generator.model.classify import HostView, classify, gap_layer, layer_of
-from generator.model.identity import IDENTITY
-from generator.model.model import LAYER_SLUGS
-from generator.snapshot.load import schema
+from netstack_docs.model.classify import HostView, classify, gap_layer, layer_of
+from netstack_docs.model.identity import IDENTITY
+from netstack_docs.model.model import LAYER_SLUGS
+from netstack_docs.snapshot.load import schema
 
 
 def _components(view: HostView) -> list[Any]:
@@ -248,7 +248,7 @@ def test_snapshot_strings_are_kept_verbatim_in_names_and_facts(recorded: dict[st
 
 
 def test_the_same_program_loaded_twice_gets_two_anchors_and_two_places_in_a_diff() -> None:
-    from generator.versions.diff import diff_snapshots
+    from netstack_docs.versions.diff import diff_snapshots
 
     doc = minimal()
     prog = {"type": "xdp", "name": "xdp_pass", "tag": "aa11", "attached": []}

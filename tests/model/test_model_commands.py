@@ -16,9 +16,9 @@ import shlex
 import pytest
 from sandbox import run_in_sandbox
 
-from generator.model.commands import fill, render_commands, wrap
-from generator.model.model import CommandTemplate, load_model
-from generator.model.namespaces import HOST, NamespaceRef, namespace_ref
+from netstack_docs.model.commands import fill, render_commands, wrap
+from netstack_docs.model.model import CommandTemplate, load_model
+from netstack_docs.model.namespaces import HOST, NamespaceRef, namespace_ref
 
 HOSTILE = ["a|b", "$(reboot)", ";rm -rf /", "sp ace", "q'uote", 'd"q', "`id`", "{{7*7}}", "-n", "x\ny"]
 ROOT = NamespaceRef("root", "root", "root", None, "root namespace")
@@ -152,8 +152,8 @@ OUT="$canary/snap.json"
 cd "$canary"
 $PYTHON - <<'PY'
 import json, subprocess
-from generator.snapshot import load_snapshot
-from generator.model.classify import classify
+from netstack_docs.snapshot import load_snapshot
+from netstack_docs.model.classify import classify
 view = classify(load_snapshot("snap.json"))
 ran = []
 for layer in view.layers.values():

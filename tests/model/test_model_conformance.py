@@ -1,6 +1,6 @@
 """Conformance of the whole curated model: every layer and kind complete, every field it names exists.
 
-Field names are checked against generator/snapshot/snapshot.schema.json: a template, fact or
+Field names are checked against netstack_docs/snapshot/snapshot.schema.json: a template, fact or
 matcher naming a field the snapshot does not have would silently show nothing.
 """
 
@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from model_fixtures import RECORDED
 
-from generator.model.facts import _FORMATS
-from generator.model.matcher import Matcher
-from generator.model.model import LAYER_SLUGS, PLACEHOLDER, ModelError, _kind, load_model
-from generator.model.sections import SECTIONS, section, walk
-from generator.snapshot import load_snapshot
-from generator.snapshot.load import schema
+from netstack_docs.model.facts import _FORMATS
+from netstack_docs.model.matcher import Matcher
+from netstack_docs.model.model import LAYER_SLUGS, PLACEHOLDER, ModelError, _kind, load_model
+from netstack_docs.model.sections import SECTIONS, section, walk
+from netstack_docs.snapshot import load_snapshot
+from netstack_docs.snapshot.load import schema
 
 MODEL = load_model()
 KINDS = list(MODEL.kinds.values())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from generator.model.facts import read_facts
-from generator.model.model import Fact
+from netstack_docs.model.facts import read_facts
+from netstack_docs.model.model import Fact
 
 
 def facts(fmt: str, value: object) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 
 from model_fixtures import minimal
 
-from generator.model.classify import classify
-from generator.model.packet_path import PacketPath, Step, packet_path
+from netstack_docs.model.classify import classify
+from netstack_docs.model.packet_path import PacketPath, Step, packet_path
 
 
 def _index(steps: list[Step], prefix: str) -> list[int]:

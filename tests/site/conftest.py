@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from site_fixtures import FIXTURE_SNAPSHOTS, Built
 
-from generator.site.build import build_site
-from generator.site.inputs import load_snapshots
+from netstack_docs.site.build import build_site
+from netstack_docs.site.inputs import load_snapshots
 
 
 @pytest.fixture(scope="session")

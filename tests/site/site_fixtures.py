@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.site.build import BuildResult
-from generator.site.inputs import SnapshotFile
+from netstack_docs.site.build import BuildResult
+from netstack_docs.site.inputs import SnapshotFile
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_SNAPSHOTS = REPO / "tests" / "fixtures" / "snapshots"

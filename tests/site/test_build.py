@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from site_fixtures import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
 
-from generator.errors import UserError
-from generator.model.classify import classify
-from generator.site.build import build_site
+from netstack_docs.errors import UserError
+from netstack_docs.model.classify import classify
+from netstack_docs.site.build import build_site
 
 
 def tree_digest(*roots: Path) -> str:
@@ -30,7 +30,7 @@ def tree_digest(*roots: Path) -> str:
 
 def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "netstack_docs", *args],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -9,8 +9,8 @@ import markdown
 import pytest
 import yaml
 
-from generator.render.env import environment, render
-from generator.render.escape import Trusted, code_fence, html_attr, md_code, md_text
+from netstack_docs.render.env import environment, render
+from netstack_docs.render.escape import Trusted, code_fence, html_attr, md_code, md_text
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = [

@@ -12,7 +12,7 @@ import pytest
 from browser import chromium, serve_directory
 from site_fixtures import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
 
-from generator.site.build import build_site
+from netstack_docs.site.build import build_site
 
 # What tests/fixtures/hostile.sh planted (see tests/fixtures/README.md).
 HOSTILE_ENV, HOSTILE_HOST = "hostile", "lab-01"

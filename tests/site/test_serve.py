@@ -50,7 +50,7 @@ def test_serve_rebuilds_on_page_and_snapshot_changes_and_survives_a_bad_snapshot
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     code = (
-        "import sys; from pathlib import Path; from generator.site.serve import serve; "
+        "import sys; from pathlib import Path; from netstack_docs.site.serve import serve; "
         f"serve(Path({str(snapshots)!r}), '127.0.0.1', {port}, project_dir=Path({str(project)!r}))"
     )
     log = tmp_path / "serve.log"

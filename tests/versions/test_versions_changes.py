@@ -7,9 +7,9 @@ import re
 
 from versions_fixtures import recaptured, snapshot
 
-from generator.model.classify import layer_of
-from generator.model.identity import object_anchor
-from generator.versions.changes import changes_pages
+from netstack_docs.model.classify import layer_of
+from netstack_docs.model.identity import object_anchor
+from netstack_docs.versions.changes import changes_pages
 
 KEY = ("prod", "edge-01")
 EVIL = "ev|l<b>[x](y)`{{ z }}"

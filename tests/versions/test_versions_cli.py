@@ -12,7 +12,7 @@ from versions_fixtures import recaptured, snapshot, write
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", "diff", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "netstack_docs", "diff", *map(str, args)],
                           capture_output=True, text=True, timeout=60)
 
 

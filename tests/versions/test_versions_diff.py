@@ -7,7 +7,7 @@ import random
 
 from versions_fixtures import namespace, recaptured, snapshot
 
-from generator.versions.diff import diff_sets, diff_snapshots
+from netstack_docs.versions.diff import diff_sets, diff_snapshots
 
 
 def changes(old, new):

@@ -6,8 +6,8 @@ import json
 
 from sandbox import run_in_sandbox
 
-from generator.model.identity import object_anchor
-from generator.versions.diff import diff_snapshots
+from netstack_docs.model.identity import object_anchor
+from netstack_docs.versions.diff import diff_snapshots
 
 RULESET = r"""
 cat > /tmp/rules-{n}.nft <<'NFT'
@@ -23,7 +23,7 @@ table inet filter {{
 }}
 NFT
 nft -f /tmp/rules-{n}.nft
-$PYTHON -m generator capture --env lab --host fw --out /tmp/snap-{n}.json -q
+$PYTHON -m netstack_docs capture --env lab --host fw --out /tmp/snap-{n}.json -q
 """
 
 

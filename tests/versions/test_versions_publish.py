@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sandbox import run_in_sandbox
 
-from generator.model.identity import object_anchor
+from netstack_docs.model.identity import object_anchor
 
 V1, V2, V3 = "2026-01-01", "2026-01-02", "2026-01-03"
 SITE_URL = "https://docs.example.invalid/netstack/"
@@ -34,7 +34,7 @@ ip link set veth1 up
 ip addr add 10.9.0.1/24 dev veth0
 tc qdisc add dev veth0 root handle 1: tbf rate {rate} burst 1600 latency 50ms
 {extra}
-$PYTHON -m generator capture --env lab --host edge --out {out} -q
+$PYTHON -m netstack_docs capture --env lab --host edge --out {out} -q
 """
 
 
@@ -49,7 +49,8 @@ def capture(out: Path, *, changed: bool) -> None:
 
 
 def publish(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "generator", "publish", "--snapshots", "snapshots", "--site-url", SITE_URL,
+    cmd = [sys.executable, "-m", "netstack_docs", "publish", "--snapshots", "snapshots",
+           "--site-url", SITE_URL,
            *args]
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from versions_fixtures import git, repo, snapshot, write
 
-from generator.versions.publish import default_version
+from netstack_docs.versions.publish import default_version
 
 
 def publish(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", "publish", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "netstack_docs", "publish", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -56,7 +56,7 @@ def test_version_defaults_to_the_newest_capture_date(tmp_path):
 
 
 def test_keep_never_removes_the_version_just_published_whatever_mikes_order():
-    from generator.versions.publish import versions_to_remove
+    from netstack_docs.versions.publish import versions_to_remove
 
     mike_order = ["hotfix", "2026-01-03", "2026-01-02", "2026-01-01", "v2"]  # as mike sorts them
     assert versions_to_remove(mike_order, "v2", 2) == ["2026-01-03", "2026-01-02", "2026-01-01"]

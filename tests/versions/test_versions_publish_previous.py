@@ -18,7 +18,8 @@ def test_version_without_snapshots_makes_every_host_new(tmp_path):
     git(work, "add", "2025-12-31", "versions.json")
     git(work, "commit", "--quiet", "-m", "by hand")
     git(work, "checkout", "--quiet", "-f", "main")
-    proc = subprocess.run([sys.executable, "-m", "generator", "publish", "--version", "2026-01-01"], cwd=work,
+    proc = subprocess.run([sys.executable, "-m", "netstack_docs", "publish", "--version", "2026-01-01"],
+                          cwd=work,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "comparing with 2025-12-31 (0 snapshot(s) carried by that version)" in proc.stderr

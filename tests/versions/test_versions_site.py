@@ -12,7 +12,7 @@ from pathlib import Path
 
 from versions_fixtures import snapshot, write
 
-from generator.site.build import build_site
+from netstack_docs.site.build import build_site
 
 EVIL = "br|0<x>[y]`{{z}}"
 

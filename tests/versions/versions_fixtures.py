@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from generator.snapshot import validate_document
+from netstack_docs.snapshot import validate_document
 
 
 def namespace(ns_id: str = "root", kind: str = "root") -> dict[str, Any]:
