@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from netstack_docs.commands.options import snapshots_option
+from netstack_docs.commands.options import config_option, repository_snapshots, snapshots_option
 from netstack_docs.site.progress import progress_reporter
 
 
 @click.command(
     epilog="""\b
-Examples:
+Examples (in a docs repository made by `netstack-docs new`):
   netstack-docs build                                  # snapshots/ -> site/
   netstack-docs build --snapshots /srv/snaps --site /tmp/site
   netstack-docs build --site-url https://docs.example.net/network/
@@ -25,6 +25,7 @@ written, naming the file and field; a dangling link or anchor fails the strict M
 both cases the previous site is left exactly as it was.""",
 )
 @snapshots_option
+@config_option
 @click.option(
     "--site",
     "site_dir",
@@ -54,7 +55,8 @@ both cases the previous site is left exactly as it was.""",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def command(
-    snapshots_dir: Path,
+    snapshots_dir: Path | None,
+    config_file: Path | None,
     site_dir: Path,
     site_url: str | None,
     previous_snapshots: Path | None,
@@ -63,6 +65,10 @@ def command(
 ) -> int:
     """Generate the documentation site from SNAPSHOTS and build it into SITE.
 
+    Run it in a docs repository: its mkdocs.yml (your site name, palette, logo, extra pages) is merged
+    over the tool's base configuration and its docs/ pages (runbooks, conventions) are built with the
+    generated ones, links and anchors checked.
+
     Every snapshots/<env>/<host>.json becomes /<env>/<host>/ with one page per layer of its
     network stack; the handbook explains the layers, and each environment gets an index of its hosts.
     """
@@ -70,8 +76,9 @@ def command(
 
     with progress_reporter(enabled=not quiet and sys.stderr.isatty()) as progress:
         result = build_site(
-            snapshots_dir,
+            repository_snapshots(snapshots_dir, config_file),
             site_dir,
+            config_file=config_file,
             build_dir=build_dir,
             previous_snapshots=previous_snapshots,
             site_url=site_url,

@@ -10,7 +10,22 @@ snapshots_option = click.option(
     "--snapshots",
     "snapshots_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("snapshots"),
-    show_default=True,
-    help="Directory of snapshots laid out as <env>/<host>.json.",
+    default=None,
+    help="Directory of snapshots laid out as <env>/<host>.json [default: snapshots/ of the docs repository].",
 )
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The docs repository's mkdocs.yml [default: ./mkdocs.yml when present, else the tool's defaults].",
+)
+
+
+def repository_snapshots(snapshots_dir: Path | None, config_file: Path | None) -> Path:
+    """--snapshots, else snapshots/ beside the docs repository's mkdocs.yml (the current directory)."""
+    if snapshots_dir is not None:
+        return snapshots_dir
+    root = config_file.resolve().parent if config_file is not None else Path()
+    return root / "snapshots"

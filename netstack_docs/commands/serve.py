@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from netstack_docs.commands.options import snapshots_option
+from netstack_docs.commands.options import config_option, repository_snapshots, snapshots_option
 
 
 def _dev_addr(value: str) -> tuple[str, int]:
@@ -28,6 +28,7 @@ A build that fails (an invalid snapshot, a dangling link) prints why and keeps s
 good site. Nothing is written into the source tree.""",
 )
 @snapshots_option
+@config_option
 @click.option(
     "--dev-addr",
     default="127.0.0.1:8000",
@@ -35,9 +36,9 @@ good site. Nothing is written into the source tree.""",
     metavar="HOST:PORT",
     help="Address to serve on.",
 )
-def command(snapshots_dir: Path, dev_addr: str) -> None:
+def command(snapshots_dir: Path | None, config_file: Path | None, dev_addr: str) -> None:
     """Serve a live preview of the site, rebuilt whenever docs/ or the snapshots change."""
     from netstack_docs.site.serve import serve
 
     host, port = _dev_addr(dev_addr)
-    serve(snapshots_dir, host, port)
+    serve(repository_snapshots(snapshots_dir, config_file), host, port, config_file=config_file)

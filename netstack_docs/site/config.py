@@ -1,7 +1,6 @@
-"""Write the mkdocs.yml of one build: the repository's base mkdocs.yml plus what only the build knows.
+"""The mkdocs.yml of one build: the merged settings (netstack_docs.site.merge) plus what only the build knows.
 
-The base config (theme, features, plugins, Markdown extensions, validation) is edited by people;
-this module adds docs_dir/site_dir, the nav (Home, Handbook, one tab per environment), the host
+This module adds docs_dir/site_dir, the nav (Home, Handbook, one tab per environment), the host
 pages kept out of the nav (`not_in_nav`, see DESIGN.md: a nav holding every host page makes each
 page's HTML and the build time grow with the fleet), site_url, and the mike version selector.
 """
@@ -12,10 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from netstack_docs.errors import UserError
-
 
 @dataclass(frozen=True)
 class SiteOptions:
@@ -25,19 +20,6 @@ class SiteOptions:
     versioned: bool = False  # add the mike version selector (extra.version.provider: mike)
     hosts_in_nav: bool = False  # the naive configuration, kept only for the benchmark's comparison
     search: bool = True
-
-
-def load_base(path: Path) -> dict[str, Any]:
-    try:
-        base = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot read the base MkDocs configuration: {exc}") from None
-    if not isinstance(base, dict):
-        raise UserError(f"{path}: expected a mapping of MkDocs settings")
-    for key in ("nav", "site_dir"):
-        if key in base:
-            raise UserError(f"{path}: {key}: set by `netstack-docs build`, remove it from the base config")
-    return base
 
 
 def _hosts_nav(envs: dict[str, list[str]], layers: list[tuple[str, str]]) -> list[Any]:
@@ -62,12 +44,17 @@ def _hosts_nav(envs: dict[str, list[str]], layers: list[tuple[str, str]]) -> lis
 
 
 def nav(
-    handwritten: list[str], layers: list[tuple[str, str]], envs: dict[str, list[str]], hosts_in_nav: bool
+    pages: list[str],
+    layers: list[tuple[str, str]],
+    envs: dict[str, list[str]],
+    hosts_in_nav: bool,
+    user_nav: list[Any] | None = None,
 ) -> list[Any]:
-    """Home (with the hand-written pages), Handbook (ten layers), then one tab per environment."""
-    home: list[Any] = ["index.md", *handwritten, {"Changes": "changes.md"}]
+    """Home (tool pages and the team's pages no nav entry lists), the team's own nav entries as tabs,
+    Handbook (ten layers), then one tab per environment."""
+    home: list[Any] = ["index.md", *pages, {"Changes": "changes.md"}]
     handbook = [{title: f"handbook/{slug}.md"} for slug, title in layers]
-    tabs: list[Any] = [{"Home": home}, {"Handbook": handbook}]
+    tabs: list[Any] = [{"Home": home}, *(user_nav or []), {"Handbook": handbook}]
     if hosts_in_nav:
         tabs.extend(_hosts_nav(envs, layers))
     else:
@@ -103,6 +90,3 @@ def build_config(
     return config
 
 
-def write_config(config: dict[str, Any], path: Path) -> Path:
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path

@@ -13,23 +13,34 @@ import tempfile
 from pathlib import Path
 
 from netstack_docs.errors import UserError
-from netstack_docs.site.build import PROJECT_DIR, build_site
+from netstack_docs.site.build import build_site
+from netstack_docs.site.project import find_project
 
 
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM ends the preview like Ctrl+C: the temporary site is removed
 
 
-def serve(snapshots_dir: Path, host: str, port: int, project_dir: Path = PROJECT_DIR) -> None:
+def serve(
+    snapshots_dir: Path,
+    host: str,
+    port: int,
+    project_dir: Path | None = None,
+    config_file: Path | None = None,
+) -> None:
     from mkdocs.livereload import LiveReloadServer
 
+    project = find_project(project_dir, config_file)
     signal.signal(signal.SIGTERM, _stop)
     work = Path(tempfile.mkdtemp(prefix="netstack-docs-serve-"))
     site_dir = work / "site"
 
     def rebuild() -> None:
         try:
-            result = build_site(snapshots_dir, site_dir, build_dir=work / "build", project_dir=project_dir)
+            result = build_site(
+                snapshots_dir, site_dir, build_dir=work / "build", project_dir=project.root,
+                config_file=config_file,
+            )
         except UserError as exc:
             # Keep serving the last good site; the message names the file and field to fix.
             print(f"netstack-docs: build failed, still serving the previous site: {exc}", file=sys.stderr)
@@ -44,8 +55,10 @@ def serve(snapshots_dir: Path, host: str, port: int, project_dir: Path = PROJECT
         shutil.rmtree(work, ignore_errors=True)
         raise UserError("the first build failed; fix the problem above and run `netstack-docs serve` again")
     server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
-    for path in (project_dir / "docs", project_dir / "mkdocs.yml", snapshots_dir):
-        server.watch(str(path.absolute()))
+    watched = [project.docs, snapshots_dir, *([project.config.path] if project.config.path else [])]
+    for path in watched:
+        if path.exists():
+            server.watch(str(path.absolute()))
     print(
         f"netstack-docs: serving on http://{host}:{port}/ (watching docs/, mkdocs.yml and {snapshots_dir}/; "
         "Ctrl+C stops)",

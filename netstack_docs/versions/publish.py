@@ -19,6 +19,7 @@ from mike import commands as mike_commands
 from mike import git_utils, mkdocs_utils
 
 from netstack_docs.errors import UserError
+from netstack_docs.site.project import find_project
 from netstack_docs.versions import ghpages
 from netstack_docs.versions.sources import load_directory
 
@@ -64,7 +65,7 @@ def _default_to(alias: str, branch: str) -> None:
 def publish(snapshots_dir: Path, *, version: str | None = None, title: str | None = None,
             aliases: tuple[str, ...] = ("latest",), push: bool = False, keep: int | None = None,
             remote: str = "origin", branch: str = "gh-pages", site_url: str | None = None,
-            say: Callable[[str], None] = lambda _: None) -> Published:
+            config_file: Path | None = None, say: Callable[[str], None] = lambda _: None) -> Published:
     """Run in the repository whose `branch` holds the published versions (the current directory)."""
     from netstack_docs.site.build import build_site
 
@@ -74,6 +75,8 @@ def publish(snapshots_dir: Path, *, version: str | None = None, title: str | Non
     if keep is not None and keep < 1:
         raise UserError(f"--keep {keep}: keep at least the version being published")
     version = version or default_version(snapshots_dir)
+    if site_url is None:  # the docs repository's own site_url: each version lives below it
+        site_url = find_project(None, config_file).config.settings.get("site_url")
     for name in (version, *aliases):
         if not VERSION.match(name):
             raise UserError(f"{name!r}: a version or alias is one path segment of letters, digits, . _ -")
@@ -92,7 +95,8 @@ def publish(snapshots_dir: Path, *, version: str | None = None, title: str | Non
         url = f"{site_url.rstrip('/')}/{version}/" if site_url else None
         site = Path(tmp) / "site"
         say(f"building version {version} with {brand}")
-        build_site(snapshots_dir, site, previous_snapshots=before, site_url=url, versioned=True)
+        build_site(snapshots_dir, site, previous_snapshots=before, site_url=url, versioned=True,
+                   config_file=config_file)
         message = f"Publish {version} ({', '.join(aliases) or 'no alias'}) with {brand} and mike"
         try:
             cfg = {"site_dir": str(site), "use_directory_urls": True}

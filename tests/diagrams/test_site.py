@@ -63,7 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Build
     mp = pytest.MonkeyPatch()
     mp.setenv("XDG_CACHE_HOME", str(work / "cache"))  # the build's diagram cache, kept out of ~/.cache
     try:
-        result = build_site(snaps, work / "site", build_dir=work / "build")
+        result = build_site(snaps, work / "site", build_dir=work / "build", project_dir=work)
     finally:
         mp.undo()
     yield work / "site", result

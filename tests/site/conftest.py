@@ -13,5 +13,8 @@ from netstack_docs.site.inputs import load_snapshots
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The fixture snapshots built into a site by the real pipeline (mkdocs strict, in-process)."""
     work = tmp_path_factory.mktemp("built")
-    result = build_site(FIXTURE_SNAPSHOTS, work / "site", build_dir=work / "build")
+    (work / "project").mkdir()  # a docs repository with no settings and no pages of its own
+    result = build_site(
+        FIXTURE_SNAPSHOTS, work / "site", build_dir=work / "build", project_dir=work / "project"
+    )
     return Built(work / "site", work / "build", result, load_snapshots(FIXTURE_SNAPSHOTS))

@@ -77,8 +77,8 @@ def test_host_pages_stay_out_of_the_navigation(built: Built) -> None:
 
 def _project_copy(tmp_path: Path) -> Path:
     project = tmp_path / "project"
-    shutil.copytree(REPO / "docs", project / "docs")
-    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "docs").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("site_name: A team's docs\n")
     return project
 
 
@@ -143,14 +143,19 @@ def test_a_directory_that_is_not_a_built_site_is_never_replaced(tmp_path: Path) 
 
 
 def test_the_build_command_leaves_the_source_tree_untouched(tmp_path: Path) -> None:
-    # Other work may change the checkout concurrently, so this watches what the build could touch:
-    # the hand-written pages, the base config, the snapshots it reads, and new top-level entries.
-    watched = [REPO / "docs", REPO / "mkdocs.yml", FIXTURE_SNAPSHOTS]
+    # The checkout is a docs repository like any other: `build` in it (what `make site` runs) uses its
+    # mkdocs.yml, docs/ and snapshots/. Other work may change the checkout concurrently, so this watches
+    # what the build could touch: the team's pages, its mkdocs.yml, the snapshots it reads, new entries.
+    watched = [REPO / "docs", REPO / "mkdocs.yml", REPO / "snapshots"]
     before = tree_digest(*watched)
     top_before = {p.name for p in REPO.iterdir()}
-    proc = cli("build", "--snapshots", str(FIXTURE_SNAPSHOTS), "--site", str(tmp_path / "site"), "--quiet")
+    proc = cli("build", "--site", str(tmp_path / "site"), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "site" / "index.html").is_file()
+    runbook = (tmp_path / "site" / "runbooks" / "edge-ssh-shaping" / "index.html").read_text()
+    # the team's own page, built, its link to a component anchor checked and kept
+    assert "prod/edge-01/traffic-control/#qdisc-root--wan0--root" in runbook
+    assert "(demo)</title>" in runbook  # the repository's own site_name
     assert tree_digest(*watched) == before
     assert {p.name for p in REPO.iterdir()} - top_before == set()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging or build dirs left behind
@@ -220,8 +225,8 @@ def test_capture_gaps_show_on_the_host_page_and_on_their_layer_page(tmp_path: Pa
 
 def test_a_build_dir_that_is_not_ours_is_refused_and_left_untouched(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    shutil.copytree(REPO / "docs", project / "docs")
-    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "docs").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("site_name: A team's docs\n")
     before = sorted(p.name for p in (project / "docs").iterdir())
     for build_dir in (project, tmp_path / "somebody-elses"):
         (tmp_path / "somebody-elses").mkdir(exist_ok=True)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import markdown
 import pytest
-import yaml
 
 from netstack_docs.render.env import environment, render
 from netstack_docs.render.escape import Trusted, code_fence, html_attr, md_code, md_text
+from netstack_docs.site.project import base_config
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = [
@@ -40,7 +40,7 @@ HOSTILE = [
 
 
 def to_html(text: str) -> str:
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+    config = base_config()
     extensions, configs = [], {}
     for ext in config["markdown_extensions"]:
         name, options = next(iter(ext.items())) if isinstance(ext, dict) else (ext, {})

@@ -117,7 +117,7 @@ def hostile_hostname_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = work / "snapshots" / HOSTILE_ENV / "weird-01.json"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(doc))
-    build_site(work / "snapshots", work / "site")
+    build_site(work / "snapshots", work / "site", project_dir=work)  # a repository of no pages of its own
     return work / "site"
 
 
@@ -145,7 +145,7 @@ def test_a_reader_walks_the_bundled_demo_site(browser: tuple[str, Any], tmp_path
     files = sorted(demo.glob("*/*.json"))
     if not files:
         pytest.skip("no demo snapshots in snapshots/ yet")
-    build_site(demo, tmp_path / "site")
+    build_site(demo, tmp_path / "site", project_dir=REPO)  # the demo docs repository, its runbook included
     env, host = files[0].parent.name, files[0].stem
     _, context = browser
     with serve_directory(tmp_path / "site") as base_url:

@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from site_fixtures import FIXTURE_SNAPSHOTS, REPO
+from site_fixtures import FIXTURE_SNAPSHOTS
 
 
 def free_port() -> int:
@@ -43,8 +43,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 90) -> bool:
 
 def test_serve_rebuilds_on_page_and_snapshot_changes_and_survives_a_bad_snapshot(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    shutil.copytree(REPO / "docs", project / "docs")
-    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "docs").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("site_name: A team's docs\n")
+    (project / "docs" / "notes.md").write_text("# Notes\n\nThe team's own page.\n")
     snapshots = tmp_path / "snapshots"
     shutil.copytree(FIXTURE_SNAPSHOTS, snapshots)
     port = free_port()
@@ -65,9 +66,9 @@ def test_serve_rebuilds_on_page_and_snapshot_changes_and_survives_a_bad_snapshot
     try:
         assert wait_for(lambda: "Linking to these docs" in (fetch(base + "linking/") or "")), log.read_text()
 
-        page = project / "docs" / "linking.md"
+        page = project / "docs" / "notes.md"
         page.write_text(page.read_text() + "\nCANARY-PAGE-EDIT\n")
-        assert wait_for(lambda: "CANARY-PAGE-EDIT" in (fetch(base + "linking/") or "")), log.read_text()
+        assert wait_for(lambda: "CANARY-PAGE-EDIT" in (fetch(base + "notes/") or "")), log.read_text()
 
         source = next(snapshots.glob("hostile/*.json"))
         shutil.copy(source, source.parent / "lab-02.json")

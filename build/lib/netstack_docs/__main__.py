@@ -1,0 +1,3 @@
+from netstack_docs.cli import main
+
+main()

@@ -1,0 +1,139 @@
+"""Discover every network namespace this process can reach, once each, named after where it was found.
+
+A namespace may be bind-mounted under /run/netns (named, `ip netns`), under /var/run/docker/netns
+(Docker keeps its containers' namespaces there, invisible to `ip netns`), or only held by a
+process (/proc/<pid>/ns/net). The same namespace often appears in several places, so they are
+de-duplicated by (st_dev, st_ino) of the nsfs file, keeping the most telling name:
+root > named > docker > proc.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+NAMED_DIR = "/run/netns"
+DOCKER_DIR = "/var/run/docker/netns"
+PRECEDENCE = {"root": 0, "named": 1, "docker": 2, "proc": 3}
+_CONTAINER_ID = re.compile(r"(?:docker[-/]|containerd[-/]|/cri-containerd-|libpod-)([0-9a-f]{64})")
+
+
+@dataclass
+class Namespace:
+    id: str
+    kind: str
+    path: str | None  # None for root: the capturing process's own namespace, never entered
+    name: str
+    inode: int
+    dev: int
+    owner: dict[str, Any] | None = None
+    also_at: list[str] = field(default_factory=list)
+
+    def describe(self) -> dict[str, Any]:
+        """The namespace's identity fields as they go into the snapshot (names made printable)."""
+        return {"id": self.id, "kind": self.kind, "name": printable(self.name),
+                "path": printable(self.path) if self.path else None, "inode": self.inode, "owner": self.owner}
+
+
+@dataclass
+class Discovery:
+    namespaces: list[Namespace]
+    problems: list[tuple[str, str]]  # (what, reason): places that could not be looked at
+
+
+def comm_of(pid: int | str) -> str | None:
+    """A process's command name as printable text (comm holds any bytes the program chose)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_bytes().rstrip(b"\n").decode("utf-8", "backslashreplace")
+    except OSError:
+        return None
+
+
+def _container_id(pid: int) -> str | None:
+    """Docker/containerd/podman put the 64-hex container id into the process's cgroup path."""
+    try:
+        match = _CONTAINER_ID.search(Path(f"/proc/{pid}/cgroup").read_text())
+    except OSError:
+        return None
+    return match.group(1) if match else None
+
+
+def printable(name: str) -> str:
+    """A file name as text for the snapshot: undecodable bytes as `\\xNN` (the real path stays for open)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _entries(directory: str, problems: list[tuple[str, str]]) -> list[str]:
+    try:
+        return sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        problems.append((f"namespaces in {directory}", exc.strerror or str(exc)))
+        return []
+
+
+def discover() -> Discovery:
+    """All reachable namespaces, root first, then named, docker and proc ones, each sorted."""
+    problems: list[tuple[str, str]] = []
+    found: dict[tuple[int, int], Namespace] = {}
+    holders: dict[tuple[int, int], int] = {}  # lowest pid holding each namespace
+
+    def add(ns: Namespace) -> None:
+        key = (ns.dev, ns.inode)
+        old = found.get(key)
+        if old is None or PRECEDENCE[ns.kind] < PRECEDENCE[old.kind]:
+            if old is not None:
+                ns.also_at = sorted({*old.also_at, *([old.path] if old.path and old.kind != "proc" else [])})
+            found[key] = ns
+        elif ns.path and ns.kind != "proc":  # pids come and go: only bind mounts are stable aliases
+            old.also_at = sorted({*old.also_at, ns.path})
+
+    own = os.stat("/proc/self/ns/net")
+    add(Namespace("root", "root", None, "root", own.st_ino, own.st_dev))
+    for kind, directory in (("named", NAMED_DIR), ("docker", DOCKER_DIR)):
+        for entry in _entries(directory, problems):
+            path = f"{directory}/{entry}"
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue  # vanished between listdir and stat
+            if st.st_dev != own.st_dev:
+                continue  # not (or no longer) a bind mount of an nsfs inode, e.g. a stale placeholder file
+            # ids are unique: a netns *named* "root" must not take the host's own namespace's id
+            name = printable(entry)
+            ns_id = (name if name != "root" else "netns/root") if kind == "named" else f"docker/{name}"
+            add(Namespace(ns_id, kind, path, entry, st.st_ino, st.st_dev))
+    denied = 0
+    pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+    for pid in pids:
+        try:
+            st = os.stat(f"/proc/{pid}/ns/net")
+        except PermissionError:
+            denied += 1
+            continue
+        except OSError:
+            continue  # process exited
+        key = (st.st_dev, st.st_ino)
+        holders.setdefault(key, pid)
+        comm = comm_of(pid) or "?"
+        add(Namespace(f"pid/{pid}", "proc", f"/proc/{pid}/ns/net", comm, st.st_ino, st.st_dev,
+                      {"pid": pid, "comm": comm, "container_id": _container_id(pid)}))
+    if denied:
+        problems.append(("namespaces held by other users' processes",
+                         f"{denied} processes' /proc/<pid>/ns/net not readable: permission denied"))
+    for key, ns in found.items():
+        if ns.kind == "docker" and key in holders:
+            pid = holders[key]
+            ns.owner = {"pid": pid, "comm": comm_of(pid) or "?", "container_id": _container_id(pid)}
+    ordered = sorted(found.values(), key=lambda n: (PRECEDENCE[n.kind], _sort_key(n)))
+    return Discovery(ordered, problems)
+
+
+def _sort_key(ns: Namespace) -> tuple[int, str]:
+    if ns.kind == "proc" and ns.owner:
+        return (int(ns.owner["pid"]), "")
+    return (0, ns.id)

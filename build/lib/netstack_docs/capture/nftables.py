@@ -1,0 +1,191 @@
+"""Namespace collector: the nftables ruleset as structured data, read in-process through libnftables.
+
+Two passes of `list ruleset` in the namespace's thread: JSON (the structured expressions) and
+stateless text with handles (rules as nft prints them, plus the table/chain comments and chain
+devices that libnftables 1.0.x leaves out of its JSON). Counter values go to state, never config.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from operator import itemgetter
+from typing import Any
+
+from netstack_docs.capture import iptables, kmod, libnftables
+from netstack_docs.capture.context import NamespaceCapture
+from netstack_docs.snapshot.content import nft_rule_content
+
+# Keys whose values change while the ruleset stays the same: stripped from configuration.
+VOLATILE_KEYS = ("packets", "bytes", "expires", "used")
+CAP_NET_ADMIN = 12
+
+_TABLE = re.compile(r"^table (\S+) (.+?) \{ # handle (\d+)$")
+_CHAIN = re.compile(r"^\t(?:chain) (.+?) \{ # handle (\d+)$")
+_SET = re.compile(r"^\t(?:set|map) (.+?) \{ # handle (\d+)$")
+_OTHER = re.compile(r"^\t\S.* \{ # handle \d+$")
+_RULE = re.compile(r"^\t\t(.*) # handle (\d+)$")
+_COMMENT = re.compile(r'^\t+comment "(.*)"$')
+_DEVICE = re.compile(r'\bdevices? (= \{ .*? \}|"[^"]*"|\S+)')
+
+
+NFTABLES_MODULES = ("nfnetlink", "nf_tables")
+
+
+def nf_tables_present(proc_modules: str = "/proc/modules", release: str | None = None,
+                      sys_module: str = "/sys/module") -> bool:
+    """Whether reading nftables can happen without the kernel loading a module (see kmod)."""
+    return kmod.modules_available(NFTABLES_MODULES, proc_modules, release, sys_module)
+
+
+def has_net_admin() -> bool:
+    """Whether this thread holds CAP_NET_ADMIN, which listing a ruleset needs. Checked first because
+    libnftables, refused, prints "(you must be root)" to the process's stderr by itself."""
+    try:
+        with open("/proc/thread-self/status") as fh:
+            caps = next(line for line in fh if line.startswith("CapEff:"))
+    except (OSError, StopIteration):
+        return True  # cannot tell: let libnftables answer
+    return bool(int(caps.split()[1], 16) & (1 << CAP_NET_ADMIN))
+
+
+def strip_volatile(value: Any) -> Any:
+    """A copy of a libnftables JSON value without counter values, quota usage and element expiry."""
+    if isinstance(value, dict):
+        return {k: strip_volatile(v) for k, v in value.items() if k not in VOLATILE_KEYS}
+    if isinstance(value, list):
+        return [strip_volatile(v) for v in value]
+    return value
+
+
+def _counters(expr: list[Any]) -> list[dict[str, int]]:
+    return [e["counter"] for e in expr if isinstance(e, dict) and isinstance(e.get("counter"), dict)]
+
+
+def parse_text(text: str) -> dict[tuple[str, ...], dict[str, Any]]:
+    """Index the stateless `list ruleset -a` text by (kind, family, table[, handle]).
+
+    Gives each rule its printed text (without the handle comment), each table/chain/set its
+    comment, and each base chain its device. Lines that do not parse are ignored: the JSON pass
+    stays authoritative and a missing text becomes null, never a wrong one.
+    """
+    index: dict[tuple[str, ...], dict[str, Any]] = {}
+    family = table = ""
+    current: dict[str, Any] | None = None
+    for line in text.splitlines():
+        if m := _TABLE.match(line):
+            family, table = m.group(1), m.group(2)
+            current = index.setdefault(("table", family, table), {})
+        elif m := _CHAIN.match(line):
+            current = index.setdefault(("chain", family, table, m.group(2)), {})
+        elif m := _SET.match(line):
+            current = index.setdefault(("set", family, table, m.group(2)), {})
+        elif _OTHER.match(line):
+            current = None  # flowtable, ct helper, named counter...: not modelled
+        elif m := _RULE.match(line):
+            index[("rule", family, table, m.group(2))] = {"text": m.group(1)}
+        elif (m := _COMMENT.match(line)) and current is not None and "comment" not in current:
+            current["comment"] = m.group(1)
+        elif line.startswith("\t\ttype ") and current is not None and (d := _DEVICE.search(line)):
+            current["device"] = d.group(1).removeprefix("= ").strip('"')
+    return index
+
+
+def _table(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    return {"family": body["family"], "name": body["name"], "flags": sorted(body.get("flags", [])),
+            "comment": body.get("comment", extra.get("comment"))}
+
+
+def _chain(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    return {"family": body["family"], "table": body["table"], "name": body["name"],
+            "type": body.get("type"), "hook": body.get("hook"), "priority": body.get("prio"),
+            "policy": body.get("policy"), "device": body.get("dev", extra.get("device")),
+            "comment": body.get("comment", extra.get("comment"))}
+
+
+def _rule(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    return {"family": body["family"], "table": body["table"], "chain": body["chain"],
+            "handle": body["handle"], "expr": strip_volatile(body["expr"]), "text": extra.get("text"),
+            "comment": body.get("comment")}
+
+
+def _set(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    return {"family": body["family"], "table": body["table"], "name": body["name"],
+            "type": body.get("type"), "map": body.get("map"), "flags": sorted(body.get("flags", [])),
+            "elements": strip_volatile(body.get("elem", [])),
+            "comment": body.get("comment", extra.get("comment"))}
+
+
+# JSON object kind -> (section, text-index kind, builder)
+_KINDS = {"table": ("tables", "table", _table), "chain": ("chains", "chain", _chain),
+          "rule": ("rules", "rule", _rule), "set": ("sets", "set", _set), "map": ("sets", "set", _set)}
+
+
+def _text_key(kind: str, body: dict[str, Any]) -> tuple[str, ...]:
+    if kind == "table":
+        return ("table", body["family"], body["name"])
+    return (kind, body["family"], body["table"], str(body["handle"]))
+
+
+def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
+    """(config, counters, unmodelled kinds with counts) from the JSON pass and the text pass.
+
+    Metainfo and stateful objects (named counters, quotas, limits), flowtables and ct helpers are not
+    modelled: their kinds and counts are returned so the caller records a gap.
+    """
+    index = parse_text(text)
+    config: dict[str, list[dict[str, Any]]] = {"tables": [], "chains": [], "rules": [], "sets": []}
+    counters: dict[str, Any] = {}
+    unmodelled: dict[str, int] = {}
+    for obj in objects:
+        kind, body = next(iter(obj.items()))
+        if kind not in _KINDS:
+            if kind != "metainfo":
+                unmodelled[kind] = unmodelled.get(kind, 0) + 1
+            continue
+        section, text_kind, builder = _KINDS[kind]
+        config[section].append(builder(body, index.get(_text_key(text_kind, body), {})))
+        if kind == "rule" and (found := _counters(body["expr"])):
+            counters[f"{body['family']} {body['table']} {body['chain']} {body['handle']}"] = found
+    for section, key in (("tables", ("family", "name")), ("chains", ("family", "table", "name")),
+                         ("sets", ("family", "table", "name"))):
+        config[section].sort(key=itemgetter(*key))
+    # Rules keep ruleset order: within a chain, order is meaning.
+    number_repeats(config["rules"])
+    return config, counters, dict(sorted(unmodelled.items()))
+
+
+def number_repeats(rules: list[dict[str, Any]]) -> None:
+    """`occurrence` = n for the n-th rule of its chain with the same content (1 for almost all).
+
+    A rule is known by its content, not its handle: reloading an edited ruleset renumbers every
+    handle after the edit, and links to the unchanged rules must survive that."""
+    seen: dict[tuple[str, ...], int] = {}
+    for rule in rules:
+        key = (rule["family"], rule["table"], rule["chain"], nft_rule_content(rule))
+        seen[key] = rule["occurrence"] = seen.get(key, 0) + 1
+
+
+
+def collect(ns: NamespaceCapture) -> None:
+    if not libnftables.available():
+        ns.gap("nftables", "nftables: libnftables not found")
+    elif not has_net_admin():
+        ns.gap("nftables", "listing the ruleset needs CAP_NET_ADMIN (run as root)")
+    elif not nf_tables_present():
+        ns.gap("nftables", "nf_tables is not loaded; not reading it, since that would load a kernel module")
+    else:
+        try:
+            raw = json.loads(libnftables.list_ruleset_json())
+            text = libnftables.list_ruleset_text()
+        except (libnftables.NftError, OSError, ValueError) as exc:
+            ns.gap("nftables", f"list ruleset failed: {exc}")
+        else:
+            config, counters, unmodelled = build(raw.get("nftables", []), text)
+            if unmodelled:
+                kinds = ", ".join(f"{n} {kind}" for kind, n in unmodelled.items())
+                ns.gap("nftables objects not modelled", f"{kinds}: see `nft list ruleset`")
+            ns.doc["nftables"] = config
+            if counters:
+                ns.state.setdefault("nftables", {})["counters"] = counters
+    iptables.collect(ns)

@@ -1,0 +1,145 @@
+"""Routes of every table (v4 and v6) and policy rules of one namespace, with table names from rt_tables.
+
+Cached/cloned routes (RTM_F_CLONED) are the kernel's memory of recent lookups, not configuration:
+they are skipped. Expiry timers (RA-learned routes) go to state.
+"""
+
+from __future__ import annotations
+
+import socket
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from netstack_docs.capture import netns, rtnl
+from netstack_docs.capture.context import NamespaceCapture
+
+FAMILY = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
+RTN = {0: "unspec", 1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole",
+       7: "unreachable", 8: "prohibit", 9: "throw", 10: "nat", 11: "xresolve"}
+PROTO = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "gated", 9: "ra", 10: "mrt",
+         11: "zebra", 12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp", 17: "mrouted",
+         18: "keepalived", 42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip",
+         192: "eigrp"}
+SCOPE = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+FR_ACT = {1: "lookup", 2: "goto", 3: "nop", 6: "blackhole", 7: "unreachable", 8: "prohibit"}
+RTM_F_CLONED = 0x200
+RT_TABLES = ["/usr/share/iproute2/rt_tables", "/etc/iproute2/rt_tables"]
+RT_TABLES_D = ["/usr/share/iproute2/rt_tables.d", "/etc/iproute2/rt_tables.d"]
+
+
+@cache
+def table_names() -> dict[int, str]:
+    """Table id -> name from iproute2's files (later files win, /etc over /usr/share)."""
+    names = {253: "default", 254: "main", 255: "local"}
+    files = [Path(p) for p in RT_TABLES]
+    for directory in RT_TABLES_D:
+        d = Path(directory)
+        files += sorted(d.glob("*.conf")) if d.is_dir() else []
+    for path in files:
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= 2 and fields[0].isdigit():
+                names[int(fields[0])] = fields[1]
+    return names
+
+
+def table_name(number: int) -> str:
+    return table_names().get(number, str(number))
+
+
+def _dst(attr: Any, name: str, length: int) -> str:
+    value = attr(name)
+    if value is None and length == 0:
+        return "default"
+    return f"{value}/{length}"
+
+
+def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    attr = rtnl.attr_getter(msg)
+    table = attr("RTA_TABLE") or msg["table"]
+    via = attr("RTA_VIA")
+    route: dict[str, Any] = {
+        "family": FAMILY[msg["family"]],
+        "table": table_name(table),
+        "type": RTN.get(msg["type"], str(msg["type"])),
+        "dst": _dst(attr, "RTA_DST", msg["dst_len"]),
+        "gateway": attr("RTA_GATEWAY") or (via.get("addr") if isinstance(via, dict) else None),
+        "dev": ifnames.get(attr("RTA_OIF")) if attr("RTA_OIF") else None,
+        "protocol": PROTO.get(msg["proto"], str(msg["proto"])),
+        "scope": SCOPE.get(msg["scope"], str(msg["scope"])),
+        "metric": attr("RTA_PRIORITY"),
+        "prefsrc": attr("RTA_PREFSRC"),
+        "nexthops": [],
+    }
+    if msg["src_len"]:
+        route["src"] = _dst(attr, "RTA_SRC", msg["src_len"])
+    if msg["tos"]:
+        route["tos"] = msg["tos"]
+    for hop in attr("RTA_MULTIPATH") or []:
+        route["nexthops"].append({
+            "gateway": hop.get_attr("RTA_GATEWAY"),
+            "dev": ifnames.get(hop["oif"]),
+            "weight": hop["hops"] + 1,
+        })
+    metrics = attr("RTA_METRICS")
+    if metrics is not None:
+        attrs = metrics.get("attrs", [])
+        values = {name[5:].lower(): value for name, value in attrs if name.startswith("RTAX_")}
+        if values:
+            route["metrics"] = dict(sorted(values.items()))
+    state: dict[str, Any] = {}
+    cacheinfo = attr("RTA_CACHEINFO")
+    if cacheinfo is not None and cacheinfo.get("rta_expires"):
+        state["expires"] = cacheinfo.get("rta_expires")
+    return route, state
+
+
+def parse_rule(msg: Any) -> dict[str, Any]:
+    attr = rtnl.attr_getter(msg)
+    table = attr("FRA_TABLE") or msg["table"]
+    rule: dict[str, Any] = {
+        "family": FAMILY[msg["family"]],
+        "priority": attr("FRA_PRIORITY") or 0,
+        "action": FR_ACT.get(msg["action"], str(msg["action"])),
+        "table": table_name(table) if msg["action"] == 1 else None,
+    }
+    if msg["src_len"]:
+        rule["src"] = f"{attr('FRA_SRC')}/{msg['src_len']}"
+    if msg["dst_len"]:
+        rule["dst"] = f"{attr('FRA_DST')}/{msg['dst_len']}"
+    optional = {"FRA_IFNAME": "iif", "FRA_OIFNAME": "oif", "FRA_FWMARK": "fwmark", "FRA_FWMASK": "fwmask",
+                "FRA_GOTO": "goto", "FRA_SUPPRESS_PREFIXLEN": "suppress_prefixlength", "FRA_L3MDEV": "l3mdev",
+                "FRA_IP_PROTO": "ipproto"}
+    if attr("FRA_PROTOCOL"):  # 0 (unspec) is what `ip rule add` leaves; ip prints nothing for it
+        rule["protocol"] = PROTO.get(attr("FRA_PROTOCOL"), str(attr("FRA_PROTOCOL")))
+    for name, key in optional.items():
+        value = attr(name)
+        if value is not None and not (key == "suppress_prefixlength" and value in (-1, 0xFFFFFFFF)):
+            rule[key] = value
+    if msg["tos"]:
+        rule["tos"] = msg["tos"]
+    if msg["flags"] & 0x2:
+        rule["not"] = True
+    return rule
+
+
+def collect(ns: NamespaceCapture) -> None:
+    ipr = netns.rtnl()
+    routes, state = [], []
+    for msg in ipr.get_routes():
+        if msg["family"] not in FAMILY or msg["flags"] & RTM_F_CLONED:
+            continue
+        route, volatile = parse_route(msg, ns.ifnames)
+        routes.append(route)
+        if volatile:
+            state.append({"table": route["table"], "dst": route["dst"], "dev": route["dev"], **volatile})
+    key = lambda r: (r["family"], r["table"], r["dst"], r["metric"] or 0, r["type"] or "", r["dev"] or "")  # noqa: E731
+    ns.doc["routes"] = sorted(routes, key=key)
+    ns.state["routes"] = sorted(state, key=lambda r: (r["table"], r["dst"], r["dev"] or ""))
+    rules = [parse_rule(msg) for msg in ipr.get_rules() if msg["family"] in FAMILY]
+    ns.doc["rules"] = sorted(rules, key=lambda r: (r["family"], r["priority"], r.get("table") or "", str(r)))

@@ -1,0 +1,153 @@
+"""A plain rtnetlink socket for one namespace thread: dump requests, decoded by pyroute2's message classes.
+
+pyroute2 0.9's sync `IPRoute` runs an asyncio event loop step per received message; over 200
+namespaces that loop costs more than the kernel's answers. This keeps pyroute2 for what it is
+best at (the message layouts: ifinfmsg, rtmsg, tcmsg, ... and their decoders, via MarshalRtnl)
+and does the socket part directly: one request, read until NLMSG_DONE. The socket is created
+by the calling thread, so it belongs to that thread's network namespace.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from pyroute2.netlink import NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+from pyroute2.netlink.exceptions import NetlinkError
+from pyroute2.netlink.rtnl import (
+    RTM_GETADDR,
+    RTM_GETLINK,
+    RTM_GETNEIGH,
+    RTM_GETNSID,
+    RTM_GETQDISC,
+    RTM_GETROUTE,
+    RTM_GETRULE,
+    RTM_GETTCLASS,
+    RTM_GETTFILTER,
+)
+from pyroute2.netlink.rtnl.fibmsg import fibmsg
+from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
+from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+from pyroute2.netlink.rtnl.marshal import MarshalRtnl
+from pyroute2.netlink.rtnl.ndmsg import ndmsg
+from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
+from pyroute2.netlink.rtnl.rtmsg import rtmsg
+from pyroute2.netlink.rtnl.tcmsg import tcmsg
+
+AF_BRIDGE = 7
+RTEXT_FILTER_BRVLAN = 1 << 1
+NETNSA_FD = 3
+RCVBUF = 1 << 20
+
+
+class Rtnl:
+    """rtnetlink requests of one thread; not shared between threads."""
+
+    def __init__(self) -> None:
+        kind = socket.SOCK_RAW | socket.SOCK_CLOEXEC
+        self.sock = socket.socket(socket.AF_NETLINK, kind, socket.NETLINK_ROUTE)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+        self.sock.bind((0, 0))
+        self.seq = 0
+        self.marshal = MarshalRtnl()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def request(self, msg: Any, msg_type: int, dump: bool = True) -> list[Any]:
+        """Send one request; return every answer message (raises NetlinkError on a kernel error)."""
+        self.seq += 1
+        msg["header"]["type"] = msg_type
+        msg["header"]["flags"] = NLM_F_REQUEST | (NLM_F_DUMP if dump else NLM_F_ACK)
+        msg["header"]["sequence_number"] = self.seq
+        msg.encode()
+        self.sock.send(msg.data)
+        answers: list[Any] = []
+        while True:
+            data = self.sock.recv(RCVBUF)
+            for reply in self.marshal.parse(data):
+                header = reply["header"]
+                if header["sequence_number"] != self.seq:
+                    continue  # a late answer to an earlier request
+                if header.get("error") is not None:
+                    raise header["error"]
+                if header["type"] in (NLMSG_DONE, NLMSG_ERROR):  # end of dump, or the ack of a request
+                    return answers
+                answers.append(reply)
+
+    def _dump(self, cls: Any, msg_type: int, attrs: list[Any] | None = None, **fields: Any) -> list[Any]:
+        msg = cls()
+        for key, value in fields.items():
+            msg[key] = value
+        msg["attrs"] = attrs or []
+        return self.request(msg, msg_type)
+
+    def get_links(self) -> list[Any]:
+        return self._dump(ifinfmsg, RTM_GETLINK, family=socket.AF_UNSPEC)
+
+    def get_vlans(self) -> list[Any]:
+        return self._dump(ifinfmsg, RTM_GETLINK, [("IFLA_EXT_MASK", RTEXT_FILTER_BRVLAN)], family=AF_BRIDGE)
+
+    def get_addr(self) -> list[Any]:
+        return self._dump(ifaddrmsg, RTM_GETADDR, family=socket.AF_UNSPEC)
+
+    def get_routes(self) -> list[Any]:
+        """Every family's routes in one dump (AF_UNSPEC); callers keep the families they describe."""
+        return self._dump(rtmsg, RTM_GETROUTE, family=socket.AF_UNSPEC)
+
+    def get_rules(self) -> list[Any]:
+        """Every family's policy rules (inet, inet6, and the multicast-routing ones) in one dump."""
+        return self._dump(fibmsg, RTM_GETRULE, family=socket.AF_UNSPEC)
+
+    def get_neighbours(self) -> list[Any]:
+        return self._dump(ndmsg, RTM_GETNEIGH, family=socket.AF_UNSPEC)
+
+    def get_fdb(self) -> list[Any]:
+        return self._dump(ndmsg, RTM_GETNEIGH, family=AF_BRIDGE)
+
+    def get_qdiscs(self) -> list[Any]:
+        return self._dump(tcmsg, RTM_GETQDISC, family=socket.AF_UNSPEC)
+
+    def get_classes(self, index: int) -> list[Any]:
+        return self._dump(tcmsg, RTM_GETTCLASS, family=socket.AF_UNSPEC, index=index)
+
+    def get_filters(self, index: int, parent: int) -> list[Any]:
+        return self._dump(tcmsg, RTM_GETTFILTER, family=socket.AF_UNSPEC, index=index, parent=parent)
+
+    def get_netnsid(self, fd: int) -> int | None:
+        """The nsid this namespace gave the namespace behind `fd` (RTM_GETNSID never assigns one)."""
+        msg = nsidmsg()
+        msg["attrs"] = [("NETNSA_FD", fd)]
+        try:
+            replies = self.request(msg, RTM_GETNSID, dump=False)
+        except NetlinkError:
+            return None
+        for reply in replies:
+            nsid = reply.get_attr("NETNSA_NSID")
+            if nsid is not None and 0 <= nsid < 0x7FFFFFFF:  # -1: NETNSA_NSID_NOT_ASSIGNED
+                return int(nsid)
+        return None
+
+
+# Names the kernel stores as raw bytes: any byte but '/', ':' and whitespace is allowed in an ifname.
+TEXT_ATTRS = frozenset({"IFLA_IFNAME", "IFLA_IFALIAS", "IFA_LABEL"})
+
+
+def text(value: Any) -> Any:
+    """A name as printable text: bytes that are not UTF-8 become `\\xNN`, never a crash or a surrogate."""
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes | bytearray) else value
+
+
+def attr_getter(msg: Any) -> Any:
+    """`msg.get_attr` without its linear scan per call: one pass to index the slots, decode on demand."""
+    slots: dict[str, Any] = {}
+    for slot in msg["attrs"]:
+        slots.setdefault(slot.cell[0], slot)
+
+    def get(name: str) -> Any:
+        slot = slots.get(name)
+        if slot is None:
+            return None
+        return text(slot.get_value()) if name in TEXT_ATTRS else slot.get_value()
+
+    return get

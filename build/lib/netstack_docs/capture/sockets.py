@@ -1,0 +1,134 @@
+"""Namespace collector: listening TCP/UDP sockets and their owners, via sock_diag in this thread's netns.
+
+A small raw sock_diag client rather than pyroute2's DiagSocket: it is one request and one struct,
+and a plain socket opened in the capture thread is certain to live in that thread's namespace.
+Configuration is what listens where and which command owns it; pids and connection counts per
+TCP state are volatile and go to state.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+from collections import Counter
+from typing import Any
+
+from netstack_docs.capture import kmod, sockowners
+from netstack_docs.capture.context import NamespaceCapture
+
+NETLINK_SOCK_DIAG = 4
+SOCK_DIAG_BY_FAMILY = 20
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+TCP_LISTEN, TCP_CLOSE = 10, 7
+STATES = {1: "established", 2: "syn-sent", 3: "syn-recv", 4: "fin-wait-1", 5: "fin-wait-2", 6: "time-wait",
+          7: "close", 8: "close-wait", 9: "last-ack", 10: "listen", 11: "closing", 12: "new-syn-recv"}
+FAMILIES = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
+PROTOCOLS = {socket.IPPROTO_TCP: "tcp", socket.IPPROTO_UDP: "udp"}
+
+_REQ = struct.Struct("=IHHII BBBxI 48s")  # nlmsghdr + inet_diag_req_v2 (sockid left zero)
+_MSG = struct.Struct("=BBBB HH 16s 16s I 8s IIIII")  # inet_diag_msg
+_HDR = struct.Struct("=IHHII")
+
+
+def dump(family: int, protocol: int) -> list[dict[str, Any]]:
+    """Every socket of one family/protocol in this thread's namespace, in every state."""
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_SOCK_DIAG) as nl:
+        nl.sendto(_REQ.pack(_REQ.size, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 1, 0,
+                            family, protocol, 0, 0xFFFFFFFF, b""), (0, 0))
+        found: list[dict[str, Any]] = []
+        while True:
+            data = nl.recv(1 << 20)
+            offset = 0
+            while offset + _HDR.size <= len(data):
+                length, kind, _flags, _seq, _pid = _HDR.unpack_from(data, offset)
+                if kind == NLMSG_DONE:
+                    return found
+                if kind == NLMSG_ERROR:
+                    errno = -struct.unpack_from("=i", data, offset + _HDR.size)[0]
+                    raise OSError(errno, os.strerror(errno))
+                fam, state, _t, _r, sport, dport, src, _dst, ifindex, _cookie, _e, _rq, _wq, uid, inode = (
+                    _MSG.unpack_from(data, offset + _HDR.size))
+                addr = socket.inet_ntop(fam, src[:4] if fam == socket.AF_INET else src)
+                found.append({"family": fam, "state": state, "address": addr, "port": socket.ntohs(sport),
+                              "dport": socket.ntohs(dport), "ifindex": ifindex, "uid": uid, "inode": inode})
+                offset += (length + 3) & ~3
+            if not data:
+                return found
+
+
+def _ifname(ns: NamespaceCapture, ifindex: int) -> str | None:
+    if not ifindex:
+        return None
+    if ifindex in ns.ifnames:
+        return ns.ifnames[ifindex]
+    try:
+        return socket.if_indextoname(ifindex)  # ioctl on a socket of this thread's namespace
+    except OSError:
+        return str(ifindex)
+
+
+def _listens(proto_name: str, s: dict[str, Any]) -> bool:
+    """TCP in LISTEN; UDP unconnected (what `ss -lu` shows as UNCONN: state close, no peer port)."""
+    if proto_name == "tcp":
+        return bool(s["state"] == TCP_LISTEN)
+    return bool(s["state"] == TCP_CLOSE and s["dport"] == 0)
+
+
+class _Sockets:
+    """Accumulates one namespace's listeners (merged by address, SO_REUSEPORT groups are one entry)."""
+
+    def __init__(self, ns: NamespaceCapture):
+        self.ns = ns
+        self.listening: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.comms: dict[tuple[Any, ...], set[str]] = {}
+        self.pids: dict[str, set[int]] = {}
+        self.connections: dict[str, Counter[str]] = {}
+        self.unowned = False
+
+    def add(self, proto_name: str, fam_name: str, s: dict[str, Any]) -> None:
+        if not _listens(proto_name, s):
+            state = STATES.get(s["state"], str(s["state"]))
+            self.connections.setdefault(proto_name, Counter())[state] += 1
+            return
+        owners = sockowners.owners_of(s["inode"])
+        self.unowned |= not owners and s["inode"] != 0  # inode 0: a kernel socket (vxlan, ...)
+        ifname = _ifname(self.ns, s["ifindex"])
+        key = (proto_name, fam_name, s["address"], s["port"], ifname)
+        self.listening.setdefault(key, {"protocol": proto_name, "family": fam_name,
+                                        "local_address": s["address"], "port": s["port"], "ifname": ifname})
+        self.comms.setdefault(key, set()).update(comm for _pid, comm in owners)
+        self.pids.setdefault(f"{proto_name} {fam_name} {s['address']} {s['port']}", set()).update(
+            pid for pid, _comm in owners)
+
+    def store(self) -> None:
+        for key, entry in self.listening.items():
+            entry["process"] = ", ".join(sorted(self.comms[key])) or None
+        self.ns.doc["sockets"] = {"listening": sorted(self.listening.values(), key=lambda e: (
+            e["protocol"], e["family"], e["port"], e["local_address"], e["ifname"] or ""))}
+        self.ns.state["sockets"] = {k: sorted(v) for k, v in sorted(self.pids.items())}
+        self.ns.state["connections"] = {
+            proto: dict(sorted(counts.items())) for proto, counts in sorted(self.connections.items())}
+        if self.unowned and (problem := sockowners.scan_problem()):
+            self.ns.gap("sockets: owning processes", problem)
+
+
+DIAG_MODULES = ("sock_diag", "inet_diag", "tcp_diag", "udp_diag")
+
+
+def collect(ns: NamespaceCapture) -> None:
+    if not kmod.modules_available(DIAG_MODULES):
+        ns.gap("sockets", kmod.missing_reason(DIAG_MODULES))
+        return
+    found = _Sockets(ns)
+    for protocol, proto_name in PROTOCOLS.items():
+        for family, fam_name in FAMILIES.items():
+            try:
+                sockets = dump(family, protocol)
+            except OSError as exc:
+                ns.gap(f"sockets {proto_name}/{fam_name}", f"sock_diag dump failed: {exc.strerror or exc}")
+                continue
+            for s in sockets:
+                found.add(proto_name, fam_name, s)
+    found.store()

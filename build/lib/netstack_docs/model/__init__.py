@@ -1,0 +1,1 @@
+"""The curated layer model and the classification of snapshot objects into layers."""

@@ -1,0 +1,155 @@
+"""Read a kind's facts out of a snapshot object as (label, text) pairs; values stay untrusted text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from netstack_docs.model.matcher import lookup
+from netstack_docs.model.model import Fact
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    return str(value) if isinstance(value, str | int | float) else json.dumps(value, sort_keys=True)
+
+
+def _on_keys(value: Any) -> str:
+    """Offload-style mappings ({feature: on/off or bool}): list what is on, count what is off."""
+    if not isinstance(value, dict):
+        return _text(value)
+    on = [k for k, v in value.items() if v is True or v == "on"]
+    off = len(value) - len(on)
+    return ", ".join(on) + (f" ({off} off)" if off else "") if on else f"all off ({off})"
+
+
+def _keys(value: Any) -> str:
+    return ", ".join(str(k) for k in value) if isinstance(value, dict) else _text(value)
+
+
+def _attachments(value: Any) -> str:
+    """BPF attachments: `xdp on eth0 (root)`, one per entry."""
+    if not isinstance(value, list):
+        return _text(value)
+    out = []
+    for a in value:
+        if not isinstance(a, dict):
+            out.append(_text(a))
+            continue
+        text = str(a.get("kind") or "attached")
+        if a.get("ifname"):
+            text += f" on {a['ifname']}"
+        if a.get("namespace"):
+            text += f" ({a['namespace']})"
+        if a.get("detail"):
+            text += f": {a['detail']}"
+        out.append(text)
+    return "; ".join(out)
+
+
+def _element(e: Any) -> str:
+    """One nftables set element in nft's own spelling: `10.0.0.0/8`, `1-5`, `8443 : 172.17.0.2`."""
+    if isinstance(e, dict) and isinstance(e.get("prefix"), dict):
+        return f"{e['prefix'].get('addr')}/{e['prefix'].get('len')}"
+    if isinstance(e, dict) and isinstance(e.get("range"), list) and len(e["range"]) == 2:
+        return f"{_element(e['range'][0])}-{_element(e['range'][1])}"
+    if isinstance(e, dict) and "elem" in e:
+        return _element(e["elem"].get("val") if isinstance(e["elem"], dict) else e["elem"])
+    if isinstance(e, dict) and "concat" in e:
+        return " . ".join(_element(x) for x in e["concat"])
+    if isinstance(e, list) and len(e) == 2:
+        return f"{_element(e[0])} : {_element(e[1])}"
+    return _text(e)
+
+
+MAX_ELEMENTS = 50
+
+
+def _elements(value: Any) -> str:
+    """Set and map elements; big sets (blocklists) are cut, saying how many were left out."""
+    if not isinstance(value, list):
+        return _text(value)
+    shown = ", ".join(_element(e) for e in value[:MAX_ELEMENTS])
+    rest = len(value) - MAX_ELEMENTS
+    return shown + (f" ... and {rest} more" if rest > 0 else "")
+
+
+def _rate(bits: float) -> str:
+    """tc's spelling of a rate in bit/s: 80Mbit, 1.5Gbit, 800Kbit."""
+    for unit, scale in (("Gbit", 1e9), ("Mbit", 1e6), ("Kbit", 1e3)):
+        if bits >= scale:
+            return f"{bits / scale:.4g}{unit}"
+    return f"{bits:g}bit"
+
+
+def _size(size: float) -> str:
+    """tc's spelling of a size in bytes (its sprint_size): 64Kb, 2Mb, 1600b."""
+    mib = round(size / 1048576)
+    if size >= 1048576 and abs(mib * 1048576 - size) < 1024:
+        return f"{mib}Mb"
+    kib = round(size / 1024)
+    if size >= 1024 and abs(kib * 1024 - size) < 16:
+        return f"{kib}Kb"
+    return f"{size:g}b"
+
+
+def _duration(usec: float) -> str:
+    return f"{usec / 1e6:g}s" if usec >= 1e6 else f"{usec / 1e3:g}ms" if usec >= 1e3 else f"{usec:g}us"
+
+
+# qdisc/class option -> (name tc prints, formatter), as `tc qdisc show` spells them
+_TC_UNITS = {"rate": ("rate", _rate), "ceil": ("ceil", _rate), "peak": ("peakrate", _rate),
+             "burst": ("burst", _size), "cburst": ("cburst", _size), "latency_us": ("latency", _duration)}
+
+
+def _tc_options(value: Any) -> str:
+    """tc parameters the way `tc -s qdisc show` prints them: `rate 80Mbit burst 64Kb latency 50ms`."""
+    if not isinstance(value, dict):
+        return _text(value)
+    out = []
+    for key, v in value.items():
+        if v is None:
+            continue
+        name, fmt = _TC_UNITS.get(key, (key, None))
+        out.append(f"{name} {fmt(v) if fmt and isinstance(v, int | float) else _text(v)}")
+    return " ".join(out)
+
+
+def _actions(value: Any) -> str:
+    """tc filter actions as tc names them: `mirred egress redirect dev ifb0`."""
+    if not isinstance(value, list):
+        return _text(value)
+    parts = []
+    for a in value:
+        words = [a.get("kind"), a.get("action"), f"dev {a['dev']}" if a.get("dev") else None] \
+            if isinstance(a, dict) else [_text(a)]
+        parts.append(" ".join(str(w) for w in words if w))
+    return "; ".join(parts)
+
+
+_FORMATS = {
+    "text": _text,
+    "list": _text,
+    "keys": _keys,
+    "on-keys": _on_keys,
+    "attachments": _attachments,
+    "elements": _elements,
+    "tc-options": _tc_options,
+    "actions": _actions,
+}
+
+
+def read_facts(facts: list[Fact], obj: Any) -> list[tuple[str, str]]:
+    """The facts this object has, in model order; absent or empty values are left out, not shown blank."""
+    out = []
+    for fact in facts:
+        value = lookup(obj, fact.path)
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        out.append((fact.label, _FORMATS.get(fact.format, _text)(value)))
+    return out

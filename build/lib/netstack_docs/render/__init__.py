@@ -1,0 +1,1 @@
+"""Render: the classified model of each host -> Markdown pages in a build directory (Jinja2 templates)."""

@@ -1,0 +1,160 @@
+"""Render every page of the site as Markdown into a build directory: home, handbook, envs, hosts, layers.
+
+The URL contract (DESIGN.md) is decided here and nowhere else: `HostPage` knows where a host's
+pages live in the build directory, and every link between pages is a relative `.md` link that the
+strict MkDocs build validates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netstack_docs.model.classify import Component, HostView, LayerView
+from netstack_docs.model.model import ComponentKind, Model
+from netstack_docs.model.packet_path import PacketPath
+from netstack_docs.render.env import render, trusted_md
+from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
+
+
+@dataclass(frozen=True)
+class HostPage:
+    """Where one host's pages live: `<env>/<slug>/index.md` and `<env>/<slug>/<layer>.md`."""
+
+    env: str
+    slug: str
+    view: HostView
+
+    @property
+    def index_path(self) -> str:
+        return f"{self.env}/{self.slug}/index.md"
+
+    def layer_path(self, layer: str) -> str:
+        return f"{self.env}/{self.slug}/{layer}.md"
+
+    @property
+    def changes_path(self) -> str:
+        return f"{self.env}/{self.slug}/changes.md"
+
+
+def handbook_path(layer: str) -> str:
+    return f"handbook/{layer}.md"
+
+
+def _write(out: Path, page_path: str, text: str) -> None:
+    target = out / page_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+# A kind with more components than this on one page is shown as a table, one row per component
+# (the row carries the anchor), instead of a heading, a facts table and code blocks per component:
+# a host with 900 sysctls would otherwise get a 1 MB page, a 900-entry TOC and 900 search sections.
+COMPACT_OVER = 12
+
+
+@dataclass(frozen=True)
+class KindSection:
+    kind: ComponentKind
+    components: list[Component]
+    compact: bool
+    columns: list[str]  # fact labels, in order, for the compact table
+
+
+def _kinds_in_order(model: Model, layer_view: LayerView) -> list[KindSection]:
+    """Group a layer's components by kind, in the model's order of kinds."""
+    by_kind: dict[str, list[Component]] = defaultdict(list)
+    for component in layer_view.components:
+        by_kind[component.kind.id].append(component)
+    sections = []
+    for kind in model.kinds_of_layer(layer_view.layer.slug):
+        found = by_kind.get(kind.id)
+        if found:
+            columns = list(dict.fromkeys(label for c in found for label, _ in c.facts))
+            sections.append(KindSection(kind, found, len(found) > COMPACT_OVER, columns))
+    return sections
+
+
+def render_host(
+    out: Path, host: HostPage, model: Model, path: PacketPath, figures: Mapping[str, Any], has_changes: bool
+) -> None:
+    """The host page and its ten layer pages."""
+    layers = []
+    for layer in model.layers:
+        layer_view = host.view.layers[layer.slug]
+        kinds = _kinds_in_order(model, layer_view)
+        _write(
+            out,
+            host.layer_path(layer.slug),
+            render(
+                "layer.md.j2",
+                host.layer_path(layer.slug),
+                host=host,
+                layer_view=layer_view,
+                kinds=kinds,
+                handbook=handbook_path(layer.slug),
+                checks=layer_checks(layer) if not kinds else [],
+            ),
+        )
+        titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
+        layers.append((layer, len(layer_view.components), titles, host.layer_path(layer.slug)))
+    _write(
+        out,
+        host.index_path,
+        render(
+            "host.md.j2",
+            host.index_path,
+            host=host,
+            facts=host_facts(host.view),
+            layers=layers,
+            path=path,
+            gaps=host_gaps(host.view),
+            figures=dict(figures),
+            changes=host.changes_path if has_changes else None,
+        ),
+    )
+
+
+def render_env(out: Path, env: str, hosts: list[HostPage], figures: Mapping[str, Any]) -> None:
+    page = f"{env}/index.md"
+    rows = [env_row(host) for host in hosts]
+    _write(out, page, render("env.md.j2", page, env=env, hosts=hosts, rows=rows, figures=dict(figures)))
+
+
+def render_handbook(out: Path, model: Model, hosts: Iterable[HostPage]) -> None:
+    """One page per layer; each component kind lists every host (by environment) where it was found."""
+    seen: dict[str, dict[str, list[tuple[HostPage, int]]]] = defaultdict(lambda: defaultdict(list))
+    for host in hosts:
+        counts: dict[str, int] = defaultdict(int)
+        for layer_view in host.view.layers.values():
+            for component in layer_view.components:
+                counts[component.kind.id] += 1
+        for kind_id, count in counts.items():
+            seen[kind_id][host.env].append((host, count))
+    for layer in model.layers:
+        kinds = [(kind, sorted(seen[kind.id].items())) for kind in model.kinds_of_layer(layer.slug)]
+        page = handbook_path(layer.slug)
+        _write(out, page, render("handbook.md.j2", page, layer=layer, kinds=kinds))
+
+
+def render_home(out: Path, model: Model, hosts: list[HostPage], intro_md: str) -> None:
+    by_env: dict[str, int] = defaultdict(int)
+    for host in hosts:
+        by_env[host.env] += 1
+    envs = [(env, count, f"{env}/index.md") for env, count in sorted(by_env.items())]
+    layers = [(layer, handbook_path(layer.slug)) for layer in model.layers]
+    _write(
+        out,
+        "index.md",
+        render(
+            "home.md.j2",
+            "index.md",
+            intro=trusted_md(intro_md),
+            envs=envs,
+            layers=layers,
+            changes="changes.md",
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Site: write the build mkdocs.yml, run mkdocs build strictly into a new directory, swap it in."""

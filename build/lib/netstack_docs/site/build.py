@@ -1,0 +1,191 @@
+"""`build_site`: snapshots -> model -> pages (+ diagrams, changes) -> strict mkdocs build -> swap into place.
+
+One linear function whose steps are named like the pipeline. Nothing is written until every snapshot
+has been validated, nothing is written into the source tree (Markdown goes to a build directory),
+and the old site is replaced only after the new one built cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netstack_docs.diagrams import render_site_figures
+from netstack_docs.errors import UserError
+from netstack_docs.render.pages import HostPage, render_env, render_handbook, render_home, render_host
+from netstack_docs.site.config import SiteOptions, build_config, nav
+from netstack_docs.site.inputs import SnapshotFile, load_snapshots
+from netstack_docs.site.mkdocs_run import check_site_dir, run_mkdocs, staging_dirs, swap_in
+from netstack_docs.site.project import Project, assemble_docs, find_project, merged_config, tool_pages
+from netstack_docs.site.userconfig import write_yaml
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class BuildResult:
+    site_dir: Path
+    hosts: int
+    pages: int
+    seconds: dict[str, float] = field(default_factory=dict)  # per pipeline step
+
+
+def diagram_cache() -> Path:
+    """Rendered PNGs keyed by their DOT source: unchanged hosts are not drawn again."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "netstack-docs" / "diagrams"
+
+
+BUILD_MARKER = ".netstack-docs-build"
+
+
+def check_build_dir(build_dir: Path, project_dir: Path) -> None:
+    """Refuse a --build-dir whose docs/ and mkdocs.yml are not ours to replace (e.g. the project itself)."""
+    build_dir, project_dir = build_dir.resolve(), project_dir.resolve()
+    if build_dir == project_dir or build_dir in project_dir.parents:
+        raise UserError(
+            f"{build_dir}: --build-dir holds the project's own docs/ and mkdocs.yml; choose another"
+        )
+    if build_dir.exists() and any(build_dir.iterdir()) and not (build_dir / BUILD_MARKER).exists():
+        raise UserError(
+            f"{build_dir}: exists and is not a build directory of netstack-docs (no {BUILD_MARKER}); "
+            "refusing to replace its docs/ and mkdocs.yml: choose an empty or new --build-dir"
+        )
+
+
+def classify_hosts(snapshots: list[SnapshotFile], progress: Progress | None) -> list[HostPage]:
+    from netstack_docs.model.classify import classify
+
+    hosts = []
+    for i, snap in enumerate(snapshots, 1):
+        hosts.append(HostPage(snap.env, snap.slug, classify(snap.doc, host_slug=snap.slug)))
+        if progress:
+            progress("classify", i, len(snapshots))
+    return hosts
+
+
+def render_pages(
+    docs: Path,
+    model: Any,
+    hosts: list[HostPage],
+    snapshots: list[SnapshotFile],
+    intro: str,
+    figures: Any,
+    progress: Progress | None,
+) -> int:
+    from netstack_docs.model.packet_path import packet_path
+
+    for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
+        host_figures = figures.host(host.env, host.slug) if figures else {}
+        has_page = (docs / host.changes_path).is_file()
+        render_host(docs, host, model, packet_path(snap.doc), host_figures, has_page)
+        shutil.copyfile(snap.path, docs / host.env / host.slug / "snapshot.json")
+        if progress:
+            progress("render", i, len(hosts))
+    envs = sorted({h.env for h in hosts})
+    for env in envs:
+        render_env(docs, env, [h for h in hosts if h.env == env], figures.env(env) if figures else {})
+    render_handbook(docs, model, hosts)
+    render_home(docs, model, hosts, intro)
+    return sum(1 for _ in docs.rglob("*.md"))  # every page MkDocs will build, hand-written ones too
+
+
+def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None) -> None:
+    """The /changes/ page and one per host (netstack_docs.versions), against the previous snapshots."""
+    from netstack_docs.versions.changes import changes_pages
+
+    previous = None
+    if previous_snapshots is not None:
+        previous = {(s.env, s.slug): s.doc for s in load_snapshots(previous_snapshots)}
+    current = {(s.env, s.slug): s.doc for s in snapshots}
+    for rel_path, markdown in changes_pages(previous, current).items():
+        (docs / rel_path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / rel_path).write_text(markdown, encoding="utf-8")
+
+
+def build_site(
+    snapshots_dir: Path,
+    site_dir: Path,
+    *,
+    build_dir: Path | None = None,
+    previous_snapshots: Path | None = None,
+    site_url: str | None = None,
+    versioned: bool = False,
+    progress: Progress | None = None,
+    project_dir: Path | None = None,
+    config_file: Path | None = None,
+    options: SiteOptions | None = None,
+) -> BuildResult:
+    """Build the whole site from `snapshots_dir` into `site_dir`; the old site survives any failure.
+
+    The docs repository is `config_file`'s directory, else `project_dir` (default: the current
+    directory): its mkdocs.yml is merged over the tool's base and its docs/ pages join the build."""
+    options = options or SiteOptions(site_url=site_url, versioned=versioned)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = now - clock
+        clock = now
+
+    site_dir = Path(site_dir).absolute()
+    check_site_dir(site_dir)
+    project: Project = find_project(project_dir, config_file)
+    config, user_nav, pages = merged_config(project)
+    snapshots = load_snapshots(Path(snapshots_dir), lambda i, n: progress and progress("load", i, n))
+    step("load")
+    from netstack_docs.model.model import load_model
+
+    model = load_model()
+    hosts = classify_hosts(snapshots, progress)
+    step("classify")
+
+    own_build_dir = build_dir is None
+    work = (
+        Path(tempfile.mkdtemp(prefix="netstack-docs-build-"))
+        if build_dir is None
+        else Path(build_dir).absolute()
+    )
+    if not own_build_dir:
+        check_build_dir(work, project.root)
+    docs = work / "docs"
+    if docs.exists():
+        shutil.rmtree(docs)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / BUILD_MARKER).write_text("Generated by netstack-docs build; replaced on every build.\n")
+    try:
+        intro = assemble_docs(project, docs, {h.env for h in hosts})
+        figures = render_site_figures([h.view for h in hosts], docs, diagram_cache(), progress=progress)
+        step("diagrams")
+        render_changes(docs, snapshots, previous_snapshots)
+        page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress)
+        step("render")
+
+        envs: dict[str, list[str]] = {}
+        for h in hosts:
+            envs.setdefault(h.env, []).append(h.slug)
+        new, _ = staging_dirs(site_dir)
+        if new.exists():
+            shutil.rmtree(new)
+        layers = [(layer.slug, layer.title) for layer in model.layers]
+        site_nav = nav([*tool_pages(), *pages], layers, envs, options.hosts_in_nav, user_nav)
+        config = build_config(config, docs, new, site_nav, envs, options)
+        try:
+            run_mkdocs(write_yaml(config, work / "mkdocs.yml"), progress, page_count)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        step("mkdocs")
+        swap_in(new, site_dir)
+        step("swap")
+    finally:
+        if own_build_dir:
+            shutil.rmtree(work, ignore_errors=True)
+    return BuildResult(site_dir, len(hosts), page_count, seconds)

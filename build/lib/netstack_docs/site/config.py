@@ -1,0 +1,92 @@
+"""The mkdocs.yml of one build: the merged settings (netstack_docs.site.merge) plus what only the build knows.
+
+This module adds docs_dir/site_dir, the nav (Home, Handbook, one tab per environment), the host
+pages kept out of the nav (`not_in_nav`, see DESIGN.md: a nav holding every host page makes each
+page's HTML and the build time grow with the fleet), site_url, and the mike version selector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """Options merged once, at the edge (CLI or caller), and passed down unchanged."""
+
+    site_url: str | None = None
+    versioned: bool = False  # add the mike version selector (extra.version.provider: mike)
+    hosts_in_nav: bool = False  # the naive configuration, kept only for the benchmark's comparison
+    search: bool = True
+
+
+def _hosts_nav(envs: dict[str, list[str]], layers: list[tuple[str, str]]) -> list[Any]:
+    """The naive nav: every page of every host (only for the benchmark's comparison)."""
+    return [
+        {
+            env: [
+                f"{env}/index.md",
+                *(
+                    {
+                        host: [
+                            f"{env}/{host}/index.md",
+                            *({title: f"{env}/{host}/{slug}.md"} for slug, title in layers),
+                        ]
+                    }
+                    for host in hosts
+                ),
+            ]
+        }
+        for env, hosts in envs.items()
+    ]
+
+
+def nav(
+    pages: list[str],
+    layers: list[tuple[str, str]],
+    envs: dict[str, list[str]],
+    hosts_in_nav: bool,
+    user_nav: list[Any] | None = None,
+) -> list[Any]:
+    """Home (tool pages and the team's pages no nav entry lists), the team's own nav entries as tabs,
+    Handbook (ten layers), then one tab per environment."""
+    home: list[Any] = ["index.md", *pages, {"Changes": "changes.md"}]
+    handbook = [{title: f"handbook/{slug}.md"} for slug, title in layers]
+    tabs: list[Any] = [{"Home": home}, *(user_nav or []), {"Handbook": handbook}]
+    if hosts_in_nav:
+        tabs.extend(_hosts_nav(envs, layers))
+    else:
+        tabs.extend({env: f"{env}/index.md"} for env in envs)
+    return tabs
+
+
+def build_config(
+    base: dict[str, Any],
+    docs_dir: Path,
+    site_dir: Path,
+    nav_: list[Any],
+    envs: dict[str, list[str]],
+    options: SiteOptions,
+) -> dict[str, Any]:
+    config = dict(base)
+    config.update(docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav_, strict=True)
+    if not options.hosts_in_nav:
+        # Everything under <env>/<host>/ is reached from the environment's index table instead.
+        config["not_in_nav"] = "\n".join(f"/{env}/*/" for env in envs)
+    else:  # the benchmark's naive nav lists host pages but not e.g. per-host change pages
+        validation = dict(config.get("validation") or {})
+        validation["nav"] = {**(validation.get("nav") or {}), "omitted_files": "info"}
+        config["validation"] = validation
+    if options.site_url:
+        config["site_url"] = options.site_url if options.site_url.endswith("/") else options.site_url + "/"
+    if options.versioned:
+        extra = dict(config.get("extra") or {})
+        extra["version"] = {**(extra.get("version") or {}), "provider": "mike"}
+        config["extra"] = extra
+    if not options.search:
+        config["plugins"] = [p for p in config.get("plugins", []) if p != "search" and "search" not in p]
+    return config
+
+

@@ -1,0 +1,24 @@
+"""What an nftables rule *is*, independent of its kernel handle: shared by capture and identity.
+
+Handles are renumbered when an edited ruleset is reloaded (`nft -f` with `flush ruleset`), so a
+rule is known by what it does: its text as nft prints it, without its comment (a comment edit
+changes no packet's fate, and must not break a runbook's link to the rule).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_TRAILING_COMMENT = re.compile(r'\s+comment\s+"(?:[^"\\]|\\.)*"$')
+
+
+def nft_rule_content(rule: Mapping[str, Any]) -> str:
+    """The rule's text minus a trailing comment, or its canonical JSON expressions without a text."""
+    text = rule.get("text")
+    if text:
+        return _TRAILING_COMMENT.sub("", text)
+    exprs = [e for e in rule.get("expr") or [] if not (isinstance(e, dict) and set(e) == {"comment"})]
+    return json.dumps(exprs, sort_keys=True, separators=(",", ":"))

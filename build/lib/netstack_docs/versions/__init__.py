@@ -1,0 +1,1 @@
+"""Versions: compare snapshots, write the changes pages, publish dated versions with mike."""

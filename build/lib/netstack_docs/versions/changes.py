@@ -1,0 +1,146 @@
+"""The changes pages of a version: /changes/ for the whole site and /<env>/<host>/changes/ per host.
+
+Every change links to the object's anchor on the layer page that holds it in this version. The link
+target comes from classifying the snapshot the way the site does (so it exists: the strict build
+checks every anchor); a removed object links nowhere, it is only named with the layer it was on.
+Every string from a snapshot goes through netstack_docs.render.escape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from netstack_docs.model.classify import classify, layer_of
+from netstack_docs.model.identity import object_anchor
+from netstack_docs.model.model import load_model
+from netstack_docs.render.escape import md_code, md_text
+from netstack_docs.versions.diff import Diff, FieldChange, HostDiff, HostKey, ObjectChange, diff_sets
+from netstack_docs.versions.report import KIND_WORDS, show_value
+
+Snapshots = Mapping[HostKey, Mapping[str, Any]]
+OPS = (("added", "Added"), ("changed", "Changed"), ("removed", "Removed"))
+
+
+def version_label(snapshots: Snapshots | None) -> str:
+    """How a page names the previous version: by the newest capture time among its snapshots."""
+    if not snapshots:
+        return "the previous version"
+    newest = max(str(doc.get("meta", {}).get("captured_at", "")) for doc in snapshots.values())
+    return f"the previous version (captured {newest[:10]})" if newest else "the previous version"
+
+
+def anchors(doc: Mapping[str, Any]) -> dict[str, str]:
+    """anchor -> layer slug, for every component the site shows for this snapshot."""
+    view = classify(dict(doc))
+    return {c.anchor: slug for slug, lv in view.layers.items() for c in lv.components}
+
+
+class _Host:
+    """One host's changes, rendered with links relative to a given page directory."""
+
+    def __init__(self, host: HostDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None):
+        self.host = host
+        self.now = anchors(new) if new is not None else {}
+        self.before = anchors(old) if old is not None else {}
+        self.titles = {layer.slug: layer.title for layer in load_model().layers}
+
+    def _layer(self, obj: ObjectChange, table: dict[str, str]) -> tuple[str, str]:
+        anchor = object_anchor(obj.kind, obj.namespace, obj.obj)
+        return table.get(anchor) or layer_of(obj.kind, dict(obj.obj)), anchor
+
+    def object_line(self, obj: ObjectChange) -> list[str]:
+        what = f"{md_text(KIND_WORDS[obj.kind])} "
+        if obj.op == "removed":
+            slug, _ = self._layer(obj, self.before)
+            line = f"- {what}{md_code(obj.name)}: was on the {md_text(self.titles.get(slug, slug))} page"
+        else:
+            slug, anchor = self._layer(obj, self.now)
+            # the same directory: <env>/<host>/changes.md links <env>/<host>/<layer>.md
+            link = f"[{md_code(obj.name)}]({slug}.md#{anchor})" if anchor in self.now else md_code(obj.name)
+            line = f"- {what}{link} ({md_text(self.titles.get(slug, slug))})"
+        return [line, *(f"    - {field_md(f)}" for f in obj.fields)]
+
+    def body(self, level: str) -> list[str]:
+        lines: list[str] = []
+        if self.host.fields:
+            lines += [f"{level} Host", "", *(f"- {field_md(f)}" for f in self.host.fields), ""]
+        for ns in self.host.namespaces:
+            state = f" ({ns.op})" if ns.op in ("added", "removed") else ""
+            lines += [f"{level} {md_text(ns.label)}{state}", ""]
+            lines += [f"- {field_md(f)}" for f in ns.fields]
+            for op, title in OPS:
+                objs = [o for o in ns.objects if o.op == op]
+                if objs:
+                    lines += [f"**{title}**", ""]
+                    lines += [line for o in objs for line in self.object_line(o)]
+                    lines.append("")
+        return lines
+
+
+def field_md(change: FieldChange) -> str:
+    return f"{md_code(change.field)}: {md_code(show_value(change.old))} → {md_code(show_value(change.new))}"
+
+
+def _counts(host: HostDiff) -> str:
+    objs = host.objects()
+    parts = [f"{sum(o.op == op for o in objs)} {op}" for op, _ in OPS]
+    return ", ".join(parts)
+
+
+def host_page(host: HostDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], since: str) -> str:
+    title = f"# Changes on {md_text(host.hostname)}"
+    intro = f"Compared with {since}: what was added, removed or changed in the configuration captured."
+    if host.op == "added":
+        return f"{title}\n\nThis host is new: it was not in {since}.\n"
+    if not host.changed:
+        return f"{title}\n\nNo change since {since}.\n"
+    lines = [title, "", intro, "", f"{_counts(host)}.", "", *_Host(host, old, new).body("##")]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def site_page(diff: Diff, previous: Snapshots | None, current: Snapshots, since: str) -> str:
+    lines = ["# Changes", ""]
+    if previous is None:
+        return "\n".join(lines + ["No previous version: this is the first one published.", ""])
+    lines += [f"Compared with {since}.", ""]
+    added = [h for h in diff.hosts if h.op == "added"]
+    removed = [h for h in diff.hosts if h.op == "removed"]
+    changed = [h for h in diff.hosts if h.op is None and h.changed]
+    same = [h for h in diff.hosts if not h.changed]
+    for title, hosts in (("Hosts added", added), ("Hosts removed", removed)):
+        if hosts:
+            lines += [f"## {title}", ""]
+            for h in hosts:
+                name = f"{h.env}/{h.host} ({md_text(h.hostname)})"
+                lines.append(f"- [{name}]({h.env}/{h.host}/index.md)" if h.op == "added" else f"- {name}")
+            lines.append("")
+    if changed:
+        lines += ["## Hosts changed", "", "| Host | Changes |", "|---|---|"]
+        for h in changed:
+            page = f"{h.env}/{h.host}/changes.md"
+            lines.append(f"| [{h.env}/{h.host}]({page}) ({md_text(h.hostname)}) | {_counts(h)} |")
+        lines.append("")
+    if same:
+        lines += ["## Unchanged", ""]
+        lines += [f"- [{h.env}/{h.host}]({h.env}/{h.host}/index.md): no change" for h in same]
+        lines.append("")
+    if not (added or removed or changed):
+        lines += [f"No change since {since}.", ""]
+    return "\n".join(lines)
+
+
+def changes_pages(previous: Snapshots | None, current: Snapshots, since: str | None = None) -> dict[str, str]:
+    """Build-dir-relative Markdown paths -> escaped Markdown. `since` names the previous version."""
+    label = since or version_label(previous)
+    diff = diff_sets(previous or {}, current)
+    pages = {"changes.md": site_page(diff, previous, current, label)}
+    for host in diff.hosts:
+        key = (host.env, host.host)
+        if key in current:
+            if previous is None:
+                text = f"# Changes on {md_text(host.hostname)}\n\nNo previous version: this is the first.\n"
+            else:
+                text = host_page(host, previous.get(key), current[key], label)
+            pages[f"{host.env}/{host.host}/changes.md"] = text
+    return pages
