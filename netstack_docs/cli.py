@@ -11,6 +11,7 @@ from netstack_docs import __version__
 from netstack_docs.errors import UserError
 
 COMMANDS = {
+    "new": "Create a docs repository: your settings and pages beside the generated ones.",
     "capture": "Capture this host's network stack into a snapshot file.",
     "validate": "Check snapshot files against the schema.",
     "build": "Generate and build the documentation site from snapshots.",

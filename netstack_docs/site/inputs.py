@@ -43,7 +43,11 @@ class SnapshotFile:
 
 def find_snapshot_files(snapshots_dir: Path) -> list[Path]:
     if not snapshots_dir.is_dir():
-        raise UserError(f"{snapshots_dir}: no such snapshots directory (expected <env>/<host>.json files)")
+        raise UserError(
+            f"{snapshots_dir}: no such snapshots directory (expected <env>/<host>.json files); make one by "
+            f"capturing a host: `sudo netstack-docs capture --env prod --out {snapshots_dir}/prod/HOST.json` "
+            "(or point --snapshots at yours)"
+        )
     stray = sorted(p for p in snapshots_dir.glob("*.json"))
     if stray:
         raise UserError(

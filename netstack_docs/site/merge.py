@@ -27,8 +27,20 @@ REFUSED = {
 }
 # Plain values a team sets as it likes.
 SCALARS = {
-    "site_name", "site_description", "site_author", "site_url", "repo_url", "repo_name", "edit_uri",
-    "copyright", "remote_branch", "remote_name", "dev_addr", "exclude_docs", "draft_docs", "watch",
+    "site_name",
+    "site_description",
+    "site_author",
+    "site_url",
+    "repo_url",
+    "repo_name",
+    "edit_uri",
+    "copyright",
+    "remote_branch",
+    "remote_name",
+    "dev_addr",
+    "exclude_docs",
+    "draft_docs",
+    "watch",
 }
 LISTS_APPENDED = {"extra_css", "extra_javascript"}
 
@@ -40,7 +52,7 @@ def _named(entries: list[Any]) -> dict[str, Any]:
         if isinstance(entry, str):
             named[entry] = None
         elif isinstance(entry, dict) and len(entry) == 1:
-            (name, cfg), = entry.items()
+            ((name, cfg),) = entry.items()
             named[str(name)] = cfg
         else:
             raise ValueError(entry)

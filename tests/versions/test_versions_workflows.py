@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+SCAFFOLD = REPO / "netstack_docs" / "scaffold" / "files" / "dot-github" / "workflows"  # `new` writes them
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml")) + sorted(SCAFFOLD.glob("*.yml"))
 BIN = Path(sys.executable).parent
 
 
@@ -25,8 +26,8 @@ def tool(name: str) -> str:
     return str(path)
 
 
-def load(name: str) -> dict:
-    doc = yaml.safe_load((REPO / ".github" / "workflows" / name).read_text())
+def load(name: str, folder: Path = REPO / ".github" / "workflows") -> dict:
+    doc = yaml.safe_load((folder / name).read_text())
     doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
     return doc
 
@@ -73,3 +74,16 @@ def test_scheduled_publication_does_not_depend_on_event_fields_that_schedules_la
     steps = load("publish.yml")["jobs"]["publish"]["steps"]
     [step] = [s for s in steps if "netstack-docs publish" in s.get("run", "")]
     assert '${GITHUB_REPOSITORY#*/}' in step["run"] and "--site-url" in step["run"]
+
+
+def test_a_new_docs_repository_builds_pull_requests_and_publishes_main_and_weekly():
+    build = load("build.yml", SCAFFOLD)
+    assert list(build["on"]) == ["pull_request"]
+    runs = [s.get("run", "") for job in build["jobs"].values() for s in job["steps"]]
+    assert any("netstack-docs build" in r for r in runs) and any("netstack-docs validate" in r for r in runs)
+    pub = load("publish.yml", SCAFFOLD)
+    assert pub["on"]["push"]["branches"] == ["main"] and pub["on"]["schedule"]
+    assert pub["concurrency"] == {"group": "publish-docs", "cancel-in-progress": False}
+    runs = "\n".join(s.get("run", "") for job in pub["jobs"].values() for s in job["steps"])
+    assert runs.index("git fetch --no-tags origin gh-pages") < runs.index("netstack-docs publish")
+    assert "${{ github.event.repository" not in (SCAFFOLD / "publish.yml").read_text()

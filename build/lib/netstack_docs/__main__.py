@@ -1,3 +1,0 @@
-from netstack_docs.cli import main
-
-main()

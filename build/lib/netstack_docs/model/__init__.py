@@ -1,1 +1,0 @@
-"""The curated layer model and the classification of snapshot objects into layers."""

@@ -1,1 +1,0 @@
-"""Versions: compare snapshots, write the changes pages, publish dated versions with mike."""

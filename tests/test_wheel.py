@@ -1,0 +1,99 @@
+"""What `pip install netstack-docs` gives a user: a wheel installed into a fresh venv outside the checkout.
+
+The wheel is built from the checkout, installed (with its dependencies from the package index) into a
+new virtual environment in a temporary directory, and used from a directory that is not the checkout:
+`new`, then a strict `build` of the scaffolded repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    if not (REPO / "pyproject.toml").is_file():
+        pytest.fail("these tests build the wheel from the checkout: no pyproject.toml beside them")
+    # setuptools writes build/ and *.egg-info into the source tree: build from a copy, never the checkout
+    source = work / "src"
+    top_junk = {".venv", ".git", "build", "site", ".build", ".cache"}
+    nested_junk = shutil.ignore_patterns("*.egg-info", "__pycache__", ".*_cache")
+
+    def junk(folder: str, names: list[str]) -> set[str]:
+        return set(nested_junk(folder, names)) | (top_junk & set(names) if Path(folder) == REPO else set())
+
+    shutil.copytree(REPO, source, ignore=junk)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = (work / "dist").glob("netstack_docs-*.whl")
+    venv.EnvBuilder(with_pip=True).create(work / "venv")
+    python = work / "venv" / "bin" / "python"
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr
+    return work
+
+
+def test_the_wheel_carries_one_import_package_named_after_the_project(installed: Path) -> None:
+    [wheel] = (installed / "dist").glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {n.split("/")[0] for n in names if ".dist-info" not in n} == {"netstack_docs"}
+    for needed in (
+        "site/base/mkdocs.yml",
+        "site/base/docs/linking.md",
+        "site/base/docs/stylesheets/netstack.css",
+        "snapshot/snapshot.schema.json",
+        "model/components.yaml",
+        "model/layers.yaml",
+        "scaffold/files/dot-github/workflows/publish.yml",
+        "scaffold/example-host.json",
+    ):
+        assert f"netstack_docs/{needed}" in names, needed
+    assert any(n.startswith("netstack_docs/render/templates/") and n.endswith(".j2") for n in names)
+
+
+def test_nothing_named_generator_is_installed(installed: Path, tmp_path: Path) -> None:
+    python = installed / "venv" / "bin" / "python"
+    proc = subprocess.run(
+        [str(python), "-c", "import generator"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode != 0 and "No module named 'generator'" in proc.stderr
+    proc = subprocess.run(
+        [str(python), "-m", "netstack_docs", "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == 0 and "new" in proc.stdout and "build" in proc.stdout
+
+
+def test_new_then_build_with_the_installed_command_anywhere(installed: Path, tmp_path: Path) -> None:
+    tool = installed / "venv" / "bin" / "netstack-docs"
+    proc = subprocess.run(
+        [str(tool), "new", "docs", "--site-name", "Wheel docs"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run(
+        [str(tool), "build", "--quiet"], capture_output=True, text=True, cwd=tmp_path / "docs", timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    site = tmp_path / "docs" / "site"
+    assert "Wheel docs" in (site / "index.html").read_text()
+    assert (site / "prod" / "example-01" / "routing" / "index.html").is_file()
+    assert (site / "runbooks" / "example" / "index.html").is_file()
