@@ -20,4 +20,5 @@ HOST_COLLECTORS = [
     "netstack_docs.capture.nics",
     "netstack_docs.capture.bpf",
     "netstack_docs.capture.daemons",
+    "netstack_docs.capture.ovs",
 ]

@@ -1,0 +1,88 @@
+"""OpenFlow flows of one OVS bridge, from `ovs-ofctl --names dump-flows BRIDGE` (the only OpenFlow source).
+
+OVSDB holds bridges and ports but not flows; those live in ovs-vswitchd, reachable only over
+OpenFlow. `ovs-ofctl dump-flows` prints one flow per line:
+
+    cookie=0x1234, duration=1.2s, table=3, n_packets=0, n_bytes=0, idle_timeout=300, priority=10,ip actions=drop
+
+A flow's configuration (table, priority, match, actions, cookie, timeouts, flags) is split from
+its volatile counters (duration, packets, bytes, ages), which go to state. `--names` prints
+port names instead of OpenFlow port numbers, which change when a port is re-added.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+# Fields before the match that are settings of the flow, not part of what it matches.
+SETTINGS = {"cookie": str, "table": int, "idle_timeout": int, "hard_timeout": int, "importance": int}
+COUNTERS = {"duration", "n_packets", "n_bytes", "idle_age", "hard_age"}
+FLAGS = {"send_flow_rem", "check_overlap", "reset_counts", "no_packet_counts", "no_byte_counts"}
+DEFAULT_PRIORITY = 32768
+ALL_VERSIONS = ("OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14", "OpenFlow15")
+
+
+def parse_flow(line: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(configuration, counters) of one dump-flows line; None for a line that is not a flow."""
+    head, sep, actions = line.strip().partition(" actions=")
+    if not sep and line.strip().startswith("actions="):
+        head, actions = "", line.strip()[len("actions="):]
+    elif not sep:
+        return None
+    flow: dict[str, Any] = {"table": 0, "priority": DEFAULT_PRIORITY, "cookie": "0x0"}
+    counters: dict[str, Any] = {}
+    flags: list[str] = []
+    match: list[str] = []
+    for token in head.replace(", ", " ").split():
+        for part in token.rstrip(",").split(","):
+            key, eq, value = part.partition("=")
+            if key in SETTINGS and eq and not match:
+                flow[key] = SETTINGS[key](value)
+            elif key in COUNTERS and eq:
+                counters[key] = _number(value.rstrip("s"))
+            elif key in FLAGS and not eq:
+                flags.append(key)
+            elif key == "priority" and eq:
+                flow["priority"] = int(value)
+            elif part:
+                match.append(part)
+    flow["match"] = ",".join(match)
+    flow["actions"] = actions.strip()
+    if flags:
+        flow["flags"] = sorted(flags)
+    return flow, counters
+
+
+def _number(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def dump_flows(tool: str, bridge: str, protocols: list[str], timeout: float = 20.0) -> str:
+    """The raw dump of one bridge; OSError (tool or vswitchd unreachable) or ValueError (it failed)."""
+    cmd = [tool, "--names"]
+    if protocols and "OpenFlow10" not in protocols:  # speak a version the bridge accepts
+        cmd += ["-O", ",".join(v for v in ALL_VERSIONS if v in protocols) or protocols[0]]
+    try:
+        proc = subprocess.run([*cmd, "dump-flows", bridge], capture_output=True, text=True,
+                              timeout=timeout, errors="backslashreplace")
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"ovs-ofctl dump-flows {bridge} did not answer within {timeout:g} s") from None
+    if proc.returncode != 0:
+        raise ValueError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else
+                         f"ovs-ofctl exited with status {proc.returncode}")
+    return proc.stdout
+
+
+def flows_of(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Flows (configuration, sorted) and their counters (state, keyed by the same identity)."""
+    pairs = [p for p in (parse_flow(line) for line in text.splitlines()) if p is not None]
+    pairs.sort(key=lambda p: (p[0]["table"], -p[0]["priority"], p[0]["match"], p[0]["actions"]))
+    flows = [flow for flow, _ in pairs]
+    counters = [{"table": f["table"], "priority": f["priority"], "match": f["match"], **c} for f, c in pairs]
+    return flows, counters

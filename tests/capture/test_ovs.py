@@ -1,0 +1,99 @@
+"""Open vSwitch from its real database and vswitchd (userspace datapath) started inside the sandbox.
+
+This kernel has no openvswitch module, so bridges use `datapath_type=netdev`; everything else
+(ovsdb-server, ovs-vswitchd, ovs-ofctl) is the real Debian openvswitch-switch.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from sandbox import REPO, run_in_sandbox
+from snapdoc import full_document, validated
+
+from netstack_docs.capture.context import empty_namespace
+
+pytestmark = pytest.mark.skipif(shutil.which("ovs-vswitchd") is None, reason="openvswitch-switch not installed")
+
+COLLECT = r'''
+$PYTHON - <<'PY'
+import json
+from netstack_docs.capture.context import HostCapture
+from netstack_docs.capture import ovs
+doc = {"state": {}, "gaps": []}
+ovs.collect(HostCapture(doc, [], True))
+print(json.dumps(doc))
+PY
+'''
+
+TOPOLOGY = f'. "{REPO}/lab/topologies/ovs.sh"\n' + r'''
+ovs_start
+ovs-vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure
+ovs-vsctl add-br br-tun -- set bridge br-tun datapath_type=netdev protocols=OpenFlow13
+ovs-vsctl add-port br-int patch-tun -- set interface patch-tun type=patch options:peer=patch-int
+ovs-vsctl add-port br-tun patch-int -- set interface patch-int type=patch options:peer=patch-tun
+ovs-vsctl add-port br-tun vxlan-0a000002 -- set interface vxlan-0a000002 type=vxlan \
+  options:remote_ip=10.0.0.2 options:local_ip=10.0.0.1 options:key=flow options:psk=FAKE-SECRET-OVS-PSK-4242 \
+  external_ids:secret-token=FAKE-SECRET-OVS-ID-4242
+ovs-vsctl add-port br-int tap1 tag=10 -- set interface tap1 type=internal external_ids:iface-id=port-1
+ovs-vsctl add-port br-int trunk0 trunks=10,20 -- set interface trunk0 type=internal
+ovs-vsctl set-controller br-int tcp:127.0.0.1:6653
+ovs-ofctl add-flow br-int "table=0,priority=100,in_port=tap1,actions=normal"
+ovs-ofctl add-flow br-int "table=0,priority=10,cookie=0x1234,ip,nw_dst=10.0.0.0/8,actions=resubmit(,1)"
+ovs-ofctl -O OpenFlow13 add-flow br-tun "table=0,priority=1,in_port=patch-int,actions=output:vxlan-0a000002"
+'''
+
+
+def test_bridges_ports_tunnels_and_flows_come_from_ovsdb_and_openflow():
+    doc = json.loads(run_in_sandbox(TOPOLOGY + COLLECT).stdout.strip().splitlines()[-1])
+    text = json.dumps(doc)
+    assert "FAKE-SECRET" not in text  # interface options/external_ids outside the allowlist: names only
+    assert doc["gaps"] == []
+    bridges = {b["name"]: b for b in doc["ovs"]["bridges"]}
+    assert set(bridges) == {"br-int", "br-tun"}
+    br_int, br_tun = bridges["br-int"], bridges["br-tun"]
+    assert (br_int["datapath_type"], br_int["fail_mode"], br_int["controllers"]) == (
+        "netdev", "secure", ["tcp:127.0.0.1:6653"])
+    assert br_tun["protocols"] == ["OpenFlow13"]
+    ports = {p["name"]: p for b in bridges.values() for p in b["ports"]}
+    assert ports["patch-tun"]["type"] == "patch" and ports["patch-tun"]["peer"] == "patch-int"
+    vxlan = ports["vxlan-0a000002"]
+    assert (vxlan["type"], vxlan["remote_ip"], vxlan["local_ip"]) == ("vxlan", "10.0.0.2", "10.0.0.1")
+    iface = vxlan["interfaces"][0]
+    assert iface["options"] == {"key": "flow", "local_ip": "10.0.0.1", "remote_ip": "10.0.0.2"}
+    assert iface["other_options"] == ["psk"] and iface["other_external_ids"] == ["secret-token"]
+    assert (ports["tap1"]["tag"], ports["tap1"]["trunks"]) == (10, [])
+    assert ports["tap1"]["interfaces"][0]["external_ids"] == {"iface-id": "port-1"}
+    assert (ports["trunk0"]["tag"], ports["trunk0"]["trunks"]) == (None, [10, 20])
+    assert ports["br-int"]["type"] == "internal"
+    # flows: configuration by name (--names), counters apart; OpenFlow13-only bridges are spoken to in 1.3
+    assert [(f["table"], f["priority"], f["cookie"], f["match"], f["actions"]) for f in br_int["flows"]] == [
+        (0, 100, "0x0", "in_port=tap1", "NORMAL"), (0, 10, "0x1234", "ip,nw_dst=10.0.0.0/8", "resubmit(,1)")]
+    # as ovs-ofctl spells them (it quotes names with `-`); a bridge without fail_mode=secure has its NORMAL flow
+    assert [(f["match"], f["actions"]) for f in br_tun["flows"]] == [
+        ('in_port="patch-int"', 'output:"vxlan-0a000002"'), ("", "NORMAL")]
+    assert all("n_packets" not in f and "duration" not in f for f in br_int["flows"])
+    state = doc["state"]["ovs"]["bridges"]
+    assert {c["n_packets"] for c in state["br-int"]["flows"]} == {0}
+    assert isinstance(state["br-int"]["interfaces"]["tap1"]["ofport"], int)
+    assert state["br-int"]["controllers"]["tcp:127.0.0.1:6653"]["is_connected"] is False
+    validated(full_document([empty_namespace("root", "root")], ovs=doc["ovs"], state=doc["state"]))
+
+
+def test_no_ovs_means_no_section_and_no_gap():
+    doc = json.loads(run_in_sandbox("mkdir -p /run/openvswitch; mount -t tmpfs tmpfs /run/openvswitch\n"
+                                    + COLLECT).stdout.strip().splitlines()[-1])
+    assert doc == {"state": {}, "gaps": []}
+
+
+def test_an_unreadable_database_socket_is_a_gap_with_its_reason():
+    # A socket file nobody listens on (ovsdb-server died): the capture says so instead of staying silent.
+    script = ("mkdir -p /run/openvswitch; mount -t tmpfs tmpfs /run/openvswitch\n"
+              "$PYTHON -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('/run/openvswitch/db.sock')\"\n"
+              + COLLECT)
+    doc = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    assert "ovs" not in doc
+    assert [g["what"] for g in doc["gaps"]] == ["ovs database"]
+    assert "/run/openvswitch/db.sock" in doc["gaps"][0]["reason"] and "refused" in doc["gaps"][0]["reason"]
