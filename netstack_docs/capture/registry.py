@@ -21,4 +21,5 @@ HOST_COLLECTORS = [
     "netstack_docs.capture.bpf",
     "netstack_docs.capture.daemons",
     "netstack_docs.capture.ovs",
+    "netstack_docs.capture.cni",
 ]
