@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.capture import containers
+
 NAMED_DIR = "/run/netns"
 DOCKER_DIR = "/var/run/docker/netns"
 PRECEDENCE = {"root": 0, "named": 1, "docker": 2, "proc": 3}
-_CONTAINER_ID = re.compile(r"(?:docker[-/]|containerd[-/]|/cri-containerd-|libpod-)([0-9a-f]{64})")
+_CONTAINER_ID = re.compile(r"(?:docker[-/]|containerd[-/]|/cri-containerd-|libpod-|crio-|/kubepods[^\n]*/)([0-9a-f]{64})")
 
 
 @dataclass
@@ -31,11 +33,15 @@ class Namespace:
     dev: int
     owner: dict[str, Any] | None = None
     also_at: list[str] = field(default_factory=list)
+    container: dict[str, Any] | None = None  # what runs in it (netstack_docs.capture.containers)
 
     def describe(self) -> dict[str, Any]:
         """The namespace's identity fields as they go into the snapshot (names made printable)."""
-        return {"id": self.id, "kind": self.kind, "name": printable(self.name),
-                "path": printable(self.path) if self.path else None, "inode": self.inode, "owner": self.owner}
+        out = {"id": self.id, "kind": self.kind, "name": printable(self.name),
+               "path": printable(self.path) if self.path else None, "inode": self.inode, "owner": self.owner}
+        if self.container:
+            out["container"] = self.container
+        return out
 
 
 @dataclass
@@ -129,8 +135,24 @@ def discover() -> Discovery:
         if ns.kind == "docker" and key in holders:
             pid = holders[key]
             ns.owner = {"pid": pid, "comm": comm_of(pid) or "?", "container_id": _container_id(pid)}
+    name_containers(list(found.values()))
     ordered = sorted(found.values(), key=lambda n: (PRECEDENCE[n.kind], _sort_key(n)))
     return Discovery(ordered, problems)
+
+
+def name_containers(found: list[Namespace]) -> None:
+    """Attach container identity; a Kubernetes pod's namespace takes its id from pod namespace and name."""
+    index = containers.index()
+    taken = {ns.id for ns in found}
+    for ns in found:
+        if ns.kind == "root":
+            continue
+        owner_id = (ns.owner or {}).get("container_id")
+        ns.container = index.identify(owner_id, [p for p in (ns.path, *ns.also_at) if p])
+        pod_id = containers.pod_namespace_id(ns.container)
+        if pod_id and pod_id not in taken:  # two namespaces claiming one pod: the first keeps the name
+            taken.add(pod_id)
+            ns.id = pod_id
 
 
 def _sort_key(ns: Namespace) -> tuple[int, str]:

@@ -29,6 +29,18 @@ def _short(value: str) -> str:
     return value[:12]
 
 
+def container_label(container: dict[str, Any] | None) -> str | None:
+    """What runs in a namespace, as a reader says it: `pod shop/web-7d9f`, `container web (nginx:1.27)`."""
+    if not container:
+        return None
+    if container.get("pod_namespace") and container.get("pod_name"):
+        return f"pod {container['pod_namespace']}/{container['pod_name']}"
+    if container.get("name"):
+        image = f" ({container['image']})" if container.get("image") else ""
+        return f"container {container['name']}{image}"
+    return None
+
+
 def namespace_ref(ns: dict[str, Any]) -> NamespaceRef:
     """The reference for one snapshot namespace document."""
     kind = ns["kind"]
@@ -36,17 +48,18 @@ def namespace_ref(ns: dict[str, Any]) -> NamespaceRef:
     owner = ns.get("owner") or {}
     name = ns.get("name") or ns_id.rpartition("/")[2]
     path = ns.get("path")
+    known = container_label(ns.get("container"))
     if kind == "root":
         return NamespaceRef(ns_id, kind, name, path, "root namespace")
     if kind == "named":
-        return NamespaceRef(ns_id, kind, name, path or f"/run/netns/{name}", f"netns {name}")
+        return NamespaceRef(ns_id, kind, name, path or f"/run/netns/{name}", known or f"netns {name}")
     if kind == "docker":
         container = owner.get("container_id")
         label = f"container {_short(container)} (docker)" if container else f"docker netns {name}"
-        return NamespaceRef(ns_id, kind, name, path or f"/var/run/docker/netns/{name}", label)
+        return NamespaceRef(ns_id, kind, name, path or f"/var/run/docker/netns/{name}", known or label)
     pid = owner.get("pid") or (ns_id.partition("/")[2] if ns_id.startswith("pid/") else None)
     comm = owner.get("comm")
-    label = f"pid {pid} ({comm})" if pid and comm else (f"pid {pid}" if pid else f"namespace {name}")
+    label = known or (f"pid {pid} ({comm})" if pid and comm else (f"pid {pid}" if pid else f"namespace {name}"))
     return NamespaceRef(ns_id, kind, name, path or (f"/proc/{pid}/ns/net" if pid else None), label)
 
 
