@@ -30,13 +30,28 @@ PROTOCOLS = {socket.IPPROTO_TCP: "tcp", socket.IPPROTO_UDP: "udp"}
 _REQ = struct.Struct("=IHHII BBBxI 48s")  # nlmsghdr + inet_diag_req_v2 (sockid left zero)
 _MSG = struct.Struct("=BBBB HH 16s 16s I 8s IIIII")  # inet_diag_msg
 _HDR = struct.Struct("=IHHII")
+_RTA = struct.Struct("=HH")
+INET_DIAG_CONG = 4  # attribute: the congestion control algorithm's name (asked for with idiag_ext)
+
+
+def _congestion(data: bytes, start: int, end: int) -> str | None:
+    """The INET_DIAG_CONG attribute among those following an inet_diag_msg, if present."""
+    while start + _RTA.size <= end:
+        length, kind = _RTA.unpack_from(data, start)
+        if length < _RTA.size:
+            return None
+        if kind == INET_DIAG_CONG:
+            return data[start + _RTA.size:start + length].split(b"\0", 1)[0].decode("ascii", "replace")
+        start += (length + 3) & ~3
+    return None
 
 
 def dump(family: int, protocol: int) -> list[dict[str, Any]]:
     """Every socket of one family/protocol in this thread's namespace, in every state."""
+    ext = 1 << (INET_DIAG_CONG - 1) if protocol == socket.IPPROTO_TCP else 0
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_SOCK_DIAG) as nl:
         nl.sendto(_REQ.pack(_REQ.size, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 1, 0,
-                            family, protocol, 0, 0xFFFFFFFF, b""), (0, 0))
+                            family, protocol, ext, 0xFFFFFFFF, b""), (0, 0))
         found: list[dict[str, Any]] = []
         while True:
             data = nl.recv(1 << 20)
@@ -51,8 +66,10 @@ def dump(family: int, protocol: int) -> list[dict[str, Any]]:
                 fam, state, _t, _r, sport, dport, src, _dst, ifindex, _cookie, _e, _rq, _wq, uid, inode = (
                     _MSG.unpack_from(data, offset + _HDR.size))
                 addr = socket.inet_ntop(fam, src[:4] if fam == socket.AF_INET else src)
+                cong = _congestion(data, offset + _HDR.size + _MSG.size, offset + length) if ext else None
                 found.append({"family": fam, "state": state, "address": addr, "port": socket.ntohs(sport),
-                              "dport": socket.ntohs(dport), "ifindex": ifindex, "uid": uid, "inode": inode})
+                              "dport": socket.ntohs(dport), "ifindex": ifindex, "uid": uid, "inode": inode,
+                              "congestion_control": cong})
                 offset += (length + 3) & ~3
             if not data:
                 return found
@@ -96,8 +113,10 @@ class _Sockets:
         self.unowned |= not owners and s["inode"] != 0  # inode 0: a kernel socket (vxlan, ...)
         ifname = _ifname(self.ns, s["ifindex"])
         key = (proto_name, fam_name, s["address"], s["port"], ifname)
-        self.listening.setdefault(key, {"protocol": proto_name, "family": fam_name,
-                                        "local_address": s["address"], "port": s["port"], "ifname": ifname})
+        entry = self.listening.setdefault(key, {"protocol": proto_name, "family": fam_name,
+                                                "local_address": s["address"], "port": s["port"], "ifname": ifname})
+        if s["congestion_control"]:
+            entry["congestion_control"] = s["congestion_control"]
         self.comms.setdefault(key, set()).update(comm for _pid, comm in owners)
         self.pids.setdefault(f"{proto_name} {fam_name} {s['address']} {s['port']}", set()).update(
             pid for pid, _comm in owners)

@@ -132,8 +132,14 @@ def _actions(value: Any) -> str:
     return "; ".join(parts)
 
 
+def _lines(value: Any) -> str:
+    """Items that hold commas themselves (OpenFlow flows): one after the other, `;`-separated."""
+    return "; ".join(_text(v) for v in value) if isinstance(value, list) else _text(value)
+
+
 _FORMATS = {
     "text": _text,
+    "lines": _lines,
     "list": _text,
     "keys": _keys,
     "on-keys": _on_keys,

@@ -8,15 +8,15 @@ A matcher is data in components.yaml, for example
     recognise: {section: links, fallback: true}
 
 Conditions on a field: a list (the value is one of these), `{not: [...]}`, `{glob: [...]}`
-(shell patterns, case-sensitive, on the string value), `{present: true|false}` (the field is
-set and not null/empty).
+(shell patterns, case-sensitive, on the string value; `{glob: [...], except: [...]}` leaves out
+exact values another kind takes), `{present: true|false}` (the field is set and not null/empty).
 A fallback matcher applies only when no other kind of its section matched.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import translate
 from typing import Any
 
@@ -39,6 +39,7 @@ class Condition:
     op: str  # in | not | glob | present
     values: tuple[Any, ...]
     pattern: re.Pattern[str] | None = None  # the globs as one compiled regex (op glob)
+    excluded: tuple[Any, ...] = ()  # op glob: values left out even when a pattern matches
 
     def test(self, obj: Any) -> bool:
         value = lookup(obj, self.field)
@@ -48,12 +49,15 @@ class Condition:
             return value in self.values
         if self.op == "not":
             return value not in self.values
-        return isinstance(value, str) and self.pattern is not None and self.pattern.match(value) is not None
+        return (isinstance(value, str) and self.pattern is not None and self.pattern.match(value) is not None
+                and value not in self.excluded)
 
 
 def _condition(name: str, spec: Any) -> Condition:
     if isinstance(spec, list):
         return Condition(name, "in", tuple(spec))
+    if isinstance(spec, dict) and set(spec) == {"glob", "except"} and isinstance(spec["except"], list):
+        return replace(_condition(name, {"glob": spec["glob"]}), excluded=tuple(spec["except"]))
     if isinstance(spec, dict) and len(spec) == 1:
         ((op, arg),) = spec.items()
         if op == "present" and isinstance(arg, bool):
@@ -62,7 +66,8 @@ def _condition(name: str, spec: Any) -> Condition:
             return Condition(name, op, tuple(arg))
         if op == "glob" and isinstance(arg, list) and all(isinstance(p, str) for p in arg):
             return Condition(name, op, tuple(arg), re.compile("|".join(f"(?:{translate(p)})" for p in arg)))
-    raise ValueError(f"field {name!r}: expected a list, {{not: [...]}}, {{glob: [...]}} or {{present: bool}}")
+    raise ValueError(
+        f"field {name!r}: expected a list, {{not: [...]}}, {{glob: [...]}} (with except: [...]) or {{present: bool}}")
 
 
 @dataclass(frozen=True)

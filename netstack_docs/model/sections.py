@@ -10,6 +10,7 @@ views built from another section:
   with `master_kind` added so the model can tell a bridge port from a bond slave.
 - `iptables`: the `{table: {chain: ...}}` mapping as one object per table.
 - `sysctls`: the `{name: value}` mapping as one object per sysctl.
+- `ovs.*`, `cni.*`: Open vSwitch bridges, ports and flow tables, CNI networks (netstack_docs.model.hostviews).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from netstack_docs.model import hostviews
 
 Obj = dict[str, Any]
 
@@ -131,6 +134,17 @@ HOST_SECTIONS: tuple[Section, ...] = (
         host_wide=True,
         extra_fields=("running",),
     ),
+    Section("ovs.bridges", "ovsbridge", "ovs_bridge", "Open vSwitch bridges", hostviews.ovs_bridges,
+            host_wide=True, extra_fields=("port_names", "flow_count", "tables")),
+    Section("ovs.ports", "ovsport", "ovs_port", "Open vSwitch ports", hostviews.ovs_ports, host_wide=True,
+            extra_fields=("bridge", "datapath_type")),
+    Section("ovs.flow_tables", "ovstable", "ovs_flow", "Open vSwitch OpenFlow tables", hostviews.ovs_flow_tables,
+            host_wide=True, extra_fields=("bridge", "flows", "flow_count", "table_miss", "fail_mode", "controllers")),
+    Section("cni.networks", "cni", "cni_network", "CNI network configurations", hostviews.cni_networks,
+            host_wide=True, extra_fields=("plugin_types", "bridges", "subnets", "ipam_types", "default")),
+    # second view: the network pods get, on the namespaces page (its home is the tooling page)
+    Section("cni.default", "cnidefault", "cni_network", "the default CNI network", hostviews.cni_default,
+            host_wide=True, extra_fields=("plugin_types", "bridges", "subnets", "ipam_types", "default")),
 )
 
 SECTIONS: dict[str, Section] = {s.name: s for s in NAMESPACE_SECTIONS + HOST_SECTIONS}

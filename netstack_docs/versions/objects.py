@@ -22,7 +22,7 @@ Obj = Mapping[str, Any]
 
 # Second views of an object shown on another page (a link as its NIC, as a bridge port) and the
 # namespace itself: their changes are the link's or the namespace's own, told once.
-_SECOND_VIEWS = {"netns", "nic", "port"}
+_SECOND_VIEWS = {"netns", "nic", "port", "cnidefault"}
 
 # The model's registry of snapshot sections says where every kind lives; the diff walks the same table,
 # so it compares exactly the objects the site shows, with the same identities and anchors.
@@ -30,7 +30,7 @@ NAMESPACE_KINDS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
     s.identity_kind: s.items for s in NAMESPACE_SECTIONS if s.identity_kind not in _SECOND_VIEWS
 }
 Items = Callable[[dict[str, Any]], list[Any]]
-HOST_KINDS: dict[str, Items] = {s.identity_kind: s.items for s in HOST_SECTIONS}
+HOST_KINDS: dict[str, Items] = {s.identity_kind: s.items for s in HOST_SECTIONS if s.identity_kind not in _SECOND_VIEWS}
 
 HOST_NAMESPACE = HOST.id  # host-wide kinds (prog, daemon) live in the model's pseudo namespace "host"
 KIND_ORDER = [*NAMESPACE_KINDS, *HOST_KINDS]

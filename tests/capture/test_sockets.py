@@ -93,3 +93,32 @@ def test_sockets_are_not_read_when_that_would_load_a_diag_module(monkeypatch, tm
     assert ns.doc["sockets"]["listening"] == []
     [gap] = ns.doc["gaps"]
     assert gap["what"] == "sockets" and "inet_diag" in gap["reason"]
+
+
+CONGESTION = r'''
+import socket, time
+TCP_CONGESTION = getattr(socket, "TCP_CONGESTION", 13)
+reno = socket.socket(); reno.setsockopt(socket.IPPROTO_TCP, TCP_CONGESTION, b"reno")
+reno.bind(("127.0.0.1", 7001)); reno.listen()
+default = socket.socket(); default.bind(("127.0.0.1", 7002)); default.listen()
+print("ready", flush=True)
+time.sleep(60)
+'''
+
+
+def test_congestion_control_per_listener_next_to_the_namespace_default():
+    # reno is built into every kernel; the namespace default is whatever this kernel's is (cubic here)
+    script = (
+        "ip netns add cc\nip -n cc link set lo up\n"
+        f"cat > /tmp/cc.py <<'PY'\n{CONGESTION}\nPY\n"
+        "ip netns exec cc $PYTHON /tmp/cc.py > /tmp/ready &\n"
+        "for i in $(seq 300); do grep -q ready /tmp/ready && break; sleep 0.1; done\n"
+        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        "print(json.dumps(capture('/run/netns/cc', 'cc', 'named', ['sockets', 'sysctls'])))\nPY\n"
+    )
+    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    default = out["doc"]["sysctls"]["net.ipv4.tcp_congestion_control"]
+    assert default != "reno"  # otherwise the check below could not tell the two apart
+    got = {s["port"]: s.get("congestion_control") for s in out["doc"]["sockets"]["listening"]}
+    assert got == {7001: "reno", 7002: default}
+    validated(full_document([out["doc"]]))

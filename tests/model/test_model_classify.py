@@ -182,6 +182,11 @@ def test_layer_of_is_total_over_every_identity_kind() -> None:
         "sysctl": {"name": "net.unix.max_dgram_qlen", "value": "512"},
         "prog": {"id": 1, "type": "lwt_in"},
         "daemon": {"name": "radvd"},
+        "ovsbridge": {"name": "br-int"},
+        "ovsport": {"bridge": "br-int", "name": "p1", "type": "dpdk"},
+        "ovstable": {"bridge": "br-int", "table": 3},
+        "cni": {"file": "/etc/cni/net.d/10.conf"},
+        "cnidefault": {"file": "/etc/cni/net.d/10.conf"},
     }
     assert set(samples) == set(IDENTITY), "a new identity kind needs a sample here"
     for kind, obj in samples.items():

@@ -1,0 +1,88 @@
+"""Views of the host-wide Open vSwitch and CNI sections: one object per thing a reader looks for.
+
+The snapshot nests OVS as bridges -> ports -> interfaces and keeps each bridge's flows in one list;
+a reader looks for a bridge, a port, or one flow table of a bridge. CNI files nest plugins inside
+networks; a reader looks for a network and the bridge and subnet it declares. These views add the
+few derived fields the model's facts and commands name (listed as the sections' extra_fields).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+def ovs_bridges(snapshot: dict[str, Any]) -> list[Obj]:
+    out = []
+    for br in (snapshot.get("ovs") or {}).get("bridges") or []:
+        tables = sorted({f["table"] for f in br.get("flows") or []})
+        # ports and flows are objects of their own (ovs_ports, ovs_flow_tables): not repeated here
+        rest = {k: v for k, v in br.items() if k not in ("ports", "flows")}
+        out.append({**rest, "port_names": [p["name"] for p in br.get("ports") or []],
+                    "flow_count": len(br.get("flows") or []), "tables": tables})
+    return out
+
+
+def ovs_ports(snapshot: dict[str, Any]) -> list[Obj]:
+    return [{**port, "bridge": br["name"], "datapath_type": br.get("datapath_type")}
+            for br in (snapshot.get("ovs") or {}).get("bridges") or [] for port in br.get("ports") or []]
+
+
+def flow_text(flow: Obj) -> str:
+    """One flow as `ovs-ofctl dump-flows --no-stats` spells it (table left out: it is the table's)."""
+    parts = [] if flow.get("cookie") in (None, "0x0") else [f"cookie={flow['cookie']}"]
+    match = ",".join(p for p in (f"priority={flow['priority']}", flow.get("match")) if p)
+    return " ".join([*parts, match, f"actions={flow['actions']}"])
+
+
+def ovs_flow_tables(snapshot: dict[str, Any]) -> list[Obj]:
+    """One object per (bridge, OpenFlow table), its flows in priority order as text."""
+    out = []
+    for br in (snapshot.get("ovs") or {}).get("bridges") or []:
+        tables: dict[int, list[Obj]] = {}
+        for flow in br.get("flows") or []:
+            tables.setdefault(flow["table"], []).append(flow)
+        for table, flows in sorted(tables.items()):
+            miss = [f for f in flows if not f.get("match")]
+            out.append({"bridge": br["name"], "table": table, "flow_count": len(flows),
+                        "flows": [flow_text(f) for f in flows],
+                        "table_miss": miss[-1]["actions"] if miss else None,
+                        "fail_mode": br.get("fail_mode"), "controllers": br.get("controllers") or []})
+    return out
+
+
+def _declared(plugins: list[Obj], key: str) -> list[Any]:
+    found = []
+    for p in plugins:
+        for source in (p, p.get("delegate") or {}):
+            if source.get(key) not in (None, "") and source[key] not in found:
+                found.append(source[key])
+    return found
+
+
+def _subnets(plugins: list[Obj]) -> list[str]:
+    found = []
+    for p in plugins:
+        ipam = p.get("ipam") or {}
+        found += [ipam["subnet"]] if ipam.get("subnet") else []
+        found += [r["subnet"] for rs in ipam.get("ranges") or [] for r in rs or [] if (r or {}).get("subnet")]
+    return found
+
+
+def cni_networks(snapshot: dict[str, Any]) -> list[Obj]:
+    networks = (snapshot.get("cni") or {}).get("networks") or []
+    out = []
+    for i, net in enumerate(networks):
+        plugins = net.get("plugins") or []
+        out.append({**net, "plugin_types": [p.get("type") for p in plugins],
+                    "bridges": _declared(plugins, "bridge") or _declared(plugins, "master"),
+                    "subnets": _subnets(plugins), "ipam_types": [
+                        (p.get("ipam") or {}).get("type") for p in plugins if (p.get("ipam") or {}).get("type")],
+                    "default": i == 0})
+    return out
+
+
+def cni_default(snapshot: dict[str, Any]) -> list[Obj]:
+    """The network new pods get: the runtime takes the first file in name order."""
+    return cni_networks(snapshot)[:1]
