@@ -28,6 +28,15 @@ while [ "$i" -le "$PODS" ]; do
   veth_ns "$ns" eth0 "$host_if" "10.244.$NODE.$((i + 1))/24"
   ip link set "$host_if" master cni0
   ip -n "$ns" route add default via "10.244.$NODE.1"
+  # what containerd's CRI plugin writes for the pod sandbox: its OCI config names the pod and the netns
+  case $i in 1) pod=kube-system/coredns-5d78c9869d-x$NODE ;; 2) pod=shop/web-7d9f8b6c5-$NODE ;;
+    *) pod=shop/worker-$NODE-$i ;; esac
+  mkdir -p /run/containerd
+  mountpoint -q /run/containerd || mount -t tmpfs tmpfs /run/containerd
+  task="/run/containerd/io.containerd.runtime.v2.task/k8s.io/$(printf '%064x' "$((NODE * 256 + i))")"
+  mkdir -p "$task"
+  printf '{"annotations": {"io.kubernetes.cri.sandbox-name": "%s", "io.kubernetes.cri.sandbox-namespace": "%s", "io.kubernetes.cri.container-type": "sandbox"}, "linux": {"namespaces": [{"type": "network", "path": "/var/run/netns/%s"}]}}\n' \
+    "${pod#*/}" "${pod%%/*}" "$ns" > "$task/config.json"
   i=$((i + 1))
 done
 nft -f - <<'NFT'
@@ -69,7 +78,11 @@ table ip kube-proxy {
 }
 NFT
 mkdir -p /etc/cni/net.d /etc/containerd /var/lib/kubelet 2>/dev/null || true
-printf '{"name": "cbr0", "cniVersion": "1.0.0", "plugins": [{"type": "flannel"}]}\n' > /etc/cni/net.d/10-flannel.conflist
+cat > /etc/cni/net.d/10-flannel.conflist <<'JSON'
+{"name": "cbr0", "cniVersion": "1.0.0", "plugins": [
+  {"type": "flannel", "delegate": {"bridge": "cni0", "hairpinMode": true, "isDefaultGateway": true}},
+  {"type": "portmap", "capabilities": {"portMappings": true}}]}
+JSON
 printf 'version = 2\n' > /etc/containerd/config.toml
 daemon containerd
 daemon flanneld

@@ -20,6 +20,7 @@ RECORDED = {
     "rich-host": FIXTURES / "snapshots" / "lab" / "rich-host.json",
     "hostile": FIXTURES / "snapshots" / "hostile" / "lab-01.json",
     "kinds-01": FIXTURES / "model" / "kinds-01.json",
+    "virtual-01": FIXTURES / "model" / "virtual-01.json",
 }
 
 
