@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from netstack_docs.diagrams import ovsgraph
 from netstack_docs.diagrams.styles import DEFAULT_QDISCS, HOOK_QDISCS
 from netstack_docs.model.identity import anchor_id, object_anchor
 from netstack_docs.model.namespaces import NamespaceRef, namespace_ref, ordered
@@ -42,7 +43,7 @@ class LinkNode:
 class Edge:
     a: str
     b: str
-    kind: str  # veth | port | parent | underlay | group
+    kind: str  # veth | port | parent | underlay | group | mirred | ovsport | patch | tunnel
     label: str
 
 
@@ -63,6 +64,7 @@ class NsBox:
     links: list[LinkNode]
     nft_hooks: list[str]
     folds: list[Fold] = field(default_factory=list)
+    ovs_bridges: list[ovsgraph.OvsBridge] = field(default_factory=list)  # drawn in the root box
 
 
 @dataclass
@@ -204,4 +206,17 @@ def build(snapshot: dict[str, Any]) -> HostGraph:
         box = NsBox(namespace_ref(ns), anchor_id("netns", ns["id"], ()), links, _nft_hooks(ns))
         g.namespaces.append(box)
     _edges(namespaces, index, g)
+    _ovs(snapshot, g)
     return g
+
+
+def _ovs(snapshot: dict[str, Any], g: HostGraph) -> None:
+    """Open vSwitch bridges in the root namespace's box, with their port, patch and tunnel edges."""
+    found = ovsgraph.bridges(snapshot)
+    root = next((box for box in g.namespaces if box.ref.kind == "root"), None)
+    if not found or root is None:
+        return
+    root.ovs_bridges = found
+    root_links = {ln.ifname: ln.id for ln in root.links}
+    g.stubs.update(ovsgraph.remote_stubs(found))
+    g.edges += [Edge(a, b, kind, label) for a, b, kind, label in ovsgraph.edges(found, root_links)]

@@ -1,4 +1,8 @@
-"""The environment overview: its hosts, and what connects them (shared VXLAN VNIs, shared subnets).
+"""The environment overview: its hosts, and what connects them (shared VXLAN VNIs, OVS tunnels, shared subnets).
+
+An Open vSwitch tunnel port joins two hosts of the environment when its remote_ip is an address of
+the other host; the hosts joined by tunnels of one type (vxlan, geneve, ...) share one hub node, as
+hosts sharing a VNI do. A remote endpoint no host of the environment holds is listed in the text.
 
 Which subnets count: only addresses on root-namespace interfaces that reach outside the host (physical,
 VLAN, bond, macvlan/ipvlan, or a bridge with such a port). Host-local bridges (docker0, cni0 without
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from diagrams import Edge, Node
@@ -31,6 +35,16 @@ class Overview:
     hosts: list[tuple[str, str]]  # (slug, hostname)
     vnis: dict[int, list[str]]  # VNI -> host slugs
     subnets: dict[str, list[str]]  # subnet -> host slugs
+    # OVS tunnels: (type, host slug, remote address, remote host slug or None when outside the env)
+    tunnels: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+
+    def tunnel_hubs(self) -> dict[str, list[str]]:
+        """Tunnel type -> hosts joined by such tunnels within the environment."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for kind, slug, _, other in self.tunnels:
+            if other is not None and other != slug:
+                out[kind] |= {slug, other}
+        return {k: sorted(v) for k, v in sorted(out.items())}
 
 
 def _uplinked(root: dict[str, Any]) -> set[str]:
@@ -66,7 +80,26 @@ def collect(hosts: list[tuple[str, dict[str, Any]]]) -> Overview:
         sorted((slug, snap["host"]["hostname"]) for slug, snap in hosts),
         {k: sorted(v) for k, v in sorted(vnis.items())},
         {k: sorted(v) for k, v in sorted(subnets.items(), key=lambda kv: _net_key(kv[0]))},
+        _tunnels(hosts),
     )
+
+
+def _tunnels(hosts: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str, str, str | None]]:
+    """Every OVS tunnel port's (type, host, remote address, host holding that address)."""
+    holder: dict[str, str] = {}
+    for slug, snap in hosts:
+        for ns in snap["namespaces"]:
+            if ns["kind"] == "root":
+                for a in ns["addresses"]:
+                    holder.setdefault(str(a["address"]), slug)
+    out = set()
+    for slug, snap in hosts:
+        for br in (snap.get("ovs") or {}).get("bridges") or []:
+            for port in br.get("ports") or []:
+                remote = port.get("remote_ip")
+                if remote and remote != "flow":
+                    out.add((str(port["type"]), slug, str(remote), holder.get(str(remote))))
+    return sorted(out, key=lambda t: (t[0], t[1], t[2]))
 
 
 def _net_key(net: str) -> tuple[int, int, int]:
@@ -98,6 +131,7 @@ def host_nodes(ov: Overview) -> list[tuple[str, list[str]]]:
 def _hubs(ov: Overview) -> list[tuple[str, list[str]]]:
     """(hub node id, member host slugs) for every VNI and subnet shared by two hosts or more."""
     hubs = [(f"vni-{vni}", m) for vni, m in ov.vnis.items() if len(m) > 1]
+    hubs += [(f"ovs-{kind}", m) for kind, m in ov.tunnel_hubs().items()]
     return hubs + [(f"subnet-{i}", m) for i, (_, m) in enumerate(ov.subnets.items()) if len(m) > 1]
 
 
@@ -122,7 +156,14 @@ def draw(ov: Overview, title: str, filename: str) -> str:
             node_of.update({slug: node for slug in members})
         for hub_id, members in _hubs(ov):
             kind, _, key = hub_id.partition("-")
-            if kind == "vni":
+            if kind == "ovs":
+                label, img, fill, edge = (
+                    f"OVS {esc(key)} tunnels",
+                    styles.STYLES["vxlan"].icon or "",
+                    "#FDF2E9",
+                    {"color": styles.EDGE_UNDERLAY, "style": "dashed"},
+                )
+            elif kind == "vni":
                 label, img, fill, edge = (
                     f"VXLAN VNI {key}",
                     styles.STYLES["vxlan"].icon or "",
@@ -164,12 +205,17 @@ def text(ov: Overview, env: str) -> tuple[str, Trusted]:
     for vni, members in ov.vnis.items():
         what = "shared by" if len(members) > 1 else "only on"
         lines.append(f"- VXLAN VNI {vni}, {what} " + ", ".join(md_text(m) for m in members))
+    for kind, slug, remote, other in ov.tunnels:
+        target = f"{md_text(other)} ({md_text(remote)})" if other else f"{md_text(remote)}, not a host of {md_text(env)}"
+        lines.append(f"- OVS {md_text(kind)} tunnel from {md_text(slug)} to {target}")
     for net, members in ov.subnets.items():
         what = "shared by" if len(members) > 1 else "only on"
         lines.append(f"- subnet {md_text(net)}, {what} " + ", ".join(md_text(m) for m in members))
     alt = (
         f"Overview of environment {env}: {plural(len(ov.hosts), 'host')}, connected by "
-        f"{plural(len(shared_vni), 'shared VXLAN VNI')} and {plural(len(shared_net), 'shared subnet')}. "
+        f"{plural(len(shared_vni), 'shared VXLAN VNI')}"
+        + (f", {plural(len(ov.tunnel_hubs()), 'kind')} of OVS tunnel" if ov.tunnel_hubs() else "")
+        + f" and {plural(len(shared_net), 'shared subnet')}. "
         "The text version names them."
     )
     return alt, Trusted("\n".join(lines))

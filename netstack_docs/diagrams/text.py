@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from netstack_docs.diagrams.hostgraph import HostGraph, LinkNode
+from netstack_docs.diagrams.ovsgraph import port_text
 from netstack_docs.diagrams.topology import kind_text
 from netstack_docs.render.escape import Trusted, md_code, md_text
 
@@ -37,7 +38,25 @@ def _connections(g: HostGraph, ln: LinkNode, names: dict[str, str]) -> list[str]
             out.append(f"{e.label} to {name}" if e.a == ln.id else f"receives {e.label} from {name}")
         elif e.kind == "group":
             out.append(f"{e.label} from collapsed namespaces")
+        elif e.kind == "ovsport" and e.a == ln.id:
+            out.append(f"{e.label} of {name}")
     return out
+
+
+def _ovs_rows(g: HostGraph, names: dict[str, str]) -> list[str]:
+    """One row per Open vSwitch bridge: its ports, patch pairs and tunnels (from the same edges as the figure)."""
+    rows = []
+    for box in g.namespaces:
+        for br in box.ovs_bridges:
+            links = []
+            for e in g.edges:
+                if e.kind in ("patch", "tunnel") and br.id in (e.a, e.b):
+                    other = e.b if e.a == br.id else e.a
+                    links.append(f"{e.label} to {names.get(other) or g.stubs.get(other, other)}")
+            ports = "; ".join(port_text(p) for p in br.ports)
+            rows.append(f"| {md_text(box.ref.label)} | {md_code(br.name)} | {md_text(br.title)} | none | "
+                        f"{md_text('; '.join(links)) or 'none'} | ports: {md_text(ports) or 'none'} |")
+    return rows
 
 
 def topology_text(g: HostGraph, hostname: str) -> tuple[str, Trusted, Trusted | None]:
@@ -48,6 +67,8 @@ def topology_text(g: HostGraph, hostname: str) -> tuple[str, Trusted, Trusted | 
             names[ln.id] = f"{ln.ifname} ({box.ref.label})"
         for fold in box.folds:
             names[fold.id] = fold.text
+        for br in box.ovs_bridges:
+            names[br.id] = f"OVS bridge {br.name}"
     rows = [
         "| Namespace | Interface | Kind | Addresses | Connected to | Marks |",
         "|---|---|---|---|---|---|",
@@ -69,6 +90,7 @@ def topology_text(g: HostGraph, hostname: str) -> tuple[str, Trusted, Trusted | 
                 f"| {md_text(box.ref.label)} | {md_text(fold.text)} (collapsed) | {md_text(fold.kind)} | "
                 f"none | {md_text(listed)} | none |"
             )
+    rows += _ovs_rows(g, names)
     for grp in g.groups:
         rows.append(
             f"| {len(grp.members)} namespaces (collapsed) | {md_text(grp.shape)} | group | see "

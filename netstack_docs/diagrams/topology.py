@@ -9,6 +9,7 @@ from diagrams import Cluster, Edge, Node
 from netstack_docs.diagrams import styles
 from netstack_docs.diagrams.dot import SourceDiagram, bold, colored, esc, icon, small, table
 from netstack_docs.diagrams.hostgraph import HostGraph, LinkNode, NsBox
+from netstack_docs.diagrams.ovsgraph import MAX_PORTS, OvsBridge, port_text
 
 MAX_ADDRESSES = 4  # per node; the text equivalent lists all
 MAX_HOOKS = 6  # nftables hook lines per namespace node
@@ -20,6 +21,9 @@ EDGE_STYLE = {
     "underlay": {"color": styles.EDGE_UNDERLAY, "style": "dashed"},
     "mirred": {"color": styles.EDGE_MIRRED, "style": "dotted", "penwidth": "2"},
     "group": {"color": styles.EDGE_VETH, "penwidth": "3"},
+    "ovsport": {"color": styles.EDGE_PORT},
+    "patch": {"color": styles.EDGE_PATCH, "penwidth": "2"},
+    "tunnel": {"color": styles.EDGE_UNDERLAY, "style": "dashed"},
 }
 
 
@@ -55,6 +59,16 @@ def _node(ln: LinkNode) -> Node:
     )
 
 
+def _ovs_node(br: OvsBridge) -> Node:
+    st = styles.STYLES["openvswitch"]
+    rows = [bold(esc(br.name)) + " " + small(esc(br.title, 60))]
+    rows += [small(esc(port_text(p), 60)) for p in br.ports[:MAX_PORTS]]
+    if len(br.ports) > MAX_PORTS:
+        rows.append(small(f"+{len(br.ports) - MAX_PORTS} more ports"))
+    return Node(table(rows, icon(st.icon) if st.icon else None), nodeid=br.id, shape=st.shape,
+                fillcolor=st.fill, penwidth="2")
+
+
 def _nft_node(box: NsBox) -> None:
     hooks = box.nft_hooks
     rows = [bold(colored("nftables hooks", styles.MARK_NFT))]
@@ -74,9 +88,11 @@ def _cluster(box: NsBox, nodes: dict[str, Node]) -> None:
             nodes[fold.id] = Node(
                 table([bold(esc(fold.text, 60))]), nodeid=fold.id, shape="folder", fillcolor=styles.GROUP_FILL
             )
+        for br in box.ovs_bridges:
+            nodes[br.id] = _ovs_node(br)
         if box.nft_hooks:
             _nft_node(box)
-        if not box.links and not box.folds and not box.nft_hooks:
+        if not box.links and not box.folds and not box.nft_hooks and not box.ovs_bridges:
             Node(table([small("no interfaces")]), nodeid=f"{box.id}--empty", style="dashed")
 
 

@@ -187,6 +187,32 @@ def docker_host(name: str, vni: int, uplink: str) -> dict[str, Any]:
     return snapshot("staging", name, [root, *containers])
 
 
+def ovs_compute(name: str, address: str, peers: list[str]) -> dict[str, Any]:
+    """An OVS compute node (recorded-style: the real capture of this shape is snapshots/prod/compute-01.json):
+    br-int with a VM tap, patched to br-tun, whose VXLAN ports lead to the other nodes' addresses."""
+    root = namespace(
+        "root", "root",
+        [link(1, "lo", "loopback"), link(2, "eth0", "device"), link(3, "br-int", "openvswitch"),
+         link(4, "tap-vm1", "tun", info={"type": "tap"})],
+        [addr("lo", "127.0.0.1/8"), addr("eth0", f"{address}/24")],
+    )
+
+    def port(port_name: str, kind: str, **extra: Any) -> dict[str, Any]:
+        options = {k: v for k, v in extra.items() if k in ("peer", "remote_ip", "local_ip")}
+        return {"name": port_name, "type": kind, "tag": extra.get("tag"), "trunks": [], "vlan_mode": None,
+                "bond_mode": None, "lacp": None, **{k: v for k, v in extra.items() if k != "tag"},
+                "interfaces": [{"name": port_name, "type": kind, "options": options}]}
+
+    tunnels = [port(f"vxlan-{peer.replace('.', '')}", "vxlan", remote_ip=peer, local_ip=address) for peer in peers]
+    ovs = {"version": "3.1.0", "db_version": "8.3.1", "bridges": [
+        {"name": "br-int", "datapath_type": "system", "fail_mode": "secure", "protocols": [], "controllers": [],
+         "ports": [port("br-int", "internal"), port("patch-tun", "patch", peer="patch-int"),
+                   port("tap-vm1", "system", tag=1)], "flows": []},
+        {"name": "br-tun", "datapath_type": "system", "fail_mode": "secure", "protocols": [], "controllers": [],
+         "ports": [port("patch-int", "patch", peer="patch-tun"), *tunnels], "flows": []}]}
+    return snapshot("cloud", name, [root], ovs=ovs)
+
+
 def write(case: str, docs: dict[str, dict[str, Any]]) -> None:
     folder = CASES / case / "snapshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -212,6 +238,14 @@ if __name__ == "__main__":
         {
             "app-1": docker_host("app-1", 42, "192.0.2.11/24"),
             "app-2": docker_host("app-2", 42, "192.0.2.12/24"),
+            "db-1": docker_host("db-1", 7, "198.51.100.5/24"),
+        },
+    )
+    write(
+        "env-ovs-tunnels",
+        {
+            "compute-1": ovs_compute("compute-1", "10.0.0.11", ["10.0.0.12", "10.0.0.10"]),
+            "compute-2": ovs_compute("compute-2", "10.0.0.12", ["10.0.0.11", "10.0.0.10"]),
             "db-1": docker_host("db-1", 7, "198.51.100.5/24"),
         },
     )

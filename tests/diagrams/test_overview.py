@@ -43,3 +43,14 @@ def test_a_big_environment_folds_hosts_with_identical_connections() -> None:
 def test_a_small_environment_draws_every_host() -> None:
     hosts = [(f"h{i}", host(f"h{i}", f"192.0.2.{i + 10}/24", 42)) for i in range(overview.MAX_HOSTS)]
     assert len(overview.host_nodes(overview.collect(hosts))) == overview.MAX_HOSTS
+
+
+def test_ovs_tunnel_endpoints_join_hosts_and_a_remote_outside_the_env_is_only_listed() -> None:
+    ov = overview.collect(list(case_snapshots("env-ovs-tunnels").items()))
+    assert ov.tunnel_hubs() == {"vxlan": ["compute-1", "compute-2"]}
+    assert ("vxlan", "compute-1", "10.0.0.10", None) in ov.tunnels
+    assert ("vxlan", "compute-1", "10.0.0.12", "compute-2") in ov.tunnels
+    alt, text_md = overview.text(ov, "cloud")
+    assert "1 kind of OVS tunnel" in alt
+    assert r"OVS vxlan tunnel from compute\-1 to compute\-2 (10\.0\.0\.12)" in text_md
+    assert r"10\.0\.0\.10, not a host of cloud" in text_md

@@ -156,3 +156,16 @@ def test_tc_mirred_redirect_to_an_ifb_is_an_edge_and_told_in_the_text() -> None:
     assert ("wan0", "ifb0", "mirred") in edges_of(doc)
     _, text_md, _ = topology_text(collapse.collapse(hostgraph.build(doc)), "edge-9")
     assert "tc egress redirect to" in str(text_md) and "receives tc egress redirect from" in str(text_md)
+
+
+def test_ovs_bridges_their_ports_patches_and_tunnels_are_in_the_text_equivalent() -> None:
+    (snap,) = case_snapshots("ovs-compute").values()
+    g = collapse.collapse(hostgraph.build(snap))
+    _, text_md, _ = topology_text(g, "compute-01")
+    rows = {line.split(" | ")[1]: line for line in text_md.splitlines() if "| OVS bridge \\(" in line}
+    assert set(rows) == {"<code>br\\-ex</code>", "<code>br\\-int</code>", "<code>br\\-tun</code>"}
+    tun = rows["<code>br\\-tun</code>"]
+    assert "patch patch\\-tun ↔ patch\\-int to OVS bridge br\\-int" in tun
+    assert "remote tunnel endpoint 10\\.0\\.0\\.12" in tun and "vxlan\\-0a00000c \\(vxlan to 10\\.0\\.0\\.12\\)" in tun
+    assert "tap3f1c\\-01 \\(tag 1\\)" in rows["<code>br\\-int</code>"]
+    assert "OVS port \\(tag 1\\) of OVS bridge br\\-int" in text_md  # the VM's tap, on its own row
