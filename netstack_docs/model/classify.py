@@ -20,6 +20,8 @@ from netstack_docs.model.facts import read_facts
 from netstack_docs.model.identity import anchor_id, display_name, identity
 from netstack_docs.model.model import ComponentKind, Layer, load_model
 from netstack_docs.model.namespaces import HOST, NamespaceRef, namespace_ref, ordered
+from netstack_docs.model.related import Index, Related, related
+from netstack_docs.model.related import index as related_index
 from netstack_docs.model.sections import SECTIONS, Section, walk
 
 
@@ -33,6 +35,7 @@ class Component:
     anchor: str
     facts: list[tuple[str, str]]  # values untrusted
     commands: list[Command]
+    links: list[tuple[Related, str]] = field(default_factory=list)  # (related component, its layer slug)
 
     @property
     def layer(self) -> str:
@@ -107,8 +110,10 @@ def gap_layer(what: str) -> str | None:
     return None
 
 
-def _component(sec: Section, ns: NamespaceRef, obj: dict[str, Any], repeat: int = 1) -> Component:
+def _component(sec: Section, ns: NamespaceRef, obj: dict[str, Any], repeat: int = 1,
+               names: Index | None = None) -> Component:
     kind = kind_of(sec.name, obj)
+    links = [(r, layer_of(r.identity_kind, r.target)) for r in related(sec.name, obj, names)] if names else []
     parts = identity(sec.identity_kind, obj)
     return Component(
         kind=kind,
@@ -120,6 +125,7 @@ def _component(sec: Section, ns: NamespaceRef, obj: dict[str, Any], repeat: int 
         anchor=anchor_id(sec.identity_kind, ns.id, parts if repeat == 1 else (*parts, f"#{repeat}")),
         facts=read_facts(kind.facts, obj),
         commands=render_commands(kind.commands, obj, ns),
+        links=links,
     )
 
 
@@ -155,11 +161,12 @@ def classify(snapshot: dict[str, Any], host_slug: str | None = None) -> HostView
     kind_rank = {k: i for i, k in enumerate(model.kinds)}
     ranked = []
     seen: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    names = related_index(snapshot)
     for sec, ns_doc, index, obj in walk(snapshot):
         ref = refs[ns_doc["id"]] if ns_doc is not None else HOST
         key = (sec.name, ref.id, identity(sec.identity_kind, obj))
         seen[key] = repeat = seen.get(key, 0) + 1
-        comp = _component(sec, ref, obj, repeat)
+        comp = _component(sec, ref, obj, repeat, names)
         ranked.append(((kind_rank[comp.kind.id], ns_rank.get(ref.id, -1), index), comp))
     ranked.sort(key=lambda pair: pair[0])
     namespaces = list(refs.values())

@@ -92,7 +92,7 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     # Open vSwitch (host-wide): by bridge and port name; a flow table by bridge and table number
     "ovsbridge": lambda o: (o["name"],),
     "ovsport": lambda o: (o["bridge"], o["name"]),
-    "ovstable": lambda o: (o["bridge"], f"table {o['table']}"),
+    "ovstable": lambda o: (o["bridge"], f"table-{o['table']}"),
     # CNI networks by file (two files may declare one name; the runtime uses the first)
     "cni": lambda o: (o["file"],),
     "cnidefault": lambda o: (o["file"],),
