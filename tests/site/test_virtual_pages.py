@@ -1,0 +1,77 @@
+"""Open vSwitch, CNI and container identity on real, strict site builds: linked, labelled, escaped.
+
+Input: tests/fixtures/model/virtual-01.json (captured, see tests/fixtures/README.md), and a copy
+whose OVS and CNI names are hostile Markdown/HTML/Jinja2 (names the capture copies verbatim from
+OVSDB and from /etc/cni/net.d).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from site_fixtures import REPO
+
+from netstack_docs.site.build import build_site
+
+FIXTURE = REPO / "tests" / "fixtures" / "model" / "virtual-01.json"
+HOSTILE = "x|<b>{{7*7}}`[l](u)"
+
+
+def _build(tmp: Path, doc: dict, env: str = "lab", host: str = "virtual-01") -> Path:
+    snaps = tmp / "snapshots" / env
+    snaps.mkdir(parents=True)
+    (snaps / f"{host}.json").write_text(json.dumps(doc))
+    build_site(tmp / "snapshots", tmp / "site", build_dir=tmp / "build")
+    return tmp / "build" / "docs" / env / host
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(tmp_path_factory.mktemp("virtual"), json.loads(FIXTURE.read_text()))
+
+
+def test_cni_network_links_the_bridge_it_declares_on_tooling_and_namespaces(pages: Path) -> None:
+    tooling = (pages / "tooling.md").read_text()
+    assert "Bridge it declares: [cni0](virtual.md#link-root--cni0)" in tooling
+    namespaces = (pages / "namespaces.md").read_text()
+    assert "## CNI network for pods" in namespaces
+    assert "Bridge it declares: [cni0](virtual.md#link-root--cni0)" in namespaces
+
+
+def test_pods_and_containers_are_named_after_what_runs_in_them(pages: Path) -> None:
+    namespaces = (pages / "namespaces.md").read_text()
+    assert re.search(r'<h3 id="netns-pod-shop-web-7d9f-[0-9a-f]{8}"', namespaces)
+    assert "In the pod shop/web\\-7d9f." in namespaces
+    assert "In the container registry \\(registry:2\\)." in namespaces
+
+
+def test_ovs_bridges_ports_and_flow_tables_have_name_anchors_and_links(pages: Path) -> None:
+    virtual = (pages / "virtual.md").read_text()
+    for anchor in ("ovsbridge-host--br-int", "ovsport-host--br-tun--vxlan-0a00000c",
+                   "ovsport-host--br-int--patch-tun", "ovstable-host--br-tun--table-22"):
+        assert f'id="{anchor}"' in virtual, anchor
+    assert "Peer patch port: [patch\\-int on br\\-tun](virtual.md#ovsport-host--br-tun--patch-int)" in virtual
+    assert "ovs-appctl ofproto/trace br-int in_port=tap3f1c-01" in virtual
+    assert "ovs-ofctl dump-flows br-tun table=22" in virtual
+
+
+def test_hostile_ovs_and_cni_names_stay_text(tmp_path: Path) -> None:
+    doc = json.loads(FIXTURE.read_text())
+    br = doc["ovs"]["bridges"][0]
+    br["name"] = HOSTILE
+    br["ports"][0]["name"] = HOSTILE + "-port"
+    br["flows"] = [{"table": 0, "priority": 1, "cookie": "0x0", "match": f"in_port={HOSTILE}", "actions": "drop"}]
+    doc["cni"]["networks"][0]["name"] = HOSTILE
+    doc["cni"]["networks"][0]["plugins"][0]["bridge"] = HOSTILE
+    page = _build(tmp_path, doc)
+    html = (tmp_path / "site" / "lab" / "virtual-01" / "virtual" / "index.html").read_text()
+    tooling = (tmp_path / "site" / "lab" / "virtual-01" / "tooling" / "index.html").read_text()
+    for text in (html, tooling):
+        assert "<b>{{" not in text and "x|<b>" not in text  # no element made of a name
+        assert "x|&lt;b&gt;{{7*7}}" in text  # the name, as text, Jinja2 syntax not evaluated
+    assert "x|&lt;b&gt;{{7*7}}`[l](u)-port" in html  # the port, and the flow table's flows
+    assert "in_port=x|&lt;b&gt;{{7*7}}" in html
+    assert "Bridge it declares" in (page / "tooling.md").read_text()
