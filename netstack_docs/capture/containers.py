@@ -20,7 +20,7 @@ import glob
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 DOCKER = "/var/lib/docker/containers/*/config.v2.json"
 OCI_CONFIGS = {
@@ -31,11 +31,15 @@ PODMAN = "/var/lib/containers/storage/overlay-containers/containers.json"
 MAX_BYTES = 4 << 20
 # OCI annotation -> identity field, for containerd's CRI plugin and for CRI-O
 ANNOTATIONS = {
-    "io.kubernetes.cri.sandbox-name": "pod_name", "io.kubernetes.cri.sandbox-namespace": "pod_namespace",
-    "io.kubernetes.cri.container-type": "container_type", "io.kubernetes.cri.container-name": "name",
+    "io.kubernetes.cri.sandbox-name": "pod_name",
+    "io.kubernetes.cri.sandbox-namespace": "pod_namespace",
+    "io.kubernetes.cri.container-type": "container_type",
+    "io.kubernetes.cri.container-name": "name",
     "io.kubernetes.cri.image-name": "image",
-    "io.kubernetes.pod.name": "pod_name", "io.kubernetes.pod.namespace": "pod_namespace",
-    "io.kubernetes.cri-o.ContainerType": "container_type", "io.kubernetes.container.name": "name",
+    "io.kubernetes.pod.name": "pod_name",
+    "io.kubernetes.pod.namespace": "pod_namespace",
+    "io.kubernetes.cri-o.ContainerType": "container_type",
+    "io.kubernetes.container.name": "name",
     "io.kubernetes.cri-o.ImageName": "image",
 }
 FIELDS = ("id", "name", "image", "pod_name", "pod_namespace", "container_type")
@@ -48,7 +52,7 @@ class Index:
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_path: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def identify(self, container_id: Optional[str], paths: list[str]) -> Optional[dict[str, Any]]:
+    def identify(self, container_id: str | None, paths: list[str]) -> dict[str, Any] | None:
         for path in paths:
             found = self.by_path.get(_canonical(path))
             if found:
@@ -57,7 +61,7 @@ class Index:
 
 
 def _canonical(path: str) -> str:
-    return "/run/" + path[len("/var/run/"):] if path.startswith("/var/run/") else path
+    return "/run/" + path[len("/var/run/") :] if path.startswith("/var/run/") else path
 
 
 def _load(path: str) -> Any:
@@ -70,7 +74,11 @@ def _load(path: str) -> Any:
         return None  # unreadable or half-written: the namespace keeps its plain name
 
 
-def _text(value: Any) -> Optional[str]:
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
@@ -83,14 +91,18 @@ def _docker(index: Index) -> None:
         doc = _load(path)
         if not isinstance(doc, dict):
             continue
-        config = doc.get("Config") if isinstance(doc.get("Config"), dict) else {}
+        config = _dict(doc.get("Config"))
         name = _text(doc.get("Name"))
-        ident = _identity("docker", id=doc.get("ID") or os.path.basename(os.path.dirname(path)),
-                          name=name.lstrip("/") if name else None, image=config.get("Image"))
+        ident = _identity(
+            "docker",
+            id=doc.get("ID") or os.path.basename(os.path.dirname(path)),
+            name=name.lstrip("/") if name else None,
+            image=config.get("Image"),
+        )
         index.by_id[ident["id"]] = ident
-        settings = doc.get("NetworkSettings") if isinstance(doc.get("NetworkSettings"), dict) else {}
-        if _text(settings.get("SandboxKey")):
-            index.by_path[_canonical(settings["SandboxKey"])] = ident
+        sandbox_key = _text(_dict(doc.get("NetworkSettings")).get("SandboxKey"))
+        if sandbox_key:
+            index.by_path[_canonical(sandbox_key)] = ident
 
 
 def _oci(index: Index, runtime: str, pattern: str) -> None:
@@ -100,13 +112,13 @@ def _oci(index: Index, runtime: str, pattern: str) -> None:
             continue
         notes = doc["annotations"]
         values = {target: notes[key] for key, target in ANNOTATIONS.items() if _text(notes.get(key))}
-        ident = _identity(runtime, id=os.path.basename(os.path.dirname(path).removesuffix("/userdata")),
-                          **values)
+        ident = _identity(
+            runtime, id=os.path.basename(os.path.dirname(path).removesuffix("/userdata")), **values
+        )
         index.by_id[ident["id"]] = ident
-        linux = doc.get("linux") if isinstance(doc.get("linux"), dict) else {}
-        for ns in linux.get("namespaces") or []:
-            ns_path = ns.get("path") if isinstance(ns, dict) and ns.get("type") == "network" else None
-            if _text(ns_path) and not ns_path.startswith("/proc/"):  # a pid path belongs to another task
+        for ns in _dict(doc.get("linux")).get("namespaces") or []:
+            ns_path = _text(_dict(ns).get("path")) if _dict(ns).get("type") == "network" else None
+            if ns_path and not ns_path.startswith("/proc/"):  # a pid path belongs to another task
                 index.by_path.setdefault(_canonical(ns_path), ident)
 
 
@@ -121,8 +133,12 @@ def _podman(index: Index) -> None:
         except ValueError:
             meta = {}
         names = entry.get("names") if isinstance(entry.get("names"), list) else []
-        ident = _identity("podman", id=entry["id"], name=names[0] if names else meta.get("name"),
-                          image=meta.get("image-name") if isinstance(meta, dict) else None)
+        ident = _identity(
+            "podman",
+            id=entry["id"],
+            name=names[0] if names else meta.get("name"),
+            image=meta.get("image-name") if isinstance(meta, dict) else None,
+        )
         index.by_id[ident["id"]] = ident
 
 
@@ -136,7 +152,7 @@ def index() -> Index:
     return found
 
 
-def pod_namespace_id(ident: Optional[dict[str, Any]]) -> Optional[str]:
+def pod_namespace_id(ident: dict[str, Any] | None) -> str | None:
     """`pod/<namespace>/<name>` for a Kubernetes pod: stable when the pod is recreated with its name."""
     if ident and ident.get("pod_namespace") and ident.get("pod_name"):
         return f"pod/{ident['pod_namespace']}/{ident['pod_name']}"

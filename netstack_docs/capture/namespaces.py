@@ -20,7 +20,8 @@ from netstack_docs.capture import containers
 NAMED_DIR = "/run/netns"
 DOCKER_DIR = "/var/run/docker/netns"
 PRECEDENCE = {"root": 0, "named": 1, "docker": 2, "proc": 3}
-_CONTAINER_ID = re.compile(r"(?:docker[-/]|containerd[-/]|/cri-containerd-|libpod-|crio-|/kubepods[^\n]*/)([0-9a-f]{64})")
+_CONTAINER_ID = re.compile(
+    r"(?:docker[-/]|containerd[-/]|/cri-containerd-|libpod-|crio-|/kubepods[^\n]*/)([0-9a-f]{64})")
 
 
 @dataclass

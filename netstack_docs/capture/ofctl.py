@@ -3,7 +3,7 @@
 OVSDB holds bridges and ports but not flows; those live in ovs-vswitchd, reachable only over
 OpenFlow. `ovs-ofctl dump-flows` prints one flow per line:
 
-    cookie=0x1234, duration=1.2s, table=3, n_packets=0, n_bytes=0, idle_timeout=300, priority=10,ip actions=drop
+    cookie=0x1234, duration=1.2s, table=3, n_packets=0, n_bytes=0, priority=10,ip actions=drop
 
 A flow's configuration (table, priority, match, actions, cookie, timeouts, flags) is split from
 its volatile counters (duration, packets, bytes, ages), which go to state. `--names` prints
@@ -27,7 +27,7 @@ def parse_flow(line: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(configuration, counters) of one dump-flows line; None for a line that is not a flow."""
     head, sep, actions = line.strip().partition(" actions=")
     if not sep and line.strip().startswith("actions="):
-        head, actions = "", line.strip()[len("actions="):]
+        head, actions = "", line.strip()[len("actions=") :]
     elif not sep:
         return None
     flow: dict[str, Any] = {"table": 0, "priority": DEFAULT_PRIORITY, "cookie": "0x0"}
@@ -69,13 +69,21 @@ def dump_flows(tool: str, bridge: str, protocols: list[str], timeout: float = 20
     if protocols and "OpenFlow10" not in protocols:  # speak a version the bridge accepts
         cmd += ["-O", ",".join(v for v in ALL_VERSIONS if v in protocols) or protocols[0]]
     try:
-        proc = subprocess.run([*cmd, "dump-flows", bridge], capture_output=True, text=True,
-                              timeout=timeout, errors="backslashreplace")
+        proc = subprocess.run(
+            [*cmd, "dump-flows", bridge],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            errors="backslashreplace",
+        )
     except subprocess.TimeoutExpired:
         raise ValueError(f"ovs-ofctl dump-flows {bridge} did not answer within {timeout:g} s") from None
     if proc.returncode != 0:
-        raise ValueError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else
-                         f"ovs-ofctl exited with status {proc.returncode}")
+        raise ValueError(
+            proc.stderr.strip().splitlines()[-1]
+            if proc.stderr.strip()
+            else f"ovs-ofctl exited with status {proc.returncode}"
+        )
     return proc.stdout
 
 

@@ -50,8 +50,9 @@ def _receive(sock: socket.socket, limit: int) -> Any:
         return reply
 
 
-def select(tables: dict[str, list[str]], path: str = DB_SOCKET, timeout: float = 5.0,
-           limit: int = 64 << 20) -> dict[str, list[dict[str, Any]]]:
+def select(
+    tables: dict[str, list[str]], path: str = DB_SOCKET, timeout: float = 5.0, limit: int = 64 << 20
+) -> dict[str, list[dict[str, Any]]]:
     """Rows of each table (only the named columns, plus `_uuid`), in one read-only transaction."""
     names = sorted(tables)
     ops = [{"op": "select", "table": t, "where": [], "columns": ["_uuid", *tables[t]]} for t in names]
@@ -65,7 +66,8 @@ def select(tables: dict[str, list[str]], path: str = DB_SOCKET, timeout: float =
         raise OvsdbError(f"transact failed: {reply.get('error') if isinstance(reply, dict) else reply!r}")
     results = reply.get("result") or []
     out: dict[str, list[dict[str, Any]]] = {}
-    for name, result in zip(names, results):
+    for i, name in enumerate(names):  # no zip(strict=): the capture runs on Python 3.9
+        result = results[i] if i < len(results) else None
         if not isinstance(result, dict) or "error" in result:
             raise OvsdbError(f"select on {name} failed: {result!r}")
         out[name] = [{col: atom(v) for col, v in row.items()} for row in result.get("rows", [])]

@@ -113,8 +113,9 @@ class _Sockets:
         self.unowned |= not owners and s["inode"] != 0  # inode 0: a kernel socket (vxlan, ...)
         ifname = _ifname(self.ns, s["ifindex"])
         key = (proto_name, fam_name, s["address"], s["port"], ifname)
-        entry = self.listening.setdefault(key, {"protocol": proto_name, "family": fam_name,
-                                                "local_address": s["address"], "port": s["port"], "ifname": ifname})
+        entry = self.listening.setdefault(key, {
+            "protocol": proto_name, "family": fam_name, "local_address": s["address"], "port": s["port"],
+            "ifname": ifname})
         if s["congestion_control"]:
             entry["congestion_control"] = s["congestion_control"]
         self.comms.setdefault(key, set()).update(comm for _pid, comm in owners)

@@ -1,4 +1,4 @@
-"""The environment overview: its hosts, and what connects them (shared VXLAN VNIs, OVS tunnels, shared subnets).
+"""The environment overview: its hosts, and what connects them (VXLAN VNIs, OVS tunnels, shared subnets).
 
 An Open vSwitch tunnel port joins two hosts of the environment when its remote_ip is an address of
 the other host; the hosts joined by tunnels of one type (vxlan, geneve, ...) share one hub node, as
@@ -206,7 +206,8 @@ def text(ov: Overview, env: str) -> tuple[str, Trusted]:
         what = "shared by" if len(members) > 1 else "only on"
         lines.append(f"- VXLAN VNI {vni}, {what} " + ", ".join(md_text(m) for m in members))
     for kind, slug, remote, other in ov.tunnels:
-        target = f"{md_text(other)} ({md_text(remote)})" if other else f"{md_text(remote)}, not a host of {md_text(env)}"
+        target = (f"{md_text(other)} ({md_text(remote)})" if other
+                  else f"{md_text(remote)}, not a host of {md_text(env)}")
         lines.append(f"- OVS {md_text(kind)} tunnel from {md_text(slug)} to {target}")
     for net, members in ov.subnets.items():
         what = "shared by" if len(members) > 1 else "only on"

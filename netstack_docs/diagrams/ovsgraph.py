@@ -50,8 +50,15 @@ def port_text(port: dict[str, Any]) -> str:
 def bridges(snapshot: dict[str, Any]) -> list[OvsBridge]:
     out = []
     for br in (snapshot.get("ovs") or {}).get("bridges") or []:
-        out.append(OvsBridge(object_anchor("ovsbridge", "host", br), br["name"], br.get("datapath_type") or "system",
-                             br.get("fail_mode"), list(br.get("ports") or [])))
+        out.append(
+            OvsBridge(
+                object_anchor("ovsbridge", "host", br),
+                br["name"],
+                br.get("datapath_type") or "system",
+                br.get("fail_mode"),
+                list(br.get("ports") or []),
+            )
+        )
     return out
 
 
@@ -61,8 +68,12 @@ def remote_id(address: str) -> str:
 
 def remote_stubs(found: list[OvsBridge]) -> dict[str, str]:
     """Stub node id -> text for every tunnel endpoint (one node per address, shared by its tunnels)."""
-    return {remote_id(p["remote_ip"]): f"remote tunnel endpoint {p['remote_ip']}"
-            for br in found for p in br.ports if p.get("remote_ip") and p["remote_ip"] != "flow"}
+    return {
+        remote_id(p["remote_ip"]): f"remote tunnel endpoint {p['remote_ip']}"
+        for br in found
+        for p in br.ports
+        if p.get("remote_ip") and p["remote_ip"] != "flow"
+    }
 
 
 def edges(found: list[OvsBridge], root_links: dict[str, str]) -> list[tuple[str, str, str, str]]:

@@ -44,7 +44,7 @@ def _connections(g: HostGraph, ln: LinkNode, names: dict[str, str]) -> list[str]
 
 
 def _ovs_rows(g: HostGraph, names: dict[str, str]) -> list[str]:
-    """One row per Open vSwitch bridge: its ports, patch pairs and tunnels (from the same edges as the figure)."""
+    """One row per Open vSwitch bridge: its ports, patch pairs and tunnels (the figure's edges)."""
     rows = []
     for box in g.namespaces:
         for br in box.ovs_bridges:

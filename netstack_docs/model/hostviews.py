@@ -19,14 +19,23 @@ def ovs_bridges(snapshot: dict[str, Any]) -> list[Obj]:
         tables = sorted({f["table"] for f in br.get("flows") or []})
         # ports and flows are objects of their own (ovs_ports, ovs_flow_tables): not repeated here
         rest = {k: v for k, v in br.items() if k not in ("ports", "flows")}
-        out.append({**rest, "port_names": [p["name"] for p in br.get("ports") or []],
-                    "flow_count": len(br.get("flows") or []), "tables": tables})
+        out.append(
+            {
+                **rest,
+                "port_names": [p["name"] for p in br.get("ports") or []],
+                "flow_count": len(br.get("flows") or []),
+                "tables": tables,
+            }
+        )
     return out
 
 
 def ovs_ports(snapshot: dict[str, Any]) -> list[Obj]:
-    return [{**port, "bridge": br["name"], "datapath_type": br.get("datapath_type")}
-            for br in (snapshot.get("ovs") or {}).get("bridges") or [] for port in br.get("ports") or []]
+    return [
+        {**port, "bridge": br["name"], "datapath_type": br.get("datapath_type")}
+        for br in (snapshot.get("ovs") or {}).get("bridges") or []
+        for port in br.get("ports") or []
+    ]
 
 
 def flow_text(flow: Obj) -> str:
@@ -45,10 +54,17 @@ def ovs_flow_tables(snapshot: dict[str, Any]) -> list[Obj]:
             tables.setdefault(flow["table"], []).append(flow)
         for table, flows in sorted(tables.items()):
             miss = [f for f in flows if not f.get("match")]
-            out.append({"bridge": br["name"], "table": table, "flow_count": len(flows),
-                        "flows": [flow_text(f) for f in flows],
-                        "table_miss": miss[-1]["actions"] if miss else None,
-                        "fail_mode": br.get("fail_mode"), "controllers": br.get("controllers") or []})
+            out.append(
+                {
+                    "bridge": br["name"],
+                    "table": table,
+                    "flow_count": len(flows),
+                    "flows": [flow_text(f) for f in flows],
+                    "table_miss": miss[-1]["actions"] if miss else None,
+                    "fail_mode": br.get("fail_mode"),
+                    "controllers": br.get("controllers") or [],
+                }
+            )
     return out
 
 
@@ -75,11 +91,18 @@ def cni_networks(snapshot: dict[str, Any]) -> list[Obj]:
     out = []
     for i, net in enumerate(networks):
         plugins = net.get("plugins") or []
-        out.append({**net, "plugin_types": [p.get("type") for p in plugins],
-                    "bridges": _declared(plugins, "bridge") or _declared(plugins, "master"),
-                    "subnets": _subnets(plugins), "ipam_types": [
-                        (p.get("ipam") or {}).get("type") for p in plugins if (p.get("ipam") or {}).get("type")],
-                    "default": i == 0})
+        out.append(
+            {
+                **net,
+                "plugin_types": [p.get("type") for p in plugins],
+                "bridges": _declared(plugins, "bridge") or _declared(plugins, "master"),
+                "subnets": _subnets(plugins),
+                "ipam_types": [
+                    (p.get("ipam") or {}).get("type") for p in plugins if (p.get("ipam") or {}).get("type")
+                ],
+                "default": i == 0,
+            }
+        )
     return out
 
 

@@ -66,8 +66,8 @@ def _condition(name: str, spec: Any) -> Condition:
             return Condition(name, op, tuple(arg))
         if op == "glob" and isinstance(arg, list) and all(isinstance(p, str) for p in arg):
             return Condition(name, op, tuple(arg), re.compile("|".join(f"(?:{translate(p)})" for p in arg)))
-    raise ValueError(
-        f"field {name!r}: expected a list, {{not: [...]}}, {{glob: [...]}} (with except: [...]) or {{present: bool}}")
+    raise ValueError(f"field {name!r}: expected a list, {{not: [...]}}, {{glob: [...]}} "
+                     "(with except: [...]) or {{present: bool}}")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def namespace_ref(ns: dict[str, Any]) -> NamespaceRef:
         return NamespaceRef(ns_id, kind, name, path or f"/var/run/docker/netns/{name}", known or label)
     pid = owner.get("pid") or (ns_id.partition("/")[2] if ns_id.startswith("pid/") else None)
     comm = owner.get("comm")
-    label = known or (f"pid {pid} ({comm})" if pid and comm else (f"pid {pid}" if pid else f"namespace {name}"))
+    label = f"pid {pid} ({comm})" if pid and comm else (f"pid {pid}" if pid else f"namespace {name}")
+    label = known or label
     return NamespaceRef(ns_id, kind, name, path or (f"/proc/{pid}/ns/net" if pid else None), label)
 
 

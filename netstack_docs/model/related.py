@@ -40,7 +40,7 @@ class Index:
 
 
 def index(snapshot: dict[str, Any]) -> Index:
-    root = next((ns for ns in snapshot["namespaces"] if ns["kind"] == "root"), {"links": []})
+    root: dict[str, Any] = next((ns for ns in snapshot["namespaces"] if ns["kind"] == "root"), {"links": []})
     bridges = (snapshot.get("ovs") or {}).get("bridges") or []
     return Index(
         {link["ifname"]: link for link in root["links"]},

@@ -138,8 +138,9 @@ HOST_SECTIONS: tuple[Section, ...] = (
             host_wide=True, extra_fields=("port_names", "flow_count", "tables")),
     Section("ovs.ports", "ovsport", "ovs_port", "Open vSwitch ports", hostviews.ovs_ports, host_wide=True,
             extra_fields=("bridge", "datapath_type")),
-    Section("ovs.flow_tables", "ovstable", "ovs_flow", "Open vSwitch OpenFlow tables", hostviews.ovs_flow_tables,
-            host_wide=True, extra_fields=("bridge", "flows", "flow_count", "table_miss", "fail_mode", "controllers")),
+    Section("ovs.flow_tables", "ovstable", "ovs_flow", "Open vSwitch OpenFlow tables",
+            hostviews.ovs_flow_tables, host_wide=True,
+            extra_fields=("bridge", "flows", "flow_count", "table_miss", "fail_mode", "controllers")),
     Section("cni.networks", "cni", "cni_network", "CNI network configurations", hostviews.cni_networks,
             host_wide=True, extra_fields=("plugin_types", "bridges", "subnets", "ipam_types", "default")),
     # second view: the network pods get, on the namespaces page (its home is the tooling page)

@@ -30,7 +30,9 @@ NAMESPACE_KINDS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
     s.identity_kind: s.items for s in NAMESPACE_SECTIONS if s.identity_kind not in _SECOND_VIEWS
 }
 Items = Callable[[dict[str, Any]], list[Any]]
-HOST_KINDS: dict[str, Items] = {s.identity_kind: s.items for s in HOST_SECTIONS if s.identity_kind not in _SECOND_VIEWS}
+HOST_KINDS: dict[str, Items] = {
+    s.identity_kind: s.items for s in HOST_SECTIONS if s.identity_kind not in _SECOND_VIEWS
+}
 
 HOST_NAMESPACE = HOST.id  # host-wide kinds (prog, daemon) live in the model's pseudo namespace "host"
 KIND_ORDER = [*NAMESPACE_KINDS, *HOST_KINDS]

@@ -1,4 +1,4 @@
-"""CNI configurations are captured through an allowlist: declared network fields kept, anything else by name."""
+"""CNI configurations are captured through an allowlist: network fields kept, anything else by name."""
 
 from __future__ import annotations
 
@@ -11,18 +11,36 @@ from netstack_docs.capture import cni
 from netstack_docs.capture.context import HostCapture, empty_namespace
 
 FLANNEL = {
-    "name": "cbr0", "cniVersion": "0.3.1", "kubeconfig": "FAKE-SECRET-CNI-TOP-4242",
+    "name": "cbr0",
+    "cniVersion": "0.3.1",
+    "kubeconfig": "FAKE-SECRET-CNI-TOP-4242",
     "plugins": [
-        {"type": "flannel", "delegate": {"hairpinMode": True, "isDefaultGateway": True,
-                                         "token": "FAKE-SECRET-CNI-DELEGATE-4242"}},
+        {
+            "type": "flannel",
+            "delegate": {
+                "hairpinMode": True,
+                "isDefaultGateway": True,
+                "token": "FAKE-SECRET-CNI-DELEGATE-4242",
+            },
+        },
         {"type": "portmap", "capabilities": {"portMappings": True}, "snat": True},
     ],
 }
 BRIDGE = {
-    "cniVersion": "1.0.0", "name": "pods", "type": "bridge", "bridge": "cni0", "isGateway": True,
-    "ipMasq": True, "mtu": 1450, "auth": {"password": "FAKE-SECRET-CNI-AUTH-4242"},
-    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.1.0/24", "gateway": "10.244.1.1"}]],
-             "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "/var/lib/cni/secret-FAKE-SECRET-CNI-DIR-4242"},
+    "cniVersion": "1.0.0",
+    "name": "pods",
+    "type": "bridge",
+    "bridge": "cni0",
+    "isGateway": True,
+    "ipMasq": True,
+    "mtu": 1450,
+    "auth": {"password": "FAKE-SECRET-CNI-AUTH-4242"},
+    "ipam": {
+        "type": "host-local",
+        "ranges": [[{"subnet": "10.244.1.0/24", "gateway": "10.244.1.1"}]],
+        "routes": [{"dst": "0.0.0.0/0"}],
+        "dataDir": "/var/lib/cni/secret-FAKE-SECRET-CNI-DIR-4242",
+    },
 }
 
 
@@ -49,9 +67,17 @@ def test_cni_networks_keep_allowlisted_fields_and_name_the_rest(tmp_path):
     assert (pods["name"], pods["format"]) == ("pods", "conf")
     plugin = pods["plugins"][0]
     assert (plugin["type"], plugin["bridge"], plugin["isGateway"], plugin["ipMasq"], plugin["mtu"]) == (
-        "bridge", "cni0", True, True, 1450)
-    assert plugin["ipam"] == {"type": "host-local", "routes": [{"dst": "0.0.0.0/0"}],
-                              "ranges": [[{"subnet": "10.244.1.0/24", "gateway": "10.244.1.1"}]]}
+        "bridge",
+        "cni0",
+        True,
+        True,
+        1450,
+    )
+    assert plugin["ipam"] == {
+        "type": "host-local",
+        "routes": [{"dst": "0.0.0.0/0"}],
+        "ranges": [[{"subnet": "10.244.1.0/24", "gateway": "10.244.1.1"}]],
+    }
     assert pods["other_fields"] == ["auth", "ipam.dataDir"]
     # The broken file is a gap naming it (and where it broke), not its content; the others still count.
     assert [g["what"] for g in doc["gaps"]] == [f"cni config {tmp_path}/30-broken.conf"]

@@ -28,7 +28,8 @@ touch /run/docker/netns/1a2b3c4d5e6f
 mount --bind /proc/$pid/ns/net /run/docker/netns/1a2b3c4d5e6f
 mkdir -p /var/lib/docker/containers/{DOCKER_ID}
 cat > /var/lib/docker/containers/{DOCKER_ID}/config.v2.json <<'JSON'
-{{"ID": "{DOCKER_ID}", "Name": "/web", "Config": {{"Image": "nginx:1.27", "Env": ["DB_PASSWORD=FAKE-SECRET-DOCKER-ENV-4242"],
+{{"ID": "{DOCKER_ID}", "Name": "/web",
+  "Config": {{"Image": "nginx:1.27", "Env": ["DB_PASSWORD=FAKE-SECRET-DOCKER-ENV-4242"],
   "Labels": {{"token": "FAKE-SECRET-DOCKER-LABEL-4242"}}}},
   "NetworkSettings": {{"SandboxKey": "/var/run/docker/netns/1a2b3c4d5e6f"}}}}
 JSON
@@ -39,14 +40,16 @@ task=/run/containerd/io.containerd.runtime.v2.task/k8s.io
 mkdir -p $task/{SANDBOX_ID} $task/{APP_ID}
 cat > $task/{SANDBOX_ID}/config.json <<'JSON'
 {{"ociVersion": "1.1.0", "process": {{"env": ["API_TOKEN=FAKE-SECRET-CRI-ENV-4242"], "args": ["/pause"]}},
- "annotations": {{"io.kubernetes.cri.sandbox-name": "web-7d9f", "io.kubernetes.cri.sandbox-namespace": "shop",
-   "io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.cri.sandbox-log-directory": "/FAKE-SECRET-CRI-LOG"}},
- "linux": {{"namespaces": [{{"type": "pid"}}, {{"type": "network", "path": "/var/run/netns/cni-5f1e2d3c"}}]}}}}
+ "annotations": {{"io.kubernetes.cri.sandbox-name": "web-7d9f",
+   "io.kubernetes.cri.sandbox-namespace": "shop", "io.kubernetes.cri.container-type": "sandbox",
+   "io.kubernetes.cri.sandbox-log-directory": "/FAKE-SECRET-CRI-LOG"}},
+ "linux": {{"namespaces": [{{"type": "pid"}},
+   {{"type": "network", "path": "/var/run/netns/cni-5f1e2d3c"}}]}}}}
 JSON
 cat > $task/{APP_ID}/config.json <<'JSON'
-{{"annotations": {{"io.kubernetes.cri.sandbox-name": "web-7d9f", "io.kubernetes.cri.sandbox-namespace": "shop",
-   "io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": "app",
-   "io.kubernetes.cri.image-name": "shop/web:2"}},
+{{"annotations": {{"io.kubernetes.cri.sandbox-name": "web-7d9f",
+   "io.kubernetes.cri.sandbox-namespace": "shop", "io.kubernetes.cri.container-type": "container",
+   "io.kubernetes.cri.container-name": "app", "io.kubernetes.cri.image-name": "shop/web:2"}},
  "linux": {{"namespaces": [{{"type": "network", "path": "/proc/1/ns/net"}}]}}}}
 JSON
 ip netns add plain

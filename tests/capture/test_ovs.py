@@ -15,9 +15,11 @@ from snapdoc import full_document, validated
 
 from netstack_docs.capture.context import empty_namespace
 
-pytestmark = pytest.mark.skipif(shutil.which("ovs-vswitchd") is None, reason="openvswitch-switch not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("ovs-vswitchd") is None, reason="openvswitch-switch not installed"
+)
 
-COLLECT = r'''
+COLLECT = r"""
 $PYTHON - <<'PY'
 import json
 from netstack_docs.capture.context import HostCapture
@@ -26,9 +28,11 @@ doc = {"state": {}, "gaps": []}
 ovs.collect(HostCapture(doc, [], True))
 print(json.dumps(doc))
 PY
-'''
+"""
 
-TOPOLOGY = f'. "{REPO}/lab/topologies/ovs.sh"\n' + r'''
+TOPOLOGY = (
+    f'. "{REPO}/lab/topologies/ovs.sh"\n'
+    + r"""
 ovs_start
 ovs-vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure
 ovs-vsctl add-br br-tun -- set bridge br-tun datapath_type=netdev protocols=OpenFlow13
@@ -43,7 +47,8 @@ ovs-vsctl set-controller br-int tcp:127.0.0.1:6653
 ovs-ofctl add-flow br-int "table=0,priority=100,in_port=tap1,actions=normal"
 ovs-ofctl add-flow br-int "table=0,priority=10,cookie=0x1234,ip,nw_dst=10.0.0.0/8,actions=resubmit(,1)"
 ovs-ofctl -O OpenFlow13 add-flow br-tun "table=0,priority=1,in_port=patch-int,actions=output:vxlan-0a000002"
-'''
+"""
+)
 
 
 def test_bridges_ports_tunnels_and_flows_come_from_ovsdb_and_openflow():
@@ -55,7 +60,10 @@ def test_bridges_ports_tunnels_and_flows_come_from_ovsdb_and_openflow():
     assert set(bridges) == {"br-int", "br-tun"}
     br_int, br_tun = bridges["br-int"], bridges["br-tun"]
     assert (br_int["datapath_type"], br_int["fail_mode"], br_int["controllers"]) == (
-        "netdev", "secure", ["tcp:127.0.0.1:6653"])
+        "netdev",
+        "secure",
+        ["tcp:127.0.0.1:6653"],
+    )
     assert br_tun["protocols"] == ["OpenFlow13"]
     ports = {p["name"]: p for b in bridges.values() for p in b["ports"]}
     assert ports["patch-tun"]["type"] == "patch" and ports["patch-tun"]["peer"] == "patch-int"
@@ -70,10 +78,14 @@ def test_bridges_ports_tunnels_and_flows_come_from_ovsdb_and_openflow():
     assert ports["br-int"]["type"] == "internal"
     # flows: configuration by name (--names), counters apart; OpenFlow13-only bridges are spoken to in 1.3
     assert [(f["table"], f["priority"], f["cookie"], f["match"], f["actions"]) for f in br_int["flows"]] == [
-        (0, 100, "0x0", "in_port=tap1", "NORMAL"), (0, 10, "0x1234", "ip,nw_dst=10.0.0.0/8", "resubmit(,1)")]
-    # as ovs-ofctl spells them (it quotes names with `-`); a bridge without fail_mode=secure has its NORMAL flow
+        (0, 100, "0x0", "in_port=tap1", "NORMAL"),
+        (0, 10, "0x1234", "ip,nw_dst=10.0.0.0/8", "resubmit(,1)"),
+    ]
+    # as ovs-ofctl spells them (it quotes names with `-`); without fail_mode=secure a bridge has a NORMAL flow
     assert [(f["match"], f["actions"]) for f in br_tun["flows"]] == [
-        ('in_port="patch-int"', 'output:"vxlan-0a000002"'), ("", "NORMAL")]
+        ('in_port="patch-int"', 'output:"vxlan-0a000002"'),
+        ("", "NORMAL"),
+    ]
     assert all("n_packets" not in f and "duration" not in f for f in br_int["flows"])
     state = doc["state"]["ovs"]["bridges"]
     assert {c["n_packets"] for c in state["br-int"]["flows"]} == {0}
@@ -83,16 +95,21 @@ def test_bridges_ports_tunnels_and_flows_come_from_ovsdb_and_openflow():
 
 
 def test_no_ovs_means_no_section_and_no_gap():
-    doc = json.loads(run_in_sandbox("mkdir -p /run/openvswitch; mount -t tmpfs tmpfs /run/openvswitch\n"
-                                    + COLLECT).stdout.strip().splitlines()[-1])
+    doc = json.loads(
+        run_in_sandbox("mkdir -p /run/openvswitch; mount -t tmpfs tmpfs /run/openvswitch\n" + COLLECT)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert doc == {"state": {}, "gaps": []}
 
 
 def test_an_unreadable_database_socket_is_a_gap_with_its_reason():
     # A socket file nobody listens on (ovsdb-server died): the capture says so instead of staying silent.
-    script = ("mkdir -p /run/openvswitch; mount -t tmpfs tmpfs /run/openvswitch\n"
-              "$PYTHON -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('/run/openvswitch/db.sock')\"\n"
-              + COLLECT)
+    script = (
+        "mkdir -p /run/openvswitch; mount -t tmpfs tmpfs /run/openvswitch\n"
+        "$PYTHON -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('/run/openvswitch/db.sock')\"\n"
+        + COLLECT
+    )
     doc = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
     assert "ovs" not in doc
     assert [g["what"] for g in doc["gaps"]] == ["ovs database"]

@@ -203,13 +203,14 @@ def ovs_compute(name: str, address: str, peers: list[str]) -> dict[str, Any]:
                 "bond_mode": None, "lacp": None, **{k: v for k, v in extra.items() if k != "tag"},
                 "interfaces": [{"name": port_name, "type": kind, "options": options}]}
 
-    tunnels = [port(f"vxlan-{peer.replace('.', '')}", "vxlan", remote_ip=peer, local_ip=address) for peer in peers]
+    tunnels = [port(f"vxlan-{p.replace('.', '')}", "vxlan", remote_ip=p, local_ip=address) for p in peers]
+    common = {"datapath_type": "system", "fail_mode": "secure", "protocols": [], "controllers": [],
+              "flows": []}
+    int_ports = [port("br-int", "internal"), port("patch-tun", "patch", peer="patch-int"),
+                 port("tap-vm1", "system", tag=1)]
     ovs = {"version": "3.1.0", "db_version": "8.3.1", "bridges": [
-        {"name": "br-int", "datapath_type": "system", "fail_mode": "secure", "protocols": [], "controllers": [],
-         "ports": [port("br-int", "internal"), port("patch-tun", "patch", peer="patch-int"),
-                   port("tap-vm1", "system", tag=1)], "flows": []},
-        {"name": "br-tun", "datapath_type": "system", "fail_mode": "secure", "protocols": [], "controllers": [],
-         "ports": [port("patch-int", "patch", peer="patch-tun"), *tunnels], "flows": []}]}
+        {**common, "name": "br-int", "ports": int_ports},
+        {**common, "name": "br-tun", "ports": [port("patch-int", "patch", peer="patch-tun"), *tunnels]}]}
     return snapshot("cloud", name, [root], ovs=ovs)
 
 

@@ -50,8 +50,12 @@ def test_pods_and_containers_are_named_after_what_runs_in_them(pages: Path) -> N
 
 def test_ovs_bridges_ports_and_flow_tables_have_name_anchors_and_links(pages: Path) -> None:
     virtual = (pages / "virtual.md").read_text()
-    for anchor in ("ovsbridge-host--br-int", "ovsport-host--br-tun--vxlan-0a00000c",
-                   "ovsport-host--br-int--patch-tun", "ovstable-host--br-tun--table-22"):
+    for anchor in (
+        "ovsbridge-host--br-int",
+        "ovsport-host--br-tun--vxlan-0a00000c",
+        "ovsport-host--br-int--patch-tun",
+        "ovstable-host--br-tun--table-22",
+    ):
         assert f'id="{anchor}"' in virtual, anchor
     assert "Peer patch port: [patch\\-int on br\\-tun](virtual.md#ovsport-host--br-tun--patch-int)" in virtual
     assert "ovs-appctl ofproto/trace br-int in_port=tap3f1c-01" in virtual
@@ -63,7 +67,9 @@ def test_hostile_ovs_and_cni_names_stay_text(tmp_path: Path) -> None:
     br = doc["ovs"]["bridges"][0]
     br["name"] = HOSTILE
     br["ports"][0]["name"] = HOSTILE + "-port"
-    br["flows"] = [{"table": 0, "priority": 1, "cookie": "0x0", "match": f"in_port={HOSTILE}", "actions": "drop"}]
+    br["flows"] = [
+        {"table": 0, "priority": 1, "cookie": "0x0", "match": f"in_port={HOSTILE}", "actions": "drop"}
+    ]
     doc["cni"]["networks"][0]["name"] = HOSTILE
     doc["cni"]["networks"][0]["plugins"][0]["bridge"] = HOSTILE
     page = _build(tmp_path, doc)
