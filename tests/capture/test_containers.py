@@ -82,3 +82,50 @@ def test_docker_and_cri_namespaces_carry_their_container_and_pod_names():
     netns = {c.namespace.id: c for c in view.layers["namespaces"].components if c.identity_kind == "netns"}
     assert netns["pod/shop/web-7d9f"].anchor.startswith("netns-pod-shop-web-7d9f-")
     assert any("ip -n cni-5f1e2d3c" in cmd.text for cmd in netns["pod/shop/web-7d9f"].commands)
+
+
+PODMAN_ID = "ef" * 32
+PODMAN = rf'''
+mkdir -p /var/lib/containers; mount -t tmpfs tmpfs /var/lib/containers
+mkdir -p /var/lib/containers/storage/overlay-containers
+cat > /var/lib/containers/storage/overlay-containers/containers.json <<'JSON'
+[{{"id": "{PODMAN_ID}", "names": ["db"], "image": "0123",
+  "metadata": "{{\"image-name\":\"docker.io/library/postgres:16\",\"name\":\"db\",\"secret\":\"FAKE-SECRET-PODMAN-4242\"}}"}},
+ {{"id": "not-json-metadata", "names": ["x"], "metadata": "{{"}}]
+JSON
+$PYTHON - <<'PY'
+import json
+from netstack_docs.capture import containers
+index = containers.index()
+print(json.dumps([index.identify("{PODMAN_ID}", []), index.identify("not-json-metadata", [])]))
+PY
+'''
+
+
+def test_podman_containers_are_known_by_the_id_in_their_cgroup():
+    # Podman has no file tying a container to a netns path: a namespace is matched through the
+    # container id in its process's cgroup (libpod-<id>.scope), which the sandbox cannot fake,
+    # so this test asks the index directly, with the real containers/storage file on tmpfs.
+    out = run_in_sandbox(PODMAN).stdout
+    assert "FAKE-SECRET" not in out
+    db, broken = json.loads(out.strip().splitlines()[-1])
+    assert db == {"runtime": "podman", "id": PODMAN_ID, "name": "db", "image": "docker.io/library/postgres:16",
+                  "pod_name": None, "pod_namespace": None, "container_type": None}
+    assert broken["name"] == "x" and broken["image"] is None
+
+
+def test_container_ids_are_found_in_every_runtimes_cgroup_path():
+    from netstack_docs.capture.namespaces import _CONTAINER_ID
+
+    cid = "0123456789abcdef" * 4
+    paths = {
+        f"0::/system.slice/docker-{cid}.scope": cid,
+        f"0::/kubepods.slice/kubepods-besteffort.slice/kubepods-pod1.slice/cri-containerd-{cid}.scope": cid,
+        f"0::/kubepods.slice/kubepods-pod1.slice/crio-{cid}.scope": cid,
+        f"0::/machine.slice/libpod-{cid}.scope/container": cid,
+        f"12:memory:/kubepods/burstable/pod6d1c1b2a-0000-4000-8000-000000000001/{cid}": cid,
+        "0::/user.slice/user-1000.slice/session-2.scope": None,
+    }
+    for line, expected in paths.items():
+        found = _CONTAINER_ID.search(line)
+        assert (found.group(1) if found else None) == expected, line

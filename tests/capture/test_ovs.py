@@ -43,6 +43,8 @@ ovs-vsctl add-port br-tun vxlan-0a000002 -- set interface vxlan-0a000002 type=vx
   external_ids:secret-token=FAKE-SECRET-OVS-ID-4242
 ovs-vsctl add-port br-int tap1 tag=10 -- set interface tap1 type=internal external_ids:iface-id=port-1
 ovs-vsctl add-port br-int trunk0 trunks=10,20 -- set interface trunk0 type=internal
+ip tuntap add dev bm0 mode tap; ip tuntap add dev bm1 mode tap
+ovs-vsctl add-bond br-int bond0 bm0 bm1 bond_mode=active-backup
 ovs-vsctl set-controller br-int tcp:127.0.0.1:6653
 ovs-ofctl add-flow br-int "table=0,priority=100,in_port=tap1,actions=normal"
 ovs-ofctl add-flow br-int "table=0,priority=10,cookie=0x1234,ip,nw_dst=10.0.0.0/8,actions=resubmit(,1)"
@@ -92,6 +94,20 @@ def test_bridges_ports_tunnels_and_flows_come_from_ovsdb_and_openflow():
     assert isinstance(state["br-int"]["interfaces"]["tap1"]["ofport"], int)
     assert state["br-int"]["controllers"]["tcp:127.0.0.1:6653"]["is_connected"] is False
     validated(full_document([empty_namespace("root", "root")], ovs=doc["ovs"], state=doc["state"]))
+
+
+def test_ovs_bonds_and_an_unchanged_switch_captured_twice_has_equal_configuration():
+    script = TOPOLOGY + COLLECT + "sleep 1.1\n" + COLLECT
+    first, second = (json.loads(line) for line in run_in_sandbox(script).stdout.strip().splitlines()[-2:])
+    ports = {p["name"]: p for b in first["ovs"]["bridges"] for p in b["ports"]}
+    bond = ports["bond0"]
+    assert (bond["type"], bond["bond_mode"]) == ("bond", "active-backup")
+    assert [i["name"] for i in bond["interfaces"]] == ["bm0", "bm1"]
+    assert first["ovs"] == second["ovs"]  # configuration: equal
+    durations = [
+        [f["duration"] for f in doc["state"]["ovs"]["bridges"]["br-int"]["flows"]] for doc in (first, second)
+    ]
+    assert all(b > a for a, b in zip(*durations, strict=True))  # state moved on: it is not configuration
 
 
 def test_no_ovs_means_no_section_and_no_gap():
