@@ -90,7 +90,8 @@ mkdir -p /var/lib/containers; mount -t tmpfs tmpfs /var/lib/containers
 mkdir -p /var/lib/containers/storage/overlay-containers
 cat > /var/lib/containers/storage/overlay-containers/containers.json <<'JSON'
 [{{"id": "{PODMAN_ID}", "names": ["db"], "image": "0123",
-  "metadata": "{{\"image-name\":\"docker.io/library/postgres:16\",\"name\":\"db\",\"secret\":\"FAKE-SECRET-PODMAN-4242\"}}"}},
+  "metadata": "{{\"image-name\":\"docker.io/library/postgres:16\",\"name\":\"db\"}}",
+  "flags": {{"MountLabel": "FAKE-SECRET-PODMAN-4242"}}}},
  {{"id": "not-json-metadata", "names": ["x"], "metadata": "{{"}}]
 JSON
 $PYTHON - <<'PY'
@@ -109,7 +110,8 @@ def test_podman_containers_are_known_by_the_id_in_their_cgroup():
     out = run_in_sandbox(PODMAN).stdout
     assert "FAKE-SECRET" not in out
     db, broken = json.loads(out.strip().splitlines()[-1])
-    assert db == {"runtime": "podman", "id": PODMAN_ID, "name": "db", "image": "docker.io/library/postgres:16",
+    image = "docker.io/library/postgres:16"
+    assert db == {"runtime": "podman", "id": PODMAN_ID, "name": "db", "image": image,
                   "pod_name": None, "pod_namespace": None, "container_type": None}
     assert broken["name"] == "x" and broken["image"] is None
 
