@@ -24,7 +24,8 @@ def _build(tmp: Path, doc: dict, env: str = "lab", host: str = "virtual-01") -> 
     snaps = tmp / "snapshots" / env
     snaps.mkdir(parents=True)
     (snaps / f"{host}.json").write_text(json.dumps(doc))
-    build_site(tmp / "snapshots", tmp / "site", build_dir=tmp / "build")
+    (tmp / "project").mkdir()  # a docs repository with no settings and no pages of its own
+    build_site(tmp / "snapshots", tmp / "site", build_dir=tmp / "build", project_dir=tmp / "project")
     return tmp / "build" / "docs" / env / host
 
 
