@@ -156,27 +156,13 @@ def draw(ov: Overview, title: str, filename: str) -> str:
             node_of.update({slug: node for slug in members})
         for hub_id, members in _hubs(ov):
             kind, _, key = hub_id.partition("-")
-            if kind == "ovs":
-                label, img, fill, edge = (
-                    f"OVS {esc(key)} tunnels",
-                    styles.STYLES["vxlan"].icon or "",
-                    "#FDF2E9",
-                    {"color": styles.EDGE_UNDERLAY, "style": "dashed"},
-                )
-            elif kind == "vni":
-                label, img, fill, edge = (
-                    f"VXLAN VNI {key}",
-                    styles.STYLES["vxlan"].icon or "",
-                    "#FDF2E9",
-                    {"color": styles.EDGE_UNDERLAY, "style": "dashed"},
-                )
+            if kind in ("ovs", "vni"):  # tunnels: drawn alike, labelled by what joins them
+                label = f"OVS {esc(key)} tunnels" if kind == "ovs" else f"VXLAN VNI {key}"
+                img, fill = styles.STYLES["vxlan"].icon or "", "#FDF2E9"
+                edge = {"color": styles.EDGE_UNDERLAY, "style": "dashed"}
             else:
-                label, img, fill, edge = (
-                    esc(nets[int(key)]),
-                    styles.SUBNET_ICON,
-                    "#EAF7EA",
-                    {"color": styles.EDGE_PORT},
-                )
+                label, img, fill = esc(nets[int(key)]), styles.SUBNET_ICON, "#EAF7EA"
+                edge = {"color": styles.EDGE_PORT}
             hub = Node(table([bold(label)], icon(img)), nodeid=hub_id, fillcolor=fill)
             for node in dict.fromkeys(node_of[slug] for slug in members):  # one edge per drawn node
                 node - Edge(**edge) - hub
