@@ -24,48 +24,15 @@ MAX_BYTES = 1 << 20
 # field -> True (keep a scalar value or a list of scalars), a nested allowlist (a mapping), or
 # [allowlist] (a list of mappings), [[allowlist]] (a list of lists of mappings: ipam ranges).
 _RANGE = {"subnet": True, "rangeStart": True, "rangeEnd": True, "gateway": True}
-_IPAM = {
-    "type": True,
-    "subnet": True,
-    "gateway": True,
-    "rangeStart": True,
-    "rangeEnd": True,
-    "ranges": [[_RANGE]],
-    "routes": [{"dst": True, "gw": True}],
-}
-_BRIDGE = {
-    "type": True,
-    "bridge": True,
-    "isGateway": True,
-    "isDefaultGateway": True,
-    "ipMasq": True,
-    "hairpinMode": True,
-    "promiscMode": True,
-    "forceAddress": True,
-    "mtu": True,
-    "vlan": True,
-    "master": True,
-    "mode": True,
-    "snat": True,
-    "ipam": _IPAM,
-}
-_BACKEND = {
-    "Type": True,
-    "VNI": True,
-    "Port": True,
-    "DirectRouting": True,
-    "type": True,
-    "vni": True,
-    "port": True,
-}
-PLUGIN: dict[str, Any] = {
-    **_BRIDGE,
-    "capabilities": "capabilities",
-    "delegate": _BRIDGE,
-    "backend": _BACKEND,
-    "subnetFile": True,
-    "dataDir": True,
-}
+_IPAM = {"type": True, "subnet": True, "gateway": True, "rangeStart": True, "rangeEnd": True,
+         "ranges": [[_RANGE]], "routes": [{"dst": True, "gw": True}]}
+_BRIDGE = {"type": True, "bridge": True, "isGateway": True, "isDefaultGateway": True, "ipMasq": True,
+           "hairpinMode": True, "promiscMode": True, "forceAddress": True, "mtu": True, "vlan": True,
+           "master": True, "mode": True, "snat": True, "ipam": _IPAM}
+_BACKEND = {"Type": True, "VNI": True, "Port": True, "DirectRouting": True, "type": True, "vni": True,
+            "port": True}
+PLUGIN: dict[str, Any] = {**_BRIDGE, "capabilities": "capabilities", "delegate": _BRIDGE, "backend": _BACKEND,
+                          "subnetFile": True, "dataDir": True}
 NETWORK = {"name": True, "cniVersion": True, "disableCheck": True}
 
 
@@ -73,9 +40,7 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def allowlisted(
-    obj: dict[str, Any], allowed: dict[str, Any], prefix: str, other: list[str]
-) -> dict[str, Any]:
+def allowlisted(obj: dict[str, Any], allowed: dict[str, Any], prefix: str, other: list[str]) -> dict:
     """The allowlisted part of `obj`; the dotted names of everything else go to `other`."""
     out: dict[str, Any] = {}
     for key in sorted(obj):
@@ -138,9 +103,8 @@ def collect(host: HostCapture, directory: str = DIRECTORY) -> None:
             if not isinstance(doc, dict):
                 raise ValueError("not a JSON object")
         except json.JSONDecodeError as exc:  # its message names the place, never the content
-            host.gap(
-                f"cni config {path}", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            )
+            where = f"line {exc.lineno} column {exc.colno}"
+            host.gap(f"cni config {path}", f"not valid JSON: {exc.msg} at {where}")
             continue
         except (OSError, ValueError) as exc:
             host.gap(f"cni config {path}", f"cannot read: {exc}")

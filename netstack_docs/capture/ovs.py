@@ -21,70 +21,24 @@ from netstack_docs.capture import ofctl, ovsdb
 from netstack_docs.capture.context import HostCapture
 
 # Interface options whose values are configuration worth showing (tunnel endpoints, patch peers, DPDK).
-OPTIONS = {
-    "peer",
-    "remote_ip",
-    "local_ip",
-    "key",
-    "in_key",
-    "out_key",
-    "dst_port",
-    "tos",
-    "ttl",
-    "df_default",
-    "csum",
-    "packet_type",
-    "exts",
-    "remote_cert",
-    "dpdk-devargs",
-    "n_rxq",
-    "vhost-server-path",
-}
+OPTIONS = {"peer", "remote_ip", "local_ip", "key", "in_key", "out_key", "dst_port", "tos", "ttl",
+           "df_default", "csum", "packet_type", "exts", "remote_cert", "dpdk-devargs", "n_rxq",
+           "vhost-server-path"}
 # external_ids an orchestrator (OpenStack, OVN) sets to tie a port to its VM or logical port.
-EXTERNAL_IDS = {"iface-id", "attached-mac", "vm-uuid", "iface-status", "vm-id", "bridge-id"}
-TUNNEL_TYPES = {
-    "vxlan",
-    "geneve",
-    "gre",
-    "ip6gre",
-    "erspan",
-    "ip6erspan",
-    "stt",
-    "lisp",
-    "gtpu",
-    "bareudp",
-    "srv6",
-}
-
+EXTERNAL_IDS = {"iface-id", "attached-mac", "vm-uuid", "iface-status", "vm-id"}
+TUNNEL_TYPES = {"vxlan", "geneve", "gre", "ip6gre", "erspan", "ip6erspan", "stt", "lisp", "gtpu", "bareudp",
+                "srv6"}
+# What is read: nothing else leaves the database (Bridge and Port external_ids are never asked for).
 COLUMNS = {
-    "Open_vSwitch": ["ovs_version", "db_version", "bridges"],
-    "Bridge": [
-        "name",
-        "datapath_type",
-        "fail_mode",
-        "protocols",
-        "controller",
-        "ports",
-        "stp_enable",
-        "rstp_enable",
-        "mcast_snooping_enable",
-        "external_ids",
-    ],
-    "Port": ["name", "interfaces", "tag", "trunks", "vlan_mode", "bond_mode", "lacp", "external_ids"],
-    "Interface": [
-        "name",
-        "type",
-        "options",
-        "external_ids",
-        "ofport",
-        "link_state",
-        "admin_state",
-        "mtu",
-        "mac_in_use",
-        "error",
-    ],
-    "Controller": ["target", "is_connected", "role", "connection_mode"],
+    "Open_vSwitch": ["ovs_version", "db_version"],
+    "Bridge": ["name", "datapath_type", "fail_mode", "protocols", "controller", "ports", "stp_enable",
+               "rstp_enable", "mcast_snooping_enable"],
+    "Port": ["name", "interfaces", "tag", "trunks", "vlan_mode", "bond_mode", "lacp"],
+    "Interface": ["name", "type", "options", "external_ids", "ofport", "link_state", "admin_state", "mtu",
+                  "mac_in_use", "error"],
+    "Controller": ["target", "is_connected", "role"],
 }
+INTERFACE_STATE = ("ofport", "link_state", "admin_state", "mtu", "mac_in_use", "error")
 
 
 def _one(value: Any) -> Any:
@@ -121,10 +75,8 @@ def _interface(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _port(row: dict[str, Any], interfaces: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    ifaces = sorted(
-        (_interface(interfaces[u]) for u in _many(row.get("interfaces")) if u in interfaces),
-        key=lambda i: i["name"],
-    )
+    ifaces = sorted((_interface(interfaces[u]) for u in _many(row.get("interfaces")) if u in interfaces),
+                    key=lambda i: i["name"])
     port: dict[str, Any] = {"name": row["name"], "interfaces": ifaces}
     port["tag"] = _one(row.get("tag"))
     port["trunks"] = sorted(_many(row.get("trunks")))
@@ -140,58 +92,45 @@ def _port(row: dict[str, Any], interfaces: dict[str, dict[str, Any]]) -> dict[st
     return port
 
 
+class _Rows:
+    """The selected rows by table and uuid, and the lookups a bridge needs."""
+
+    def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        self.by_uuid = {t: {r["_uuid"]: r for r in rows.get(t, [])} for t in COLUMNS}
+
+    def refs(self, table: str, value: Any) -> list[dict[str, Any]]:
+        return [self.by_uuid[table][u] for u in _many(value) if u in self.by_uuid[table]]
+
+
+def _bridge(br: dict[str, Any], rows: _Rows) -> dict[str, Any]:
+    ports = [_port(p, rows.by_uuid["Interface"]) for p in rows.refs("Port", br.get("ports"))]
+    return {"name": br["name"], "datapath_type": br.get("datapath_type") or "system",
+            "fail_mode": _one(br.get("fail_mode")), "protocols": sorted(_many(br.get("protocols"))),
+            "controllers": sorted(c["target"] for c in rows.refs("Controller", br.get("controller"))),
+            "stp_enable": bool(br.get("stp_enable")), "rstp_enable": bool(br.get("rstp_enable")),
+            "mcast_snooping_enable": bool(br.get("mcast_snooping_enable")),
+            "ports": sorted(ports, key=lambda p: p["name"]), "flows": []}
+
+
+def _bridge_state(br: dict[str, Any], rows: _Rows) -> dict[str, Any]:
+    """What changes while the configuration stays: port numbers, link state, controller connections."""
+    ports = rows.refs("Port", br.get("ports"))
+    interfaces = {i["name"]: {k: _one(i.get(k)) for k in INTERFACE_STATE}
+                  for p in ports for i in rows.refs("Interface", p.get("interfaces"))}
+    controllers = {c["target"]: {"is_connected": bool(c.get("is_connected")), "role": _one(c.get("role"))}
+                   for c in rows.refs("Controller", br.get("controller"))}
+    return {"controllers": controllers, "interfaces": dict(sorted(interfaces.items())), "flows": []}
+
+
 def read_database(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(configuration, state) of every bridge in the database at `path`."""
-    rows = ovsdb.select(COLUMNS, path)
-    by_uuid = {t: {r["_uuid"]: r for r in rows[t]} for t in ("Bridge", "Port", "Interface", "Controller")}
-    system = rows["Open_vSwitch"][0] if rows["Open_vSwitch"] else {}
-    bridges, state_bridges = [], {}
-    for br in sorted(by_uuid["Bridge"].values(), key=lambda r: r["name"]):
-        controllers = [
-            by_uuid["Controller"][u] for u in _many(br.get("controller")) if u in by_uuid["Controller"]
-        ]
-        ports = [
-            _port(by_uuid["Port"][u], by_uuid["Interface"])
-            for u in _many(br.get("ports"))
-            if u in by_uuid["Port"]
-        ]
-        bridges.append(
-            {
-                "name": br["name"],
-                "datapath_type": br.get("datapath_type") or "system",
-                "fail_mode": _one(br.get("fail_mode")),
-                "protocols": sorted(_many(br.get("protocols"))),
-                "controllers": sorted(c["target"] for c in controllers),
-                "stp_enable": bool(br.get("stp_enable")),
-                "rstp_enable": bool(br.get("rstp_enable")),
-                "mcast_snooping_enable": bool(br.get("mcast_snooping_enable")),
-                "ports": sorted(ports, key=lambda p: p["name"]),
-                "flows": [],
-            }
-        )
-        ifaces = {}
-        for port_uuid in _many(br.get("ports")):
-            for u in _many((by_uuid["Port"].get(port_uuid) or {}).get("interfaces")):
-                row = by_uuid["Interface"].get(u)
-                if row:
-                    ifaces[row["name"]] = {
-                        k: _one(row.get(k))
-                        for k in ("ofport", "link_state", "admin_state", "mtu", "mac_in_use", "error")
-                    }
-        state_bridges[br["name"]] = {
-            "controllers": {
-                c["target"]: {"is_connected": bool(c.get("is_connected")), "role": _one(c.get("role"))}
-                for c in controllers
-            },
-            "interfaces": dict(sorted(ifaces.items())),
-            "flows": [],
-        }
-    config = {
-        "version": _one(system.get("ovs_version")),
-        "db_version": _one(system.get("db_version")),
-        "bridges": bridges,
-    }
-    return config, {"bridges": state_bridges}
+    selected = ovsdb.select(COLUMNS, path)
+    rows = _Rows(selected)
+    system = selected["Open_vSwitch"][0] if selected.get("Open_vSwitch") else {}
+    bridges = sorted(rows.by_uuid["Bridge"].values(), key=lambda r: r["name"])
+    config = {"version": _one(system.get("ovs_version")), "db_version": _one(system.get("db_version")),
+              "bridges": [_bridge(br, rows) for br in bridges]}
+    return config, {"bridges": {br["name"]: _bridge_state(br, rows) for br in bridges}}
 
 
 def _add_flows(host: HostCapture, config: dict[str, Any], state: dict[str, Any]) -> None:
@@ -214,11 +153,7 @@ def collect(host: HostCapture, path: str = ovsdb.DB_SOCKET) -> None:
     try:
         config, state = read_database(path)
     except (OSError, ovsdb.OvsdbError, ValueError) as exc:
-        reason = (
-            f"permission denied ({exc})"
-            if isinstance(exc, PermissionError)
-            else str(exc) or type(exc).__name__
-        )
+        reason = f"permission denied ({exc})" if isinstance(exc, PermissionError) else str(exc) or repr(exc)
         host.gap("ovs database", f"{path}: {reason}")
         return
     _add_flows(host, config, state)
