@@ -52,6 +52,8 @@ def ovs_flow_tables(snapshot: dict[str, Any]) -> list[Obj]:
         tables: dict[int, list[Obj]] = {}
         for flow in br.get("flows") or []:
             tables.setdefault(flow["table"], []).append(flow)
+        # a real port to trace from: the first one that is not the bridge's own internal port
+        ports = [p["name"] for p in br.get("ports") or [] if p["name"] != br["name"]]
         for table, flows in sorted(tables.items()):
             miss = [f for f in flows if not f.get("match")]
             out.append(
@@ -63,6 +65,7 @@ def ovs_flow_tables(snapshot: dict[str, Any]) -> list[Obj]:
                     "table_miss": miss[-1]["actions"] if miss else None,
                     "fail_mode": br.get("fail_mode"),
                     "controllers": br.get("controllers") or [],
+                    "trace_port": ports[0] if ports else br["name"],
                 }
             )
     return out

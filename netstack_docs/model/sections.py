@@ -140,7 +140,8 @@ HOST_SECTIONS: tuple[Section, ...] = (
             extra_fields=("bridge", "datapath_type")),
     Section("ovs.flow_tables", "ovstable", "ovs_flow", "Open vSwitch OpenFlow tables",
             hostviews.ovs_flow_tables, host_wide=True,
-            extra_fields=("bridge", "flows", "flow_count", "table_miss", "fail_mode", "controllers")),
+            extra_fields=("bridge", "flows", "flow_count", "table_miss", "fail_mode", "controllers",
+                          "trace_port")),
     Section("cni.networks", "cni", "cni_network", "CNI network configurations", hostviews.cni_networks,
             host_wide=True, extra_fields=("plugin_types", "bridges", "subnets", "ipam_types", "default")),
     # second view: the network pods get, on the namespaces page (its home is the tooling page)
