@@ -25,6 +25,15 @@ for cid in 3f2a1b9c8d7e 9a8b7c6d5e4f c0ffee123456; do
   nsenter --net="/proc/$pid/ns/net" ip addr add "172.17.0.$n/16" dev eth0
   nsenter --net="/proc/$pid/ns/net" ip route add default via 172.17.0.1
   ip link set "$host_if" master docker0 up
+  # what dockerd writes for the container: its name, image and the namespace's bind mount (SandboxKey)
+  mkdir -p /var/lib/docker
+  mountpoint -q /var/lib/docker || mount -t tmpfs tmpfs /var/lib/docker
+  id64=$(printf '%s%052d' "$cid" 0)
+  case $n in 2) name=web image=nginx:1.27 ;; 3) name=api image=registry.example/shop/api:4.2 ;;
+    *) name=redis image=redis:7 ;; esac
+  mkdir -p "/var/lib/docker/containers/$id64"
+  printf '{"ID": "%s", "Name": "/%s", "Config": {"Image": "%s"}, "NetworkSettings": {"SandboxKey": "/var/run/docker/netns/%s"}}\n' \
+    "$id64" "$name" "$image" "$cid" > "/var/lib/docker/containers/$id64/config.v2.json"
   n=$((n + 1))
 done
 # A sidecar whose namespace nobody bind-mounted: found only through /proc/<pid>/ns/net.
