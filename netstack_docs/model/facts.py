@@ -79,6 +79,14 @@ def _elements(value: Any) -> str:
     return shown + (f" ... and {rest} more" if rest > 0 else "")
 
 
+def _lines(value: Any) -> str:
+    """Items that hold commas themselves (OpenFlow flows), `;`-separated; a long list is cut like a set's."""
+    if not isinstance(value, list):
+        return _text(value)
+    rest = len(value) - MAX_ELEMENTS
+    return "; ".join(_text(v) for v in value[:MAX_ELEMENTS]) + (f" ... and {rest} more" if rest > 0 else "")
+
+
 def _rate(bits: float) -> str:
     """tc's spelling of a rate in bit/s: 80Mbit, 1.5Gbit, 800Kbit."""
     for unit, scale in (("Gbit", 1e9), ("Mbit", 1e6), ("Kbit", 1e3)):
@@ -132,9 +140,6 @@ def _actions(value: Any) -> str:
     return "; ".join(parts)
 
 
-def _lines(value: Any) -> str:
-    """Items that hold commas themselves (OpenFlow flows): one after the other, `;`-separated."""
-    return "; ".join(_text(v) for v in value) if isinstance(value, list) else _text(value)
 
 
 _FORMATS = {

@@ -27,3 +27,13 @@ def test_actions_read_like_tc_filter_show():
     acts = [{"kind": "mirred", "action": "egress redirect", "dev": "ifb0"},
             {"kind": "gact", "action": "drop"}]
     assert facts("actions", acts) == "mirred egress redirect dev ifb0; gact drop"
+
+
+def test_openflow_tables_list_their_flows_and_cut_a_long_table() -> None:
+    from netstack_docs.model.facts import _FORMATS, MAX_ELEMENTS
+
+    lines = _FORMATS["lines"]
+    assert lines(["priority=1,ip actions=drop", "priority=0 actions=NORMAL"]) == (
+        "priority=1,ip actions=drop; priority=0 actions=NORMAL")
+    many = [f"priority={i} actions=drop" for i in range(MAX_ELEMENTS + 7)]
+    assert lines(many).endswith("; priority=49 actions=drop ... and 7 more")
