@@ -69,28 +69,29 @@ def dump_flows(tool: str, bridge: str, protocols: list[str], timeout: float = 20
     if protocols and "OpenFlow10" not in protocols:  # speak a version the bridge accepts
         cmd += ["-O", ",".join(v for v in ALL_VERSIONS if v in protocols) or protocols[0]]
     try:
-        proc = subprocess.run(
-            [*cmd, "dump-flows", bridge],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            errors="backslashreplace",
-        )
+        proc = subprocess.run([*cmd, "dump-flows", "--", bridge], capture_output=True, text=True,
+                              timeout=timeout, errors="backslashreplace")
     except subprocess.TimeoutExpired:
         raise ValueError(f"ovs-ofctl dump-flows {bridge} did not answer within {timeout:g} s") from None
     if proc.returncode != 0:
-        raise ValueError(
-            proc.stderr.strip().splitlines()[-1]
-            if proc.stderr.strip()
-            else f"ovs-ofctl exited with status {proc.returncode}"
-        )
+        lines = proc.stderr.strip().splitlines()
+        raise ValueError(lines[-1] if lines else f"ovs-ofctl exited with status {proc.returncode}")
     return proc.stdout
 
 
-def flows_of(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Flows (configuration, sorted) and their counters (state, keyed by the same identity)."""
-    pairs = [p for p in (parse_flow(line) for line in text.splitlines()) if p is not None]
+def flows_of(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Flows (configuration, sorted), their counters (state, keyed by the same identity), and how many
+    flow lines could not be read (a table named instead of numbered, say): those are left out."""
+    pairs, unread = [], 0
+    for line in text.splitlines():
+        try:
+            pair = parse_flow(line)
+        except ValueError:
+            unread += 1
+            continue
+        if pair is not None:
+            pairs.append(pair)
     pairs.sort(key=lambda p: (p[0]["table"], -p[0]["priority"], p[0]["match"], p[0]["actions"]))
     flows = [flow for flow, _ in pairs]
     counters = [{"table": f["table"], "priority": f["priority"], "match": f["match"], **c} for f, c in pairs]
-    return flows, counters
+    return flows, counters, unread

@@ -144,7 +144,9 @@ def _add_flows(host: HostCapture, config: dict[str, Any], state: dict[str, Any])
         except (OSError, ValueError) as exc:
             host.gap(f"ovs flows of {bridge['name']}", str(exc))
             continue
-        bridge["flows"], state["bridges"][bridge["name"]]["flows"] = ofctl.flows_of(text)
+        bridge["flows"], state["bridges"][bridge["name"]]["flows"], unread = ofctl.flows_of(text)
+        if unread:
+            host.gap(f"ovs flows of {bridge['name']}", f"{unread} flows in a form this capture cannot read")
 
 
 def collect(host: HostCapture, path: str = ovsdb.DB_SOCKET) -> None:

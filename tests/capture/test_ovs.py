@@ -130,3 +130,24 @@ def test_an_unreadable_database_socket_is_a_gap_with_its_reason():
     assert "ovs" not in doc
     assert [g["what"] for g in doc["gaps"]] == ["ovs database"]
     assert "/run/openvswitch/db.sock" in doc["gaps"][0]["reason"] and "refused" in doc["gaps"][0]["reason"]
+
+
+def test_a_flow_line_that_cannot_be_read_is_counted_not_fatal():
+    from netstack_docs.capture import ofctl
+
+    text = (
+        "NXST_FLOW reply (xid=0x4):\n"
+        " cookie=0x0, duration=1.5s, table=0, n_packets=3, n_bytes=180, priority=5,arp actions=NORMAL\n"
+        " cookie=0x0, duration=1.5s, table=ingress, n_packets=0, n_bytes=0, priority=1 actions=drop\n"
+        " cookie=0x0, duration=2s, table=0, n_packets=0, n_bytes=0, idle_timeout=10, send_flow_rem"
+        " actions=drop\n"
+    )
+    flows, counters, unread = ofctl.flows_of(text)
+    assert unread == 1  # a named table (OpenFlow 1.5 table names)
+    assert flows == [
+        {"table": 0, "priority": 32768, "cookie": "0x0", "idle_timeout": 10, "match": "", "actions": "drop",
+         "flags": ["send_flow_rem"]},
+        {"table": 0, "priority": 5, "cookie": "0x0", "match": "arp", "actions": "NORMAL"},
+    ]
+    assert counters[1] == {"table": 0, "priority": 5, "match": "arp", "duration": 1.5, "n_packets": 3,
+                           "n_bytes": 180}
