@@ -32,7 +32,7 @@ def ovs_bridges(snapshot: dict[str, Any]) -> list[Obj]:
 
 def ovs_ports(snapshot: dict[str, Any]) -> list[Obj]:
     return [
-        {**port, "bridge": br["name"], "datapath_type": br.get("datapath_type")}
+        {**port, "bridge": br["name"]}
         for br in (snapshot.get("ovs") or {}).get("bridges") or []
         for port in br.get("ports") or []
     ]
