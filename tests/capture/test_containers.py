@@ -53,6 +53,12 @@ cat > $task/{APP_ID}/config.json <<'JSON'
  "linux": {{"namespaces": [{{"type": "network", "path": "/proc/1/ns/net"}}]}}}}
 JSON
 ip netns add plain
+mkdir -p /etc/cni/net.d
+cat > /etc/cni/net.d/10-pods.conflist <<'JSON'
+{{"name": "pods", "cniVersion": "1.0.0", "plugins": [{{"type": "bridge", "bridge": "cni0",
+  "kubeconfig": "/etc/FAKE-SECRET-CNI-KUBECONFIG",
+  "ipam": {{"type": "host-local", "subnet": "10.88.0.0/16"}}}}]}}
+JSON
 $PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/snap.json -q
 cat /tmp/snap.json
 '''
@@ -73,6 +79,11 @@ def test_docker_and_cri_namespaces_carry_their_container_and_pod_names():
     assert docker["container"] == {"runtime": "docker", "id": DOCKER_ID, "name": "web", "image": "nginx:1.27",
                                    "pod_name": None, "pod_namespace": None, "container_type": None}
     assert "container" not in by_id["plain"]
+    # the CNI network, through the whole capture: declared fields kept, the kubeconfig path named only
+    [net] = doc["cni"]["networks"]
+    assert net["plugins"] == [{"type": "bridge", "bridge": "cni0", "ipam": {"type": "host-local",
+                                                                           "subnet": "10.88.0.0/16"}}]
+    assert net["other_fields"] == ["plugins[0].kubeconfig"]
     # Pages, diagrams and commands use the label; the anchor comes from the pod's namespace and name.
     view = classify(doc, "sbx")
     labels = {ref.id: ref.label for ref in view.namespaces}
