@@ -1,4 +1,4 @@
-"""Routes of every table (v4 and v6) and policy rules of one namespace, with table names from rt_tables.
+"""Routes of every table (v4 and v6) and policy rules (rules.py) of a namespace, table names from rt_tables.
 
 Cached/cloned routes (RTM_F_CLONED) are the kernel's memory of recent lookups, not configuration:
 they are skipped. Expiry timers (RA-learned routes) go to state.
@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from netstack_docs.capture import netns, rtnl
+from netstack_docs.capture import netns, rtnl, rules
 from netstack_docs.capture.context import NamespaceCapture
 
 FAMILY = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
@@ -22,7 +22,6 @@ PROTO = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "ga
          18: "keepalived", 42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip",
          192: "eigrp"}
 SCOPE = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
-FR_ACT = {1: "lookup", 2: "goto", 3: "nop", 6: "blackhole", 7: "unreachable", 8: "prohibit"}
 RTM_F_CLONED = 0x200
 RT_TABLES = ["/usr/share/iproute2/rt_tables", "/etc/iproute2/rt_tables"]
 RT_TABLES_D = ["/usr/share/iproute2/rt_tables.d", "/etc/iproute2/rt_tables.d"]
@@ -50,6 +49,10 @@ def table_names() -> dict[int, str]:
 
 def table_name(number: int) -> str:
     return table_names().get(number, str(number))
+
+
+def proto_name(number: int) -> str:
+    return PROTO.get(number, str(number))
 
 
 def _dst(attr: Any, name: str, length: int) -> str:
@@ -99,35 +102,6 @@ def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict
     return route, state
 
 
-def parse_rule(msg: Any) -> dict[str, Any]:
-    attr = rtnl.attr_getter(msg)
-    table = attr("FRA_TABLE") or msg["table"]
-    rule: dict[str, Any] = {
-        "family": FAMILY[msg["family"]],
-        "priority": attr("FRA_PRIORITY") or 0,
-        "action": FR_ACT.get(msg["action"], str(msg["action"])),
-        "table": table_name(table) if msg["action"] == 1 else None,
-    }
-    if msg["src_len"]:
-        rule["src"] = f"{attr('FRA_SRC')}/{msg['src_len']}"
-    if msg["dst_len"]:
-        rule["dst"] = f"{attr('FRA_DST')}/{msg['dst_len']}"
-    optional = {"FRA_IFNAME": "iif", "FRA_OIFNAME": "oif", "FRA_FWMARK": "fwmark", "FRA_FWMASK": "fwmask",
-                "FRA_GOTO": "goto", "FRA_SUPPRESS_PREFIXLEN": "suppress_prefixlength", "FRA_L3MDEV": "l3mdev",
-                "FRA_IP_PROTO": "ipproto"}
-    if attr("FRA_PROTOCOL"):  # 0 (unspec) is what `ip rule add` leaves; ip prints nothing for it
-        rule["protocol"] = PROTO.get(attr("FRA_PROTOCOL"), str(attr("FRA_PROTOCOL")))
-    for name, key in optional.items():
-        value = attr(name)
-        if value is not None and not (key == "suppress_prefixlength" and value in (-1, 0xFFFFFFFF)):
-            rule[key] = value
-    if msg["tos"]:
-        rule["tos"] = msg["tos"]
-    if msg["flags"] & 0x2:
-        rule["not"] = True
-    return rule
-
-
 def collect(ns: NamespaceCapture) -> None:
     ipr = netns.rtnl()
     routes, state = [], []
@@ -141,5 +115,14 @@ def collect(ns: NamespaceCapture) -> None:
     key = lambda r: (r["family"], r["table"], r["dst"], r["metric"] or 0, r["type"] or "", r["dev"] or "")  # noqa: E731
     ns.doc["routes"] = sorted(routes, key=key)
     ns.state["routes"] = sorted(state, key=lambda r: (r["table"], r["dst"], r["dev"] or ""))
-    rules = [parse_rule(msg) for msg in ipr.get_rules() if msg["family"] in FAMILY]
-    ns.doc["rules"] = sorted(rules, key=lambda r: (r["family"], r["priority"], r.get("table") or "", str(r)))
+    found, unknown = [], set()
+    for msg in ipr.get_rules():
+        if msg["family"] in FAMILY:
+            rule, undecoded = rules.parse(msg, table_name, proto_name)
+            found.append(rule)
+            unknown.update(undecoded)
+    ns.doc["rules"] = sorted(found, key=lambda r: (r["family"], r["priority"], r.get("table") or "", str(r)))
+    if unknown:
+        numbers = ", ".join(str(n) for n in sorted(unknown))
+        reason = f"policy rule attributes not decoded (FRA_* numbers {numbers}): see `ip rule show`"
+        ns.gap("rule selectors", reason)

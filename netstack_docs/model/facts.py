@@ -140,6 +140,11 @@ def _actions(value: Any) -> str:
     return "; ".join(parts)
 
 
+def _range(value: Any) -> str:
+    """`ip rule` ranges ({start, end}): `1000-2000`, or one number when both ends are equal."""
+    if isinstance(value, dict) and {"start", "end"} <= value.keys():
+        return str(value["start"]) if value["start"] == value["end"] else f"{value['start']}-{value['end']}"
+    return _text(value)
 
 
 _FORMATS = {
@@ -152,6 +157,7 @@ _FORMATS = {
     "elements": _elements,
     "tc-options": _tc_options,
     "actions": _actions,
+    "range": _range,
 }
 
 

@@ -26,11 +26,26 @@ def _s(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# Selectors added to rule identity later: appended only when present, so older anchors stay valid.
+_RULE_SELECTORS = ("not", "tos", "ipproto", "sport", "dport", "uidrange", "l3mdev", "goto",
+                   "suppress_prefixlength", "dscp", "flowlabel")
+
+
 def _rule_parts(r: Obj) -> tuple[str, ...]:
     parts = [r["family"], str(r["priority"])]
     for key in ("src", "dst", "iif", "oif", "fwmark", "table", "action"):
-        if r.get(key) not in (None, ""):
-            parts.append(f"{key} {r[key]}")
+        value = r.get(key)
+        if key == "fwmark" and isinstance(value, str):
+            value = int(value, 16)  # anchors were made from the decimal mark; keep them
+        if value not in (None, ""):
+            parts.append(f"{key} {value}")
+    for key in _RULE_SELECTORS:
+        value = r.get(key)
+        if value in (None, "", False):
+            continue
+        if isinstance(value, Mapping):
+            value = f"{value.get('start')}-{value.get('end')}"
+        parts.append(key if value is True else f"{key} {value}")
     return tuple(parts)
 
 

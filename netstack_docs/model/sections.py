@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netstack_docs.model import hostviews
+from netstack_docs.model.ruletext import ip_rule_text
 
 Obj = dict[str, Any]
 
@@ -62,6 +63,11 @@ def _ports(ns: dict[str, Any]) -> list[Obj]:
     ]
 
 
+def _rules(ns: dict[str, Any]) -> list[Obj]:
+    """Each rule with its `ip rule show` spelling, the one line that says what it means."""
+    return [{**rule, "ip_rule": ip_rule_text(rule)} for rule in ns.get("rules", [])]
+
+
 def _iptables(ns: dict[str, Any]) -> list[Obj]:
     out = []
     for key, chains in sorted((ns.get("iptables") or {}).items()):
@@ -97,8 +103,8 @@ NAMESPACE_SECTIONS: tuple[Section, ...] = (
         "rule",
         "rule",
         "policy routing rules",
-        _path("rules"),
-        extra_fields=("src", "dst", "iif", "oif", "fwmark", "protocol"),
+        _rules,
+        extra_fields=("ip_rule",),
     ),
     Section("neighbours", "neigh", "neighbour", "permanent neighbour entries", _path("neighbours")),
     Section("fdb", "fdb", "fdb", "static forwarding database (FDB) entries", _path("fdb")),

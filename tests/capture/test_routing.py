@@ -63,7 +63,7 @@ def test_addresses_routes_rules_neighbours_and_fdb_are_captured():
     assert {"family": "inet", "priority": 100, "action": "lookup", "table": "blue-table",
             "src": "10.1.0.0/24"}.items() <= next(r for r in rules if r["priority"] == 100).items()
     mark = next(r for r in rules if r["priority"] == 200)
-    assert mark["fwmark"] == 0x10 and mark["fwmask"] == 0xFF and mark["table"] == "200"
+    assert mark["fwmark"] == "0x10" and mark["fwmask"] == "0xff" and mark["table"] == "200"
     assert next(r for r in rules if r["priority"] == 300)["dst"] == "2001:db8:99::/48"
     assert [r["priority"] for r in rules if r["family"] == "inet"] == [0, 100, 200, 32766, 32767]
     assert next(r for r in rules if r["priority"] == 32766)["protocol"] == "kernel"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from typing import Any
@@ -32,7 +33,9 @@ def _raw_objects(doc: dict[str, Any]) -> list[tuple[str, str, Any]]:
         out.append((ns["id"], "namespace", ns["id"]))
         for name, prop in ns_props.items():
             value = ns.get(name)
-            if prop.get("type") == "array" and name != "gaps":
+            if name == "rules":  # shown through a view (each rule plus its `ip rule` text): keyed by content
+                out += [(ns["id"], name, json.dumps(o, sort_keys=True)) for o in value]
+            elif prop.get("type") == "array" and name != "gaps":
                 out += [(ns["id"], name, id(o)) for o in value]
             elif isinstance(value, dict) and name in ("tc", "nftables", "sockets"):
                 out += [(ns["id"], f"{name}.{k}", id(o)) for k, lst in value.items() for o in lst]
@@ -58,6 +61,9 @@ def _covered(view: HostView) -> set[tuple[str, str, Any]]:
             got.add((ns, "sysctls", c.obj["name"]))
         elif section == "iptables":
             got.add((ns, "iptables", c.obj["key"]))
+        elif section == "rules":
+            rule = {k: v for k, v in c.obj.items() if k != "ip_rule"}
+            got.add((ns, "rules", json.dumps(rule, sort_keys=True)))
         else:
             got.add((ns, section, id(c.obj)))
     return got
