@@ -15,7 +15,7 @@ from typing import Any
 
 from netstack_docs.capture import rawattr
 
-FAMILY = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
+FAMILY: dict[int, str] = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
 # FR_ACT_* (linux/fib_rules.h), spelled as ip rule prints them
 FR_ACT = {1: "lookup", 2: "goto", 3: "nop", 6: "blackhole", 7: "unreachable", 8: "prohibit"}
 FIB_RULE_INVERT, FIB_RULE_UNRESOLVED, FIB_RULE_IIF_DETACHED, FIB_RULE_OIF_DETACHED = 0x2, 0x4, 0x8, 0x10
