@@ -27,6 +27,7 @@ _OTHER = re.compile(r"^\t\S.* \{ # handle \d+$")
 _RULE = re.compile(r"^\t\t(.*) # handle (\d+)$")
 _COMMENT = re.compile(r'^\t+comment "(.*)"$')
 _DEVICE = re.compile(r'\bdevices? (= \{ .*? \}|"[^"]*"|\S+)')
+_NAME = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s,{}"]+)')
 
 
 NFTABLES_MODULES = ("nfnetlink", "nf_tables")
@@ -87,7 +88,7 @@ def parse_text(text: str) -> dict[tuple[str, ...], dict[str, Any]]:
         elif (m := _COMMENT.match(line)) and current is not None and "comment" not in current:
             current["comment"] = m.group(1)
         elif line.startswith("\t\ttype ") and current is not None and (d := _DEVICE.search(line)):
-            current["device"] = d.group(1).removeprefix("= ").strip('"')
+            current["devices"] = [q or p for q, p in _NAME.findall(d.group(1).removeprefix("= "))]
     return index
 
 
@@ -97,10 +98,17 @@ def _table(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _chain(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    return {"family": body["family"], "table": body["table"], "name": body["name"],
-            "type": body.get("type"), "hook": body.get("hook"), "priority": body.get("prio"),
-            "policy": body.get("policy"), "device": body.get("dev", extra.get("device")),
-            "comment": body.get("comment", extra.get("comment"))}
+    chain = {"family": body["family"], "table": body["table"], "name": body["name"],
+             "type": body.get("type"), "hook": body.get("hook"), "priority": body.get("prio"),
+             "policy": body.get("policy"), "device": None,
+             "comment": body.get("comment", extra.get("comment"))}
+    devices = body.get("dev", extra.get("devices"))
+    devices = sorted(devices) if isinstance(devices, list) else [devices] if devices else []
+    if len(devices) == 1:
+        chain["device"] = devices[0]
+    elif devices:  # `devices = { eth0, eth1 }`: one netdev chain on several devices
+        chain["devices"] = devices
+    return chain
 
 
 def _rule(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -167,6 +175,27 @@ def number_repeats(rules: list[dict[str, Any]]) -> None:
 
 
 
+READ_ATTEMPTS = 3
+
+
+def read_ruleset() -> tuple[dict[str, Any], str, bool]:
+    """(JSON ruleset, text ruleset, whether they agree): the text is read before and after the JSON.
+
+    The two passes are separate netlink dumps; a firewall reload between them would pair rule
+    texts with the wrong rules. libnftables exposes no ruleset generation id, so equal texts
+    around the JSON pass stand for "nothing changed"; otherwise read again, a few times.
+    """
+    raw: dict[str, Any] = {}
+    text = before = libnftables.list_ruleset_text()
+    for _ in range(READ_ATTEMPTS):
+        raw = json.loads(libnftables.list_ruleset_json())
+        text = libnftables.list_ruleset_text()
+        if text == before:
+            return raw, text, True
+        before = text
+    return raw, text, False
+
+
 def collect(ns: NamespaceCapture) -> None:
     if not libnftables.available():
         ns.gap("nftables", "nftables: libnftables not found")
@@ -176,11 +205,13 @@ def collect(ns: NamespaceCapture) -> None:
         ns.gap("nftables", "nf_tables is not loaded; not reading it, since that would load a kernel module")
     else:
         try:
-            raw = json.loads(libnftables.list_ruleset_json())
-            text = libnftables.list_ruleset_text()
+            raw, text, stable = read_ruleset()
         except (libnftables.NftError, OSError, ValueError) as exc:
             ns.gap("nftables", f"list ruleset failed: {exc}")
         else:
+            if not stable:
+                ns.gap("nftables consistency", f"the ruleset changed during each of {READ_ATTEMPTS} reads: "
+                       "rule texts may not match their JSON expressions")
             config, counters, unmodelled = build(raw.get("nftables", []), text)
             if unmodelled:
                 kinds = ", ".join(f"{n} {kind}" for kind, n in unmodelled.items())

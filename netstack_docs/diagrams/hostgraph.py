@@ -13,6 +13,7 @@ from netstack_docs.diagrams import ovsgraph
 from netstack_docs.diagrams.styles import DEFAULT_QDISCS, HOOK_QDISCS
 from netstack_docs.model.identity import anchor_id, object_anchor
 from netstack_docs.model.namespaces import NamespaceRef, namespace_ref, ordered
+from netstack_docs.snapshot.content import chain_devices
 
 HOOK_ORDER = {
     "ingress": 0,
@@ -130,7 +131,7 @@ def _nft_hooks(ns: dict[str, Any]) -> list[str]:
     )
     out = []
     for c in chains:
-        dev = f" dev {c['device']}" if c.get("device") else ""
+        dev = f" dev {', '.join(devices)}" if (devices := chain_devices(c)) else ""
         policy = f", policy {c['policy']}" if c.get("policy") else ""
         out.append(
             f"{c['hook']}{dev}: {c['family']} {c['table']} {c['name']} (prio {c.get('priority')}{policy})"

@@ -16,6 +16,7 @@ from netstack_docs.model.classify import layer_of
 from netstack_docs.model.identity import object_anchor
 from netstack_docs.model.namespaces import namespace_ref, root_namespace
 from netstack_docs.model.sections import section
+from netstack_docs.snapshot.content import chain_devices
 
 # iptables-legacy built-in chains run at fixed netfilter priorities (include/uapi/linux/netfilter_ipv4.h).
 IPTABLES_PRIORITY = {"raw": -300, "mangle": -150, "nat": -100, "filter": 0, "security": 50}
@@ -53,7 +54,7 @@ def _hook_chains(ns: dict[str, Any], hook: str, branch: str | None = None) -> li
     for chain in section("nftables.chains").items(ns):
         if chain.get("hook") == hook and (chain["family"] in L3_FAMILIES or hook in ("ingress", "egress")):
             prio = chain.get("priority") or 0
-            on = f" on {chain['device']}" if chain.get("device") else ""
+            on = f" on {', '.join(devices)}" if (devices := chain_devices(chain)) else ""
             policy = chain.get("policy") or "accept"
             detail = f"type {chain.get('type') or 'filter'}, priority {prio}, policy {policy}"
             label = f"nftables {hook}: {chain['family']} {chain['table']} {chain['name']}{on}"

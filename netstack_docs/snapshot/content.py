@@ -1,4 +1,4 @@
-"""What an nftables rule *is*, independent of its kernel handle: shared by capture and identity.
+"""What an nftables object *is*, apart from kernel handles and spelling: for capture, model, diagrams.
 
 Handles are renumbered when an edited ruleset is reloaded (`nft -f` with `flush ruleset`), so a
 rule is known by what it does: its text as nft prints it, without its comment (a comment edit
@@ -22,3 +22,11 @@ def nft_rule_content(rule: Mapping[str, Any]) -> str:
         return _TRAILING_COMMENT.sub("", text)
     exprs = [e for e in rule.get("expr") or [] if not (isinstance(e, dict) and set(e) == {"comment"})]
     return json.dumps(exprs, sort_keys=True, separators=(",", ":"))
+
+
+def chain_devices(chain: Mapping[str, Any]) -> list[str]:
+    """The devices a netdev/ingress base chain is on: `device` (one) or `devices` (a list of two or more)."""
+    devices = chain.get("devices")
+    if isinstance(devices, list):
+        return [str(d) for d in devices]
+    return [str(chain["device"])] if chain.get("device") else []

@@ -7,11 +7,14 @@ import shutil
 import subprocess
 
 import pytest
+from capturecli import capture, namespace
 from sandbox import run_in_sandbox
 from snapdoc import CAPTURE_SNIPPET, full_document, validated
 
+from netstack_docs.capture import nftables
 from netstack_docs.capture.nftables import nf_tables_present
 from netstack_docs.snapshot import config_view
+from netstack_docs.snapshot.content import chain_devices
 
 RULESET = r"""
 table inet filter {
@@ -191,3 +194,40 @@ def test_without_net_admin_nftables_and_iptables_are_gaps_and_nothing_is_printed
     assert whats["nftables"] == "listing the ruleset needs CAP_NET_ADMIN (run as root)"
     assert "Permission denied" in whats["iptables-legacy-save"]
     assert proc.stderr == ""  # libnftables, when refused, would print "(you must be root)" itself
+
+
+MULTI_DEVICE = """
+ip link add a0 type veth peer name a1
+nft add table netdev t
+nft add chain netdev t c '{ type filter hook ingress devices = { a0, a1 } priority 0; }'
+nft add chain netdev t one '{ type filter hook ingress device a0 priority 1; }'
+"""
+
+
+def test_a_chain_on_several_devices_is_captured_as_a_device_list():
+    """Issue 15 item 2: `devices = { a0, a1 }` made validation fail and lost the whole snapshot."""
+    doc = capture(MULTI_DEVICE)  # validates against the schema
+    chains = {c["name"]: c for c in namespace(doc, "root")["nftables"]["chains"]}
+    assert chains["c"]["devices"] == ["a0", "a1"] and chains["c"]["device"] is None
+    assert chains["one"]["device"] == "a0" and "devices" not in chains["one"]
+    assert chain_devices(chains["c"]) == ["a0", "a1"] and chain_devices(chains["one"]) == ["a0"]
+
+
+def test_quoted_device_names_in_the_text_pass_are_read_whole():
+    text = ('table netdev t { # handle 1\n\tchain c { # handle 1\n'
+            '\t\ttype filter hook ingress devices = { "a,b", a0 } priority filter; policy accept;\n\t}\n}\n')
+    assert nftables.parse_text(text)[("chain", "netdev", "t", "1")]["devices"] == ["a,b", "a0"]
+
+
+def test_a_ruleset_that_changes_between_the_json_and_text_passes_is_read_again(monkeypatch):
+    """A reload racing the capture cannot be timed against the real kernel: the two libnftables
+    calls are replaced by a ruleset that changes on the first reads, then holds still."""
+    texts = iter(["v1", "v2", "v2"])
+    jsons = iter(['{"nftables": [1]}', '{"nftables": [2]}'])
+    monkeypatch.setattr(nftables.libnftables, "list_ruleset_text", lambda: next(texts))
+    monkeypatch.setattr(nftables.libnftables, "list_ruleset_json", lambda: next(jsons))
+    assert nftables.read_ruleset() == ({"nftables": [2]}, "v2", True)
+
+    monkeypatch.setattr(nftables.libnftables, "list_ruleset_text", iter(str(i) for i in range(9)).__next__)
+    monkeypatch.setattr(nftables.libnftables, "list_ruleset_json", lambda: "{}")
+    assert nftables.read_ruleset()[2] is False  # never still: the caller records a gap
