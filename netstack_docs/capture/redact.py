@@ -4,10 +4,16 @@ The key lives outside the snapshot (default ~/.config/netstack-docs/redact.key, 
 fleet that share the key get the same pseudonym for the same address, so a subnet shared by two
 hosts is still shared after redaction. How addresses are mapped is explained in pseudonym.py.
 
-The walk is generic: every string and every dict key of the document except `meta` is scanned,
-because addresses hide in routes, rules, neighbours, nft rule text and expressions, iptables
-rules, socket keys in state, gap reasons... Not covered: addresses encoded as integers or hex
-(tc u32 match keys), and nft ranges (a prefix-preserving map does not preserve order).
+Addresses and MACs: the walk is generic, every string and every dict key of the document except
+`meta` is scanned, because addresses hide in routes, rules, neighbours, nft rule text and
+expressions, iptables rules, socket keys in state, gap reasons... Not covered: addresses encoded
+as integers or hex (tc u32 match keys), and nft ranges (a prefix-preserving map does not preserve
+order).
+
+The host name: only in the fields that hold free-form names (NAME_FIELDS, and the comment of an
+nft rule's text), never as a word anywhere. A host called `docker`, `main`, `local`, `default`,
+`bridge` or `veth` shares its name with kernel vocabulary (namespace kinds, table names, the
+`default` route, link kinds); replacing the word everywhere corrupted those values and keys.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ DEFAULT_KEY_PATH = Path("~/.config/netstack-docs/redact.key")
 KEY_BYTES = 32
 # doc["host"] fields holding this machine's names: each, and its first label, is replaced everywhere.
 HOST_NAME_FIELDS = ("hostname", "node_name", "fqdn")
+# Fields whose values are free-form names or text a person wrote: where the host name is replaced.
+NAME_FIELDS = frozenset({*HOST_NAME_FIELDS, "alias", "comment", "description", "config_files"})
+_NFT_COMMENT = re.compile(r'(\bcomment\s+")((?:[^"\\]|\\.)*)(")')
 
 # A token of hex digits, colons and dots holding at least one colon (IPv6, MAC, or host:port),
 # or a dotted quad; either with an optional /prefixlen.
@@ -94,19 +103,31 @@ class _Redactor:
         return self._address(m.group("quad"), m.group("qlen")) or m.group(0)
 
     def string(self, text: str) -> str:
-        if self.name_re is not None:
-            text = self.name_re.sub(lambda m: self.names[m.group(1).lower()], text)
+        """Addresses and MACs replaced; words are left alone (see name())."""
         return _TOKEN.sub(self._token, text)
 
-    def value(self, value: Any) -> Any:
+    def name(self, text: str) -> str:
+        """A free-form name field: the host name replaced as a word, then addresses."""
+        if self.name_re is not None:
+            text = self.name_re.sub(lambda m: self.names[m.group(1).lower()], text)
+        return self.string(text)
+
+    def _text(self, key: str | None, text: str) -> str:
+        if key in NAME_FIELDS:
+            return self.name(text)
+        if key == "text":  # an nft rule as nft prints it: only its comment is free-form
+            text = _NFT_COMMENT.sub(lambda m: m.group(1) + self.name(m.group(2)) + m.group(3), text)
+        return self.string(text)
+
+    def value(self, value: Any, key: str | None = None) -> Any:
         if isinstance(value, str):
-            return self.string(value)
+            return self._text(key, value)
         if isinstance(value, list):
-            return [self.value(v) for v in value]
+            return [self.value(v, key) for v in value]
         if isinstance(value, dict):
             if set(value) == {"addr", "len"} and isinstance(value["len"], int):
                 return self._nft_prefix(value)
-            return {self.string(k): self.value(v) for k, v in value.items()}
+            return {self.string(k): self.value(v, k) for k, v in value.items()}
         return value
 
     def _nft_prefix(self, value: dict[str, Any]) -> dict[str, Any]:

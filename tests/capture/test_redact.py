@@ -15,6 +15,7 @@ from snapdoc import full_document, validated
 from netstack_docs.capture.context import empty_namespace
 from netstack_docs.capture.redact import load_or_create_key, redact
 from netstack_docs.errors import UserError
+from netstack_docs.snapshot import config_view
 
 KEY = bytes(range(32))
 
@@ -178,3 +179,58 @@ def test_no_original_address_mac_or_hostname_survives_a_real_redacted_capture():
     )
     assert ipaddress.ip_address(blue_addr) in subnet
     assert [s["local_address"] for s in blue["sockets"]["listening"]] == [blue_addr]
+
+
+VOCABULARY_HOSTS = ("docker", "main", "local", "default", "bridge", "veth")
+VOCABULARY_SCRIPT = r"""
+ip link add br0 type bridge; ip link set br0 up
+ip link add v0 type veth peer name v1; ip link set v0 master br0; ip link set v0 up
+ip link set br0 alias "uplink of HOSTS"
+ip addr add 10.9.0.1/24 dev br0; ip route add default via 10.9.0.254
+ip route add 192.0.2.0/24 via 10.9.0.2 table default
+ip rule add from 10.9.0.0/24 lookup main pref 100
+unshare --net sleep 60 & pid=$!; sleep 0.2
+touch /run/docker/netns/0123abcd; mount --bind /proc/$pid/ns/net /run/docker/netns/0123abcd
+nft add table inet local
+nft add chain inet local docker '{ type filter hook input priority 0; }'
+nft add rule inet local docker iifname "docker0" accept comment '"bridge main local"'
+for h in zz-unrelated-host HOSTS; do
+  hostname $h
+  $PYTHON -m netstack_docs capture --env test --host $h --out /tmp/red-$h.json --redact --redact-key /tmp/key -q
+  echo "=====$h"; cat /tmp/red-$h.json
+done
+"""
+
+
+def _without_names(value, key=None):
+    """The document with every name-holding field blanked: what must not depend on the host name."""
+    if isinstance(value, dict):
+        return {k: _without_names(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_names(v, key) for v in value]
+    if key in ("hostname", "node_name", "fqdn", "alias", "comment"):
+        return "<name>"
+    if key == "text" and isinstance(value, str):
+        return re.sub(r'comment ".*"', 'comment "<name>"', value)
+    return value
+
+
+@pytest.mark.parametrize("host", VOCABULARY_HOSTS)
+def test_a_host_named_like_kernel_vocabulary_redacts_only_its_name_fields(host):
+    """Issue 15 item 9: `--redact` replaced the host name as a word everywhere, keys included."""
+    out = run_in_sandbox(VOCABULARY_SCRIPT.replace("HOSTS", host)).stdout
+    docs = {}
+    for part in out.split("=====")[1:]:
+        name, _, text = part.partition("\n")
+        docs[name] = validated(json.loads(text))  # with `docker` the snapshot used to fail validation
+    named, reference = docs[host], docs["zz-unrelated-host"]
+    assert _without_names(config_view(named)) == _without_names(config_view(reference))
+    root = next(ns for ns in named["namespaces"] if ns["id"] == "root")
+    assert host not in json.dumps(named["host"])
+    br0 = next(link for link in root["links"] if link["ifname"] == "br0")
+    assert br0["alias"].startswith("uplink of ") and host not in br0["alias"]  # the name field is redacted
+    assert {ns["kind"] for ns in named["namespaces"]} == {"root", "docker"}
+    assert {r["table"] for r in root["routes"]} >= {"main", "local", "default"}
+    assert any(r["dst"] == "default" for r in root["routes"])
+    assert {link["kind"] for link in root["links"]} >= {"bridge", "veth"}
+    assert [t["name"] for t in root["nftables"]["tables"]] == ["local"]
