@@ -196,7 +196,8 @@ nft add chain inet local docker '{ type filter hook input priority 0; }'
 nft add rule inet local docker iifname "docker0" accept comment '"bridge main local"'
 for h in zz-unrelated-host HOSTS; do
   hostname $h
-  $PYTHON -m netstack_docs capture --env test --host $h --out /tmp/red-$h.json --redact --redact-key /tmp/key -q
+  $PYTHON -m netstack_docs capture --env test --host $h --out /tmp/red-$h.json \
+    --redact --redact-key /tmp/key -q
   echo "=====$h"; cat /tmp/red-$h.json
 done
 """
