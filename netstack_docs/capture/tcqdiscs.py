@@ -1,0 +1,228 @@
+"""Options of qdiscs and classes, decoded from TCA_OPTIONS bytes against include/uapi/linux/pkt_sched.h.
+
+pyroute2 0.9.7 returns `{}` for fq, mq, mqprio, bfifo, ets and others and skips netem's base
+struct; reading the bytes ourselves means what tc shows is what the snapshot holds. Units follow
+tc: rates in bit/s, sizes in bytes, times in microseconds (`_us` keys), psched ticks converted as
+tc_core.c does. Runtime counters inside options (htb direct_pkts) are left out: they are state.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from netstack_docs.capture import rawattr
+from netstack_docs.capture.tcparams import TIME_UNITS_PER_SEC, tick_in_usec, ticks_to_bytes
+
+Decoder = Callable[[bytes], dict[str, Any]]
+UNLIMITED = 0xFFFFFFFF
+
+
+def ratespec(raw: bytes, offset: int = 0) -> dict[str, int]:
+    """struct tc_ratespec (12 bytes): the rate in bytes/s and its link-layer accounting."""
+    _cell_log, linklayer, overhead, _align, mpu, rate = struct.unpack_from("=BBHhHI", raw, offset)
+    return {"rate": rate, "overhead": overhead, "mpu": mpu, "linklayer": linklayer & 0x0F}
+
+
+def _ticks_to_us(ticks: int) -> int | None:
+    tick = tick_in_usec()
+    return round(ticks / tick) if tick else None
+
+
+def _priomap(raw: bytes) -> dict[str, Any]:
+    """struct tc_prio_qopt: bands and the 16-entry priority -> band map (prio, pfifo_fast, fq)."""
+    bands = struct.unpack_from("=i", raw)[0]
+    return {"bands": bands, "priomap": list(raw[4:20])}
+
+
+def fifo(raw: bytes) -> dict[str, Any]:
+    return {"limit": rawattr.u32(raw)}  # packets for pfifo, bytes for bfifo
+
+
+def tbf(raw: bytes) -> dict[str, Any]:
+    attrs = rawattr.walk(raw)
+    parms = attrs.get(1, b"")
+    if len(parms) < 36:
+        return {}
+    rate, peak = ratespec(parms, 0), ratespec(parms, 12)
+    limit, buffer, mtu = struct.unpack_from("=III", parms, 24)
+    rate_b = rawattr.u64(attrs.get(4)) or rate["rate"]
+    peak_b = rawattr.u64(attrs.get(5)) or peak["rate"]
+    out: dict[str, Any] = {"limit": limit, "rate": rate_b * 8, "burst": ticks_to_bytes(buffer, rate_b)}
+    if peak_b:
+        out.update(peak=peak_b * 8, mtu=ticks_to_bytes(mtu, peak_b))
+    buffer_us = _ticks_to_us(buffer)
+    if rate_b and buffer_us is not None:  # tc's sprint of `latency`: queue time of `limit` minus burst time
+        latency = TIME_UNITS_PER_SEC * limit / rate_b - buffer_us
+        if peak_b and (mtu_us := _ticks_to_us(mtu)) is not None:
+            latency = max(latency, TIME_UNITS_PER_SEC * limit / peak_b - mtu_us)
+        out["latency_us"] = round(latency)
+    return out
+
+
+def htb(raw: bytes) -> dict[str, Any]:
+    attrs = rawattr.walk(raw)
+    glob = attrs.get(2, b"")
+    out: dict[str, Any] = {}
+    if len(glob) >= 12:
+        _version, r2q, defcls = struct.unpack_from("=III", glob)
+        out.update({"default": f"0x{defcls:x}", "r2q": r2q})
+    if 5 in attrs:
+        out["direct_qlen"] = rawattr.u32(attrs[5])
+    return out
+
+
+def htb_class(raw: bytes) -> dict[str, Any]:
+    attrs = rawattr.walk(raw)
+    parms = attrs.get(1, b"")
+    if len(parms) < 44:
+        return {}
+    rate, ceil = ratespec(parms, 0), ratespec(parms, 12)
+    buffer, cbuffer, quantum, level, prio = struct.unpack_from("=IIIII", parms, 24)
+    rate_b = rawattr.u64(attrs.get(6)) or rate["rate"]
+    ceil_b = rawattr.u64(attrs.get(7)) or ceil["rate"]
+    return {"prio": prio, "quantum": quantum, "level": level, "rate": rate_b * 8, "ceil": ceil_b * 8,
+            "burst": ticks_to_bytes(buffer, rate_b), "cburst": ticks_to_bytes(cbuffer, ceil_b)}
+
+
+def prio(raw: bytes) -> dict[str, Any]:
+    return _priomap(raw) if len(raw) >= 20 else {}
+
+
+def mqprio(raw: bytes) -> dict[str, Any]:
+    """struct tc_mqprio_qopt (82 bytes, padded to 84) then optional mode/shaper/rate attributes."""
+    if len(raw) < 82:
+        return {}
+    num_tc, hw = raw[0], raw[17]
+    counts = struct.unpack_from("=16H", raw, 18)
+    offsets = struct.unpack_from("=16H", raw, 50)
+    out: dict[str, Any] = {"num_tc": num_tc, "map": list(raw[1:17]), "hw": hw,
+                           "queues": [f"{counts[i]}@{offsets[i]}" for i in range(num_tc)]}
+    attrs = rawattr.walk(raw, 84)
+    modes, shapers = {0: "dcb", 1: "channel"}, {0: "dcb", 1: "bw_rlimit"}
+    if 1 in attrs:
+        out["mode"] = modes.get(rawattr.u16(attrs[1]) or 0, str(rawattr.u16(attrs[1])))
+    if 2 in attrs:
+        out["shaper"] = shapers.get(rawattr.u16(attrs[2]) or 0, str(rawattr.u16(attrs[2])))
+    for number, key in ((3, "min_rate"), (4, "max_rate")):
+        if number in attrs:
+            out[key] = [int(rawattr.u64(v) or 0) * 8 for _, v in rawattr.walk_list(attrs[number])]
+    return out
+
+
+def netem(raw: bytes) -> dict[str, Any]:
+    """struct tc_netem_qopt (24 bytes) then TCA_NETEM_* attributes; 64-bit ns delays win over ticks."""
+    if len(raw) < 24:
+        return {}
+    latency, limit, loss, gap, duplicate, jitter = struct.unpack_from("=6I", raw)
+    attrs = rawattr.walk(raw, 24)
+    out: dict[str, Any] = {"limit": limit}
+    delay_ns = struct.unpack("=q", attrs[10])[0] if len(attrs.get(10, b"")) == 8 else None
+    jitter_ns = struct.unpack("=q", attrs[11])[0] if len(attrs.get(11, b"")) == 8 else None
+    delay_us = delay_ns / 1000 if delay_ns is not None else _ticks_to_us(latency)
+    jitter_us = jitter_ns / 1000 if jitter_ns is not None else _ticks_to_us(jitter)
+    if delay_us:
+        out["delay_us"] = delay_us
+    if jitter_us:
+        out["jitter_us"] = jitter_us
+    for key, value in (("loss_pct", loss), ("duplicate_pct", duplicate)):
+        if value:
+            out[key] = _percent(value)
+    if gap:
+        out["gap"] = gap
+    if len(attrs.get(4, b"")) >= 4:  # TCA_NETEM_CORRUPT {probability, correlation}
+        out["corrupt_pct"] = _percent(struct.unpack_from("=I", attrs[4])[0])
+    if len(attrs.get(3, b"")) >= 4:  # TCA_NETEM_REORDER
+        out["reorder_pct"] = _percent(struct.unpack_from("=I", attrs[3])[0])
+    if len(attrs.get(6, b"")) >= 4:  # TCA_NETEM_RATE {rate, packet_overhead, cell_size, cell_overhead}
+        out["rate"] = (rawattr.u64(attrs.get(8)) or struct.unpack_from("=I", attrs[6])[0]) * 8
+    return {k: v for k, v in out.items() if v not in (None, 0) or k == "limit"}
+
+
+def _percent(value: int) -> float:
+    """netem probabilities: 0 = never, UINT32_MAX = always; tc prints them as percent."""
+    return round(value / UNLIMITED * 100, 6)
+
+
+_FQ_CODEL = {1: ("target_us", "u32"), 2: ("limit", "u32"), 3: ("interval_us", "u32"), 4: ("ecn", "bool"),
+             5: ("flows", "u32"), 6: ("quantum", "u32"), 7: ("ce_threshold_us", "u32"),
+             8: ("drop_batch", "u32"), 9: ("memory_limit", "u32"), 10: ("ce_threshold_selector", "u8"),
+             11: ("ce_threshold_mask", "u8")}
+_FQ = {1: ("limit", "u32"), 2: ("flow_limit", "u32"), 3: ("quantum", "u32"), 4: ("initial_quantum", "u32"),
+       5: ("rate_enable", "bool"), 7: ("maxrate", "rate"), 8: ("buckets", "log"),
+       9: ("refill_delay_us", "u32"), 10: ("orphan_mask", "u32"), 11: ("low_rate_threshold", "rate"),
+       12: ("ce_threshold_us", "u32"), 13: ("timer_slack_ns", "u32"), 14: ("horizon_us", "u32"),
+       15: ("horizon_drop", "bool")}
+
+
+def _by_table(table: dict[int, tuple[str, str]], raw: bytes) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for number, value in rawattr.walk(raw).items():
+        if number not in table:
+            continue
+        key, kind = table[number]
+        number_value = rawattr.u8(value) if kind == "u8" else rawattr.u32(value)
+        if number_value is None:
+            continue
+        if kind == "bool":
+            out[key] = bool(number_value)
+        elif kind == "log":
+            out[key] = 1 << number_value
+        elif kind == "rate":
+            out[key] = None if number_value == UNLIMITED else number_value * 8  # bytes/s -> bit/s
+        else:
+            out[key] = number_value
+    return out
+
+
+def fq_codel(raw: bytes) -> dict[str, Any]:
+    return _by_table(_FQ_CODEL, raw)
+
+
+def fq(raw: bytes) -> dict[str, Any]:
+    out = _by_table(_FQ, raw)
+    attrs = rawattr.walk(raw)
+    if len(attrs.get(16, b"")) >= 20:  # TCA_FQ_PRIOMAP (6.9+): band per priority
+        out.update(_priomap(attrs[16]))
+    if len(attrs.get(17, b"")) >= 12:  # TCA_FQ_WEIGHTS: one per band
+        out["weights"] = list(struct.unpack_from("=3i", attrs[17]))
+    return out
+
+
+def ets(raw: bytes) -> dict[str, Any]:
+    attrs = rawattr.walk(raw)
+    out: dict[str, Any] = {"bands": rawattr.u8(attrs.get(1)), "strict": rawattr.u8(attrs.get(2)) or 0}
+    if 3 in attrs:
+        out["quanta"] = [rawattr.u32(v) for t, v in rawattr.walk_list(attrs[3]) if t == 4]
+    if 5 in attrs:
+        out["priomap"] = [rawattr.u8(v) for t, v in rawattr.walk_list(attrs[5]) if t == 6]
+    return out
+
+
+def ets_class(raw: bytes) -> dict[str, Any]:
+    quantum = rawattr.u32(rawattr.walk(raw).get(4))
+    return {"quantum": quantum} if quantum is not None else {}
+
+
+def _none(raw: bytes) -> dict[str, Any]:
+    return {}
+
+
+# (role, kind) -> decoder. A kind that is absent here is named in a gap when it has options.
+DECODERS: dict[tuple[str, str], Decoder] = {
+    **{("qdisc", k): fifo for k in ("pfifo", "bfifo", "pfifo_head_drop")},
+    **{("qdisc", k): _none for k in ("mq", "clsact", "ingress", "noqueue")},
+    ("qdisc", "pfifo_fast"): prio,
+    ("qdisc", "prio"): prio,
+    ("qdisc", "tbf"): tbf,
+    ("qdisc", "htb"): htb,
+    ("class", "htb"): htb_class,
+    ("qdisc", "mqprio"): mqprio,
+    ("qdisc", "netem"): netem,
+    ("qdisc", "fq_codel"): fq_codel,
+    ("qdisc", "fq"): fq,
+    ("qdisc", "ets"): ets,
+    ("class", "ets"): ets_class,
+    **{("class", k): _none for k in ("mq", "prio", "mqprio")},
+}
