@@ -71,8 +71,9 @@ def police(attrs: dict[int, bytes], ifnames: dict[int, str]) -> dict[str, Any]:
     _index, action, limit, burst, mtu = struct.unpack_from("=IiIII", tbf)
     rate = rawattr.u64(attrs.get(8)) or struct.unpack_from("=I", tbf, 28)[0]
     peak = rawattr.u64(attrs.get(9)) or struct.unpack_from("=I", tbf, 40)[0]
-    out: dict[str, Any] = {"rate": rate * 8, "burst": ticks_to_bytes(burst, rate), "mtu": mtu,
-                           "exceed": verdict(action)}
+    out: dict[str, Any] = {"rate": rate * 8, "burst": ticks_to_bytes(burst, rate), "exceed": verdict(action)}
+    if mtu:
+        out["mtu"] = mtu
     if peak:
         out["peak"] = peak * 8
     if limit:

@@ -16,7 +16,7 @@ from netstack_docs.capture.rules import IPPROTO
 
 ETH_TYPES = {0x0800: "ip", 0x86DD: "ipv6", 0x0806: "arp", 0x8100: "802.1Q", 0x88A8: "802.1ad",
              0x8847: "mpls_uc", 0x8848: "mpls_mc", 0x0003: "all"}
-CT_FLAGS = ((1, "new"), (2, "est"), (4, "rel"), (8, "trk"), (16, "inv"), (32, "rpl"))
+CT_FLAGS = ((8, "trk"), (1, "new"), (2, "est"), (4, "rel"), (16, "inv"), (32, "rpl"))  # tc's print order
 # number -> (key as tc prints it, encoding, number of its mask attribute or 0)
 KEYS: dict[int, tuple[str, str, int]] = {
     4: ("dst_mac", "mac", 5), 6: ("src_mac", "mac", 7), 8: ("eth_type", "ethtype", 0),

@@ -19,7 +19,8 @@ TIME_UNITS_PER_SEC = 1_000_000
 def tick_in_usec() -> float:
     """iproute2 tc_core_init(): ticks per microsecond from /proc/net/psched (0 when unreadable)."""
     try:
-        fields = [int(x, 16) for x in open("/proc/net/psched").read().split()[:3]]
+        with open("/proc/net/psched") as fh:
+            fields = [int(x, 16) for x in fh.read().split()[:3]]
     except (OSError, ValueError):
         return 0.0
     t2us, us2t, clock_res = fields
@@ -28,11 +29,16 @@ def tick_in_usec() -> float:
     return t2us / us2t * (clock_res / TIME_UNITS_PER_SEC) if us2t else 0.0
 
 
-def ticks_to_bytes(ticks: int, rate_bytes: int) -> int | None:
+def ticks_to_usec(ticks: int) -> int | None:
+    """tc_core_tick2time(): whole microseconds (truncated, as tc does)."""
     tick = tick_in_usec()
-    if not tick:
-        return None
-    return round(rate_bytes * (ticks / tick) / TIME_UNITS_PER_SEC)
+    return int(ticks / tick) if tick else None
+
+
+def ticks_to_bytes(ticks: int, rate_bytes: int) -> int | None:
+    """tc_calc_xmitsize(): bytes sent at `rate_bytes` during `ticks`, truncated like tc."""
+    usec = ticks_to_usec(ticks)
+    return None if usec is None else int(rate_bytes * usec / TIME_UNITS_PER_SEC)
 
 
 def u32_handle(value: int) -> str:

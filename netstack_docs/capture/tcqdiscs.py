@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netstack_docs.capture import rawattr
-from netstack_docs.capture.tcparams import TIME_UNITS_PER_SEC, tick_in_usec, ticks_to_bytes
+from netstack_docs.capture.tcparams import TIME_UNITS_PER_SEC, ticks_to_bytes, ticks_to_usec
 
 Decoder = Callable[[bytes], dict[str, Any]]
 UNLIMITED = 0xFFFFFFFF
@@ -23,11 +23,6 @@ def ratespec(raw: bytes, offset: int = 0) -> dict[str, int]:
     """struct tc_ratespec (12 bytes): the rate in bytes/s and its link-layer accounting."""
     _cell_log, linklayer, overhead, _align, mpu, rate = struct.unpack_from("=BBHhHI", raw, offset)
     return {"rate": rate, "overhead": overhead, "mpu": mpu, "linklayer": linklayer & 0x0F}
-
-
-def _ticks_to_us(ticks: int) -> int | None:
-    tick = tick_in_usec()
-    return round(ticks / tick) if tick else None
 
 
 def _priomap(raw: bytes) -> dict[str, Any]:
@@ -52,12 +47,12 @@ def tbf(raw: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {"limit": limit, "rate": rate_b * 8, "burst": ticks_to_bytes(buffer, rate_b)}
     if peak_b:
         out.update(peak=peak_b * 8, mtu=ticks_to_bytes(mtu, peak_b))
-    buffer_us = _ticks_to_us(buffer)
+    buffer_us = ticks_to_usec(buffer)
     if rate_b and buffer_us is not None:  # tc's sprint of `latency`: queue time of `limit` minus burst time
         latency = TIME_UNITS_PER_SEC * limit / rate_b - buffer_us
-        if peak_b and (mtu_us := _ticks_to_us(mtu)) is not None:
+        if peak_b and (mtu_us := ticks_to_usec(mtu)) is not None:
             latency = max(latency, TIME_UNITS_PER_SEC * limit / peak_b - mtu_us)
-        out["latency_us"] = round(latency)
+        out["latency_us"] = int(latency)  # truncated, as tc prints it
     return out
 
 
@@ -120,8 +115,8 @@ def netem(raw: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {"limit": limit}
     delay_ns = struct.unpack("=q", attrs[10])[0] if len(attrs.get(10, b"")) == 8 else None
     jitter_ns = struct.unpack("=q", attrs[11])[0] if len(attrs.get(11, b"")) == 8 else None
-    delay_us = delay_ns / 1000 if delay_ns is not None else _ticks_to_us(latency)
-    jitter_us = jitter_ns / 1000 if jitter_ns is not None else _ticks_to_us(jitter)
+    delay_us = delay_ns / 1000 if delay_ns is not None else ticks_to_usec(latency)
+    jitter_us = jitter_ns / 1000 if jitter_ns is not None else ticks_to_usec(jitter)
     if delay_us:
         out["delay_us"] = delay_us
     if jitter_us:
@@ -162,7 +157,7 @@ def _by_table(table: dict[int, tuple[str, str]], raw: bytes) -> dict[str, Any]:
         if number not in table:
             continue
         key, kind = table[number]
-        number_value = rawattr.u8(value) if kind == "u8" else rawattr.u32(value)
+        number_value = rawattr.u8(value) if kind == "u8" or len(value) == 1 else rawattr.u32(value)
         if number_value is None:
             continue
         if kind == "bool":

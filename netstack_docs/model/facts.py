@@ -95,7 +95,7 @@ def _rate(bits: float) -> str:
     return f"{bits:g}bit"
 
 
-def _size(size: float) -> str:
+def tc_size(size: float) -> str:
     """tc's spelling of a size in bytes (its sprint_size): 64Kb, 2Mb, 1600b."""
     mib = round(size / 1048576)
     if size >= 1048576 and abs(mib * 1048576 - size) < 1024:
@@ -103,7 +103,7 @@ def _size(size: float) -> str:
     kib = round(size / 1024)
     if size >= 1024 and abs(kib * 1024 - size) < 16:
         return f"{kib}Kb"
-    return f"{size:g}b"
+    return f"{round(size)}b"
 
 
 def _duration(usec: float) -> str:
@@ -112,7 +112,7 @@ def _duration(usec: float) -> str:
 
 # qdisc/class option -> (name tc prints, formatter), as `tc qdisc show` spells them
 _TC_UNITS = {"rate": ("rate", _rate), "ceil": ("ceil", _rate), "peak": ("peakrate", _rate),
-             "burst": ("burst", _size), "cburst": ("cburst", _size), "latency_us": ("latency", _duration)}
+             "burst": ("burst", tc_size), "cburst": ("cburst", tc_size), "latency_us": ("latency", _duration)}
 
 
 def _tc_options(value: Any) -> str:

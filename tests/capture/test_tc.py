@@ -49,7 +49,8 @@ def test_qdiscs_classes_and_filters_are_captured_with_parameters():
     # A classic BPF filter has bytecode, not a program, and its redirect action names the device.
     [cbpf] = [f for f in tc["filters"] if f["kind"] == "bpf" and f["parent"] == "ffff:"]
     assert cbpf["bpf"] is None and cbpf["options"] == {"bytecode": "1,6 0 0 4294967295"}
-    assert cbpf["actions"] == [{"kind": "mirred", "action": "egress redirect", "dev": "ifb7", "then": "stolen"}]
+    redirect = {"kind": "mirred", "action": "egress redirect", "dev": "ifb7", "then": "stolen"}
+    assert cbpf["actions"] == [redirect]
     bpf = [f for f in tc["filters"] if f["kind"] == "bpf" and f["bpf"]]
     assert len(bpf) == 1
     assert bpf[0]["direction"] == "ingress" and bpf[0]["ifname"] == "t1"
