@@ -7,6 +7,7 @@ from typing import Any
 
 from netstack_docs.model.matcher import lookup
 from netstack_docs.model.model import Fact
+from netstack_docs.model.tcfacts import tc_actions, tc_options
 
 
 def _text(value: Any) -> str:
@@ -87,59 +88,6 @@ def _lines(value: Any) -> str:
     return "; ".join(_text(v) for v in value[:MAX_ELEMENTS]) + (f" ... and {rest} more" if rest > 0 else "")
 
 
-def _rate(bits: float) -> str:
-    """tc's spelling of a rate in bit/s: 80Mbit, 1.5Gbit, 800Kbit."""
-    for unit, scale in (("Gbit", 1e9), ("Mbit", 1e6), ("Kbit", 1e3)):
-        if bits >= scale:
-            return f"{bits / scale:.4g}{unit}"
-    return f"{bits:g}bit"
-
-
-def tc_size(size: float) -> str:
-    """tc's spelling of a size in bytes (its sprint_size): 64Kb, 2Mb, 1600b."""
-    mib = round(size / 1048576)
-    if size >= 1048576 and abs(mib * 1048576 - size) < 1024:
-        return f"{mib}Mb"
-    kib = round(size / 1024)
-    if size >= 1024 and abs(kib * 1024 - size) < 16:
-        return f"{kib}Kb"
-    return f"{round(size)}b"
-
-
-def _duration(usec: float) -> str:
-    return f"{usec / 1e6:g}s" if usec >= 1e6 else f"{usec / 1e3:g}ms" if usec >= 1e3 else f"{usec:g}us"
-
-
-# qdisc/class option -> (name tc prints, formatter), as `tc qdisc show` spells them
-_TC_UNITS = {"rate": ("rate", _rate), "ceil": ("ceil", _rate), "peak": ("peakrate", _rate),
-             "burst": ("burst", tc_size), "cburst": ("cburst", tc_size), "latency_us": ("latency", _duration)}
-
-
-def _tc_options(value: Any) -> str:
-    """tc parameters the way `tc -s qdisc show` prints them: `rate 80Mbit burst 64Kb latency 50ms`."""
-    if not isinstance(value, dict):
-        return _text(value)
-    out = []
-    for key, v in value.items():
-        if v is None:
-            continue
-        name, fmt = _TC_UNITS.get(key, (key, None))
-        out.append(f"{name} {fmt(v) if fmt and isinstance(v, int | float) else _text(v)}")
-    return " ".join(out)
-
-
-def _actions(value: Any) -> str:
-    """tc filter actions as tc names them: `mirred egress redirect dev ifb0`."""
-    if not isinstance(value, list):
-        return _text(value)
-    parts = []
-    for a in value:
-        words = [a.get("kind"), a.get("action"), f"dev {a['dev']}" if a.get("dev") else None] \
-            if isinstance(a, dict) else [_text(a)]
-        parts.append(" ".join(str(w) for w in words if w))
-    return "; ".join(parts)
-
-
 def _range(value: Any) -> str:
     """`ip rule` ranges ({start, end}): `1000-2000`, or one number when both ends are equal."""
     if isinstance(value, dict) and {"start", "end"} <= value.keys():
@@ -155,8 +103,8 @@ _FORMATS = {
     "on-keys": _on_keys,
     "attachments": _attachments,
     "elements": _elements,
-    "tc-options": _tc_options,
-    "actions": _actions,
+    "tc-options": tc_options,
+    "actions": tc_actions,
     "range": _range,
 }
 

@@ -20,7 +20,7 @@ from pyroute2.netlink.rtnl.tcmsg import tcmsg
 from sandbox import run_in_sandbox
 
 from netstack_docs.capture import tc
-from netstack_docs.model.facts import tc_size
+from netstack_docs.model.tcfacts import tc_size
 from netstack_docs.snapshot.load import validate_document
 
 RECORDED = json.loads((Path(__file__).parents[1] / "fixtures" / "tc-recorded" / "messages.json").read_text())
