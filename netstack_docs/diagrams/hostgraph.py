@@ -179,11 +179,15 @@ def _edges(namespaces: list[dict[str, Any]], index: dict[tuple[str, Any], LinkNo
                     add(me.id, peer.id, "parent", label)
             if kind in ("vxlan", "geneve") and info.get("dev") and (ns["id"], info["dev"]) in index:
                 add(me.id, index[(ns["id"], info["dev"])].id, "underlay", "underlay")
-        for flt in ns["tc"]["filters"]:  # tc mirred: ingress policing through ifb, port mirroring
+        for flt in ns["tc"]["filters"]:  # tc mirred: ingress shaping through ifb, port mirroring
+            # Which side of the source device the filter sees: "egress redirect" names the target's
+            # side, and read alone it suggested the source's egress was redirected.
+            side = "ingress" if flt["parent"] in ("ffff:fff2", "ffff:") else "egress"
             for action in flt.get("actions") or []:
                 src, dst = (ns["id"], flt["ifname"]), (ns["id"], action.get("dev"))
                 if action.get("kind") == "mirred" and src in index and dst in index:
-                    add(index[src].id, index[dst].id, "mirred", f"tc {action.get('action', 'mirred')}")
+                    label = f"{side} traffic: mirred {action.get('action') or ''}".rstrip()
+                    add(index[src].id, index[dst].id, "mirred", label)
 
 
 def build(snapshot: dict[str, Any]) -> HostGraph:

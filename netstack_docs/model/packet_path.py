@@ -1,10 +1,12 @@
 """The packet path through one host: the hooks of its root namespace, in the order the kernel runs them.
 
-Ingress: XDP -> tc ingress -> netfilter ingress -> prerouting chains (by priority) -> routing
-decision -> forward chains (for other hosts) or input chains -> socket. Egress: output chains ->
-routing -> postrouting chains -> netfilter egress -> tc egress -> device. Only hooks that exist on
-this host are listed, plus the routing decision and socket that always exist. Every step names the
-layer page and the anchor of the object it points at, using the same layer_of as the pages do.
+Ingress: XDP -> tc ingress (and the ifb qdisc its filters redirect to) -> netfilter ingress ->
+prerouting chains (by priority) -> routing decision -> forward chains (for other hosts) or input
+chains -> socket. Egress (locally generated): routing decision -> output chains (a `route` chain
+routes again only when it changed the mark or addresses) -> postrouting chains -> netfilter egress
+-> tc egress -> device. Only hooks that exist on this host are listed, plus the routing decision
+and socket that always exist. Every step names the layer page and the anchor of the object it
+points at, using the same layer_of as the pages do.
 """
 
 from __future__ import annotations
@@ -89,20 +91,56 @@ def _xdp(ns: dict[str, Any], progs: dict[int, dict[str, Any]]) -> list[Step]:
     return out
 
 
+def ingress_redirects(ns: dict[str, Any]) -> dict[str, list[str]]:
+    """Device -> the ifb devices its ingress filters redirect (or mirror) to with mirred.
+
+    Their qdiscs shape that device's *incoming* traffic (the usual ingress-shaping setup), so the
+    path shows them on the device's ingress, not as a step of the host's egress."""
+    kinds = {link["ifname"]: link.get("kind") for link in section("links").items(ns)}
+    out: dict[str, list[str]] = {}
+    for f in section("tc.filters").items(ns):
+        if f["parent"] not in INGRESS_PARENTS:
+            continue
+        for act in f.get("actions") or []:
+            target = act.get("dev")
+            targets = out.setdefault(f["ifname"], [])
+            if act.get("kind") == "mirred" and kinds.get(target) == "ifb" and target not in targets:
+                targets.append(target)
+    return {dev: targets for dev, targets in out.items() if targets}
+
+
 def _tc(ns: dict[str, Any], parents: set[str], direction: str) -> list[Step]:
     filters = section("tc.filters").items(ns)
+    qdiscs = section("tc.qdiscs").items(ns)
+    redirects = ingress_redirects(ns)
+    fed = {ifb for targets in redirects.values() for ifb in targets}
     out = []
-    for q in section("tc.qdiscs").items(ns):
+    for q in qdiscs:
         count = sum(1 for f in filters if f["ifname"] == q["ifname"] and f["parent"] in parents)
         if q["kind"] in ("clsact", "ingress") and (
             count or direction == "ingress" and q["kind"] == "ingress"
         ):
             detail = f"{q['kind']} qdisc with {count} {direction} filter{'s' if count != 1 else ''}"
-        elif direction == "egress" and q["parent"] == "root" and q["kind"] != "noqueue":
+        elif direction == "egress" and q["parent"] == "root" and q["kind"] != "noqueue" \
+                and q["ifname"] not in fed:
             detail = f"root qdisc {q['kind']} (handle {q['handle']})"
         else:
             continue
         out.append(_step("qdisc", ns["id"], q, f"tc {direction} on {q['ifname']}", detail))
+        if direction == "ingress":
+            out += _ifb_steps(ns, q["ifname"], redirects.get(q["ifname"], []), qdiscs)
+    return out
+
+
+def _ifb_steps(ns: dict[str, Any], dev: str, targets: list[str], qdiscs: list[dict[str, Any]]) -> list[Step]:
+    """The qdisc of each ifb that `dev`'s ingress filters redirect to, shown as part of `dev`'s ingress."""
+    out = []
+    for ifb in targets:
+        for q in qdiscs:
+            if q["ifname"] == ifb and q["parent"] == "root":
+                detail = (f"root qdisc {q['kind']} (handle {q['handle']}) on {ifb}, fed by a mirred redirect "
+                          f"of {dev}'s incoming packets; they then continue on {dev}")
+                out.append(_step("qdisc", ns["id"], q, f"tc ingress shaping via {ifb} on {dev}", detail))
     return out
 
 
@@ -184,8 +222,8 @@ def packet_path(snapshot: dict[str, Any]) -> PacketPath:
     ]
     devices = _devices(root)
     egress = [
-        *_hook_chains(root, "output"),
         _routing(root, "routing decision (output)"),
+        *_hook_chains(root, "output"),
         *_hook_chains(root, "postrouting"),
         *_hook_chains(root, "egress"),
         *_tcx(root, progs, "egress"),

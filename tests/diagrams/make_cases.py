@@ -66,6 +66,8 @@ def edge_router() -> dict[str, Any]:
         {"ifname": "eth0", "kind": "clsact", "handle": "ffff:", "parent": "ffff:fff1", "options": {}},
         {"ifname": "eth1", "kind": "htb", "handle": "1:", "parent": "root", "options": {"default": "0x10"}},
         {"ifname": "eth2", "kind": "fq_codel", "handle": "0:", "parent": "root", "options": {}},
+        {"ifname": "ifb0", "kind": "tbf", "handle": "8001:", "parent": "root",
+         "options": {"rate": 80_000_000}},
     ]
     root["tc"]["filters"] = [
         {
@@ -77,13 +79,24 @@ def edge_router() -> dict[str, Any]:
             "handle": "0x1",
             "options": {},
             "bpf": {"prog_id": 43, "name": "tc_count", "direct_action": True},
-        }
+        },
+        {  # ingress shaping: eth0's incoming packets go through ifb0's tbf
+            "ifname": "eth0",
+            "kind": "matchall",
+            "parent": "ffff:fff2",
+            "protocol": "all",
+            "pref": 2,
+            "handle": "0x1",
+            "options": {},
+            "actions": [{"kind": "mirred", "action": "egress redirect", "dev": "ifb0", "then": "stolen"}],
+        },
     ]
     chain = {"family": "inet", "table": "filter", "type": "filter"}
     root["nftables"]["tables"] = [{"family": "inet", "name": "filter"}, {"family": "ip", "name": "nat"}]
     root["nftables"]["chains"] = [
         {**chain, "name": "input", "hook": "input", "priority": 0, "policy": "drop"},
         {**chain, "name": "forward", "hook": "forward", "priority": 0, "policy": "drop"},
+        {**chain, "name": "mark", "type": "route", "hook": "output", "priority": -150, "policy": "accept"},
         {
             "family": "ip",
             "table": "nat",

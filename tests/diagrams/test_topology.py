@@ -27,6 +27,7 @@ def test_edges_for_veth_pairs_ports_vlan_parents_and_vxlan_underlay() -> None:
         ("bond0.100", "bond0", "parent"),
         ("vxlan100", "br0", "port"),
         ("vxlan100", "eth1", "underlay"),
+        ("eth0", "ifb0", "mirred"),  # eth0 ingress shaped through ifb0
         ("tap0", "br0", "port"),
         ("veth-blue", "br0", "port"),
         # a veth pair is one undirected edge across namespaces, whichever end is listed first
@@ -155,7 +156,8 @@ def test_tc_mirred_redirect_to_an_ifb_is_an_edge_and_told_in_the_text() -> None:
     doc = snapshot("prod", "edge-9", [root])
     assert ("wan0", "ifb0", "mirred") in edges_of(doc)
     _, text_md, _ = topology_text(collapse.collapse(hostgraph.build(doc)), "edge-9")
-    assert "tc egress redirect to" in str(text_md) and "receives tc egress redirect from" in str(text_md)
+    assert "ingress traffic: mirred egress redirect to" in str(text_md)
+    assert "receives ingress traffic: mirred egress redirect from" in str(text_md)
 
 
 def test_ovs_bridges_their_ports_patches_and_tunnels_are_in_the_text_equivalent() -> None:

@@ -63,16 +63,19 @@ def test_chains_on_one_hook_run_by_priority_and_iptables_legacy_takes_its_fixed_
     ]
 
 
-def test_egress_runs_output_routing_postrouting_tc_then_device(recorded: dict[str, dict[str, Any]]) -> None:
+def test_egress_runs_routing_output_postrouting_tc_then_device(recorded: dict[str, dict[str, Any]]) -> None:
+    """Locally generated packets are routed before the output hook (ip_route_output, then
+    NF_INET_LOCAL_OUTPUT; a `route` chain there only re-routes when it changed the mark)."""
     for name in ("rich-host", "kinds-01"):
         doc = recorded[name]
         path = packet_path(doc)
         labels = [s.label for s in path.egress]
-        out = _index(path.egress, "routing decision (output)")[0]
-        assert all(i < out for i in _index(path.egress, "nftables output"))
-        assert all(i > out for i in _index(path.egress, "nftables postrouting"))
+        assert labels[0] == "routing decision (output)"
+        outputs = _index(path.egress, "nftables output")
+        assert outputs or name == "kinds-01"  # rich-host has output chains: the order is really checked
+        assert all(i < min(_index(path.egress, "nftables postrouting") or [99]) for i in outputs)
         tc = _index(path.egress, "tc egress")
-        assert tc and all(i > max(_index(path.egress, "nftables postrouting") or [out]) for i in tc)
+        assert tc and all(i > max(_index(path.egress, "nftables postrouting") or [0]) for i in tc)
         assert labels[-1].startswith("transmit on ")
         _anchors_exist(doc, path)
     devices = [s for s in packet_path(recorded["kinds-01"]).egress if s.label.startswith("transmit on ")]
@@ -120,3 +123,17 @@ def test_hooks_of_other_namespaces_are_counted_not_walked(recorded: dict[str, di
     path = packet_path(doc)
     assert path.other_namespaces == [("netns blue", 1)]
     assert not [s for s in path.ingress if "input" in s.label]
+
+
+def test_an_ifb_fed_by_an_ingress_redirect_is_shown_on_that_devices_ingress(
+    captured_rich: dict[str, Any],
+) -> None:
+    """rich-host redirects uplink0's ingress to ifb0 (tbf there): ingress shaping, not host egress."""
+    path = packet_path(captured_rich)
+    labels = [s.label for s in path.ingress]
+    at = labels.index("tc ingress on uplink0")
+    assert labels[at + 1] == "tc ingress shaping via ifb0 on uplink0"
+    assert "root qdisc tbf" in path.ingress[at + 1].detail and path.ingress[at + 1].layer == "traffic-control"
+    assert not [s for s in path.egress if "ifb0" in s.label]
+    assert "tc egress on uplink0" in [s.label for s in path.egress]  # its own root htb stays on egress
+    _anchors_exist(captured_rich, path)
