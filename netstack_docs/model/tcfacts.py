@@ -13,6 +13,9 @@ from typing import Any
 RATE_KEYS = {"rate": "rate", "ceil": "ceil", "peak": "peakrate", "maxrate": "maxrate",
              "low_rate_threshold": "low_rate_threshold", "min_rate": "min_rate", "max_rate": "max_rate"}
 SIZE_KEYS = {"burst", "cburst", "memory_limit", "mtu"}
+# Snapshots store keys sorted; tc prints the shaping parameters first, in this order.
+TC_ORDER = ("rate", "ceil", "peak", "burst", "cburst", "mtu", "latency_us", "delay_us", "jitter_us",
+            "loss_pct", "limit")
 
 
 def _rate(bits: float) -> str:
@@ -74,7 +77,9 @@ def tc_options(value: Any) -> str:
     """tc parameters the way `tc -s qdisc show` prints them: `rate 80Mbit burst 64Kb latency 50ms`."""
     if not isinstance(value, dict):
         return _word(value)
-    return " ".join(p for k, v in value.items() if (p := _pair(k, v)))
+    first = [k for k in TC_ORDER if k in value]
+    keys = first + [k for k in value if k not in first]
+    return " ".join(p for k in keys if (p := _pair(k, value[k])))
 
 
 def tc_actions(value: Any) -> str:
