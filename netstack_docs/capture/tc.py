@@ -42,7 +42,8 @@ def _stats(msg: Any) -> dict[str, Any]:
     return out
 
 
-TCA_KIND, TCA_OPTIONS, TCA_CHAIN = 1, 2, 11
+TCA_KIND, TCA_OPTIONS, TCA_CHAIN, TCA_INGRESS_BLOCK, TCA_EGRESS_BLOCK = 1, 2, 11, 13, 14
+TCM_IFINDEX_MAGIC_BLOCK = 0xFFFFFFFF  # a filter dump of a shared block, not of one device
 TCMSG_HEADER = 16 + 20  # nlmsghdr + tcmsg
 
 
@@ -66,6 +67,10 @@ def parse_qdisc(msg: Any, ifnames: dict[int, str], undecoded: list[str] | None =
     qdisc["handle"] = handle(msg["handle"])
     qdisc["parent"] = handle(msg["parent"])
     qdisc["options"] = _options("qdisc", qdisc, msg, undecoded if undecoded is not None else [])
+    raw = _raw(msg)
+    for number, key in ((TCA_INGRESS_BLOCK, "ingress_block"), (TCA_EGRESS_BLOCK, "egress_block")):
+        if rawattr.u32(raw.get(number)):  # `tc qdisc add dev X ingress_block 22 clsact`: filters shared
+            qdisc[key] = rawattr.u32(raw[number])
     return qdisc
 
 
@@ -79,15 +84,21 @@ def parse_class(msg: Any, ifnames: dict[int, str], undecoded: list[str] | None =
     return cls
 
 
-def parse_filter(msg: Any, ifnames: dict[int, str],
-                 undecoded: list[str] | None = None) -> dict[str, Any] | None:
+def parse_filter(msg: Any, ifnames: dict[int, str], undecoded: list[str] | None = None,
+                 block_side: int | None = None) -> dict[str, Any] | None:
+    """One filter; on a shared block (dumped by block, `block_side` = the clsact parent that names the
+    block) it is the block's, named `block N` as `tc filter show block N` prints it, not a device's."""
     raw = _raw(msg)
     if TCA_OPTIONS not in raw:
         return None  # the per-priority chain head tc lists without a handle: no filter of its own
     proto = socket.ntohs(msg["info"] & 0xFFFF)
     flt = _common(msg, ifnames)
+    parent = msg["parent"]
+    if msg["index"] & 0xFFFFFFFF == TCM_IFINDEX_MAGIC_BLOCK:  # tcm_parent holds the block index
+        flt.update(ifname=f"block {parent}", block=parent)
+        parent = block_side if block_side is not None else parent
     flt.update({
-        "parent": handle(msg["parent"]),
+        "parent": handle(parent),
         "protocol": PROTOCOLS.get(proto, f"0x{proto:04x}"),
         "pref": msg["info"] >> 16,
         "handle": f"0x{msg['handle']:x}" if flt["kind"] != "u32" else tcparams.u32_handle(msg["handle"]),
@@ -95,8 +106,8 @@ def parse_filter(msg: Any, ifnames: dict[int, str],
         "options": {},
         "bpf": None,
     })
-    if msg["parent"] in (CLSACT_INGRESS, CLSACT_EGRESS):
-        flt["direction"] = "ingress" if msg["parent"] == CLSACT_INGRESS else "egress"
+    if parent in (CLSACT_INGRESS, CLSACT_EGRESS):
+        flt["direction"] = "ingress" if parent == CLSACT_INGRESS else "egress"
     attrs = rawattr.walk(raw[TCA_OPTIONS])
     decoder = tcfilters.DECODERS.get(flt["kind"])
     if decoder is None:
@@ -124,15 +135,19 @@ def collect(ns: NamespaceCapture) -> None:
     qdiscs, classes, filters, state = [], [], [], {}
     undecoded: list[str] = []
     parents: dict[int, set[int]] = {}  # ifindex -> parents to ask for filters
+    blocks: dict[int, int] = {}  # shared block -> the clsact parent it sits on: dumped once, by block
     for msg in ipr.get_qdiscs():
         qdisc = parse_qdisc(msg, ns.ifnames, undecoded)
         qdiscs.append(qdisc)
         state[f"qdisc {qdisc['ifname']} {qdisc['handle']}"] = _stats(msg)
         wanted = parents.setdefault(msg["index"], set())
-        if qdisc["kind"] == "clsact":
-            wanted |= {CLSACT_INGRESS, CLSACT_EGRESS}
-        elif qdisc["kind"] == "ingress":
-            wanted.add(CLSACT_INGRESS)
+        if qdisc["kind"] in ("clsact", "ingress"):
+            sides = [(CLSACT_INGRESS, "ingress_block"), (CLSACT_EGRESS, "egress_block")]
+            for side, attr in sides[:2 if qdisc["kind"] == "clsact" else 1]:
+                if attr in qdisc:
+                    blocks.setdefault(qdisc[attr], side)
+                else:
+                    wanted.add(side)
         else:
             wanted.add(msg["handle"])
     for index in sorted(i for i, q in _classful(qdiscs, ns.ifnames).items() if q):
@@ -150,6 +165,10 @@ def collect(ns: NamespaceCapture) -> None:
                 if flt is not None and key not in seen:
                     seen.add(key)
                     filters.append(flt)
+    for block, side in sorted(blocks.items()):
+        for msg in ipr.get_filters(index=-1, parent=block):  # tcm_ifindex is signed: -1 is the magic
+            if (flt := parse_filter(msg, ns.ifnames, undecoded, block_side=side)) is not None:
+                filters.append(flt)
     ns.doc["tc"]["qdiscs"] = sorted(qdiscs, key=lambda q: (q["ifname"], q["parent"], q["handle"]))
     ns.doc["tc"]["classes"] = sorted(classes, key=lambda c: (c["ifname"], c["classid"]))
     ns.doc["tc"]["filters"] = sorted(filters, key=lambda f: (f["ifname"], f["parent"], f["pref"], f["chain"],

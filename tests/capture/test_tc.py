@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from capturecli import capture, namespace
 
+from netstack_docs.model.classify import kind_of
+from netstack_docs.model.packet_path import packet_path
+
 TOPOLOGY = r"""
 ip link add t0 type veth peer name t1
 ip link set t0 up; ip link set t1 up
@@ -24,6 +27,7 @@ tc filter add dev t0 parent ffff: protocol all prio 9 bpf bytecode '1,6 0 0 4294
 def test_qdiscs_classes_and_filters_are_captured_with_parameters():
     doc = capture(TOPOLOGY)
     tc = namespace(doc, "root")["tc"]
+    assert tc["qdiscs"], namespace(doc, "root")["gaps"]
     qdiscs = {(q["ifname"], q["handle"]): q for q in tc["qdiscs"]}
     htb = qdiscs[("t0", "1:")]
     assert htb["kind"] == "htb" and htb["parent"] == "root"
@@ -61,3 +65,31 @@ def test_qdiscs_classes_and_filters_are_captured_with_parameters():
     state = doc["state"]["namespaces"]["root"]["tc"]
     assert "basic" in state["qdisc t0 1:"]
     assert "basic" not in str(tc)
+
+
+SHARED_BLOCK = r"""
+ip link add s0 type veth peer name s1; ip link set s0 up; ip link set s1 up
+tc qdisc add dev s0 ingress_block 22 clsact
+tc qdisc add dev s1 ingress_block 22 egress_block 23 clsact
+tc filter add block 22 protocol ip prio 1 u32 match ip dport 22 0xffff action mirred egress redirect dev s1
+tc filter add block 23 protocol all prio 2 bpf bytecode '1,6 0 0 4294967295'
+"""
+
+
+def test_filters_of_a_shared_block_are_captured_once_under_the_block():
+    """Issue 15 (also seen): block filters were attributed to `if-1` and repeated per sharing device."""
+    doc = capture(SHARED_BLOCK)
+    root = namespace(doc, "root")
+    blocks = {(q["ifname"], q.get("ingress_block"), q.get("egress_block")) for q in root["tc"]["qdiscs"]
+              if q["kind"] == "clsact"}
+    assert blocks == {("s0", 22, None), ("s1", 22, 23)}
+    flts = [f for f in root["tc"]["filters"] if "keys" in f["options"] or f["kind"] == "bpf"]
+    assert [(f["ifname"], f["block"], f["parent"], f["direction"]) for f in flts] == [
+        ("block 22", 22, "ffff:fff2", "ingress"), ("block 23", 23, "ffff:fff3", "egress")]
+    assert flts[0]["actions"][0]["dev"] == "s1"
+    assert not [f for f in root["tc"]["filters"] if f["ifname"].startswith("if")]
+    path = packet_path(doc)
+    ingress = {s.label: s.detail for s in path.ingress if s.label.startswith("tc ingress")}
+    assert ingress == {"tc ingress on s0": "clsact qdisc with 1 ingress filter",
+                       "tc ingress on s1": "clsact qdisc with 1 ingress filter"}
+    assert kind_of("tc.filters", flts[0]).id == "tc-block-filter"
