@@ -19,6 +19,7 @@ from typing import Any
 
 from netstack_docs.capture import bpfsys, netns
 from netstack_docs.capture.context import HostCapture
+from netstack_docs.snapshot.content import xdp_programs
 
 PROG_TYPES = {1: "socket_filter", 3: "sched_cls", 4: "sched_act", 6: "xdp", 8: "cgroup_skb", 9: "cgroup_sock",
               10: "lwt_in", 11: "lwt_out", 12: "lwt_xmit", 13: "sock_ops", 14: "sk_skb", 16: "sk_msg",
@@ -29,7 +30,9 @@ ATTACH_TYPES = {0: "cgroup_inet_ingress", 1: "cgroup_inet_egress", 2: "cgroup_in
                 3: "cgroup_sock_ops", 8: "cgroup_inet4_bind", 9: "cgroup_inet6_bind",
                 10: "cgroup_inet4_connect", 11: "cgroup_inet6_connect", 17: "flow_dissector",
                 36: "sk_lookup", 37: "xdp",
-                46: "tcx_ingress", 47: "tcx_egress", 50: "netkit_primary", 51: "netkit_peer"}
+                45: "netfilter", 46: "tcx_ingress", 47: "tcx_egress", 49: "cgroup_unix_connect",
+                50: "cgroup_unix_sendmsg", 51: "cgroup_unix_recvmsg", 52: "cgroup_unix_getpeername",
+                53: "cgroup_unix_getsockname", 54: "netkit_primary", 55: "netkit_peer"}
 NF_HOOKS = {0: "prerouting", 1: "input", 2: "forward", 3: "output", 4: "postrouting"}
 TC_PARENTS = {"ffff:fff2": "ingress", "ffff:fff3": "egress", "ffff:fff1": "ingress"}
 
@@ -43,9 +46,10 @@ def _from_namespaces(host: HostCapture) -> dict[int, list[dict[str, Any]]]:
     found: dict[int, list[dict[str, Any]]] = {}
     for ns in host.namespaces:
         for link in ns.doc["links"]:
-            if (xdp := link.get("xdp")) and xdp.get("prog_id"):
-                att = _attach("xdp", ns.id, link["ifname"], xdp.get("mode"))
-                found.setdefault(xdp["prog_id"], []).append(att)
+            for xdp in xdp_programs(link.get("xdp")):
+                if xdp.get("prog_id"):
+                    att = _attach("xdp", ns.id, link["ifname"], xdp.get("mode"))
+                    found.setdefault(xdp["prog_id"], []).append(att)
         for flt in ns.doc["tc"]["filters"]:
             if (bpf := flt.get("bpf")) and bpf.get("prog_id"):
                 parent = flt["parent"]
@@ -80,7 +84,8 @@ def _ifname(host: HostCapture, ifindex: int, prog_id: int, attach_type: int | No
     BPF_PROG_QUERY from inside the candidate namespace."""
     for ns in host.namespaces:
         for link in ns.doc["links"]:
-            if link["ifindex"] == ifindex and (link.get("xdp") or {}).get("prog_id") == prog_id:
+            xdp_ids = [x.get("prog_id") for x in xdp_programs(link.get("xdp"))]
+            if link["ifindex"] == ifindex and prog_id in xdp_ids:
                 return ns.id, link["ifname"]
     if attach_type is not None:
         for ns in host.namespaces:
@@ -134,8 +139,9 @@ def collect(host: HostCapture) -> None:
     names = {p.id: p.name for p in progs}
     for ns in host.namespaces:  # the links collector knows XDP prog ids; give them their names
         for link in ns.doc["links"]:
-            if (xdp := link.get("xdp")) and xdp.get("prog_name") is None and xdp.get("prog_id") in names:
-                xdp["prog_name"] = names[xdp["prog_id"]] or None
+            for xdp in [link.get("xdp") or {}, *((link.get("xdp") or {}).get("programs") or [])]:
+                if xdp.get("prog_name") is None and xdp.get("prog_id") in names:
+                    xdp["prog_name"] = names[xdp["prog_id"]] or None
     programs = []
     for p in progs:
         seen = {tuple(sorted(a.items(), key=str)): a for a in attached.get(p.id, [])}

@@ -83,11 +83,24 @@ def devconf(msg: Any) -> dict[str, dict[str, int]]:
     return out
 
 
+# `ip link` names of the XDP modes, and the attribute holding each mode's program id
+XDP_MODE_IDS = (("xdp", "IFLA_XDP_DRV_PROG_ID"), ("xdpgeneric", "IFLA_XDP_SKB_PROG_ID"),
+                ("xdpoffload", "IFLA_XDP_HW_PROG_ID"))
+
+
 def _xdp(xdp: Any) -> dict[str, Any] | None:
+    """The XDP program of a link; in multi mode (`xdpmulti`: driver and generic at once) the kernel
+    sends no IFLA_XDP_PROG_ID, only one id per mode: all are kept under `programs`."""
     if xdp is None or not xdp.get_attr("IFLA_XDP_ATTACHED"):
         return None
-    prog_id = xdp.get_attr("IFLA_XDP_PROG_ID") or xdp.get_attr("IFLA_XDP_SKB_PROG_ID") or 0
-    return {"mode": xdp.get_attr("IFLA_XDP_ATTACHED"), "prog_id": prog_id, "prog_name": None}
+    mode = xdp.get_attr("IFLA_XDP_ATTACHED")
+    per_mode = [{"mode": name, "prog_id": xdp.get_attr(attr), "prog_name": None}
+                for name, attr in XDP_MODE_IDS if xdp.get_attr(attr)]
+    prog_id = xdp.get_attr("IFLA_XDP_PROG_ID") or (per_mode[0]["prog_id"] if per_mode else 0)
+    out: dict[str, Any] = {"mode": mode, "prog_id": prog_id, "prog_name": None}
+    if mode == "xdpmulti":
+        out["programs"] = per_mode
+    return out
 
 
 def resolve_references(links: list[dict[str, Any]], nsids: dict[int, str | None]) -> None:

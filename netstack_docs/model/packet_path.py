@@ -18,7 +18,7 @@ from netstack_docs.model.namespaces import namespace_ref, root_namespace
 from netstack_docs.model.pathstep import Step, step
 from netstack_docs.model.sections import section
 from netstack_docs.model.tcpath import EGRESS_PARENTS, INGRESS_PARENTS, tc_steps, tcx_steps
-from netstack_docs.snapshot.content import chain_devices
+from netstack_docs.snapshot.content import chain_devices, xdp_programs
 
 # iptables-legacy built-in chains run at fixed netfilter priorities (include/uapi/linux/netfilter_ipv4.h).
 IPTABLES_PRIORITY = {"raw": -300, "mangle": -150, "nat": -100, "filter": 0, "security": 50}
@@ -66,7 +66,8 @@ def _xdp(ns: dict[str, Any], progs: dict[int, dict[str, Any]]) -> list[Step]:
         if not xdp:
             continue
         prog = progs.get(xdp.get("prog_id", -1))
-        detail = f"mode {xdp.get('mode')}, program {xdp.get('prog_name') or '?'} (id {xdp.get('prog_id')})"
+        detail = "; ".join(f"mode {x.get('mode')}, program {x.get('prog_name') or '?'} "
+                           f"(id {x.get('prog_id')})" for x in xdp_programs(xdp))
         if prog is not None:
             out.append(step("prog", "host", prog, f"XDP on {link['ifname']}", detail))
         else:

@@ -30,3 +30,11 @@ def chain_devices(chain: Mapping[str, Any]) -> list[str]:
     if isinstance(devices, list):
         return [str(d) for d in devices]
     return [str(chain["device"])] if chain.get("device") else []
+
+
+def xdp_programs(xdp: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """A link's XDP programs: one per mode in multi mode (`programs`), else the one program."""
+    if not xdp:
+        return []
+    programs = xdp.get("programs")
+    return list(programs) if isinstance(programs, list) else [xdp]
