@@ -80,11 +80,24 @@ def info_data(kind: str, data: Any, slave: bool = False) -> tuple[dict[str, Any]
     return config, state
 
 
-def resolve_info(link: dict[str, Any], names: dict[int, str]) -> None:
-    """Index-valued attributes (vxlan underlay `link`) become device names."""
+TUNNEL_KINDS = ("vxlan", "geneve")
+
+
+def resolve_info(link: dict[str, Any], names: dict[int, str], moved: bool = False,
+                 origin: str | None = None) -> None:
+    """Index-valued attributes (vxlan underlay `link`) become device names.
+
+    A tunnel moved to another namespace keeps its underlay in the namespace it was created in
+    (IFLA_LINK_NETNSID says which): its ifindex means nothing here (`ip -d link` itself names the
+    wrong device), so it is kept as `dev_ifindex` in `dev_netns` (the capture's id for that
+    namespace, or null when it was not captured) and `dev` stays null."""
     info = link["info"]
-    if link["kind"] in ("vxlan", "geneve") and "link" in info:
-        info["dev"] = names.get(info.pop("link"))
+    if link["kind"] in TUNNEL_KINDS and "link" in info:
+        index = info.pop("link")
+        if moved:
+            info.update(dev=None, dev_ifindex=index, dev_netns=origin)
+        else:
+            info["dev"] = names.get(index)
     if link["kind"] == "bond" and "primary" in info:
         info["primary"] = names.get(info["primary"], info["primary"])
 

@@ -110,6 +110,11 @@ def resolve_references(links: list[dict[str, Any]], nsids: dict[int, str | None]
         master = link.pop("_master")
         link["master"] = names.get(master) if master else None
         parent, netnsid = link.pop("_link"), link.pop("_link_netnsid")
+        if link["kind"] in linkinfo.TUNNEL_KINDS:  # IFLA_LINK of a tunnel is itself; info.dev is its underlay
+            link["parent"] = None
+            moved = netnsid is not None
+            linkinfo.resolve_info(link, names, moved, nsids.get(netnsid) if moved else None)
+            continue
         if parent and netnsid is not None:
             link["parent"] = {"ifindex": parent, "ifname": None, "netns": nsids.get(netnsid)}
         elif parent and parent != link["ifindex"]:

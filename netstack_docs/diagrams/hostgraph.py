@@ -179,6 +179,9 @@ def _edges(namespaces: list[dict[str, Any]], index: dict[tuple[str, Any], LinkNo
                     add(me.id, peer.id, "parent", label)
             if kind in ("vxlan", "geneve") and info.get("dev") and (ns["id"], info["dev"]) in index:
                 add(me.id, index[(ns["id"], info["dev"])].id, "underlay", "underlay")
+            lower = (info.get("dev_netns"), info.get("dev_ifindex"))  # a tunnel moved away from its underlay
+            if kind in ("vxlan", "geneve") and not info.get("dev") and lower in index:
+                add(me.id, index[lower].id, "underlay", "underlay")
         for flt in ns["tc"]["filters"]:  # tc mirred: ingress shaping through ifb, port mirroring
             # Which side of the source device the filter sees: "egress redirect" names the target's
             # side, and read alone it suggested the source's egress was redirected.
