@@ -21,6 +21,10 @@ ip route add default via 198.51.100.1 dev wan1 table backup
 ip route add 10.10.0.0/24 dev lan0 table backup
 ip rule add from 10.10.5.0/24 lookup backup priority 1000
 ip rule add fwmark 0x2 lookup backup priority 1001
+# wg-quick's policy routing (no wireguard module here, so table 51820 stays empty and lookups fall
+# through): packets WITHOUT the tunnel's mark go to 51820; main is tried first without its default.
+ip rule add not fwmark 0xca6c lookup 51820 priority 32764
+ip rule add table main suppress_prefixlength 0 priority 32763
 ip neigh add 10.10.0.254 lladdr 02:00:00:00:10:fe dev lan0 nud permanent
 sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.rp_filter=2
 # Egress shaping on the uplink: htb with two classes, pfifo and bfifo leaves (fq_codel is not built into the lab kernel).
@@ -84,6 +88,9 @@ table netdev ingress_guard {
   chain wan0_ingress {
     type filter hook ingress device "wan0" priority -500; policy accept;
     ip frag-off & 0x1fff != 0 counter drop comment "drop fragments at the edge"
+  }
+  chain uplinks_ingress {
+    type filter hook ingress devices = { wan0, wan1 } priority -400; policy accept;
   }
 }
 NFT
