@@ -37,7 +37,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     snap = json.loads(run_in_sandbox(HOST).stdout.split(MARK, 1)[1])
     (work / "snapshots" / "lab").mkdir(parents=True)
     (work / "snapshots" / "lab" / "edge.json").write_text(json.dumps(snap))
-    build_site(work / "snapshots", work / "site", build_dir=work / "build")  # strict mkdocs build
+    (work / "project").mkdir()  # a docs repository with no settings and no pages of its own
+    build_site(work / "snapshots", work / "site", build_dir=work / "build",  # strict mkdocs build
+               project_dir=work / "project")
     docs = work / "build" / "docs" / "lab" / "edge"
     # Markdown escapes (`\-`, `\[`, `\_`) removed: the text as the reader sees it
     out = {p.stem: re.sub(r"\\(.)", r"\1", p.read_text()) for p in docs.glob("*.md")}
