@@ -19,10 +19,18 @@ Decoder = Callable[[bytes], dict[str, Any]]
 UNLIMITED = 0xFFFFFFFF
 
 
-def ratespec(raw: bytes, offset: int = 0) -> dict[str, int]:
-    """struct tc_ratespec (12 bytes): the rate in bytes/s and its link-layer accounting."""
-    _cell_log, linklayer, overhead, _align, mpu, rate = struct.unpack_from("=BBHhHI", raw, offset)
-    return {"rate": rate, "overhead": overhead, "mpu": mpu, "linklayer": linklayer & 0x0F}
+def _two_rates(raw: bytes, parms_type: int, size: int, rate64: int,
+               other64: int) -> tuple[bytes, int, int] | None:
+    """(parms struct, rate, second rate) in bytes/s of tbf (rate, peakrate) and htb classes (rate,
+    ceil): both structs open with two tc_ratespec (12 bytes, the u32 rate at offset 8); a rate
+    above 4 GB/s comes in its own u64 attribute instead."""
+    attrs = rawattr.walk(raw)
+    parms = attrs.get(parms_type, b"")
+    if len(parms) < size:
+        return None
+    rate = rawattr.u64(attrs.get(rate64)) or struct.unpack_from("=I", parms, 8)[0]
+    other = rawattr.u64(attrs.get(other64)) or struct.unpack_from("=I", parms, 20)[0]
+    return parms, rate, other
 
 
 def _priomap(raw: bytes) -> dict[str, Any]:
@@ -36,14 +44,12 @@ def fifo(raw: bytes) -> dict[str, Any]:
 
 
 def tbf(raw: bytes) -> dict[str, Any]:
-    attrs = rawattr.walk(raw)
-    parms = attrs.get(1, b"")
-    if len(parms) < 36:
+    """TCA_TBF_PARMS (tc_tbf_qopt: rate, peakrate, limit, buffer, mtu), TCA_TBF_RATE64/PRATE64."""
+    found = _two_rates(raw, 1, 36, 4, 5)
+    if found is None:
         return {}
-    rate, peak = ratespec(parms, 0), ratespec(parms, 12)
+    parms, rate_b, peak_b = found
     limit, buffer, mtu = struct.unpack_from("=III", parms, 24)
-    rate_b = rawattr.u64(attrs.get(4)) or rate["rate"]
-    peak_b = rawattr.u64(attrs.get(5)) or peak["rate"]
     out: dict[str, Any] = {"limit": limit, "rate": rate_b * 8, "burst": ticks_to_bytes(buffer, rate_b)}
     if peak_b:
         out.update(peak=peak_b * 8, mtu=ticks_to_bytes(mtu, peak_b))
@@ -69,14 +75,12 @@ def htb(raw: bytes) -> dict[str, Any]:
 
 
 def htb_class(raw: bytes) -> dict[str, Any]:
-    attrs = rawattr.walk(raw)
-    parms = attrs.get(1, b"")
-    if len(parms) < 44:
+    """TCA_HTB_PARMS (tc_htb_opt: rate, ceil, buffer, cbuffer, quantum, level, prio), RATE64/CEIL64."""
+    found = _two_rates(raw, 1, 44, 6, 7)
+    if found is None:
         return {}
-    rate, ceil = ratespec(parms, 0), ratespec(parms, 12)
+    parms, rate_b, ceil_b = found
     buffer, cbuffer, quantum, level, prio = struct.unpack_from("=IIIII", parms, 24)
-    rate_b = rawattr.u64(attrs.get(6)) or rate["rate"]
-    ceil_b = rawattr.u64(attrs.get(7)) or ceil["rate"]
     return {"prio": prio, "quantum": quantum, "level": level, "rate": rate_b * 8, "ceil": ceil_b * 8,
             "burst": ticks_to_bytes(buffer, rate_b), "cburst": ticks_to_bytes(cbuffer, ceil_b)}
 
