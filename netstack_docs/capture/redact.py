@@ -14,6 +14,8 @@ The host name: only in the fields that hold free-form names (NAME_FIELDS, and th
 nft rule's text), never as a word anywhere. A host called `docker`, `main`, `local`, `default`,
 `bridge` or `veth` shares its name with kernel vocabulary (namespace kinds, table names, the
 `default` route, link kinds); replacing the word everywhere corrupted those values and keys.
+Not covered: the host name inside identifiers (a netns or interface named after the host), which
+other objects refer to by that exact name.
 """
 
 from __future__ import annotations
