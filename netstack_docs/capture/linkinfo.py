@@ -43,11 +43,11 @@ def _key(name: str) -> str:
 
 def _plain(value: Any) -> Any:
     """JSON-safe value, or None when the attribute is a structure this capture does not describe."""
-    if isinstance(value, bool | int | float | str) or value is None:
+    if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     if isinstance(value, bytes):
         return value.hex()
-    if isinstance(value, dict) and all(isinstance(v, int | str) for v in value.values()):
+    if isinstance(value, dict) and all(isinstance(v, (int, str)) for v in value.values()):
         return {str(k): v for k, v in value.items()}
     return None
 

@@ -20,8 +20,9 @@ import hashlib
 import hmac
 import ipaddress
 from functools import cached_property
+from typing import Union
 
-IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+IP = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]  # noqa: UP007 - evaluated at import: the capture runs on 3.9
 
 # (network, mode): exact = unchanged; prefix = the network part kept, the rest pseudonymised.
 KEPT: dict[int, list[tuple[str, str]]] = {

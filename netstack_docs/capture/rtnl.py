@@ -135,7 +135,7 @@ TEXT_ATTRS = frozenset({"IFLA_IFNAME", "IFLA_IFALIAS", "IFA_LABEL"})
 
 def text(value: Any) -> Any:
     """A name as printable text: bytes that are not UTF-8 become `\\xNN`, never a crash or a surrogate."""
-    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes | bytearray) else value
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, (bytes, bytearray)) else value
 
 
 def attr_getter(msg: Any) -> Any:

@@ -49,11 +49,11 @@ def u32_handle(value: int) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, bool | int | float | str) or value is None:
+    if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     if isinstance(value, bytes):
         return value.hex()
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict) and "attrs" not in value:
         keep = [(str(k), v) for k, v in value.items() if not str(k).startswith("_") and "reserved" not in k]
