@@ -1,5 +1,8 @@
 """Options of qdiscs and classes, decoded from TCA_OPTIONS bytes against include/uapi/linux/pkt_sched.h.
 
+Shaping and structure here (fifos, tbf, htb, hfsc, prio, mqprio, netem, ets); the flow-queueing and
+active-queue-management qdiscs (fq, fq_codel, codel, sfq, cake) in tcaqm.
+
 pyroute2 0.9.7 returns `{}` for fq, mq, mqprio, bfifo, ets and others and skips netem's base
 struct; reading the bytes ourselves means what tc shows is what the snapshot holds. Units follow
 tc: rates in bit/s, sizes in bytes, times in microseconds (`_us` keys), psched ticks converted as
@@ -12,11 +15,12 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from netstack_docs.capture import rawattr
+from netstack_docs.capture import rawattr, tcaqm
+from netstack_docs.capture.tcaqm import priomap
 from netstack_docs.capture.tcparams import TIME_UNITS_PER_SEC, ticks_to_bytes, ticks_to_usec
 
 Decoder = Callable[[bytes], dict[str, Any]]
-UNLIMITED = 0xFFFFFFFF
+UNLIMITED = 0xFFFFFFFF  # netem probabilities: always
 
 
 def _two_rates(raw: bytes, parms_type: int, size: int, rate64: int,
@@ -31,12 +35,6 @@ def _two_rates(raw: bytes, parms_type: int, size: int, rate64: int,
     rate = rawattr.u64(attrs.get(rate64)) or struct.unpack_from("=I", parms, 8)[0]
     other = rawattr.u64(attrs.get(other64)) or struct.unpack_from("=I", parms, 20)[0]
     return parms, rate, other
-
-
-def _priomap(raw: bytes) -> dict[str, Any]:
-    """struct tc_prio_qopt: bands and the 16-entry priority -> band map (prio, pfifo_fast, fq)."""
-    bands = struct.unpack_from("=i", raw)[0]
-    return {"bands": bands, "priomap": list(raw[4:20])}
 
 
 def fifo(raw: bytes) -> dict[str, Any]:
@@ -85,8 +83,24 @@ def htb_class(raw: bytes) -> dict[str, Any]:
             "burst": ticks_to_bytes(buffer, rate_b), "cburst": ticks_to_bytes(cbuffer, ceil_b)}
 
 
+def hfsc(raw: bytes) -> dict[str, Any]:
+    """struct tc_hfsc_qopt: the default class (minor number, as tc's `default 10`)."""
+    return {"default": f"0x{rawattr.u16(raw):x}"} if len(raw) >= 2 else {}
+
+
+def hfsc_class(raw: bytes) -> dict[str, Any]:
+    """TCA_HFSC_RSC/FSC/USC: tc_service_curve {m1, d, m2} for `rt`, `ls` and `ul` (rates in bit/s)."""
+    out: dict[str, Any] = {}
+    for number, key in ((1, "rt"), (2, "ls"), (3, "ul")):
+        curve = rawattr.walk(raw).get(number, b"")
+        if len(curve) >= 12:
+            m1, d, m2 = struct.unpack_from("=III", curve)
+            out[key] = {"m1": m1 * 8, "d_us": d, "m2": m2 * 8}
+    return out
+
+
 def prio(raw: bytes) -> dict[str, Any]:
-    return _priomap(raw) if len(raw) >= 20 else {}
+    return priomap(raw) if len(raw) >= 20 else {}
 
 
 def mqprio(raw: bytes) -> dict[str, Any]:
@@ -144,51 +158,6 @@ def _percent(value: int) -> float:
     return round(value / UNLIMITED * 100, 6)
 
 
-_FQ_CODEL = {1: ("target_us", "u32"), 2: ("limit", "u32"), 3: ("interval_us", "u32"), 4: ("ecn", "bool"),
-             5: ("flows", "u32"), 6: ("quantum", "u32"), 7: ("ce_threshold_us", "u32"),
-             8: ("drop_batch", "u32"), 9: ("memory_limit", "u32"), 10: ("ce_threshold_selector", "u8"),
-             11: ("ce_threshold_mask", "u8")}
-_FQ = {1: ("limit", "u32"), 2: ("flow_limit", "u32"), 3: ("quantum", "u32"), 4: ("initial_quantum", "u32"),
-       5: ("rate_enable", "bool"), 7: ("maxrate", "rate"), 8: ("buckets", "log"),
-       9: ("refill_delay_us", "u32"), 10: ("orphan_mask", "u32"), 11: ("low_rate_threshold", "rate"),
-       12: ("ce_threshold_us", "u32"), 13: ("timer_slack_ns", "u32"), 14: ("horizon_us", "u32"),
-       15: ("horizon_drop", "bool")}
-
-
-def _by_table(table: dict[int, tuple[str, str]], raw: bytes) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for number, value in rawattr.walk(raw).items():
-        if number not in table:
-            continue
-        key, kind = table[number]
-        number_value = rawattr.u8(value) if kind == "u8" or len(value) == 1 else rawattr.u32(value)
-        if number_value is None:
-            continue
-        if kind == "bool":
-            out[key] = bool(number_value)
-        elif kind == "log":
-            out[key] = 1 << number_value
-        elif kind == "rate":
-            out[key] = None if number_value == UNLIMITED else number_value * 8  # bytes/s -> bit/s
-        else:
-            out[key] = number_value
-    return out
-
-
-def fq_codel(raw: bytes) -> dict[str, Any]:
-    return _by_table(_FQ_CODEL, raw)
-
-
-def fq(raw: bytes) -> dict[str, Any]:
-    out = _by_table(_FQ, raw)
-    attrs = rawattr.walk(raw)
-    if len(attrs.get(16, b"")) >= 20:  # TCA_FQ_PRIOMAP (6.9+): band per priority
-        out.update(_priomap(attrs[16]))
-    if len(attrs.get(17, b"")) >= 12:  # TCA_FQ_WEIGHTS: one per band
-        out["weights"] = list(struct.unpack_from("=3i", attrs[17]))
-    return out
-
-
 def ets(raw: bytes) -> dict[str, Any]:
     attrs = rawattr.walk(raw)
     out: dict[str, Any] = {"bands": rawattr.u8(attrs.get(1)), "strict": rawattr.u8(attrs.get(2)) or 0}
@@ -217,10 +186,11 @@ DECODERS: dict[tuple[str, str], Decoder] = {
     ("qdisc", "tbf"): tbf,
     ("qdisc", "htb"): htb,
     ("class", "htb"): htb_class,
+    ("qdisc", "hfsc"): hfsc,
+    ("class", "hfsc"): hfsc_class,
     ("qdisc", "mqprio"): mqprio,
     ("qdisc", "netem"): netem,
-    ("qdisc", "fq_codel"): fq_codel,
-    ("qdisc", "fq"): fq,
+    **{("qdisc", kind): decoder for kind, decoder in tcaqm.DECODERS.items()},
     ("qdisc", "ets"): ets,
     ("class", "ets"): ets_class,
     **{("class", k): _none for k in ("mq", "prio", "mqprio")},

@@ -11,8 +11,9 @@ import json
 from typing import Any
 
 RATE_KEYS = {"rate": "rate", "ceil": "ceil", "peak": "peakrate", "maxrate": "maxrate",
-             "low_rate_threshold": "low_rate_threshold", "min_rate": "min_rate", "max_rate": "max_rate"}
-SIZE_KEYS = {"burst", "cburst", "memory_limit", "mtu"}
+             "low_rate_threshold": "low_rate_threshold", "min_rate": "min_rate", "max_rate": "max_rate",
+             "bandwidth": "bandwidth", "m1": "m1", "m2": "m2"}
+SIZE_KEYS = {"burst", "cburst", "memory_limit", "memlimit", "mtu"}
 # Snapshots store keys sorted; tc prints the shaping parameters first, in this order.
 TC_ORDER = ("rate", "ceil", "peak", "burst", "cburst", "mtu", "latency_us", "delay_us", "jitter_us",
             "loss_pct", "limit")
@@ -46,8 +47,8 @@ def _word(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return " ".join(_word(v) for v in value)
-    if isinstance(value, dict):
-        return " ".join(f"{k} {_word(v)}" for k, v in value.items())
+    if isinstance(value, dict):  # hfsc curves `rt m1 2Mbit d 10ms m2 1Mbit`, gact's random
+        return " ".join(p for k, v in value.items() if (p := _pair(k, v)))
     return str(value) if isinstance(value, str | int | float) else json.dumps(value, sort_keys=True)
 
 
@@ -65,6 +66,8 @@ def _pair(key: str, value: Any) -> str | None:
         return f"{key} {tc_size(value)}"
     if key.endswith("_us") and number:
         return f"{key[:-3]} {_duration(value)}"
+    if key.endswith("_s") and number:
+        return f"{key[:-2]} {value}sec"
     if key.endswith("_pct") and number:
         return f"{key[:-4]} {value:g}%"
     if key == "keys" and isinstance(value, list):  # u32 keys as `tc -d filter show` prints them

@@ -2,9 +2,10 @@
 values of the command line for what it cannot (recorded iproute2 messages, see tests/fixtures/tc-recorded).
 
 This kernel has htb, tbf, the fifos, pfifo_fast, mq, clsact/ingress, u32 and bpf filters and the
-mirred action; fq, fq_codel, mqprio, netem, prio, ets, flower, matchall, gact, police and skbedit
-are absent, so those are decoded from the messages iproute2 6.1 wrote for them (recorded with
-strace by tests/fixtures/tc-recorded/record.py; the kernel dumps the same attributes back).
+mirred action; fq, fq_codel, codel, sfq, cake, hfsc, mqprio, netem, prio, ets, flower, matchall,
+gact, police and skbedit are absent, so those are decoded from the messages iproute2 6.1 wrote for
+them (recorded with strace by tests/fixtures/tc-recorded/record.py; the kernel dumps the same
+attributes back).
 """
 
 from __future__ import annotations
@@ -204,6 +205,17 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[dict[str, Any]] | None]] = {
                [{"kind": "police", "rate": 1_000_000, "burst": 10240, "exceed": "drop", "conform": "pipe"}]),
     "gact_prob": ({}, [{"kind": "gact", "action": "pass",
                         "random": {"type": "determ", "val": 10, "action": "drop"}}]),
+    "codel": ({"limit": 2000, "target_us": 3000, "interval_us": 80_000, "ecn": True, "ce_threshold_us": 2000},
+              None),
+    "sfq": ({"limit": 3000, "quantum": 1514, "divisor": 2048, "flows": 0, "perturb_s": 10, "depth": 64,
+             "headdrop": False}, None),
+    "cake": ({"bandwidth": 50_000_000, "diffserv": "diffserv4", "flow_mode": "dual-srchost", "overhead": 18,
+              "rtt_us": 50_000, "target_us": 2500, "autorate_ingress": False, "nat": True, "wash": True,
+              "mpu": 64, "ack_filter": "ack-filter", "split_gso": True}, None),  # tc derives target from rtt
+    "hfsc": ({"default": "0x10"}, None),
+    "hfsc_class": ({"rt": {"m1": 2_000_000, "d_us": 10_000, "m2": 1_000_000},
+                    "ls": {"m1": 0, "d_us": 0, "m2": 5_000_000}, "ul": {"m1": 0, "d_us": 0, "m2": 8_000_000}},
+                   None),
 }
 
 
