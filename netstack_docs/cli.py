@@ -18,6 +18,8 @@ COMMANDS = {
     "serve": "Live preview of the site while editing pages or snapshots.",
     "publish": "Build and publish a dated version of the site with mike.",
     "diff": "Show what changed between two snapshots or snapshot directories.",
+    "bundle": "Write the single-file capture bundle (zipapp) for hosts where nothing is installed.",
+    "redact": "Apply keyed pseudonyms to an existing snapshot (the key stays on this machine).",
 }
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+pytest_plugins = ["bundle"]  # the session's capture bundle fixture (tests/bundle.py)
 
 import pytest  # noqa: E402
 

@@ -19,6 +19,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# The machine's own interpreter, for steps run as an unprivileged user: the venv (inside the checkout)
+# may live under a 0700 directory that user cannot enter. It runs the capture bundle (tests/bundle.py).
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 PRELUDE = (REPO / "lab" / "sandbox-prelude.sh").read_text()
 
@@ -35,12 +38,14 @@ def sandbox_unavailable() -> str | None:
     return None
 
 
-def run_in_sandbox(script: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run `script` (sh) in a fresh sandbox. $PYTHON is this interpreter, $REPO the checkout."""
+def run_in_sandbox(script: str, timeout: float = 300, check: bool = True,
+                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `script` (sh) in a fresh sandbox. $PYTHON is this interpreter, $REPO the checkout,
+    $SYSTEM_PYTHON the machine's own interpreter; `env` adds variables."""
     reason = sandbox_unavailable()
     if reason:
         pytest.skip(f"sandbox unavailable: {reason}")
-    env = dict(os.environ, PYTHON=PYTHON, REPO=str(REPO))
+    env = dict(os.environ, PYTHON=PYTHON, REPO=str(REPO), SYSTEM_PYTHON=SYSTEM_PYTHON, **(env or {}))
     cmd = [
         "unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc", "--propagation", "private",
         "sh", "-c", PRELUDE + script,

@@ -33,7 +33,7 @@ def drvinfo(ifname: str) -> dict[str, str]:
     fields = struct.unpack_from("=32s32s32s32s", buf.raw, 4)
     names = ("driver", "driver_version", "firmware", "bus")
     values = [value.split(b"\0", 1)[0].decode(errors="replace") for value in fields]
-    return dict(zip(names, values, strict=True))
+    return dict(zip(names, values))  # four fields, four names (no zip(strict=): Python 3.9)
 
 
 def describe(ifname: str, ethtool: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:

@@ -11,7 +11,7 @@ import importlib
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any
 
@@ -72,7 +72,7 @@ def capture_host(
 ) -> dict[str, Any]:
     """The whole snapshot document of this host (not yet validated or redacted)."""
     started = time.monotonic()
-    captured_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    captured_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     gaps: list[dict[str, Any]] = []
     doc: dict[str, Any] = {
         "schema_version": 1,

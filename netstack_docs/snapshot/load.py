@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +11,10 @@ import jsonschema
 import jsonschema_rs
 
 from netstack_docs.errors import UserError
+from netstack_docs.snapshot.slug import is_slug as is_slug  # the build half imports it from here
+from netstack_docs.snapshot.slug import schema
 
 SCHEMA_VERSION = 1
-
-
-@cache
-def _slug_pattern() -> re.Pattern[str]:
-    return re.compile(schema()["$defs"]["slug"]["pattern"])
-
-
-def is_slug(value: str) -> bool:
-    """Whether `value` can be an environment or host name in URLs (the schema's slug pattern)."""
-    return bool(_slug_pattern().match(value))
 
 
 class SnapshotError(UserError):
@@ -41,12 +31,6 @@ class SnapshotError(UserError):
 def _fast_validator() -> Any:
     """A compiled Rust validator: answers "valid?" in microseconds for multi-megabyte fleets."""
     return jsonschema_rs.validator_for(schema())
-
-
-@cache
-def schema() -> dict[str, Any]:
-    text = resources.files("netstack_docs.snapshot").joinpath("snapshot.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
 
 
 def _field_path(parts: Any) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from bundle import BUNDLE_PATH_SNIPPET, UNPRIVILEGED_PYTHON
 from sandbox import run_in_sandbox
 from snapdoc import validated
 
@@ -45,11 +47,11 @@ def test_xdp_and_tc_programs_are_listed_with_type_name_tag_and_attachment():
     assert not [g for g in doc["gaps"] if g["what"].startswith("bpf")]
 
 
-def test_without_privilege_bpf_programs_are_a_gap_not_a_failure():
+def test_without_privilege_bpf_programs_are_a_gap_not_a_failure(capture_bundle: Path):
     script = r"""
 ip link add va type veth peer name vb; ip link set va up
 $PYTHON tests/bpfload.py xdp va --name nsd_xdp_priv > /dev/null
-setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all $PYTHON - <<'PY'
+""" + UNPRIVILEGED_PYTHON + " - <<'PY'\n" + BUNDLE_PATH_SNIPPET + r"""
 import json
 from netstack_docs.capture.context import HostCapture, NamespaceCapture, empty_namespace
 from netstack_docs.capture import bpf
@@ -58,7 +60,8 @@ bpf.collect(HostCapture(doc, [NamespaceCapture("root", empty_namespace("root", "
 print(json.dumps(doc))
 PY
 """
-    doc = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    proc = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle)})
+    doc = json.loads(proc.stdout.strip().splitlines()[-1])
     assert doc["bpf"]["programs"] == []
     [gap] = doc["gaps"]
     assert gap["what"] == "bpf programs" and "Operation not permitted" in gap["reason"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+from bundle import UNPRIVILEGED_PYTHON
 from capturecli import MARK, capture, namespace
 from sandbox import REPO, run_in_sandbox
 
@@ -48,15 +50,15 @@ def test_two_captures_of_an_unchanged_host_have_equal_configuration():
     assert one.index('"bpf"') < one.index('"gaps"') < one.index('"host"') < one.index('"meta"')
 
 
-def test_without_root_a_valid_snapshot_is_written_with_gaps():
+def test_without_root_a_valid_snapshot_is_written_with_gaps(capture_bundle: Path):
     setup = BUSY + "mkdir -p /tmp/nr && chmod 777 /tmp/nr\n"
-    script = (
+    script = (  # the bundle, so that the unprivileged user needs nothing from the checkout
         f"{setup}\n"
-        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
-        "$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/nr/snap.json --quiet\n"
+        f"{UNPRIVILEGED_PYTHON} $BUNDLE capture --env lab --host t --out /tmp/nr/snap.json --quiet\n"
         f"echo '{MARK}'; cat /tmp/nr/snap.json\n"
     )
-    doc = validate_document(json.loads(run_in_sandbox(script).stdout.split(MARK, 1)[1]), "snap.json")
+    proc = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle)})
+    doc = validate_document(json.loads(proc.stdout.split(MARK, 1)[1]), "snap.json")
     assert doc["meta"]["euid"] == 65534
     assert any(g["what"] == "capture privileges" for g in doc["gaps"])
     root = namespace(doc, "root")

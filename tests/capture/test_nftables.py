@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from capturecli import capture, namespace
+from bundle import BUNDLE_PATH_SNIPPET, UNPRIVILEGED_PYTHON
 from sandbox import run_in_sandbox
 from snapdoc import CAPTURE_SNIPPET, full_document, validated
 
@@ -180,14 +182,13 @@ def test_capture_command_records_each_namespaces_ruleset_and_twice_gives_the_sam
     assert config_view(a) == config_view(b)
 
 
-def test_without_net_admin_nftables_and_iptables_are_gaps_and_nothing_is_printed():
+def test_without_net_admin_nftables_and_iptables_are_gaps_and_nothing_is_printed(capture_bundle: Path):
     script = (
         "nft add table inet f\niptables-legacy -A INPUT -j ACCEPT\n"
-        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
-        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        f"{UNPRIVILEGED_PYTHON} - <<'PY'\n{BUNDLE_PATH_SNIPPET}{CAPTURE_SNIPPET}\n"
         "print(json.dumps(capture('', 'root', 'root', ['nftables'])))\nPY\n"
     )
-    proc = run_in_sandbox(script)
+    proc = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle)})
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["doc"]["nftables"]["tables"] == []
     whats = {g["what"]: g["reason"] for g in out["doc"]["gaps"]}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from bundle import BUNDLE_PATH_SNIPPET, UNPRIVILEGED_PYTHON
 from sandbox import run_in_sandbox
 from snapdoc import CAPTURE_SNIPPET, full_document, validated
 
@@ -57,17 +59,17 @@ def test_listening_sockets_are_captured_with_their_owner_and_connections_are_sta
     validated(full_document([blue["doc"], out["root"]["doc"]], state={"namespaces": {"blue": blue["state"]}}))
 
 
-def test_without_privilege_the_owner_is_unknown_and_the_reason_is_a_gap():
+def test_without_privilege_the_owner_is_unknown_and_the_reason_is_a_gap(capture_bundle: Path):
     script = (
         f"cat > /tmp/server.py <<'PY'\n{SERVER.replace('v-blue|x', 'lo')}\nPY\n"
         "ip addr add 10.9.0.1/32 dev lo\n"
         "$PYTHON /tmp/server.py > /tmp/ready &\n"
         "for i in $(seq 300); do grep -q ready /tmp/ready && break; sleep 0.1; done\n"
-        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "
-        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        f"{UNPRIVILEGED_PYTHON} - <<'PY'\n{BUNDLE_PATH_SNIPPET}{CAPTURE_SNIPPET}\n"
         "print(json.dumps(capture('', 'root', 'root', ['sockets'])))\nPY\n"
     )
-    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    proc = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle)})
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
     listening = out["doc"]["sockets"]["listening"]
     assert {(s["port"], s["process"]) for s in listening} == {(p, None) for p in (8080, 8443, 5353, 9000)}
     [gap] = out["doc"]["gaps"]

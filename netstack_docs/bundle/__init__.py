@@ -1,0 +1,1 @@
+"""The single-file capture bundle: a zipapp of the capture half and pyroute2, for bare hosts."""

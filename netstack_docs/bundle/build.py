@@ -1,0 +1,79 @@
+"""Write the bundle: which files go in, from where, and a byte-for-byte reproducible zip.
+
+What goes in is a list, not "the whole package": the build half (click, jinja2, mkdocs...) must
+stay out, and so must snapshot/load.py (jsonschema); the controller validates what it fetches.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from importlib import metadata, resources
+from pathlib import Path
+
+from netstack_docs.errors import UserError
+
+# Files of this package the capture half imports (every capture module is a collector or helper).
+OWN_FILES = ("__init__.py", "errors.py", "snapshot/slug.py", "snapshot/write.py", "snapshot/content.py",
+             "snapshot/snapshot.schema.json")
+OWN_DIRS = ("capture",)
+# snapshot/__init__.py re-exports the validating loader (jsonschema): the bundle gets a bare package.
+SNAPSHOT_INIT = b'"""The writing half of the snapshot package (the bundle carries no schema validator)."""\n'
+SHEBANG = b"#!/usr/bin/env python3\n"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the same inputs give the same bytes
+
+
+def _own_files() -> Iterator[tuple[str, bytes]]:
+    root = resources.files("netstack_docs")
+    for name in OWN_FILES:
+        yield f"netstack_docs/{name}", root.joinpath(name).read_bytes()
+    yield "netstack_docs/snapshot/__init__.py", SNAPSHOT_INIT
+    for folder in OWN_DIRS:
+        for entry in root.joinpath(folder).iterdir():
+            if entry.name.endswith(".py"):
+                yield f"netstack_docs/{folder}/{entry.name}", entry.read_bytes()
+    yield "__main__.py", root.joinpath("bundle", "main.py").read_bytes()
+
+
+def _pyroute2_files() -> Iterator[tuple[str, bytes]]:
+    """pyroute2's modules, licences and METADATA (the snapshot records its version) as installed."""
+    try:
+        dist = metadata.distribution("pyroute2")
+    except metadata.PackageNotFoundError:
+        raise UserError("pyroute2 is not installed: the bundle copies it from this installation") from None
+    for item in dist.files or []:
+        name = item.as_posix()
+        wanted = name.startswith("pyroute2/") and name.endswith(".py")
+        info = ".dist-info/" in name and (name.endswith("/METADATA") or "/licenses/" in name)
+        if wanted or info:
+            yield name, Path(str(item.locate())).read_bytes()
+
+
+def bundle_entries() -> list[tuple[str, bytes]]:
+    entries = dict(_own_files())
+    entries.update(_pyroute2_files())
+    return sorted(entries.items())
+
+
+def write_bundle(out: Path) -> int:
+    """Write the zipapp atomically (mode 0755); returns the number of files inside."""
+    entries = bundle_entries()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(SHEBANG)
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+                for name, data in entries:
+                    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+                    info.external_attr = 0o644 << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(info, data, compresslevel=9)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(entries)
