@@ -15,12 +15,12 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Union
 
 from netstack_docs.capture.context import NamespaceCapture
 
 # A namespace's result: its capture, or ("gone" | "failed", reason)
-Result = NamespaceCapture | tuple[str, str]
+Result = Union[NamespaceCapture, tuple[str, str]]  # evaluated at runtime: no `|` on 3.9
 # capture(share, done) -> {ns_id: Result}; done(ns_id) is called as each namespace finishes
 Capture = Callable[[list[Any], Callable[[str], None]], dict[str, Result]]
 MIN_PER_PROCESS = 40

@@ -1,0 +1,121 @@
+"""The single-file bundle: reproducible, runs on a bare interpreter, and stays within Python 3.9."""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sandbox import SYSTEM_PYTHON, run_in_sandbox
+
+from netstack_docs.bundle.build import write_bundle
+from netstack_docs.snapshot.load import validate_document
+
+MARK = "=====SNAPSHOT====="
+VERMIN = Path(sys.executable).parent / "vermin"
+
+
+def test_the_bundle_is_the_same_bytes_every_time_and_has_no_build_half(capture_bundle: Path, tmp_path: Path):
+    again = tmp_path / "again.pyz"
+    write_bundle(again)
+    assert again.read_bytes() == capture_bundle.read_bytes()
+    names = zipfile.ZipFile(capture_bundle).namelist()
+    assert "__main__.py" in names and "pyroute2/iproute/linux.py" in names
+    assert "netstack_docs/capture/run.py" in names and "netstack_docs/snapshot/snapshot.schema.json" in names
+    assert not [n for n in names if n.startswith(("click/", "jinja2/", "jsonschema", "netstack_docs/site/"))]
+    assert "netstack_docs/snapshot/load.py" not in names  # it imports jsonschema
+
+
+def test_the_bundle_captures_a_sandbox_with_an_isolated_interpreter(capture_bundle: Path):
+    script = (
+        "ip netns add blue\n"
+        "ip link add br0 type bridge; ip link set br0 up\n"
+        "ip link add v0 type veth peer name eth0 netns blue; ip link set v0 master br0 up\n"
+        "ip -n blue addr add 10.5.0.2/24 dev eth0; ip -n blue link set eth0 up\n"
+        "cd /tmp\n"  # nothing of the checkout on the path: -I -S and a foreign working directory
+        "$SYSTEM_PYTHON -I -S $BUNDLE capture --env prod --host edge-01 --role 'edge' --out /tmp/b.json\n"
+        f"echo '{MARK}'; cat /tmp/b.json\n"
+    )
+    proc = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle)})
+    doc = validate_document(json.loads(proc.stdout.split(MARK, 1)[1]), "bundle snapshot")
+    assert (doc["host"]["env"], doc["host"]["hostname"], doc["host"]["role"]) == ("prod", "edge-01", "edge")
+    assert {ns["id"] for ns in doc["namespaces"]} == {"root", "blue"}
+    root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
+    assert {"br0", "v0"} <= {link["ifname"] for link in root["links"]}
+    assert doc["meta"]["tools"]["pyroute2"].startswith("0.9")  # METADATA travels inside the bundle
+    assert "wrote /tmp/b.json" in proc.stderr
+
+
+def test_the_bundle_reports_bad_options_without_a_traceback(capture_bundle: Path):
+    proc = subprocess.run([SYSTEM_PYTHON, "-I", "-S", str(capture_bundle), "capture", "--env", "Prod"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "--env 'Prod' is not usable in a URL" in proc.stderr and "Traceback" not in proc.stderr
+    usage = subprocess.run([SYSTEM_PYTHON, "-I", "-S", str(capture_bundle)], capture_output=True, text=True)
+    assert usage.returncode == 2 and "capture --help" in usage.stderr
+
+
+def _vermin(folder: Path) -> subprocess.CompletedProcess[str]:
+    # enum.StrEnum: pyroute2/compat.py imports it inside `try ... except ImportError` with a fallback.
+    # Python-2-only names that vermin also reports (basestring, file) sit in pyroute2's py2 fallbacks.
+    return subprocess.run([str(VERMIN), "--no-tips", "--violations", "-t=3.9-", "--exclude", "enum.StrEnum",
+                           str(folder)], capture_output=True, text=True)
+
+
+def test_everything_inside_the_bundle_runs_on_python_3_9(capture_bundle: Path, tmp_path: Path):
+    if not VERMIN.exists():
+        pytest.fail(f"{VERMIN} missing: install the test extra (make venv)")
+    inside = tmp_path / "inside"
+    zipfile.ZipFile(capture_bundle).extractall(inside)
+    proc = _vermin(inside)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Minimum required versions: 3.9" in proc.stdout or "Minimum required versions: 3.8" in proc.stdout
+    # The check can fail: the same bundle plus one 3.11 API is refused.
+    shutil.copy(inside / "netstack_docs/capture/run.py", inside / "netstack_docs/capture/planted.py")
+    (inside / "netstack_docs/capture/planted.py").write_text("from datetime import UTC\n")
+    planted = _vermin(inside)
+    assert planted.returncode != 0 and "datetime.UTC" in planted.stdout
+
+
+def _runtime_unions(source: str) -> list[int]:
+    """Lines where `A | B` between type-like names is evaluated at runtime (an error before 3.10).
+
+    vermin cannot tell these from annotations under `from __future__ import annotations`."""
+    tree = ast.parse(source)
+    in_annotation = {id(n) for node in ast.walk(tree) for ann in _annotations(node) for n in ast.walk(ann)}
+
+    def type_like(node: ast.expr) -> bool:
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+        builtin = name in {"int", "str", "bytes", "bool", "float", "list", "dict", "tuple", "set", "type"}
+        camel = name[:1].isupper() and any(c.islower() for c in name)
+        return builtin or camel or (isinstance(node, ast.Constant) and node.value is None)
+
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+            and id(node) not in in_annotation and (type_like(node.left) or type_like(node.right))]
+
+
+def _annotations(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+        return [node.annotation]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+        return [node.returns]
+    return []
+
+
+def test_no_type_union_is_evaluated_at_runtime_in_the_capture_half(capture_bundle: Path):
+    found = {}
+    with zipfile.ZipFile(capture_bundle) as zf:
+        for name in zf.namelist():
+            if name.startswith("netstack_docs/") and name.endswith(".py"):
+                lines = _runtime_unions(zf.read(name).decode())
+                if lines:
+                    found[name] = lines
+    assert found == {}
+    assert _runtime_unions("import ipaddress\nIP = ipaddress.IPv4Address | ipaddress.IPv6Address\n") == [2]
+    assert _runtime_unions("def f(x: int | None) -> str | None: return x | 4\n") == []
