@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.capture.redact import DEFAULT_KEY_PATH, load_or_create_key, redact
 from netstack_docs.errors import UserError
 from netstack_docs.snapshot.slug import is_slug, make_slug
 from netstack_docs.snapshot.write import dump_snapshot, write_atomic
 
-DEFAULT_KEY = "~/.config/netstack-docs/redact.key"
 Validate = Callable[[dict[str, Any], Path], Any]
 
 DESCRIPTION = """\
@@ -63,7 +63,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                              "before writing")
     parser.add_argument("--redact-key", type=Path, default=None,
                         help="secret key file for --redact (created if missing; keep it out of the "
-                             f"snapshot repo); default: {DEFAULT_KEY}")
+                             f"snapshot repo); default: {DEFAULT_KEY_PATH}")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary on stderr")
     return parser
 
@@ -122,9 +122,7 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
         raise UserError("--redact-key is only used with --redact")
     doc = capture_host(env, host, progress=_progress(args.quiet), role=args.role or None)
     if args.redact:
-        from netstack_docs.capture.redact import load_or_create_key, redact
-
-        doc = redact(doc, load_or_create_key(Path(args.redact_key or DEFAULT_KEY).expanduser()))
+        doc = redact(doc, load_or_create_key(args.redact_key))
         if args.host is None:  # the default file name must not reveal the name the content hides
             host = make_slug(doc["host"]["hostname"])
     out = args.out or Path("snapshots") / env / f"{host}.json"
