@@ -30,7 +30,7 @@ def test_capture_then_redact_equals_capture_with_redact():
         "$PYTHON -m netstack_docs capture --env prod --host edge --redact --redact-key key -q --out a.json\n"
         "$PYTHON -m netstack_docs capture --env prod --host edge -q --out plain.json\n"
         "$PYTHON -m netstack_docs redact plain.json --out b.json --redact-key key\n"
-        f"echo '{MARK}'; cat a.json; echo '{MARK}'; cat b.json; echo '{MARK}'; cat plain.json; rm -r \"$PWD\"\n"
+        f"for f in a b plain; do echo '{MARK}'; cat $f.json; done; rm -r \"$PWD\"\n"
     )
     _, a_text, b_text, plain_text = run_in_sandbox(script).stdout.split(MARK)
     a, b = validate_document(json.loads(a_text), "a.json"), validate_document(json.loads(b_text), "b.json")
