@@ -1,0 +1,141 @@
+"""`ansible-playbook ansible/capture.yml` against real SSH hosts (sandboxes running Debian's sshd).
+
+Five inventory hosts: three that work (each its own hostname and topology), one unreachable (its
+veth is up, no sshd), one whose capture hangs (a FIFO as /etc/os-release) past netstack_timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from fleetlab import PREFIX, Host, address, inventory_vars, start_hosts
+from sandbox import REPO, run_in_sandbox
+
+from netstack_docs.snapshot.load import load_snapshot
+
+BIN = Path(sys.executable).parent
+HOSTS = [
+    Host("Edge-01.example.org", "ip link add br-lan type bridge; ip link set br-lan up\n"
+                                "ip netns add guest; ip link add g0 type veth peer name eth0 netns guest\n"
+                                "ip link set g0 master br-lan up"),
+    Host("web-02", "ip netns add app; ip link add app0 type veth peer name eth0 netns app\n"
+                   "ip addr add 10.1.2.1/30 dev app0; ip link set app0 up"),
+    Host("lab-03", "ip tuntap add dev tap7 mode tap; tc qdisc add dev eth0 root handle 1: htb default 10"),
+    Host("gone-04", sshd=False),
+    Host("stuck-05", "rm -f /etc/os-release; mkfifo /etc/os-release"),  # open() blocks: capture hangs
+]
+MARK = "=====RUN====="
+
+
+def _inventory(work: str) -> dict[str, object]:
+    hv = {h.name: {"ansible_host": address(i)} for i, h in enumerate(HOSTS, start=1)}
+    hv["Edge-01.example.org"]["netstack_role"] = "edge <router> | 1"
+    hv["web-02"]["netstack_env"] = "staging"  # the variable wins over the group
+    hv["lab-03"]["netstack_host"] = "bench-03"
+    hv["stuck-05"]["netstack_timeout"] = 4
+    return {"all": {"vars": inventory_vars(work), "children": {
+        "prod": {"hosts": {n: hv[n] for n in ("Edge-01.example.org", "web-02", "stuck-05")}},
+        "lab": {"hosts": {n: hv[n] for n in ("lab-03", "gone-04")}},
+    }}}
+
+
+def _docs_repository(root: Path) -> None:
+    """The part of a scaffolded docs repository the playbook uses, plus previous snapshots."""
+    shutil.copytree(PREFIX / "ansible", root / "ansible")
+    demo = json.loads((REPO / "snapshots/prod/edge-01.json").read_text())
+    for env, host in (("prod", "stuck-05"), ("lab", "gone-04")):
+        demo["host"].update(env=env, hostname=host)
+        (root / "snapshots" / env).mkdir(parents=True, exist_ok=True)
+        (root / "snapshots" / env / f"{host}.json").write_text(json.dumps(demo, indent=2) + "\n")
+
+
+@pytest.fixture(scope="module")
+def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Run the playbook twice against the same sandbox fleet; keep the snapshots after the first run."""
+    if shutil.which("sshd", path="/usr/sbin") is None:
+        pytest.skip("Debian's openssh-server is not installed (make deps)")
+    root = tmp_path_factory.mktemp("docs-repo")
+    work = tmp_path_factory.mktemp("fleet-work")
+    work.chmod(0o755)
+    _docs_repository(root)
+    (root / "inventory.yml").write_text(yaml.safe_dump(_inventory(str(work))))
+    before = {p.relative_to(root): p.read_bytes() for p in (root / "snapshots").rglob("*.json")}
+    playbook = (
+        f"cd {root}\n"
+        f"export HOME={work} PATH={BIN}:$PATH ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1\n"
+        "for run in 1 2; do\n"
+        f"  echo '{MARK}'; rc=0\n"
+        "  ansible-playbook -i inventory.yml ansible/capture.yml || rc=$?; echo \"rc=$rc\"\n"
+        "  if [ $run = 1 ]; then cp -a snapshots first-run; fi\n"
+        "done\n"
+    )
+    proc = run_in_sandbox(start_hosts(HOSTS, str(work)) + playbook, timeout=600)
+    runs = proc.stdout.split(MARK)[1:]
+    return {"root": root, "runs": runs, "before": before, "stderr": proc.stderr}
+
+
+def _rc(run: str) -> int:
+    return int(re.findall(r"^rc=(\d+)$", run, re.M)[-1])
+
+
+def test_working_hosts_land_under_their_environment_with_their_names(fleet_run: dict) -> None:
+    root: Path = fleet_run["root"]
+    expected = {"prod/edge-01-example-org.json": "Edge-01.example.org", "staging/web-02.json": "web-02",
+                "lab/bench-03.json": "lab-03"}
+    for rel, hostname in expected.items():
+        doc = load_snapshot(root / "snapshots" / rel)  # validated against the schema
+        env, host = rel.removesuffix(".json").split("/")
+        assert (doc["host"]["env"], doc["host"]["hostname"]) == (env, host), fleet_run["runs"][0]
+        assert doc["host"]["node_name"] == hostname if "node_name" in doc["host"] else True
+    edge = load_snapshot(root / "snapshots/prod/edge-01-example-org.json")
+    assert edge["host"]["role"] == "edge <router> | 1"
+    assert {"root", "guest"} <= {ns["id"] for ns in edge["namespaces"]}
+    web = load_snapshot(root / "snapshots/staging/web-02.json")
+    assert {"root", "app"} <= {ns["id"] for ns in web["namespaces"]}
+    assert not list(root.glob("snapshots/**/.*")), "staging files left behind"
+
+
+def test_failed_hosts_keep_their_previous_file_and_the_summary_names_them(fleet_run: dict) -> None:
+    root: Path = fleet_run["root"]
+    for rel, data in fleet_run["before"].items():
+        assert (root / rel).read_bytes() == data, rel
+    first = fleet_run["runs"][0]
+    assert _rc(first) != 0
+    lines = [line for line in first.splitlines() if re.search(r"(ok|failed) \S+ -> ", line)]
+    text = "\n".join(lines)
+    assert re.search(r"failed gone-04 -> lab/gone-04: unreachable", text), first
+    assert "failed stuck-05 -> prod/stuck-05: capture did not finish within 4 s" in text, first
+    assert re.search(r"ok lab-03 -> lab/bench-03: new snapshot", text), first
+    assert "2 host(s) failed: gone-04, stuck-05" in first or "2 host(s) failed: stuck-05, gone-04" in first
+
+
+def _without_bpf(source: Path, target: Path) -> Path:
+    for path in source.rglob("*.json"):
+        doc = json.loads(path.read_text())
+        doc["bpf"]["programs"] = []
+        doc["state"].pop("bpf", None)
+        (target / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+        (target / path.relative_to(source)).write_text(json.dumps(doc))
+    return target
+
+
+def test_a_rerun_changes_no_configuration(fleet_run: dict) -> None:
+    root: Path = fleet_run["root"]
+    second = fleet_run["runs"][1]
+    assert _rc(second) != 0  # the same two hosts still fail
+    # BPF programs are machine-wide: all sandbox hosts share this kernel, and other tests running on
+    # the machine load programs between the two runs. Compare everything else with `netstack-docs diff`.
+    sides = [_without_bpf(root / side, root / f"{side}-no-bpf") for side in ("first-run", "snapshots")]
+    cli = str(BIN / "netstack-docs")
+    diff = subprocess.run([cli, "diff", *map(str, sides)], capture_output=True, text=True)
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    assert "configuration unchanged" in second
+    for host in ("Edge-01.example.org", "web-02", "lab-03"):
+        assert re.search(rf"^{re.escape(host)}\s*: ok=\d+\s+changed=0\s", second, re.M), second
