@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from pathlib import Path
 
 SUBNET = "10.77.0"
-PREFIX = Path(__file__).resolve().parent.parent / "netstack_docs" / "scaffold" / "files"
 
 HOST_SCRIPT = r"""
 N=$1; NAME=$2; WORK=$3; SSHD=$4

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fleetlab import PREFIX, Host, address, inventory_vars, start_hosts
+from fleetlab import Host, address, inventory_vars, start_hosts
 from sandbox import REPO, run_in_sandbox
 
 from netstack_docs.snapshot.load import load_snapshot
@@ -47,8 +47,9 @@ def _inventory(work: str) -> dict[str, object]:
 
 
 def _docs_repository(root: Path) -> None:
-    """The part of a scaffolded docs repository the playbook uses, plus previous snapshots."""
-    shutil.copytree(PREFIX / "ansible", root / "ansible")
+    """A docs repository as `netstack-docs new` lays it out, with previous snapshots of the failing hosts."""
+    subprocess.run([str(BIN / "netstack-docs"), "new", str(root), "--env", "prod", "--env", "lab"],
+                   check=True, capture_output=True)
     demo = json.loads((REPO / "snapshots/prod/edge-01.json").read_text())
     for env, host in (("prod", "stuck-05"), ("lab", "gone-04")):
         demo["host"].update(env=env, hostname=host)
@@ -61,7 +62,7 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Run the playbook twice against the same sandbox fleet; keep the snapshots after the first run."""
     if shutil.which("sshd", path="/usr/sbin") is None:
         pytest.skip("Debian's openssh-server is not installed (make deps)")
-    root = tmp_path_factory.mktemp("docs-repo")
+    root = tmp_path_factory.mktemp("fleet") / "docs-repo"
     work = tmp_path_factory.mktemp("fleet-work")
     work.chmod(0o755)
     _docs_repository(root)
