@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from netstack_docs.model.classify import Component, HostView, LayerView
+from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render.env import render, trusted_md
@@ -27,6 +28,7 @@ class HostPage:
     env: str
     slug: str
     view: HostView
+    freshness: Freshness | None = None  # model.freshness: when captured, and whether stale
 
     @property
     def index_path(self) -> str:
@@ -121,7 +123,9 @@ def render_host(
 def render_env(out: Path, env: str, hosts: list[HostPage], figures: Mapping[str, Any]) -> None:
     page = f"{env}/index.md"
     rows = [env_row(host) for host in hosts]
-    _write(out, page, render("env.md.j2", page, env=env, hosts=hosts, rows=rows, figures=dict(figures)))
+    stale = [host for host in hosts if host.freshness and host.freshness.stale]
+    _write(out, page, render("env.md.j2", page, env=env, hosts=hosts, rows=rows, figures=dict(figures),
+                             stale=stale))
 
 
 def render_handbook(out: Path, model: Model, hosts: Iterable[HostPage]) -> None:

@@ -18,12 +18,14 @@ from typing import Any
 
 from netstack_docs.diagrams import render_site_figures
 from netstack_docs.errors import UserError
+from netstack_docs.model.freshness import Freshness
 from netstack_docs.render.pages import HostPage, render_env, render_handbook, render_home, render_host
-from netstack_docs.site.config import SiteOptions, build_config, nav
+from netstack_docs.site.config import SiteOptions, build_config, nav, stale_after_days
 from netstack_docs.site.inputs import SnapshotFile, load_snapshots
 from netstack_docs.site.mkdocs_run import check_site_dir, run_mkdocs, staging_dirs, swap_in
 from netstack_docs.site.project import Project, assemble_docs, find_project, merged_config, tool_pages
 from netstack_docs.site.userconfig import write_yaml
+from netstack_docs.snapshot import SnapshotError
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -58,15 +60,28 @@ def check_build_dir(build_dir: Path, project_dir: Path) -> None:
         )
 
 
-def classify_hosts(snapshots: list[SnapshotFile], progress: Progress | None) -> list[HostPage]:
+def classify_hosts(
+    snapshots: list[SnapshotFile], progress: Progress | None, stale_after: int
+) -> list[HostPage]:
     from netstack_docs.model.classify import classify
 
+    fresh = freshness(snapshots, stale_after)
     hosts = []
     for i, snap in enumerate(snapshots, 1):
-        hosts.append(HostPage(snap.env, snap.slug, classify(snap.doc, host_slug=snap.slug)))
+        view = classify(snap.doc, host_slug=snap.slug)
+        hosts.append(HostPage(snap.env, snap.slug, view, fresh[snap.path]))
         if progress:
             progress("classify", i, len(snapshots))
     return hosts
+
+
+def freshness(snapshots: list[SnapshotFile], stale_after: int) -> dict[Path, Freshness]:
+    from netstack_docs.model.freshness import CaptureTimeError, assess
+
+    try:
+        return assess({snap.path: snap.doc["meta"]["captured_at"] for snap in snapshots}, stale_after)
+    except CaptureTimeError as exc:
+        raise SnapshotError(str(exc.key), "meta.captured_at", str(exc)) from None
 
 
 def render_pages(
@@ -144,7 +159,7 @@ def build_site(
     from netstack_docs.model.model import load_model
 
     model = load_model()
-    hosts = classify_hosts(snapshots, progress)
+    hosts = classify_hosts(snapshots, progress, stale_after_days(config, project.config))
     step("classify")
 
     own_build_dir = build_dir is None

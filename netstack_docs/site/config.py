@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.errors import UserError
+from netstack_docs.model.freshness import DEFAULT_STALE_AFTER_DAYS
+from netstack_docs.site.userconfig import UserConfig
+
 
 @dataclass(frozen=True)
 class SiteOptions:
@@ -90,3 +94,14 @@ def build_config(
     return config
 
 
+
+
+def stale_after_days(config: dict[str, Any], user: UserConfig) -> int:
+    """`extra.netstack.stale_after_days` of the merged settings (default 7): a snapshot captured more
+    days than this before the newest one is marked stale on its environment and host pages."""
+    ours = (config.get("extra") or {}).get("netstack") or {}
+    value = ours.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UserError(f"{user.where('extra.netstack.stale_after_days')}: expected a whole number of days "
+                        f"(1 or more), found {value!r}")
+    return value
