@@ -51,9 +51,16 @@ def test_new_lays_out_a_repository_that_builds_at_once(repo: Path) -> None:
     files = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file())
     assert files == [
         ".github/workflows/build.yml",
+        ".github/workflows/capture.yml",
         ".github/workflows/publish.yml",
         ".gitignore",
         "README.md",
+        "ansible/capture.yml",
+        "ansible/roles/netstack/defaults/main.yml",
+        "ansible/roles/netstack/meta/main.yml",
+        "ansible/roles/netstack/tasks/main.yml",
+        "ansible/roles/netstack/tasks/prepare.yml",
+        "ansible/roles/netstack/tasks/summary.yml",
         "docs/index.md",
         "docs/runbooks/example.md",
         "mkdocs.yml",
