@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -56,8 +57,9 @@ def _tree_pss_kib(root: int) -> int:
     return total
 
 
-def run_playbook(repo: Path, forks: int, limit: str | None) -> tuple[float, int, int]:
-    """(seconds, peak PSS in KiB, exit status) of one ansible-playbook run."""
+def run_playbook(repo: Path, forks: int, limit: str | None) -> tuple[float, float, int, int]:
+    """(seconds, controller CPU seconds, peak PSS in KiB, exit status) of one ansible-playbook run."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [str(BIN / "ansible-playbook"), "-i", "inventory.json", "ansible/capture.yml", "-f", str(forks)]
     cmd += ["--limit", limit] if limit else []
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", ANSIBLE_NOCOLOR="1")
@@ -81,7 +83,9 @@ def run_playbook(repo: Path, forks: int, limit: str | None) -> tuple[float, int,
     sampler.join()
     if proc.returncode != 0:
         print(out[-3000:], file=sys.stderr)
-    return seconds, peak, proc.returncode
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+    return seconds, cpu, peak, proc.returncode
 
 
 def inside(count: int) -> None:
@@ -101,12 +105,14 @@ def inside(count: int) -> None:
     runs = [("1 host, forks=1", 1, hosts[0].name, 1), (f"{count} hosts, forks={count}", count, None, count),
             (f"{count} hosts, forks=1", 1, None, count)]
     results = {}
-    print(f"{'run':<22} {'seconds':>8} {'s/host':>8} {'peak MB':>8}  status")
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs; the hosts' side "
+          "(sshd, modules, captures) runs on the same CPUs as the controller")
+    print(f"{'run':<22} {'seconds':>8} {'s/host':>8} {'ctl CPU s':>9} {'peak MB':>8}  status")
     for label, forks, limit, n in runs:
-        seconds, peak, rc = run_playbook(repo, forks, limit)
+        seconds, cpu, peak, rc = run_playbook(repo, forks, limit)
         results[label] = seconds
         status = "ok" if rc == 0 else f"rc={rc}"
-        print(f"{label:<22} {seconds:8.1f} {seconds / n:8.2f} {peak / 1024:8.0f}  {status}")
+        print(f"{label:<22} {seconds:8.1f} {seconds / n:8.2f} {cpu:9.1f} {peak / 1024:8.0f}  {status}")
     ratio = results[f"{count} hosts, forks={count}"] / results["1 host, forks=1"]
     print(f"{count} hosts with forks={count} take {ratio:.1f}x one host (goal <= 3x); "
           f"forks=1 takes {results[f'{count} hosts, forks=1'] / results['1 host, forks=1']:.1f}x")
