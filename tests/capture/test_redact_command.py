@@ -19,6 +19,10 @@ ip link add v0 type veth peer name eth0 netns blue; ip link set v0 up
 ip addr add 192.0.2.1/24 dev v0; ip addr add 2001:db8:7::1/64 dev v0
 ip -n blue addr add 192.0.2.2/24 dev eth0; ip -n blue link set eth0 up
 ip -n blue route add default via 192.0.2.1
+# IPv6 addresses (and their local routes) settle after DAD: wait, or the two captures differ by timing
+for i in $(seq 100); do
+  [ -z "$(ip -6 addr show tentative)$(ip -n blue -6 addr show tentative)" ] && break; sleep 0.1
+done
 """
 
 
