@@ -26,6 +26,10 @@ ip addr add 10.7.0.1/24 dev br0
 tc qdisc add dev h-a root handle 1: htb default 1
 tc class add dev h-a parent 1: classid 1:1 htb rate 5mbit
 ip neigh add 10.7.0.9 lladdr 02:00:00:00:00:09 dev br0 nud permanent
+for i in $(seq 100); do  # IPv6 addresses and their local routes settle after DAD
+  [ -z "$(for n in '' '-n a' '-n b'; do ip $n -6 addr show tentative; done)" ] && break
+  sleep 0.1
+done
 $PYTHON "$REPO/tests/capture/traffic.py" 10.7.0.2
 """
 
