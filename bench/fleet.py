@@ -93,7 +93,7 @@ def inside(count: int) -> None:
     work.chmod(0o755)
     hosts = [Host(f"bench-{i:02d}", f"ip netns add app; ip link add a{i} type veth peer name eth0 netns app\n"
                                      f"ip link set a{i} up") for i in range(1, count + 1)]
-    env = dict(os.environ, PYTHON=sys.executable, REPO=str(REPO))
+    env = dict(os.environ, PYTHON=sys.executable, REPO=str(REPO), SYSTEM_PYTHON="/usr/bin/python3")
     subprocess.run(["sh", "-eu", "-c", start_hosts(hosts, str(work))], check=True, env=env)
     os.environ["HOME"] = str(work)  # ansible's control sockets and temp files stay in the work dir
     repo = work / "docs"

@@ -40,8 +40,35 @@ MaxStartups 100
 Subsystem sftp internal-sftp
 PidFile $D/sshd.pid
 CFG
-exec /usr/sbin/sshd -D -e -f $D/sshd_config
+exec "$SYSTEM_PYTHON" "$WORK/nobpf.py" /usr/sbin/sshd -D -e -f $D/sshd_config
 """.replace("SUBNET", SUBNET)
+
+# BPF programs are machine-wide: every sandbox host shares this kernel, and other tests load and
+# unload programs at any time. A real host sees only its own, so each host's sshd (and everything
+# it starts) gets bpf(2) refused with EPERM by a seccomp filter: the capture records BPF as a gap,
+# the same on every run, like a host where BPF is locked down. Then it execs the given command.
+NO_BPF = r"""
+import ctypes, os, struct, sys
+sys.path.insert(0, os.environ["REPO"])  # the venv's interpreter lives under /root, hidden on the hosts
+from netstack_docs.capture.bpfsys import SYS_BPF
+nr = SYS_BPF[os.uname().machine]
+RET_ERRNO, RET_ALLOW, EPERM = 0x00050000, 0x7FFF0000, 1
+code = [(0x20, 0, 0, 0),            # A = seccomp_data.nr
+        (0x15, 0, 1, nr),           # A == bpf ? next : skip one
+        (0x06, 0, 0, RET_ERRNO | EPERM),
+        (0x06, 0, 0, RET_ALLOW)]
+raw = b"".join(struct.pack("HBBI", *ins) for ins in code)
+buf = ctypes.create_string_buffer(raw)
+class Prog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+prog = Prog(len(code), ctypes.addressof(buf))
+libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) or libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
+                                                             ctypes.byref(prog), 0, 0):
+    sys.exit(f"seccomp: {os.strerror(ctypes.get_errno())}")
+os.execv(sys.argv[1], sys.argv[1:])
+"""
 
 
 WAIT = """
@@ -76,6 +103,7 @@ def start_hosts(hosts: list[Host], work: str) -> str:
         f"WORK={shlex.quote(work)}",
         "ssh-keygen -q -t ed25519 -N '' -f \"$WORK/id\"",
         f"cat > \"$WORK/host.sh\" <<'HOST'\n{HOST_SCRIPT}\nHOST",
+        f"cat > \"$WORK/nobpf.py\" <<'NOBPF'\n{NO_BPF}\nNOBPF",
         f"ip link add br0 type bridge; ip addr add {SUBNET}.254/24 dev br0; ip link set br0 up",
     ]
     for n, host in enumerate(hosts, start=1):
