@@ -94,12 +94,12 @@ def build_config(
     return config
 
 
-
-
 def stale_after_days(config: dict[str, Any], user: UserConfig) -> int:
     """`extra.netstack.stale_after_days` of the merged settings (default 7): a snapshot captured more
     days than this before the newest one is marked stale on its environment and host pages."""
     ours = (config.get("extra") or {}).get("netstack") or {}
+    if not isinstance(ours, dict):
+        raise UserError(f"{user.where('extra.netstack')}: expected a mapping (stale_after_days: 7)")
     value = ours.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"{user.where('extra.netstack.stale_after_days')}: expected a whole number of days "
