@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import glob
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -49,6 +52,33 @@ def test_the_bundle_captures_a_sandbox_with_an_isolated_interpreter(capture_bund
     assert {"br0", "v0"} <= {link["ifname"] for link in root["links"]}
     assert doc["meta"]["tools"]["pyroute2"].startswith("0.9")  # METADATA travels inside the bundle
     assert "wrote /tmp/b.json" in proc.stderr
+
+
+def _python_3_9() -> str | None:
+    """A real Python 3.9 interpreter, if this machine has one (pyenv's, or python3.9 on PATH)."""
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9")))
+    return found[-1] if found else shutil.which("python3.9")
+
+
+def test_the_bundle_runs_on_python_3_9_itself(capture_bundle: Path):
+    python = _python_3_9()
+    if python is None:  # vermin and the AST check below still hold the line on every machine
+        pytest.skip("no Python 3.9 interpreter on this machine")
+    script = (
+        "ip link add v0 type veth peer name v1; ip link set v0 up; ip addr add 10.5.0.1/24 dev v0\n"
+        "tc qdisc add dev v0 root handle 1: htb default 1\n"
+        "cd /tmp\n"
+        f"{python} -I -S $BUNDLE capture --env lab --host py39 --quiet --redact --redact-key $KEYDIR/key "
+        "--out $KEYDIR/out.json\n"
+        f"echo '{MARK}'; cat $KEYDIR/out.json\n"
+    )
+    with tempfile.TemporaryDirectory() as keydir:
+        proc = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle), "KEYDIR": keydir})
+    doc = validate_document(json.loads(proc.stdout.split(MARK, 1)[1]), "python 3.9 snapshot")
+    assert doc["meta"]["tools"]["python"].startswith("3.9.") and doc["meta"]["redacted"] is True
+    root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
+    assert any(q["kind"] == "htb" for q in root["tc"]["qdiscs"])
+    assert not [g for g in doc["gaps"] if "Error" in g["reason"]], doc["gaps"]
 
 
 def test_the_bundle_reports_bad_options_without_a_traceback(capture_bundle: Path):

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from capturecli import capture, namespace
 from bundle import BUNDLE_PATH_SNIPPET, UNPRIVILEGED_PYTHON
+from capturecli import capture, namespace
 from sandbox import run_in_sandbox
 from snapdoc import CAPTURE_SNIPPET, full_document, validated
 
