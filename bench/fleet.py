@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,13 @@ def run_playbook(repo: Path, forks: int, limit: str | None) -> tuple[float, floa
 
 def inside(count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="nsd-fleet-bench-"))
+    try:
+        measure(count, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(count: int, work: Path) -> None:
     work.chmod(0o755)
     hosts = [Host(f"bench-{i:02d}", f"ip netns add app; ip link add a{i} type veth peer name eth0 netns app\n"
                                      f"ip link set a{i} up") for i in range(1, count + 1)]
