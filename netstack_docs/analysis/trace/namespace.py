@@ -1,0 +1,89 @@
+"""One network namespace of a snapshot, indexed for a walk: links, addresses, sysctls, and the anchor of any object.
+
+Indexes are built on first use and kept: a site computing an exposure view traces many packets
+through the same namespaces.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from netstack_docs.model.classify import layer_of
+from netstack_docs.model.identity import anchor_id, identity
+
+if TYPE_CHECKING:
+    from netstack_docs.analysis.trace.fleet import Host
+
+Obj = dict[str, Any]
+
+
+class Namespace:
+    def __init__(self, host: Host, doc: Obj):
+        self.host = host
+        self.doc = doc
+        self.id: str = doc["id"]
+        self.kind: str = doc["kind"]
+
+    def answers_to(self, wanted: str) -> bool:
+        """A user's name for this namespace: its name, docker file name, or container id (prefix)."""
+        owner = self.doc.get("owner") or {}
+        names = {self.doc.get("name"), self.id.rpartition("/")[2], owner.get("pod"), owner.get("name")}
+        if wanted in names:
+            return True
+        container = owner.get("container_id") or ""
+        return len(wanted) >= 4 and container.startswith(wanted)
+
+    @property
+    def label(self) -> str:
+        return "root namespace" if self.kind == "root" else f"netns {self.doc.get('name') or self.id}"
+
+    @cached_property
+    def links(self) -> dict[str, Obj]:
+        return {link["ifname"]: link for link in self.doc.get("links", [])}
+
+    def link(self, ifname: str) -> Obj | None:
+        return self.links.get(ifname)
+
+    @cached_property
+    def local_addresses(self) -> dict[str, Obj]:
+        """Every address this namespace owns (the kernel delivers to any of them, whatever the device)."""
+        return {a["address"]: a for a in self.doc.get("addresses", [])}
+
+    def is_local(self, address: str) -> bool:
+        return address in self.local_addresses
+
+    def sysctl(self, name: str) -> str | None:
+        value = (self.doc.get("sysctls") or {}).get(name)
+        return None if value is None else str(value)
+
+    @cached_property
+    def interfaces_text(self) -> str:
+        return ", ".join(sorted(self.links)) or "(none)"
+
+    def require_link(self, ifname: str) -> Obj:
+        from netstack_docs.analysis.trace.packet import TraceInputError
+
+        link = self.link(ifname)
+        if link is None:
+            raise TraceInputError(
+                f"no interface {ifname!r} in {self.label} of {self.host.env}/{self.host.slug}; "
+                f"interfaces: {self.interfaces_text}"
+            )
+        return link
+
+    def subnet_of(self, ifname: str, version: int) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        out = []
+        for a in self.doc.get("addresses", []):
+            net = ipaddress.ip_network(f"{a['address']}/{a['prefixlen']}", strict=False)
+            if a["ifname"] == ifname and net.version == version:
+                out.append(net)
+        return out
+
+    def anchor(self, identity_kind: str, obj: Obj) -> tuple[str, str]:
+        """(anchor id, site-relative URL) of one of this namespace's objects on its layer page."""
+        where = "host" if identity_kind in ("prog", "daemon") else self.id
+        anchor = anchor_id(identity_kind, where, identity(identity_kind, obj))
+        layer = layer_of(identity_kind, obj)
+        return anchor, f"{self.host.env}/{self.host.slug}/{layer}/#{anchor}"

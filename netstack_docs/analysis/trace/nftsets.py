@@ -1,0 +1,115 @@
+"""Right-hand sides of nftables matches: literals, anonymous and named sets, prefixes, ranges, maps.
+
+A named set flagged dynamic or timeout is filled by the packet path itself at runtime: what the
+snapshot holds is a moment, not the rule's meaning, so a lookup in it is undetermined.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+from netstack_docs.analysis.trace.nftexpr import ABSENT, LITERAL, Predicate, Undetermined
+
+SetDoc = dict[str, Any]
+FindSet = Callable[[str], "SetDoc | None"]
+RUNTIME_FLAGS = {"dynamic", "timeout"}
+
+
+def _literal(kind: str) -> Callable[[Any], Any]:
+    try:
+        return LITERAL[kind]
+    except KeyError:
+        raise Undetermined(f"values of kind {kind} are outside trace's vocabulary") from None
+
+
+def element_matcher(element: Any, kind: str) -> Predicate:
+    """A predicate for one set element (or one right-hand literal) against a value of `kind`."""
+    if isinstance(element, dict) and "elem" in element:
+        return element_matcher(element["elem"].get("val"), kind)
+    if kind.startswith("concat:"):
+        kinds = kind[len("concat:"):].split(",")
+        parts = element.get("concat") if isinstance(element, dict) else element
+        if not isinstance(parts, list) or len(parts) != len(kinds):
+            raise Undetermined(f"concatenated element {element!r} does not fit {kind}")
+        preds = [element_matcher(p, k) for p, k in zip(parts, kinds)]
+        return lambda v: all(pred(x) for pred, x in zip(preds, v))
+    if isinstance(element, dict) and "prefix" in element:
+        net = ipaddress.ip_network(f"{element['prefix']['addr']}/{element['prefix']['len']}", strict=False)
+        return lambda v: getattr(v, "version", None) == net.version and v in net
+    if isinstance(element, dict) and "range" in element:
+        conv = _literal(kind)
+        low, high = (conv(x) for x in element["range"])
+        return lambda v: type(v) is type(low) and low <= v <= high
+    if isinstance(element, (dict, list)):
+        raise Undetermined(f"set element {element!r} is outside trace's vocabulary")
+    if kind == "flags":
+        flag = str(element)
+        return lambda v: flag in v
+    if kind == "str" and isinstance(element, str) and element.endswith("*"):
+        stem = element[:-1]
+        return lambda v: isinstance(v, str) and v.startswith(stem)
+    wanted = _literal(kind)(element)
+    return lambda v: v == wanted
+
+
+def _any(preds: list[Predicate]) -> Predicate:
+    return lambda v: any(p(v) for p in preds)
+
+
+def named_set(name: str, find: FindSet) -> SetDoc:
+    doc = find(name)
+    if doc is None:
+        raise Undetermined(f"set @{name} is not in the snapshot")
+    if RUNTIME_FLAGS & set(doc.get("flags") or []):
+        raise Undetermined(f"set @{name} is filled at runtime ({', '.join(doc.get('flags') or [])})")
+    if doc.get("elements") is None:
+        raise Undetermined(f"the elements of set @{name} were not captured")
+    return doc
+
+
+def set_predicate(right: Any, kind: str, find: FindSet) -> Predicate:
+    """Membership in the right-hand side: a named set, an anonymous set, a list, or one element."""
+    if isinstance(right, str) and right.startswith("@"):
+        doc = named_set(right[1:], find)
+        return _any([element_matcher(e, kind) for e in doc["elements"]])
+    if isinstance(right, dict) and "set" in right:
+        return _any([element_matcher(e, kind) for e in right["set"]])
+    if isinstance(right, list) and not kind.startswith("concat:"):
+        return _any([element_matcher(e, kind) for e in right])
+    return element_matcher(right, kind)
+
+
+def compile_match(op: str, right: Any, kind: str, find: FindSet) -> Predicate:
+    """The predicate of `left OP right`; an absent field fails every comparison, as in the kernel."""
+    if op in ("==", "in"):
+        member = set_predicate(right, kind, find)
+        return lambda v: v is not ABSENT and member(v)
+    if op == "!=":
+        member = set_predicate(right, kind, find)
+        return lambda v: v is not ABSENT and not member(v)
+    if op in ("<", ">", "<=", ">="):
+        bound = _literal(kind)(right)
+        cmp = {"<": lambda a: a < bound, ">": lambda a: a > bound,
+               "<=": lambda a: a <= bound, ">=": lambda a: a >= bound}[op]
+        return lambda v: v is not ABSENT and cmp(v)
+    raise Undetermined(f"match operator {op!r} is outside trace's vocabulary")
+
+
+def map_lookup(data: Any, kind: str, find: FindSet) -> Callable[[Any], Any]:
+    """value -> the mapped data of the first matching element (None when no element matches)."""
+    if isinstance(data, str) and data.startswith("@"):
+        elements = named_set(data[1:], find)["elements"]
+    elif isinstance(data, dict) and "set" in data:
+        elements = data["set"]
+    else:
+        raise Undetermined(f"map {data!r} is outside trace's vocabulary")
+    pairs = [(element_matcher(k, kind), v) for k, v in elements]
+
+    def lookup(value: Any) -> Any:
+        if value is ABSENT:
+            return None
+        return next((v for pred, v in pairs if pred(value)), None)
+
+    return lookup

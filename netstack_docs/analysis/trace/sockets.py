@@ -1,0 +1,61 @@
+"""Which listening socket takes a packet delivered locally: the kernel's lookup, most specific first.
+
+A socket bound to the exact address beats a wildcard; a socket bound to a device takes only
+packets that arrived on it. An IPv6 wildcard socket also takes IPv4 unless it is IPV6_V6ONLY,
+which the snapshot does not record: that case is an assumption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from netstack_docs.analysis.trace.namespace import Namespace
+from netstack_docs.analysis.trace.packet import Packet
+
+WILDCARD = {"inet": "0.0.0.0", "inet6": "::"}
+
+
+@dataclass(frozen=True)
+class Found:
+    socket: dict[str, Any]
+    assumption: str | None = None
+
+    @property
+    def name(self) -> str:
+        s = self.socket
+        addr = s["local_address"]
+        addr = f"[{addr}]" if ":" in addr else addr
+        dev = f"%{s['ifname']}" if s.get("ifname") else ""
+        process = f" ({s['process']})" if s.get("process") else ""
+        return f"{s['protocol']} {addr}{dev}:{s['port']}{process}"
+
+
+def _candidates(ns: Namespace, packet: Packet, iif: str | None) -> list[tuple[int, dict[str, Any]]]:
+    out = []
+    for s in (ns.doc.get("sockets") or {}).get("listening", []):
+        if s["protocol"] != packet.proto or s["port"] != packet.dport:
+            continue
+        if s.get("ifname") and s["ifname"] != iif:
+            continue
+        exact = s["local_address"] == packet.dst
+        if s["family"] == packet.family:
+            if exact or s["local_address"] == WILDCARD[packet.family]:
+                out.append((0 if exact else 2, s))
+        elif packet.family == "inet" and s["local_address"] == "::":
+            out.append((3, s))
+        elif packet.family == "inet" and s["local_address"] == f"::ffff:{packet.dst}":
+            out.append((1, s))
+    out.sort(key=lambda pair: (pair[0], 0 if pair[1].get("ifname") else 1))
+    return out
+
+
+def lookup(ns: Namespace, packet: Packet, iif: str | None) -> Found | None:
+    candidates = _candidates(ns, packet, iif)
+    if not candidates:
+        return None
+    rank, sock = candidates[0]
+    if rank == 3:
+        return Found(sock, f"assuming the IPv6 socket on [::]:{sock['port']} is not IPV6_V6ONLY "
+                           "(the snapshot does not record it)")
+    return Found(sock)

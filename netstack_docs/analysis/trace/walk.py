@@ -1,0 +1,102 @@
+"""The walk, in the kernel's order: receive on a device (XDP, tc, netdev, prerouting), route, then input or
+forward, postrouting and egress; or a local send (route, output, postrouting, egress).
+
+Every hop into another namespace (veth peer, bridge port, VXLAN remote host) continues the same
+walk there, with the same trail, until the packet is delivered, leaves the captured world, or ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from netstack_docs.analysis.trace.fib import Fib
+from netstack_docs.analysis.trace.namespace import Namespace
+from netstack_docs.analysis.trace.nat import apply as apply_nat
+from netstack_docs.analysis.trace.nft import Ruleset, run_hook
+from netstack_docs.analysis.trace.nftexpr import EvalContext
+from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.routing import Decision, decide, sorted_rules, source_address
+from netstack_docs.analysis.trace.rules import RuleContext
+from netstack_docs.analysis.trace.trail import Trail
+
+MAX_HOPS = 16
+
+
+@dataclass
+class End:
+    verdict: str
+    ns: Namespace
+    packet: Packet
+    ifname: str | None = None
+    socket: str | None = None
+
+
+class Stack:
+    """The per-namespace pieces a walk needs, built once per namespace and cached on it."""
+
+    def __init__(self, ns: Namespace):
+        self.ns = ns
+
+    @cached_property
+    def fib(self) -> Fib:
+        return Fib(self.ns.doc)
+
+    @cached_property
+    def ruleset(self) -> Ruleset:
+        return Ruleset(self.ns)
+
+    @cached_property
+    def rules(self) -> dict[str, list[dict]]:
+        return {f: sorted_rules(self.ns.doc, f) for f in ("inet", "inet6")}
+
+    def route(self, packet: Packet, iif: str, oif: str | None = None, local: bool = False) -> Decision:
+        return decide(self.rules[packet.family], self.fib, packet, RuleContext(iif, oif, local))
+
+    def is_local(self, address: str) -> bool:
+        import ipaddress
+
+        ip = ipaddress.ip_address(address)
+        entry = self.fib.lookup("inet" if ip.version == 4 else "inet6", "local", ip)
+        return entry is not None and entry.type == "local"
+
+    def context(self, packet: Packet, hook: str, iif: str | None, oif: str | None) -> EvalContext:
+        return EvalContext(packet, iif, oif, hook, self.is_local)
+
+
+def stack(ns: Namespace) -> Stack:
+    cached = ns.__dict__.get("_trace_stack")
+    if cached is None:
+        cached = ns.__dict__["_trace_stack"] = Stack(ns)
+    return cached
+
+
+def describe_route(d: Decision) -> str:
+    route = d.entry.route if d.entry else {}
+    via = f" via {route['gateway']}" if route.get("gateway") else ""
+    dev = f" dev {route['dev']}" if route.get("dev") else ""
+    rule = f"rule {d.rule['priority']}, " if d.rule is not None else ""
+    return f"{rule}table {d.table}: {d.type} {route.get('dst')}{via}{dev}"
+
+
+def route_step(trail: Trail, ns: Namespace, packet: Packet, d: Decision) -> None:
+    if d.type == "undetermined":
+        trail.step(ns, "routing", f"routing: policy rule {d.rule and d.rule.get('priority')}: {d.why}",
+                   "rule", d.rule, undetermined=True, decides=True)
+    elif d.type == "none":
+        trail.step(ns, "routing", f"routing: no route to {packet.dst}", decides=True)
+    elif d.entry is None:
+        trail.step(ns, "routing", f"routing: policy rule {d.rule and d.rule['priority']}: {d.type}", "rule",
+                   d.rule, decides=True)
+    else:
+        obj, kind = (None, None) if d.entry.derived else (d.entry.route, "route")
+        what = f"routing: {describe_route(d)}" + (" (derived from the addresses)" if d.entry.derived else "")
+        trail.step(ns, "routing", what, kind, obj, decides=d.type in ("blackhole", "unreachable", "prohibit"))
+
+
+ROUTE_END = {"blackhole": "dropped", "unreachable": "rejected", "prohibit": "rejected", "none": "rejected",
+             "undetermined": "undetermined"}
+
+
+def sender_address(ns: Namespace, packet: Packet, d: Decision) -> str | None:
+    return source_address(ns.doc, d, packet.version)

@@ -1,0 +1,189 @@
+"""The walk through one host's namespaces: receive, route, input/forward/output, then egress via devices.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from netstack_docs.analysis.trace import sockets, tc
+from netstack_docs.analysis.trace.namespace import Namespace
+from netstack_docs.analysis.trace.nat import apply as apply_nat
+from netstack_docs.analysis.trace.nft import run_hook
+from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.trail import Trail
+from netstack_docs.analysis.trace.walk import MAX_HOPS, ROUTE_END, End, route_step, sender_address, stack
+
+if TYPE_CHECKING:
+    from netstack_docs.analysis.trace.fleet import Fleet
+
+
+def _hook_end(verdict: str) -> str:
+    return {"drop": "dropped", "reject": "rejected"}.get(verdict, "undetermined")
+
+
+class Walker:
+    def __init__(self, fleet: Fleet, trail: Trail):
+        self.fleet = fleet
+        self.trail = trail
+        self.hops = 0
+
+    # -- receive ---------------------------------------------------------------------------------
+    def receive(self, ns: Namespace, ifname: str, packet: Packet, nexthop: str | None = None) -> End:
+        """A packet arriving on `ifname` of `ns` (from the wire, a veth peer, a bridge, a VXLAN)."""
+        from netstack_docs.analysis.trace.devices import bridge_in
+
+        self.hops += 1
+        if self.hops > MAX_HOPS:
+            self.trail.step(ns, "namespaces", f"more than {MAX_HOPS} hops: a loop?", undetermined=True,
+                            decides=True)
+            return End("undetermined", ns, packet, ifname)
+        link = ns.require_link(ifname)
+        trail = self.trail
+        trail.step(ns, "link", f"arrives on {ifname} ({ns.label}): {packet.describe()}", "link", link)
+        xdp = link.get("xdp")
+        if xdp:
+            name = xdp.get("prog_name") or f"id {xdp.get('prog_id')}"
+            trail.step(ns, "ebpf", f"XDP program {name} ({xdp.get('mode')}) on {ifname} decides first "
+                       "(not evaluable offline)", "link", link, undetermined=True)
+            trail.assume(f"assuming the XDP program {name} on {ifname} passes it (XDP_PASS)")
+        if tc.ingress(trail, ns, ifname) == "drop":
+            return End("dropped", ns, packet, ifname)
+        st = stack(ns)
+        ctx = st.context(packet, "ingress", ifname, None)
+        out = run_hook(trail, st.ruleset, "ingress", ctx, device=ifname)
+        if out.verdict != "accept":
+            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
+        if link.get("master"):
+            return bridge_in(self, ns, link, ctx.packet, nexthop)
+        return self.layer3(ns, ifname, ctx.packet)
+
+    def layer3(self, ns: Namespace, ifname: str, packet: Packet, skip_nat: bool = False) -> End:
+        trail, st = self.trail, stack(ns)
+        ctx = st.context(packet, "prerouting", ifname, None)
+        out = run_hook(trail, st.ruleset, "prerouting", ctx)
+        if out.verdict != "accept":
+            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
+        packet = ctx.packet if skip_nat else apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=self._addr_on(ns, ifname, ctx.packet))
+        if ifname != "lo" and st.is_local(packet.src) and ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1":
+            trail.step(ns, "routing", f"martian source: {packet.src} is an address of this namespace", decides=True)
+            return End("dropped", ns, packet, ifname)
+        d = st.route(packet, ifname)
+        route_step(trail, ns, packet, d)
+        if d.type in ("local", "broadcast"):
+            return self.local_in(ns, ifname, packet)
+        if d.type in ROUTE_END:
+            if d.type == "none" and not self._forwarding(ns, ifname, packet):
+                return End("dropped", ns, packet, ifname)
+            return End(ROUTE_END[d.type], ns, packet, ifname)
+        if d.type != "unicast":
+            trail.step(ns, "routing", f"route type {d.type} is not followed by trace", undetermined=True, decides=True)
+            return End("undetermined", ns, packet, ifname)
+        if not self._forwarding(ns, ifname, packet):
+            trail.step(ns, "routing", f"not forwarded: forwarding is off for {ifname}", decides=True)
+            return End("dropped", ns, packet, ifname)
+        if not self._rp_filter(ns, ifname, packet):
+            return End("dropped", ns, packet, ifname)
+        dev = d.dev or ifname
+        ctx = st.context(packet, "forward", ifname, dev)
+        out = run_hook(trail, st.ruleset, "forward", ctx)
+        if out.verdict != "accept":
+            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
+        return self.postrouting(ns, ctx.packet, d, ifname)
+
+    def _addr_on(self, ns: Namespace, ifname: str, packet: Packet) -> str | None:
+        fam = packet.family
+        return next((a["address"] for a in ns.doc.get("addresses", [])
+                     if a["ifname"] == ifname and a["family"] == fam), None)
+
+    def _forwarding(self, ns: Namespace, ifname: str, packet: Packet) -> bool:
+        key = f"net.ipv4.conf.{ifname}.forwarding" if packet.version == 4 else "net.ipv6.conf.all.forwarding"
+        value = ns.sysctl(key)
+        if value is None:
+            value = ns.sysctl("net.ipv4.ip_forward" if packet.version == 4 else "net.ipv6.conf.all.forwarding")
+        if value is None:
+            self.trail.assume(f"assuming forwarding is off in {ns.label} ({key} was not captured)")
+            return False
+        return value == "1"
+
+    def _rp_filter(self, ns: Namespace, ifname: str, packet: Packet) -> bool:
+        """Reverse-path filter (IPv4): the way back to the source must exist (loose) or leave by ifname (strict)."""
+        if packet.version != 4:
+            return True
+        values = [ns.sysctl("net.ipv4.conf.all.rp_filter"), ns.sysctl(f"net.ipv4.conf.{ifname}.rp_filter")]
+        mode = max(int(v) for v in values if v is not None) if any(v is not None for v in values) else 0
+        if mode == 0:
+            return True
+        back = packet.with_(src=packet.dst, dst=packet.src, sport=packet.dport, dport=packet.sport)
+        d = stack(ns).route(back, "lo")
+        ok = d.type == "unicast" or d.type == "local"
+        if mode == 1:
+            ok = ok and d.dev == ifname
+        if not ok:
+            self.trail.step(ns, "routing", f"rp_filter={mode} on {ifname}: the way back to {packet.src} "
+                            f"is {'not via ' + ifname if d.type == 'unicast' else d.type}: dropped",
+                            "sysctl", {"name": f"net.ipv4.conf.{ifname}.rp_filter", "value": str(mode)},
+                            decides=True)
+        return ok
+
+    # -- local delivery ----------------------------------------------------------------------------
+    def local_in(self, ns: Namespace, ifname: str, packet: Packet) -> End:
+        trail, st = self.trail, stack(ns)
+        ctx = st.context(packet, "input", ifname, None)
+        out = run_hook(trail, st.ruleset, "input", ctx)
+        if out.verdict != "accept":
+            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
+        packet = apply_nat(trail, ns, ctx.packet, out.nat)
+        if packet.proto in ("icmp", "icmpv6"):
+            trail.step(ns, "transport", "answered by the kernel (ICMP echo)", decides=True)
+            return End("delivered", ns, packet, ifname, "kernel (icmp echo)")
+        if packet.state == "established":
+            trail.step(ns, "transport", "taken by the socket of the established connection (--state established)",
+                       decides=True)
+            return End("delivered", ns, packet, ifname, "established connection")
+        found = sockets.lookup(ns, packet, ifname)
+        if found is None:
+            reply = "TCP reset" if packet.proto == "tcp" else "ICMP port unreachable"
+            trail.step(ns, "transport", f"no socket listens on {packet.proto} {packet.dst}:{packet.dport}: "
+                       f"{reply}", decides=True)
+            return End("rejected", ns, packet, ifname)
+        if found.assumption:
+            trail.assume(found.assumption)
+        trail.step(ns, "transport", f"delivered to {found.name}", "socket", found.socket, decides=True)
+        return End("delivered", ns, packet, ifname, found.name)
+
+    # -- local send --------------------------------------------------------------------------------
+    def local_out(self, ns: Namespace, packet: Packet) -> End:
+        trail, st = self.trail, stack(ns)
+        trail.step(ns, "transport", f"sent by a local process in {ns.label}: {packet.describe()}")
+        d = st.route(packet, "lo", local=True)
+        route_step(trail, ns, packet, d)
+        if d.type in ROUTE_END:
+            return End(ROUTE_END[d.type], ns, packet)
+        if d.type not in ("unicast", "local", "broadcast"):
+            return End("undetermined", ns, packet)
+        dev = "lo" if d.type == "local" else d.dev
+        ctx = st.context(packet, "output", None, dev)
+        out = run_hook(trail, st.ruleset, "output", ctx)
+        if out.verdict != "accept":
+            return End(_hook_end(out.verdict), ns, ctx.packet)
+        new = apply_nat(trail, ns, ctx.packet, out.nat)
+        if new.dst != packet.dst or new.mark != packet.mark:
+            d = st.route(new, "lo", local=True)  # the kernel reroutes a packet whose destination or mark changed
+            route_step(trail, ns, new, d)
+            if d.type in ROUTE_END:
+                return End(ROUTE_END[d.type], ns, new)
+        return self.postrouting(ns, new, d, None)
+
+    def postrouting(self, ns: Namespace, packet: Packet, d, iif: str | None) -> End:  # type: ignore[no-untyped-def]
+        from netstack_docs.analysis.trace.devices import egress
+
+        trail, st = self.trail, stack(ns)
+        dev = "lo" if d.type in ("local", "broadcast") else d.dev
+        ctx = st.context(packet, "postrouting", iif, dev)
+        out = run_hook(trail, st.ruleset, "postrouting", ctx)
+        if out.verdict != "accept":
+            return End(_hook_end(out.verdict), ns, ctx.packet, dev)
+        packet = apply_nat(trail, ns, ctx.packet, out.nat, oif_addr=sender_address(ns, ctx.packet, d))
+        if dev == "lo":  # looped back: prerouting and input with iif lo; its NAT was set up on the way out
+            trail.step(ns, "link", "looped back through lo to this namespace")
+            return self.layer3(ns, "lo", packet, skip_nat=True)
+        return egress(self, ns, str(dev), packet, d.gateway or packet.dst)
