@@ -20,6 +20,7 @@ COMMANDS = {
     "diff": "Show what changed between two snapshots or snapshot directories.",
     "bundle": "Write the single-file capture bundle (zipapp) for hosts where nothing is installed.",
     "redact": "Apply keyed pseudonyms to an existing snapshot (the key stays on this machine).",
+    "trace": "Walk a packet through a host's captured stack: where does it go?",
 }
 
 
