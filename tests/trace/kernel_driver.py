@@ -1,0 +1,205 @@
+"""Run inside a sandbox: send generated flows for real and compare what the kernel did with `trace`.
+
+    python kernel_driver.py SNAPSHOT.json ENV HOST SEED COUNT
+
+Flows go from every (namespace, address) of the snapshot to every address it holds, on the ports
+of its listeners plus a closed one; TCP flows whose SYN is delivered are also traced backwards as
+an established reply. The kernel's answer: connect() succeeds (delivered), ECONNREFUSED /
+EHOSTUNREACH / ENETUNREACH (rejected), EPERM (a local output drop) or a timeout (dropped);
+for UDP, ECONNREFUSED on a connected socket (rejected) or the listener's receive queue growing
+(delivered). Prints one JSON summary line; exits 1 on any disagreement.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import ipaddress
+import json
+import os
+import random
+import socket
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from netstack_docs.analysis.trace import Fleet, Packet, TraceResult, trace
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+TIMEOUT = 5.0
+UDP_WAIT = 1.0  # neighbour probes are shortened to 100 ms in the sandbox after the capture
+
+
+def ns_path(ns_doc: dict) -> str:
+    return "/proc/1/ns/net" if ns_doc["kind"] == "root" else ns_doc["path"]
+
+
+def enter(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if LIBC.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns {path}")
+    finally:
+        os.close(fd)
+
+
+def udp_queues(paths: list[str], port: int) -> int:
+    """Sum of receive queues of UDP sockets bound to `port` over every namespace (read from the namespace)."""
+    total = 0
+    for path in paths:
+        enter(path)
+        for name in ("udp", "udp6"):
+            with open(f"/proc/thread-self/net/{name}") as f:
+                for line in f.readlines()[1:]:
+                    cols = line.split()
+                    if int(cols[1].rsplit(":", 1)[1], 16) == port:
+                        total += int(cols[4].split(":")[1], 16)
+    return total
+
+
+def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, paths: list[str]) -> str:
+    """What the kernel did with one flow, sent from the namespace at `path`."""
+    enter(path)
+    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    s = socket.socket(fam, kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.settimeout(TIMEOUT)
+    try:
+        s.bind((src, sport))
+        if proto == "tcp":
+            try:
+                s.connect((dst, dport))
+                return "delivered"
+            except socket.timeout:
+                return "dropped"
+            except OSError as exc:
+                return {errno.ECONNREFUSED: "rejected", errno.EHOSTUNREACH: "rejected",
+                        errno.ENETUNREACH: "rejected", errno.EPERM: "dropped"}.get(exc.errno, f"error {exc.errno}")
+        s.settimeout(UDP_WAIT)
+        before = udp_queues(paths, dport)
+        enter(path)
+        try:
+            s.connect((dst, dport))
+            s.send(b"trace-check")
+        except OSError as exc:
+            return {errno.EPERM: "dropped", errno.ENETUNREACH: "rejected",
+                    errno.EHOSTUNREACH: "rejected"}.get(exc.errno, f"error {exc.errno}")
+        try:
+            s.recv(100)
+            return "answered"
+        except socket.timeout:
+            pass
+        except OSError as exc:
+            if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+                return "rejected"
+            return f"error {exc.errno}"
+        grew = udp_queues(paths, dport) > before
+        return "delivered" if grew else "dropped"
+    finally:
+        s.close()
+
+
+def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, int, int]]:
+    senders, targets, ports = [], set(), {("tcp", 7), ("udp", 7)}
+    for ns in doc["namespaces"]:
+        for a in ns["addresses"]:
+            ip = ipaddress.ip_address(a["address"])
+            if ip.is_loopback or ip.is_link_local:
+                continue
+            senders.append((ns, a["address"]))
+            targets.add(a["address"])
+        for s in ns["sockets"]["listening"]:
+            ports.add((s["protocol"], s["port"]))
+    rng = random.Random(seed)
+    out, seen = [], set()
+    targets_list, ports_list = sorted(targets), sorted(ports)
+    while len(out) < count and len(seen) < 20 * count:
+        ns, src = rng.choice(senders)
+        dst = rng.choice(targets_list)
+        proto, dport = rng.choice(ports_list)
+        key = (ns["id"], src, dst, proto, dport)
+        if key in seen or (":" in src) != (":" in dst):
+            seen.add(key)
+            continue
+        seen.add(key)
+        out.append((ns, src, dst, proto, 41000 + len(out), dport))
+    return out
+
+
+def answer(doc: dict, fwd: TraceResult, proto: str) -> Packet:
+    """The packet that answers a traced flow, sent from where the flow ended: from the address it was sent
+    to when that is local there (a SYN-ACK, RST, port unreachable), else from the namespace's first address
+    of the family (an ICMP error from a router)."""
+    f = fwd.final
+    ns = next(n for n in doc["namespaces"] if n["id"] == f.netns)
+    own = [a["address"] for a in ns["addresses"] if (":" in a["address"]) == (":" in f.src)
+           and not ipaddress.ip_address(a["address"]).is_loopback
+           and not ipaddress.ip_address(a["address"]).is_link_local]
+    src = f.dst if f.dst in own or not own else own[0]
+    return Packet(src, f.src, proto, f.dport, f.sport, "established")
+
+
+def main() -> None:
+    path, env, host, seed, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    with open(path) as f:
+        doc = json.load(f)
+    fleet = Fleet.from_docs({(env, host): doc})
+    paths = [ns_path(ns) for ns in doc["namespaces"]]
+    plan = []
+    for ns, src, dst, proto, sport, dport in flows(doc, seed, count):
+        fwd = trace(fleet, env, host, Packet(src, dst, proto, sport, dport), from_local=True, netns=ns["id"])
+        expected, reply = fwd.verdict, None
+        if (proto == "tcp" and fwd.verdict == "delivered") or fwd.verdict == "rejected":
+            # The SYN-ACK, or the RST / ICMP error, must find its way back for the sender to see it.
+            reply = trace(fleet, env, host, answer(doc, fwd, proto), from_local=True, netns=fwd.final.netns)
+            if reply.verdict == "undetermined":
+                expected = "undetermined"
+            elif reply.verdict != "delivered":
+                expected = "dropped"  # the sender hears nothing: a timeout
+        plan.append(((ns, src, dst, proto, sport, dport), fwd, reply, expected))
+    time.sleep(0.5)
+    observed: dict[int, str] = {}
+
+    def run(i: int) -> None:
+        observed[i] = observe(ns_path(plan[i][0][0]), *plan[i][0][1:], paths)
+
+    def run_serially(indexes: list[int]) -> None:
+        for i in indexes:
+            run(i)
+
+    # TCP flows all at once; UDP flows to one port one after another (delivery is seen as the
+    # listener's receive queue growing, which two flows to the same port at once would blur).
+    udp_by_port: dict[int, list[int]] = {}
+    for i, p in enumerate(plan):
+        if p[0][3] == "udp":
+            udp_by_port.setdefault(p[0][5], []).append(i)
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        jobs = [pool.submit(run, i) for i, p in enumerate(plan) if p[0][3] == "tcp"]
+        jobs += [pool.submit(run_serially, idx) for idx in udp_by_port.values()]
+        for job in jobs:
+            job.result()
+    report = {"flows": len(plan), "undetermined": 0, "with_assumptions": 0, "agree": 0, "disagree": [],
+              "verdicts": {}}
+    for i, (flow, fwd, reply, expected) in enumerate(plan):
+        seen = observed[i]
+        report["verdicts"][expected] = report["verdicts"].get(expected, 0) + 1
+        if expected == "undetermined":
+            report["undetermined"] += 1
+            continue
+        if fwd.assumptions or (reply and reply.assumptions):
+            report["with_assumptions"] += 1
+        if seen == expected:
+            report["agree"] += 1
+        else:
+            ns, src, dst, proto, sport, dport = flow
+            report["disagree"].append({"from": ns["id"], "flow": f"{proto} {src}:{sport} -> {dst}:{dport}",
+                                       "trace": expected, "kernel": seen,
+                                       "steps": [s.what for s in fwd.steps][-4:]})
+    print(json.dumps(report))
+    sys.exit(1 if report["disagree"] else 0)
+
+
+if __name__ == "__main__":
+    main()
