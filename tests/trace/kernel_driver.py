@@ -27,6 +27,7 @@ from netstack_docs.analysis.trace import Fleet, Packet, TraceResult, trace
 
 LIBC = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNET = 0x40000000
+IP_RECVERR, IPV6_RECVERR = 11, 25
 TIMEOUT = 5.0
 UDP_WAIT = 1.0  # neighbour probes are shortened to 100 ms in the sandbox after the capture
 
@@ -78,6 +79,12 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, p
                 return {errno.ECONNREFUSED: "rejected", errno.EHOSTUNREACH: "rejected",
                         errno.ENETUNREACH: "rejected", errno.EPERM: "dropped"}.get(exc.errno, f"error {exc.errno}")
         s.settimeout(UDP_WAIT)
+        # Without IP_RECVERR a UDP socket ignores ICMP errors other than port/protocol unreachable
+        # (kernel __udp4_lib_err: only "fatal" codes); with it, host/net unreachable are seen too.
+        if fam == socket.AF_INET:
+            s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+        else:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
         before = udp_queues(paths, dport)
         enter(path)
         try:
@@ -101,24 +108,55 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, p
         s.close()
 
 
+def _nft_addresses(ns: dict) -> set[str]:
+    """Single addresses an nftables ruleset names (service IPs of a vmap, DNAT targets): worth sending to."""
+    found: set[str] = set()
+
+    def visit(value: object) -> None:
+        if isinstance(value, str):
+            try:
+                found.add(str(ipaddress.ip_address(value)))
+            except ValueError:
+                pass
+        elif isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v)
+
+    visit(ns["nftables"])
+    return found
+
+
 def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, int, int]]:
-    senders, targets, ports = [], set(), {("tcp", 7), ("udp", 7)}
+    """Half the flows aim at a listener (its address, or any address of its namespace for a wildcard),
+    half are drawn at random from every address, nftables-named address and port present."""
+    senders, targets, ports, listeners = [], set(), {("tcp", 7), ("udp", 7)}, []
     for ns in doc["namespaces"]:
+        own = []
         for a in ns["addresses"]:
             ip = ipaddress.ip_address(a["address"])
             if ip.is_loopback or ip.is_link_local:
                 continue
             senders.append((ns, a["address"]))
-            targets.add(a["address"])
+            own.append(a["address"])
+        targets.update(own)
+        targets.update(_nft_addresses(ns))
         for s in ns["sockets"]["listening"]:
             ports.add((s["protocol"], s["port"]))
+            addrs = own if s["local_address"] in ("0.0.0.0", "::") else [s["local_address"]]
+            listeners += [(a, s["protocol"], s["port"]) for a in addrs if not a.startswith("127.")]
     rng = random.Random(seed)
     out, seen = [], set()
     targets_list, ports_list = sorted(targets), sorted(ports)
     while len(out) < count and len(seen) < 20 * count:
         ns, src = rng.choice(senders)
-        dst = rng.choice(targets_list)
-        proto, dport = rng.choice(ports_list)
+        if listeners and rng.random() < 0.5:
+            dst, proto, dport = rng.choice(listeners)
+        else:
+            dst = rng.choice(targets_list)
+            proto, dport = rng.choice(ports_list)
         key = (ns["id"], src, dst, proto, dport)
         if key in seen or (":" in src) != (":" in dst):
             seen.add(key)

@@ -16,8 +16,8 @@ import pytest
 from sandbox import REPO, run_in_sandbox
 
 AFTER_CAPTURE = r"""
-for ns in "" $(ip netns list | cut -d' ' -f1); do
-  x() { if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi; }
+for ns in "" $(ip netns list | cut -d' ' -f1) /run/docker/netns/*; do
+  x() { case "$ns" in "") "$@";; /*) nsenter --net="$ns" "$@";; *) ip netns exec "$ns" "$@";; esac; }
   x sh -c 'sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0;
     for d in /proc/sys/net/ipv4/neigh/* /proc/sys/net/ipv6/neigh/*; do echo 100 > $d/retrans_time_ms; done' || true
 done
@@ -35,6 +35,18 @@ listener web6 tcp :: 80 lan
 listener www tcp 0.0.0.0 80 isp
 listener mdns udp 0.0.0.0 5353 isp
 wait_listening 8443 80 5353
+""",
+    "staging/docker-01": r"""
+in_container() { cid=$1; shift; nsenter --net="/run/docker/netns/$cid" "$@" & }
+ln -s "$(readlink -f "$PYTHON")" /mnt/bin/nginx
+serve='import socket,sys,time
+s=socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); time.sleep(3600)'
+in_container 3f2a1b9c8d7e /mnt/bin/nginx -c "$serve" 80
+in_container 9a8b7c6d5e4f /mnt/bin/nginx -c "$serve" 5432
+ip -n upstream addr add 100.64.0.9/32 dev lo
+listener www tcp 0.0.0.0 443 upstream
+wait_listening 443
+sleep 0.5
 """,
     "prod/k8s-node-01": r"""
 listener nginx tcp 0.0.0.0 80 cni-5eed0101-0001-4000-8000-000000000001

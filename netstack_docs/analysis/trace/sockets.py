@@ -59,3 +59,17 @@ def lookup(ns: Namespace, packet: Packet, iif: str | None) -> Found | None:
         return Found(sock, f"assuming the IPv6 socket on [::]:{sock['port']} is not IPV6_V6ONLY "
                            "(the snapshot does not record it)")
     return Found(sock)
+
+
+def tunnel_endpoint(ns: Namespace, packet: Packet) -> dict[str, Any] | None:
+    """A VXLAN/Geneve device whose kernel UDP socket takes this port: the kernel decapsulates, no process reads.
+
+    The kernel binds that socket to the wildcard address (measured: a datagram to any local address
+    on the port is consumed), whatever the device's `local`."""
+    if packet.proto != "udp":
+        return None
+    for link in ns.links.values():
+        info = link.get("info") or {}
+        if link.get("kind") in ("vxlan", "geneve") and info.get("port") == packet.dport:
+            return link
+    return None

@@ -139,6 +139,12 @@ class Walker:
             trail.step(ns, "transport", "taken by the socket of the established connection (--state established)",
                        decides=True)
             return End("delivered", ns, packet, ifname, "established connection")
+        tunnel = sockets.tunnel_endpoint(ns, packet)
+        if tunnel is not None:
+            trail.step(ns, "virtual", f"udp port {packet.dport} is the tunnel socket of {tunnel['kind']} "
+                       f"{tunnel['ifname']}: a datagram that is not one of its frames is dropped", "link",
+                       tunnel, decides=True)
+            return End("dropped", ns, packet, ifname, f"{tunnel['kind']} {tunnel['ifname']}")
         found = sockets.lookup(ns, packet, ifname)
         if found is None:
             reply = "TCP reset" if packet.proto == "tcp" else "ICMP port unreachable"
