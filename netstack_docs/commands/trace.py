@@ -28,19 +28,39 @@ Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 
 @snapshots_option
 @click.option("--in", "ingress", metavar="IFNAME", help="The interface the packet arrives on.")
 @click.option("--from-local", is_flag=True, help="The packet is sent by a local process.")
-@click.option("--netns", metavar="NS", help="Namespace of --in or of the sender (default: the root namespace).")
+@click.option(
+    "--netns", metavar="NS", help="Namespace of --in or of the sender (default: the root namespace)."
+)
 @click.option("--src", required=True, metavar="ADDR", help="Source address (IPv4 or IPv6).")
 @click.option("--dst", required=True, metavar="ADDR", help="Destination address.")
-@click.option("--proto", type=click.Choice(["tcp", "udp", "icmp", "icmpv6"]), default="tcp", show_default=True)
+@click.option(
+    "--proto", type=click.Choice(["tcp", "udp", "icmp", "icmpv6"]), default="tcp", show_default=True
+)
 @click.option("--sport", type=click.IntRange(0, 65535), default=40000, show_default=True)
 @click.option("--dport", type=click.IntRange(0, 65535))
-@click.option("--state", type=click.Choice(["new", "established"]), default="new", show_default=True,
-              help="Conntrack state the rules see.")
+@click.option(
+    "--state",
+    type=click.Choice(["new", "established"]),
+    default="new",
+    show_default=True,
+    help="Conntrack state the rules see.",
+)
 @click.option("--mark", default="0", show_default=True, help="Packet mark at the start (decimal or 0x hex).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def command(
-    target: str, snapshots_dir: Path, ingress: str | None, from_local: bool, netns: str | None, src: str,
-    dst: str, proto: str, sport: int, dport: int | None, state: str, mark: str, as_json: bool,
+    target: str,
+    snapshots_dir: Path,
+    ingress: str | None,
+    from_local: bool,
+    netns: str | None,
+    src: str,
+    dst: str,
+    proto: str,
+    sport: int,
+    dport: int | None,
+    state: str,
+    mark: str,
+    as_json: bool,
 ) -> int:
     """Walk a packet through a host's captured stack, in the kernel's order, from --in IFNAME or
     --from-local, across veths, bridges and VXLAN into other namespaces and hosts.
@@ -61,8 +81,9 @@ def command(
         raise UserError(f"--mark {mark!r} is not a number") from None
     ports = proto in ("tcp", "udp")
     packet = Packet(src, dst, proto, sport if ports else None, dport, state, mark_value)
-    result = trace(Fleet.load(snapshots_dir), env, host, packet, ingress=ingress, netns=netns,
-                   from_local=from_local)
+    result = trace(
+        Fleet.load(snapshots_dir), env, host, packet, ingress=ingress, netns=netns, from_local=from_local
+    )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return result.exit_code

@@ -73,11 +73,15 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, p
             try:
                 s.connect((dst, dport))
                 return "delivered"
-            except socket.timeout:
+            except TimeoutError:
                 return "dropped"
             except OSError as exc:
-                return {errno.ECONNREFUSED: "rejected", errno.EHOSTUNREACH: "rejected",
-                        errno.ENETUNREACH: "rejected", errno.EPERM: "dropped"}.get(exc.errno, f"error {exc.errno}")
+                return {
+                    errno.ECONNREFUSED: "rejected",
+                    errno.EHOSTUNREACH: "rejected",
+                    errno.ENETUNREACH: "rejected",
+                    errno.EPERM: "dropped",
+                }.get(exc.errno, f"error {exc.errno}")
         s.settimeout(UDP_WAIT)
         # Without IP_RECVERR a UDP socket ignores ICMP errors other than port/protocol unreachable
         # (kernel __udp4_lib_err: only "fatal" codes); with it, host/net unreachable are seen too.
@@ -91,12 +95,15 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, p
             s.connect((dst, dport))
             s.send(b"trace-check")
         except OSError as exc:
-            return {errno.EPERM: "dropped", errno.ENETUNREACH: "rejected",
-                    errno.EHOSTUNREACH: "rejected"}.get(exc.errno, f"error {exc.errno}")
+            return {
+                errno.EPERM: "dropped",
+                errno.ENETUNREACH: "rejected",
+                errno.EHOSTUNREACH: "rejected",
+            }.get(exc.errno, f"error {exc.errno}")
         try:
             s.recv(100)
             return "answered"
-        except socket.timeout:
+        except TimeoutError:
             pass
         except OSError as exc:
             if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
@@ -172,9 +179,13 @@ def answer(doc: dict, fwd: TraceResult, proto: str) -> Packet:
     of the family (an ICMP error from a router)."""
     f = fwd.final
     ns = next(n for n in doc["namespaces"] if n["id"] == f.netns)
-    own = [a["address"] for a in ns["addresses"] if (":" in a["address"]) == (":" in f.src)
-           and not ipaddress.ip_address(a["address"]).is_loopback
-           and not ipaddress.ip_address(a["address"]).is_link_local]
+    own = [
+        a["address"]
+        for a in ns["addresses"]
+        if (":" in a["address"]) == (":" in f.src)
+        and not ipaddress.ip_address(a["address"]).is_loopback
+        and not ipaddress.ip_address(a["address"]).is_link_local
+    ]
     src = f.dst if f.dst in own or not own else own[0]
     return Packet(src, f.src, proto, f.dport, f.sport, "established")
 
@@ -218,8 +229,14 @@ def main() -> None:
         jobs += [pool.submit(run_serially, idx) for idx in udp_by_port.values()]
         for job in jobs:
             job.result()
-    report = {"flows": len(plan), "undetermined": 0, "with_assumptions": 0, "agree": 0, "disagree": [],
-              "verdicts": {}}
+    report = {
+        "flows": len(plan),
+        "undetermined": 0,
+        "with_assumptions": 0,
+        "agree": 0,
+        "disagree": [],
+        "verdicts": {},
+    }
     for i, (flow, fwd, reply, expected) in enumerate(plan):
         seen = observed[i]
         report["verdicts"][expected] = report["verdicts"].get(expected, 0) + 1
@@ -232,9 +249,15 @@ def main() -> None:
             report["agree"] += 1
         else:
             ns, src, dst, proto, sport, dport = flow
-            report["disagree"].append({"from": ns["id"], "flow": f"{proto} {src}:{sport} -> {dst}:{dport}",
-                                       "trace": expected, "kernel": seen,
-                                       "steps": [s.what for s in fwd.steps][-4:]})
+            report["disagree"].append(
+                {
+                    "from": ns["id"],
+                    "flow": f"{proto} {src}:{sport} -> {dst}:{dport}",
+                    "trace": expected,
+                    "kernel": seen,
+                    "steps": [s.what for s in fwd.steps][-4:],
+                }
+            )
     print(json.dumps(report))
     sys.exit(1 if report["disagree"] else 0)
 

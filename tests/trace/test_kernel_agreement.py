@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sandbox import REPO, run_in_sandbox
 
 AFTER_CAPTURE = r"""
 for ns in "" $(ip netns list | cut -d' ' -f1) /run/docker/netns/*; do
   x() { case "$ns" in "") "$@";; /*) nsenter --net="$ns" "$@";; *) ip netns exec "$ns" "$@";; esac; }
   x sh -c 'sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0;
-    for d in /proc/sys/net/ipv4/neigh/* /proc/sys/net/ipv6/neigh/*; do echo 100 > $d/retrans_time_ms; done' || true
+    for d in /proc/sys/net/ipv4/neigh/* /proc/sys/net/ipv6/neigh/*; do
+      echo 100 > $d/retrans_time_ms; done' || true
 done
 """
 
@@ -61,23 +61,28 @@ wait_listening 80 53 8080 9000
 @pytest.mark.parametrize("topology", sorted(EXTRA))
 def test_trace_agrees_with_the_kernel(topology: str) -> None:
     env, host = topology.split("/")
-    script = "\n".join([
-        f'LAB="{REPO}/lab"',
-        f'. "{REPO}/lab/topologies/common.sh"',
-        f'. "{REPO}/lab/topologies/{topology}.sh"',
-        EXTRA[topology],
-        f'"$PYTHON" -m netstack_docs capture --env {env} --host {host} --role "$ROLE" --out /mnt/snap.json --quiet',
-        AFTER_CAPTURE,
-        f'"$PYTHON" "{REPO}/tests/trace/kernel_driver.py" /mnt/snap.json {env} {host} 7 230',
-    ])
+    script = "\n".join(
+        [
+            f'LAB="{REPO}/lab"',
+            f'. "{REPO}/lab/topologies/common.sh"',
+            f'. "{REPO}/lab/topologies/{topology}.sh"',
+            EXTRA[topology],
+            f'"$PYTHON" -m netstack_docs capture --env {env} --host {host} --role "$ROLE" '
+            "--out /mnt/snap.json --quiet",
+            AFTER_CAPTURE,
+            f'"$PYTHON" "{REPO}/tests/trace/kernel_driver.py" /mnt/snap.json {env} {host} 7 230',
+        ]
+    )
     proc = run_in_sandbox(script, timeout=600, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     assert lines, f"driver printed no report\n{proc.stdout}\n{proc.stderr}"
     report = json.loads(lines[-1])
     decided = report["flows"] - report["undetermined"]
-    print(f"\n{topology}: {report['flows']} flows, {report['undetermined']} undetermined "
-          f"({report['undetermined'] / report['flows']:.0%}), {report['with_assumptions']} decided under "
-          f"assumptions, {report['agree']}/{decided} agree; verdicts {report['verdicts']}")
+    print(
+        f"\n{topology}: {report['flows']} flows, {report['undetermined']} undetermined "
+        f"({report['undetermined'] / report['flows']:.0%}), {report['with_assumptions']} decided under "
+        f"assumptions, {report['agree']}/{decided} agree; verdicts {report['verdicts']}"
+    )
     assert report["flows"] >= 200
     assert not report["disagree"], json.dumps(report["disagree"][:15], indent=1)
     assert proc.returncode == 0, proc.stderr

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Obj = dict[str, Any]
 
 
@@ -37,7 +37,7 @@ def _network(dst: str, version: int) -> Network:
 
 
 def _derived_local(ns_doc: Obj, family: str) -> list[FibEntry]:
-    """The kernel's local-table routes for every address of `family` (what `ip route show table local` lists)."""
+    """The kernel's local-table routes for every address of `family` (`ip route show table local`)."""
     out = []
     for a in ns_doc.get("addresses", []):
         if a["family"] != family:
@@ -46,11 +46,18 @@ def _derived_local(ns_doc: Obj, family: str) -> list[FibEntry]:
         base = {"family": family, "table": "local", "dev": a["ifname"], "prefsrc": a["address"]}
         if iface.version == 4 and iface.ip in ipaddress.ip_network("127.0.0.0/8") and a["prefixlen"] == 8:
             out.append(FibEntry(iface.network, {**base, "dst": str(iface.network), "type": "local"}, True))
-        out.append(FibEntry(_network(f"{a['address']}/{iface.max_prefixlen}", iface.version),
-                            {**base, "dst": a["address"], "type": "local"}, True))
+        out.append(
+            FibEntry(
+                _network(f"{a['address']}/{iface.max_prefixlen}", iface.version),
+                {**base, "dst": a["address"], "type": "local"},
+                True,
+            )
+        )
         if iface.version == 4 and a["prefixlen"] < 31:
             bcast = iface.network.broadcast_address
-            out.append(FibEntry(_network(f"{bcast}/32", 4), {**base, "dst": str(bcast), "type": "broadcast"}, True))
+            out.append(
+                FibEntry(_network(f"{bcast}/32", 4), {**base, "dst": str(bcast), "type": "broadcast"}, True)
+            )
     return out
 
 
@@ -59,7 +66,13 @@ def _derived_link_local(ns_doc: Obj) -> list[FibEntry]:
     out = []
     for a in ns_doc.get("addresses", []):
         if a["family"] == "inet6" and a["address"].startswith("fe80:"):
-            route = {"family": "inet6", "table": "main", "dst": "fe80::/64", "dev": a["ifname"], "metric": 256}
+            route = {
+                "family": "inet6",
+                "table": "main",
+                "dst": "fe80::/64",
+                "dev": a["ifname"],
+                "metric": 256,
+            }
             out.append(FibEntry(_network("fe80::/64", 6), route, True))
     return out
 
@@ -83,9 +96,13 @@ class Fib:
             entries.sort(key=lambda e: (-e.net.prefixlen, e.metric))
 
     def lookup(
-        self, family: str, table: str, dst: ipaddress.IPv4Address | ipaddress.IPv6Address, oif: str | None = None
+        self,
+        family: str,
+        table: str,
+        dst: ipaddress.IPv4Address | ipaddress.IPv6Address,
+        oif: str | None = None,
     ) -> FibEntry | None:
-        """Longest-prefix match of `dst` in one table (restricted to routes via `oif` when a socket is bound)."""
+        """Longest-prefix match of `dst` in one table (only routes via `oif` when a socket is bound)."""
         for entry in self.tables.get((family, table), ()):
             if dst in entry.net and (oif is None or entry.route.get("dev") in (None, oif)):
                 return entry

@@ -1,4 +1,4 @@
-"""The snapshots a trace may walk through: every host of every environment, with lookups that name the choices.
+"""The snapshots a trace walks through: every host of every environment, lookups that name the choices.
 
 A VXLAN hop continues on the host of the same environment that owns the remote VTEP address, so a
 trace needs the whole environment, not one file. Lookups are built once per host, lazily.
@@ -38,7 +38,7 @@ class Host:
         return next((ns for ns in self._by_id.values() if ns.kind == "root"), self.namespaces[0])
 
     def namespace(self, wanted: str | None) -> Namespace:
-        """By snapshot id, name, container id (or a prefix of one), or pod name; None is the root namespace."""
+        """By snapshot id, name, container id (or its prefix), or pod name; None is the root namespace."""
         if wanted in (None, "", "root"):
             return self.root
         assert wanted is not None

@@ -1,4 +1,4 @@
-"""One network namespace of a snapshot, indexed for a walk: links, addresses, sysctls, and the anchor of any object.
+"""One network namespace of a snapshot, indexed for a walk: links, addresses, sysctls, anchors.
 
 Indexes are built on first use and kept: a site computing an exposure view traces many packets
 through the same namespaces.

@@ -57,7 +57,12 @@ def apply(
             trail.step(ns, "netfilter", f"{name}: {exc}", "nftrule", rule, undetermined=True)
             trail.assume(f"assuming `{text}` leaves the packet unchanged ({exc})")
             continue
-        trail.step(ns, "netfilter", f"{name}: {packet.describe()} becomes {new.describe()} (`{text}`)",
-                   "nftrule", rule)
+        trail.step(
+            ns,
+            "netfilter",
+            f"{name}: {packet.describe()} becomes {new.describe()} (`{text}`)",
+            "nftrule",
+            rule,
+        )
         packet = new
     return packet

@@ -47,8 +47,11 @@ class Ruleset:
 
     def hook_chains(self, hook: str, version: int, device: str | None = None) -> list[dict[str, Any]]:
         if hook == "ingress":
-            return [c for c in self.base_chains if c["family"] == "netdev" and c["hook"] == "ingress"
-                    and device in _devices(c)]
+            return [
+                c
+                for c in self.base_chains
+                if c["family"] == "netdev" and c["hook"] == "ingress" and device in _devices(c)
+            ]
         fams = FAMILIES[version]
         return [c for c in self.base_chains if c["hook"] == hook and c["family"] in fams]
 
@@ -72,7 +75,9 @@ def _chain_name(c: dict[str, Any]) -> str:
     return f"{c['family']} {c['table']} {c['name']}"
 
 
-def run_hook(trail: Trail, ruleset: Ruleset, hook: str, ctx: EvalContext, device: str | None = None) -> HookOutcome:
+def run_hook(
+    trail: Trail, ruleset: Ruleset, hook: str, ctx: EvalContext, device: str | None = None
+) -> HookOutcome:
     """Run every base chain of `hook`; mark changes are applied to ctx.packet as they happen."""
     nat: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     ns = ruleset.ns
@@ -85,8 +90,14 @@ def run_hook(trail: Trail, ruleset: Ruleset, hook: str, ctx: EvalContext, device
             return HookOutcome("undetermined", nat)
         if rule is None:
             policy = chain.get("policy") or "accept"
-            trail.step(ns, "netfilter", f"{hook}: {name}: no rule decided, chain policy {policy}",
-                       "nftchain", chain, decides=policy == "drop")
+            trail.step(
+                ns,
+                "netfilter",
+                f"{hook}: {name}: no rule decided, chain policy {policy}",
+                "nftchain",
+                chain,
+                decides=policy == "drop",
+            )
             verdict = policy
         if verdict in ("drop", "reject"):
             return HookOutcome(verdict, nat)
@@ -118,16 +129,29 @@ def _run_chain(
         for assumption in eff.assumptions:
             trail.assume(f"{assumption} ({_chain_name(base)}: {text})")
         if eff.undetermined:
-            trail.step(ns, "netfilter", f"{chain}: cannot evaluate `{text}`: {eff.undetermined}; "
-                       "assuming it does not match", "nftrule", rule, undetermined=True)
+            trail.step(
+                ns,
+                "netfilter",
+                f"{chain}: cannot evaluate `{text}`: {eff.undetermined}; assuming it does not match",
+                "nftrule",
+                rule,
+                undetermined=True,
+            )
             trail.assume(f"assuming `{text}` in {family} {table} {chain} does not match ({eff.undetermined})")
             continue
         _apply(trail, ns, chain, rule, text, eff, ctx, nat)
         if eff.verdict in ("jump", "goto"):
             jumps += 1
             if jumps > MAX_JUMPS or (family, table, eff.target) not in ruleset.chains:
-                trail.step(ns, "netfilter", f"{chain}: {eff.verdict} {eff.target}: chain missing or loop",
-                           "nftrule", rule, undetermined=True, decides=True)
+                trail.step(
+                    ns,
+                    "netfilter",
+                    f"{chain}: {eff.verdict} {eff.target}: chain missing or loop",
+                    "nftrule",
+                    rule,
+                    undetermined=True,
+                    decides=True,
+                )
                 return "undetermined", rule
             if eff.verdict == "jump":
                 stack.append((chain, index))
@@ -140,14 +164,28 @@ def _run_chain(
             continue
         if eff.verdict in ("accept", "drop", "reject") or eff.nat is not None:
             verdict = eff.verdict or "accept"  # a NAT statement ends the nat chain with accept
-            trail.step(ns, "netfilter", f"{_chain_name(base)}: {verdict} by `{text}`"
-                       + (f" (in {chain})" if chain != base["name"] else ""), "nftrule", rule,
-                       decides=verdict in ("drop", "reject"))
+            trail.step(
+                ns,
+                "netfilter",
+                f"{_chain_name(base)}: {verdict} by `{text}`"
+                + (f" (in {chain})" if chain != base["name"] else ""),
+                "nftrule",
+                rule,
+                decides=verdict in ("drop", "reject"),
+            )
             return verdict, rule
 
 
-def _apply(trail: Trail, ns: Namespace, chain: str, rule: dict[str, Any], text: str,
-           eff: Effect, ctx: EvalContext, nat: list[Any]) -> None:
+def _apply(
+    trail: Trail,
+    ns: Namespace,
+    chain: str,
+    rule: dict[str, Any],
+    text: str,
+    eff: Effect,
+    ctx: EvalContext,
+    nat: list[Any],
+) -> None:
     if eff.mark is not None:
         ctx.packet = ctx.packet.with_(mark=eff.mark)
         trail.step(ns, "netfilter", f"{chain}: mark set to {eff.mark:#x} by `{text}`", "nftrule", rule)

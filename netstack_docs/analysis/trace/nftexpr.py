@@ -168,7 +168,7 @@ CT: dict[str, tuple[Getter, str]] = {
 def compile_value(expr: Any) -> tuple[Getter, str]:
     """The getter and the value kind of a left-hand expression."""
     if isinstance(expr, dict) and len(expr) == 1:
-        (op, arg), = expr.items()
+        ((op, arg),) = expr.items()
         if op == "payload":
             key = (arg.get("protocol"), arg.get("field"))
             if key in PAYLOAD:
@@ -209,6 +209,7 @@ def _binop(op: str, arg: list[Any]) -> tuple[Getter, str]:
 def _fib(arg: dict[str, Any]) -> tuple[Getter, str]:
     flags = sorted(arg.get("flags") or [])
     if arg.get("result") == "type" and flags == ["daddr"]:
+
         def addr_type(ctx: EvalContext) -> str:
             dst = ctx.packet.dst_ip
             if ctx.is_local_addr(ctx.packet.dst):

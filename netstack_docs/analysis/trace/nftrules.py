@@ -67,7 +67,7 @@ def _vmap(arg: dict[str, Any], find: FindSet) -> Op:
         verdict = lookup(get(ctx))
         if verdict is None:
             return True  # no element: the rule goes on (and ends without a verdict)
-        (name, sub), = verdict.items()
+        ((name, sub),) = verdict.items()
         eff.verdict, eff.target = name, (sub or {}).get("target")
         return True
 
@@ -119,7 +119,7 @@ def _assume(name: str) -> Op:
 
 
 def compile_statement(stmt: dict[str, Any], find: FindSet) -> Op:
-    (name, arg), = stmt.items()
+    ((name, arg),) = stmt.items()
     if name == "match":
         return _match(arg, find)
     if name in VERDICTS:

@@ -29,12 +29,12 @@ def element_matcher(element: Any, kind: str) -> Predicate:
     if isinstance(element, dict) and "elem" in element:
         return element_matcher(element["elem"].get("val"), kind)
     if kind.startswith("concat:"):
-        kinds = kind[len("concat:"):].split(",")
+        kinds = kind[len("concat:") :].split(",")
         parts = element.get("concat") if isinstance(element, dict) else element
         if not isinstance(parts, list) or len(parts) != len(kinds):
             raise Undetermined(f"concatenated element {element!r} does not fit {kind}")
-        preds = [element_matcher(p, k) for p, k in zip(parts, kinds)]
-        return lambda v: all(pred(x) for pred, x in zip(preds, v))
+        preds = [element_matcher(p, k) for p, k in zip(parts, kinds, strict=True)]
+        return lambda v: all(pred(x) for pred, x in zip(preds, v, strict=True))
     if isinstance(element, dict) and "prefix" in element:
         net = ipaddress.ip_network(f"{element['prefix']['addr']}/{element['prefix']['len']}", strict=False)
         return lambda v: getattr(v, "version", None) == net.version and v in net
@@ -91,8 +91,12 @@ def compile_match(op: str, right: Any, kind: str, find: FindSet) -> Predicate:
         return lambda v: v is not ABSENT and not member(v)
     if op in ("<", ">", "<=", ">="):
         bound = _literal(kind)(right)
-        cmp = {"<": lambda a: a < bound, ">": lambda a: a > bound,
-               "<=": lambda a: a <= bound, ">=": lambda a: a >= bound}[op]
+        cmp = {
+            "<": lambda a: a < bound,
+            ">": lambda a: a > bound,
+            "<=": lambda a: a <= bound,
+            ">=": lambda a: a >= bound,
+        }[op]
         return lambda v: v is not ABSENT and cmp(v)
     raise Undetermined(f"match operator {op!r} is outside trace's vocabulary")
 

@@ -1,15 +1,14 @@
-"""The packet a trace follows: addresses, protocol, ports, conntrack state and mark, rewritten by NAT on the way."""
+"""The packet a trace follows: addresses, protocol, ports, conntrack state, mark; NAT rewrites it."""
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Union
 
 from netstack_docs.errors import UserError
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 PROTOS = ("tcp", "udp", "icmp", "icmpv6")
 STATES = ("new", "established")
 # IANA protocol numbers, as nftables `meta l4proto` and policy rules' ipproto compare them.

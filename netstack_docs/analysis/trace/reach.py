@@ -23,7 +23,7 @@ def trace_to_local(
     state: str = "new",
     sport: int = 40000,
 ) -> dict[str, TraceResult]:
-    """One trace per local (non-loopback) address of the namespace the packet arrives in, same family as src."""
+    """One trace per local (non-loopback) address of the arrival namespace, same family as src."""
     ns = fleet.host(env, host).namespace(netns)
     version = ipaddress.ip_address(src).version
     out = {}
@@ -37,7 +37,7 @@ def trace_to_local(
 
 
 def representative_sources(prefix: str, fleet: Fleet, env: str, host: str) -> list[str]:
-    """First and last usable address of `prefix` plus every boundary a rule or set of the host draws inside it."""
+    """First and last usable address of `prefix`, plus every boundary the host's rules and sets draw in it."""
     net = ipaddress.ip_network(prefix, strict=False)
     picks = {net[0], net[-1]} if net.num_addresses <= 2 else {net[1], net[-2]}
     for ns in fleet.host(env, host).namespaces:

@@ -1,4 +1,4 @@
-"""What a trace returns: the steps in the kernel's order, the verdict, its assumptions, the packet at the end."""
+"""What a trace returns: steps in the kernel's order, the verdict, its assumptions, the packet at the end."""
 
 from __future__ import annotations
 

@@ -41,8 +41,10 @@ class Decision:
 def sorted_rules(ns_doc: Obj, family: str) -> list[Obj]:
     rules = [r for r in ns_doc.get("rules", []) if r["family"] == family]
     if not rules:  # a snapshot without rules: the kernel's three defaults
-        rules = [{"family": family, "priority": p, "action": "lookup", "table": t}
-                 for p, t in ((0, "local"), (32766, "main"), (32767, "default"))]
+        rules = [
+            {"family": family, "priority": p, "action": "lookup", "table": t}
+            for p, t in ((0, "local"), (32766, "main"), (32767, "default"))
+        ]
     return sorted(rules, key=lambda r: r["priority"])
 
 

@@ -18,8 +18,20 @@ Obj = dict[str, Any]
 
 # Keys of a rule object that are not selectors.
 NOT_SELECTORS = frozenset(
-    {"family", "priority", "action", "table", "protocol", "not", "goto", "suppress_prefixlength",
-     "suppress_ifgroup", "target", "realms", "flow"}
+    {
+        "family",
+        "priority",
+        "action",
+        "table",
+        "protocol",
+        "not",
+        "goto",
+        "suppress_prefixlength",
+        "suppress_ifgroup",
+        "target",
+        "realms",
+        "flow",
+    }
 )
 
 

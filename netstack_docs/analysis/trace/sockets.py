@@ -56,13 +56,16 @@ def lookup(ns: Namespace, packet: Packet, iif: str | None) -> Found | None:
         return None
     rank, sock = candidates[0]
     if rank == 3:
-        return Found(sock, f"assuming the IPv6 socket on [::]:{sock['port']} is not IPV6_V6ONLY "
-                           "(the snapshot does not record it)")
+        return Found(
+            sock,
+            f"assuming the IPv6 socket on [::]:{sock['port']} is not IPV6_V6ONLY "
+            "(the snapshot does not record it)",
+        )
     return Found(sock)
 
 
 def tunnel_endpoint(ns: Namespace, packet: Packet) -> dict[str, Any] | None:
-    """A VXLAN/Geneve device whose kernel UDP socket takes this port: the kernel decapsulates, no process reads.
+    """A VXLAN/Geneve device whose kernel UDP socket takes this port: decapsulated, no process reads it.
 
     The kernel binds that socket to the wildcard address (measured: a datagram to any local address
     on the port is consumed), whatever the device's `local`."""

@@ -45,32 +45,54 @@ def ingress(trail: Trail, ns: Namespace, ifname: str) -> str:
         bpf = f.get("bpf") or {}
         if bpf.get("prog_id") is not None or (f.get("kind") == "bpf" and not _matches_everything(f)):
             prog = bpf.get("name") or bpf.get("prog_id") or "?"
-            trail.step(ns, "traffic-control", f"{name}: BPF program {prog} decides (not evaluable offline)",
-                       "filter", f, undetermined=True)
+            trail.step(
+                ns,
+                "traffic-control",
+                f"{name}: BPF program {prog} decides (not evaluable offline)",
+                "filter",
+                f,
+                undetermined=True,
+            )
             trail.assume(f"assuming the tc BPF program {prog} on {ifname} ingress passes it (TC_ACT_OK)")
             continue
         actions = f.get("actions") or []
         if not _matches_everything(f):
             if actions:
-                trail.step(ns, "traffic-control", f"{name}: match not evaluated by trace", "filter", f,
-                           undetermined=True)
+                trail.step(
+                    ns,
+                    "traffic-control",
+                    f"{name}: match not evaluated by trace",
+                    "filter",
+                    f,
+                    undetermined=True,
+                )
                 trail.assume(f"assuming the {name} does not drop or redirect it")
             continue
         for action in actions:
             kind = action.get("kind")
             verb = str(action.get("action") or "")
             if kind == "mirred" and "redirect" in verb and str(action.get("dev", "")).startswith("ifb"):
-                trail.step(ns, "traffic-control",
-                           f"{name}: redirected to {action['dev']} for ingress shaping; the ifb hands it back",
-                           "filter", f)
+                trail.step(
+                    ns,
+                    "traffic-control",
+                    f"{name}: redirected to {action['dev']} for ingress shaping; the ifb hands it back",
+                    "filter",
+                    f,
+                )
             elif kind == "gact" and verb in ("drop", "shot"):
                 trail.step(ns, "traffic-control", f"{name}: dropped (gact drop)", "filter", f, decides=True)
                 return "drop"
             elif kind in ("gact",) and verb in ("ok", "pass", "continue", "pipe"):
                 continue
             else:
-                trail.step(ns, "traffic-control", f"{name}: action {_describe_action(action)} not evaluated",
-                           "filter", f, undetermined=True)
+                trail.step(
+                    ns,
+                    "traffic-control",
+                    f"{name}: action {_describe_action(action)} not evaluated",
+                    "filter",
+                    f,
+                    undetermined=True,
+                )
                 trail.assume(f"assuming the action {_describe_action(action)} on {ifname} ingress passes it")
     return "pass"
 
@@ -80,8 +102,14 @@ def egress(trail: Trail, ns: Namespace, ifname: str) -> None:
     for f in _filters(ns, ifname, EGRESS_FILTER_PARENTS, "egress"):
         bpf = f.get("bpf") or {}
         prog = bpf.get("name") or bpf.get("prog_id") or f.get("kind")
-        trail.step(ns, "traffic-control", f"tc egress filter {prog} on {ifname}: not evaluable offline",
-                   "filter", f, undetermined=True)
+        trail.step(
+            ns,
+            "traffic-control",
+            f"tc egress filter {prog} on {ifname}: not evaluable offline",
+            "filter",
+            f,
+            undetermined=True,
+        )
         trail.assume(f"assuming the tc egress filter {prog} on {ifname} passes it")
     qdiscs = (ns.doc.get("tc") or {}).get("qdiscs", [])
     root = next((q for q in qdiscs if q.get("ifname") == ifname and q.get("parent") == "root"), None)
@@ -91,6 +119,13 @@ def egress(trail: Trail, ns: Namespace, ifname: str) -> None:
     detail = ""
     if classes:
         default = (root.get("options") or {}).get("default")
-        detail = f"; class decided by its filters (default {default})" if default else "; class decided by filters"
-    trail.step(ns, "traffic-control", f"egress: queued in root qdisc {root.get('kind')} {root.get('handle')} "
-               f"on {ifname}{detail}", "qdisc", root)
+        detail = (
+            f"; class decided by its filters (default {default})" if default else "; class decided by filters"
+        )
+    trail.step(
+        ns,
+        "traffic-control",
+        f"egress: queued in root qdisc {root.get('kind')} {root.get('handle')} on {ifname}{detail}",
+        "qdisc",
+        root,
+    )

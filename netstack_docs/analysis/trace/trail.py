@@ -8,7 +8,6 @@ from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.result import Step
 
 
-
 class Trail:
     def __init__(self) -> None:
         self.steps: list[Step] = []

@@ -12,8 +12,7 @@ from functools import cached_property
 
 from netstack_docs.analysis.trace.fib import Fib
 from netstack_docs.analysis.trace.namespace import Namespace
-from netstack_docs.analysis.trace.nat import apply as apply_nat
-from netstack_docs.analysis.trace.nft import Ruleset, run_hook
+from netstack_docs.analysis.trace.nft import Ruleset
 from netstack_docs.analysis.trace.nftexpr import EvalContext
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.routing import Decision, decide, sorted_rules, source_address
@@ -81,21 +80,39 @@ def describe_route(d: Decision) -> str:
 
 def route_step(trail: Trail, ns: Namespace, packet: Packet, d: Decision) -> None:
     if d.type == "undetermined":
-        trail.step(ns, "routing", f"routing: policy rule {d.rule and d.rule.get('priority')}: {d.why}",
-                   "rule", d.rule, undetermined=True, decides=True)
+        trail.step(
+            ns,
+            "routing",
+            f"routing: policy rule {d.rule and d.rule.get('priority')}: {d.why}",
+            "rule",
+            d.rule,
+            undetermined=True,
+            decides=True,
+        )
     elif d.type == "none":
         trail.step(ns, "routing", f"routing: no route to {packet.dst}", decides=True)
     elif d.entry is None:
-        trail.step(ns, "routing", f"routing: policy rule {d.rule and d.rule['priority']}: {d.type}", "rule",
-                   d.rule, decides=True)
+        trail.step(
+            ns,
+            "routing",
+            f"routing: policy rule {d.rule and d.rule['priority']}: {d.type}",
+            "rule",
+            d.rule,
+            decides=True,
+        )
     else:
         obj, kind = (None, None) if d.entry.derived else (d.entry.route, "route")
         what = f"routing: {describe_route(d)}" + (" (derived from the addresses)" if d.entry.derived else "")
         trail.step(ns, "routing", what, kind, obj, decides=d.type in ("blackhole", "unreachable", "prohibit"))
 
 
-ROUTE_END = {"blackhole": "dropped", "unreachable": "rejected", "prohibit": "rejected", "none": "rejected",
-             "undetermined": "undetermined"}
+ROUTE_END = {
+    "blackhole": "dropped",
+    "unreachable": "rejected",
+    "prohibit": "rejected",
+    "none": "rejected",
+    "undetermined": "undetermined",
+}
 
 
 def sender_address(ns: Namespace, packet: Packet, d: Decision) -> str | None:

@@ -1,4 +1,4 @@
-"""The walk through one host's namespaces: receive, route, input/forward/output, then egress via devices.py."""
+"""The walk through a host's namespaces: receive, route, input/forward/output; egress is devices.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nat import apply as apply_nat
 from netstack_docs.analysis.trace.nft import run_hook
 from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.routing import Decision
 from netstack_docs.analysis.trace.trail import Trail
 from netstack_docs.analysis.trace.walk import MAX_HOPS, ROUTE_END, End, route_step, sender_address, stack
 
@@ -33,8 +34,9 @@ class Walker:
 
         self.hops += 1
         if self.hops > MAX_HOPS:
-            self.trail.step(ns, "namespaces", f"more than {MAX_HOPS} hops: a loop?", undetermined=True,
-                            decides=True)
+            self.trail.step(
+                ns, "namespaces", f"more than {MAX_HOPS} hops: a loop?", undetermined=True, decides=True
+            )
             return End("undetermined", ns, packet, ifname)
         link = ns.require_link(ifname)
         trail = self.trail
@@ -42,8 +44,14 @@ class Walker:
         xdp = link.get("xdp")
         if xdp:
             name = xdp.get("prog_name") or f"id {xdp.get('prog_id')}"
-            trail.step(ns, "ebpf", f"XDP program {name} ({xdp.get('mode')}) on {ifname} decides first "
-                       "(not evaluable offline)", "link", link, undetermined=True)
+            trail.step(
+                ns,
+                "ebpf",
+                f"XDP program {name} ({xdp.get('mode')}) on {ifname} decides first (not evaluable offline)",
+                "link",
+                link,
+                undetermined=True,
+            )
             trail.assume(f"assuming the XDP program {name} on {ifname} passes it (XDP_PASS)")
         if tc.ingress(trail, ns, ifname) == "drop":
             return End("dropped", ns, packet, ifname)
@@ -62,12 +70,28 @@ class Walker:
         out = run_hook(trail, st.ruleset, "prerouting", ctx)
         if out.verdict != "accept":
             return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
-        packet = ctx.packet if skip_nat else apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=self._addr_on(ns, ifname, ctx.packet))
-        if ifname != "lo" and st.is_local(packet.src) and ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1":
-            trail.step(ns, "routing", f"martian source: {packet.src} is an address of this namespace", decides=True)
+        packet = (
+            ctx.packet
+            if skip_nat
+            else apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=self._addr_on(ns, ifname, ctx.packet))
+        )
+        if (
+            ifname != "lo"
+            and st.is_local(packet.src)
+            and ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1"
+        ):
+            trail.step(
+                ns, "routing", f"martian source: {packet.src} is an address of this namespace", decides=True
+            )
             return End("dropped", ns, packet, ifname)
         d = st.route(packet, ifname)
         route_step(trail, ns, packet, d)
+        if (
+            d.type in ("local", "broadcast", "unicast")
+            and ifname != "lo"
+            and not self._rp_filter(ns, ifname, packet)
+        ):
+            return End("dropped", ns, packet, ifname)  # the kernel validates the source for local input too
         if d.type in ("local", "broadcast"):
             return self.local_in(ns, ifname, packet)
         if d.type in ROUTE_END:
@@ -75,12 +99,16 @@ class Walker:
                 return End("dropped", ns, packet, ifname)
             return End(ROUTE_END[d.type], ns, packet, ifname)
         if d.type != "unicast":
-            trail.step(ns, "routing", f"route type {d.type} is not followed by trace", undetermined=True, decides=True)
+            trail.step(
+                ns,
+                "routing",
+                f"route type {d.type} is not followed by trace",
+                undetermined=True,
+                decides=True,
+            )
             return End("undetermined", ns, packet, ifname)
         if not self._forwarding(ns, ifname, packet):
             trail.step(ns, "routing", f"not forwarded: forwarding is off for {ifname}", decides=True)
-            return End("dropped", ns, packet, ifname)
-        if not self._rp_filter(ns, ifname, packet):
             return End("dropped", ns, packet, ifname)
         dev = d.dev or ifname
         ctx = st.context(packet, "forward", ifname, dev)
@@ -91,21 +119,29 @@ class Walker:
 
     def _addr_on(self, ns: Namespace, ifname: str, packet: Packet) -> str | None:
         fam = packet.family
-        return next((a["address"] for a in ns.doc.get("addresses", [])
-                     if a["ifname"] == ifname and a["family"] == fam), None)
+        return next(
+            (
+                a["address"]
+                for a in ns.doc.get("addresses", [])
+                if a["ifname"] == ifname and a["family"] == fam
+            ),
+            None,
+        )
 
     def _forwarding(self, ns: Namespace, ifname: str, packet: Packet) -> bool:
         key = f"net.ipv4.conf.{ifname}.forwarding" if packet.version == 4 else "net.ipv6.conf.all.forwarding"
         value = ns.sysctl(key)
         if value is None:
-            value = ns.sysctl("net.ipv4.ip_forward" if packet.version == 4 else "net.ipv6.conf.all.forwarding")
+            value = ns.sysctl(
+                "net.ipv4.ip_forward" if packet.version == 4 else "net.ipv6.conf.all.forwarding"
+            )
         if value is None:
             self.trail.assume(f"assuming forwarding is off in {ns.label} ({key} was not captured)")
             return False
         return value == "1"
 
     def _rp_filter(self, ns: Namespace, ifname: str, packet: Packet) -> bool:
-        """Reverse-path filter (IPv4): the way back to the source must exist (loose) or leave by ifname (strict)."""
+        """Reverse-path filter (IPv4): the way back to the source must exist (2) or leave by ifname (1)."""
         if packet.version != 4:
             return True
         values = [ns.sysctl("net.ipv4.conf.all.rp_filter"), ns.sysctl(f"net.ipv4.conf.{ifname}.rp_filter")]
@@ -118,10 +154,15 @@ class Walker:
         if mode == 1:
             ok = ok and d.dev == ifname
         if not ok:
-            self.trail.step(ns, "routing", f"rp_filter={mode} on {ifname}: the way back to {packet.src} "
-                            f"is {'not via ' + ifname if d.type == 'unicast' else d.type}: dropped",
-                            "sysctl", {"name": f"net.ipv4.conf.{ifname}.rp_filter", "value": str(mode)},
-                            decides=True)
+            self.trail.step(
+                ns,
+                "routing",
+                f"rp_filter={mode} on {ifname}: the way back to {packet.src} "
+                f"is {'not via ' + ifname if d.type == 'unicast' else d.type}: dropped",
+                "sysctl",
+                {"name": f"net.ipv4.conf.{ifname}.rp_filter", "value": str(mode)},
+                decides=True,
+            )
         return ok
 
     # -- local delivery ----------------------------------------------------------------------------
@@ -136,20 +177,34 @@ class Walker:
             trail.step(ns, "transport", "answered by the kernel (ICMP echo)", decides=True)
             return End("delivered", ns, packet, ifname, "kernel (icmp echo)")
         if packet.state == "established":
-            trail.step(ns, "transport", "taken by the socket of the established connection (--state established)",
-                       decides=True)
+            trail.step(
+                ns,
+                "transport",
+                "taken by the socket of the established connection (--state established)",
+                decides=True,
+            )
             return End("delivered", ns, packet, ifname, "established connection")
         tunnel = sockets.tunnel_endpoint(ns, packet)
         if tunnel is not None:
-            trail.step(ns, "virtual", f"udp port {packet.dport} is the tunnel socket of {tunnel['kind']} "
-                       f"{tunnel['ifname']}: a datagram that is not one of its frames is dropped", "link",
-                       tunnel, decides=True)
+            trail.step(
+                ns,
+                "virtual",
+                f"udp port {packet.dport} is the tunnel socket of {tunnel['kind']} "
+                f"{tunnel['ifname']}: a datagram that is not one of its frames is dropped",
+                "link",
+                tunnel,
+                decides=True,
+            )
             return End("dropped", ns, packet, ifname, f"{tunnel['kind']} {tunnel['ifname']}")
         found = sockets.lookup(ns, packet, ifname)
         if found is None:
             reply = "TCP reset" if packet.proto == "tcp" else "ICMP port unreachable"
-            trail.step(ns, "transport", f"no socket listens on {packet.proto} {packet.dst}:{packet.dport}: "
-                       f"{reply}", decides=True)
+            trail.step(
+                ns,
+                "transport",
+                f"no socket listens on {packet.proto} {packet.dst}:{packet.dport}: {reply}",
+                decides=True,
+            )
             return End("rejected", ns, packet, ifname)
         if found.assumption:
             trail.assume(found.assumption)
@@ -173,13 +228,15 @@ class Walker:
             return End(_hook_end(out.verdict), ns, ctx.packet)
         new = apply_nat(trail, ns, ctx.packet, out.nat)
         if new.dst != packet.dst or new.mark != packet.mark:
-            d = st.route(new, "lo", local=True)  # the kernel reroutes a packet whose destination or mark changed
+            d = st.route(
+                new, "lo", local=True
+            )  # the kernel reroutes a packet whose destination or mark changed
             route_step(trail, ns, new, d)
             if d.type in ROUTE_END:
                 return End(ROUTE_END[d.type], ns, new)
         return self.postrouting(ns, new, d, None)
 
-    def postrouting(self, ns: Namespace, packet: Packet, d, iif: str | None) -> End:  # type: ignore[no-untyped-def]
+    def postrouting(self, ns: Namespace, packet: Packet, d: Decision, iif: str | None) -> End:
         from netstack_docs.analysis.trace.devices import egress
 
         trail, st = self.trail, stack(ns)

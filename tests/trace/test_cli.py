@@ -1,0 +1,96 @@
+"""`netstack-docs trace` as a user runs it: text and JSON, exit codes 0/1/3/2, errors naming choices."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "netstack_docs", "trace", "--snapshots", str(REPO / "snapshots"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+
+
+def test_json_has_the_issue_shape_and_exit_status_follows_the_verdict() -> None:
+    p = _cli(
+        "prod/edge-01", "--in", "lan0", "--src", "10.10.0.10", "--dst", "10.10.0.1", "--dport", "22", "--json"
+    )
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert set(out) == {"verdict", "assumptions", "steps", "final"}
+    assert out["verdict"] == "delivered" and out["final"]["socket"] == "tcp 10.10.0.1:22 (sshd)"
+    assert set(out["final"]) == {"host", "netns", "ifname", "socket", "src", "dst", "sport", "dport"}
+    assert all(set(s) == {"layer", "host", "netns", "what", "component", "url"} for s in out["steps"])
+    p = _cli("prod/edge-01", "--in", "wan0", "--src", "192.0.2.9", "--dst", "203.0.113.2", "--dport", "22")
+    assert p.returncode == 1 and "verdict: dropped" in p.stdout and "drop known abuse" in p.stdout
+
+
+def test_undetermined_exits_3(tmp_path: Path) -> None:
+    doc = json.loads((REPO / "snapshots/prod/edge-01.json").read_text())
+    root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
+    root["rules"].insert(
+        1, {"family": "inet", "priority": 5, "action": "lookup", "table": "main", "l3mdev": 1}
+    )
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod/edge-01.json").write_text(json.dumps(doc))
+    cmd = [
+        sys.executable,
+        "-m",
+        "netstack_docs",
+        "trace",
+        "--snapshots",
+        str(tmp_path),
+        "prod/edge-01",
+        "--in",
+        "lan0",
+        "--src",
+        "10.10.0.10",
+        "--dst",
+        "203.0.113.1",
+        "--dport",
+        "80",
+    ]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "verdict: undetermined" in p.stdout and "l3mdev" in p.stdout
+
+
+def test_usage_and_input_errors_exit_2_without_traceback() -> None:
+    cases = [
+        (["prod/edge-01", "--in", "eth7", "--src", "1.2.3.4", "--dst", "10.10.0.1", "--dport", "22"], "wan0"),
+        (
+            ["prod/edge-9", "--from-local", "--src", "1.2.3.4", "--dst", "10.10.0.1", "--dport", "22"],
+            "edge-01",
+        ),
+        (
+            [
+                "prod/edge-01",
+                "--from-local",
+                "--netns",
+                "x",
+                "--src",
+                "1.2.3.4",
+                "--dst",
+                "1.1.1.1",
+                "--dport",
+                "1",
+            ],
+            "isp-backup",
+        ),
+        (["prod/edge-01", "--src", "1.2.3.4", "--dst", "10.10.0.1", "--dport", "22"], "--from-local"),
+        (["prod/edge-01", "--from-local", "--src", "1.2.3.4", "--dst", "::1", "--dport", "22"], "family"),
+        (["edge-01", "--from-local", "--src", "1.2.3.4", "--dst", "1.1.1.1", "--dport", "22"], "ENV/HOST"),
+    ]
+    for args, named in cases:
+        p = _cli(*args)
+        assert p.returncode == 2, (args, p.stdout, p.stderr)
+        assert named in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_help_shows_examples() -> None:
+    p = _cli("--help")
+    assert p.returncode == 0 and "Examples:" in p.stdout and "--from-local" in p.stdout

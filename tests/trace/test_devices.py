@@ -1,0 +1,125 @@
+"""Hops between namespaces and hosts on the recorded demo snapshots (snapshots/prod, captured by the lab):
+veth into the peer namespace, bridge to the port whose far side holds the address, VXLAN to the host
+owning the remote VTEP; BPF programs as stated assumptions. Bridge flooding on a hand-built namespace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tracekit import addr, fleet, link, namespace, route, run, tcp
+
+from netstack_docs.analysis.trace import Fleet, Packet, TraceInputError, trace
+
+REPO = Path(__file__).resolve().parents[2]
+POD1 = "cni-5eed0101-0001-4000-8000-000000000001"
+POD2 = "cni-5eed0102-0002-4000-8000-000000000002"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Fleet:
+    return Fleet.load(REPO / "snapshots")
+
+
+def test_veth_continues_in_the_peer_namespace_and_nat_follows(demo: Fleet) -> None:
+    r = trace(
+        demo,
+        "prod",
+        "edge-01",
+        Packet("10.10.0.10", "203.0.113.1", "tcp", 40000, 80),
+        from_local=True,
+        netns="lan",
+    )
+    netns = [s.netns for s in r.steps]
+    assert netns[0] == "lan" and "root" in netns and netns[-1] == "isp"
+    assert r.final.src == "203.0.113.2"  # masqueraded on the way out of wan0
+    assert any("tc_lan_mark" in a for a in r.assumptions)  # lan0's tc BPF program, not evaluable
+
+
+def test_xdp_program_is_an_undetermined_step_and_an_assumption(demo: Fleet) -> None:
+    r = trace(
+        demo, "prod", "edge-01", Packet("203.0.113.1", "203.0.113.2", "tcp", 40000, 9100), ingress="wan0"
+    )
+    xdp = [s for s in r.steps if s.layer == "ebpf"]
+    assert xdp and xdp[0].undetermined and "xdp_edge_pass" in xdp[0].what
+    assert "assuming the XDP program xdp_edge_pass on wan0 passes it (XDP_PASS)" in r.assumptions
+    assert r.verdict == "dropped"  # the input chain's policy: node_exporter is not open to the uplink
+    assert (
+        r.decided_by is not None and r.decided_by.component and r.decided_by.component.startswith("nftchain-")
+    )
+
+
+def test_bridge_takes_the_port_whose_far_side_holds_the_address(demo: Fleet) -> None:
+    r = trace(
+        demo,
+        "prod",
+        "k8s-node-01",
+        Packet("10.244.1.2", "10.244.1.3", "tcp", 40000, 80),
+        from_local=True,
+        netns=POD1,
+    )
+    assert any("bridge cni0: from port veth1a2b0101 to port veth1a2b0102" in s.what for s in r.steps)
+    assert r.final.netns == POD2 and r.verdict == "rejected"  # nothing listens in that pod
+
+
+def test_vxlan_continues_on_the_host_owning_the_remote_vtep(demo: Fleet) -> None:
+    r = trace(
+        demo,
+        "prod",
+        "k8s-node-01",
+        Packet("10.244.1.2", "10.244.2.2", "tcp", 40000, 80),
+        from_local=True,
+        netns=POD1,
+    )
+    assert {s.host for s in r.steps} == {"k8s-node-01", "k8s-node-02"}
+    assert any("encapsulated to VTEP 192.168.50.12" in s.what for s in r.steps)
+    assert r.final.host == "k8s-node-02" and r.final.netns.startswith("cni-5eed0201")
+    assert any(s.url and s.url.startswith("prod/k8s-node-02/") for s in r.steps)
+    alone = Fleet.from_docs({("prod", "k8s-node-01"): demo.host("prod", "k8s-node-01").doc})
+    r = trace(
+        alone,
+        "prod",
+        "k8s-node-01",
+        Packet("10.244.1.2", "10.244.2.2", "tcp", 40000, 80),
+        from_local=True,
+        netns=POD1,
+    )
+    assert r.verdict == "forwarded" and r.final.ifname == "flannel.1"
+
+
+def test_service_vmap_goto_and_dnat_to_a_pod(demo: Fleet) -> None:
+    r = trace(
+        demo,
+        "prod",
+        "k8s-node-01",
+        Packet("10.244.1.3", "10.96.0.10", "udp", 40000, 53),
+        from_local=True,
+        netns=POD2,
+    )
+    assert r.final.dst == "10.244.1.2" and r.final.netns == POD1
+
+
+def test_unknown_names_list_what_exists(demo: Fleet) -> None:
+    with pytest.raises(TraceInputError, match="interfaces: ifb0, lan0, lo, wan0, wan1"):
+        trace(demo, "prod", "edge-01", Packet("1.2.3.4", "203.0.113.2", "tcp", 1, 22), ingress="eth9")
+    with pytest.raises(TraceInputError, match="hosts in prod: edge-01, k8s-node-01, k8s-node-02"):
+        trace(demo, "prod", "nope", Packet("1.2.3.4", "203.0.113.2", "tcp", 1, 22), ingress="eth0")
+    with pytest.raises(TraceInputError, match="namespaces: isp, isp-backup, lan, root"):
+        trace(
+            demo,
+            "prod",
+            "edge-01",
+            Packet("1.2.3.4", "203.0.113.2", "tcp", 1, 22),
+            from_local=True,
+            netns="nope",
+        )
+
+
+def test_bridge_floods_when_no_captured_port_holds_the_address() -> None:
+    root = namespace(
+        links=[link("br0", "bridge"), link("tap0", "tun", master="br0"), link("eth0")],
+        addresses=[addr("br0", "192.168.122.1/24"), addr("eth0", "198.51.100.1/24")],
+        routes=[route("192.168.122.0/24", "br0"), route("198.51.100.0/24", "eth0")],
+    )
+    r = run(fleet(("h", [root])), tcp("198.51.100.9", "192.168.122.50", 22), ingress="eth0")
+    assert r.verdict == "forwarded" and r.final.ifname == "br0" and "flooded to tap0" in r.steps[-1].what

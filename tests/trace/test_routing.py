@@ -1,0 +1,136 @@
+"""Routing semantics of trace: LPM, policy rule order and selectors, the local table (captured or derived),
+route types, forwarding and rp_filter. Hand-built namespaces (tracekit): each case isolates one rule."""
+
+from __future__ import annotations
+
+from tracekit import addr, fleet, link, namespace, route, run, sock, tcp
+
+
+def _host(routes=(), rules=(), sysctls=None, sockets=()):
+    return fleet(
+        (
+            "h",
+            [
+                namespace(
+                    links=[link("eth0"), link("eth1"), link("eth2")],
+                    addresses=[
+                        addr("eth0", "198.51.100.1/24"),
+                        addr("eth1", "10.0.0.1/24"),
+                        addr("eth2", "10.9.0.1/24"),
+                    ],
+                    routes=[
+                        route("198.51.100.0/24", "eth0"),
+                        route("10.0.0.0/24", "eth1"),
+                        route("10.9.0.0/24", "eth2"),
+                        *routes,
+                    ],
+                    rules=rules,
+                    sysctls=sysctls,
+                    sockets=sockets,
+                )
+            ],
+        )
+    )
+
+
+def test_longest_prefix_wins_over_a_shorter_one():
+    f = _host(routes=[route("default", "eth0", gateway="198.51.100.254"), route("10.0.0.128/25", "eth2")])
+    r = run(f, tcp("198.51.100.7", "10.0.0.200", 80), ingress="eth0")
+    assert r.verdict == "forwarded" and r.final.ifname == "eth2"
+    r = run(f, tcp("198.51.100.7", "10.0.0.20", 80), ingress="eth0")
+    assert r.final.ifname == "eth1"
+
+
+def test_policy_rules_apply_in_priority_order_with_their_selectors():
+    rules = [
+        {"family": "inet", "priority": 0, "action": "lookup", "table": "local"},
+        {"family": "inet", "priority": 100, "action": "lookup", "table": "vpn", "fwmark": 2, "fwmask": 0xFF},
+        {"family": "inet", "priority": 200, "action": "lookup", "table": "office", "src": "10.0.0.0/24"},
+        {"family": "inet", "priority": 32766, "action": "lookup", "table": "main"},
+    ]
+    f = _host(
+        routes=[
+            route("default", "eth2", table="vpn"),
+            route("default", "eth1", table="office"),
+            route("default", "eth0"),
+        ],
+        rules=rules,
+    )
+    assert run(f, tcp("10.0.0.5", "203.0.113.9", 443), ingress="eth1").final.ifname == "eth1"
+    marked = tcp("10.0.0.5", "203.0.113.9", 443, mark=0x102)
+    assert run(f, marked, ingress="eth1").final.ifname == "eth2"  # mark & 0xff == 2: rule 100 first
+    assert run(f, tcp("10.9.0.5", "203.0.113.9", 443), ingress="eth2").final.ifname == "eth0"
+
+
+def test_not_selector_inverts_and_unknown_selector_is_undetermined():
+    rules = [
+        {"family": "inet", "priority": 0, "action": "lookup", "table": "local"},
+        {"family": "inet", "priority": 10, "action": "unreachable", "not": True, "src": "10.0.0.0/24"},
+        {"family": "inet", "priority": 32766, "action": "lookup", "table": "main"},
+    ]
+    f = _host(routes=[route("default", "eth0")], rules=rules)
+    assert run(f, tcp("10.0.0.5", "203.0.113.9", 443), ingress="eth1").verdict == "forwarded"
+    assert run(f, tcp("10.9.0.5", "203.0.113.9", 443), ingress="eth2").verdict == "rejected"
+    rules[1] = {"family": "inet", "priority": 10, "action": "lookup", "table": "x", "sport_magic": "1-2"}
+    r = run(
+        _host(routes=[route("default", "eth0")], rules=rules),
+        tcp("10.0.0.5", "203.0.113.9", 1),
+        ingress="eth1",
+    )
+    assert r.verdict == "undetermined" and "sport_magic" in r.steps[-1].what
+
+
+def test_suppress_prefixlength_refuses_the_default_route_and_throw_goes_on():
+    rules = [
+        {"family": "inet", "priority": 0, "action": "lookup", "table": "local"},
+        {"family": "inet", "priority": 10, "action": "lookup", "table": "main", "suppress_prefixlength": 0},
+        {"family": "inet", "priority": 20, "action": "lookup", "table": "tunnel"},
+        {"family": "inet", "priority": 32766, "action": "lookup", "table": "main"},
+    ]
+    tunnel = [
+        route("default", "eth2", table="tunnel"),
+        route("203.0.113.0/24", table="tunnel", type_="throw"),
+    ]
+    f = _host(routes=[route("default", "eth0"), *tunnel], rules=rules)
+    assert run(f, tcp("10.0.0.5", "192.0.2.9", 443), ingress="eth1").final.ifname == "eth2"
+    assert run(f, tcp("10.0.0.5", "203.0.113.9", 443), ingress="eth1").final.ifname == "eth0"
+    assert run(f, tcp("10.0.0.5", "10.9.0.9", 443), ingress="eth1").final.ifname == "eth2"  # /24 beats /0
+
+
+def test_local_table_is_derived_from_addresses_when_the_snapshot_has_none():
+    f = _host(sockets=[sock("tcp", "0.0.0.0", 22, "sshd")])
+    r = run(f, tcp("198.51.100.7", "10.9.0.1", 22), ingress="eth0")  # any local address, any device
+    assert r.verdict == "delivered" and r.final.socket == "tcp 0.0.0.0:22 (sshd)"
+    assert any("derived from the addresses" in s.what for s in r.steps)
+    r = run(f, tcp("198.51.100.7", "10.9.0.1", 23), ingress="eth0")
+    assert r.verdict == "rejected" and "TCP reset" in r.steps[-1].what
+
+
+def test_route_types_blackhole_unreachable_prohibit_and_no_route():
+    f = _host(
+        routes=[
+            route("192.0.2.0/26", type_="blackhole"),
+            route("192.0.2.64/26", type_="unreachable"),
+            route("192.0.2.128/26", type_="prohibit"),
+        ]
+    )
+    verdict = {
+        d: run(f, tcp("10.0.0.5", d, 80), ingress="eth1").verdict
+        for d in ("192.0.2.1", "192.0.2.65", "192.0.2.129", "203.0.113.1")
+    }
+    assert verdict == {
+        "192.0.2.1": "dropped",
+        "192.0.2.65": "rejected",
+        "192.0.2.129": "rejected",
+        "203.0.113.1": "rejected",
+    }
+
+
+def test_forwarding_off_drops_silently_and_rp_filter_strict_checks_the_way_back():
+    f = _host(routes=[route("default", "eth0")], sysctls={"net.ipv4.conf.eth1.forwarding": "0"})
+    r = run(f, tcp("10.0.0.5", "203.0.113.1", 80), ingress="eth1")
+    assert r.verdict == "dropped" and "forwarding is off" in r.steps[-1].what
+    f = _host(routes=[route("default", "eth0")], sysctls={"net.ipv4.conf.all.rp_filter": "1"})
+    spoofed = run(f, tcp("10.0.0.5", "203.0.113.1", 80), ingress="eth2")  # 10.0.0.0/24 is behind eth1
+    assert spoofed.verdict == "dropped" and "rp_filter=1" in spoofed.steps[-1].what
+    assert run(f, tcp("10.0.0.5", "203.0.113.1", 80), ingress="eth1").verdict == "forwarded"
