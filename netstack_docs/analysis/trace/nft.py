@@ -114,15 +114,15 @@ def _run_chain(
     chain, index, jumps = base["name"], 0, 0
     while True:
         rules = ruleset.rules((family, table, chain))
-        if index >= len(rules):
+        eff = None
+        while index < len(rules) and eff is None:  # the hot loop: most rules do not match
+            compiled = rules[index]
+            index += 1
+            eff = compiled.run(ctx)
+        if eff is None:
             if not stack:
                 return "continue", None
             chain, index = stack.pop()
-            continue
-        compiled = rules[index]
-        index += 1
-        eff = compiled.run(ctx)
-        if eff is None:
             continue
         rule = compiled.rule
         text = rule.get("text") or rule.get("comment") or "rule"

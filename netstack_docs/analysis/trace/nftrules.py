@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from netstack_docs.analysis.trace.nftexpr import EvalContext, Undetermined, compile_value
+from netstack_docs.analysis.trace.nftexpr import EvalContext, Getter, Predicate, Undetermined, compile_value
 from netstack_docs.analysis.trace.nftsets import FindSet, compile_match, map_lookup
 
 VERDICTS = ("accept", "drop", "reject", "return", "jump", "goto", "continue")
@@ -36,12 +36,7 @@ Op = Callable[[EvalContext, Effect], bool]  # False: the rule does not match, st
 
 
 def _match(stmt: dict[str, Any], find: FindSet) -> Op:
-    left, right, op = stmt["left"], stmt["right"], stmt.get("op", "==")
-    try:
-        get, kind = compile_value(left)
-        pred = compile_match(op, right, kind, find)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise Undetermined(f"match {left!r} {op} {right!r}: {exc}") from None
+    get, pred = _guard(stmt, find)
 
     def run(ctx: EvalContext, eff: Effect) -> bool:
         return pred(get(ctx))
@@ -142,9 +137,18 @@ class CompiledRule:
     rule: dict[str, Any]
     ops: list[Op]
     problem: str | None  # set when the rule could not be compiled: every packet reaching it is undetermined
+    # The rule's leading matches, run before any Effect is made: most rules fail their first match, and a
+    # 500-rule chain is walked at >= 1,000 packets/s only when a failing rule costs a few calls.
+    guards: list[tuple[Getter, Predicate]] = field(default_factory=list)
 
     def run(self, ctx: EvalContext) -> Effect | None:
         """The rule's effect when it matches, None when it does not."""
+        try:
+            for get, pred in self.guards:
+                if not pred(get(ctx)):
+                    return None
+        except Undetermined as exc:
+            return Effect(undetermined=str(exc))
         eff = Effect()
         if self.problem is not None:
             eff.undetermined = self.problem
@@ -158,9 +162,22 @@ class CompiledRule:
         return eff
 
 
-def compile_rule(rule: dict[str, Any], find: FindSet) -> CompiledRule:
+def _guard(stmt: dict[str, Any], find: FindSet) -> tuple[Getter, Predicate]:
+    left, right, op = stmt["left"], stmt["right"], stmt.get("op", "==")
     try:
-        return CompiledRule(rule, [compile_statement(s, find) for s in rule.get("expr") or []], None)
+        get, kind = compile_value(left)
+        return get, compile_match(op, right, kind, find)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise Undetermined(f"match {left!r} {op} {right!r}: {exc}") from None
+
+
+def compile_rule(rule: dict[str, Any], find: FindSet) -> CompiledRule:
+    statements = list(rule.get("expr") or [])
+    try:
+        guards = []
+        while statements and "match" in statements[0]:
+            guards.append(_guard(statements.pop(0)["match"], find))
+        return CompiledRule(rule, [compile_statement(s, find) for s in statements], None, guards)
     except Undetermined as exc:
         return CompiledRule(rule, [], str(exc))
     except (KeyError, ValueError, TypeError, AttributeError) as exc:

@@ -46,7 +46,7 @@ def element_matcher(element: Any, kind: str) -> Predicate:
         raise Undetermined(f"set element {element!r} is outside trace's vocabulary")
     if kind == "flags":
         flag = str(element)
-        return lambda v: flag in v
+        return lambda v: v is not ABSENT and flag in v
     if kind == "str" and isinstance(element, str) and element.endswith("*"):
         stem = element[:-1]
         return lambda v: isinstance(v, str) and v.startswith(stem)
@@ -69,23 +69,32 @@ def named_set(name: str, find: FindSet) -> SetDoc:
     return doc
 
 
+def _members(elements: list[Any], kind: str) -> Predicate:
+    """Plain literals become one hash lookup (a 500-element set costs what a 1-element one does)."""
+    if kind in LITERAL and kind not in ("flags",) and not any(isinstance(e, (dict, list)) for e in elements):
+        if not (kind == "str" and any(str(e).endswith("*") for e in elements)):
+            conv = LITERAL[kind]
+            wanted = frozenset(conv(e) for e in elements)
+            return lambda v: v in wanted
+    return _any([element_matcher(e, kind) for e in elements])
+
+
 def set_predicate(right: Any, kind: str, find: FindSet) -> Predicate:
     """Membership in the right-hand side: a named set, an anonymous set, a list, or one element."""
     if isinstance(right, str) and right.startswith("@"):
-        doc = named_set(right[1:], find)
-        return _any([element_matcher(e, kind) for e in doc["elements"]])
+        return _members(named_set(right[1:], find)["elements"], kind)
     if isinstance(right, dict) and "set" in right:
-        return _any([element_matcher(e, kind) for e in right["set"]])
+        return _members(right["set"], kind)
     if isinstance(right, list) and not kind.startswith("concat:"):
-        return _any([element_matcher(e, kind) for e in right])
+        return _members(right, kind)
     return element_matcher(right, kind)
 
 
 def compile_match(op: str, right: Any, kind: str, find: FindSet) -> Predicate:
     """The predicate of `left OP right`; an absent field fails every comparison, as in the kernel."""
     if op in ("==", "in"):
-        member = set_predicate(right, kind, find)
-        return lambda v: v is not ABSENT and member(v)
+        # ABSENT equals no literal and is in no set: membership alone is the kernel's answer
+        return set_predicate(right, kind, find)
     if op == "!=":
         member = set_predicate(right, kind, find)
         return lambda v: v is not ABSENT and not member(v)

@@ -1,0 +1,132 @@
+"""Trace-speed benchmark (issue 10): traces per second on one core, goal >= 1,000/s.
+
+Two workloads: (1) the largest demo host (by namespaces + rules), with packets drawn from its
+addresses, listener ports and closed ports, each from an interface or a local sender; (2) a generated
+host whose input chain holds 500 rules (ports, address sets, interface matches) that most packets
+walk to the end of. The first trace of a namespace compiles its ruleset; both figures include that
+once and report the steady rate. The kernel-agreement figures come from the test
+(tests/trace/test_kernel_agreement.py, needs root): pass --kernel to run it and print them.
+
+    .venv/bin/python bench/trace.py [--seconds 3] [--kernel]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[0] = str(REPO)
+sys.path.insert(1, str(REPO / "tests" / "trace"))
+
+from netstack_docs.analysis.trace import Fleet, Packet, trace  # noqa: E402
+
+
+def demo_workload(rng: random.Random) -> tuple[Fleet, str, str, list[tuple[Packet, dict]]]:
+    fleet = Fleet.load(REPO / "snapshots")
+    host = max(
+        fleet.hosts.values(),
+        key=lambda h: sum(len(ns.doc["links"]) + len(ns.doc["nftables"]["rules"]) for ns in h.namespaces),
+    )
+    jobs = []
+    addrs = [
+        (ns, a["address"])
+        for ns in host.namespaces
+        for a in ns.doc["addresses"]
+        if not ipaddress.ip_address(a["address"]).is_loopback
+    ]
+    ports = sorted({s["port"] for ns in host.namespaces for s in ns.doc["sockets"]["listening"]} | {7, 443})
+    for _ in range(2000):
+        ns, src = rng.choice(addrs)
+        _, dst = rng.choice(addrs)
+        if (":" in src) != (":" in dst):
+            continue
+        packet = Packet(src, dst, rng.choice(("tcp", "udp")), 40000, rng.choice(ports))
+        jobs.append((packet, {"from_local": True, "netns": ns.id}))
+    return fleet, host.env, host.slug, jobs
+
+
+def ruleset_workload(
+    rng: random.Random, size: int = 500
+) -> tuple[Fleet, str, str, list[tuple[Packet, dict]]]:
+    from tracekit import addr, chain, fleet, link, match, meta, namespace, nft_rule, payload, route, sock
+
+    rules = []
+    for i in range(size):
+        kind = i % 3
+        if kind == 0:
+            m = match(payload("tcp", "dport"), 10000 + i)
+        elif kind == 1:
+            m = match(payload("ip", "saddr"), {"prefix": {"addr": f"10.{i % 250}.0.0", "len": 16}})
+        else:
+            m = match(meta("iifname"), f"vlan{i}")
+        rules.append(nft_rule("input", f"rule {i}", m, {"drop": None} if i % 2 else {"accept": None}))
+    ns = namespace(
+        links=[link("eth0")],
+        addresses=[addr("eth0", "198.51.100.1/24")],
+        routes=[route("198.51.100.0/24", "eth0"), route("default", "eth0")],
+        chains=[chain("input", "input", policy="accept")],
+        nft_rules=rules,
+        sockets=[sock("tcp", "0.0.0.0", 22, "sshd")],
+    )
+    jobs = [
+        (
+            Packet(f"203.0.113.{rng.randrange(1, 250)}", "198.51.100.1", "tcp", 40000, rng.choice((22, 80))),
+            {"ingress": "eth0"},
+        )
+        for _ in range(2000)
+    ]
+    return fleet(("big", [ns])), "lab", "big", jobs
+
+
+def rate(
+    fleet: Fleet, env: str, host: str, jobs: list[tuple[Packet, dict]], seconds: float
+) -> tuple[float, int]:
+    trace(fleet, env, host, jobs[0][0], **jobs[0][1])  # compile once
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        packet, kw = jobs[done % len(jobs)]
+        trace(fleet, env, host, packet, **kw)
+        done += 1
+    return done / (time.perf_counter() - start), done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--kernel", action="store_true", help="also run the kernel-agreement test (root)")
+    args = parser.parse_args()
+    rng = random.Random(10)
+    for name, (fleet, env, host, jobs) in (
+        ("demo", demo_workload(rng)),
+        ("500 rules", ruleset_workload(rng)),
+    ):
+        per_second, n = rate(fleet, env, host, jobs, args.seconds)
+        verdict = "ok" if per_second >= 1000 else "BELOW GOAL"
+        print(f"{name:10} {env}/{host}: {per_second:8.0f} traces/s ({n} traces) goal 1000/s: {verdict}")
+    if args.kernel:
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            str(REPO / "tests" / "trace" / "test_kernel_agreement.py"),
+        ]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO).stdout
+        for line in out.splitlines():
+            if "flows" in line and "agree" in line:
+                print("kernel:", line.strip())
+
+
+if __name__ == "__main__":
+    main()
