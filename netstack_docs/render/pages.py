@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.analysis.trace.exposure import Exposure
 from netstack_docs.model.classify import Component, HostView, LayerView
 from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render.env import render, trusted_md
+from netstack_docs.render.exposure import RowView
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 
 
@@ -81,9 +83,15 @@ def _kinds_in_order(model: Model, layer_view: LayerView) -> list[KindSection]:
 
 
 def render_host(
-    out: Path, host: HostPage, model: Model, path: PacketPath, figures: Mapping[str, Any], has_changes: bool
+    out: Path,
+    host: HostPage,
+    model: Model,
+    path: PacketPath,
+    figures: Mapping[str, Any],
+    has_changes: bool,
+    exposure: tuple[Exposure, list[RowView]] | None = None,
 ) -> None:
-    """The host page and its ten layer pages."""
+    """The host page and its ten layer pages; `exposure` (data and its row views) adds the exposure view."""
     layers = []
     for layer in model.layers:
         layer_view = host.view.layers[layer.slug]
@@ -116,16 +124,43 @@ def render_host(
             gaps=host_gaps(host.view),
             figures=dict(figures),
             changes=host.changes_path if has_changes else None,
+            exposure=exposure[0] if exposure else None,
+            exposure_rows=exposure[1] if exposure else [],
         ),
     )
 
 
-def render_env(out: Path, env: str, hosts: list[HostPage], figures: Mapping[str, Any]) -> None:
+def render_env(
+    out: Path,
+    env: str,
+    hosts: list[HostPage],
+    figures: Mapping[str, Any],
+    exposures: Mapping[str, Exposure] | None = None,
+) -> None:
+    """The environment page; `exposures` (host slug -> Exposure) adds the services reachable from outside."""
     page = f"{env}/index.md"
     rows = [env_row(host) for host in hosts]
     stale = [host for host in hosts if host.freshness and host.freshness.stale]
-    _write(out, page, render("env.md.j2", page, env=env, hosts=hosts, rows=rows, figures=dict(figures),
-                             stale=stale))
+    outside = [
+        (host, row, next(c for c in row.cells if c.source == "outside"))
+        for host in hosts
+        for row in (exposures or {}).get(host.slug, Exposure(env, host.slug)).outside
+    ]
+    _write(
+        out,
+        page,
+        render(
+            "env.md.j2",
+            page,
+            env=env,
+            hosts=hosts,
+            rows=rows,
+            figures=dict(figures),
+            stale=stale,
+            exposed=exposures is not None,
+            outside=outside,
+        ),
+    )
 
 
 def render_handbook(out: Path, model: Model, hosts: Iterable[HostPage]) -> None:

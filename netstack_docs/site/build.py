@@ -19,6 +19,7 @@ from typing import Any
 from netstack_docs.diagrams import render_site_figures
 from netstack_docs.errors import UserError
 from netstack_docs.model.freshness import Freshness
+from netstack_docs.render.exposure import exposure_rows, known_anchors
 from netstack_docs.render.pages import HostPage, render_env, render_handbook, render_home, render_host
 from netstack_docs.site.config import SiteOptions, build_config, nav, stale_after_days
 from netstack_docs.site.inputs import SnapshotFile, load_snapshots
@@ -95,19 +96,35 @@ def render_pages(
 ) -> int:
     from netstack_docs.model.packet_path import packet_path
 
+    exposures = compute_exposures(hosts, snapshots)
+    anchors = known_anchors(hosts)
     for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
         host_figures = figures.host(host.env, host.slug) if figures else {}
         has_page = (docs / host.changes_path).is_file()
-        render_host(docs, host, model, packet_path(snap.doc), host_figures, has_page)
+        exposure = exposures[(host.env, host.slug)]
+        labels = {ns.id: ns.label for ns in host.view.namespaces}
+        views = exposure_rows(exposure, labels, anchors)
+        render_host(docs, host, model, packet_path(snap.doc), host_figures, has_page, (exposure, views))
         shutil.copyfile(snap.path, docs / host.env / host.slug / "snapshot.json")
         if progress:
             progress("render", i, len(hosts))
     envs = sorted({h.env for h in hosts})
     for env in envs:
-        render_env(docs, env, [h for h in hosts if h.env == env], figures.env(env) if figures else {})
+        env_hosts = [h for h in hosts if h.env == env]
+        env_exposures = {h.slug: exposures[(env, h.slug)] for h in env_hosts}
+        render_env(docs, env, env_hosts, figures.env(env) if figures else {}, env_exposures)
     render_handbook(docs, model, hosts)
     render_home(docs, model, hosts, intro)
     return sum(1 for _ in docs.rglob("*.md"))  # every page MkDocs will build, hand-written ones too
+
+
+def compute_exposures(hosts: list[HostPage], snapshots: list[SnapshotFile]) -> dict[tuple[str, str], Any]:
+    """Every host's exposure view (analysis: traces from each interface to each listening socket)."""
+    from netstack_docs.analysis.trace import Fleet
+    from netstack_docs.analysis.trace.exposure import host_exposure
+
+    fleet = Fleet.from_files(snapshots)
+    return {(h.env, h.slug): host_exposure(fleet, h.env, h.slug) for h in hosts}
 
 
 def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None) -> None:

@@ -21,6 +21,16 @@ def _hook_end(verdict: str) -> str:
     return {"drop": "dropped", "reject": "rejected"}.get(verdict, "undetermined")
 
 
+def _martian(ns: Namespace, ifname: str, packet: Packet) -> str | None:
+    """Why the kernel's input route refuses a packet from a wire outright, or None."""
+    if packet.src_ip.is_loopback or packet.dst_ip.is_loopback:
+        if packet.version == 6 or ns.sysctl(f"net.ipv4.conf.{ifname}.route_localnet") != "1":
+            return "a loopback address never comes from a wire"
+    if stack(ns).is_local(packet.src) and ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1":
+        return f"the source {packet.src} is an address of this namespace"
+    return None
+
+
 class Walker:
     def __init__(self, fleet: Fleet, trail: Trail):
         self.fleet = fleet
@@ -75,14 +85,9 @@ class Walker:
             if skip_nat
             else apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=self._addr_on(ns, ifname, ctx.packet))
         )
-        if (
-            ifname != "lo"
-            and st.is_local(packet.src)
-            and ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1"
-        ):
-            trail.step(
-                ns, "routing", f"martian source: {packet.src} is an address of this namespace", decides=True
-            )
+        martian = _martian(ns, ifname, packet) if ifname != "lo" else None
+        if martian:
+            trail.step(ns, "routing", f"martian packet on {ifname}: {martian}: dropped", decides=True)
             return End("dropped", ns, packet, ifname)
         d = st.route(packet, ifname)
         route_step(trail, ns, packet, d)

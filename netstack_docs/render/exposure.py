@@ -1,0 +1,80 @@
+"""The exposure view of a host page and the environment's "reachable from outside" table, from
+netstack_docs.analysis.trace.exposure data. Render never decides a verdict: it shows the traces.
+
+A step links to its component only when that anchor is on the site (derived objects, such as the
+local routes trace computes from addresses, have none), so the strict build never meets a dead link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from netstack_docs.analysis.trace.exposure import Cell, Exposure, Row
+from netstack_docs.analysis.trace.result import Step
+
+VERDICT_WORDS = {
+    "delivered": "reachable",
+    "forwarded": "forwarded",
+    "dropped": "dropped",
+    "rejected": "refused",
+    "undetermined": "undetermined",
+}
+
+
+@dataclass(frozen=True)
+class StepView:
+    layer: str
+    what: str  # untrusted
+    target: tuple[str, str] | None  # (build-dir page path, anchor), only when the anchor exists
+    undetermined: bool
+
+
+@dataclass(frozen=True)
+class CellView:
+    cell: Cell
+    word: str
+    title: str  # untrusted: addresses and names
+    steps: list[StepView]
+    assumptions: list[str]
+
+
+@dataclass(frozen=True)
+class RowView:
+    row: Row
+    netns_label: str
+    cells: dict[str, CellView]  # "outside" / "subnet"
+
+
+def known_anchors(host_pages: Iterable[Any]) -> set[tuple[str, str]]:
+    """(page path, anchor) of every component on the site."""
+    out: set[tuple[str, str]] = set()
+    for host in host_pages:
+        for slug, layer_view in host.view.layers.items():
+            page = host.layer_path(slug)
+            out.update((page, c.anchor) for c in layer_view.components)
+    return out
+
+
+def _target(step: Step, anchors: set[tuple[str, str]]) -> tuple[str, str] | None:
+    if not step.url:
+        return None
+    path, _, anchor = step.url.partition("/#")
+    key = (f"{path}.md", anchor)
+    return key if key in anchors else None
+
+
+def _cell_view(row: Row, cell: Cell, anchors: set[tuple[str, str]]) -> CellView:
+    result = cell.result
+    title = f"{row.socket_name} from {cell.src} in via {row.ifname}"
+    steps = [StepView(s.layer, s.what, _target(s, anchors), s.undetermined) for s in result.steps]
+    return CellView(cell, VERDICT_WORDS[result.verdict], title, steps, list(result.assumptions))
+
+
+def exposure_rows(exposure: Exposure, labels: dict[str, str], anchors: set[tuple[str, str]]) -> list[RowView]:
+    out = []
+    for row in exposure.rows:
+        cells = {c.source: _cell_view(row, c, anchors) for c in row.cells}
+        out.append(RowView(row, labels.get(row.netns, row.netns), cells))
+    return out
