@@ -59,6 +59,22 @@ def udp_queues(paths: list[str], port: int) -> int:
     return total
 
 
+def listen_backlogs(namespaces: list[dict]) -> dict[tuple[str, int], int]:
+    """(namespace id, port) -> connections waiting in the accept queues of its TCP listeners (the lab's
+    listeners never accept, so every delivered connection stays counted there)."""
+    out: dict[tuple[str, int], int] = {}
+    for ns in namespaces:
+        enter(ns_path(ns))
+        for name in ("tcp", "tcp6"):
+            with open(f"/proc/thread-self/net/{name}") as f:
+                for line in f.readlines()[1:]:
+                    cols = line.split()
+                    if cols[3] == "0A":  # LISTEN
+                        key = (ns["id"], int(cols[1].rsplit(":", 1)[1], 16))
+                        out[key] = out.get(key, 0) + int(cols[4].split(":")[1], 16)
+    return out
+
+
 def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, paths: list[str]) -> str:
     """What the kernel did with one flow, sent from the namespace at `path`."""
     enter(path)
@@ -224,11 +240,19 @@ def main() -> None:
     for i, p in enumerate(plan):
         if p[0][3] == "udp":
             udp_by_port.setdefault(p[0][5], []).append(i)
+    before = listen_backlogs(doc["namespaces"])
     with ThreadPoolExecutor(max_workers=64) as pool:
         jobs = [pool.submit(run, i) for i, p in enumerate(plan) if p[0][3] == "tcp"]
         jobs += [pool.submit(run_serially, idx) for idx in udp_by_port.values()]
         for job in jobs:
             job.result()
+    after = listen_backlogs(doc["namespaces"])
+    arrived = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+    predicted: dict[tuple[str, int], int] = {}
+    for i, (flow, fwd, _reply, _expected) in enumerate(plan):
+        if flow[3] == "tcp" and fwd.verdict == "delivered" and observed[i] == "delivered":
+            key = (fwd.final.netns, int(fwd.final.dport or 0))
+            predicted[key] = predicted.get(key, 0) + 1
     report = {
         "flows": len(plan),
         "undetermined": 0,
@@ -258,6 +282,16 @@ def main() -> None:
                     "steps": [s.what for s in fwd.steps][-4:],
                 }
             )
+    # Where the connections landed (after NAT), per namespace and port: trace's final vs the kernel's queues.
+    report["delivered_where"] = {f"{ns} {port}": n for (ns, port), n in sorted(arrived.items())}
+    if predicted != arrived:
+        report["disagree"].append(
+            {
+                "where": "accept queues",
+                "trace": {f"{k[0]} {k[1]}": v for k, v in sorted(predicted.items())},
+                "kernel": report["delivered_where"],
+            }
+        )
     print(json.dumps(report))
     sys.exit(1 if report["disagree"] else 0)
 

@@ -219,3 +219,19 @@ def test_limit_quota_runtime_sets_and_unknown_expressions_are_stated_not_guessed
     assert len([s for s in r.steps if s.undetermined]) == 2
     assert any("filled at runtime" in a for a in r.assumptions)
     assert any("osf" in a for a in r.assumptions)
+
+
+def test_iptables_legacy_chains_on_the_hook_are_stated_not_ignored():
+    from tracekit import fleet as make_fleet
+
+    f = _host([], [])
+    ns = next(iter(f.hosts.values())).namespaces[0].doc
+    ns["iptables"] = {
+        "filter": {"INPUT": {"policy": "DROP", "rules": ["-p tcp --dport 22 -j ACCEPT"]}},
+        "ip6:filter": {"INPUT": {"policy": "DROP", "rules": []}},
+    }
+    r = _in(make_fleet(("h", [ns])), 22)
+    legacy = [s for s in r.steps if "iptables-legacy" in s.what]
+    assert len(legacy) == 1 and legacy[0].undetermined and "filter INPUT" in legacy[0].what
+    assert legacy[0].component and legacy[0].component.startswith("iptables-")
+    assert any("iptables-legacy filter INPUT" in a for a in r.assumptions)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from netstack_docs.analysis.trace.iptables import legacy_hook
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nftexpr import EvalContext
 from netstack_docs.analysis.trace.nftrules import CompiledRule, Effect, compile_rule
@@ -81,6 +82,7 @@ def run_hook(
     """Run every base chain of `hook`; mark changes are applied to ctx.packet as they happen."""
     nat: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     ns = ruleset.ns
+    legacy_hook(trail, ns, hook, ctx.packet.version, ctx.packet.state == "new")
     for chain in ruleset.hook_chains(hook, ctx.packet.version, device):
         if chain.get("type") == "nat" and ctx.packet.state != "new":
             continue

@@ -179,6 +179,10 @@ class Walker:
             return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
         packet = apply_nat(trail, ns, ctx.packet, out.nat)
         if packet.proto in ("icmp", "icmpv6"):
+            key = "net.ipv4.icmp_echo_ignore_all" if packet.version == 4 else "net.ipv6.icmp.echo_ignore_all"
+            if ns.sysctl(key) == "1":
+                trail.step(ns, "transport", f"ICMP echo ignored ({key} = 1)", decides=True)
+                return End("dropped", ns, packet, ifname)
             trail.step(ns, "transport", "answered by the kernel (ICMP echo)", decides=True)
             return End("delivered", ns, packet, ifname, "kernel (icmp echo)")
         if packet.state == "established":
