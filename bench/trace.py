@@ -7,7 +7,7 @@ walk to the end of. The first trace of a namespace compiles its ruleset; both fi
 once and report the steady rate. The kernel-agreement figures come from the test
 (tests/trace/test_kernel_agreement.py, needs root): pass --kernel to run it and print them.
 
-    .venv/bin/python bench/trace.py [--seconds 3] [--kernel]
+    .venv/bin/python bench/trace.py [--seconds 3] [--exposure 1000] [--kernel]
 """
 
 from __future__ import annotations
@@ -99,11 +99,35 @@ def rate(
     return done / (time.perf_counter() - start), done / (time.process_time() - cpu)
 
 
+def exposure_seconds(hosts: int) -> tuple[float, float, int]:
+    """(wall, CPU) seconds of the exposure analysis for `hosts` copies of the demo snapshots, traces made."""
+    from netstack_docs.analysis.trace.exposure import host_exposure
+
+    demo = Fleet.load(REPO / "snapshots")
+    originals = sorted(demo.hosts.values(), key=lambda h: (h.env, h.slug))
+    docs = {}
+    for i in range(hosts):
+        h = originals[i % len(originals)]
+        docs[(h.env, f"{h.slug}-{i:04d}")] = h.doc
+    fleet = Fleet.from_docs(docs)
+    start, cpu, traces = time.perf_counter(), time.process_time(), 0
+    for env, slug in docs:
+        traces += sum(len(row.cells) for row in host_exposure(fleet, env, slug).rows)
+    return time.perf_counter() - start, time.process_time() - cpu, traces
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument(
+        "--exposure",
+        type=int,
+        default=0,
+        metavar="HOSTS",
+        help="also time the site's exposure analysis for HOSTS copies of the demo hosts",
+    )
     parser.add_argument("--kernel", action="store_true", help="also run the kernel-agreement test (root)")
     args = parser.parse_args()
     rng = random.Random(10)
@@ -116,6 +140,12 @@ def main() -> None:
         print(
             f"{name:10} {env}/{host}: {cpu:6.0f} traces per CPU second ({wall:.0f}/s wall clock, load "
             f"{os.getloadavg()[0]:.1f}); goal 1000/s on one core: {verdict}"
+        )
+    if args.exposure:
+        wall, cpu, traces = exposure_seconds(args.exposure)
+        print(
+            f"exposure of {args.exposure} demo-host copies: {traces} traces, "
+            f"{cpu:.1f} s CPU ({wall:.1f} s wall)"
         )
     if args.kernel:
         cmd = [
