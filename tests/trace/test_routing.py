@@ -124,6 +124,12 @@ def test_route_types_blackhole_unreachable_prohibit_and_no_route():
         "192.0.2.129": "rejected",
         "203.0.113.1": "rejected",
     }
+    # on a device that does not forward, the kernel sends no ICMP error for any of them
+    off = _host(
+        routes=[route("192.0.2.64/26", type_="unreachable")], sysctls={"net.ipv4.conf.eth1.forwarding": "0"}
+    )
+    assert run(off, tcp("10.0.0.5", "192.0.2.65", 80), ingress="eth1").verdict == "dropped"
+    assert run(off, tcp("10.0.0.5", "203.0.113.1", 80), ingress="eth1").verdict == "dropped"
 
 
 def test_forwarding_off_drops_silently_and_rp_filter_strict_checks_the_way_back():

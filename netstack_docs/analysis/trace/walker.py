@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netstack_docs.analysis.trace import sockets, tc
+from netstack_docs.analysis.trace import checks, sockets, tc
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nat import apply as apply_nat
 from netstack_docs.analysis.trace.nft import run_hook
@@ -21,16 +21,6 @@ def _hook_end(verdict: str) -> str:
     return {"drop": "dropped", "reject": "rejected"}.get(verdict, "undetermined")
 
 
-def _martian(ns: Namespace, ifname: str, packet: Packet) -> str | None:
-    """Why the kernel's input route refuses a packet from a wire outright, or None."""
-    if packet.src_ip.is_loopback or packet.dst_ip.is_loopback:
-        if packet.version == 6 or ns.sysctl(f"net.ipv4.conf.{ifname}.route_localnet") != "1":
-            return "a loopback address never comes from a wire"
-    if stack(ns).is_local(packet.src) and ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1":
-        return f"the source {packet.src} is an address of this namespace"
-    return None
-
-
 class Walker:
     def __init__(self, fleet: Fleet, trail: Trail):
         self.fleet = fleet
@@ -40,7 +30,7 @@ class Walker:
     # -- receive ---------------------------------------------------------------------------------
     def receive(self, ns: Namespace, ifname: str, packet: Packet, nexthop: str | None = None) -> End:
         """A packet arriving on `ifname` of `ns` (from the wire, a veth peer, a bridge, a VXLAN)."""
-        from netstack_docs.analysis.trace.devices import bridge_in
+        from netstack_docs.analysis.trace.bridge import bridge_in
 
         self.hops += 1
         if self.hops > MAX_HOPS:
@@ -83,9 +73,9 @@ class Walker:
         packet = (
             ctx.packet
             if skip_nat
-            else apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=self._addr_on(ns, ifname, ctx.packet))
+            else apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=checks.address_on(ns, ifname, ctx.packet))
         )
-        martian = _martian(ns, ifname, packet) if ifname != "lo" else None
+        martian = checks.martian(ns, ifname, packet) if ifname != "lo" else None
         if martian:
             trail.step(ns, "routing", f"martian packet on {ifname}: {martian}: dropped", decides=True)
             return End("dropped", ns, packet, ifname)
@@ -94,14 +84,14 @@ class Walker:
         if (
             d.type in ("local", "broadcast", "unicast")
             and ifname != "lo"
-            and not self._rp_filter(ns, ifname, packet)
+            and not checks.rp_filter(trail, ns, ifname, packet)
         ):
             return End("dropped", ns, packet, ifname)  # the kernel validates the source for local input too
         if d.type in ("local", "broadcast"):
             return self.local_in(ns, ifname, packet)
         if d.type in ROUTE_END:
-            if d.type == "none" and not self._forwarding(ns, ifname, packet):
-                return End("dropped", ns, packet, ifname)
+            if d.type != "blackhole" and not checks.forwarding(trail, ns, ifname, packet):
+                return End("dropped", ns, packet, ifname)  # no ICMP error when the device does not forward
             return End(ROUTE_END[d.type], ns, packet, ifname)
         if d.type != "unicast":
             trail.step(
@@ -112,7 +102,7 @@ class Walker:
                 decides=True,
             )
             return End("undetermined", ns, packet, ifname)
-        if not self._forwarding(ns, ifname, packet):
+        if not checks.forwarding(trail, ns, ifname, packet):
             trail.step(ns, "routing", f"not forwarded: forwarding is off for {ifname}", decides=True)
             return End("dropped", ns, packet, ifname)
         dev = d.dev or ifname
@@ -121,54 +111,6 @@ class Walker:
         if out.verdict != "accept":
             return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
         return self.postrouting(ns, ctx.packet, d, ifname)
-
-    def _addr_on(self, ns: Namespace, ifname: str, packet: Packet) -> str | None:
-        fam = packet.family
-        return next(
-            (
-                a["address"]
-                for a in ns.doc.get("addresses", [])
-                if a["ifname"] == ifname and a["family"] == fam
-            ),
-            None,
-        )
-
-    def _forwarding(self, ns: Namespace, ifname: str, packet: Packet) -> bool:
-        key = f"net.ipv4.conf.{ifname}.forwarding" if packet.version == 4 else "net.ipv6.conf.all.forwarding"
-        value = ns.sysctl(key)
-        if value is None:
-            value = ns.sysctl(
-                "net.ipv4.ip_forward" if packet.version == 4 else "net.ipv6.conf.all.forwarding"
-            )
-        if value is None:
-            self.trail.assume(f"assuming forwarding is off in {ns.label} ({key} was not captured)")
-            return False
-        return value == "1"
-
-    def _rp_filter(self, ns: Namespace, ifname: str, packet: Packet) -> bool:
-        """Reverse-path filter (IPv4): the way back to the source must exist (2) or leave by ifname (1)."""
-        if packet.version != 4:
-            return True
-        values = [ns.sysctl("net.ipv4.conf.all.rp_filter"), ns.sysctl(f"net.ipv4.conf.{ifname}.rp_filter")]
-        mode = max(int(v) for v in values if v is not None) if any(v is not None for v in values) else 0
-        if mode == 0:
-            return True
-        back = packet.with_(src=packet.dst, dst=packet.src, sport=packet.dport, dport=packet.sport)
-        d = stack(ns).route(back, "lo")
-        ok = d.type == "unicast" or d.type == "local"
-        if mode == 1:
-            ok = ok and d.dev == ifname
-        if not ok:
-            self.trail.step(
-                ns,
-                "routing",
-                f"rp_filter={mode} on {ifname}: the way back to {packet.src} "
-                f"is {'not via ' + ifname if d.type == 'unicast' else d.type}: dropped",
-                "sysctl",
-                {"name": f"net.ipv4.conf.{ifname}.rp_filter", "value": str(mode)},
-                decides=True,
-            )
-        return ok
 
     # -- local delivery ----------------------------------------------------------------------------
     def local_in(self, ns: Namespace, ifname: str, packet: Packet) -> End:

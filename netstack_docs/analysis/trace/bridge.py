@@ -1,0 +1,98 @@
+"""A Linux bridge on the walk: frames to the bridge itself go up its stack, others go to the port whose
+far side holds the address (static or learned FDB says the same), else they are flooded; br_netfilter
+runs the IP hooks on bridged traffic when it is on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from netstack_docs.analysis.trace import tc
+from netstack_docs.analysis.trace.hops import end_here, peer_of, port_towards, veth_out
+from netstack_docs.analysis.trace.namespace import Namespace
+from netstack_docs.analysis.trace.nat import apply as apply_nat
+from netstack_docs.analysis.trace.nft import run_hook
+from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.walk import End, stack
+
+if TYPE_CHECKING:
+    from netstack_docs.analysis.trace.walker import Walker
+
+Obj = dict[str, Any]
+
+
+def flood(w: Walker, ns: Namespace, bridge: Obj, packet: Packet, nexthop: str) -> End:
+    ports = [p for p in ns.links.values() if p.get("master") == bridge["ifname"]]
+    open_ports = [p["ifname"] for p in ports if p.get("kind") != "veth" or peer_of(ns, p) is None]
+    if open_ports:
+        return end_here(
+            w,
+            ns,
+            "forwarded",
+            "virtual",
+            f"bridge {bridge['ifname']}: no port known for {nexthop}; flooded to "
+            f"{', '.join(open_ports)} (far sides not captured)",
+            bridge,
+            packet,
+            bridge["ifname"],
+        )
+    return end_here(
+        w,
+        ns,
+        "rejected",
+        "virtual",
+        f"bridge {bridge['ifname']}: nothing behind its ports holds {nexthop}: host unreachable",
+        bridge,
+        packet,
+        bridge["ifname"],
+    )
+
+
+def bridge_in(w: Walker, ns: Namespace, port: Obj, packet: Packet, nexthop: str | None) -> End:
+    """A frame received on a bridge port: up to the bridge's own stack, or bridged to another port."""
+    bridge = port["master"]
+    target = nexthop or packet.dst
+    if stack(ns).is_local(target):
+        w.trail.step(
+            ns,
+            "virtual",
+            f"bridge {bridge}: addressed to the bridge itself (port {port['ifname']})",
+            "port",
+            {**port},
+        )
+        return w.layer3(ns, bridge, packet)
+    out = port_towards(ns, bridge, target, exclude=port["ifname"])
+    if out is None:
+        return flood(w, ns, ns.require_link(bridge), packet, target)
+    w.trail.step(
+        ns, "virtual", f"bridge {bridge}: from port {port['ifname']} to port {out}", "link", ns.links[bridge]
+    )
+    key = (
+        "net.bridge.bridge-nf-call-iptables" if packet.version == 4 else "net.bridge.bridge-nf-call-ip6tables"
+    )
+    if ns.sysctl(key) == "1":
+        packet_or_end = _br_netfilter(w, ns, port["ifname"], bridge, packet)
+        if isinstance(packet_or_end, End):
+            return packet_or_end
+        packet = packet_or_end
+    tc.egress(w.trail, ns, out)
+    return veth_out(w, ns, ns.links[out], packet, target)
+
+
+def _br_netfilter(w: Walker, ns: Namespace, port: str, bridge: str, packet: Packet) -> Packet | End:
+    """br_netfilter: bridged IP traffic also runs the IP hooks (prerouting on the port, forward and
+    postrouting on the bridge)."""
+    w.trail.step(ns, "netfilter", f"bridged traffic runs the IP hooks too (br_netfilter, {bridge})")
+    st = stack(ns)
+    for hook, iif, oif in (
+        ("prerouting", port, None),
+        ("forward", bridge, bridge),
+        ("postrouting", None, bridge),
+    ):
+        ctx = st.context(packet, hook, iif, oif)
+        out = run_hook(w.trail, st.ruleset, hook, ctx)
+        if out.verdict != "accept":
+            return End(
+                {"drop": "dropped", "reject": "rejected"}.get(out.verdict, "undetermined"), ns, ctx.packet
+            )
+        packet = apply_nat(w.trail, ns, ctx.packet, out.nat)
+    return packet
