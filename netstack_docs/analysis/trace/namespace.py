@@ -25,6 +25,7 @@ class Namespace:
         self.doc = doc
         self.id: str = doc["id"]
         self.kind: str = doc["kind"]
+        self.stack: Any = None  # the walk's per-namespace Stack (netstack_docs.analysis.trace.walk.stack)
 
     def answers_to(self, wanted: str) -> bool:
         """A user's name for this namespace: its name, docker file name, or container id (prefix)."""

@@ -1,12 +1,14 @@
-"""The walk, in the kernel's order: receive on a device (XDP, tc, netdev, prerouting), route, then input or
-forward, postrouting and egress; or a local send (route, output, postrouting, egress).
+"""What every part of the walk shares: where a walk ends (End), the per-namespace Stack (FIB, policy
+rules, nftables ruleset, built once per namespace and kept), and the routing step as a trail entry.
 
-Every hop into another namespace (veth peer, bridge port, VXLAN remote host) continues the same
-walk there, with the same trail, until the packet is delivered, leaves the captured world, or ends.
+The walk itself (walker.py) goes in the kernel's order: receive on a device (XDP, tc, netdev,
+prerouting), route, then input or forward, postrouting and egress (devices.py); or a local send
+(route, output, postrouting, egress). A hop into another namespace continues the same walk there.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -53,8 +55,6 @@ class Stack:
         return decide(self.rules[packet.family], self.fib, packet, RuleContext(iif, oif, local))
 
     def is_local(self, address: str) -> bool:
-        import ipaddress
-
         ip = ipaddress.ip_address(address)
         entry = self.fib.lookup("inet" if ip.version == 4 else "inet6", "local", ip)
         return entry is not None and entry.type == "local"
@@ -64,10 +64,11 @@ class Stack:
 
 
 def stack(ns: Namespace) -> Stack:
-    cached = ns.__dict__.get("_trace_stack")
-    if cached is None:
-        cached = ns.__dict__["_trace_stack"] = Stack(ns)
-    return cached
+    """The namespace's Stack, made on first use and kept on it (a Fleet lives as long as its traces)."""
+    if ns.stack is None:
+        ns.stack = Stack(ns)
+    assert isinstance(ns.stack, Stack)
+    return ns.stack
 
 
 def describe_route(d: Decision) -> str:
