@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netstack_docs.analysis.trace.exposure import Exposure
+from netstack_docs.analysis.trace.exposure import MAX_ROWS, Exposure
 from netstack_docs.model.classify import Component, HostView, LayerView
 from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
@@ -126,6 +126,7 @@ def render_host(
             changes=host.changes_path if has_changes else None,
             exposure=exposure[0] if exposure else None,
             exposure_rows=exposure[1] if exposure else [],
+            max_rows=MAX_ROWS,
         ),
     )
 

@@ -24,6 +24,7 @@ from netstack_docs.analysis.trace.sockets import Found
 OUTSIDE = {4: ("192.0.2.10", "198.51.100.10", "203.0.113.10"), 6: ("2001:db8:ffff::10", "3fff::10")}
 SKIP_KINDS = ("loopback", "ifb")  # ifb only replays another device's ingress: no packet starts there
 WILDCARDS = ("0.0.0.0", "::")
+MAX_ROWS = 300  # a node with 100 pods and a few wildcard listeners stays under it
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Exposure:
     host: str
     rows: list[Row] = field(default_factory=list)
     loopback_only: list[str] = field(default_factory=list)  # socket names bound to 127.x / ::1
+    not_traced: int = 0  # socket x interface pairs past MAX_ROWS (a page must stay readable and buildable)
 
     @property
     def outside(self) -> list[Row]:
@@ -135,6 +137,9 @@ def host_exposure(fleet: Fleet, env: str, host: str) -> Exposure:
                 out.loopback_only.append(f"{name} in {ns.label}")
                 continue
             for ifname in sorted(interfaces):
+                if len(out.rows) >= MAX_ROWS:
+                    out.not_traced += 1
+                    continue
                 cells = _cells(fleet, ns, sock, name, ifname)
                 if cells:
                     out.rows.append(Row(ns.id, sock, name, ifname, cells))
