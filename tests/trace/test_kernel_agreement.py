@@ -81,7 +81,8 @@ def test_trace_agrees_with_the_kernel(topology: str) -> None:
     print(
         f"\n{topology}: {report['flows']} flows, {report['undetermined']} undetermined "
         f"({report['undetermined'] / report['flows']:.0%}), {report['with_assumptions']} decided under "
-        f"assumptions, {report['agree']}/{decided} agree; verdicts {report['verdicts']}"
+        f"assumptions, {report['agree']}/{decided} agree; verdicts {report['verdicts']}; "
+        f"connections per namespace and port {report.get('delivered_where')}"
     )
     assert report["flows"] >= 200
     assert not report["disagree"], json.dumps(report["disagree"][:15], indent=1)

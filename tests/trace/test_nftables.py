@@ -235,3 +235,33 @@ def test_iptables_legacy_chains_on_the_hook_are_stated_not_ignored():
     assert len(legacy) == 1 and legacy[0].undetermined and "filter INPUT" in legacy[0].what
     assert legacy[0].component and legacy[0].component.startswith("iptables-")
     assert any("iptables-legacy filter INPUT" in a for a in r.assumptions)
+
+
+def test_iifname_of_a_locally_sent_packet_is_empty_not_absent():
+    """Measured on the Docker lab: `iifname != "docker0" ... dnat` in a nat output chain rewrites local
+    connections (the kernel compares an empty name); `meta iif` there breaks the rule instead."""
+    rules = [
+        nft_rule(
+            "out",
+            'iifname != "docker0" tcp dport 8080 dnat to 10.0.0.5:80',
+            match(meta("iifname"), "docker0", "!="),
+            match(DPORT, 8080),
+            {"dnat": {"addr": "10.0.0.5", "port": 80}},
+            table="nat",
+            family="ip",
+        ),
+        nft_rule(
+            "out",
+            'iif "lo" tcp dport 8081 dnat to 10.0.0.5:80',
+            match(meta("iif"), "lo"),
+            match(DPORT, 8081),
+            {"dnat": {"addr": "10.0.0.5", "port": 80}},
+            table="nat",
+            family="ip",
+        ),
+    ]
+    f = _host([chain("out", "output", type_="nat", table="nat", family="ip", priority=-100)], rules)
+    r = run(f, tcp("198.51.100.1", "198.51.100.1", 8080), from_local=True)
+    assert r.final.dst == "10.0.0.5" and r.final.dport == 80
+    r = run(f, tcp("198.51.100.1", "198.51.100.1", 8081), from_local=True)
+    assert r.final.dst == "198.51.100.1"

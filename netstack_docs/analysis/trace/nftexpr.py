@@ -133,9 +133,15 @@ def _device(attr: str) -> Getter:
     return lambda ctx: getattr(ctx, attr) if getattr(ctx, attr) is not None else ABSENT
 
 
+def _device_name(attr: str) -> Getter:
+    # The kernel stores "" for a missing device's name (nft_meta_store_ifname), so `iifname != "x"`
+    # matches in output and postrouting; `iif`/`oif` (the index) break the rule instead.
+    return lambda ctx: getattr(ctx, attr) or ""
+
+
 META: dict[str, tuple[Getter, str]] = {
-    "iifname": (_device("iif"), "str"),
-    "oifname": (_device("oif"), "str"),
+    "iifname": (_device_name("iif"), "str"),
+    "oifname": (_device_name("oif"), "str"),
     "iif": (_device("iif"), "str"),
     "oif": (_device("oif"), "str"),
     "l4proto": (lambda c: c.packet.l4proto, "proto"),
