@@ -77,14 +77,22 @@ def _chain_name(c: dict[str, Any]) -> str:
 
 
 def run_hook(
-    trail: Trail, ruleset: Ruleset, hook: str, ctx: EvalContext, device: str | None = None
+    trail: Trail,
+    ruleset: Ruleset,
+    hook: str,
+    ctx: EvalContext,
+    device: str | None = None,
+    nat_done: bool = False,
 ) -> HookOutcome:
-    """Run every base chain of `hook`; mark changes are applied to ctx.packet as they happen."""
+    """Run every base chain of `hook`; mark changes are applied to ctx.packet as they happen.
+
+    `nat_done`: the connection's NAT is already set up (a locally sent packet looping back through
+    lo), so nat chains do not run again."""
     nat: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     ns = ruleset.ns
     legacy_hook(trail, ns, hook, ctx.packet.version, ctx.packet.state == "new")
     for chain in ruleset.hook_chains(hook, ctx.packet.version, device):
-        if chain.get("type") == "nat" and ctx.packet.state != "new":
+        if chain.get("type") == "nat" and (ctx.packet.state != "new" or nat_done):
             continue
         verdict, rule = _run_chain(trail, ruleset, chain, ctx, nat)
         name = _chain_name(chain)

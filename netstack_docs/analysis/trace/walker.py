@@ -67,14 +67,11 @@ class Walker:
     def layer3(self, ns: Namespace, ifname: str, packet: Packet, skip_nat: bool = False) -> End:
         trail, st = self.trail, stack(ns)
         ctx = st.context(packet, "prerouting", ifname, None)
-        out = run_hook(trail, st.ruleset, "prerouting", ctx)
+        out = run_hook(trail, st.ruleset, "prerouting", ctx, nat_done=skip_nat)
         if out.verdict != "accept":
             return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
-        packet = (
-            ctx.packet
-            if skip_nat
-            else apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=checks.address_on(ns, ifname, ctx.packet))
-        )
+        iif_addr = checks.address_on(ns, ifname, ctx.packet)
+        packet = apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=iif_addr)
         martian = checks.martian(ns, ifname, packet) if ifname != "lo" else None
         if martian:
             trail.step(ns, "routing", f"martian packet on {ifname}: {martian}: dropped", decides=True)
@@ -88,7 +85,7 @@ class Walker:
         ):
             return End("dropped", ns, packet, ifname)  # the kernel validates the source for local input too
         if d.type in ("local", "broadcast"):
-            return self.local_in(ns, ifname, packet)
+            return self.local_in(ns, ifname, packet, nat_done=skip_nat)
         if d.type in ROUTE_END:
             if d.type != "blackhole" and not checks.forwarding(trail, ns, ifname, packet):
                 return End("dropped", ns, packet, ifname)  # no ICMP error when the device does not forward
@@ -113,10 +110,10 @@ class Walker:
         return self.postrouting(ns, ctx.packet, d, ifname)
 
     # -- local delivery ----------------------------------------------------------------------------
-    def local_in(self, ns: Namespace, ifname: str, packet: Packet) -> End:
+    def local_in(self, ns: Namespace, ifname: str, packet: Packet, nat_done: bool = False) -> End:
         trail, st = self.trail, stack(ns)
         ctx = st.context(packet, "input", ifname, None)
-        out = run_hook(trail, st.ruleset, "input", ctx)
+        out = run_hook(trail, st.ruleset, "input", ctx, nat_done=nat_done)
         if out.verdict != "accept":
             return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
         packet = apply_nat(trail, ns, ctx.packet, out.nat)
