@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from netstack_docs.commands.options import snapshots_option
+from netstack_docs.commands.options import repository_snapshots, snapshots_option
 from netstack_docs.errors import UserError
 
 EXAMPLES = """\b
@@ -49,7 +49,7 @@ Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def command(
     target: str,
-    snapshots_dir: Path,
+    snapshots_dir: Path | None,
     ingress: str | None,
     from_local: bool,
     netns: str | None,
@@ -82,7 +82,13 @@ def command(
     ports = proto in ("tcp", "udp")
     packet = Packet(src, dst, proto, sport if ports else None, dport, state, mark_value)
     result = trace(
-        Fleet.load(snapshots_dir), env, host, packet, ingress=ingress, netns=netns, from_local=from_local
+        Fleet.load(repository_snapshots(snapshots_dir, None)),
+        env,
+        host,
+        packet,
+        ingress=ingress,
+        netns=netns,
+        from_local=from_local,
     )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))

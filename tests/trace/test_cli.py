@@ -94,3 +94,23 @@ def test_usage_and_input_errors_exit_2_without_traceback() -> None:
 def test_help_shows_examples() -> None:
     p = _cli("--help")
     assert p.returncode == 0 and "Examples:" in p.stdout and "--from-local" in p.stdout
+
+
+def test_snapshots_default_to_the_docs_repository_in_the_current_directory() -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "netstack_docs",
+        "trace",
+        "prod/edge-01",
+        "--in",
+        "lan0",
+        "--src",
+        "10.10.0.10",
+        "--dst",
+        "10.10.0.1",
+        "--dport",
+        "22",
+    ]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    assert p.returncode == 0 and "verdict: delivered" in p.stdout, p.stderr

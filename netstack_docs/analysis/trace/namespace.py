@@ -28,13 +28,14 @@ class Namespace:
         self.stack: Any = None  # the walk's per-namespace Stack (netstack_docs.analysis.trace.walk.stack)
 
     def answers_to(self, wanted: str) -> bool:
-        """A user's name for this namespace: its name, docker file name, or container id (prefix)."""
+        """A user's name for this namespace: its name, docker file name, pod name, or a prefix of one."""
         owner = self.doc.get("owner") or {}
         names = {self.doc.get("name"), self.id.rpartition("/")[2], owner.get("pod"), owner.get("name")}
         if wanted in names:
             return True
-        container = owner.get("container_id") or ""
-        return len(wanted) >= 4 and container.startswith(wanted)
+        # a unique prefix (checked by the caller) of a container id or a long generated name (cni-5eed...)
+        prefixes = [owner.get("container_id") or "", self.id, str(self.doc.get("name") or "")]
+        return len(wanted) >= 4 and any(p.startswith(wanted) for p in prefixes)
 
     @property
     def label(self) -> str:
