@@ -7,6 +7,7 @@ local routes trace computes from addresses, have none), so the strict build neve
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,19 @@ def _target(step: Step, anchors: set[tuple[str, str]]) -> tuple[str, str] | None
     path, _, anchor = step.url.partition("/#")
     key = (f"{path}.md", anchor)
     return key if key in anchors else None
+
+
+def served_href(page_path: str, target: tuple[str, str]) -> str:
+    """A link from one build-dir page to a component, as the served site has it (directory URLs,
+    which the site always uses): the traces are raw HTML, where MkDocs rewrites no `.md` link."""
+
+    def url(md: str) -> str:
+        base = md[: -len(".md")]
+        return (base[: -len("index")] if base.endswith("index") else base + "/").rstrip("/") + "/"
+
+    here, there = url(page_path), url(target[0])
+    rel = posixpath.relpath(there, here)
+    return ("" if rel == "." else rel + "/") + "#" + target[1]
 
 
 def _cell_view(row: Row, cell: Cell, anchors: set[tuple[str, str]]) -> CellView:

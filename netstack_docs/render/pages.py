@@ -19,7 +19,7 @@ from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render.env import render, trusted_md
-from netstack_docs.render.exposure import RowView
+from netstack_docs.render.exposure import RowView, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 
 
@@ -127,6 +127,7 @@ def render_host(
             exposure=exposure[0] if exposure else None,
             exposure_rows=exposure[1] if exposure else [],
             max_rows=MAX_ROWS,
+            served_href=served_href,
         ),
     )
 

@@ -54,11 +54,19 @@ def test_host_page_table_links_every_verdict_to_its_trace(site: Path) -> None:
         ssh_lan = next(r for r in expected.rows if r.socket["port"] == 22 and r.ifname == "lan0")
         cell = next(c for c in ssh_lan.cells if c.source == "subnet")
         assert cell.result.verdict == "delivered"
-        details = page.locator(f"xpath=//*[span[@id='{cell.trace_id}']]/following-sibling::details[1]")
+        details = page.locator(f"details[id='{cell.trace_id}']")
         assert "ssh from the office only" in (details.text_content() or "")
+        # every component link of that trace lands on an element with that id, on the right page
+        components = details.locator("a")
+        targets = [components.nth(i).get_attribute("href") or "" for i in range(components.count())]
+        assert len(targets) >= 4
+        for href in targets:
+            page.goto(href if href.startswith("http") else base + "prod/edge-01/" + href)
+            assert page.locator(f"[id='{href.split('#')[1]}']").count() == 1, href
+        page.goto(base + "prod/edge-01/")
         text = page.locator("body").inner_text()
         assert HOSTILE in text  # shown literally, in the table and in the traces
-        assert page.locator("td b").count() == 0
+        assert page.locator("td b").count() == 0 and page.locator("details b").count() == 0
 
 
 def test_environment_page_lists_services_reachable_from_outside(site: Path) -> None:
