@@ -140,3 +140,37 @@ def test_forwarding_off_drops_silently_and_rp_filter_strict_checks_the_way_back(
     spoofed = run(f, tcp("10.0.0.5", "203.0.113.1", 80), ingress="eth2")  # 10.0.0.0/24 is behind eth1
     assert spoofed.verdict == "dropped" and "rp_filter=1" in spoofed.steps[-1].what
     assert run(f, tcp("10.0.0.5", "203.0.113.1", 80), ingress="eth1").verdict == "forwarded"
+
+
+def test_selectors_as_the_capture_writes_them():
+    """Field shapes of netstack_docs/capture/rules.py (task B): hex marks and TOS, port ranges and masks,
+    ipproto names, uidrange, detached devices, unresolved goto."""
+    base = [{"family": "inet", "priority": 0, "action": "lookup", "table": "local"}]
+    main = [{"family": "inet", "priority": 32766, "action": "lookup", "table": "main"}]
+
+    def via(rule: dict, packet, **kw) -> str | None:
+        rules = [*base, {"family": "inet", "priority": 10, "action": "lookup", "table": "vpn", **rule}, *main]
+        f = _host(routes=[route("default", "eth0"), route("default", "eth2", table="vpn")], rules=rules)
+        r = run(f, packet, **kw)
+        return r.final.ifname if r.verdict != "undetermined" else "undetermined"
+
+    pkt = tcp("10.0.0.5", "203.0.113.9", 443, sport=40000, mark=0x12)
+    assert via({"fwmark": "0x2", "fwmask": "0xf"}, pkt, ingress="eth1") == "eth2"
+    assert via({"fwmark": "0x2"}, pkt, ingress="eth1") == "eth0"  # no mask: all 32 bits
+    assert via({"tos": "0x10"}, pkt, ingress="eth1") == "eth0"  # traced packets carry TOS 0
+    assert via({"ipproto": "tcp", "dport": {"start": 400, "end": 500}}, pkt, ingress="eth1") == "eth2"
+    assert via({"ipproto": "udp"}, pkt, ingress="eth1") == "eth0"
+    assert (
+        via({"sport": {"start": 0x9C00, "end": 0x9C00}, "sport_mask": "0xff00"}, pkt, ingress="eth1") == "eth2"
+    )
+    assert (
+        via({"dport": {"start": 0x100, "end": 0x100}, "dport_mask": "0xff00"}, pkt, ingress="eth1") == "eth2"
+    )
+    assert via({"uidrange": {"start": 0, "end": 0}}, pkt, ingress="eth1") == "eth2"  # forwarded: uid 0
+    assert via({"uidrange": {"start": 1000, "end": 1000}}, pkt, ingress="eth1") == "eth0"
+    local = tcp("10.0.0.1", "203.0.113.9", 443)
+    assert via({"uidrange": {"start": 1000, "end": 1000}}, local, from_local=True) == "undetermined"
+    assert via({"iif": "gone0", "iif_detached": True}, pkt, ingress="eth1") == "eth0"
+    assert via({"l3mdev": True}, pkt, ingress="eth1") == "undetermined"
+    unresolved = {"action": "goto", "goto": 500, "unresolved": True, "table": None}
+    assert via(unresolved, pkt, ingress="eth1") == "eth0"

@@ -64,6 +64,8 @@ def decide(rules: list[Obj], fib: Fib, packet: Packet, ctx: RuleContext) -> Deci
         if action == "nop":
             continue
         if action == "goto":
+            if rule.get("unresolved"):
+                continue  # its target priority holds no rule: the kernel skips it
             target = rule.get("goto")
             i = next((j for j, r in enumerate(rules) if r["priority"] == target), len(rules))
             continue

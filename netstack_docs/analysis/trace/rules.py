@@ -16,7 +16,8 @@ from netstack_docs.analysis.trace.packet import Packet
 
 Obj = dict[str, Any]
 
-# Keys of a rule object that are not selectors.
+# Keys of a rule object that are not selectors (task B's capture: netstack_docs/capture/rules.py);
+# masks are read with the selector they belong to.
 NOT_SELECTORS = frozenset(
     {
         "family",
@@ -27,10 +28,15 @@ NOT_SELECTORS = frozenset(
         "not",
         "goto",
         "suppress_prefixlength",
-        "suppress_ifgroup",
         "target",
         "realms",
         "flow",
+        "fwmask",
+        "sport_mask",
+        "dport_mask",
+        "dscp_mask",
+        "flowlabel_mask",
+        "unresolved",
     }
 )
 
@@ -50,6 +56,23 @@ def _as_int(value: Any) -> int:
 
 def _prefix(packet_addr: ipaddress.IPv4Address | ipaddress.IPv6Address, value: Any) -> bool:
     return packet_addr in ipaddress.ip_network(str(value), strict=False)
+
+
+def _masked_port(port: int | None, rule: Obj, key: str) -> bool | None:
+    """`sport 1000-2000`, or with a mask (`dport 0x1000/0xf000`): the kernel compares port & mask to start."""
+    mask = rule.get(f"{key}_mask")
+    if mask is None:
+        return _port_range(port, rule[key])
+    if port is None:
+        return False
+    start = rule[key].get("start") if isinstance(rule[key], dict) else rule[key]
+    return (port & _as_int(mask)) == _as_int(start)
+
+
+def _zero_field(rule: Obj, key: str) -> bool:
+    """A header field a traced packet carries as 0 (DSCP, IPv6 flow label)."""
+    mask = _as_int(rule.get(f"{key}_mask", 0xFFFFFFFF))
+    return (_as_int(rule[key]) & mask) == 0
 
 
 def _port_range(port: int | None, value: Any) -> bool | None:
@@ -86,13 +109,20 @@ SELECTORS: dict[str, Matcher] = {
     "fwmask": lambda r, p, c: True,  # read together with fwmark
     "tos": lambda r, p, c: _as_int(r["tos"]) == 0,  # traced packets carry TOS 0
     "ipproto": lambda r, p, c: _ipproto(r["ipproto"], p),
-    "sport": lambda r, p, c: _port_range(p.sport, r["sport"]),
-    "dport": lambda r, p, c: _port_range(p.dport, r["dport"]),
+    "sport": lambda r, p, c: _masked_port(p.sport, r, "sport"),
+    "dport": lambda r, p, c: _masked_port(p.dport, r, "dport"),
+    "dscp": lambda r, p, c: _zero_field(r, "dscp"),
+    "flowlabel": lambda r, p, c: p.version == 6 and _zero_field(r, "flowlabel"),
+    "tun_id": lambda r, p, c: _as_int(r["tun_id"]) == 0,  # a traced packet came through no tunnel
+    # the named device does not exist (any more): the kernel skips the rule
+    "iif_detached": lambda r, p, c: False,
+    "oif_detached": lambda r, p, c: False,
     "sport_range": lambda r, p, c: _port_range(p.sport, r["sport_range"]),
     "dport_range": lambda r, p, c: _port_range(p.dport, r["dport_range"]),
     # uid of a forwarded packet is 0 in the kernel's flow; a local sender's uid is not in a trace
     "uidrange": lambda r, p, c: None if c.local else _port_range(0, r["uidrange"]),
     "l3mdev": lambda r, p, c: None,  # the VRF table depends on the device's master: not modelled
+    "suppress_ifgroup": lambda r, p, c: None,  # device groups are not in the snapshot
 }
 
 
