@@ -33,7 +33,7 @@ def test_undetermined_exits_3(tmp_path: Path) -> None:
     doc = json.loads((REPO / "snapshots/prod/edge-01.json").read_text())
     root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
     root["rules"].insert(
-        1, {"family": "inet", "priority": 5, "action": "lookup", "table": "main", "l3mdev": 1}
+        1, {"family": "inet", "priority": 5, "action": "lookup", "table": "main", "l3mdev": True}
     )
     (tmp_path / "prod").mkdir()
     (tmp_path / "prod/edge-01.json").write_text(json.dumps(doc))

@@ -160,9 +160,8 @@ def test_selectors_as_the_capture_writes_them():
     assert via({"tos": "0x10"}, pkt, ingress="eth1") == "eth0"  # traced packets carry TOS 0
     assert via({"ipproto": "tcp", "dport": {"start": 400, "end": 500}}, pkt, ingress="eth1") == "eth2"
     assert via({"ipproto": "udp"}, pkt, ingress="eth1") == "eth0"
-    assert (
-        via({"sport": {"start": 0x9C00, "end": 0x9C00}, "sport_mask": "0xff00"}, pkt, ingress="eth1") == "eth2"
-    )
+    masked = {"sport": {"start": 0x9C00, "end": 0x9C00}, "sport_mask": "0xff00"}  # 40000 & 0xff00
+    assert via(masked, pkt, ingress="eth1") == "eth2"
     assert (
         via({"dport": {"start": 0x100, "end": 0x100}, "dport_mask": "0xff00"}, pkt, ingress="eth1") == "eth2"
     )
