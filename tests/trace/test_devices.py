@@ -123,3 +123,41 @@ def test_bridge_floods_when_no_captured_port_holds_the_address() -> None:
     )
     r = run(fleet(("h", [root])), tcp("198.51.100.9", "192.168.122.50", 22), ingress="eth0")
     assert r.verdict == "forwarded" and r.final.ifname == "br0" and "flooded to tap0" in r.steps[-1].what
+
+
+def test_open_vswitch_ports_end_the_walk_undetermined(demo: Fleet) -> None:
+    """compute-01 (OVS, userspace datapath): its flows are not evaluated, so trace says so, in and out."""
+    host = demo.host("prod", "compute-01")
+    ovs_in = next(
+        i["name"]
+        for b in host.doc["ovs"]["bridges"]
+        for p in b["ports"]
+        for i in p["interfaces"]
+        if i.get("type") == "system" and host.root.link(i["name"])
+    )
+    r = trace(
+        demo, "prod", "compute-01", Packet("198.51.100.9", "198.51.100.1", "tcp", 1, 22), ingress=ovs_in
+    )
+    assert r.verdict == "undetermined" and "Open vSwitch bridge" in r.steps[-1].what
+    # out of an OVS internal port (hand-built: the demo has no address on one)
+    root = namespace(
+        links=[link("br-ex", "tun"), link("eth1", "veth")],
+        addresses=[addr("br-ex", "203.0.113.1/24")],
+        routes=[route("203.0.113.0/24", "br-ex")],
+    )
+    ports = [
+        {"name": n, "interfaces": [{"name": n, "type": t}]}
+        for n, t in (("br-ex", "internal"), ("eth1", "system"))
+    ]
+    doc = {
+        "host": {"env": "lab", "hostname": "h"},
+        "namespaces": [root],
+        "ovs": {"bridges": [{"name": "br-ex", "ports": ports}]},
+    }
+    f = Fleet.from_docs({("lab", "h"): doc})
+    r = trace(f, "lab", "h", Packet("203.0.113.1", "203.0.113.9", "udp", 1, 53), from_local=True)
+    assert (
+        r.verdict == "undetermined"
+        and r.final.ifname == "br-ex"
+        and "Open vSwitch bridge br-ex" in r.steps[-1].what
+    )

@@ -10,6 +10,7 @@ from netstack_docs.analysis.trace import tc
 from netstack_docs.analysis.trace.bridge import flood
 from netstack_docs.analysis.trace.hops import end_here, port_towards, veth_out
 from netstack_docs.analysis.trace.namespace import Namespace
+from netstack_docs.analysis.trace.ovs import ovs_port
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.vxlan import vxlan_out
 from netstack_docs.analysis.trace.walk import End
@@ -36,6 +37,10 @@ EGRESS = {"veth": veth_out, "bridge": _bridge_out, "vxlan": vxlan_out}
 def egress(w: Walker, ns: Namespace, dev: str, packet: Packet, nexthop: str) -> End:
     tc.egress(w.trail, ns, dev)
     link = ns.require_link(dev)
+    port = ovs_port(ns, dev)
+    if port is not None:
+        what = f"handed to Open vSwitch bridge {port[0]} through {dev}: its OpenFlow tables decide"
+        return end_here(w, ns, "undetermined", "virtual", what, link, packet, dev)
     handler = EGRESS.get(str(link.get("kind")))
     if handler is not None:
         return handler(w, ns, link, packet, nexthop)

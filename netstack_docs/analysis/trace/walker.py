@@ -8,6 +8,7 @@ from netstack_docs.analysis.trace import checks, sockets, tc
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nat import apply as apply_nat
 from netstack_docs.analysis.trace.nft import run_hook
+from netstack_docs.analysis.trace.ovs import ovs_port
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.routing import Decision
 from netstack_docs.analysis.trace.trail import Trail
@@ -53,6 +54,11 @@ class Walker:
                 undetermined=True,
             )
             trail.assume(f"assuming the XDP program {name} on {ifname} passes it (XDP_PASS)")
+        port = ovs_port(ns, ifname)
+        if port is not None and port[1] != "internal":  # an internal port is OVS handing it to the kernel
+            what = f"{ifname} is a port of Open vSwitch bridge {port[0]}: its OpenFlow tables decide"
+            trail.step(ns, "virtual", what, "link", link, undetermined=True, decides=True)
+            return End("undetermined", ns, packet, ifname)
         if tc.ingress(trail, ns, ifname) == "drop":
             return End("dropped", ns, packet, ifname)
         st = stack(ns)
