@@ -161,3 +161,13 @@ def test_open_vswitch_ports_end_the_walk_undetermined(demo: Fleet) -> None:
         and r.final.ifname == "br-ex"
         and "Open vSwitch bridge br-ex" in r.steps[-1].what
     )
+
+
+def test_netns_by_pod_or_container_name() -> None:
+    pod = namespace("cni-1234", addresses=[addr("eth0", "10.244.1.2/24")], links=[link("eth0", "veth")])
+    pod["container"] = {"id": "ab" * 32, "name": "POD", "pod_name": "web-7d9f", "pod_namespace": "shop"}
+    f = fleet(("h", [namespace(), pod]))
+    for name in ("web-7d9f", "shop/web-7d9f", "abab", "cni-1234"):
+        assert f.host("lab", "h").namespace(name).id == "cni-1234"
+    with pytest.raises(TraceInputError, match="namespaces: cni-1234, root"):
+        f.host("lab", "h").namespace("shop/nope")

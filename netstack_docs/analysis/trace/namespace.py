@@ -28,14 +28,24 @@ class Namespace:
         self.stack: Any = None  # the walk's per-namespace Stack (netstack_docs.analysis.trace.walk.stack)
 
     def answers_to(self, wanted: str) -> bool:
-        """A user's name for this namespace: its name, docker file name, pod name, or a prefix of one."""
+        """A user's name for this namespace: its name, docker file name, container name, pod name
+        (`pod` or `namespace/pod`), or a unique prefix (>= 4 characters) of a container id or long name."""
         owner = self.doc.get("owner") or {}
-        names = {self.doc.get("name"), self.id.rpartition("/")[2], owner.get("pod"), owner.get("name")}
+        container = self.doc.get("container") or {}
+        pod = container.get("pod_name")
+        names = {self.doc.get("name"), self.id.rpartition("/")[2], container.get("name"), pod}
+        if pod and container.get("pod_namespace"):
+            names.add(f"{container['pod_namespace']}/{pod}")
         if wanted in names:
             return True
-        # a unique prefix (checked by the caller) of a container id or a long generated name (cni-5eed...)
-        prefixes = [owner.get("container_id") or "", self.id, str(self.doc.get("name") or "")]
-        return len(wanted) >= 4 and any(p.startswith(wanted) for p in prefixes)
+        # the caller checks that the prefix is unique
+        prefixes = [
+            owner.get("container_id") or "",
+            container.get("id") or "",
+            self.id,
+            str(self.doc.get("name") or ""),
+        ]
+        return len(wanted) >= 4 and any(p.startswith(wanted) for p in prefixes if p)
 
     @property
     def label(self) -> str:
