@@ -14,7 +14,7 @@ EXAMPLES = """\b
 Examples:
   netstack-docs trace prod/edge-01 --in wan0 --src 192.0.2.10 --dst 203.0.113.2 --dport 22
   netstack-docs trace prod/edge-01 --in wan0 --src 198.51.100.7 --dst 203.0.113.2 --dport 8443 --json
-  netstack-docs trace prod/k8s-node-01 --from-local --netns cni-5eed0101-0001-4000-8000-000000000001 \\
+  netstack-docs trace prod/k8s-node-01 --from-local --netns cni-5eed0101 \\
       --src 10.244.1.2 --dst 10.244.2.2 --dport 80
   netstack-docs trace prod/edge-01 --in lan0 --src 2001:db8:10::5 --dst 2001:db8:10::1 --proto icmpv6
 
@@ -29,7 +29,10 @@ Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 
 @click.option("--in", "ingress", metavar="IFNAME", help="The interface the packet arrives on.")
 @click.option("--from-local", is_flag=True, help="The packet is sent by a local process.")
 @click.option(
-    "--netns", metavar="NS", help="Namespace of --in or of the sender (default: the root namespace)."
+    "--netns",
+    metavar="NS",
+    help="Namespace of --in or of the sender: id, name, container or pod name, or a unique prefix "
+    "(default: the root namespace).",
 )
 @click.option("--src", required=True, metavar="ADDR", help="Source address (IPv4 or IPv6).")
 @click.option("--dst", required=True, metavar="ADDR", help="Destination address.")
