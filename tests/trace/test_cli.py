@@ -114,3 +114,17 @@ def test_snapshots_default_to_the_docs_repository_in_the_current_directory() -> 
     ]
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert p.returncode == 0 and "verdict: delivered" in p.stdout, p.stderr
+
+
+def test_every_help_example_runs_on_the_demo_snapshots() -> None:
+    from netstack_docs.commands.trace import EXAMPLES
+
+    text = EXAMPLES.replace("\\\n", " ")
+    examples = [
+        line.split("netstack-docs trace", 1)[1].split() for line in text.splitlines() if "trace prod/" in line
+    ]
+    assert len(examples) >= 3
+    for args in examples:
+        p = _cli(*args)
+        assert p.returncode in (0, 1, 3), (args, p.stderr)
+        assert "verdict:" in p.stdout or '"verdict"' in p.stdout
