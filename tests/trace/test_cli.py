@@ -10,8 +10,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "netstack_docs", "trace", "--snapshots", str(REPO / "snapshots"), *args]
+def _cli(*args: str, snapshots: Path | None = REPO / "snapshots") -> subprocess.CompletedProcess[str]:
+    """`netstack-docs trace ARGS`, run from the checkout (a docs repository); snapshots=None: its default."""
+    where = ["--snapshots", str(snapshots)] if snapshots is not None else []
+    cmd = [sys.executable, "-m", "netstack_docs", "trace", *where, *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
 
 
@@ -37,24 +39,8 @@ def test_undetermined_exits_3(tmp_path: Path) -> None:
     )
     (tmp_path / "prod").mkdir()
     (tmp_path / "prod/edge-01.json").write_text(json.dumps(doc))
-    cmd = [
-        sys.executable,
-        "-m",
-        "netstack_docs",
-        "trace",
-        "--snapshots",
-        str(tmp_path),
-        "prod/edge-01",
-        "--in",
-        "lan0",
-        "--src",
-        "10.10.0.10",
-        "--dst",
-        "203.0.113.1",
-        "--dport",
-        "80",
-    ]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    args = ("prod/edge-01", "--in", "lan0", "--src", "10.10.0.10", "--dst", "203.0.113.1", "--dport", "80")
+    p = _cli(*args, snapshots=tmp_path)
     assert p.returncode == 3, p.stdout + p.stderr
     assert "verdict: undetermined" in p.stdout and "l3mdev" in p.stdout
 
@@ -97,11 +83,7 @@ def test_help_shows_examples() -> None:
 
 
 def test_snapshots_default_to_the_docs_repository_in_the_current_directory() -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "netstack_docs",
-        "trace",
+    p = _cli(
         "prod/edge-01",
         "--in",
         "lan0",
@@ -111,8 +93,8 @@ def test_snapshots_default_to_the_docs_repository_in_the_current_directory() -> 
         "10.10.0.1",
         "--dport",
         "22",
-    ]
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+        snapshots=None,
+    )
     assert p.returncode == 0 and "verdict: delivered" in p.stdout, p.stderr
 
 

@@ -10,9 +10,8 @@ from netstack_docs.analysis.trace import tc
 from netstack_docs.analysis.trace.hops import end_here, peer_of, port_towards, veth_out
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nat import apply as apply_nat
-from netstack_docs.analysis.trace.nft import run_hook
 from netstack_docs.analysis.trace.packet import Packet
-from netstack_docs.analysis.trace.walk import End, stack
+from netstack_docs.analysis.trace.walk import End, hook, stack
 
 if TYPE_CHECKING:
     from netstack_docs.analysis.trace.walker import Walker
@@ -82,17 +81,13 @@ def _br_netfilter(w: Walker, ns: Namespace, port: str, bridge: str, packet: Pack
     """br_netfilter: bridged IP traffic also runs the IP hooks (prerouting on the port, forward and
     postrouting on the bridge)."""
     w.trail.step(ns, "netfilter", f"bridged traffic runs the IP hooks too (br_netfilter, {bridge})")
-    st = stack(ns)
-    for hook, iif, oif in (
+    for name, iif, oif in (
         ("prerouting", port, None),
         ("forward", bridge, bridge),
         ("postrouting", None, bridge),
     ):
-        ctx = st.context(packet, hook, iif, oif)
-        out = run_hook(w.trail, st.ruleset, hook, ctx)
-        if out.verdict != "accept":
-            return End(
-                {"drop": "dropped", "reject": "rejected"}.get(out.verdict, "undetermined"), ns, ctx.packet
-            )
-        packet = apply_nat(w.trail, ns, ctx.packet, out.nat)
+        stop, packet, nat = hook(w.trail, ns, name, packet, iif, oif)
+        if stop:
+            return stop
+        packet = apply_nat(w.trail, ns, packet, nat)
     return packet

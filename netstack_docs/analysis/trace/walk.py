@@ -11,10 +11,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from netstack_docs.analysis.trace.fib import Fib
 from netstack_docs.analysis.trace.namespace import Namespace
-from netstack_docs.analysis.trace.nft import Ruleset
+from netstack_docs.analysis.trace.nft import Ruleset, run_hook
 from netstack_docs.analysis.trace.nftexpr import EvalContext
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.routing import Decision, decide, sorted_rules, source_address
@@ -118,3 +119,28 @@ ROUTE_END = {
 
 def sender_address(ns: Namespace, packet: Packet, d: Decision) -> str | None:
     return source_address(ns.doc, d, packet.version)
+
+
+HOOK_END = {"drop": "dropped", "reject": "rejected"}
+NatList = list[tuple[str, dict[str, Any], dict[str, Any]]]
+
+
+def hook(
+    trail: Trail,
+    ns: Namespace,
+    name: str,
+    packet: Packet,
+    iif: str | None,
+    oif: str | None,
+    *,
+    at: str | None = None,
+    device: str | None = None,
+    nat_done: bool = False,
+) -> tuple[End | None, Packet, NatList]:
+    """Run one netfilter hook: (the End when it stops the packet, the packet with marks set, its NAT)."""
+    st = stack(ns)
+    ctx = st.context(packet, name, iif, oif)
+    out = run_hook(trail, st.ruleset, name, ctx, device=device, nat_done=nat_done)
+    if out.verdict != "accept":
+        return End(HOOK_END.get(out.verdict, "undetermined"), ns, ctx.packet, at), ctx.packet, out.nat
+    return None, ctx.packet, out.nat

@@ -7,19 +7,22 @@ from typing import TYPE_CHECKING
 from netstack_docs.analysis.trace import checks, sockets, tc
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nat import apply as apply_nat
-from netstack_docs.analysis.trace.nft import run_hook
 from netstack_docs.analysis.trace.ovs import ovs_port
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.routing import Decision
 from netstack_docs.analysis.trace.trail import Trail
-from netstack_docs.analysis.trace.walk import MAX_HOPS, ROUTE_END, End, route_step, sender_address, stack
+from netstack_docs.analysis.trace.walk import (
+    MAX_HOPS,
+    ROUTE_END,
+    End,
+    hook,
+    route_step,
+    sender_address,
+    stack,
+)
 
 if TYPE_CHECKING:
     from netstack_docs.analysis.trace.fleet import Fleet
-
-
-def _hook_end(verdict: str) -> str:
-    return {"drop": "dropped", "reject": "rejected"}.get(verdict, "undetermined")
 
 
 class Walker:
@@ -61,23 +64,19 @@ class Walker:
             return End("undetermined", ns, packet, ifname)
         if tc.ingress(trail, ns, ifname) == "drop":
             return End("dropped", ns, packet, ifname)
-        st = stack(ns)
-        ctx = st.context(packet, "ingress", ifname, None)
-        out = run_hook(trail, st.ruleset, "ingress", ctx, device=ifname)
-        if out.verdict != "accept":
-            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
+        stop, packet, _ = hook(trail, ns, "ingress", packet, ifname, None, at=ifname, device=ifname)
+        if stop:
+            return stop
         if link.get("master"):
-            return bridge_in(self, ns, link, ctx.packet, nexthop)
-        return self.layer3(ns, ifname, ctx.packet)
+            return bridge_in(self, ns, link, packet, nexthop)
+        return self.layer3(ns, ifname, packet)
 
     def layer3(self, ns: Namespace, ifname: str, packet: Packet, skip_nat: bool = False) -> End:
         trail, st = self.trail, stack(ns)
-        ctx = st.context(packet, "prerouting", ifname, None)
-        out = run_hook(trail, st.ruleset, "prerouting", ctx, nat_done=skip_nat)
-        if out.verdict != "accept":
-            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
-        iif_addr = checks.address_on(ns, ifname, ctx.packet)
-        packet = apply_nat(trail, ns, ctx.packet, out.nat, iif_addr=iif_addr)
+        stop, packet, nat = hook(trail, ns, "prerouting", packet, ifname, None, at=ifname, nat_done=skip_nat)
+        if stop:
+            return stop
+        packet = apply_nat(trail, ns, packet, nat, iif_addr=checks.address_on(ns, ifname, packet))
         martian = checks.martian(ns, ifname, packet) if ifname != "lo" else None
         if martian:
             trail.step(ns, "routing", f"martian packet on {ifname}: {martian}: dropped", decides=True)
@@ -108,21 +107,16 @@ class Walker:
         if not checks.forwarding(trail, ns, ifname, packet):
             trail.step(ns, "routing", f"not forwarded: forwarding is off for {ifname}", decides=True)
             return End("dropped", ns, packet, ifname)
-        dev = d.dev or ifname
-        ctx = st.context(packet, "forward", ifname, dev)
-        out = run_hook(trail, st.ruleset, "forward", ctx)
-        if out.verdict != "accept":
-            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
-        return self.postrouting(ns, ctx.packet, d, ifname)
+        stop, packet, _ = hook(trail, ns, "forward", packet, ifname, d.dev or ifname, at=ifname)
+        return stop or self.postrouting(ns, packet, d, ifname)
 
     # -- local delivery ----------------------------------------------------------------------------
     def local_in(self, ns: Namespace, ifname: str, packet: Packet, nat_done: bool = False) -> End:
-        trail, st = self.trail, stack(ns)
-        ctx = st.context(packet, "input", ifname, None)
-        out = run_hook(trail, st.ruleset, "input", ctx, nat_done=nat_done)
-        if out.verdict != "accept":
-            return End(_hook_end(out.verdict), ns, ctx.packet, ifname)
-        packet = apply_nat(trail, ns, ctx.packet, out.nat)
+        trail = self.trail
+        stop, packet, nat = hook(trail, ns, "input", packet, ifname, None, at=ifname, nat_done=nat_done)
+        if stop:
+            return stop
+        packet = apply_nat(trail, ns, packet, nat)
         if packet.proto in ("icmp", "icmpv6"):
             key = "net.ipv4.icmp_echo_ignore_all" if packet.version == 4 else "net.ipv6.icmp.echo_ignore_all"
             if ns.sysctl(key) == "1":
@@ -176,15 +170,12 @@ class Walker:
         if d.type not in ("unicast", "local", "broadcast"):
             return End("undetermined", ns, packet)
         dev = "lo" if d.type == "local" else d.dev
-        ctx = st.context(packet, "output", None, dev)
-        out = run_hook(trail, st.ruleset, "output", ctx)
-        if out.verdict != "accept":
-            return End(_hook_end(out.verdict), ns, ctx.packet)
-        new = apply_nat(trail, ns, ctx.packet, out.nat)
-        if new.dst != packet.dst or new.mark != packet.mark:
-            d = st.route(
-                new, "lo", local=True
-            )  # the kernel reroutes a packet whose destination or mark changed
+        stop, marked, nat = hook(trail, ns, "output", packet, None, dev)
+        if stop:
+            return stop
+        new = apply_nat(trail, ns, marked, nat)
+        if new.dst != packet.dst or new.mark != packet.mark:  # the kernel routes such a packet again
+            d = st.route(new, "lo", local=True)
             route_step(trail, ns, new, d)
             if d.type in ROUTE_END:
                 return End(ROUTE_END[d.type], ns, new)
@@ -193,13 +184,12 @@ class Walker:
     def postrouting(self, ns: Namespace, packet: Packet, d: Decision, iif: str | None) -> End:
         from netstack_docs.analysis.trace.devices import egress
 
-        trail, st = self.trail, stack(ns)
+        trail = self.trail
         dev = "lo" if d.type in ("local", "broadcast") else d.dev
-        ctx = st.context(packet, "postrouting", iif, dev)
-        out = run_hook(trail, st.ruleset, "postrouting", ctx)
-        if out.verdict != "accept":
-            return End(_hook_end(out.verdict), ns, ctx.packet, dev)
-        packet = apply_nat(trail, ns, ctx.packet, out.nat, oif_addr=sender_address(ns, ctx.packet, d))
+        stop, packet, nat = hook(trail, ns, "postrouting", packet, iif, dev, at=dev)
+        if stop:
+            return stop
+        packet = apply_nat(trail, ns, packet, nat, oif_addr=sender_address(ns, packet, d))
         if dev == "lo":  # looped back: prerouting and input with iif lo; its NAT was set up on the way out
             trail.step(ns, "link", "looped back through lo to this namespace")
             return self.layer3(ns, "lo", packet, skip_nat=True)
