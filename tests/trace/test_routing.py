@@ -173,3 +173,22 @@ def test_selectors_as_the_capture_writes_them():
     assert via({"l3mdev": True}, pkt, ingress="eth1") == "undetermined"
     unresolved = {"action": "goto", "goto": 500, "unresolved": True, "table": None}
     assert via(unresolved, pkt, ingress="eth1") == "eth0"
+
+
+def test_multipath_split_is_undetermined_and_tos_or_source_specific_routes_are_skipped():
+    hops = [
+        {"gateway": "198.51.100.254", "dev": "eth0", "weight": 1},
+        {"gateway": "10.9.0.254", "dev": "eth2", "weight": 1},
+    ]
+    f = _host(routes=[route("default", None, nexthops=hops), route("192.0.2.0/24", "eth2", tos=0x10)])
+    r = run(f, tcp("10.0.0.5", "203.0.113.9", 443), ingress="eth1")
+    assert r.verdict == "undetermined" and "multipath" in r.steps[-1].what
+    same = [
+        {"gateway": "198.51.100.254", "dev": "eth0", "weight": 1},
+        {"gateway": "198.51.100.254", "dev": "eth0", "weight": 2},
+    ]
+    f = _host(routes=[route("default", None, nexthops=same), route("192.0.2.0/24", "eth2", tos=0x10)])
+    assert run(f, tcp("10.0.0.5", "203.0.113.9", 443), ingress="eth1").final.ifname == "eth0"
+    assert (
+        run(f, tcp("10.0.0.5", "192.0.2.9", 443), ingress="eth1").final.ifname == "eth0"
+    )  # the TOS route is skipped

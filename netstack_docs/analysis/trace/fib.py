@@ -101,9 +101,21 @@ class Fib:
         table: str,
         dst: ipaddress.IPv4Address | ipaddress.IPv6Address,
         oif: str | None = None,
+        src: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None,
     ) -> FibEntry | None:
-        """Longest-prefix match of `dst` in one table (only routes via `oif` when a socket is bound)."""
+        """Longest-prefix match of `dst` in one table (only routes via `oif` when a socket is bound).
+
+        A route with a TOS matches only packets with that TOS (traced packets carry 0); an IPv6
+        source-specific route (`from`) only packets from its prefix."""
         for entry in self.tables.get((family, table), ()):
-            if dst in entry.net and (oif is None or entry.route.get("dev") in (None, oif)):
-                return entry
+            route = entry.route
+            if dst not in entry.net or (oif is not None and route.get("dev") not in (None, oif)):
+                continue
+            if route.get("tos") or (route.get("src") and src is not None and not _within(src, route["src"])):
+                continue
+            return entry
         return None
+
+
+def _within(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: str) -> bool:
+    return addr in ipaddress.ip_network(prefix, strict=False)

@@ -29,13 +29,29 @@ class Decision:
     table: str | None = None
     why: str = ""
 
+    def _hop(self, key: str) -> str | None:
+        """The route's own field, or the one all its multipath nexthops share (None when they differ)."""
+        if not self.entry:
+            return None
+        route = self.entry.route
+        if route.get(key) or not route.get("nexthops"):
+            return route.get(key)
+        values = {hop.get(key) for hop in route["nexthops"]}
+        return values.pop() if len(values) == 1 else None
+
     @property
     def dev(self) -> str | None:
-        return self.entry.route.get("dev") if self.entry else None
+        return self._hop("dev")
 
     @property
     def gateway(self) -> str | None:
-        return self.entry.route.get("gateway") if self.entry else None
+        return self._hop("gateway")
+
+    @property
+    def multipath_split(self) -> bool:
+        """Nexthops on different devices or gateways: which one a flow takes is the kernel's hash of it."""
+        hops = (self.entry.route.get("nexthops") or []) if self.entry else []
+        return len({(h.get("dev"), h.get("gateway")) for h in hops}) > 1
 
 
 def sorted_rules(ns_doc: Obj, family: str) -> list[Obj]:
@@ -72,7 +88,7 @@ def decide(rules: list[Obj], fib: Fib, packet: Packet, ctx: RuleContext) -> Deci
         if action != "lookup":
             return Decision("undetermined", rule, why=f"rule action {action!r} is not understood by trace")
         table = str(rule.get("table") or "main")
-        entry = fib.lookup(packet.family, table, packet.dst_ip, ctx.oif)
+        entry = fib.lookup(packet.family, table, packet.dst_ip, ctx.oif, packet.src_ip)
         if entry is None or entry.type == "throw":
             continue
         spl = rule.get("suppress_prefixlength")

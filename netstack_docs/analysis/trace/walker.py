@@ -104,11 +104,22 @@ class Walker:
                 decides=True,
             )
             return End("undetermined", ns, packet, ifname)
+        if d.multipath_split:
+            return self._multipath(ns, d, packet, ifname)
         if not checks.forwarding(trail, ns, ifname, packet):
             trail.step(ns, "routing", f"not forwarded: forwarding is off for {ifname}", decides=True)
             return End("dropped", ns, packet, ifname)
         stop, packet, _ = hook(trail, ns, "forward", packet, ifname, d.dev or ifname, at=ifname)
         return stop or self.postrouting(ns, packet, d, ifname)
+
+    def _multipath(self, ns: Namespace, d: Decision, packet: Packet, ifname: str | None) -> End:
+        route = d.entry.route if d.entry else {}
+        hops = ", ".join(
+            f"{h.get('gateway') or 'direct'} dev {h.get('dev')}" for h in route.get("nexthops") or []
+        )
+        what = f"multipath route: the kernel's flow hash picks one of {hops}"
+        self.trail.step(ns, "routing", what, "route", route, undetermined=True, decides=True)
+        return End("undetermined", ns, packet, ifname)
 
     # -- local delivery ----------------------------------------------------------------------------
     def local_in(self, ns: Namespace, ifname: str, packet: Packet, nat_done: bool = False) -> End:
@@ -169,6 +180,8 @@ class Walker:
             return End(ROUTE_END[d.type], ns, packet)
         if d.type not in ("unicast", "local", "broadcast"):
             return End("undetermined", ns, packet)
+        if d.multipath_split:
+            return self._multipath(ns, d, packet, None)
         dev = "lo" if d.type == "local" else d.dev
         stop, marked, nat = hook(trail, ns, "output", packet, None, dev)
         if stop:
