@@ -19,6 +19,8 @@ from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
+from netstack_docs.render.hostnav import HOST_PAGE_BOOST, LayerLink, front_matter, host_nav
+from netstack_docs.render.search import search_summary
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,29 @@ def _kinds_in_order(model: Model, layer_view: LayerView) -> list[KindSection]:
 def render_host(
     out: Path, host: HostPage, model: Model, path: PacketPath, figures: Mapping[str, Any], has_changes: bool
 ) -> None:
-    """The host page and its ten layer pages."""
+    """The host page and its ten layer pages, each with the host's own sidebar in its front matter."""
+    views = [(layer, host.view.layers[layer.slug]) for layer in model.layers]
+    links = [
+        LayerLink(layer.slug, layer.title, len(view.components), host.layer_path(layer.slug))
+        for layer, view in views
+    ]
+    changes = host.changes_path if has_changes else None
+
+    def meta(current: str | None) -> str:
+        nav = host_nav(host.env, host.view.hostname, host.index_path, links, current, changes)
+        search = {"search": {"exclude": True}} if current else {"search": {"boost": HOST_PAGE_BOOST}}
+        return front_matter(search, {"netstack_host": nav})
+
     layers = []
-    for layer in model.layers:
-        layer_view = host.view.layers[layer.slug]
+    for (layer, layer_view), link in zip(views, links, strict=True):
         kinds = _kinds_in_order(model, layer_view)
         _write(
             out,
-            host.layer_path(layer.slug),
-            render(
+            link.path,
+            meta(layer.slug)
+            + render(
                 "layer.md.j2",
-                host.layer_path(layer.slug),
+                link.path,
                 host=host,
                 layer_view=layer_view,
                 kinds=kinds,
@@ -102,11 +116,12 @@ def render_host(
             ),
         )
         titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
-        layers.append((layer, len(layer_view.components), titles, host.layer_path(layer.slug)))
+        layers.append((layer, link.count, titles, link.path))
     _write(
         out,
         host.index_path,
-        render(
+        meta(None)
+        + render(
             "host.md.j2",
             host.index_path,
             host=host,
@@ -115,7 +130,8 @@ def render_host(
             path=path,
             gaps=host_gaps(host.view),
             figures=dict(figures),
-            changes=host.changes_path if has_changes else None,
+            changes=changes,
+            summary=search_summary(host.view),
         ),
     )
 
