@@ -8,7 +8,7 @@ strict MkDocs build validates.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render.env import render, trusted_md
+from netstack_docs.render import firewall
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 from netstack_docs.render.hostnav import HOST_PAGE_BOOST, LayerLink, front_matter, host_nav
 from netstack_docs.render.search import search_summary
@@ -82,6 +83,12 @@ def _kinds_in_order(model: Model, layer_view: LayerView) -> list[KindSection]:
     return sections
 
 
+# Layers whose page reads better as something other than one section per kind: slug -> (template,
+# context builder(layer_view, kind sections, snapshot) -> extra context overriding the defaults).
+LayerPage = tuple[str, Callable[[LayerView, list[KindSection], dict[str, Any]], dict[str, Any]]]
+LAYER_PAGES: dict[str, LayerPage] = {"netfilter": ("netfilter.md.j2", firewall.page_context)}
+
+
 def render_host(
     out: Path, host: HostPage, model: Model, path: PacketPath, figures: Mapping[str, Any], has_changes: bool
 ) -> None:
@@ -101,20 +108,16 @@ def render_host(
     layers = []
     for (layer, layer_view), link in zip(views, links, strict=True):
         kinds = _kinds_in_order(model, layer_view)
-        _write(
-            out,
-            link.path,
-            meta(layer.slug)
-            + render(
-                "layer.md.j2",
-                link.path,
-                host=host,
-                layer_view=layer_view,
-                kinds=kinds,
-                handbook=handbook_path(layer.slug),
-                checks=layer_checks(layer) if not kinds else [],
-            ),
-        )
+        template, extra = LAYER_PAGES.get(layer.slug, ("layer.md.j2", lambda *_: {}))
+        context = {
+            "host": host,
+            "layer_view": layer_view,
+            "kinds": kinds,
+            "handbook": handbook_path(layer.slug),
+            "checks": layer_checks(layer) if not kinds else [],
+        }
+        context.update(extra(layer_view, kinds, host.view.snapshot))
+        _write(out, link.path, meta(layer.slug) + render(template, link.path, **context))
         titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
         layers.append((layer, link.count, titles, link.path))
     _write(
