@@ -164,7 +164,7 @@ def test_a_rule_link_lands_on_its_line_in_the_chain_listing_with_its_counters(
         )
         assert target[0] == JUMP_RULE and target[1] == "solid" and 0 <= target[2] < WIDE["height"]
         # Chains in hook order: input before forward before output, the regular chain after them.
-        chains = page.eval_on_selector_all("article h4[id^=nftchain]", "hs => hs.map(h => h.textContent)")
+        chains = page.eval_on_selector_all("article h4[id^=nftchain]", "hs => hs.map(h => h.textContent.replace('¶', ''))")
         assert chains[:4] == ["chain input", "chain forward", "chain output", "chain services"]
         # A long set is collapsed, its header still readable; its untrusted comment stays text.
         details = page.locator("details.netstack-set")
@@ -187,9 +187,8 @@ def search_first_result(page: Any, base_url: str, query: str) -> str:
     page.locator("input.md-search__input").press_sequentially(query)
     first = page.locator(".md-search-result__item a").first
     first.wait_for(timeout=30000)
-    href = first.get_attribute("href") or ""
     first.click()
-    page.wait_for_url(lambda url: url.split("#")[0] == href.split("#")[0])
+    page.wait_for_url(lambda url: url.split("?")[0] != base_url)
     return page.url.removeprefix(base_url)
 
 
