@@ -1,11 +1,12 @@
 """Turn DOT sources into SVG files: content-addressed cache, parallel `dot` processes, byte-stable output.
 
 Why SVG: it stays sharp at any zoom (glightbox). Graphviz links icons by absolute local path, which
-breaks once published: svg.embed_icons inlines them as data URIs (and refuses any other path). Graphviz
-writes no time into SVG, so the same DOT gives the same bytes. Why a thread pool: each render is a separate `dot` process, so threads that
-wait on them give process-level parallelism without pickling graphs. The cache key is the masked DOT
-source plus the renderer identity (this module's version, diagrams and Graphviz versions), so a host
-whose DOT did not change is copied from the cache instead of rendered.
+breaks once published: svg.embed_icons inlines them as data URIs (and refuses any other path).
+Graphviz writes no time into SVG, so the same DOT gives the same bytes. Why a thread pool: each
+render is a separate `dot` process, so threads that wait on them give process-level parallelism
+without pickling graphs. The cache key is the masked DOT source plus the renderer identity (this
+module's version, diagrams and Graphviz versions), so a host whose DOT did not change is copied
+from the cache instead of rendered.
 """
 
 from __future__ import annotations

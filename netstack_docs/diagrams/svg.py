@@ -66,4 +66,4 @@ def embed_icons(svg: str) -> str:
     opening = _SVG_OPEN.search(body)
     if opening is None:
         raise IconError("Graphviz output has no <svg> element")
-    return f"{body[: opening.end()]}\n<defs>{defs}</defs>{body[opening.end():]}"
+    return f"{body[: opening.end()]}\n<defs>{defs}</defs>{body[opening.end() :]}"

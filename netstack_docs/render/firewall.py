@@ -120,7 +120,8 @@ def _set_listing(c: Component) -> SetListing:
 
 
 def _counters(state: dict[str, Any], ns_id: str, rule: dict[str, Any]) -> str | None:
-    counters = (((state.get("namespaces") or {}).get(ns_id) or {}).get("nftables") or {}).get("counters") or {}
+    namespace = (state.get("namespaces") or {}).get(ns_id) or {}
+    counters = (namespace.get("nftables") or {}).get("counters") or {}
     found = counters.get(f"{rule['family']} {rule['table']} {rule['chain']} {rule['handle']}")
     if not found:
         return None
@@ -131,8 +132,6 @@ def nft_tables(components: list[Component], state: dict[str, Any]) -> list[Table
     """Every nftables table of the layer, in namespace then family/name order, as listings."""
     tables: dict[tuple[str, str, str], TableListing] = {}
     chains: dict[tuple[str, str, str, str], ChainListing] = {}
-    rules: list[Component] = []
-    parts = sorted((c for c in components if c.identity_kind in NFT_KINDS), key=lambda c: c.identity_kind)
 
     def table_of(c: Component) -> TableListing:
         name = c.obj["name"] if c.identity_kind == "nfttable" else c.obj["table"]
@@ -141,24 +140,24 @@ def nft_tables(components: list[Component], state: dict[str, Any]) -> list[Table
             tables[key] = TableListing(None, key[1], key[2], c.namespace.label)
         return tables[key]
 
-    for c in parts:  # nftchain, nftrule, nftset, nfttable (tables are attached when met)
+    for c in components:
         if c.identity_kind == "nfttable":
             table_of(c).component = c
         elif c.identity_kind == "nftchain":
-            chain = ChainListing(c, _chain_head(c.obj))
-            chains[(c.namespace.id, c.obj["family"], c.obj["table"], c.obj["name"])] = chain
-            table_of(c).chains.append(chain)
+            listing = ChainListing(c, _chain_head(c.obj))
+            chains[(c.namespace.id, c.obj["family"], c.obj["table"], c.obj["name"])] = listing
+            table_of(c).chains.append(listing)
         elif c.identity_kind == "nftset":
             table_of(c).sets.append(_set_listing(c))
-        else:
-            rules.append(c)
-    for c in rules:  # classification keeps snapshot order: the order nft evaluates them
-        chain = chains.get((c.namespace.id, c.obj["family"], c.obj["table"], c.obj["chain"]))
-        if chain is None:
-            continue  # a rule of a chain the capture did not list: shown on its own by the caller
+    for c in components:  # classification keeps snapshot order: the order nft evaluates rules
+        if c.identity_kind != "nftrule":
+            continue
+        owner = chains.get((c.namespace.id, c.obj["family"], c.obj["table"], c.obj["chain"]))
+        if owner is None:
+            continue  # a rule of a chain the capture did not list: see rules_outside_listings
         text = c.obj.get("text") or f"(rule text not captured) {c.name}"
         counters = _counters(state, c.namespace.id, c.obj)
-        chain.rules.append(RuleLine(text, c.anchor, c.obj.get("handle"), counters))
+        owner.rules.append(RuleLine(text, c.anchor, c.obj.get("handle"), counters))
     for table in tables.values():
         table.chains.sort(key=lambda ch: _chain_sort_key(ch.component.obj))
         table.sets.sort(key=lambda s: str(s.component.obj["name"]))

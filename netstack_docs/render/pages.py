@@ -17,8 +17,8 @@ from netstack_docs.model.classify import Component, HostView, LayerView
 from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
-from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render import firewall
+from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 from netstack_docs.render.hostnav import HOST_PAGE_BOOST, LayerLink, front_matter, host_nav
 from netstack_docs.render.search import search_summary

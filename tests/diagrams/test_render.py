@@ -1,4 +1,4 @@
-"""Rendering: real Graphviz, byte-identical SVGs with embedded icons, a content-addressed cache, parallel `dot` runs."""
+"""Rendering: real Graphviz, byte-identical SVGs (icons inlined), a content-addressed cache, parallel runs."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def test_an_svg_referring_to_a_file_outside_the_icon_set_is_refused(tmp_path: Pa
     secret.write_bytes(b"x")
     svg = (
         '<svg width="1pt" height="1pt">'
-        f'<image xlink:href="{secret}" width="2px" height="2px" preserveAspectRatio="none" x="0" y="0"/></svg>'
+        f'<image xlink:href="{secret}" width="2px" height="2px" preserveAspectRatio="none"'
+        ' x="0" y="0"/></svg>'
     )
     with pytest.raises(IconError, match="outside the diagrams icon set"):
         embed_icons(svg)

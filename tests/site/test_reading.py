@@ -33,8 +33,16 @@ def counted_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root_state["nftables"] = {"counters": {"inet filter input 8": [{"packets": 5, "bytes": 420}]}}
     root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
     root["nftables"]["sets"].append(
-        {"family": "inet", "table": "filter", "name": "blocked", "type": "ipv4_addr", "map": None,
-         "flags": [], "comment": "<i>x</i>", "elements": [f"198.51.100.{i}" for i in range(LONG_SET)]}
+        {
+            "family": "inet",
+            "table": "filter",
+            "name": "blocked",
+            "type": "ipv4_addr",
+            "map": None,
+            "flags": [],
+            "comment": "<i>x</i>",
+            "elements": [f"198.51.100.{i}" for i in range(LONG_SET)],
+        }
     )
     target = work / "snapshots" / "lab" / "rich-host.json"
     target.parent.mkdir(parents=True)
@@ -63,10 +71,12 @@ def sidebar(page: Any) -> dict[str, Any]:
         const items = [...nav.querySelectorAll('li[data-layer]')];
         return {
             visible: box.width > 100 && getComputedStyle(nav).visibility !== 'hidden' && box.left >= 0,
-            layers: items.map(li => [li.dataset.layer, li.querySelector('.netstack-hostnav__count').textContent]),
+            layers: items.map(li => [
+                li.dataset.layer, li.querySelector('.netstack-hostnav__count').textContent]),
             active: items.filter(li => li.querySelector('[aria-current=page]')).map(li => li.dataset.layer),
             title: nav.querySelector('.md-nav__title').textContent,
-            crumbs: [...document.querySelectorAll('.netstack-path .md-path__link')].map(a => a.textContent.trim()),
+            crumbs: [...document.querySelectorAll('.netstack-path .md-path__link')]
+                .map(a => a.textContent.trim()),
         };
     }"""
     )
@@ -149,7 +159,9 @@ def test_a_rule_link_lands_on_its_line_in_the_chain_listing_with_its_counters(
         page.goto(base_url + HOST + "netfilter/#" + JUMP_RULE)
         listing = page.locator(f"pre:has([id='{JUMP_RULE}'])")
         lines = listing.inner_text().splitlines()
-        assert lines[0] == "chain input {" and lines[1].strip().startswith("type filter hook input priority 0;")
+        assert lines[0] == "chain input {" and lines[1].strip().startswith(
+            "type filter hook input priority 0;"
+        )
         rules = [line.strip() for line in lines[2:-1] if line.strip()]
         assert [r.split(" # handle")[0] for r in rules] == [
             "ct state established,related accept",
@@ -164,7 +176,9 @@ def test_a_rule_link_lands_on_its_line_in_the_chain_listing_with_its_counters(
         )
         assert target[0] == JUMP_RULE and target[1] == "solid" and 0 <= target[2] < WIDE["height"]
         # Chains in hook order: input before forward before output, the regular chain after them.
-        chains = page.eval_on_selector_all("article h4[id^=nftchain]", "hs => hs.map(h => h.textContent.replace('¶', ''))")
+        chains = page.eval_on_selector_all(
+            "article h4[id^=nftchain]", "hs => hs.map(h => h.textContent.replace('¶', ''))"
+        )
         assert chains[:4] == ["chain input", "chain forward", "chain output", "chain services"]
         # A long set is collapsed, its header still readable; its untrusted comment stays text.
         details = page.locator("details.netstack-set")
@@ -202,7 +216,9 @@ def search_first_result(page: Any, base_url: str, query: str) -> str:
         ("VXLAN tunnel", "handbook/virtual/"),  # a component kind: the handbook page that explains it
     ],
 )
-def test_search_finds_the_right_page_and_opens_it(browser: tuple[str, Any], query: str, expected: str) -> None:
+def test_search_finds_the_right_page_and_opens_it(
+    browser: tuple[str, Any], query: str, expected: str
+) -> None:
     base_url, context = browser
     page = wide_page(context)
     assert search_first_result(page, base_url, query).startswith(expected)
@@ -212,7 +228,9 @@ def test_search_finds_the_right_page_and_opens_it(browser: tuple[str, Any], quer
 def test_layer_pages_stay_out_of_the_search_index_and_a_host_adds_little(built: Built) -> None:
     index = json.loads((built.site / "search" / "search_index.json").read_text())
     locations = [doc["location"] for doc in index["docs"]]
-    assert not [loc for loc in locations if any(f"/{layer}/" in loc for layer in LAYERS) and "handbook" not in loc]
+    assert not [
+        loc for loc in locations if any(f"/{layer}/" in loc for layer in LAYERS) and "handbook" not in loc
+    ]
     per_host = len(json.dumps([d for d in index["docs"] if d["location"].startswith(HOST)]))
     # 5 MB for 1,000 hosts leaves 5 kB a host, its environment's table row included.
     assert per_host < 4000, per_host
