@@ -47,7 +47,8 @@ def counted_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = work / "snapshots" / "lab" / "rich-host.json"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(doc))
-    build_site(work / "snapshots", work / "site")
+    (work / "project").mkdir()  # a docs repository with no settings and no pages of its own
+    build_site(work / "snapshots", work / "site", project_dir=work / "project")
     return work / "site"
 
 
@@ -237,3 +238,29 @@ def test_layer_pages_stay_out_of_the_search_index_and_a_host_adds_little(built: 
     host_text = " ".join(d["text"] for d in index["docs"] if d["location"].startswith(HOST))
     for word in ("vxlan100", "192.0.2.10", "VXLAN tunnel", "Bridge"):
         assert word in host_text, word
+
+
+def test_a_hostile_hostname_shows_literally_in_the_sidebar_and_breadcrumbs(
+    browser: tuple[str, Any], tmp_path: Path
+) -> None:
+    """The sidebar and breadcrumbs are drawn by the theme from front matter, outside the article."""
+    hostile = "<img src=x onerror=window.__pwned=4>|{{7*7}} [h](x)\n---\nsearch: {exclude: false}"
+    doc = json.loads((FIXTURE_SNAPSHOTS / "hostile" / "lab-01.json").read_text())
+    doc["host"]["hostname"] = hostile
+    target = tmp_path / "snapshots" / "hostile" / "weird-02.json"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(doc))
+    (tmp_path / "project").mkdir()
+    build_site(tmp_path / "snapshots", tmp_path / "site", project_dir=tmp_path / "project")
+    _, context = browser
+    with serve_directory(tmp_path / "site") as base_url:
+        page = wide_page(context)
+        page.goto(base_url + "hostile/weird-02/link/")
+        seen = sidebar(page)
+        assert seen["title"] == hostile.replace("\n", " ") or seen["title"] == hostile
+        assert seen["crumbs"][2] in (hostile, hostile.replace("\n", " "))
+        assert seen["active"] == ["link"]
+        assert page.evaluate("() => window.__pwned === undefined && !document.querySelector('img[src=x]')")
+        page.close()
+    index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text())
+    assert not [d for d in index["docs"] if d["location"].startswith("hostile/weird-02/link/")]
