@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.model.classify import Component
+from netstack_docs.render.iptables_listing import IptablesListing, iptables_listing
 
 # The order a packet meets the hooks (netdev: ingress before egress); unknown hooks last.
 HOOK_ORDER = ("ingress", "prerouting", "input", "forward", "output", "postrouting", "egress")
-IPTABLES_CHAIN_ORDER = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
 # A set or map with more elements than this is shown collapsed (its header stays visible).
 COLLAPSE_OVER = 16
 NFT_KINDS = {"nfttable", "nftchain", "nftrule", "nftset"}
@@ -64,12 +64,6 @@ class TableListing:
     namespace_label: str
     chains: list[ChainListing] = field(default_factory=list)
     sets: list[SetListing] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class IptablesListing:
-    component: Component
-    lines: list[str]  # `iptables-save` style: -P policies, then -A rules, chains in hook order
 
 
 def nft_value(value: Any) -> str:
@@ -165,21 +159,6 @@ def nft_tables(components: list[Component], state: dict[str, Any]) -> list[Table
     for c in components:
         order.setdefault(c.namespace.id, len(order))
     return [tables[key] for key in sorted(tables, key=lambda k: (order[k[0]], k[1], k[2]))]
-
-
-def iptables_listing(c: Component) -> IptablesListing:
-    """One iptables-legacy table as `iptables-legacy -S` prints it, chains in hook order."""
-    chains: dict[str, Any] = c.obj.get("chains") or {}
-
-    def rank(name: str) -> tuple[int, str]:
-        return (IPTABLES_CHAIN_ORDER.index(name), "") if name in IPTABLES_CHAIN_ORDER else (9, name)
-
-    ordered = sorted(chains, key=rank)
-    lines = [f"-P {name} {chains[name].get('policy')}" for name in ordered if chains[name].get("policy")]
-    lines += [f"-N {name}" for name in ordered if not chains[name].get("policy")]
-    for name in ordered:
-        lines += [f"-A {name} {rule}" for rule in chains[name].get("rules") or []]
-    return IptablesListing(c, lines)
 
 
 def rules_outside_listings(components: Iterable[Component], tables: list[TableListing]) -> list[Component]:
