@@ -126,3 +126,16 @@ def test_figures_load_and_zoom_in_headless_chromium(site: tuple[Path, BuildResul
         page.goto(base + "prod/edge-01/")
         page.locator("article a.glightbox").first.click()
         page.wait_for_selector(".gslide-image img", state="visible", timeout=10_000)
+        zoomed = page.eval_on_selector(
+            ".gslide-image img", "i => [i.getAttribute('src'), i.getBoundingClientRect().width, i.naturalWidth]"
+        )
+        assert zoomed[0].endswith("topology.svg") and zoomed[1] > 100, zoomed  # vector: sharp at any size
+        # The icons are inside the SVG: drawn in Chromium from data URIs, nothing fetched from disk.
+        icons = page.evaluate(
+            """async () => {
+            const text = await (await fetch('topology.svg')).text();
+            const svg = new DOMParser().parseFromString(text, 'image/svg+xml');
+            return [...svg.querySelectorAll('image')].map(i => i.getAttribute('xlink:href').slice(0, 22));
+        }"""
+        )
+        assert icons and set(icons) == {"data:image/png;base64,"}, icons
