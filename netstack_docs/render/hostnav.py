@@ -31,33 +31,43 @@ class LayerLink:
     path: str  # build-dir .md path
 
 
-def host_nav(
+# libyaml's emitter when present: a fleet's build writes eleven front matter blocks per host.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def host_nav_yaml(
     env: str,
     hostname: str,
     index_path: str,
     layers: Sequence[LayerLink],
-    current: str | None,
     changes_path: str | None,
-) -> dict[str, Any]:
-    """The `netstack_host` front matter block: every path is a build-dir .md path (the theme makes URLs)."""
-    return {
+) -> str:
+    """The `netstack_host` front matter block, the same on all of a host's pages (written once per host).
+
+    Every path is a build-dir .md path (the theme makes URLs). Every scalar is double-quoted: that
+    keeps any host string on one line, with control characters escaped, so nothing in it can end
+    the front matter block (a line of `---`) or become YAML structure.
+    """
+    nav = {
         "env": env,
         "env_page": f"{env}/index.md",
         "hostname": hostname,
         "host_page": index_path,
         "changes_page": changes_path,
-        "current": current or "",
         "layers": [{"slug": x.slug, "title": x.title, "count": x.count, "page": x.path} for x in layers],
     }
+    return yaml.dump(
+        {"netstack_host": nav}, Dumper=_DUMPER, sort_keys=False, default_style='"', width=1_000_000
+    )
 
 
-def front_matter(ours: dict[str, Any], untrusted: dict[str, Any]) -> str:
-    """A YAML front matter block: `ours` as plain YAML, `untrusted` with every scalar double-quoted.
+def front_matter(current: str | None, nav_yaml: str) -> str:
+    """One page's front matter: its layer (None: the host page), its search settings, the host's nav.
 
-    Double quotes keep any host string on one line, with control characters escaped, so nothing in
-    it can end the front matter block (a line of `---`) or become YAML structure.
+    Layer pages stay out of the search index; the host page carries the host's searchable summary.
     """
-    body = yaml.safe_dump(ours, sort_keys=False) if ours else ""
-    if untrusted:
-        body += yaml.safe_dump(untrusted, sort_keys=False, default_style='"', width=1_000_000)
-    return f"---\n{body}---\n\n"
+    ours = {
+        "netstack_current": current or "",
+        "search": {"exclude": True} if current else {"boost": HOST_PAGE_BOOST},
+    }
+    return f"---\n{yaml.dump(ours, Dumper=_DUMPER, sort_keys=False)}{nav_yaml}---\n\n"

@@ -20,7 +20,7 @@ from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render import firewall
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
-from netstack_docs.render.hostnav import HOST_PAGE_BOOST, LayerLink, front_matter, host_nav
+from netstack_docs.render.hostnav import LayerLink, front_matter, host_nav_yaml
 from netstack_docs.render.search import search_summary
 
 
@@ -99,11 +99,7 @@ def render_host(
         for layer, view in views
     ]
     changes = host.changes_path if has_changes else None
-
-    def meta(current: str | None) -> str:
-        nav = host_nav(host.env, host.view.hostname, host.index_path, links, current, changes)
-        search = {"search": {"exclude": True}} if current else {"search": {"boost": HOST_PAGE_BOOST}}
-        return front_matter(search, {"netstack_host": nav})
+    nav_yaml = host_nav_yaml(host.env, host.view.hostname, host.index_path, links, changes)
 
     layers = []
     for (layer, layer_view), link in zip(views, links, strict=True):
@@ -117,13 +113,13 @@ def render_host(
             "checks": layer_checks(layer) if not kinds else [],
         }
         context.update(extra(layer_view, kinds, host.view.snapshot))
-        _write(out, link.path, meta(layer.slug) + render(template, link.path, **context))
+        _write(out, link.path, front_matter(layer.slug, nav_yaml) + render(template, link.path, **context))
         titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
         layers.append((layer, link.count, titles, link.path))
     _write(
         out,
         host.index_path,
-        meta(None)
+        front_matter(None, nav_yaml)
         + render(
             "host.md.j2",
             host.index_path,
