@@ -125,7 +125,7 @@ def prune(cache_dir: Path, max_age_s: float = CACHE_MAX_AGE_S) -> int:
     """Remove cached figures no build has used for `max_age_s` (the cache would otherwise only grow)."""
     cutoff = time.time() - max_age_s
     removed = 0
-    for path in cache_dir.glob(f"*/*.{FORMAT}"):
+    for path in cache_dir.glob("*/*.*"):  # PNGs of renderer version 1 age out too
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
