@@ -264,3 +264,16 @@ def test_a_hostile_hostname_shows_literally_in_the_sidebar_and_breadcrumbs(
         page.close()
     index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text())
     assert not [d for d in index["docs"] if d["location"].startswith("hostile/weird-02/link/")]
+
+
+def test_a_docs_repository_with_its_own_custom_dir_keeps_it_and_the_host_sidebar(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "overrides" / "partials").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("theme:\n  custom_dir: overrides\n")
+    (project / "overrides" / "partials" / "copyright.html").write_text("<p>team-override-marker</p>\n")
+    build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
+    host_page = (tmp_path / "site" / HOST / "netfilter" / "index.html").read_text()
+    assert "team-override-marker" in host_page  # the team's partial
+    assert 'class="md-sidebar md-sidebar--primary netstack-hostnav"' in host_page  # ours
+    assert (tmp_path / "site" / "assets" / "netstack" / "reading.css").is_file()
+    assert not list((tmp_path / "site").rglob("*.py"))
