@@ -95,6 +95,8 @@ def _chain_head(chain: dict[str, Any]) -> list[str]:
     head = []
     if chain.get("hook"):
         device = f' device "{chain["device"]}"' if chain.get("device") else ""
+        if chain.get("devices"):  # one netdev chain on several devices
+            device = f" devices = {{ {', '.join(str(d) for d in chain['devices'])} }}"
         line = f"type {chain.get('type')} hook {chain['hook']}{device} priority {chain.get('priority')};"
         head.append(line + (f" policy {chain['policy']};" if chain.get("policy") else ""))
     if chain.get("comment"):

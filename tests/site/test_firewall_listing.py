@@ -23,6 +23,8 @@ def netfilter(doc: dict[str, Any]) -> list[Any]:
 def test_chains_come_in_hook_then_priority_order_and_regular_chains_last() -> None:
     doc = rich_host()
     nft = next(ns for ns in doc["namespaces"] if ns["id"] == "root")["nftables"]
+    guard = next(c for c in nft["chains"] if c["name"] == "uplink_ingress")
+    guard.update(device=None, devices=["uplink0", "uplink1"])
     nft["chains"].append(
         {
             "family": "inet",
@@ -42,7 +44,7 @@ def test_chains_come_in_hook_then_priority_order_and_regular_chains_last() -> No
     assert names == ["early_input", "input", "forward", "output", "services"]
     assert [c.name for c in tables[1].chains] == ["prerouting", "postrouting"]
     assert tables[2].chains[0].head == [
-        'type filter hook ingress device "uplink0" priority -500; policy accept;'
+        "type filter hook ingress devices = { uplink0, uplink1 } priority -500; policy accept;"
     ]
 
 
