@@ -13,8 +13,8 @@ from typing import Any
 
 from netstack_docs.errors import UserError
 from netstack_docs.model.freshness import DEFAULT_STALE_AFTER_DAYS
-from netstack_docs.site.userconfig import UserConfig
 from netstack_docs.site.theme import with_overrides
+from netstack_docs.site.userconfig import UserConfig
 
 
 @dataclass(frozen=True)
