@@ -163,7 +163,8 @@ def test_a_rule_link_lands_on_its_line_in_the_chain_listing_with_its_counters(
         assert lines[0] == "chain input {" and lines[1].strip().startswith(
             "type filter hook input priority 0;"
         )
-        rules = [line.strip() for line in lines[2:-1] if line.strip()]
+        assert lines[-1] == "}" and "¶" not in "".join(lines)  # copies as nft prints it
+        rules = [line.strip() for line in lines[2:-1]]  # no blank lines either
         assert [r.split(" # handle")[0] for r in rules] == [
             "ct state established,related accept",
             'ip saddr @allowed tcp dport 22 accept comment "ssh from inside"',
