@@ -1,4 +1,4 @@
-"""Host and environment diagrams (topology, packet path, overview): `diagrams` graphs, Graphviz PNGs."""
+"""Host and environment diagrams (topology, packet path, overview): `diagrams` graphs, Graphviz SVGs."""
 
 from netstack_docs.diagrams.api import Figure, SiteFigures, render_site_figures
 

@@ -3,8 +3,8 @@
 Figure.src and Figure.full_list_anchor are paths relative to the build's docs directory, without a
 leading slash (the page templates make them relative to the page with `rel`). text_md and note_md
 are Markdown for the page that shows the figure (host index page, environment index page), with every
-snapshot string escaped. Output files are <env>/<host>/topology.png, <env>/<host>/packet-path.png and
-<env>/overview.png under docs_dir.
+snapshot string escaped. Output files are <env>/<host>/topology.svg, <env>/<host>/packet-path.svg and
+<env>/overview.svg under docs_dir.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ HOST_FIGURES = ("topology", "packet_path")
 
 @dataclass(frozen=True)
 class Figure:
-    src: str  # docs-dir-relative path of the PNG
+    src: str  # docs-dir-relative path of the SVG
     alt: str  # plain text, untrusted parts inside: the template escapes it
     text_md: Trusted  # escaped Markdown list/table saying what the figure shows
     note_md: Trusted | None = None  # what was collapsed, if anything
@@ -75,7 +75,7 @@ def host_figures(view: Any, docs_dir: Path, kinds: Iterable[str] = HOST_FIGURES)
         dot = topology.draw(graph, f"Topology of {view.hostname}", str(docs_dir / base / "topology"))
         alt, text_md, note = topology_text(graph, view.hostname)
         full = f"{base}/namespaces.md" if graph.groups else None
-        figs["topology"] = Figure(f"{base}/topology.png", alt, text_md, note, full, masked(dot))
+        figs["topology"] = Figure(f"{base}/topology.svg", alt, text_md, note, full, masked(dot))
     if "packet_path" in kinds:
         from netstack_docs.model.packet_path import packet_path
 
@@ -86,7 +86,7 @@ def host_figures(view: Any, docs_dir: Path, kinds: Iterable[str] = HOST_FIGURES)
         ifnames = {link["ifname"] for link in root["links"]}
         dot = packetpath.draw(path, layers, ifnames, title, str(docs_dir / base / "packet-path"))
         alt, text_md = packet_text(path, dict(layers))
-        figs["packet_path"] = Figure(f"{base}/packet-path.png", alt, text_md, None, None, masked(dot))
+        figs["packet_path"] = Figure(f"{base}/packet-path.svg", alt, text_md, None, None, masked(dot))
     return figs
 
 
@@ -94,7 +94,7 @@ def env_figure(env: str, views: list[Any], docs_dir: Path) -> Figure:
     ov = overview.collect([(host_slug(v), v.snapshot) for v in views])
     dot = overview.draw(ov, f"Environment {env}", str(docs_dir / env / "overview"))
     alt, text_md = overview.text(ov, env)
-    return Figure(f"{env}/overview.png", alt, text_md, overview.note(ov), None, masked(dot))
+    return Figure(f"{env}/overview.svg", alt, text_md, overview.note(ov), None, masked(dot))
 
 
 def render_site_figures(
@@ -104,7 +104,7 @@ def render_site_figures(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> SiteFigures:
-    """Build every figure's DOT, render what the cache lacks in parallel, copy the PNGs into docs_dir."""
+    """Build every figure's DOT, render what the cache lacks in parallel, copy the SVGs into docs_dir."""
     docs_dir, cache_dir = Path(docs_dir).absolute(), Path(cache_dir).absolute()
     out = SiteFigures()
     for view in sorted(hosts, key=lambda v: (v.env, host_slug(v))):

@@ -1,10 +1,12 @@
-"""Turn DOT sources into PNG files: content-addressed cache, parallel `dot` processes, byte-stable output.
+"""Turn DOT sources into SVG files: content-addressed cache, parallel `dot` processes, byte-stable output.
 
-Why PNG: an SVG from `diagrams` links its icons by absolute local path, which breaks once published;
-a PNG carries the pixels. Why a thread pool: each render is a separate `dot` process, so threads that
-wait on them give process-level parallelism without pickling graphs. The cache key is the masked DOT
-source plus the renderer identity (this module's version, diagrams and Graphviz versions), so a host
-whose DOT did not change is copied from the cache instead of rendered.
+Why SVG: it stays sharp at any zoom (glightbox). Graphviz links icons by absolute local path, which
+breaks once published: svg.embed_icons inlines them as data URIs (and refuses any other path).
+Graphviz writes no time into SVG, so the same DOT gives the same bytes. Why a thread pool: each
+render is a separate `dot` process, so threads that wait on them give process-level parallelism
+without pickling graphs. The cache key is the masked DOT source plus the renderer identity (this
+module's version, diagrams and Graphviz versions), so a host whose DOT did not change is copied
+from the cache instead of rendered.
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ import functools
 import hashlib
 import os
 import shutil
-import struct
 import subprocess
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,11 +25,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 from netstack_docs.diagrams.dot import unmasked
+from netstack_docs.diagrams.svg import IconError, embed_icons
 from netstack_docs.errors import UserError
 
-RENDERER_VERSION = "1"  # bump when rendering or post-processing changes the output bytes
-KEEP_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"bKGD", b"pHYs", b"gAMA", b"cHRM", b"sRGB"}
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+RENDERER_VERSION = "2"  # bump when rendering or post-processing changes the output bytes
+FORMAT = "svg"
 
 
 class DiagramError(UserError):
@@ -60,46 +60,18 @@ def cache_key(source: str) -> str:
     return hashlib.sha256(f"{renderer_id()}\x00{source}".encode()).hexdigest()
 
 
-def strip_png(data: bytes) -> bytes:
-    """Drop ancillary chunks that may carry a time or text (tIME, tEXt, iTXt, zTXt): same DOT, same bytes."""
-    if not data.startswith(PNG_MAGIC):
-        raise ValueError("dot did not produce a PNG")
-    out, pos = [PNG_MAGIC], len(PNG_MAGIC)
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        chunk = data[pos : pos + 12 + length]
-        if chunk[4:8] in KEEP_CHUNKS:
-            out.append(chunk)
-        pos += 12 + length
-    return b"".join(out)
-
-
-def png_chunks(data: bytes) -> list[bytes]:
-    """Chunk types in order, each checked against its CRC (used by tests and by the copy check)."""
-    types, pos = [], len(PNG_MAGIC)
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body, crc = (
-            data[pos + 4 : pos + 8],
-            data[pos + 8 : pos + 8 + length],
-            data[pos + 8 + length : pos + 12 + length],
-        )
-        if struct.pack(">I", zlib.crc32(kind + body)) != crc:
-            raise ValueError(f"bad CRC in PNG chunk {kind!r}")
-        types.append(kind)
-        pos += 12 + length
-    return types
-
-
 def _dot(job: Job) -> bytes:
     proc = subprocess.run(
-        ["dot", "-Tpng"], input=unmasked(job.source).encode(), capture_output=True, check=False
+        ["dot", "-Tsvg"], input=unmasked(job.source).encode(), capture_output=True, check=False
     )
     if proc.returncode != 0 or not proc.stdout:
         raise DiagramError(
             f"Graphviz failed on the {job.name} diagram: {proc.stderr.decode(errors='replace')[:500]}"
         )
-    return strip_png(proc.stdout)
+    try:
+        return embed_icons(proc.stdout.decode("utf-8")).encode("utf-8")
+    except IconError as exc:
+        raise DiagramError(f"the {job.name} diagram: {exc}") from None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -119,7 +91,7 @@ def render_all(
     """Render every job not in the cache (each distinct source once, `workers` dot processes at a time)."""
     stats = RenderStats()
     keyed = [(job, cache_key(job.source)) for job in jobs]
-    cached_path = {key: cache_dir / key[:2] / f"{key}.png" for _, key in keyed}
+    cached_path = {key: cache_dir / key[:2] / f"{key}.{FORMAT}" for _, key in keyed}
     todo: dict[str, Job] = {}
     for job, key in keyed:
         if not cached_path[key].is_file() and key not in todo:
@@ -153,7 +125,7 @@ def prune(cache_dir: Path, max_age_s: float = CACHE_MAX_AGE_S) -> int:
     """Remove cached figures no build has used for `max_age_s` (the cache would otherwise only grow)."""
     cutoff = time.time() - max_age_s
     removed = 0
-    for path in cache_dir.glob("*/*.png"):
+    for path in cache_dir.glob("*/*.*"):  # PNGs of renderer version 1 age out too
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

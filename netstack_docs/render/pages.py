@@ -8,7 +8,7 @@ strict MkDocs build validates.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,12 @@ from netstack_docs.model.classify import Component, HostView, LayerView
 from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
+from netstack_docs.render import firewall
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
+from netstack_docs.render.hostnav import LayerLink, front_matter, host_nav_yaml
+from netstack_docs.render.search import search_summary
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,12 @@ def _kinds_in_order(model: Model, layer_view: LayerView) -> list[KindSection]:
     return sections
 
 
+# Layers whose page reads better as something other than one section per kind: slug -> (template,
+# context builder(layer_view, kind sections, snapshot) -> extra context overriding the defaults).
+LayerPage = tuple[str, Callable[[LayerView, list[KindSection], dict[str, Any]], dict[str, Any]]]
+LAYER_PAGES: dict[str, LayerPage] = {"netfilter": ("netfilter.md.j2", firewall.page_context)}
+
+
 def render_host(
     out: Path,
     host: HostPage,
@@ -91,30 +100,36 @@ def render_host(
     has_changes: bool,
     exposure: tuple[Exposure, list[RowView]] | None = None,
 ) -> None:
-    """The host page and its ten layer pages; `exposure` (data and its row views) adds the exposure view."""
+    """The host page and its ten layer pages, each with the host's own sidebar in its front matter;
+    `exposure` (data and its row views) adds the exposure view."""
+    views = [(layer, host.view.layers[layer.slug]) for layer in model.layers]
+    links = [
+        LayerLink(layer.slug, layer.title, len(view.components), host.layer_path(layer.slug))
+        for layer, view in views
+    ]
+    changes = host.changes_path if has_changes else None
+    nav_yaml = host_nav_yaml(host.env, host.view.hostname, host.index_path, links, changes)
+
     layers = []
-    for layer in model.layers:
-        layer_view = host.view.layers[layer.slug]
+    for (layer, layer_view), link in zip(views, links, strict=True):
         kinds = _kinds_in_order(model, layer_view)
-        _write(
-            out,
-            host.layer_path(layer.slug),
-            render(
-                "layer.md.j2",
-                host.layer_path(layer.slug),
-                host=host,
-                layer_view=layer_view,
-                kinds=kinds,
-                handbook=handbook_path(layer.slug),
-                checks=layer_checks(layer) if not kinds else [],
-            ),
-        )
+        template, extra = LAYER_PAGES.get(layer.slug, ("layer.md.j2", lambda *_: {}))
+        context = {
+            "host": host,
+            "layer_view": layer_view,
+            "kinds": kinds,
+            "handbook": handbook_path(layer.slug),
+            "checks": layer_checks(layer) if not kinds else [],
+        }
+        context.update(extra(layer_view, kinds, host.view.snapshot))
+        _write(out, link.path, front_matter(layer.slug, nav_yaml) + render(template, link.path, **context))
         titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
-        layers.append((layer, len(layer_view.components), titles, host.layer_path(layer.slug)))
+        layers.append((layer, link.count, titles, link.path))
     _write(
         out,
         host.index_path,
-        render(
+        front_matter(None, nav_yaml)
+        + render(
             "host.md.j2",
             host.index_path,
             host=host,
@@ -123,11 +138,12 @@ def render_host(
             path=path,
             gaps=host_gaps(host.view),
             figures=dict(figures),
-            changes=host.changes_path if has_changes else None,
+            changes=changes,
             exposure=exposure[0] if exposure else None,
             exposure_rows=exposure[1] if exposure else [],
             max_rows=MAX_ROWS,
             served_href=served_href,
+            summary=search_summary(host.view),
         ),
     )
 

@@ -40,7 +40,7 @@ class BuildResult:
 
 
 def diagram_cache() -> Path:
-    """Rendered PNGs keyed by their DOT source: unchanged hosts are not drawn again."""
+    """Rendered SVGs keyed by their DOT source: unchanged hosts are not drawn again."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "netstack-docs" / "diagrams"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from netstack_docs.errors import UserError
 from netstack_docs.model.freshness import DEFAULT_STALE_AFTER_DAYS
+from netstack_docs.site.theme import with_overrides
 from netstack_docs.site.userconfig import UserConfig
 
 
@@ -74,7 +75,7 @@ def build_config(
     envs: dict[str, list[str]],
     options: SiteOptions,
 ) -> dict[str, Any]:
-    config = dict(base)
+    config = with_overrides(base)  # host sidebar, breadcrumbs, firewall listings (site/theme/)
     config.update(docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav_, strict=True)
     if not options.hosts_in_nav:
         # Everything under <env>/<host>/ is reached from the environment's index table instead.

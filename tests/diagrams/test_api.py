@@ -22,10 +22,10 @@ def test_figures_are_files_under_docs_dir_with_escaped_text(tmp_path: Path) -> N
     figs = render_site_figures(views(case_snapshots("hostile-names")), tmp_path / "docs", tmp_path / "cache")
     host = figs.host("prod", "edge-01")
     assert sorted(host) == ["packet_path", "topology"]
-    assert host["topology"].src == "prod/edge-01/topology.png"
-    assert figs.env("staging")["overview"].src == "staging/overview.png"
+    assert host["topology"].src == "prod/edge-01/topology.svg"
+    assert figs.env("staging")["overview"].src == "staging/overview.svg"
     for fig in [*host.values(), figs.env("staging")["overview"], *figs.host("lab", "hostile").values()]:
-        assert (tmp_path / "docs" / fig.src).read_bytes().startswith(b"\x89PNG")
+        assert (tmp_path / "docs" / fig.src).read_bytes().startswith(b"<?xml")
         assert isinstance(fig.text_md, Trusted) and fig.alt
     hostile = figs.host("lab", "hostile")["topology"].text_md
     assert "a&#124;b&lt;i&gt;" in hostile and "\\{\\{7\\*7\\}\\}" in hostile and "<i>" not in hostile
@@ -58,6 +58,6 @@ def test_a_rebuild_after_one_host_changed_renders_only_that_hosts_figures(tmp_pa
     changed["namespaces"][0]["links"][2]["xdp"] = {"mode": "generic", "prog_id": 7, "prog_name": "new"}
     again = render_site_figures(views({"app-2": changed}), tmp_path / "c", cache, workers=2)
     assert again.stats.rendered_names == ["staging/app-2 packet_path", "staging/app-2 topology"]
-    assert (tmp_path / "b/prod/edge-01/topology.png").read_bytes() == (
-        tmp_path / "c/prod/edge-01/topology.png"
+    assert (tmp_path / "b/prod/edge-01/topology.svg").read_bytes() == (
+        tmp_path / "c/prod/edge-01/topology.svg"
     ).read_bytes()

@@ -1,8 +1,9 @@
-"""Rendering: real Graphviz, byte-identical PNGs, a content-addressed cache, parallel `dot` runs."""
+"""Rendering: real Graphviz, byte-identical SVGs (icons inlined), a content-addressed cache, parallel runs."""
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -15,47 +16,45 @@ from netstack_docs.diagrams.render import (
     CACHE_MAX_AGE_S,
     DiagramError,
     Job,
-    png_chunks,
     render_all,
-    strip_png,
 )
+from netstack_docs.diagrams.svg import IconError, embed_icons
 
 
 def jobs_for(docs: dict[str, dict], tmp: Path, out: Path) -> list[Job]:
-    return [Job(name, masked(topology_dot(doc, tmp)), out / f"{name}.png") for name, doc in docs.items()]
+    return [Job(name, masked(topology_dot(doc, tmp)), out / f"{name}.svg") for name, doc in docs.items()]
 
 
-def test_same_snapshot_gives_byte_identical_png_with_no_time_or_text_chunks(tmp_path: Path) -> None:
+def test_same_snapshot_gives_byte_identical_svg_with_icons_inlined_and_no_local_path(tmp_path: Path) -> None:
     doc = case_snapshots("edge-router")["edge-01"]
     a = render_all(jobs_for({"a": doc}, tmp_path, tmp_path / "one"), tmp_path / "cache1")
     time.sleep(1.1)  # a timestamp, if any were embedded, would now differ
     b = render_all(jobs_for({"a": doc}, tmp_path, tmp_path / "two"), tmp_path / "cache2")
     assert a.rendered == b.rendered == 1
-    first, second = (tmp_path / "one/a.png").read_bytes(), (tmp_path / "two/a.png").read_bytes()
+    first, second = (tmp_path / "one/a.svg").read_bytes(), (tmp_path / "two/a.svg").read_bytes()
     assert first == second
-    chunks = png_chunks(first)
-    assert chunks[0] == b"IHDR" and chunks[-1] == b"IEND"
-    assert not {b"tIME", b"tEXt", b"iTXt", b"zTXt"} & set(chunks)
-    assert str(ICON_DIR).encode() not in first  # the PNG carries pixels, no local path
+    text = first.decode()
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    assert str(ICON_DIR) not in text and str(tmp_path) not in text and "file:" not in text
+    assert "<image " in text and 'xlink:href="data:image/png;base64,' in text  # icons are inside
+    uses = re.findall(r'<use xlink:href="#(netstack-icon-\d+)"', text)
+    defined = re.findall(r'<image id="(netstack-icon-\d+)"', text)
+    assert uses and set(uses) == set(defined) and len(defined) == len(set(defined))
+    assert len(uses) > len(defined)  # the same icon used by several nodes is stored once
 
 
-def test_strip_png_drops_a_planted_time_chunk() -> None:
-    import struct
-    import zlib
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"tIME", b"\x07\xea\x0b\x19\x0c\x00\x00")
-        + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
-        + chunk(b"IEND", b"")
+def test_an_svg_referring_to_a_file_outside_the_icon_set_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.svg"
+    secret.write_bytes(b"x")
+    svg = (
+        '<svg width="1pt" height="1pt">'
+        f'<image xlink:href="{secret}" width="2px" height="2px" preserveAspectRatio="none"'
+        ' x="0" y="0"/></svg>'
     )
-    assert png_chunks(strip_png(png)) == [b"IHDR", b"IDAT", b"IEND"]
+    with pytest.raises(IconError, match="outside the diagrams icon set"):
+        embed_icons(svg)
+    with pytest.raises(IconError, match="not recognised"):
+        embed_icons('<svg><image href="/etc/passwd"/></svg>')
 
 
 def test_cache_renders_only_what_changed(tmp_path: Path) -> None:
@@ -65,7 +64,7 @@ def test_cache_renders_only_what_changed(tmp_path: Path) -> None:
     assert (cold.rendered, cold.cached) == (4, 0)
     warm = render_all(jobs_for(fleet, tmp_path, tmp_path / "out2"), cache, workers=2)
     assert (warm.rendered, warm.cached) == (0, 4)
-    assert (tmp_path / "out/node-2.png").read_bytes() == (tmp_path / "out2/node-2.png").read_bytes()
+    assert (tmp_path / "out/node-2.svg").read_bytes() == (tmp_path / "out2/node-2.svg").read_bytes()
     fleet["node-2"] = k8s_node(3, hostname="node-2-renamed")
     changed = render_all(jobs_for(fleet, tmp_path, tmp_path / "out3"), cache, workers=2)
     assert (changed.rendered, changed.cached, changed.rendered_names) == (1, 3, ["node-2"])
@@ -75,26 +74,26 @@ def test_cache_forgets_figures_no_build_used_for_a_month_and_keeps_used_ones(tmp
     cache = tmp_path / "cache"
     fleet = {f"node-{i}": k8s_node(i + 1, hostname=f"node-{i}") for i in range(2)}
     render_all(jobs_for(fleet, tmp_path, tmp_path / "out"), cache, workers=2)
-    entries = sorted(cache.glob("*/*.png"))
+    entries = sorted(cache.glob("*/*.svg"))
     month_ago = time.time() - CACHE_MAX_AGE_S - 60
     for path in entries:
         os.utime(path, (month_ago, month_ago))
     del fleet["node-1"]  # node-1's figure is no longer drawn by anyone
     render_all(jobs_for(fleet, tmp_path, tmp_path / "out2"), cache, workers=2)
-    assert len(list(cache.glob("*/*.png"))) == 1  # node-0's entry was used again, so it stays
+    assert len(list(cache.glob("*/*.svg"))) == 1  # node-0's entry was used again, so it stays
 
 
 def test_identical_sources_render_once(tmp_path: Path) -> None:
     doc = k8s_node(2)
     stats = render_all(jobs_for({"x": doc, "y": doc}, tmp_path, tmp_path / "out"), tmp_path / "cache")
     assert (stats.rendered, stats.cached) == (1, 1)
-    assert (tmp_path / "out/x.png").read_bytes() == (tmp_path / "out/y.png").read_bytes()
+    assert (tmp_path / "out/x.svg").read_bytes() == (tmp_path / "out/y.svg").read_bytes()
 
 
 def test_graphviz_failure_names_the_figure(tmp_path: Path) -> None:
     with pytest.raises(DiagramError, match="prod/broken topology"):
-        render_all([Job("prod/broken topology", "digraph { a -> }", tmp_path / "x.png")], tmp_path / "cache")
-    assert not (tmp_path / "x.png").exists()
+        render_all([Job("prod/broken topology", "digraph { a -> }", tmp_path / "x.svg")], tmp_path / "cache")
+    assert not (tmp_path / "x.svg").exists()
 
 
 DOT_OF_CASES = """

@@ -86,24 +86,28 @@ def test_every_image_a_built_page_references_exists(site: tuple[Path, BuildResul
 def test_host_and_env_pages_show_their_figures_zoomable_with_text(site: tuple[Path, BuildResult]) -> None:
     root, _ = site
     host = (root / "prod/k8s-node-1/index.html").read_text()
-    for png in ("topology.png", "packet-path.png"):
+    for svg in ("topology.svg", "packet-path.svg"):
         assert re.search(
-            rf'<a class="glightbox"[^>]+href="{png}"[^>]*><img [^>]*class="diagram" src="{png}"', host
+            rf'<a class="glightbox"[^>]+href="{svg}"[^>]*><img [^>]*class="diagram" src="{svg}"', host
         )
     assert "200 namespaces (collapsed)" in host and "namespaces/" in host  # note links the full list
     env = (root / "staging/index.html").read_text()
-    assert 'src="overview.png"' in env
+    assert 'src="overview.svg"' in env
     assert "VXLAN VNI 42, shared by app-1, app-2" in re.sub(r"<[^>]+>", "", env)
 
 
-def test_shipped_pngs_are_the_rendered_bytes_with_no_local_paths(site: tuple[Path, BuildResult]) -> None:
+def test_shipped_svgs_carry_their_icons_and_no_local_paths(site: tuple[Path, BuildResult]) -> None:
     root, _ = site
-    pngs = sorted(root.rglob("*.png"))
-    assert any(p.name == "overview.png" for p in pngs)
-    for png in pngs:
-        data = png.read_bytes()
-        assert data.startswith(b"\x89PNG") and b"/site-packages/" not in data and b"/tmp/" not in data
-    assert not list(root.rglob("*.svg")) or all(b"file://" not in p.read_bytes() for p in root.rglob("*.svg"))
+    svgs = sorted(p for p in root.rglob("*.svg") if "assets" not in p.parts)
+    assert any(p.name == "overview.svg" for p in svgs)
+    assert not [p for p in root.rglob("*.png") if "assets" not in p.parts]  # no PNG diagrams left
+    for svg in svgs:
+        data = svg.read_bytes()
+        assert data.startswith(b"<?xml") and b"<svg" in data, svg
+        assert b"/site-packages/" not in data and b"/tmp/" not in data and b"file:" not in data, svg
+        assert re.findall(rb'xlink:href="([^"#][^"]*)"', data) == [
+            m for m in re.findall(rb'xlink:href="([^"#][^"]*)"', data) if m.startswith(b"data:image/")
+        ], svg
 
 
 def test_figures_load_and_zoom_in_headless_chromium(site: tuple[Path, BuildResult]) -> None:
@@ -116,9 +120,22 @@ def test_figures_load_and_zoom_in_headless_chromium(site: tuple[Path, BuildResul
             sizes: list[Any] = page.eval_on_selector_all(
                 "article img", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
             )
-            diagrams = [s for s in sizes if s[0].endswith(".png")]
+            diagrams = [s for s in sizes if s[0].endswith(".svg")]
             assert diagrams, path
             assert all(ok and width > 100 for _, ok, width in diagrams), (path, diagrams)
         page.goto(base + "prod/edge-01/")
         page.locator("article a.glightbox").first.click()
         page.wait_for_selector(".gslide-image img", state="visible", timeout=10_000)
+        zoomed = page.eval_on_selector(
+            ".gslide-image img", "i => [i.getAttribute('src'), i.getBoundingClientRect().width]"
+        )
+        assert zoomed[0].endswith("topology.svg") and zoomed[1] > 100, zoomed  # vector: sharp at any size
+        # The icons are inside the SVG: drawn in Chromium from data URIs, nothing fetched from disk.
+        icons = page.evaluate(
+            """async () => {
+            const text = await (await fetch('topology.svg')).text();
+            const svg = new DOMParser().parseFromString(text, 'image/svg+xml');
+            return [...svg.querySelectorAll('image')].map(i => i.getAttribute('xlink:href').slice(0, 22));
+        }"""
+        )
+        assert icons and set(icons) == {"data:image/png;base64,"}, icons

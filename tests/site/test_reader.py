@@ -159,7 +159,7 @@ def test_a_reader_walks_the_bundled_demo_site(browser: tuple[str, Any], tmp_path
         page.wait_for_url(f"{base_url}{env}/{host}/traffic-control/")
         assert page.locator("article h1").inner_text().rstrip("¶").startswith("Traffic control and QoS on ")
         page.go_back()
-        page.locator("article ol a").first.click()  # the first step of the ingress packet path
+        page.locator("article h2#packet-path ~ ol a").first.click()  # the first ingress step
         page.wait_for_url(f"{base_url}{env}/{host}/**#*")
         anchor = page.url.split("#", 1)[1]
         target = page.locator(f"[id='{anchor}']")

@@ -1,0 +1,89 @@
+"""The firewall listings' order and text, from a classified snapshot (no MkDocs, no browser)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from site_fixtures import FIXTURE_SNAPSHOTS
+
+from netstack_docs.model.classify import classify
+from netstack_docs.render.firewall import nft_tables, nft_value
+from netstack_docs.render.iptables_listing import iptables_listing
+
+
+def rich_host() -> dict[str, Any]:
+    return json.loads((FIXTURE_SNAPSHOTS / "lab" / "rich-host.json").read_text())
+
+
+def netfilter(doc: dict[str, Any]) -> list[Any]:
+    return classify(doc, host_slug="rich-host").layers["netfilter"].components
+
+
+def test_chains_come_in_hook_then_priority_order_and_regular_chains_last() -> None:
+    doc = rich_host()
+    nft = next(ns for ns in doc["namespaces"] if ns["id"] == "root")["nftables"]
+    guard = next(c for c in nft["chains"] if c["name"] == "uplink_ingress")
+    guard.update(device=None, devices=["uplink0", "uplink1"])
+    nft["chains"].append(
+        {
+            "family": "inet",
+            "table": "filter",
+            "name": "early_input",
+            "type": "filter",
+            "hook": "input",
+            "priority": -10,
+            "policy": "accept",
+            "device": None,
+            "comment": None,
+        }
+    )
+    tables = nft_tables(netfilter(doc), doc["state"])
+    assert [(t.family, t.name) for t in tables] == [("inet", "filter"), ("ip", "nat"), ("netdev", "guard")]
+    names = [c.name for c in tables[0].chains]
+    assert names == ["early_input", "input", "forward", "output", "services"]
+    assert [c.name for c in tables[1].chains] == ["prerouting", "postrouting"]
+    assert tables[2].chains[0].head == [
+        "type filter hook ingress devices = { uplink0, uplink1 } priority -500; policy accept;"
+    ]
+
+
+def test_rules_keep_evaluation_order_and_get_their_counters_from_state() -> None:
+    doc = rich_host()
+    doc["state"]["namespaces"]["root"]["nftables"] = {
+        "counters": {"inet filter input 7": [{"packets": 3, "bytes": 180}]}
+    }
+    chain = nft_tables(netfilter(doc), doc["state"])[0].chains[0]
+    assert [(r.handle, r.counters) for r in chain.rules] == [(6, None), (7, "packets 3 bytes 180"), (8, None)]
+    assert (
+        chain.rules[1].anchor
+        == "nftrule-root--inet--filter--input--ip-saddr-allowed-tcp-dport-22-accept-f4bdf7cf"
+    )
+
+
+def test_set_and_map_elements_print_as_nft_prints_them() -> None:
+    assert nft_value({"prefix": {"addr": "10.0.0.0", "len": 8}}) == "10.0.0.0/8"
+    assert nft_value({"range": ["10.0.0.1", "10.0.0.9"]}) == "10.0.0.1-10.0.0.9"
+    assert nft_value({"concat": ["10.0.0.1", "tcp", 22]}) == "10.0.0.1 . tcp . 22"
+    assert nft_value([8443, "172.17.0.2"]) == "8443 : 172.17.0.2"
+    assert nft_value({"elem": {"val": "192.0.2.1", "timeout": 60}}) == "192.0.2.1"
+    sets = {s.component.obj["name"]: s for t in nft_tables(netfilter(rich_host()), {}) for s in t.sets}
+    assert sets["forwards"].keyword == "map" and sets["forwards"].head == ["type inet_service : ipv4_addr"]
+    assert sets["allowed"].elements == ["10.0.0.0/8"] and not sets["allowed"].collapsed
+
+
+def test_iptables_tables_list_policies_user_chains_then_rules_in_hook_order() -> None:
+    doc = rich_host()
+    ipt = next(ns for ns in doc["namespaces"] if ns["id"] == "root")["iptables"]
+    ipt["filter"]["DOCKER-USER"] = {"policy": None, "rules": ["-j RETURN"]}
+    ipt["filter"]["FORWARD"]["rules"] = ["-j DOCKER-USER"]
+    table = next(c for c in netfilter(doc) if c.anchor == "iptables-root--ip--filter")
+    assert iptables_listing(table).lines == [
+        "-P INPUT ACCEPT",
+        "-P FORWARD ACCEPT",
+        "-P OUTPUT ACCEPT",
+        "-N DOCKER-USER",
+        "-A INPUT -p tcp -m tcp --dport 9100 -j ACCEPT",
+        "-A FORWARD -j DOCKER-USER",
+        "-A DOCKER-USER -j RETURN",
+    ]
