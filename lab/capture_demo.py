@@ -36,6 +36,7 @@ def capture(topology: Path, out_root: Path) -> None:
             (LAB / "sandbox-prelude.sh").read_text(),
             f'. "{LAB}/topologies/common.sh"',
             f'. "{topology}"',
+            "settle",  # DAD finished: the demo shows a settled host, not one caught mid-boot
             f'"$PYTHON" -m netstack_docs capture --env {env} --host {host} --role "$ROLE" '
             f'--out "{out}" --quiet',
         ]

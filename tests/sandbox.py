@@ -3,8 +3,8 @@
 `unshare --net --mount --uts --pid --fork --mount-proc --propagation private` gives the script its
 own network namespace (it plays the host's root namespace), hostname, and /proc (so only the
 sandbox's own processes and namespaces are visible); lab/sandbox-prelude.sh adds a fresh sysfs,
-private tmpfs on /run/netns and /run/docker (Docker-style namespaces) and a throwaway overlay on
-/etc. Everything vanishes when the script exits.
+private tmpfs on /run/netns and /run/docker (Docker-style namespaces), a throwaway overlay on
+/etc, and `settle` (wait until DAD is done). Everything vanishes when the script exits.
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
 """Addresses of one namespace from RTM_GETADDR: v4 and v6 with scope, flags and label.
 
 Lifetimes and DAD progress (tentative, dadfailed, deprecated) change by themselves, so they go to
-state; privacy (temporary) IPv6 addresses rotate, so they are state as a whole.
+state; privacy (temporary) IPv6 addresses rotate, so they are state as a whole. So are the IPv6
+link-local addresses the kernel generates itself (IFA_PROTO kernel_ll): they appear only once a
+link has carrier (a bridge gets it a moment after its first port), so a capture right after a link
+came up would miss them and differ from the next one. Kernels before 6.3 send no IFA_PROTO: there a
+fe80::/64 address with link scope is taken for the kernel's.
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ IFA_F = {0x01: "secondary", 0x02: "nodad", 0x04: "optimistic", 0x08: "dadfailed"
          0x20: "deprecated", 0x40: "tentative", 0x80: "permanent", 0x100: "mngtmpaddr",
          0x200: "noprefixroute", 0x400: "autojoin", 0x800: "stable-privacy"}
 STATE_FLAGS = {"optimistic", "dadfailed", "deprecated", "tentative"}
+IFAPROT_KERNEL_LL = 3  # include/uapi/linux/if_addr.h: a link-local address the kernel generated
+
+
+def kernel_link_local(msg: Any, addr: dict[str, Any], kernel_says: bool) -> bool:
+    """Did the kernel make this address itself (rather than someone adding it)?"""
+    if kernel_says:
+        return bool(msg.get_attr("IFA_PROTO") == IFAPROT_KERNEL_LL)
+    return bool(addr["family"] == "inet6" and addr["scope"] == "link" and addr["prefixlen"] == 64
+                and str(addr["address"]).lower().startswith("fe80:"))
 
 
 def parse_address(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -53,13 +66,18 @@ def parse_address(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], di
 
 
 def collect(ns: NamespaceCapture) -> None:
-    config, state = [], []
-    for msg in netns.rtnl().get_addr():
-        if msg["family"] not in FAMILY:
-            continue
+    config: list[dict[str, Any]] = []
+    state: list[dict[str, Any]] = []
+    derived: list[dict[str, Any]] = []
+    messages = [msg for msg in netns.rtnl().get_addr() if msg["family"] in FAMILY]
+    kernel_says = any(msg.get_attr("IFA_PROTO") is not None for msg in messages)  # 6.3+: lo's ::1 has one
+    for msg in messages:
         addr, volatile = parse_address(msg, ns.ifnames)
         if "temporary" in addr["flags"]:
             state.append({**addr, **volatile})
+            continue
+        if kernel_link_local(msg, addr, kernel_says):
+            derived.append({**addr, **volatile})
             continue
         config.append(addr)
         if volatile["flags"] or volatile.get("valid_lft") not in (None, 0xFFFFFFFF):
@@ -67,3 +85,4 @@ def collect(ns: NamespaceCapture) -> None:
     key = lambda a: (a["ifname"], a["family"], a["address"], a["prefixlen"])  # noqa: E731
     ns.doc["addresses"] = sorted(config, key=key)
     ns.state["addresses"] = sorted(state, key=lambda a: (a["ifname"], a["address"]))
+    ns.state["derived_addresses"] = sorted(derived, key=key)

@@ -34,6 +34,9 @@ VOLATILE = {
     # counts of multicast groups and hosts a bridge port has learned, as traffic comes and goes
     "mcast_n_groups", "mcast_eht_hosts_cnt",
 }
+# A port's running state: STP (listening/learning/forwarding/blocking, disabled while the port or its
+# peer is down) and a bond member's active/backup role change by themselves (a VM start, a failover).
+VOLATILE_PORT = {"state"}
 
 
 def _key(name: str) -> str:
@@ -70,7 +73,12 @@ def info_data(kind: str, data: Any, slave: bool = False) -> tuple[dict[str, Any]
             continue
         if isinstance(value, int) and (enum_kind, key) in ENUMS:
             value = ENUMS[(enum_kind, key)].get(value, value)
-        (state if key in VOLATILE or key.endswith("_timer") else config)[key] = value
+        volatile = key in VOLATILE or key.endswith("_timer") or (slave and key in VOLATILE_PORT)
+        (state if volatile else config)[key] = value
+    if kind == "bridge" and state.get("topology_change"):
+        # during an STP topology change the kernel reports the short ageing it uses meanwhile
+        # (2 x forward_delay) instead of the configured one, which netlink does not expose then
+        state["ageing_time"] = config.pop("ageing_time", None)
     if kind == "vxlan" and "group" in config:
         group = config.pop("group")
         config["group" if ipaddress.ip_address(group).is_multicast else "remote"] = group

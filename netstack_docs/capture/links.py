@@ -1,7 +1,8 @@
 """Links of one namespace from RTM_GETLINK: common fields, kind-specific info, bridge/bond port data, XDP.
 
-Configuration goes into the namespace document; counters (IFLA_STATS64) and carrier-dependent
-flags go to state, so that two captures of an unchanged host compare equal.
+Configuration goes into the namespace document; counters (IFLA_STATS64), carrier-dependent
+flags and the operstate (it follows the cable, the peer, a VM starting) go to state, so that two
+captures of an unchanged host compare equal.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ def parse_link(msg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "mtu": attr("IFLA_MTU"),
         "address": attr("IFLA_ADDRESS"),
         "broadcast": attr("IFLA_BROADCAST"),
-        "operstate": attr("IFLA_OPERSTATE"),
         "flags": flag_names(msg["flags"], IFF),
         "alias": attr("IFLA_IFALIAS"),
         "txqlen": attr("IFLA_TXQLEN"),
@@ -51,7 +51,8 @@ def parse_link(msg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "_link": attr("IFLA_LINK"),
         "_link_netnsid": attr("IFLA_LINK_NETNSID"),
     }
-    state: dict[str, Any] = {"flags": flag_names(msg["flags"], IFF_STATE), "carrier": attr("IFLA_CARRIER")}
+    state: dict[str, Any] = {"flags": flag_names(msg["flags"], IFF_STATE), "carrier": attr("IFLA_CARRIER"),
+                             "operstate": attr("IFLA_OPERSTATE")}
     if info is not None:
         link["info"], state["info"] = linkinfo.info_data(kind, info.get_attr("IFLA_INFO_DATA"))
         slave_kind = info.get_attr("IFLA_INFO_SLAVE_KIND")

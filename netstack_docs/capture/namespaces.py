@@ -5,6 +5,14 @@ A namespace may be bind-mounted under /run/netns (named, `ip netns`), under /var
 process (/proc/<pid>/ns/net). The same namespace often appears in several places, so they are
 de-duplicated by (st_dev, st_ino) of the nsfs file, keeping the most telling name:
 root > named > docker > proc.
+
+A namespace only a process holds (and no Kubernetes pod: pod/<ns>/<name>, capture.containers) is named
+after what owns it, not its pid (a restarted daemon
+gets a new pid, and the namespace must keep its id and its anchors): `container/<id12>` for a
+container, `unit/<name>.service` for a systemd service with PrivateNetwork= (a unit other than the
+capturing process's own), otherwise `proc/<comm>`. Namespaces with the same owner are numbered in
+pid order (`proc/sleep`, `proc/sleep#2`), as netstack_docs.model.identity.numbered numbers
+repeated objects. The pid stays a fact (owner.pid), as does the path through /proc.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ DOCKER_DIR = "/var/run/docker/netns"
 PRECEDENCE = {"root": 0, "named": 1, "docker": 2, "proc": 3}
 _CONTAINER_ID = re.compile(
     r"(?:docker[-/]|containerd[-/]|/cri-containerd-|libpod-|crio-|/kubepods[^\n]*/)([0-9a-f]{64})")
+_SERVICE = re.compile(r"/([^/\s]+\.service)(?:/|$)")
 
 
 @dataclass
@@ -66,6 +75,44 @@ def _container_id(pid: int) -> str | None:
     except OSError:
         return None
     return match.group(1) if match else None
+
+
+def unit_in(cgroup_text: str) -> str | None:
+    """The systemd service a process runs in, from its /proc/<pid>/cgroup (innermost .service)."""
+    for line in cgroup_text.splitlines():
+        hierarchy, _, path = line.partition(":")[2].partition(":")
+        if hierarchy in ("", "name=systemd"):
+            found = _SERVICE.findall(path)
+            if found:
+                return str(found[-1])
+    return None
+
+
+def _unit(pid: int | str) -> str | None:
+    try:
+        return unit_in(Path(f"/proc/{pid}/cgroup").read_text())
+    except OSError:
+        return None
+
+
+def owner_key(owner: dict[str, Any], own_unit: str | None) -> str:
+    """What a process-only namespace is named after: its container, its service, or its command."""
+    if owner.get("container_id"):
+        return f"container/{owner['container_id'][:12]}"
+    if owner.get("unit") and owner["unit"] != own_unit:
+        return f"unit/{owner['unit']}"
+    return f"proc/{owner.get('comm') or '?'}"
+
+
+def name_by_owner(found: list[Namespace]) -> None:
+    """Give process-only namespaces their owner-keyed ids, numbered in pid order within one owner."""
+    own_unit = _unit(os.getpid())
+    seen: dict[str, int] = {}
+    held = [n for n in found if n.kind == "proc" and n.id.startswith("pid/")]  # not a pod's (name_containers)
+    for ns in sorted(held, key=lambda n: int((n.owner or {}).get("pid", 0))):
+        key = owner_key(ns.owner or {}, own_unit)
+        seen[key] = count = seen.get(key, 0) + 1
+        ns.id = key if count == 1 else f"{key}#{count}"
 
 
 def printable(name: str) -> str:
@@ -128,16 +175,18 @@ def discover() -> Discovery:
         holders.setdefault(key, pid)
         comm = comm_of(pid) or "?"
         add(Namespace(f"pid/{pid}", "proc", f"/proc/{pid}/ns/net", comm, st.st_ino, st.st_dev,
-                      {"pid": pid, "comm": comm, "container_id": _container_id(pid)}))
+                      {"pid": pid, "comm": comm, "container_id": _container_id(pid), "unit": _unit(pid)}))
     if denied:
         problems.append(("namespaces held by other users' processes",
                          f"{denied} processes' /proc/<pid>/ns/net not readable: permission denied"))
     for key, ns in found.items():
         if ns.kind == "docker" and key in holders:
             pid = holders[key]
-            ns.owner = {"pid": pid, "comm": comm_of(pid) or "?", "container_id": _container_id(pid)}
+            ns.owner = {"pid": pid, "comm": comm_of(pid) or "?", "container_id": _container_id(pid),
+                        "unit": _unit(pid)}
     name_containers(list(found.values()))
-    ordered = sorted(found.values(), key=lambda n: (PRECEDENCE[n.kind], _sort_key(n)))
+    name_by_owner(list(found.values()))
+    ordered = sorted(found.values(), key=lambda n: (PRECEDENCE[n.kind], n.id))
     return Discovery(ordered, problems)
 
 
@@ -154,9 +203,3 @@ def name_containers(found: list[Namespace]) -> None:
         if pod_id and pod_id not in taken:  # two namespaces claiming one pod: the first keeps the name
             taken.add(pod_id)
             ns.id = pod_id
-
-
-def _sort_key(ns: Namespace) -> tuple[int, str]:
-    if ns.kind == "proc" and ns.owner:
-        return (int(ns.owner["pid"]), "")
-    return (0, ns.id)

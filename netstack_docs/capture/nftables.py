@@ -2,7 +2,8 @@
 
 Two passes of `list ruleset` in the namespace's thread: JSON (the structured expressions) and
 stateless text with handles (rules as nft prints them, plus the table/chain comments and chain
-devices that libnftables 1.0.x leaves out of its JSON). Counter values go to state, never config.
+devices that libnftables 1.0.x leaves out of its JSON). Counter values go to state, never config;
+so do the elements of sets that rules or daemons fill at run time (dynamic sets, expiring elements).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def parse_text(text: str) -> dict[tuple[str, ...], dict[str, Any]]:
     """Index the stateless `list ruleset -a` text by (kind, family, table[, handle]).
 
     Gives each rule its printed text (without the handle comment), each table/chain/set its
-    comment, and each base chain its device. Lines that do not parse are ignored: the JSON pass
+    comment, each base chain its device, and each set its flags (libnftables 1.0.x leaves `dynamic`
+    out of its JSON). Lines that do not parse are ignored: the JSON pass
     stays authoritative and a missing text becomes null, never a wrong one.
     """
     index: dict[tuple[str, ...], dict[str, Any]] = {}
@@ -81,10 +83,13 @@ def parse_text(text: str) -> dict[tuple[str, ...], dict[str, Any]]:
             current = index.setdefault(("chain", family, table, m.group(2)), {})
         elif m := _SET.match(line):
             current = index.setdefault(("set", family, table, m.group(2)), {})
+            current["flags"] = []
         elif _OTHER.match(line):
             current = None  # flowtable, ct helper, named counter...: not modelled
         elif m := _RULE.match(line):
             index[("rule", family, table, m.group(2))] = {"text": m.group(1)}
+        elif line.startswith("\t\tflags ") and current is not None and "flags" in current:
+            current["flags"] = line.split(None, 1)[1].replace(" ", "").split(",")  # a set's flags
         elif (m := _COMMENT.match(line)) and current is not None and "comment" not in current:
             current["comment"] = m.group(1)
         elif line.startswith("\t\ttype ") and current is not None and (d := _DEVICE.search(line)):
@@ -118,10 +123,32 @@ def _rule(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    configured, _ = split_elements(body, extra)
     return {"family": body["family"], "table": body["table"], "name": body["name"],
-            "type": body.get("type"), "map": body.get("map"), "flags": sorted(body.get("flags", [])),
-            "elements": strip_volatile(body.get("elem", [])),
+            "type": body.get("type"), "map": body.get("map"), "flags": set_flags(body, extra),
+            "elements": strip_volatile(configured),
             "comment": body.get("comment", extra.get("comment"))}
+
+
+def _expires(element: Any) -> bool:
+    """An element with its own timeout or expiry (`add element ... { 192.0.2.7 timeout 10m }`)."""
+    inner = element.get("elem") if isinstance(element, dict) else None
+    return isinstance(inner, dict) and ("timeout" in inner or "expires" in inner)
+
+
+def set_flags(body: dict[str, Any], extra: dict[str, Any]) -> list[str]:
+    return sorted({*body.get("flags", []), *extra.get("flags", [])})
+
+
+def split_elements(body: dict[str, Any], extra: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """A set's elements as (configured, runtime). Runtime elements are state: every element of a
+    `dynamic` set (filled from the packet path: meters, `add @set`, `update @set`) and every element
+    that expires (what fail2ban, crowdsec or a rate limiter add to `timeout` sets). Elements without
+    an expiry in a plain or `timeout` set were written into the ruleset: configuration."""
+    elements = list(body.get("elem") or [])
+    if "dynamic" in set_flags(body, extra):
+        return [], elements
+    return [e for e in elements if not _expires(e)], [e for e in elements if _expires(e)]
 
 
 # JSON object kind -> (section, text-index kind, builder)
@@ -136,7 +163,10 @@ def _text_key(kind: str, body: dict[str, Any]) -> tuple[str, ...]:
 
 
 def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
-    """(config, counters, unmodelled kinds with counts) from the JSON pass and the text pass.
+    """(config, state, unmodelled kinds with counts) from the JSON pass and the text pass.
+
+    State holds `counters` (per rule: `family table chain handle`) and `set_elements`, the runtime
+    elements of sets (per set: `family table name`; see split_elements) with timeout and expiry.
 
     Metainfo and stateful objects (named counters, quotas, limits), flowtables and ct helpers are not
     modelled: their kinds and counts are returned so the caller records a gap.
@@ -144,6 +174,7 @@ def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dic
     index = parse_text(text)
     config: dict[str, list[dict[str, Any]]] = {"tables": [], "chains": [], "rules": [], "sets": []}
     counters: dict[str, Any] = {}
+    runtime_elements: dict[str, Any] = {}
     unmodelled: dict[str, int] = {}
     for obj in objects:
         kind, body = next(iter(obj.items()))
@@ -152,15 +183,20 @@ def build(objects: list[dict[str, Any]], text: str) -> tuple[dict[str, Any], dic
                 unmodelled[kind] = unmodelled.get(kind, 0) + 1
             continue
         section, text_kind, builder = _KINDS[kind]
-        config[section].append(builder(body, index.get(_text_key(text_kind, body), {})))
+        extra = index.get(_text_key(text_kind, body), {})
+        config[section].append(builder(body, extra))
         if kind == "rule" and (found := _counters(body["expr"])):
             counters[f"{body['family']} {body['table']} {body['chain']} {body['handle']}"] = found
+        if kind in ("set", "map") and (runtime := split_elements(body, extra)[1]):
+            runtime_elements[f"{body['family']} {body['table']} {body['name']}"] = runtime
     for section, key in (("tables", ("family", "name")), ("chains", ("family", "table", "name")),
                          ("sets", ("family", "table", "name"))):
         config[section].sort(key=itemgetter(*key))
     # Rules keep ruleset order: within a chain, order is meaning.
     number_repeats(config["rules"])
-    return config, counters, dict(sorted(unmodelled.items()))
+    state = {"counters": counters, "set_elements": runtime_elements}
+    state = {key: value for key, value in state.items() if value}
+    return config, state, dict(sorted(unmodelled.items()))
 
 
 def number_repeats(rules: list[dict[str, Any]]) -> None:
@@ -212,11 +248,11 @@ def collect(ns: NamespaceCapture) -> None:
             if not stable:
                 ns.gap("nftables consistency", f"the ruleset changed during each of {READ_ATTEMPTS} reads: "
                        "rule texts may not match their JSON expressions")
-            config, counters, unmodelled = build(raw.get("nftables", []), text)
+            config, state, unmodelled = build(raw.get("nftables", []), text)
             if unmodelled:
                 kinds = ", ".join(f"{n} {kind}" for kind, n in unmodelled.items())
                 ns.gap("nftables objects not modelled", f"{kinds}: see `nft list ruleset`")
             ns.doc["nftables"] = config
-            if counters:
-                ns.state.setdefault("nftables", {})["counters"] = counters
+            if state:
+                ns.state["nftables"] = state
     iptables.collect(ns)

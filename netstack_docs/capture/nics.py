@@ -6,6 +6,7 @@ so elsewhere a non-empty ETHTOOL_GDRVINFO bus_info decides. Driver facts come fr
 ETHTOOL_GDRVINFO ioctl (ethtool netlink has no driver message); link modes and rings from
 ethtool netlink through pyroute2 (it falls back to ioctls itself); features from pyroute2's ioctls.
 Each NIC is asked from a thread inside its namespace (the sockets belong to that namespace).
+The negotiated speed and duplex follow the cable and the switch port: they go to the link's state.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ def describe(ifname: str, ethtool: Any) -> tuple[dict[str, Any], list[tuple[str,
     return nic, problems
 
 
+RUNNING = ("speed", "duplex")  # negotiated with the link partner: a pulled cable changes them
+
+
+def running(nic: dict[str, Any]) -> dict[str, Any]:
+    """Take the negotiated (running) values out of a NIC's description: they are state, not configuration."""
+    return {key: nic.pop(key) for key in RUNNING if key in nic}
+
+
 def _capture(cap: NamespaceCapture, root: bool) -> list[tuple[str, str]]:
     from pyroute2.ethtool import Ethtool
 
@@ -75,7 +84,10 @@ def _capture(cap: NamespaceCapture, root: bool) -> list[tuple[str, str]]:
             nic, issues = describe(link["ifname"], ethtool)
             if not root and not nic.get("bus"):
                 continue  # a virtual device without IFLA_INFO_KIND (not a NIC)
+            negotiated = running(nic)
             link["nic"] = nic
+            if negotiated:
+                cap.state.setdefault("links", {}).setdefault(link["ifname"], {})["nic"] = negotiated
             problems += [(f"nic {link['ifname']}: {what}", why) for what, why in issues]
     return problems
 

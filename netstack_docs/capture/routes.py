@@ -2,6 +2,13 @@
 
 Cached/cloned routes (RTM_F_CLONED) are the kernel's memory of recent lookups, not configuration:
 they are skipped. Expiry timers (RA-learned routes) go to state.
+
+Routes the kernel derives by itself (`proto kernel`: the local and broadcast routes of every
+address, connected prefixes, fe80::/64, ff00::/8, anycast) follow addresses and link state, and
+IPv6 adds most of them only once duplicate address detection ends: a capture a second after a link
+came up would otherwise differ from the next one. They go to state (`derived_routes`), whole, so
+the page can still list them; what an administrator or a daemon added (any other protocol) stays
+configuration.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ PROTO = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "ga
          192: "eigrp"}
 SCOPE = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
 RTM_F_CLONED = 0x200
+RTPROT_KERNEL = 2
 RT_TABLES = ["/usr/share/iproute2/rt_tables", "/etc/iproute2/rt_tables"]
 RT_TABLES_D = ["/usr/share/iproute2/rt_tables.d", "/etc/iproute2/rt_tables.d"]
 
@@ -104,16 +112,19 @@ def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict
 
 def collect(ns: NamespaceCapture) -> None:
     ipr = netns.rtnl()
-    routes, state = [], []
+    routes: list[dict[str, Any]] = []
+    state: list[dict[str, Any]] = []
+    derived: list[dict[str, Any]] = []
     for msg in ipr.get_routes():
         if msg["family"] not in FAMILY or msg["flags"] & RTM_F_CLONED:
             continue
         route, volatile = parse_route(msg, ns.ifnames)
-        routes.append(route)
+        (derived if msg["proto"] == RTPROT_KERNEL else routes).append(route)
         if volatile:
             state.append({"table": route["table"], "dst": route["dst"], "dev": route["dev"], **volatile})
     key = lambda r: (r["family"], r["table"], r["dst"], r["metric"] or 0, r["type"] or "", r["dev"] or "")  # noqa: E731
     ns.doc["routes"] = sorted(routes, key=key)
+    ns.state["derived_routes"] = sorted(derived, key=key)
     ns.state["routes"] = sorted(state, key=lambda r: (r["table"], r["dst"], r["dev"] or ""))
     found, unknown = [], set()
     for msg in ipr.get_rules():

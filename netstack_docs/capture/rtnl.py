@@ -35,6 +35,7 @@ from pyroute2.netlink.rtnl.rtmsg import rtmsg
 from pyroute2.netlink.rtnl.tcmsg import tcmsg
 
 AF_BRIDGE = 7
+NTF_PROXY = 0x08
 RTEXT_FILTER_BRVLAN = 1 << 1
 NETNSA_FD = 3
 RCVBUF = 1 << 20
@@ -101,6 +102,11 @@ class Rtnl:
 
     def get_neighbours(self) -> list[Any]:
         return self._dump(ndmsg, RTM_GETNEIGH, family=socket.AF_UNSPEC)
+
+    def get_proxy_neighbours(self) -> list[Any]:
+        """Proxy ARP/NDP entries (`ip neigh add proxy ...`): the kernel lists them only for a dump
+        whose request carries NTF_PROXY, never in the ordinary neighbour dump."""
+        return self._dump(ndmsg, RTM_GETNEIGH, family=socket.AF_UNSPEC, flags=NTF_PROXY)
 
     def get_fdb(self) -> list[Any]:
         return self._dump(ndmsg, RTM_GETNEIGH, family=AF_BRIDGE)

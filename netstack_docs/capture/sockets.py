@@ -3,7 +3,9 @@
 A small raw sock_diag client rather than pyroute2's DiagSocket: it is one request and one struct,
 and a plain socket opened in the capture thread is certain to live in that thread's namespace.
 Configuration is what listens where and which command owns it; pids and connection counts per
-TCP state are volatile and go to state.
+TCP state are volatile and go to state. Which sockets listen is decided in
+netstack_docs.capture.listeners (TCP in LISTEN; UDP unconnected and on a chosen port or address):
+UDP client sockets on auto-bound ephemeral ports are only counted, in state.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import struct
 from collections import Counter
 from typing import Any
 
-from netstack_docs.capture import kmod, sockowners
+from netstack_docs.capture import kmod, listeners, sockowners
 from netstack_docs.capture.context import NamespaceCapture
 
 NETLINK_SOCK_DIAG = 4
@@ -86,11 +88,16 @@ def _ifname(ns: NamespaceCapture, ifindex: int) -> str | None:
         return str(ifindex)
 
 
-def _listens(proto_name: str, s: dict[str, Any]) -> bool:
-    """TCP in LISTEN; UDP unconnected (what `ss -lu` shows as UNCONN: state close, no peer port)."""
+def _listens(proto_name: str, s: dict[str, Any], ephemeral: listeners.EphemeralPorts) -> bool:
+    """TCP in LISTEN; UDP unconnected (state close, no peer port) on a chosen port or address."""
     if proto_name == "tcp":
         return bool(s["state"] == TCP_LISTEN)
-    return bool(s["state"] == TCP_CLOSE and s["dport"] == 0)
+    unconnected = s["state"] == TCP_CLOSE and s["dport"] == 0
+    return unconnected and listeners.udp_listens(s["address"], s["port"], ephemeral)
+
+
+def _client_udp(proto_name: str, s: dict[str, Any]) -> bool:
+    return proto_name == "udp" and s["state"] == TCP_CLOSE and s["dport"] == 0
 
 
 class _Sockets:
@@ -98,6 +105,7 @@ class _Sockets:
 
     def __init__(self, ns: NamespaceCapture):
         self.ns = ns
+        self.ephemeral = listeners.ephemeral_ports()
         self.listening: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.comms: dict[tuple[Any, ...], set[str]] = {}
         self.pids: dict[str, set[int]] = {}
@@ -105,8 +113,9 @@ class _Sockets:
         self.unowned = False
 
     def add(self, proto_name: str, fam_name: str, s: dict[str, Any]) -> None:
-        if not _listens(proto_name, s):
-            state = STATES.get(s["state"], str(s["state"]))
+        if not _listens(proto_name, s, self.ephemeral):
+            client = _client_udp(proto_name, s)  # a UDP client's auto-bound port: counted, not listed
+            state = "unconnected-ephemeral" if client else STATES.get(s["state"], str(s["state"]))
             self.connections.setdefault(proto_name, Counter())[state] += 1
             return
         owners = sockowners.owners_of(s["inode"])

@@ -13,6 +13,7 @@ from netstack_docs.diagrams import ovsgraph
 from netstack_docs.diagrams.styles import DEFAULT_QDISCS, HOOK_QDISCS
 from netstack_docs.model.identity import anchor_id, object_anchor
 from netstack_docs.model.namespaces import NamespaceRef, namespace_ref, ordered
+from netstack_docs.model.sections import namespace_state
 from netstack_docs.snapshot.content import chain_devices
 
 HOOK_ORDER = {
@@ -34,6 +35,7 @@ class LinkNode:
     link: dict[str, Any]
     addresses: list[str] = field(default_factory=list)
     marks: list[tuple[str, str]] = field(default_factory=list)  # (xdp | qdisc | tc, text)
+    operstate: str | None = None  # at capture time: state, not configuration (older snapshots: the link's)
 
     @property
     def ifname(self) -> str:
@@ -200,6 +202,7 @@ def build(snapshot: dict[str, Any]) -> HostGraph:
     index: dict[tuple[str, Any], LinkNode] = {}
     for ns in namespaces:
         links = []
+        link_state = namespace_state(snapshot, ns["id"]).get("links") or {}
         for link in sorted(ns["links"], key=lambda x: (x["ifindex"], x["ifname"])):
             ln = LinkNode(
                 object_anchor("link", ns["id"], link),
@@ -207,6 +210,7 @@ def build(snapshot: dict[str, Any]) -> HostGraph:
                 link,
                 _addresses(ns, link["ifname"]),
                 _marks(link, ns),
+                (link_state.get(link["ifname"]) or {}).get("operstate") or link.get("operstate"),
             )
             index[(ns["id"], link["ifname"])] = ln
             index.setdefault((ns["id"], link["ifindex"]), ln)

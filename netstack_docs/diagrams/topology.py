@@ -46,7 +46,7 @@ def _node(ln: LinkNode) -> Node:
     rows += [small(esc(a)) for a in drawable[:MAX_ADDRESSES]]
     if len(drawable) > MAX_ADDRESSES:
         rows.append(small(f"+{len(drawable) - MAX_ADDRESSES} more addresses"))
-    if (ln.link.get("operstate") or "").lower() == "down":
+    if (ln.operstate or "").lower() == "down":
         rows.append(small(colored("DOWN", "#7F8C8D")))
     rows += [bold(colored(esc(text, 60), MARK_COLORS[k])) for k, text in ln.marks]
     extra = {"penwidth": "2.5", "color": styles.MARK_XDP} if any(k == "xdp" for k, _ in ln.marks) else {}

@@ -22,7 +22,7 @@ from netstack_docs.model.model import ComponentKind, Layer, load_model
 from netstack_docs.model.namespaces import HOST, NamespaceRef, namespace_ref, ordered
 from netstack_docs.model.related import Index, Related, related
 from netstack_docs.model.related import index as related_index
-from netstack_docs.model.sections import SECTIONS, Section, walk
+from netstack_docs.model.sections import SECTIONS, Section, namespace_state, walk
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,19 @@ def gap_layer(what: str) -> str | None:
     return None
 
 
-def _component(sec: Section, ns: NamespaceRef, obj: dict[str, Any], repeat: int = 1,
-               names: Index | None = None) -> Component:
+def _component(
+    sec: Section,
+    ns: NamespaceRef,
+    obj: dict[str, Any],
+    repeat: int = 1,
+    names: Index | None = None,
+    ns_state: dict[str, Any] | None = None,
+) -> Component:
+    """One object as a component; its state (when the section has one) feeds facts, never identity."""
     kind = kind_of(sec.name, obj)
     links = [(r, layer_of(r.identity_kind, r.target)) for r in related(sec.name, obj, names)] if names else []
+    state = sec.state_of(ns_state or {}, obj) if sec.state_of else None
+    shown = {**obj, "state": state} if state else obj
     parts = identity(sec.identity_kind, obj)
     return Component(
         kind=kind,
@@ -123,7 +132,7 @@ def _component(sec: Section, ns: NamespaceRef, obj: dict[str, Any], repeat: int 
         name=display_name(sec.identity_kind, obj) or ns.label,
         # a repeated identity (numbered like netstack_docs.model.identity.numbered) keeps anchors unique
         anchor=anchor_id(sec.identity_kind, ns.id, parts if repeat == 1 else (*parts, f"#{repeat}")),
-        facts=read_facts(kind.facts, obj),
+        facts=read_facts(kind.facts, shown),
         commands=render_commands(kind.commands, obj, ns),
         links=links,
     )
@@ -166,7 +175,8 @@ def classify(snapshot: dict[str, Any], host_slug: str | None = None) -> HostView
         ref = refs[ns_doc["id"]] if ns_doc is not None else HOST
         key = (sec.name, ref.id, identity(sec.identity_kind, obj))
         seen[key] = repeat = seen.get(key, 0) + 1
-        comp = _component(sec, ref, obj, repeat, names)
+        ns_state = namespace_state(snapshot, ns_doc["id"]) if ns_doc is not None else None
+        comp = _component(sec, ref, obj, repeat, names, ns_state)
         ranked.append(((kind_rank[comp.kind.id], ns_rank.get(ref.id, -1), index), comp))
     ranked.sort(key=lambda pair: pair[0])
     namespaces = list(refs.values())

@@ -74,7 +74,8 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     "addr": lambda o: (o["ifname"], f"{o['address']}/{o['prefixlen']}"),
     "route": _route_parts,
     "rule": _rule_parts,
-    "neigh": lambda o: (o["ifname"], o["address"]),
+    # a proxy entry may sit next to a real one for the same address: it says so (nothing else does)
+    "neigh": lambda o: (o["ifname"], o["address"], "proxy" if o.get("state") == "PROXY" else ""),
     "fdb": lambda o: (o["ifname"], o["lladdr"], _s(o.get("vlan")), _s(o.get("dst"))),
     # A device holds one qdisc per parent; the handle may be kernel-chosen (8001:) and change on re-creation.
     "qdisc": lambda o: (o["ifname"], o["parent"]),
@@ -97,6 +98,8 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
         _s(o.get("ifname")),
     ),
     "sysctl": lambda o: (o["name"],),
+    # One summary per namespace of what the kernel derives itself (netstack_docs.model.sections).
+    "derived": lambda o: (),
     "prog": lambda o: (o["type"], _s(o.get("name")), _s(o.get("tag"))),
     "daemon": lambda o: (o["name"],),
     # Second views of a link, shown on another layer page than the link itself

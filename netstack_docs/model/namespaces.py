@@ -15,7 +15,7 @@ KIND_ORDER = {"root": 0, "named": 1, "docker": 2, "proc": 3}
 
 @dataclass(frozen=True)
 class NamespaceRef:
-    id: str  # the snapshot's namespace id: 'root', NAME, 'docker/<file>', 'pid/<pid>'; 'host' for host-wide
+    id: str  # 'root', NAME, 'docker/<file>', 'proc/<comm>' (capture.namespaces); 'host' for host-wide
     kind: str  # root | named | docker | proc | host
     name: str  # untrusted
     path: str | None  # what nsenter --net= takes

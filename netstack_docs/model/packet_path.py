@@ -77,7 +77,8 @@ def _xdp(ns: dict[str, Any], progs: dict[int, dict[str, Any]]) -> list[Step]:
 
 def _routing(ns: dict[str, Any], label: str) -> Step:
     rules = section("rules").items(ns)
-    tables = sorted({str(r["table"]) for r in section("routes").items(ns)})
+    # the tables the rules look up, and those with configured routes (the kernel's own are state)
+    tables = sorted({str(r["table"]) for r in [*rules, *section("routes").items(ns)] if r.get("table")})
     custom = [r for r in rules if r["priority"] not in (0, 32766, 32767)]
     detail = (
         f"{len(rules)} policy rules ({len(custom)} beyond local/main/default); "

@@ -11,10 +11,21 @@ views built from another section:
 - `iptables`: the `{table: {chain: ...}}` mapping as one object per table.
 - `sysctls`: the `{name: value}` mapping as one object per sysctl.
 - `ovs.*`, `cni.*`: Open vSwitch bridges, ports and flow tables, CNI networks (netstack_docs.model.hostviews).
+- `derived`: what the kernel derives by itself, as ONE summary object per namespace: its routes
+  (`proto kernel`: local, broadcast, connected prefixes, fe80::/64, ff00::/8) and the IPv6
+  link-local addresses it generates. The capture keeps them under `state` (they come and go with
+  carrier and DAD: netstack_docs.capture.routes, .addresses); older snapshots still hold the routes
+  in `routes`, so both places are read, and `routes` shows only the others. (Their link-local
+  addresses stay listed as addresses: nothing there tells the kernel's from one someone added.)
+
+Volatile values (operstate, a port's STP state, NIC speed) live in the snapshot's `state`; a
+section with `state_of` hands the page the state of each object under the key `state` (facts
+`state.operstate`), while the diff, which walks `items` only, never sees it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +49,10 @@ class Section:
     # Fields beyond the schema's declared properties: added by a view, or written by the capture
     # where the schema leaves the object open (rule selectors, a daemon's `running`).
     extra_fields: tuple[str, ...] = ()
+    # The state of one object, from its namespace's `state` bucket (shown on the page, never diffed).
+    state_of: Callable[[dict[str, Any], Obj], Any] | None = None
+    # Built from `state` as a whole (items(ns, ns_state)): shown, never part of a change.
+    from_state: Callable[[dict[str, Any], dict[str, Any]], list[Obj]] | None = None
 
 
 def _path(*keys: str) -> Callable[[dict[str, Any]], list[Obj]]:
@@ -84,20 +99,98 @@ def _namespace(ns: dict[str, Any]) -> list[Obj]:
     return [ns]
 
 
+KERNEL_PROTOCOL = "kernel"
+
+
+def _configured_routes(ns: dict[str, Any]) -> list[Obj]:
+    return [r for r in ns.get("routes", []) if r.get("protocol") != KERNEL_PROTOCOL]
+
+
+def _derived(ns: dict[str, Any], ns_state: dict[str, Any]) -> list[Obj]:
+    """One summary of what the kernel derived in this namespace (none when it derived nothing)."""
+    routes = [r for r in ns.get("routes", []) if r.get("protocol") == KERNEL_PROTOCOL]
+    routes += ns_state.get("derived_routes") or []
+    addresses = ns_state.get("derived_addresses") or []
+    if not routes and not addresses:
+        return []
+    tables = Counter(str(r.get("table")) for r in routes)
+    return [{
+        "count": len(routes),
+        "tables": dict(sorted(tables.items())),
+        "routes": sorted(_route_line(r) for r in routes),
+        "link_local": sorted(f"{a['address']}/{a['prefixlen']} dev {a['ifname']}" for a in addresses),
+    }]
+
+
+def _route_line(r: Obj) -> str:
+    """`local 10.0.0.1 dev eth0 table local`, close to how `ip route show table all` prints it."""
+    dev = ["dev", r["dev"]] if r.get("dev") else []
+    words = [r.get("type"), r.get("dst"), *dev, "table", r.get("table")]
+    return " ".join(str(w) for w in words if w)
+
+
+def _set_state(ns_state: dict[str, Any], obj: Obj) -> Any:
+    """The elements a set got at run time: dynamic sets, expiring elements (capture.nftables)."""
+    runtime = ((ns_state.get("nftables") or {}).get("set_elements") or {})
+    elements = runtime.get(f"{obj.get('family')} {obj.get('table')} {obj.get('name')}")
+    return {"elements": elements} if elements else None
+
+
+def _link_state(ns_state: dict[str, Any], obj: Obj) -> Any:
+    """A link's state; snapshots from before operstate, port and NIC running values moved there hold them in
+    the link itself, and still show them."""
+    state = dict((ns_state.get("links") or {}).get(obj.get("ifname")) or {})
+    if obj.get("operstate") is not None:
+        state.setdefault("operstate", obj["operstate"])
+    port, nic = obj.get("port") or {}, obj.get("nic") or {}
+    if port.get("state") is not None:
+        state["port"] = {"state": port["state"], **(state.get("port") or {})}
+    old_nic = {k: nic[k] for k in ("speed", "duplex") if nic.get(k) is not None}
+    if old_nic:
+        state["nic"] = {**old_nic, **(state.get("nic") or {})}
+    return state
+
+
 NAMESPACE_SECTIONS: tuple[Section, ...] = (
     Section("namespaces", "netns", "namespace", "network namespaces", _namespace),
-    Section("links", "link", "link", "network interfaces (links)", _path("links")),
-    Section("nics", "nic", "link", "hardware NICs (links of kind device)", _nics),
+    Section(
+        "links",
+        "link",
+        "link",
+        "network interfaces (links)",
+        _path("links"),
+        extra_fields=("state",),
+        state_of=_link_state,
+    ),
+    Section(
+        "nics",
+        "nic",
+        "link",
+        "hardware NICs (links of kind device)",
+        _nics,
+        extra_fields=("state",),
+        state_of=_link_state,
+    ),
     Section(
         "ports",
         "port",
         "link",
         "ports enslaved to a bridge, bond or VRF",
         _ports,
-        extra_fields=("master_kind",),
+        extra_fields=("master_kind", "state"),
+        state_of=_link_state,
     ),
     Section("addresses", "addr", "address", "IP addresses", _path("addresses")),
-    Section("routes", "route", "route", "routes in every routing table", _path("routes")),
+    Section("routes", "route", "route", "configured routes in every routing table", _configured_routes),
+    Section(
+        "derived",
+        "derived",
+        "route",
+        "routes and link-local addresses the kernel derives (proto kernel)",
+        lambda ns: [],
+        extra_fields=("count", "tables", "routes", "link_local"),
+        from_state=_derived,
+    ),
     Section(
         "rules",
         "rule",
@@ -114,7 +207,15 @@ NAMESPACE_SECTIONS: tuple[Section, ...] = (
     Section("nftables.tables", "nfttable", "nft_table", "nftables tables", _path("nftables", "tables")),
     Section("nftables.chains", "nftchain", "nft_chain", "nftables chains", _path("nftables", "chains")),
     Section("nftables.rules", "nftrule", "nft_rule", "nftables rules", _path("nftables", "rules")),
-    Section("nftables.sets", "nftset", "nft_set", "nftables sets and maps", _path("nftables", "sets")),
+    Section(
+        "nftables.sets",
+        "nftset",
+        "nft_set",
+        "nftables sets and maps",
+        _path("nftables", "sets"),
+        extra_fields=("state",),
+        state_of=_set_state,
+    ),
     Section(
         "iptables",
         "iptables",
@@ -165,11 +266,17 @@ def section(name: str) -> Section:
         raise KeyError(f"unknown snapshot section {name!r} (known: {', '.join(SECTIONS)})") from None
 
 
+def namespace_state(snapshot: dict[str, Any], ns_id: str) -> dict[str, Any]:
+    return ((snapshot.get("state") or {}).get("namespaces") or {}).get(ns_id) or {}
+
+
 def walk(snapshot: dict[str, Any]) -> Iterator[tuple[Section, dict[str, Any] | None, int, Obj]]:
     """Every object of every section: (section, namespace or None for host-wide, index, object)."""
     for ns in snapshot["namespaces"]:
+        ns_state = namespace_state(snapshot, ns["id"])
         for sec in NAMESPACE_SECTIONS:
-            for i, obj in enumerate(sec.items(ns)):
+            objs = sec.from_state(ns, ns_state) if sec.from_state else sec.items(ns)
+            for i, obj in enumerate(objs):
                 yield sec, ns, i, obj
     for sec in HOST_SECTIONS:
         for i, obj in enumerate(sec.items(snapshot)):

@@ -27,7 +27,9 @@ _SECOND_VIEWS = {"netns", "nic", "port", "cnidefault"}
 # The model's registry of snapshot sections says where every kind lives; the diff walks the same table,
 # so it compares exactly the objects the site shows, with the same identities and anchors.
 NAMESPACE_KINDS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
-    s.identity_kind: s.items for s in NAMESPACE_SECTIONS if s.identity_kind not in _SECOND_VIEWS
+    s.identity_kind: s.items
+    for s in NAMESPACE_SECTIONS
+    if s.identity_kind not in _SECOND_VIEWS and s.from_state is None  # state is never a change
 }
 Items = Callable[[dict[str, Any]], list[Any]]
 HOST_KINDS: dict[str, Items] = {
@@ -46,12 +48,20 @@ KERNEL_ASSIGNED: dict[str, set[str]] = {
 }
 
 
+# Running values that older snapshots kept inside the configuration and newer ones keep in state:
+# never a change, whichever side holds them.
+RUNNING_STATE: dict[str, set[str]] = {"link": {"operstate", "port.state", "nic.speed", "nic.duplex"}}
+
+
 def _kernel_chosen_handle(handle: Any) -> bool:
     """A qdisc added without `handle` gets the next free major from 8000: (tc shows `8001:`)."""
     major = str(handle).split(":", 1)[0]
     return all(c in "0123456789abcdef" for c in major) and len(major) == 4 and int(major, 16) >= 0x8000
 
 
+# Fields the capture cannot always know: a bridge's configured ageing during an STP topology change
+# (netstack_docs.capture.linkinfo). Compared only when both sides know them.
+SOMETIMES_UNKNOWN: dict[str, set[str]] = {"link": {"info.ageing_time"}}
 # Fields whose value is kernel-chosen only sometimes: dropped when the predicate says so.
 KERNEL_CHOSEN: dict[str, dict[str, Callable[[Any], bool]]] = {"qdisc": {"handle": _kernel_chosen_handle}}
 # Namespace attributes that differ between boots or processes without a configuration change.
@@ -78,7 +88,9 @@ def comparable(kind: str, obj: Obj, other: Obj | None = None) -> dict[str, Any]:
     A sometimes-kernel-chosen field is left out only when the kernel chose it on both sides:
     `8001:` -> `8007:` is a re-creation, `8001:` -> `1:` is a change someone made."""
     mine, theirs = flatten(obj), flatten(other or {})
-    drop = set(KERNEL_ASSIGNED.get(kind, set()))
+    drop = set(KERNEL_ASSIGNED.get(kind, set())) | RUNNING_STATE.get(kind, set())
+    if other is not None:
+        drop |= {f for f in SOMETIMES_UNKNOWN.get(kind, set()) if f not in mine or f not in theirs}
     for field, kernel_chose in KERNEL_CHOSEN.get(kind, {}).items():
         sides = [mine.get(field)] + ([theirs.get(field)] if other is not None else [])
         if all(v is not None and kernel_chose(v) for v in sides):

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from bundle import UNPRIVILEGED_PYTHON
-from capturecli import MARK, capture, namespace
+from capturecli import MARK, capture, differences, namespace, sandbox_config
 from sandbox import REPO, run_in_sandbox
 
-from netstack_docs.snapshot.load import config_view, validate_document
+from netstack_docs.snapshot.load import validate_document
 
 BUSY = r"""
 ip netns add a; ip netns add b
@@ -26,10 +26,7 @@ ip addr add 10.7.0.1/24 dev br0
 tc qdisc add dev h-a root handle 1: htb default 1
 tc class add dev h-a parent 1: classid 1:1 htb rate 5mbit
 ip neigh add 10.7.0.9 lladdr 02:00:00:00:00:09 dev br0 nud permanent
-for i in $(seq 100); do  # IPv6 addresses and their local routes settle after DAD
-  [ -z "$(for n in '' '-n a' '-n b'; do ip $n -6 addr show tentative; done)" ] && break
-  sleep 0.1
-done
+settle  # DAD done before the traffic (equal configuration needs no settling: test_settling.py)
 $PYTHON "$REPO/tests/capture/traffic.py" 10.7.0.2
 """
 
@@ -48,7 +45,8 @@ def test_two_captures_of_an_unchanged_host_have_equal_configuration():
     first, second = json.loads(one), json.loads(two)
     validate_document(first, "one.json")
     validate_document(second, "two.json")
-    assert config_view(first) == config_view(second)
+    one_config, two_config = sandbox_config(first), sandbox_config(second)
+    assert one_config == two_config, differences(one_config, two_config)
     assert first["meta"]["captured_at"] <= second["meta"]["captured_at"]
     # the file is written with sorted keys, so equal configuration means equal bytes apart from meta/state
     assert one.index('"bpf"') < one.index('"gaps"') < one.index('"host"') < one.index('"meta"')

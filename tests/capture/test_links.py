@@ -34,7 +34,10 @@ def test_links_of_every_available_kind_are_captured_with_kind_specific_info():
     assert veth["master"] == "br0"
     assert veth["port"]["kind"] == "bridge"
     assert veth["port"]["cost"] == 7 and veth["port"]["priority"] == 12
-    assert veth["port"]["state"] in ("listening", "learning", "forwarding", "blocking")
+    running = doc["state"]["namespaces"]["root"]["links"]["v|<0"]  # the port's STP state is state
+    assert "state" not in veth["port"] and "operstate" not in veth
+    assert running["port"]["state"] in ("listening", "learning", "forwarding", "blocking")
+    assert running["operstate"] in ("UP", "LOWERLAYERDOWN")
     assert "UP" in veth["flags"]
 
     bridge = link(root, "br0")

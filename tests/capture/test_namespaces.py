@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
-from capturecli import capture, link, namespace
+from capturecli import MARK, capture, link, namespace
 from sandbox import run_in_sandbox
+
+from netstack_docs.capture.namespaces import owner_key, unit_in
+from netstack_docs.versions.changes import anchors
+from netstack_docs.versions.diff import diff_snapshots
 
 DOCKER_ID = "0123456789ab"
 TOPOLOGY = rf"""
@@ -42,7 +46,8 @@ def test_every_reachable_namespace_is_found_once_with_its_origin_and_owner():
 
     lonely = namespace(doc, by_kind["proc"][0])
     assert lonely["owner"]["comm"] == "sleep"
-    assert lonely["id"] == f"pid/{lonely['owner']['pid']}"
+    assert lonely["id"] == "proc/sleep"  # named after its owner; the pid is a fact
+    assert lonely["owner"]["pid"] > 1
     assert lonely["path"] == f"/proc/{lonely['owner']['pid']}/ns/net"
     assert {x["ifname"] for x in lonely["links"]} == {"lo", "lonely0", "lonely1"}
 
@@ -126,6 +131,8 @@ from netstack_docs.capture import run
 from netstack_docs.snapshot.load import config_view
 one = run.capture_host("lab", "t", processes=1)
 two = run.capture_host("lab", "t", processes=3)
+# BPF programs are host-wide: other sandboxes on this shared machine load and unload theirs meanwhile
+one.pop("bpf"); two.pop("bpf")
 print(json.dumps({"equal": config_view(one) == config_view(two), "count": len(two["namespaces"]),
                   "peer": [l["parent"] for ns in two["namespaces"] if ns["id"] == "s7" for l in ns["links"]
                            if l["ifname"] == "eth0"]}))
@@ -181,3 +188,60 @@ def test_a_worker_process_that_fails_leaves_its_share_reported_not_lost():
     assert results["ns1"][0] == "failed" and "worker process failed" in results["ns1"][1]
     assert results["ns3"][0] == "failed"
     assert sorted(seen) == ["ns1", "ns3"]  # the parent's own share reports through `capture` itself
+
+
+# Two daemons of the same program, each in a namespace only it holds (PrivateNetwork=-style), each with
+# a different link so the two namespaces can be told apart; then both restart with new pids.
+HOLDERS = r"""
+hold() {  # $1: a link in the new namespace, $2 its MAC byte; the holder is a `sleep`, like a daemon
+  unshare --net sh -c "ip link add $1 address 02:00:00:00:$2:01 type veth \
+                         peer name $1-peer address 02:00:00:00:$2:02; exec sleep 300" &
+  sleep 0.3
+}
+hold first 01; hold second 02
+"""
+RESTART = r"""
+kill $(pgrep -x sleep); sleep 0.3
+for _ in 1 2 3; do sleep 0 & done  # move the pid counter on
+hold first 01; hold second 02
+"""
+
+
+def test_process_namespaces_are_named_after_their_owner_and_keep_ids_across_a_restart():
+    script = (
+        f"{HOLDERS}\n"
+        "$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/one.json --quiet\n"
+        f"{RESTART}\n"
+        "$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/two.json --quiet\n"
+        f"echo '{MARK}'; cat /tmp/one.json; echo '{MARK}'; cat /tmp/two.json\n"
+    )
+    _, one, two = run_in_sandbox(script).stdout.split(MARK)
+    before, after = json.loads(one), json.loads(two)
+
+    def held(doc: dict) -> dict[str, tuple[int, list[str]]]:
+        return {ns["id"]: (ns["owner"]["pid"], sorted(x["ifname"] for x in ns["links"]))
+                for ns in doc["namespaces"] if ns["kind"] == "proc"}
+
+    old, new = held(before), held(after)
+    # named after the owner (comm), numbered in pid order; the pid is a fact that changed
+    assert old.keys() == new.keys() == {"proc/sleep", "proc/sleep#2"}
+    assert old["proc/sleep"][1] == new["proc/sleep"][1] == ["first", "first-peer", "lo"]
+    assert old["proc/sleep#2"][1] == new["proc/sleep#2"][1] == ["lo", "second", "second-peer"]
+    assert {pid for pid, _ in old.values()}.isdisjoint(pid for pid, _ in new.values())
+    # so every object keeps its anchor, and the diff says nothing changed in those namespaces
+    kept = [{a for a in anchors(doc) if "proc-sleep" in a} for doc in (before, after)]
+    assert kept[0] == kept[1]
+    assert len([a for a in anchors(after) if a.startswith("link-proc-sleep")]) == 6
+    changed = diff_snapshots(before, after, "lab", "t")
+    assert not [ns.id for ns in changed.namespaces if ns.id.startswith("proc/")], changed
+
+
+def test_owner_keys_prefer_container_then_service_then_command():
+    cgroup = "12:pids:/system.slice/dnsmasq.service\n0::/system.slice/dnsmasq.service\n"
+    assert unit_in(cgroup) == "dnsmasq.service"
+    assert unit_in("0::/user.slice/user-1000.slice/session-3.scope\n") is None
+    assert unit_in("1:name=systemd:/system.slice/x.service/payload\n") == "x.service"
+    owner = {"pid": 912, "comm": "dnsmasq", "container_id": None, "unit": "dnsmasq.service"}
+    assert owner_key(owner, own_unit="netstack-docs.service") == "unit/dnsmasq.service"
+    assert owner_key(owner, own_unit="dnsmasq.service") == "proc/dnsmasq"  # the capture's own unit: no clue
+    assert owner_key({**owner, "container_id": "ab" * 32}, None) == "container/abababababab"

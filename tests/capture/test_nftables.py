@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from bundle import BUNDLE_PATH_SNIPPET, UNPRIVILEGED_PYTHON
-from capturecli import capture, namespace
+from capturecli import capture, differences, namespace, sandbox_config
 from sandbox import run_in_sandbox
 from snapdoc import CAPTURE_SNIPPET, full_document, validated
 
 from netstack_docs.capture import nftables
 from netstack_docs.capture.nftables import nf_tables_present
-from netstack_docs.snapshot import config_view
+from netstack_docs.model.classify import classify
 from netstack_docs.snapshot.content import chain_devices
 
 RULESET = r"""
@@ -179,7 +179,7 @@ def test_capture_command_records_each_namespaces_ruleset_and_twice_gives_the_sam
     assert rule["text"] == 'oifname "x|<y>" counter masquerade'
     assert nss["blue"]["nftables"]["chains"][0]["priority"] == 100  # srcnat
     assert not [g for ns in a["namespaces"] for g in ns["gaps"] if g["what"] == "nftables"]
-    assert config_view(a) == config_view(b)
+    assert sandbox_config(a) == sandbox_config(b), differences(sandbox_config(a), sandbox_config(b))
 
 
 def test_without_net_admin_nftables_and_iptables_are_gaps_and_nothing_is_printed(capture_bundle: Path):
@@ -232,3 +232,59 @@ def test_a_ruleset_that_changes_between_the_json_and_text_passes_is_read_again(m
     monkeypatch.setattr(nftables.libnftables, "list_ruleset_text", iter(str(i) for i in range(9)).__next__)
     monkeypatch.setattr(nftables.libnftables, "list_ruleset_json", lambda: "{}")
     assert nftables.read_ruleset()[2] is False  # never still: the caller records a gap
+
+
+# fail2ban/crowdsec-style: a `timeout` set that daemons add expiring elements to, next to an element
+# written into the ruleset; a `dynamic` set (a meter) that a rule fills from the packet path.
+GUARD = r"""
+table inet guard {
+  set banned {
+    type ipv4_addr; flags timeout
+    elements = { 192.0.2.1 }
+  }
+  set recent {
+    type ipv4_addr; size 1024; flags dynamic,timeout; timeout 1h
+  }
+  set seen {
+    type ipv4_addr; size 64; flags dynamic
+  }
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ip saddr @banned drop
+    update @recent { ip saddr }
+    add @seen { ip saddr }
+  }
+}
+"""
+
+
+def test_runtime_elements_of_dynamic_and_timeout_sets_are_state_not_configuration():
+    script = (
+        f"nft -f - <<'NFT'\n{GUARD}\nNFT\n"
+        "$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/a.json -q\n"
+        "nft add element inet guard banned '{ 198.51.100.7 timeout 10m }'\n"  # what fail2ban does
+        '$PYTHON "$REPO/tests/capture/traffic.py" 127.0.0.1\n'  # the rules add 127.0.0.1 to @recent, @seen
+        "nft list set inet guard recent >&2\n"
+        "$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/b.json -q\n"
+        "cat /tmp/a.json; echo =====; cat /tmp/b.json\n"
+    )
+    a, b = (validated(json.loads(t)) for t in run_in_sandbox(script).stdout.split("=====\n"))
+    root_a, root_b = ({n["id"]: n for n in d["namespaces"]}["root"] for d in (a, b))
+    assert root_a["nftables"] == root_b["nftables"], differences(root_a["nftables"], root_b["nftables"])
+    sets = {s["name"]: s for s in root_b["nftables"]["sets"]}
+    assert sets["banned"]["elements"] == ["192.0.2.1"]  # written into the ruleset: configuration
+    assert sets["recent"]["elements"] == [] and sets["recent"]["flags"] == ["dynamic", "timeout"]
+    # a dynamic set without timeouts: its elements never expire, yet the packet path put them there
+    # (libnftables 1.0.x drops `dynamic` from its JSON: the text pass supplies the flag)
+    assert sets["seen"]["elements"] == [] and sets["seen"]["flags"] == ["dynamic"]
+    runtime = b["state"]["namespaces"]["root"]["nftables"]["set_elements"]
+    assert [e["elem"]["val"] for e in runtime["inet guard banned"]] == ["198.51.100.7"]
+    assert runtime["inet guard banned"][0]["elem"]["timeout"] == 600
+    assert [e["elem"]["val"] for e in runtime["inet guard recent"]] == ["127.0.0.1"]
+    assert runtime["inet guard seen"] == ["127.0.0.1"]
+    assert "set_elements" not in a["state"]["namespaces"]["root"].get("nftables", {})
+    # the page shows them as what the set held at capture time
+    netfilter = classify(b).layers["netfilter"].components
+    page = {c.name: dict(c.facts) for c in netfilter if c.kind.id == "nft-set"}
+    assert page["inet guard banned"]["Elements added at run time (at capture)"] == "198.51.100.7"
+    assert page["inet guard banned"]["Elements"] == "192.0.2.1"

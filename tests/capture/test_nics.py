@@ -33,5 +33,7 @@ def test_hardware_nics_get_driver_bus_features_and_rings():
         assert isinstance(nic["features"], dict) and nic["features"]
         assert all(isinstance(v, bool) for v in nic["features"].values())
         assert set(nic["features_fixed"]) <= set(nic["features"])
-        assert "duplex" in nic
+        # negotiated with the link partner: state, not configuration
+        assert "duplex" not in nic and "speed" not in nic
+        assert "duplex" in ns.state["links"][ifname]["nic"]
     assert all(link.get("nic") is None for link in ns.doc["links"] if link["kind"] != "device")

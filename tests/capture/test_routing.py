@@ -25,6 +25,10 @@ ip neigh add 10.1.0.2 lladdr 02:00:00:00:00:02 dev r0 nud permanent
 ip neigh add 10.1.0.3 lladdr 02:00:00:00:00:03 dev r0 nud reachable
 ip link add brf type bridge; ip link set r1 master brf; ip link set brf up
 bridge fdb add 02:00:00:00:00:aa dev r1 master static
+ip neigh add proxy 10.1.0.77 dev r0
+ip -6 neigh add proxy 2001:db8:1::77 dev r0
+ip neigh add 10.1.0.4 lladdr 02:00:00:00:00:04 dev r0 nud reachable extern_learn
+bridge fdb add 02:00:00:00:00:bb dev r1 master extern_learn
 """
 
 
@@ -57,7 +61,11 @@ def test_addresses_routes_rules_neighbours_and_fdb_are_captured():
         {"gateway": "10.1.0.2", "dev": "r0", "weight": 1},
         {"gateway": "10.1.0.3", "dev": "r0", "weight": 3},
     ]
-    assert any(r["table"] == "local" and r["type"] == "local" and r["dst"] == "10.1.0.1/32" for r in routes)
+    # the routes the kernel derives from the addresses are state (they follow DAD and link state)
+    assert not [r for r in routes if r["protocol"] == "kernel" or r["table"] == "local"]
+    derived = doc["state"]["namespaces"]["root"]["derived_routes"]
+    assert any(r["table"] == "local" and r["type"] == "local" and r["dst"] == "10.1.0.1/32" for r in derived)
+    assert any(r["table"] == "main" and r["dst"] == "10.1.0.0/24" and r["dev"] == "r0" for r in derived)
 
     rules = root["rules"]
     assert {"family": "inet", "priority": 100, "action": "lookup", "table": "blue-table",
@@ -74,6 +82,16 @@ def test_addresses_routes_rules_neighbours_and_fdb_are_captured():
     assert ("r0", "10.1.0.3") not in neigh  # learned/reachable neighbours are state
     learned = doc["state"]["namespaces"]["root"]["neighbours"]
     assert any(n["address"] == "10.1.0.3" for n in learned)
+
+    # proxy entries come only from a dump with NTF_PROXY: configuration
+    assert neigh[("r0", "10.1.0.77")]["state"] == "PROXY" and neigh[("r0", "10.1.0.77")]["lladdr"] is None
+    assert neigh[("r0", "2001:db8:1::77")]["state"] == "PROXY"
+    # extern_learn: a control plane owns the entry; its NUD state (REACHABLE now, STALE later) is state
+    assert neigh[("r0", "10.1.0.4")]["state"] == "EXTERN_LEARN"
+    assert neigh[("r0", "10.1.0.4")]["flags"] == ["extern_learn"]
+    assert any(n["address"] == "10.1.0.4" and n["state"] == "REACHABLE" for n in learned)
+    owned = [f for f in root["fdb"] if f["lladdr"] == "02:00:00:00:00:bb"]
+    assert [(f["ifname"], f["master"], f["flags"]) for f in owned] == [("r1", "brf", ["extern_learn"])]
 
     static = [f for f in root["fdb"] if f["lladdr"] == "02:00:00:00:00:aa"]
     assert static == [{"ifname": "r1", "lladdr": "02:00:00:00:00:aa", "master": "brf", "vlan": None,

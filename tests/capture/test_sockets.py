@@ -124,3 +124,50 @@ def test_congestion_control_per_listener_next_to_the_namespace_default():
     got = {s["port"]: s.get("congestion_control") for s in out["doc"]["sockets"]["listening"]}
     assert got == {7001: "reno", 7002: default}
     validated(full_document([out["doc"]]))
+
+
+# The namespace's ephemeral range is 40000-50000 with 45001 reserved; one process opens:
+UDP_KINDS = r'''
+import socket, time
+def udp(address, port, connect=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((address, port))
+    if connect:
+        s.connect(connect)
+    return s
+keep = [
+    udp("0.0.0.0", 0),                  # a client: the kernel picks a port in 40000-50000
+    udp("0.0.0.0", 0),                  # another one
+    udp("0.0.0.0", 0, ("127.0.0.1", 9)),  # a connected client: not unconnected at all
+    udp("0.0.0.0", 5353),               # a service below the range (mDNS)
+    udp("0.0.0.0", 51000),              # a service above it
+    udp("127.0.0.53", 44000),           # inside the range but on a chosen address (a stub resolver)
+    udp("0.0.0.0", 45001),              # inside the range but reserved: never auto-bound
+    udp("0.0.0.0", 46000),              # inside the range, wildcard: indistinguishable from a client
+]
+print("ready", [s.getsockname()[1] for s in keep[:2]], flush=True)
+time.sleep(60)
+'''
+
+
+def test_udp_listeners_are_chosen_ports_and_addresses_and_ephemeral_clients_are_only_counted():
+    script = (
+        "sysctl -qw net.ipv4.ip_local_port_range='40000 50000' net.ipv4.ip_local_reserved_ports=45001\n"
+        "ip addr add 127.0.0.53/8 dev lo 2>/dev/null || true\n"
+        "work=$(mktemp -d)\n"  # /tmp is the machine's: a fixed /tmp/ready may be another test's
+        f"cat > $work/udp.py <<'PY'\n{UDP_KINDS}\nPY\n"
+        "$PYTHON $work/udp.py > $work/ready &\n"
+        "for i in $(seq 300); do grep -q ready $work/ready && break; sleep 0.1; done\n"
+        "cat $work/ready >&2\n"
+        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        "print(json.dumps(capture('', 'root', 'root', ['sockets'])))\nPY\n"
+    )
+    proc = run_in_sandbox(script)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    clients = [int(p) for p in proc.stderr.split("[", 1)[1].split("]", 1)[0].split(",")]
+    assert all(40000 <= p <= 50000 for p in clients)
+    listening = out["doc"]["sockets"]["listening"]
+    udp = {(s["local_address"], s["port"]) for s in listening if s["protocol"] == "udp"}
+    assert udp == {("0.0.0.0", 5353), ("0.0.0.0", 51000), ("127.0.0.53", 44000), ("0.0.0.0", 45001)}
+    # the two auto-bound clients and the documented limit (a wildcard service inside the range): counted
+    assert out["state"]["connections"]["udp"]["unconnected-ephemeral"] == 3
+    assert out["state"]["connections"]["udp"]["established"] == 1  # the connected client

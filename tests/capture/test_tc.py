@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from capturecli import capture, namespace
+from typing import Any
 
+from capturecli import capture, namespace
+from pyroute2.netlink.rtnl import RTM_NEWTFILTER
+from pyroute2.netlink.rtnl.tcmsg import tcmsg
+
+from netstack_docs.capture import netns, tc
+from netstack_docs.capture.context import NamespaceCapture, empty_namespace
 from netstack_docs.model.classify import kind_of
 from netstack_docs.model.packet_path import packet_path
 
@@ -93,3 +99,62 @@ def test_filters_of_a_shared_block_are_captured_once_under_the_block():
     assert ingress == {"tc ingress on s0": "clsact qdisc with 1 ingress filter",
                        "tc ingress on s1": "clsact qdisc with 1 ingress filter"}
     assert kind_of("tc.filters", flts[0]).id == "tc-block-filter"
+
+
+def _u32_with_counters(rhit: int, success: int) -> Any:
+    """An RTM_NEWTFILTER of a u32 filter as a CONFIG_CLS_U32_PERF/_MARK kernel sends it."""
+    msg = tcmsg()
+    msg["header"]["type"] = RTM_NEWTFILTER
+    msg["index"], msg["handle"], msg["parent"] = 2, 0x80000800, 0xFFFFFFF2
+    msg["info"] = (5 << 16) | 0x0008  # pref 5, protocol ip (network order)
+    msg["attrs"] = [("TCA_KIND", "u32"), ("TCA_OPTIONS", {"attrs": [
+        ("TCA_U32_CLASSID", 0x10014),
+        ("TCA_U32_MARK", {"val": 0x10, "mask": 0xFF, "success": success}),
+        ("TCA_U32_PCNT", {"rcnt": rhit * 10, "rhit": rhit, "kcnts": rhit}),
+    ]})]
+    return msg
+
+
+class _RecordedRtnl:
+    """Answers the tc collector's dumps with recorded messages (encoded to bytes, decoded back)."""
+
+    def __init__(self, *filters: Any) -> None:
+        self.qdisc, self.filters = tcmsg(), filters
+        self.qdisc["index"], self.qdisc["handle"], self.qdisc["parent"] = 2, 0xFFFF0000, 0xFFFFFFF1
+        self.qdisc["attrs"] = [("TCA_KIND", "clsact")]
+
+    @staticmethod
+    def _wire(msg: Any) -> Any:
+        msg.encode()
+        decoded = tcmsg(bytes(msg.data))
+        decoded.decode()
+        return decoded
+
+    def get_qdiscs(self) -> list[Any]:
+        return [self._wire(self.qdisc)]
+
+    def get_classes(self, index: int) -> list[Any]:
+        return []
+
+    def get_filters(self, index: int, parent: int) -> list[Any]:
+        return [self._wire(f) for f in self.filters] if parent == 0xFFFFFFF2 else []
+
+
+def test_u32_hit_and_mark_counters_are_state_not_options():
+    """MOCK: this kernel is built without CONFIG_CLS_U32_PERF and CONFIG_CLS_U32_MARK, so it never sends
+    TCA_U32_PCNT or the mark's success count. The messages are built to the kernel's layout with
+    pyroute2's tcmsg encoder and fed to the real collector; two captures differ only in the counters."""
+    captured = []
+    for rhit, success in ((3, 1), (9000, 77)):
+        ns = NamespaceCapture("root", empty_namespace("root", "root"), ifnames={2: "t0"})
+        netns._local.ipr = _RecordedRtnl(_u32_with_counters(rhit, success))
+        try:
+            tc.collect(ns)
+        finally:
+            netns._local.ipr = None
+        captured.append(ns)
+    first, second = captured
+    assert first.doc["tc"] == second.doc["tc"]
+    [flt] = second.doc["tc"]["filters"]
+    assert flt["options"]["mark"] == "0x10/0xff" and flt["options"]["classid"] == "1:14"
+    assert "9000" not in str(flt) and "77" not in str(flt)  # no counter in the configuration

@@ -29,6 +29,7 @@ nft add table inet filter
 nft add chain inet filter input '{ type filter hook input priority 0; policy accept; }'
 ip netns exec blue nft add table inet fw
 ip netns exec blue nft add chain inet fw in '{ type filter hook input priority 0; policy drop; }'
+settle
 $PYTHON -m netstack_docs capture --env lab --host real --out /tmp/snap.json --quiet
 echo '=====SNAPSHOT====='; cat /tmp/snap.json
 """

@@ -132,7 +132,33 @@ def test_order_does_not_depend_on_capture_order():
 
 def test_repeated_identity_is_kept_apart_not_lost():
     old = snapshot()
+    old["namespaces"][0]["routes"][0]["protocol"] = "static"  # configured (the kernel's own are state)
     new = copy.deepcopy(old)
     new["namespaces"][0]["routes"].append(copy.deepcopy(new["namespaces"][0]["routes"][0]))
     [(kind, op, _, key, _)] = changes(old, new)
     assert (kind, op, key[-1]) == ("route", "added", "#2")
+
+
+def test_state_never_changes_and_running_values_moved_to_state_are_no_change():
+    """Kernel-derived routes and link-local addresses, operstate, port state, NIC speed: whether an older
+    snapshot kept them in the configuration or a newer one in state, or they came and went, no change."""
+    old = snapshot()
+    ns = old["namespaces"][0]
+    old["state"]["namespaces"] = {"root": {"derived_addresses": [
+        {"ifname": "eth0", "family": "inet6", "address": "fe80::1", "prefixlen": 64, "scope": "link"}]}}
+    ns["links"][0]["port"] = {"kind": "bridge", "state": "forwarding", "cost": 2}
+    new = recaptured(old)
+    new_ns = new["namespaces"][0]
+    state = new["state"].setdefault("namespaces", {}).setdefault("root", {})
+    state["derived_routes"] = new_ns.pop("routes")  # the connected route, now where the capture puts it
+    state["derived_routes"].append({"family": "inet", "table": "local", "type": "local", "dst": "10.0.0.1/32",
+                                    "dev": "eth0", "protocol": "kernel"})  # appeared after DAD: no change
+    new_ns["routes"] = []
+    state["derived_addresses"] = []  # the link went down and up: its link-local address is not back yet
+    links = state.setdefault("links", {})
+    for link in new_ns["links"]:
+        links[link["ifname"]] = {"operstate": link.pop("operstate", None)}
+        if link.get("port"):
+            links[link["ifname"]]["port"] = {"state": link["port"].pop("state")}
+    assert changes(old, new) == []
+    assert changes(new, old) == []
