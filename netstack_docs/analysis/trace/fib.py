@@ -84,7 +84,8 @@ class Fib:
         self.tables: dict[tuple[str, str], list[FibEntry]] = {}
         for route in ns_doc.get("routes", []):
             version = 4 if route["family"] == "inet" else 6
-            entry = FibEntry(_network(route["dst"], version), route)
+            # the kernel's own routes have no anchor of their own (one summary per namespace): derived
+            entry = FibEntry(_network(route["dst"], version), route, route.get("protocol") == "kernel")
             self.tables.setdefault((route["family"], route["table"]), []).append(entry)
         for family in ("inet", "inet6"):
             if (family, "local") not in self.tables:

@@ -42,7 +42,7 @@ class Stack:
 
     @cached_property
     def fib(self) -> Fib:
-        return Fib(self.ns.doc)
+        return Fib(self.ns.routing_doc)
 
     @cached_property
     def ruleset(self) -> Ruleset:
