@@ -1,0 +1,140 @@
+"""Read intent files: YAML with line numbers, the shipped JSON Schema, then each assertion's own checks.
+
+Every problem in every file is collected and reported at once as `file:line: key: problem`, so a
+pull request that breaks three intents shows three lines, and nothing is checked against a half-read
+file. The schema (intent.schema.json) ships with the package for editors and CI to use too.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from netstack_docs.analysis.check.assertions import ASSERTIONS
+from netstack_docs.analysis.check.intent import HostSelector, Intent, IntentError
+from netstack_docs.analysis.check.yamllines import Path_, YamlDocument, load_yaml
+
+DEFAULT_FILES = ("intent.yaml",)
+DEFAULT_DIR = "intent"
+
+
+@cache
+def intent_schema() -> dict[str, Any]:
+    text = resources.files("netstack_docs.analysis.check").joinpath("intent.schema.json").read_text()
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def key_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _schema_problems(doc: YamlDocument) -> list[tuple[int, str]]:
+    validator = jsonschema.Draft202012Validator(intent_schema())
+    problems = []
+    for error in validator.iter_errors(doc.data):
+        path: Path_ = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for extra in sorted(k for k in error.instance if k not in allowed):
+                where = (*path, extra)
+                known = ", ".join(sorted(allowed))
+                problems.append((doc.line(where), f"{key_path(where)}: unknown key (known: {known})"))
+            continue
+        message = error.message if len(error.message) < 200 else error.message[:200] + "..."
+        problems.append((doc.line(path), f"{key_path(path)}: {message}"))
+    return problems
+
+
+def _intent(entry: dict[str, Any], index: int, origin: str) -> tuple[Intent | None, list[tuple[Path_, str]]]:
+    """Build one intent from a schema-valid entry; problems are (path, message) for the caller to place."""
+    base: Path_ = ("intents", index)
+    kinds = [k for k in ASSERTIONS if k in entry]
+    if len(kinds) != 1:
+        found = ", ".join(kinds) or "none"
+        return None, [(base, f"{key_path(base)}: needs exactly one assertion of "
+                       f"{', '.join(ASSERTIONS)} (found: {found})")]
+    kind = kinds[0]
+    problems = [((*base, kind, *p), f"{key_path((*base, kind, *p))}: {m}")
+                for p, m in ASSERTIONS[kind].validate(entry[kind])]
+    needs_expect = ASSERTIONS[kind].needs_expect
+    if needs_expect and "expect" not in entry:
+        problems.append((base, f"{key_path(base)}: {kind} needs `expect: allow` or `expect: deny`"))
+    if not needs_expect and "expect" in entry:
+        problems.append(((*base, "expect"), f"{key_path((*base, 'expect'))}: only `reach` takes expect"))
+    intent = Intent(
+        name=entry["name"],
+        kind=kind,
+        spec=entry[kind],
+        hosts=HostSelector(**entry.get("hosts", {})),
+        namespaces=entry.get("namespaces", "root"),
+        expect=entry.get("expect"),
+        description=entry.get("description", ""),
+        origin=origin,
+    )
+    return intent, problems
+
+
+def load_intent_file(path: Path) -> tuple[list[Intent], list[str]]:
+    """The intents of one file and its problems as `file:line: key: message` lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"]
+    try:
+        doc = load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        return [], [f"{path}:{line}: YAML syntax error: {problem}"]
+    problems = [(p.line, f"{key_path(p.path)}: {p.message}") for p in doc.duplicates]
+    problems += _schema_problems(doc)
+    intents = []
+    if not problems:
+        for i, entry in enumerate(doc.data["intents"]):
+            line = doc.line(("intents", i))
+            intent, found = _intent(entry, i, f"{path}:{line}")
+            problems += [(doc.line(p), m) for p, m in found]
+            if intent is not None:
+                intents.append(intent)
+    return intents, [f"{path}:{line}: {m}" for line, m in sorted(problems)]
+
+
+def default_intent_files(directory: Path) -> list[Path]:
+    """`intent.yaml` and `intent/*.yaml` of a docs repository (or the current directory)."""
+    files = [directory / name for name in DEFAULT_FILES if (directory / name).is_file()]
+    folder = directory / DEFAULT_DIR
+    if folder.is_dir():
+        files += sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    return files
+
+
+def load_intents(paths: list[Path], reserved: set[str] | frozenset[str] = frozenset()) -> list[Intent]:
+    """Every intent of every file; IntentError listing all problems when any file has one.
+
+    `reserved` are the built-in checks' names: an intent may not take one (findings name their check)."""
+    intents: list[Intent] = []
+    problems: list[str] = []
+    for path in paths:
+        found, bad = load_intent_file(path)
+        intents += found
+        problems += bad
+    seen: dict[str, str] = {}
+    for intent in intents:
+        if intent.name in reserved:
+            problems.append(f"{intent.origin}: name: {intent.name!r} is the name of a built-in check")
+        elif intent.name in seen:
+            problems.append(f"{intent.origin}: name: {intent.name!r} is already used at {seen[intent.name]}")
+        seen.setdefault(intent.name, intent.origin)
+    if problems:
+        raise IntentError("invalid intent file(s):\n  " + "\n  ".join(problems))
+    return intents
