@@ -54,12 +54,14 @@ def _bridge_ports(host: Host) -> list[Problem]:
             counts = Counter(p.get("mtu") for p in ports)
             if len(counts) < 2:
                 continue
-            usual = counts.most_common(1)[0][0]
+            # the most common MTU; on a tie the larger one (lowering one port is the usual accident)
+            usual = max(counts, key=lambda mtu: (counts[mtu], mtu or 0))
             for port in ports:
                 if port.get("mtu") != usual:
                     actual = (f"port {port['ifname']} of {bridge['ifname']} has mtu {port.get('mtu')}, "
                               f"{counts[usual]} other port(s) mtu {usual}")
-                    out.append((FAIL, ns["id"], actual, component("port", ns["id"], port, port["ifname"])))
+                    view = {**port, "master_kind": "bridge"}  # the section view the site classifies
+                    out.append((FAIL, ns["id"], actual, component("port", ns["id"], view, port["ifname"])))
     return out
 
 
