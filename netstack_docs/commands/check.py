@@ -20,27 +20,50 @@ def _line(f: object) -> str:
 
     assert isinstance(f, Finding)
     where = f"{f.env}/{f.host}" + (f" [{f.netns}]" if f.netns else "")
-    return (f"{f.status.upper():12} {where}: {f.check}\n"
-            f"{'':13}expected: {f.expected}\n{'':13}actual:   {f.actual}\n{'':13}see:      {f.url}")
+    return (
+        f"{f.status.upper():12} {where}: {f.check}\n"
+        f"{'':13}expected: {f.expected}\n{'':13}actual:   {f.actual}\n{'':13}see:      {f.url}"
+    )
 
 
 @click.command()
 @snapshots_option
-@click.option("--intent", "intent_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Intent file (repeatable). Default: intent.yaml and intent/*.yaml in the current directory.")
+@click.option(
+    "--intent",
+    "intent_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Intent file (repeatable). Default: intent.yaml and intent/*.yaml in the current directory.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print every finding as JSON on stdout.")
-@click.option("--junit", "junit_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write a JUnit XML report to this file (one test case per check and host).")
+@click.option(
+    "--junit",
+    "junit_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a JUnit XML report to this file (one test case per check and host).",
+)
 @click.option("--disable", multiple=True, metavar="NAME", help="Switch a built-in check off (repeatable).")
-def command(snapshots_dir: Path, intent_files: tuple[Path, ...], as_json: bool, junit_file: Path | None,
-            disable: tuple[str, ...]) -> int:
+def command(
+    snapshots_dir: Path,
+    intent_files: tuple[Path, ...],
+    as_json: bool,
+    junit_file: Path | None,
+    disable: tuple[str, ...],
+) -> int:
     """Check every snapshot against declared intents and the built-in checks.
 
     Each finding names the intent or built-in, the host, the component (with its URL on the site),
     what was expected and what the snapshot shows.
     """
-    from netstack_docs.analysis.check import BUILTINS, FAIL, UNDETERMINED, Host
-    from netstack_docs.analysis.check import default_intent_files, load_intents, run_checks
+    from netstack_docs.analysis.check import (
+        BUILTINS,
+        FAIL,
+        UNDETERMINED,
+        Host,
+        default_intent_files,
+        load_intents,
+        run_checks,
+    )
     from netstack_docs.analysis.check.junit import junit_xml
     from netstack_docs.site.inputs import load_snapshots
 
@@ -60,6 +83,8 @@ def command(snapshots_dir: Path, intent_files: tuple[Path, ...], as_json: bool, 
             click.echo(f"warning: intent {name!r} selects no host", err=True)
         counts = report.counts()
         source = ", ".join(str(p) for p in files) if files else "no intent file (built-ins only)"
-        click.echo(f"{len(hosts)} host(s), {len(report.checks)} check(s) from {source}: "
-                   f"{counts[FAIL]} failed, {counts[UNDETERMINED]} undetermined, {counts['pass']} passed")
+        click.echo(
+            f"{len(hosts)} host(s), {len(report.checks)} check(s) from {source}: "
+            f"{counts[FAIL]} failed, {counts[UNDETERMINED]} undetermined, {counts['pass']} passed"
+        )
     return 1 if report.failed else 0

@@ -8,9 +8,13 @@ from typing import Any
 from netstack_docs.analysis.check import BUILTINS, CheckReport, Finding, Host, load_intents, run_checks
 
 
-def report_for(docs: dict[str, dict[str, Any]], intent_yaml: str, tmp_path: Path,
-               disabled: tuple[str, ...] = tuple(BUILTINS)) -> CheckReport:
-    """Check `docs` (host slug -> snapshot) against the intents in `intent_yaml` (built-ins off by default)."""
+def report_for(
+    docs: dict[str, dict[str, Any]],
+    intent_yaml: str,
+    tmp_path: Path,
+    disabled: tuple[str, ...] = tuple(BUILTINS),
+) -> CheckReport:
+    """Check `docs` (host slug -> snapshot) against `intent_yaml` (built-ins off by default)."""
     path = tmp_path / "intent.yaml"
     path.write_text(intent_yaml)
     hosts = [Host(doc["host"]["env"], slug, doc) for slug, doc in sorted(docs.items())]
@@ -20,7 +24,9 @@ def report_for(docs: dict[str, dict[str, Any]], intent_yaml: str, tmp_path: Path
 def statuses(report: CheckReport, check: str) -> dict[str, str]:
     """host slug -> worst status of `check` there."""
     hosts = sorted({f.host for f in report.findings if f.check == check})
-    return {h: report.status(check, next(f.env for f in report.findings if f.host == h), h) or "" for h in hosts}
+    return {
+        h: report.status(check, next(f.env for f in report.findings if f.host == h), h) or "" for h in hosts
+    }
 
 
 def failures(report: CheckReport, check: str, host: str) -> list[Finding]:

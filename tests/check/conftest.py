@@ -11,30 +11,46 @@ EDGE_CHANGES = [
     ("forward-off", "sysctl -qw net.ipv4.ip_forward=0", "sysctl -qw net.ipv4.ip_forward=1"),
     ("extra-listener", "listener rogue tcp 0.0.0.0 8080; rogue=$!; wait_listening 8080", "kill $rogue"),
     ("wan0-mtu", "ip link set wan0 mtu 1400", "ip link set wan0 mtu 1500"),
-    ("input-accept", "nft chain inet filter input '{ policy accept; }'",
-     "nft chain inet filter input '{ policy drop; }'"),
-    ("backup-route-gone", "ip route del default table backup",
-     "ip route add default via 198.51.100.1 dev wan1 table backup"),
+    (
+        "input-accept",
+        "nft chain inet filter input '{ policy accept; }'",
+        "nft chain inet filter input '{ policy drop; }'",
+    ),
+    (
+        "backup-route-gone",
+        "ip route del default table backup",
+        "ip route add default via 198.51.100.1 dev wan1 table backup",
+    ),
     ("veth-mtu", "ip -n lan link set eth0 mtu 1400", "ip -n lan link set eth0 mtu 1500"),
-    ("ghost-veth",
-     "ip netns add ghost; ip link add vg0 type veth peer name vg1 netns ghost; touch /tmp/keep; "
-     "mount --bind /run/netns/ghost /tmp/keep; ip netns del ghost",
-     "ip link del vg0"),
+    (
+        "ghost-veth",
+        "ip netns add ghost; ip link add vg0 type veth peer name vg1 netns ghost; touch /tmp/keep; "
+        "mount --bind /run/netns/ghost /tmp/keep; ip netns del ghost",
+        "ip link del vg0",
+    ),
     ("rp-strict", "sysctl -qw net.ipv4.conf.all.rp_filter=1", "sysctl -qw net.ipv4.conf.all.rp_filter=2"),
-    ("stale-gateway",
-     "ip addr add 10.77.0.1/24 dev lan0; ip route add 10.99.0.0/24 via 10.77.0.254 dev lan0; "
-     "ip addr del 10.77.0.1/24 dev lan0",
-     "ip route del 10.99.0.0/24"),
+    (
+        "stale-gateway",
+        "ip addr add 10.77.0.1/24 dev lan0; ip route add 10.99.0.0/24 via 10.77.0.254 dev lan0; "
+        "ip addr del 10.77.0.1/24 dev lan0",
+        "ip route del 10.99.0.0/24",
+    ),
     ("ssh-open", "nft insert rule inet filter input tcp dport 22 accept", ""),
 ]
 POD_NS = "cni-5eed0101-0001-4000-8000-000000000001"
 K8S_CHANGES = [
-    ("port-mtu", f"ip link set veth1a2b0101 mtu 1400; ip -n {POD_NS} link set eth0 mtu 1400",
-     f"ip link set veth1a2b0101 mtu 1500; ip -n {POD_NS} link set eth0 mtu 1500"),
+    (
+        "port-mtu",
+        f"ip link set veth1a2b0101 mtu 1400; ip -n {POD_NS} link set eth0 mtu 1400",
+        f"ip link set veth1a2b0101 mtu 1500; ip -n {POD_NS} link set eth0 mtu 1500",
+    ),
     # The kernel refuses a VXLAN MTU above its underlay's minus 50; lowering the underlay is what happens.
     ("vxlan-tight", "ip link set eth0 mtu 1480", "ip link set eth0 mtu 1500"),
-    ("br-nf-off", "sysctl -qw net.bridge.bridge-nf-call-iptables=0",
-     "sysctl -qw net.bridge.bridge-nf-call-iptables=1"),
+    (
+        "br-nf-off",
+        "sysctl -qw net.bridge.bridge-nf-call-iptables=0",
+        "sysctl -qw net.bridge.bridge-nf-call-iptables=1",
+    ),
 ]
 
 

@@ -19,13 +19,16 @@ MARK = "=====SNAPSHOT {}====="
 Change = tuple[str, str, str]
 
 
-def capture_states(topology: str, changes: list[Change], env: str, prelude: str = "") -> dict[str, dict[str, Any]]:
-    """host slug -> validated snapshot: `base` plus one per change (the topology is lab/topologies/<topology>.sh)."""
+def capture_states(
+    topology: str, changes: list[Change], env: str, prelude: str = ""
+) -> dict[str, dict[str, Any]]:
+    """host slug -> validated snapshot: `base` plus one per change (of lab/topologies/<topology>.sh)."""
     script = [prelude, '. "$REPO/lab/topologies/common.sh"', f'. "$REPO/lab/topologies/{topology}.sh"']
     for name, do, undo in [("base", "", ""), *changes]:
         script += [
             do,
-            f'$PYTHON -m netstack_docs capture --env {env} --host {name} --role "$ROLE" --out /tmp/{name}.json --quiet',
+            f'$PYTHON -m netstack_docs capture --env {env} --host {name} --role "$ROLE" '
+            f"--out /tmp/{name}.json --quiet",
             f"echo '{MARK.format(name)}'; cat /tmp/{name}.json; echo",
             undo,
         ]

@@ -21,12 +21,16 @@ def _pick(states: States, *names: str) -> States:
 
 
 def test_sysctl_passes_as_built_and_fails_when_forwarding_is_off(edge_states: States, tmp_path: Path) -> None:
-    report = report_for(_pick(edge_states, "base", "forward-off"), """
+    report = report_for(
+        _pick(edge_states, "base", "forward-off"),
+        """
 intents:
   - name: routers forward
     hosts: {role: edge router}
     sysctl: {net.ipv4.ip_forward: "1", net.ipv4.conf.all.rp_filter: 2}
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert statuses(report, "routers forward") == {"base": "pass", "forward-off": "fail"}
     [bad] = failures(report, "routers forward", "forward-off")
     assert bad.actual == "net.ipv4.ip_forward = 0" and bad.expected == "net.ipv4.ip_forward = 1"
@@ -34,15 +38,21 @@ intents:
 
 
 def test_an_unknown_sysctl_is_undetermined_never_a_pass(edge_states: States, tmp_path: Path) -> None:
-    report = report_for(_pick(edge_states, "base"), """
+    report = report_for(
+        _pick(edge_states, "base"),
+        """
 intents:
   - name: made-up key
     sysctl: {net.ipv4.no_such_key: "1"}
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert statuses(report, "made-up key") == {"base": "undetermined"}
 
 
-def test_listening_fails_on_an_unlisted_listener_and_passes_once_allowed(edge_states: States, tmp_path: Path) -> None:
+def test_listening_fails_on_an_unlisted_listener_and_passes_once_allowed(
+    edge_states: States, tmp_path: Path
+) -> None:
     intents = """
 intents:
   - name: declared listeners
@@ -57,13 +67,17 @@ intents:
 
 
 def test_interface_fails_when_the_mtu_changes(edge_states: States, tmp_path: Path) -> None:
-    report = report_for(_pick(edge_states, "base", "wan0-mtu"), """
+    report = report_for(
+        _pick(edge_states, "base", "wan0-mtu"),
+        """
 intents:
   - name: uplink
     interface: {name: "wan*", mtu: 1500, up: true}
   - name: shaped uplink
     interface: {name: wan0, qdisc: htb}
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert statuses(report, "uplink") == {"base": "pass", "wan0-mtu": "fail"}
     assert statuses(report, "shaped uplink") == {"base": "pass", "wan0-mtu": "pass"}
     [bad] = failures(report, "uplink", "wan0-mtu")
@@ -71,30 +85,43 @@ intents:
 
 
 def test_interface_that_does_not_exist_fails(edge_states: States, tmp_path: Path) -> None:
-    report = report_for(_pick(edge_states, "base"), "intents:\n  - name: x\n    interface: {name: bond0, up: true}\n",
-                        tmp_path)
+    report = report_for(
+        _pick(edge_states, "base"),
+        "intents:\n  - name: x\n    interface: {name: bond0, up: true}\n",
+        tmp_path,
+    )
     assert statuses(report, "x") == {"base": "fail"}
 
 
 def test_firewall_base_chain_fails_when_the_policy_accepts(edge_states: States, tmp_path: Path) -> None:
-    report = report_for(_pick(edge_states, "base", "input-accept"), """
+    report = report_for(
+        _pick(edge_states, "base", "input-accept"),
+        """
 intents:
   - name: input drops
     firewall: {family: inet, hook: input, policy: drop}
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert statuses(report, "input drops") == {"base": "pass", "input-accept": "fail"}
     [bad] = failures(report, "input drops", "input-accept")
-    assert "policy accept" in bad.actual and bad.component.anchor.startswith("nftchain-root--inet--filter--input")
+    assert "policy accept" in bad.actual and bad.component.anchor.startswith(
+        "nftchain-root--inet--filter--input"
+    )
 
 
 def test_route_fails_when_the_backup_default_route_is_gone(edge_states: States, tmp_path: Path) -> None:
-    report = report_for(_pick(edge_states, "base", "backup-route-gone"), """
+    report = report_for(
+        _pick(edge_states, "base", "backup-route-gone"),
+        """
 intents:
   - name: backup uplink
     route: {dst: default, via: 198.51.100.1, dev: wan1, table: backup}
   - name: main uplink
     route: {dst: 0.0.0.0/0, via: 203.0.113.1}
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert statuses(report, "backup uplink") == {"base": "pass", "backup-route-gone": "fail"}
     assert statuses(report, "main uplink") == {"base": "pass", "backup-route-gone": "pass"}
 

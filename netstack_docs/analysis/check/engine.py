@@ -59,10 +59,23 @@ class CheckReport:
 def _builtin(builtin: Builtin, host: Host) -> list[Finding]:
     problems = builtin.check(host)
     if not problems:
-        return [Finding(builtin.name, "builtin", host.env, host.slug, None, PASS, builtin.expected,
-                        "no problem found", host_ref(builtin.title))]
-    return [Finding(builtin.name, "builtin", host.env, host.slug, ns, status, builtin.expected, actual, ref)
-            for status, ns, actual, ref in problems]
+        return [
+            Finding(
+                builtin.name,
+                "builtin",
+                host.env,
+                host.slug,
+                None,
+                PASS,
+                builtin.expected,
+                "no problem found",
+                host_ref(builtin.title),
+            )
+        ]
+    return [
+        Finding(builtin.name, "builtin", host.env, host.slug, ns, status, builtin.expected, actual, ref)
+        for status, ns, actual, ref in problems
+    ]
 
 
 def run_checks(hosts: list[Host], intents: list[Intent], disabled: Iterable[str] = ()) -> CheckReport:
@@ -70,15 +83,17 @@ def run_checks(hosts: list[Host], intents: list[Intent], disabled: Iterable[str]
     disabled = set(disabled)
     unknown = sorted(disabled - set(BUILTINS))
     if unknown:
-        raise IntentError(f"--disable: unknown built-in check(s) {', '.join(unknown)} "
-                          f"(known: {', '.join(BUILTINS)})")
+        raise IntentError(
+            f"--disable: unknown built-in check(s) {', '.join(unknown)} (known: {', '.join(BUILTINS)})"
+        )
     ctx = Context(hosts)
     checks, findings, unmatched = [], [], []
     for intent in intents:
         kind = ASSERTIONS[intent.kind]
         selected = [h for h in hosts if intent.hosts.matches(h)]
-        checks.append(CheckInfo(intent.name, "intent", kind.describe(intent), intent.hosts.describe(),
-                                intent.origin))
+        checks.append(
+            CheckInfo(intent.name, "intent", kind.describe(intent), intent.hosts.describe(), intent.origin)
+        )
         if not selected:
             unmatched.append(intent.name)
             continue
@@ -86,8 +101,9 @@ def run_checks(hosts: list[Host], intents: list[Intent], disabled: Iterable[str]
     for builtin in BUILTINS.values():
         if builtin.name in disabled:
             continue
-        checks.append(CheckInfo(builtin.name, "builtin", builtin.expected, "every host", "built-in",
-                                builtin.layer))
+        checks.append(
+            CheckInfo(builtin.name, "builtin", builtin.expected, "every host", "built-in", builtin.layer)
+        )
         for host in hosts:
             findings += _builtin(builtin, host)
     return CheckReport(checks, findings, [(h.env, h.slug) for h in hosts], unmatched)

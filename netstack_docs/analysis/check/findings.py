@@ -29,7 +29,9 @@ class ComponentRef:
 
 def component(identity_kind: str, namespace: str, obj: Mapping[str, Any], label: str) -> ComponentRef:
     """The reference to one snapshot object: its anchor and the layer page holding it."""
-    return ComponentRef(layer_of(identity_kind, dict(obj)), object_anchor(identity_kind, namespace, obj), label)
+    return ComponentRef(
+        layer_of(identity_kind, dict(obj)), object_anchor(identity_kind, namespace, obj), label
+    )
 
 
 def host_ref(label: str) -> ComponentRef:

@@ -39,9 +39,7 @@ def sysctl_ifname(ifname: str) -> str:
 def effective_rp_filter(ns: dict[str, Any], ifname: str) -> int | None:
     """The kernel uses max(conf.all.rp_filter, conf.IFNAME.rp_filter); None when neither was captured."""
     sysctls = ns.get("sysctls") or {}
-    values = [
-        sysctls.get(f"net.ipv4.conf.{name}.rp_filter") for name in ("all", sysctl_ifname(ifname))
-    ]
+    values = [sysctls.get(f"net.ipv4.conf.{name}.rp_filter") for name in ("all", sysctl_ifname(ifname))]
     known = [int(v) for v in values if v is not None and str(v).strip().isdigit()]
     return max(known) if known else None
 

@@ -32,11 +32,20 @@ def junit_xml(report: CheckReport) -> bytes:
     for info in report.checks:
         findings = by_check.get(info.name, [])
         counts = report.counts(findings)
-        suite = ET.SubElement(root, "testsuite", name=info.name, tests=str(len(findings)),
-                              failures=str(counts[FAIL]), errors="0", skipped=str(counts[UNDETERMINED]))
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=info.name,
+            tests=str(len(findings)),
+            failures=str(counts[FAIL]),
+            errors="0",
+            skipped=str(counts[UNDETERMINED]),
+        )
         ET.SubElement(ET.SubElement(suite, "properties"), "property", name="source", value=info.source)
         for f in findings:
-            case = ET.SubElement(suite, "testcase", name=_case_name(f), classname=f"{info.source}.{info.name}")
+            case = ET.SubElement(
+                suite, "testcase", name=_case_name(f), classname=f"{info.source}.{info.name}"
+            )
             if f.status == FAIL:
                 ET.SubElement(case, "failure", message=f.actual, type="fail").text = _text(f)
             elif f.status == UNDETERMINED:

@@ -37,9 +37,9 @@ def key_path(path: Path_) -> str:
     return out or "(document)"
 
 
-def _schema_problems(doc: YamlDocument) -> list[tuple[int, str]]:
+def _schema_problems(doc: YamlDocument) -> list[tuple[Path_, str]]:
     validator = jsonschema.Draft202012Validator(intent_schema())
-    problems = []
+    problems: list[tuple[Path_, str]] = []
     for error in validator.iter_errors(doc.data):
         path: Path_ = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -47,10 +47,10 @@ def _schema_problems(doc: YamlDocument) -> list[tuple[int, str]]:
             for extra in sorted(k for k in error.instance if k not in allowed):
                 where = (*path, extra)
                 known = ", ".join(sorted(allowed))
-                problems.append((doc.line(where), f"{key_path(where)}: unknown key (known: {known})"))
+                problems.append((where, f"{key_path(where)}: unknown key (known: {known})"))
             continue
         message = error.message if len(error.message) < 200 else error.message[:200] + "..."
-        problems.append((doc.line(path), f"{key_path(path)}: {message}"))
+        problems.append((path, f"{key_path(path)}: {message}"))
     return problems
 
 
@@ -60,11 +60,17 @@ def _intent(entry: dict[str, Any], index: int, origin: str) -> tuple[Intent | No
     kinds = [k for k in ASSERTIONS if k in entry]
     if len(kinds) != 1:
         found = ", ".join(kinds) or "none"
-        return None, [(base, f"{key_path(base)}: needs exactly one assertion of "
-                       f"{', '.join(ASSERTIONS)} (found: {found})")]
+        return None, [
+            (
+                base,
+                f"{key_path(base)}: needs exactly one assertion of {', '.join(ASSERTIONS)} (found: {found})",
+            )
+        ]
     kind = kinds[0]
-    problems = [((*base, kind, *p), f"{key_path((*base, kind, *p))}: {m}")
-                for p, m in ASSERTIONS[kind].validate(entry[kind])]
+    problems = [
+        ((*base, kind, *p), f"{key_path((*base, kind, *p))}: {m}")
+        for p, m in ASSERTIONS[kind].validate(entry[kind])
+    ]
     needs_expect = ASSERTIONS[kind].needs_expect
     if needs_expect and "expect" not in entry:
         problems.append((base, f"{key_path(base)}: {kind} needs `expect: allow` or `expect: deny`"))
@@ -96,17 +102,20 @@ def load_intent_file(path: Path) -> tuple[list[Intent], list[str]]:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         return [], [f"{path}:{line}: YAML syntax error: {problem}"]
-    problems = [(p.line, f"{key_path(p.path)}: {p.message}") for p in doc.duplicates]
-    problems += _schema_problems(doc)
+    found = [(p.path, f"{key_path(p.path)}: {p.message}") for p in doc.duplicates] + _schema_problems(doc)
     intents = []
-    if not problems:
+    # An intent the schema accepted gets its own checks too, so one run reports every problem.
+    broken = {p[1] for p, _ in found if len(p) > 1 and p[0] == "intents"}
+    if all(len(p) > 1 and p[0] == "intents" for p, _ in found):
         for i, entry in enumerate(doc.data["intents"]):
-            line = doc.line(("intents", i))
-            intent, found = _intent(entry, i, f"{path}:{line}")
-            problems += [(doc.line(p), m) for p, m in found]
+            if i in broken:
+                continue
+            intent, more = _intent(entry, i, f"{path}:{doc.line(('intents', i))}")
+            found += more
             if intent is not None:
                 intents.append(intent)
-    return intents, [f"{path}:{line}: {m}" for line, m in sorted(problems)]
+    problems = sorted((doc.line(p), m) for p, m in found)
+    return intents, [f"{path}:{line}: {m}" for line, m in problems]
 
 
 def default_intent_files(directory: Path) -> list[Path]:

@@ -22,7 +22,7 @@ class YamlProblem:
 
 
 class YamlDocument:
-    """The loaded data and `line(path)`: the line of the key (or list item) at `path`, or its nearest parent."""
+    """The data and `line(path)`: the line of the key (or list item) at `path`, or of its nearest parent."""
 
     def __init__(self, data: Any, lines: dict[Path_, int], duplicates: list[YamlProblem]):
         self.data = data

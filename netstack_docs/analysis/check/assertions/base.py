@@ -58,8 +58,17 @@ def per_namespace(check: NamespaceCheck) -> Callable[[Intent, list[Host], Contex
             if not namespaces:
                 from netstack_docs.analysis.check.findings import FAIL, host_ref
 
-                out.append(finding(intent, host, None, FAIL, f"namespaces {intent.namespaces}",
-                                   "no such namespace on this host", host_ref("namespaces")))
+                out.append(
+                    finding(
+                        intent,
+                        host,
+                        None,
+                        FAIL,
+                        f"namespaces {intent.namespaces}",
+                        "no such namespace on this host",
+                        host_ref("namespaces"),
+                    )
+                )
             for ns in namespaces:
                 for status, expected, actual, ref in check(intent, host, ns):
                     out.append(finding(intent, host, ns["id"], status, expected, actual, ref))

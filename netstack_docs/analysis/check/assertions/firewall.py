@@ -17,8 +17,10 @@ def describe_spec(spec: dict[str, Any]) -> str:
 
 
 def chain_label(chain: dict[str, Any]) -> str:
-    return (f"{chain['family']} {chain['table']} {chain['name']} "
-            f"(hook {chain.get('hook')}, policy {chain.get('policy')})")
+    return (
+        f"{chain['family']} {chain['table']} {chain['name']} "
+        f"(hook {chain.get('hook')}, policy {chain.get('policy')})"
+    )
 
 
 def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
@@ -30,8 +32,9 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
         c = matching[0]
         return [(PASS, expected, chain_label(c), component("nftchain", ns["id"], c, chain_label(c)))]
     same_hook = [c for c in chains if c.get("hook") == spec["hook"]]
-    actual = ("; ".join(chain_label(c) for c in same_hook) if same_hook
-              else f"no base chain on hook {spec['hook']}")
+    actual = (
+        "; ".join(chain_label(c) for c in same_hook) if same_hook else f"no base chain on hook {spec['hook']}"
+    )
     if same_hook:
         c = same_hook[0]
         return [(FAIL, expected, actual, component("nftchain", ns["id"], c, chain_label(c)))]

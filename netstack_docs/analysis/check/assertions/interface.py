@@ -38,6 +38,7 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
 KIND = AssertionKind(
     "interface",
     per_namespace(check),
-    lambda i: f"interface {i.spec['name']}: "
-    + _show(i.spec, [k for k in ("mtu", "qdisc", "up") if k in i.spec]),
+    lambda i: (
+        f"interface {i.spec['name']}: " + _show(i.spec, [k for k in ("mtu", "qdisc", "up") if k in i.spec])
+    ),
 )

@@ -28,14 +28,19 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
         ref = component("socket", ns["id"], sock, socket_label(sock))
         out.append((FAIL, expected, f"also listening: {socket_label(sock)}", ref))
     if not out:
-        seen = sorted({f"{s['protocol']}/{s['port']}" for s in sockets if not is_loopback(s["local_address"])})
+        seen = sorted(
+            {f"{s['protocol']}/{s['port']}" for s in sockets if not is_loopback(s["local_address"])}
+        )
         out.append((PASS, expected, "listening: " + (", ".join(seen) or "nothing"), host_ref("listeners")))
     return out
 
 
 def validate(spec: dict[str, Any]) -> Problems:
-    return [(("allow", i), f"port {entry.split('/')[1]} is out of range (0-65535)")
-            for i, entry in enumerate(spec["allow"]) if int(entry.split("/")[1]) > 65535]
+    return [
+        (("allow", i), f"port {entry.split('/')[1]} is out of range (0-65535)")
+        for i, entry in enumerate(spec["allow"])
+        if int(entry.split("/")[1]) > 65535
+    ]
 
 
 KIND = AssertionKind(

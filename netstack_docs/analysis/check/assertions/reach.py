@@ -62,11 +62,21 @@ def _traces(intent: Intent, host: Host, ns_id: str, ctx: Context) -> list[tuple[
     for src in representative_sources(spec["src"], fleet, host.env, host.slug):
         common = {"ingress": spec.get("in"), "netns": ns_id}
         if spec["dst"] == "self":
-            results = trace_to_local(fleet, host.env, host.slug, proto=_proto(spec), dport=spec.get("dport"),
-                                     src=src, state="new", **common)
+            results = trace_to_local(
+                fleet,
+                host.env,
+                host.slug,
+                proto=_proto(spec),
+                dport=spec.get("dport"),
+                src=src,
+                state="new",
+                **common,
+            )
             out += [(src, dst, r) for dst, r in sorted(results.items())]
         else:
-            packet = Packet(src=src, dst=spec["dst"], proto=_proto(spec), dport=spec.get("dport"), state="new")
+            packet = Packet(
+                src=src, dst=spec["dst"], proto=_proto(spec), dport=spec.get("dport"), state="new"
+            )
             out.append((src, spec["dst"], trace(fleet, host.env, host.slug, packet, **common)))
     return out
 

@@ -47,14 +47,17 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
     wanted = network(spec["dst"])
     table = spec.get("table", "main")
     same_dst = [
-        r for r in ns.get("routes", [])
-        if r["table"] == table and (r.get("type") or "unicast") == "unicast"
+        r
+        for r in ns.get("routes", [])
+        if r["table"] == table
+        and (r.get("type") or "unicast") == "unicast"
         and network(r["dst"], r["family"]) == wanted
     ]
     expected = describe_spec(spec)
     for r in same_dst:
         via_ok = "via" not in spec or ipaddress.ip_address(spec["via"]) in {
-            ipaddress.ip_address(g) for g in _gateways(r)}
+            ipaddress.ip_address(g) for g in _gateways(r)
+        }
         if via_ok and ("dev" not in spec or spec["dev"] in _devs(r)):
             return [(PASS, expected, route_label(r), component("route", ns["id"], r, route_label(r)))]
     if same_dst:

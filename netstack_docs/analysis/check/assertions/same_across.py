@@ -1,4 +1,4 @@
-"""`same_across: [sysctls, nftables, routes, qdiscs, listening]`: the selected hosts agree; odd ones are named.
+"""`same_across: [sysctls, nftables, routes, qdiscs, listening]`: the selected hosts agree, odd ones named.
 
 Each aspect is reduced to a set of comparable lines per host (in its selected namespaces). The most
 common set is the reference when more than half the hosts share it; a host that differs fails with
@@ -16,30 +16,40 @@ from collections.abc import Callable
 from typing import Any
 
 from netstack_docs.analysis.check.assertions.base import AssertionKind, Context, finding
+from netstack_docs.analysis.check.assertions.listening import socket_label
 from netstack_docs.analysis.check.findings import FAIL, PASS, Finding, host_ref
 from netstack_docs.analysis.check.hosts import Host, select_namespaces
 from netstack_docs.analysis.check.intent import Intent
-from netstack_docs.analysis.check.assertions.listening import socket_label
 
 _PER_INTERFACE = re.compile(r"^net\.(ipv4|ipv6)\.(conf|neigh)\.(?!all\.|default\.)")
 
 
 def _sysctls(ns: dict[str, Any]) -> set[str]:
-    return {f"{k} = {' '.join(str(v).split())}" for k, v in (ns.get("sysctls") or {}).items()
-            if not _PER_INTERFACE.match(k)}
+    return {
+        f"{k} = {' '.join(str(v).split())}"
+        for k, v in (ns.get("sysctls") or {}).items()
+        if not _PER_INTERFACE.match(k)
+    }
 
 
 def _nftables(ns: dict[str, Any]) -> set[str]:
     nft = ns.get("nftables") or {}
-    chains = {f"chain {c['family']} {c['table']} {c['name']} hook {c.get('hook')} policy {c.get('policy')}"
-              for c in nft.get("chains", [])}
-    rules = {f"rule {r['family']} {r['table']} {r['chain']}: {r.get('text', '')}" for r in nft.get("rules", [])}
+    chains = {
+        f"chain {c['family']} {c['table']} {c['name']} hook {c.get('hook')} policy {c.get('policy')}"
+        for c in nft.get("chains", [])
+    }
+    rules = {
+        f"rule {r['family']} {r['table']} {r['chain']}: {r.get('text', '')}" for r in nft.get("rules", [])
+    }
     return chains | rules
 
 
 def _routes(ns: dict[str, Any]) -> set[str]:
-    return {f"{r['dst']} via {r.get('gateway')} dev {r.get('dev')} table {r['table']}"
-            for r in ns.get("routes", []) if r["table"] != "local"}
+    return {
+        f"{r['dst']} via {r.get('gateway')} dev {r.get('dev')} table {r['table']}"
+        for r in ns.get("routes", [])
+        if r["table"] != "local"
+    }
 
 
 def _qdiscs(ns: dict[str, Any]) -> set[str]:
@@ -87,9 +97,12 @@ def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
         ref, size = max(counts.items(), key=lambda kv: (kv[1], sorted(kv[0])))
         majority = size * 2 > len(hosts)
         holders = sorted(h.slug for h in hosts if sets[h.slug + "@" + h.env] == ref)
-        expected = (f"{aspect} as on the majority ({size} of {len(hosts)} hosts)" if majority
-                    else f"{aspect} the same on all {len(hosts)} hosts (no majority; compared with "
-                    f"{', '.join(holders)})")
+        expected = (
+            f"{aspect} as on the majority ({size} of {len(hosts)} hosts)"
+            if majority
+            else f"{aspect} the same on all {len(hosts)} hosts (no majority; compared with "
+            f"{', '.join(holders)})"
+        )
         for host in hosts:
             mine = sets[host.slug + "@" + host.env]
             if mine == ref:
@@ -100,4 +113,6 @@ def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
     return out
 
 
-KIND = AssertionKind("same_across", evaluate, lambda i: "same " + ", ".join(i.spec) + " on the selected hosts")
+KIND = AssertionKind(
+    "same_across", evaluate, lambda i: "same " + ", ".join(i.spec) + " on the selected hosts"
+)

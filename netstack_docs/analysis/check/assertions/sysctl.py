@@ -21,8 +21,9 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
         expected = f"{key} = {_norm(wanted)}"
         if key not in sysctls:
             # An unknown or uncaptured key is not proof either way.
-            out.append((UNDETERMINED, expected, "not in the snapshot (unknown key, or not captured)",
-                        host_ref(key)))
+            out.append(
+                (UNDETERMINED, expected, "not in the snapshot (unknown key, or not captured)", host_ref(key))
+            )
             continue
         actual = _norm(sysctls[key])
         ref = component("sysctl", ns["id"], {"name": key, "value": sysctls[key]}, key)

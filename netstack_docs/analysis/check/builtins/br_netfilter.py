@@ -33,5 +33,10 @@ def _check(host: Host) -> list[Problem]:
     return []
 
 
-BUILTIN = Builtin("br-netfilter-off-k8s", "br_netfilter bridge-nf-call-iptables off on a Kubernetes node",
-                  f"{KEY} = 1 on Kubernetes nodes", "netfilter", _check)
+BUILTIN = Builtin(
+    "br-netfilter-off-k8s",
+    "br_netfilter bridge-nf-call-iptables off on a Kubernetes node",
+    f"{KEY} = 1 on Kubernetes nodes",
+    "netfilter",
+    _check,
+)

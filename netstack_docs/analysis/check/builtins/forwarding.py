@@ -1,4 +1,4 @@
-"""ip_forward off while forward rules or NAT exist: the rules say the namespace routes, the kernel will not."""
+"""ip_forward off while forward rules or NAT exist: the rules say the namespace routes, the kernel won't."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def routing_rules(ns: dict[str, Any]) -> list[str]:
     found = []
     for c in nft.get("chains", []):
         routed = c.get("hook") == "forward" or (
-            c.get("type") == "nat" and c.get("hook") in ("prerouting", "postrouting"))
+            c.get("type") == "nat" and c.get("hook") in ("prerouting", "postrouting")
+        )
         count = rules_per_chain.get((c["family"], c["table"], c["name"]), 0)
         if routed and count and c.get("family") in ("ip", "inet"):
             found.append(f"nft {c['family']} {c['table']} {c['name']} ({count} rule(s))")
@@ -47,5 +48,10 @@ def _check(host: Host) -> list[Problem]:
     return out
 
 
-BUILTIN = Builtin("forwarding-off-with-rules", "ip_forward off while forward rules or NAT exist",
-                  "net.ipv4.ip_forward = 1 wherever forward or NAT rules exist", "routing", _check)
+BUILTIN = Builtin(
+    "forwarding-off-with-rules",
+    "ip_forward off while forward rules or NAT exist",
+    "net.ipv4.ip_forward = 1 wherever forward or NAT rules exist",
+    "routing",
+    _check,
+)

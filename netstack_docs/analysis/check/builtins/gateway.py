@@ -49,11 +49,16 @@ def _check(host: Host) -> list[Problem]:
                 ):
                     continue
                 label = f"{r['dst']} via {gw}" + (f" dev {dev}" if dev else "")
-                actual = f"{label} (table {r['table']}): no address or link route on {dev or 'any device'} covers {gw}"
+                where = dev or "any device"
+                actual = f"{label} (table {r['table']}): no address or link route on {where} covers {gw}"
                 out.append((FAIL, ns["id"], actual, component("route", ns["id"], r, label)))
     return out
 
 
-BUILTIN = Builtin("gateway-unreachable", "route via a gateway no interface reaches",
-                  "every route's gateway is inside a subnet of its device (or the route is onlink)",
-                  "routing", _check)
+BUILTIN = Builtin(
+    "gateway-unreachable",
+    "route via a gateway no interface reaches",
+    "every route's gateway is inside a subnet of its device (or the route is onlink)",
+    "routing",
+    _check,
+)

@@ -21,7 +21,9 @@ def input_drops(ns: dict[str, Any]) -> bool:
     if any(c.get("hook") == "input" and c.get("policy") == "drop" for c in chains):
         return True
     tables = ns.get("iptables") or {}
-    return any(((tables.get(t) or {}).get("INPUT") or {}).get("policy") == "DROP" for t in ("filter", "ip6:filter"))
+    return any(
+        ((tables.get(t) or {}).get("INPUT") or {}).get("policy") == "DROP" for t in ("filter", "ip6:filter")
+    )
 
 
 def _check(host: Host) -> list[Problem]:
@@ -36,5 +38,10 @@ def _check(host: Host) -> list[Problem]:
     return out
 
 
-BUILTIN = Builtin("wildcard-listener-input-accept", "wildcard listener while the input policy accepts",
-                  "no listener on 0.0.0.0 or :: unless an input chain drops by policy", "transport", _check)
+BUILTIN = Builtin(
+    "wildcard-listener-input-accept",
+    "wildcard listener while the input policy accepts",
+    "no listener on 0.0.0.0 or :: unless an input chain drops by policy",
+    "transport",
+    _check,
+)

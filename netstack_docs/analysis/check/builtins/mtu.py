@@ -15,7 +15,9 @@ from netstack_docs.analysis.check.findings import FAIL, UNDETERMINED, component
 from netstack_docs.analysis.check.hosts import Host, links_by_name
 
 
-def veth_peer(host: Host, ns: dict[str, Any], link: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def veth_peer(
+    host: Host, ns: dict[str, Any], link: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str | None]:
     """The peer link of a veth and its namespace id; (None, ns id or None) when it is not in the snapshot."""
     parent = link.get("parent") or {}
     peer_ns_id = parent.get("netns") or (ns["id"] if parent.get("ifname") else None)
@@ -23,8 +25,14 @@ def veth_peer(host: Host, ns: dict[str, Any], link: dict[str, Any]) -> tuple[dic
     if peer_ns is None:
         return None, peer_ns_id
     index, name = parent.get("ifindex"), parent.get("ifname")
-    peer = next((x for x in peer_ns.get("links", [])
-                 if (index is not None and x["ifindex"] == index) or (index is None and x["ifname"] == name)), None)
+    peer = next(
+        (
+            x
+            for x in peer_ns.get("links", [])
+            if (index is not None and x["ifindex"] == index) or (index is None and x["ifname"] == name)
+        ),
+        None,
+    )
     return peer, peer_ns_id
 
 
@@ -40,8 +48,10 @@ def _veth_pairs(host: Host) -> list[Problem]:
                 continue
             seen.add((ns["id"], link["ifname"]))
             if peer.get("mtu") != link.get("mtu"):
-                actual = (f"{link['ifname']} ({ns['id']}) mtu {link.get('mtu')}, "
-                          f"peer {peer['ifname']} ({peer_ns}) mtu {peer.get('mtu')}")
+                actual = (
+                    f"{link['ifname']} ({ns['id']}) mtu {link.get('mtu')}, "
+                    f"peer {peer['ifname']} ({peer_ns}) mtu {peer.get('mtu')}"
+                )
                 out.append((FAIL, ns["id"], actual, component("link", ns["id"], link, link["ifname"])))
     return out
 
@@ -58,8 +68,10 @@ def _bridge_ports(host: Host) -> list[Problem]:
             usual = max(counts, key=lambda mtu: (counts[mtu], mtu or 0))
             for port in ports:
                 if port.get("mtu") != usual:
-                    actual = (f"port {port['ifname']} of {bridge['ifname']} has mtu {port.get('mtu')}, "
-                              f"{counts[usual]} other port(s) mtu {usual}")
+                    actual = (
+                        f"port {port['ifname']} of {bridge['ifname']} has mtu {port.get('mtu')}, "
+                        f"{counts[usual]} other port(s) mtu {usual}"
+                    )
                     view = {**port, "master_kind": "bridge"}  # the section view the site classifies
                     out.append((FAIL, ns["id"], actual, component("port", ns["id"], view, port["ifname"])))
     return out
@@ -84,19 +96,42 @@ def _vxlan(host: Host) -> list[Problem]:
             ref = component("link", ns["id"], vx, vx["ifname"])
             under = _underlay(ns, vx)
             if under is None or under.get("mtu") is None or vx.get("mtu") is None:
-                out.append((UNDETERMINED, ns["id"], f"{vx['ifname']}: underlay device unknown "
-                            "(no dev and no local address on an interface)", ref))
+                out.append(
+                    (
+                        UNDETERMINED,
+                        ns["id"],
+                        f"{vx['ifname']}: underlay device unknown "
+                        "(no dev and no local address on an interface)",
+                        ref,
+                    )
+                )
             elif under["mtu"] - vx["mtu"] < overhead:
-                actual = (f"{vx['ifname']} mtu {vx['mtu']} over {under['ifname']} mtu {under['mtu']}: "
-                          f"room for {under['mtu'] - vx['mtu']} bytes, VXLAN needs {overhead}")
+                actual = (
+                    f"{vx['ifname']} mtu {vx['mtu']} over {under['ifname']} mtu {under['mtu']}: "
+                    f"room for {under['mtu'] - vx['mtu']} bytes, VXLAN needs {overhead}"
+                )
                 out.append((FAIL, ns["id"], actual, ref))
     return out
 
 
-VETH = Builtin("veth-mtu-mismatch", "veth pair with different MTUs",
-               "both ends of every veth pair have the same MTU", "virtual", _veth_pairs)
-BRIDGE = Builtin("bridge-port-mtu-mismatch", "bridge ports with different MTUs",
-                 "all ports of a bridge have the same MTU", "virtual", _bridge_ports)
-VXLAN = Builtin("vxlan-mtu-overhead", "VXLAN without room for its overhead",
-                "every VXLAN device's MTU leaves 50 bytes (70 over IPv6) below its underlay's", "virtual",
-                _vxlan)
+VETH = Builtin(
+    "veth-mtu-mismatch",
+    "veth pair with different MTUs",
+    "both ends of every veth pair have the same MTU",
+    "virtual",
+    _veth_pairs,
+)
+BRIDGE = Builtin(
+    "bridge-port-mtu-mismatch",
+    "bridge ports with different MTUs",
+    "all ports of a bridge have the same MTU",
+    "virtual",
+    _bridge_ports,
+)
+VXLAN = Builtin(
+    "vxlan-mtu-overhead",
+    "VXLAN without room for its overhead",
+    "every VXLAN device's MTU leaves 50 bytes (70 over IPv6) below its underlay's",
+    "virtual",
+    _vxlan,
+)

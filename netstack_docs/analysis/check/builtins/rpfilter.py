@@ -35,8 +35,11 @@ def _main_dev(ns: dict[str, Any], dst: ipaddress.IPv4Network) -> str | None:
 def _check(host: Host) -> list[Problem]:
     out: list[Problem] = []
     for ns in host.namespaces:
-        tables = {r.get("table") for r in ns.get("rules", [])
-                  if r.get("action") == "lookup" and r.get("family") == "inet"} - STANDARD_TABLES
+        tables = {
+            r.get("table")
+            for r in ns.get("rules", [])
+            if r.get("action") == "lookup" and r.get("family") == "inet"
+        } - STANDARD_TABLES
         links = links_by_name(ns)
         flagged: set[str] = set()
         for r in ns.get("routes", []):
@@ -48,12 +51,18 @@ def _check(host: Host) -> list[Problem]:
             if main == dev or effective_rp_filter(ns, dev) != 1 or dev not in links:
                 continue
             flagged.add(dev)
-            actual = (f"rp_filter strict on {dev}, which table {r['table']} uses for {r['dst']} while the "
-                      f"main table uses {main or 'no route'}")
+            actual = (
+                f"rp_filter strict on {dev}, which table {r['table']} uses for {r['dst']} while the "
+                f"main table uses {main or 'no route'}"
+            )
             out.append((FAIL, ns["id"], actual, component("link", ns["id"], links[dev], dev)))
     return out
 
 
-BUILTIN = Builtin("rp-filter-asymmetric", "strict rp_filter on a policy-routed interface",
-                  "interfaces that policy routing uses asymmetrically have loose (2) or no rp_filter",
-                  "routing", _check)
+BUILTIN = Builtin(
+    "rp-filter-asymmetric",
+    "strict rp_filter on a policy-routed interface",
+    "interfaces that policy routing uses asymmetrically have loose (2) or no rp_filter",
+    "routing",
+    _check,
+)

@@ -24,13 +24,20 @@ def _check(host: Host) -> list[Problem]:
             parent = link.get("parent") or {}
             ref = component("link", ns["id"], link, link["ifname"])
             if peer_ns is None:
-                actual = (f"{link['ifname']}: peer ifindex {parent.get('ifindex')} is in a namespace no "
-                          "name, container or process leads to")
+                actual = (
+                    f"{link['ifname']}: peer ifindex {parent.get('ifindex')} is in a namespace no "
+                    "name, container or process leads to"
+                )
             else:
                 actual = f"{link['ifname']}: peer ifindex {parent.get('ifindex')} not found in {peer_ns}"
             out.append((FAIL if complete else UNDETERMINED, ns["id"], actual, ref))
     return out
 
 
-BUILTIN = Builtin("veth-peer-gone", "veth whose peer is gone",
-                  "every veth's peer is in a captured namespace", "virtual", _check)
+BUILTIN = Builtin(
+    "veth-peer-gone",
+    "veth whose peer is gone",
+    "every veth's peer is in a captured namespace",
+    "virtual",
+    _check,
+)
