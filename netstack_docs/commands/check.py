@@ -56,7 +56,6 @@ def command(
     what was expected and what the snapshot shows.
     """
     from netstack_docs.analysis.check import (
-        BUILTINS,
         FAIL,
         UNDETERMINED,
         Host,
@@ -68,9 +67,9 @@ def command(
     from netstack_docs.site.inputs import load_snapshots
 
     files = list(intent_files) or default_intent_files(Path.cwd())
-    intents = load_intents(files, reserved=frozenset(BUILTINS))
+    declared = load_intents(files)
     hosts = [Host(s.env, s.slug, s.doc) for s in load_snapshots(snapshots_dir)]
-    report = run_checks(hosts, intents, disable)
+    report = run_checks(hosts, declared.intents, declared.disabled | set(disable))
     if junit_file is not None:
         junit_file.write_bytes(junit_xml(report))
     if as_json:

@@ -18,7 +18,7 @@ def report_for(
     path = tmp_path / "intent.yaml"
     path.write_text(intent_yaml)
     hosts = [Host(doc["host"]["env"], slug, doc) for slug, doc in sorted(docs.items())]
-    return run_checks(hosts, load_intents([path], reserved=frozenset(BUILTINS)), disabled)
+    return run_checks(hosts, load_intents([path]).intents, disabled)
 
 
 def statuses(report: CheckReport, check: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ file. The schema (intent.schema.json) ships with the package for editors and CI 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,7 @@ import jsonschema
 import yaml
 
 from netstack_docs.analysis.check.assertions import ASSERTIONS
+from netstack_docs.analysis.check.builtins import BUILTINS
 from netstack_docs.analysis.check.intent import HostSelector, Intent, IntentError
 from netstack_docs.analysis.check.yamllines import Path_, YamlDocument, load_yaml
 
@@ -89,25 +91,48 @@ def _intent(entry: dict[str, Any], index: int, origin: str) -> tuple[Intent | No
     return intent, problems
 
 
-def load_intent_file(path: Path) -> tuple[list[Intent], list[str]]:
-    """The intents of one file and its problems as `file:line: key: message` lines."""
+@dataclass(frozen=True)
+class Declared:
+    """Everything intent files declare: the intents, and the built-ins they switch off."""
+
+    intents: list[Intent] = field(default_factory=list)
+    disabled: frozenset[str] = frozenset()
+
+
+def _disabled(doc: YamlDocument, builtins: frozenset[str]) -> tuple[set[str], list[tuple[Path_, str]]]:
+    names = doc.data.get("disable") or []
+    bad = [
+        (
+            ("disable", i),
+            f"disable[{i}]: no built-in check is named {n!r} (known: {', '.join(sorted(builtins))})",
+        )
+        for i, n in enumerate(names)
+        if n not in builtins
+    ]
+    return set(names), bad
+
+
+def load_intent_file(path: Path, builtins: frozenset[str] = frozenset()) -> tuple[Declared, list[str]]:
+    """What one file declares and its problems as `file:line: key: message` lines."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"]
+        return Declared(), [f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"]
     try:
         doc = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        return [], [f"{path}:{line}: YAML syntax error: {problem}"]
+        return Declared(), [f"{path}:{line}: YAML syntax error: {problem}"]
     found = [(p.path, f"{key_path(p.path)}: {p.message}") for p in doc.duplicates] + _schema_problems(doc)
-    intents = []
+    intents, disabled = [], set()
     # An intent the schema accepted gets its own checks too, so one run reports every problem.
     broken = {p[1] for p, _ in found if len(p) > 1 and p[0] == "intents"}
-    if all(len(p) > 1 and p[0] == "intents" for p, _ in found):
-        for i, entry in enumerate(doc.data["intents"]):
+    if all(len(p) > 1 and p[0] in ("intents", "disable") for p, _ in found):
+        disabled, bad = _disabled(doc, builtins)
+        found += bad
+        for i, entry in enumerate(doc.data.get("intents") or []):
             if i in broken:
                 continue
             intent, more = _intent(entry, i, f"{path}:{doc.line(('intents', i))}")
@@ -115,7 +140,7 @@ def load_intent_file(path: Path) -> tuple[list[Intent], list[str]]:
             if intent is not None:
                 intents.append(intent)
     problems = sorted((doc.line(p), m) for p, m in found)
-    return intents, [f"{path}:{line}: {m}" for line, m in problems]
+    return Declared(intents, frozenset(disabled)), [f"{path}:{line}: {m}" for line, m in problems]
 
 
 def default_intent_files(directory: Path) -> list[Path]:
@@ -127,23 +152,27 @@ def default_intent_files(directory: Path) -> list[Path]:
     return files
 
 
-def load_intents(paths: list[Path], reserved: set[str] | frozenset[str] = frozenset()) -> list[Intent]:
+def load_intents(paths: list[Path]) -> Declared:
     """Every intent of every file; IntentError listing all problems when any file has one.
 
-    `reserved` are the built-in checks' names: an intent may not take one (findings name their check)."""
+    An intent may not take a built-in check's name (findings name their check), and `disable:` may
+    name only built-ins."""
+    builtins = frozenset(BUILTINS)
     intents: list[Intent] = []
+    disabled: set[str] = set()
     problems: list[str] = []
     for path in paths:
-        found, bad = load_intent_file(path)
-        intents += found
+        found, bad = load_intent_file(path, builtins)
+        intents += found.intents
+        disabled |= found.disabled
         problems += bad
     seen: dict[str, str] = {}
     for intent in intents:
-        if intent.name in reserved:
+        if intent.name in builtins:
             problems.append(f"{intent.origin}: name: {intent.name!r} is the name of a built-in check")
         elif intent.name in seen:
             problems.append(f"{intent.origin}: name: {intent.name!r} is already used at {seen[intent.name]}")
         seen.setdefault(intent.name, intent.origin)
     if problems:
         raise IntentError("invalid intent file(s):\n  " + "\n  ".join(problems))
-    return intents
+    return Declared(intents, frozenset(disabled))
