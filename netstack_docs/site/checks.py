@@ -22,7 +22,7 @@ def check_fleet(project_dir: Path, snapshots: list[SnapshotFile]) -> CheckReport
 def add_check_changes(
     docs: Path, project_dir: Path, report: CheckReport, previous_snapshots: Path | None
 ) -> None:
-    """Append "findings appeared / resolved" to the changes pages (the previous snapshots, today's intents)."""
+    """Add findings that appeared or resolved to the changes pages (old snapshots, today's intents)."""
     if previous_snapshots is None:
         return
     previous = check_fleet(project_dir, load_snapshots(previous_snapshots))

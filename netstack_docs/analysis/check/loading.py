@@ -101,7 +101,7 @@ class Declared:
 
 def _disabled(doc: YamlDocument, builtins: frozenset[str]) -> tuple[set[str], list[tuple[Path_, str]]]:
     names = doc.data.get("disable") or []
-    bad = [
+    bad: list[tuple[Path_, str]] = [
         (
             ("disable", i),
             f"disable[{i}]: no built-in check is named {n!r} (known: {', '.join(sorted(builtins))})",
@@ -126,7 +126,8 @@ def load_intent_file(path: Path, builtins: frozenset[str] = frozenset()) -> tupl
         problem = getattr(exc, "problem", None) or str(exc)
         return Declared(), [f"{path}:{line}: YAML syntax error: {problem}"]
     found = [(p.path, f"{key_path(p.path)}: {p.message}") for p in doc.duplicates] + _schema_problems(doc)
-    intents, disabled = [], set()
+    intents: list[Intent] = []
+    disabled: set[str] = set()
     # An intent the schema accepted gets its own checks too, so one run reports every problem.
     broken = {p[1] for p, _ in found if len(p) > 1 and p[0] == "intents"}
     if all(len(p) > 1 and p[0] in ("intents", "disable") for p, _ in found):
