@@ -1,4 +1,4 @@
-"""Check benchmark: 1,000 hosts (demo snapshots copied) against the issue's example intents and every built-in.
+"""Check benchmark: 1,000 hosts (demo snapshots copied), the issue's example intents and every built-in.
 
 Goal (issue 11): at most 30 s here. Prints the time to load and validate the snapshots and the time
 of the checks themselves, each in ms per host, and the counts of findings.
