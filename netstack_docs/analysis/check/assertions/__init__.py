@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netstack_docs.analysis.check.assertions import (
+    cni,
     firewall,
     interface,
     listening,
@@ -23,6 +24,7 @@ ASSERTIONS: dict[str, AssertionKind] = {
         firewall.KIND,
         route.KIND,
         same_across.KIND,
+        cni.KIND,
     )
 }
 
