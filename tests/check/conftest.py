@@ -35,7 +35,17 @@ EDGE_CHANGES = [
         "ip addr del 10.77.0.1/24 dev lan0",
         "ip route del 10.99.0.0/24",
     ),
-    ("ssh-open", "nft insert rule inet filter input tcp dport 22 accept", ""),
+    # trace cannot run an XDP program: with it attached every verdict rests on "assuming it passes".
+    (
+        "no-xdp",
+        "ip link set dev wan0 xdpgeneric off",
+        '"$PYTHON" "$REPO/tests/bpfload.py" xdp wan0 --name xdp_edge_pass >/dev/null',
+    ),
+    (
+        "ssh-open",
+        "ip link set dev wan0 xdpgeneric off; nft insert rule inet filter input tcp dport 22 accept",
+        "",
+    ),
 ]
 POD_NS = "cni-5eed0101-0001-4000-8000-000000000001"
 K8S_CHANGES = [
