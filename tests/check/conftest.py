@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -47,6 +48,27 @@ EDGE_CHANGES = [
         "",
     ),
 ]
+
+
+def cni_conf(subnet: str, mtu: int) -> str:
+    """Shell that sets the node's CNI configuration aside and declares one bridge-plugin network."""
+    conf = {
+        "cniVersion": "1.0.0",
+        "name": "pods",
+        "type": "bridge",
+        "bridge": "cni0",
+        "isGateway": True,
+        "ipMasq": True,
+        "mtu": mtu,
+        "ipam": {"type": "host-local", "ranges": [[{"subnet": subnet}]]},
+    }
+    return (
+        "mkdir -p /tmp/cni-aside; mv /etc/cni/net.d/* /tmp/cni-aside/; "
+        f"echo '{json.dumps(conf)}' > /etc/cni/net.d/10-pods.conf"
+    )
+
+
+CNI_RESTORE = "rm -f /etc/cni/net.d/10-pods.conf; mv /tmp/cni-aside/* /etc/cni/net.d/"
 POD_NS = "cni-5eed0101-0001-4000-8000-000000000001"
 K8S_CHANGES = [
     (
@@ -61,6 +83,9 @@ K8S_CHANGES = [
         "sysctl -qw net.bridge.bridge-nf-call-iptables=0",
         "sysctl -qw net.bridge.bridge-nf-call-iptables=1",
     ),
+    # The node's flannel conflist replaced by a bridge-plugin network: as the node is, then drifted.
+    ("cni-bridge", cni_conf(subnet="10.244.1.0/24", mtu=1500), CNI_RESTORE),
+    ("cni-drift", cni_conf(subnet="10.245.0.0/24", mtu=1450), CNI_RESTORE),
 ]
 
 

@@ -97,7 +97,11 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
         subnet = None
     else:
         subnet = ipaddress.ip_network(subnet_text, strict=False)
-        mine = [a for a in ns.get("addresses", []) if a["ifname"] == name]
+        mine = [
+            a
+            for a in ns.get("addresses", [])
+            if a["ifname"] == name and ipaddress.ip_address(a["address"]).version == subnet.version
+        ]
         inside = [a for a in mine if ipaddress.ip_address(a["address"]) in subnet]
         gateway = conf.get("isGateway") or conf.get("isDefaultGateway")
         expected = f"{where}: {name} holds an address in {subnet_text}"
