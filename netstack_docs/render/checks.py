@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netstack_docs.analysis.check import FAIL, PASS, UNDETERMINED, CheckInfo, CheckReport, Finding
+from netstack_docs.analysis.check.findings import worst
 from netstack_docs.render.env import render
 from netstack_docs.render.escape import Trusted, md_code, md_text
 
@@ -51,14 +52,16 @@ class CheckRow:
 
 def _rows(report: CheckReport, env: str) -> list[CheckRow]:
     by_check: dict[str, list[Finding]] = defaultdict(list)
+    status_of: dict[tuple[str, str], str] = {}  # (check, host) -> worst status
     for f in report.findings:
         if f.env == env:
             by_check[f.check].append(f)
+            status_of[(f.check, f.host)] = worst([status_of.get((f.check, f.host), PASS), f.status])
     rows = []
     for info in report.checks:
         findings = by_check.get(info.name, [])
         hosts = sorted({f.host for f in findings})
-        status = {h: report.status(info.name, env, h) for h in hosts}
+        status = {h: status_of[(info.name, h)] for h in hosts}
         problems = sorted((f for f in findings if f.status != PASS), key=lambda f: (f.status != FAIL, f.host))
         counts = {s: sum(v == s for v in status.values()) for s in (FAIL, UNDETERMINED, PASS)}
         rows.append(
@@ -94,9 +97,10 @@ class HostChecks:
 
 
 def host_checks(report: CheckReport, env: str, host: str) -> HostChecks:
-    mine = [f for f in report.findings if f.env == env and f.host == host]
-    names = list(dict.fromkeys(f.check for f in mine))
-    per_check = {name: report.status(name, env, host) for name in names}
+    mine = report.of_host(env, host)
+    per_check: dict[str, str] = {}
+    for f in mine:
+        per_check[f.check] = worst([per_check.get(f.check, PASS), f.status])
     problems = sorted((f for f in mine if f.status != PASS), key=lambda f: (f.status != FAIL, f.check))
     counts = {s: sum(v == s for v in per_check.values()) for s in (FAIL, UNDETERMINED, PASS)}
     return HostChecks(checks_path(env), [(f, check_anchor(f.check)) for f in problems], counts)

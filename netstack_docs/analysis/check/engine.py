@@ -6,8 +6,10 @@ checks page can show pass or fail per host and a JUnit report has a test case pe
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from netstack_docs.analysis.check.assertions import ASSERTIONS, Context
@@ -42,9 +44,20 @@ class CheckReport:
         items = list(self.findings if findings is None else findings)
         return {s: sum(f.status == s for f in items) for s in (PASS, FAIL, UNDETERMINED)}
 
+    @cached_property
+    def _by_host(self) -> dict[tuple[str, str], list[Finding]]:
+        index: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for f in self.findings:
+            index[(f.env, f.host)].append(f)
+        return index
+
+    def of_host(self, env: str, host: str) -> list[Finding]:
+        """Every finding on one host, in report order (an index: pages ask this for every host)."""
+        return self._by_host.get((env, host), [])
+
     def status(self, check: str, env: str, host: str) -> str | None:
         """The worst status of one check on one host; None when the check does not select the host."""
-        found = [f.status for f in self.findings if f.check == check and f.env == env and f.host == host]
+        found = [f.status for f in self.of_host(env, host) if f.check == check]
         return worst(found) if found else None
 
     def to_json(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from netstack_docs.analysis.check.findings import ComponentRef, Finding
+from netstack_docs.analysis.check.findings import FAIL, ComponentRef, Finding, host_ref
 from netstack_docs.analysis.check.hosts import Host, select_namespaces
 from netstack_docs.analysis.check.intent import Intent
 from netstack_docs.analysis.check.yamllines import Path_
@@ -56,8 +56,6 @@ def per_namespace(check: NamespaceCheck) -> Callable[[Intent, list[Host], Contex
         for host in hosts:
             namespaces = select_namespaces(host, intent.namespaces)
             if not namespaces:
-                from netstack_docs.analysis.check.findings import FAIL, host_ref
-
                 out.append(
                     finding(
                         intent,

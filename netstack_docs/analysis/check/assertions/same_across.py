@@ -90,13 +90,13 @@ def _difference(mine: frozenset[str], ref: frozenset[str]) -> str:
 def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
     out = []
     for aspect in intent.spec:
-        sets = {h.slug + "@" + h.env: _lines(h, intent, aspect) for h in hosts}
+        sets = {(h.env, h.slug): _lines(h, intent, aspect) for h in hosts}
         counts = Counter(sets.values())
         if not counts:
             continue
         ref, size = max(counts.items(), key=lambda kv: (kv[1], sorted(kv[0])))
         majority = size * 2 > len(hosts)
-        holders = sorted(h.slug for h in hosts if sets[h.slug + "@" + h.env] == ref)
+        holders = sorted(h.slug for h in hosts if sets[(h.env, h.slug)] == ref)
         expected = (
             f"{aspect} as on the majority ({size} of {len(hosts)} hosts)"
             if majority
@@ -104,7 +104,7 @@ def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
             f"{', '.join(holders)})"
         )
         for host in hosts:
-            mine = sets[host.slug + "@" + host.env]
+            mine = sets[(host.env, host.slug)]
             if mine == ref:
                 out.append(finding(intent, host, None, PASS, expected, f"{aspect}: same", host_ref(aspect)))
             else:
