@@ -225,3 +225,21 @@ def test_a_missing_snapshots_directory_is_an_input_error(
     with pytest.raises(SystemExit) as exit_info:
         main(["check", "--snapshots", str(tmp_path / "nope")])
     assert exit_info.value.code == 2 and "no such snapshots directory" in capsys.readouterr().err
+
+
+def test_namespace_selectors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """containers: Docker and process-owned namespaces only; a named glob that matches nothing fails."""
+    path = tmp_path / "intent.yaml"
+    path.write_text(
+        "intents:\n"
+        "  - name: container listeners\n    namespaces: containers\n    listening: {allow: []}\n"
+        "  - name: isp link\n    namespaces: {named: 'isp*'}\n    interface: {name: eth0, up: true}\n"
+    )
+    code, out, _ = run(["--intent", str(path), "--json", *ALL_OFF], capsys)
+    findings = json.loads(out)["findings"]
+    containers = {(f["host"], f["netns"]) for f in findings if f["check"] == "container listeners"}
+    assert containers and {h for h, _ in containers} == {"docker-01"}
+    assert all(ns not in ("root", "upstream") for _, ns in containers)  # not the root or named netns
+    isp = {(f["host"], f["netns"], f["status"]) for f in findings if f["check"] == "isp link"}
+    assert ("edge-01", "isp", "pass") in isp and ("edge-01", "isp-backup", "pass") in isp
+    assert ("k8s-node-01", None, "fail") in isp

@@ -19,20 +19,7 @@ from netstack_docs.analysis.check import BUILTINS
 pytestmark = pytest.mark.sandbox
 States = dict[str, dict[str, Any]]
 
-# The exact file of issue 11: keep it as it is.
-ISSUE_INTENTS = """\
-intents:
-  - name: SSH is not reachable from the internet
-    hosts: {role: edge router}
-    reach: {in: wan0, src: 192.0.2.0/24, dst: self, proto: tcp, dport: 22}
-    expect: deny
-  - name: routers forward
-    hosts: {role: edge router}
-    sysctl: {net.ipv4.ip_forward: "1"}
-  - name: only SSH and DNS listen
-    hosts: {env: prod}
-    listening: {allow: [tcp/22, udp/53]}
-"""
+ISSUE_INTENTS = (Path(__file__).parent / "issue-11-intent.yaml").read_text()  # the exact file of issue 11
 SSH = "SSH is not reachable from the internet"
 
 

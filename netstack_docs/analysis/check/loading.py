@@ -21,6 +21,7 @@ from netstack_docs.analysis.check.assertions import ASSERTIONS
 from netstack_docs.analysis.check.builtins import BUILTINS
 from netstack_docs.analysis.check.intent import HostSelector, Intent, IntentError
 from netstack_docs.analysis.check.yamllines import Path_, YamlDocument, load_yaml
+from netstack_docs.snapshot.load import field_path
 
 DEFAULT_FILES = ("intent.yaml",)
 DEFAULT_DIR = "intent"
@@ -30,13 +31,6 @@ DEFAULT_DIR = "intent"
 def intent_schema() -> dict[str, Any]:
     text = resources.files("netstack_docs.analysis.check").joinpath("intent.schema.json").read_text()
     return json.loads(text)  # type: ignore[no-any-return]
-
-
-def key_path(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(document)"
 
 
 def _schema_problems(doc: YamlDocument) -> list[tuple[Path_, str]]:
@@ -49,10 +43,10 @@ def _schema_problems(doc: YamlDocument) -> list[tuple[Path_, str]]:
             for extra in sorted(k for k in error.instance if k not in allowed):
                 where = (*path, extra)
                 known = ", ".join(sorted(allowed))
-                problems.append((where, f"{key_path(where)}: unknown key (known: {known})"))
+                problems.append((where, f"{field_path(where)}: unknown key (known: {known})"))
             continue
         message = error.message if len(error.message) < 200 else error.message[:200] + "..."
-        problems.append((path, f"{key_path(path)}: {message}"))
+        problems.append((path, f"{field_path(path)}: {message}"))
     return problems
 
 
@@ -65,19 +59,20 @@ def _intent(entry: dict[str, Any], index: int, origin: str) -> tuple[Intent | No
         return None, [
             (
                 base,
-                f"{key_path(base)}: needs exactly one assertion of {', '.join(ASSERTIONS)} (found: {found})",
+                f"{field_path(base)}: needs exactly one assertion of {', '.join(ASSERTIONS)} "
+                f"(found: {found})",
             )
         ]
     kind = kinds[0]
     problems = [
-        ((*base, kind, *p), f"{key_path((*base, kind, *p))}: {m}")
+        ((*base, kind, *p), f"{field_path((*base, kind, *p))}: {m}")
         for p, m in ASSERTIONS[kind].validate(entry[kind])
     ]
     needs_expect = ASSERTIONS[kind].needs_expect
     if needs_expect and "expect" not in entry:
-        problems.append((base, f"{key_path(base)}: {kind} needs `expect: allow` or `expect: deny`"))
+        problems.append((base, f"{field_path(base)}: {kind} needs `expect: allow` or `expect: deny`"))
     if not needs_expect and "expect" in entry:
-        problems.append(((*base, "expect"), f"{key_path((*base, 'expect'))}: only `reach` takes expect"))
+        problems.append(((*base, "expect"), f"{field_path((*base, 'expect'))}: only `reach` takes expect"))
     intent = Intent(
         name=entry["name"],
         kind=kind,
@@ -125,7 +120,7 @@ def load_intent_file(path: Path, builtins: frozenset[str] = frozenset()) -> tupl
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         return Declared(), [f"{path}:{line}: YAML syntax error: {problem}"]
-    found = [(p.path, f"{key_path(p.path)}: {p.message}") for p in doc.duplicates] + _schema_problems(doc)
+    found = [(p.path, f"{field_path(p.path)}: {p.message}") for p in doc.duplicates] + _schema_problems(doc)
     intents: list[Intent] = []
     disabled: set[str] = set()
     # An intent the schema accepted gets its own checks too, so one run reports every problem.

@@ -49,13 +49,16 @@ NamespaceCheck = Callable[[Intent, Host, dict[str, Any]], list[Outcome]]
 
 
 def per_namespace(check: NamespaceCheck) -> Callable[[Intent, list[Host], Context], list[Finding]]:
-    """Run `check` on every namespace the intent selects on every host it selects."""
+    """Run `check` on every namespace the intent selects on every host it selects.
+
+    A host without containers has nothing to check for `namespaces: containers`; a named namespace
+    the intent expects and the host lacks is a failure."""
 
     def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
         out = []
         for host in hosts:
             namespaces = select_namespaces(host, intent.namespaces)
-            if not namespaces:
+            if not namespaces and isinstance(intent.namespaces, dict):  # a named netns that is not there
                 out.append(
                     finding(
                         intent,
