@@ -161,3 +161,33 @@ def test_a_host_may_not_be_named_checks(tmp_path: Path) -> None:
     shutil.copy(REPO / "snapshots" / "prod" / "edge-01.json", snapshots / "checks.json")
     with pytest.raises(SnapshotError, match="would replace the /prod/checks/ page"):
         build_site(tmp_path / "snapshots", tmp_path / "site", project_dir=_project(tmp_path, "intents: []\n"))
+
+
+def test_a_reader_follows_a_finding_to_its_component_and_nothing_is_injected(site: Site) -> None:
+    """Headless Chromium: home -> hostile checks page -> a finding's component on its layer page."""
+    from browser import chromium, serve_directory
+
+    with serve_directory(site.root) as base_url, chromium() as context:
+        page = context.new_page()
+        page.goto(base_url)
+        page.locator('article a[href$="/hostile/checks/"]').first.click()  # instant nav: absolute
+        page.wait_for_url(f"{base_url}hostile/checks/")
+        probe = page.evaluate(
+            """() => ({
+            bold: document.querySelectorAll('article b').length,
+            shapes: [...document.querySelectorAll('article table')].map(t => {
+                const width = t.querySelector('thead tr').children.length;
+                return [...t.querySelectorAll('tbody tr')].every(r => r.children.length === width);
+            }),
+            text: document.querySelector('article').innerText,
+        })"""
+        )
+        assert probe["bold"] == 0 and all(probe["shapes"]) and len(probe["shapes"]) >= 2
+        assert "a|b: mtu 1500" in probe["text"] and "jumbo frames | <b>everywhere</b>" in probe["text"]
+        link = page.locator("article table a", has_text="a|b").first
+        href = link.get_attribute("href") or ""
+        link.click()
+        page.wait_for_url(re.compile(r".*/hostile/lab-01/virtual/#link-root--a-b-[0-9a-f]+$"))
+        anchor = href.rsplit("#", 1)[1]
+        assert page.locator(f'[id="{anchor}"]').count() == 1
+        page.close()
