@@ -36,9 +36,10 @@ def check_anchor(name: str) -> str:
 
 def finding_target(f: Finding) -> tuple[str, str | None]:
     """(build-dir page path, anchor) of the component a finding names: its layer page, or the host page."""
+    host = f.component.host or f.host
     if f.component.layer is None:
-        return f"{f.env}/{f.host}/index.md", None
-    return f"{f.env}/{f.host}/{f.component.layer}.md", f.component.anchor
+        return f"{f.env}/{host}/index.md", None
+    return f"{f.env}/{host}/{f.component.layer}.md", f.component.anchor
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render import firewall
+from netstack_docs.render.checks import finding_target
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
@@ -146,6 +147,7 @@ def render_host(
             served_href=served_href,
             summary=search_summary(host.view),
             checks=checks,
+            target=finding_target,
         ),
     )
 

@@ -25,6 +25,7 @@ class ComponentRef:
     layer: str | None
     anchor: str | None
     label: str  # untrusted (an interface name, a sysctl name)
+    host: str | None = None  # another host of the same environment (trace crossed to it); None: this host
 
 
 def component(identity_kind: str, namespace: str, obj: Mapping[str, Any], label: str) -> ComponentRef:
@@ -54,7 +55,7 @@ class Finding:
     @property
     def url(self) -> str:
         """Site-relative URL of the component (or the host page), as the site publishes it."""
-        base = f"{self.env}/{self.host}/"
+        base = f"{self.env}/{self.component.host or self.host}/"
         if self.component.layer is None:
             return base
         anchor = f"#{self.component.anchor}" if self.component.anchor else ""

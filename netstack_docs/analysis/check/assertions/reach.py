@@ -43,7 +43,7 @@ def _outcome(result: Any) -> str:
 def _ref(result: Any) -> ComponentRef:
     step = result.decided_by
     if step is not None and step.component and step.layer:
-        return ComponentRef(step.layer, step.component, step.what)
+        return ComponentRef(step.layer, step.component, step.what, step.host)
     return host_ref(result.verdict)
 
 
