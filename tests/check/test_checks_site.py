@@ -141,6 +141,9 @@ def test_hostile_names_in_findings_show_literally(site: Site) -> None:
     for name in ("<b>x", "[x](y)", "a|b", "p`q", "{{7*7}}"):
         assert f"{name}: mtu 1500" in text, name
     assert "jumbo frames | <b>everywhere</b>" in text
+    host = site.text("hostile/lab-01/index.html")
+    assert all(f"{name}: mtu 1500" in host for name in ("<b>x", "[x](y)", "a|b", "p`q", "{{7*7}}"))
+    assert "<b>x" not in site.html("hostile/lab-01/index.html")
     page = site.html("hostile/checks/index.html")
     assert "<b>everywhere</b>" not in page and "<b>x" not in page and "49" not in text.split("Checks")[0]
 
