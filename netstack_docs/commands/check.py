@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from netstack_docs.commands.options import snapshots_option
+from netstack_docs.commands.options import config_option, repository_snapshots, snapshots_option
 
 
 def _line(f: object) -> str:
@@ -28,12 +28,13 @@ def _line(f: object) -> str:
 
 @click.command()
 @snapshots_option
+@config_option
 @click.option(
     "--intent",
     "intent_files",
     multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Intent file (repeatable). Default: intent.yaml and intent/*.yaml in the current directory.",
+    help="Intent file (repeatable) [default: intent.yaml and intent/*.yaml of the docs repository].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print every finding as JSON on stdout.")
 @click.option(
@@ -44,7 +45,8 @@ def _line(f: object) -> str:
 )
 @click.option("--disable", multiple=True, metavar="NAME", help="Switch a built-in check off (repeatable).")
 def command(
-    snapshots_dir: Path,
+    snapshots_dir: Path | None,
+    config_file: Path | None,
     intent_files: tuple[Path, ...],
     as_json: bool,
     junit_file: Path | None,
@@ -66,9 +68,12 @@ def command(
     from netstack_docs.analysis.check.junit import junit_xml
     from netstack_docs.site.inputs import load_snapshots
 
-    files = list(intent_files) or default_intent_files(Path.cwd())
+    root = config_file.resolve().parent if config_file is not None else Path.cwd()  # the docs repository
+    files = list(intent_files) or default_intent_files(root)
     declared = load_intents(files)
-    hosts = [Host(s.env, s.slug, s.doc) for s in load_snapshots(snapshots_dir)]
+    hosts = [
+        Host(s.env, s.slug, s.doc) for s in load_snapshots(repository_snapshots(snapshots_dir, config_file))
+    ]
     report = run_checks(hosts, declared.intents, declared.disabled | set(disable))
     if junit_file is not None:
         junit_file.write_bytes(junit_xml(report))
