@@ -29,6 +29,7 @@ PROTO = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "ga
          18: "keepalived", 42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip",
          192: "eigrp"}
 SCOPE = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+RTNH_F_ONLINK = 0x4  # rtm_flags / rtnh_flags: the nexthop is on the link whatever its address
 RTM_F_CLONED = 0x200
 RTPROT_KERNEL = 2
 RT_TABLES = ["/usr/share/iproute2/rt_tables", "/etc/iproute2/rt_tables"]
@@ -87,6 +88,8 @@ def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict
         "prefsrc": attr("RTA_PREFSRC"),
         "nexthops": [],
     }
+    if msg["flags"] & RTNH_F_ONLINK:  # the gateway need not be inside a subnet of the device
+        route["onlink"] = True
     if msg["src_len"]:
         route["src"] = _dst(attr, "RTA_SRC", msg["src_len"])
     if msg["tos"]:
@@ -96,6 +99,7 @@ def parse_route(msg: Any, ifnames: dict[int, str]) -> tuple[dict[str, Any], dict
             "gateway": hop.get_attr("RTA_GATEWAY"),
             "dev": ifnames.get(hop["oif"]),
             "weight": hop["hops"] + 1,
+            **({"onlink": True} if hop["flags"] & RTNH_F_ONLINK else {}),
         })
     metrics = attr("RTA_METRICS")
     if metrics is not None:

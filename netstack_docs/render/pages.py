@@ -19,6 +19,7 @@ from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render import firewall
+from netstack_docs.render.checks import finding_target
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
@@ -99,6 +100,7 @@ def render_host(
     figures: Mapping[str, Any],
     has_changes: bool,
     exposure: tuple[Exposure, list[RowView]] | None = None,
+    checks: Any = None,
 ) -> None:
     """The host page and its ten layer pages, each with the host's own sidebar in its front matter;
     `exposure` (data and its row views) adds the exposure view."""
@@ -144,6 +146,8 @@ def render_host(
             max_rows=MAX_ROWS,
             served_href=served_href,
             summary=search_summary(host.view),
+            checks=checks,
+            target=finding_target,
         ),
     )
 
@@ -154,6 +158,7 @@ def render_env(
     hosts: list[HostPage],
     figures: Mapping[str, Any],
     exposures: Mapping[str, Exposure] | None = None,
+    has_checks: bool = False,
 ) -> None:
     """The environment page; `exposures` (host slug -> Exposure) adds the services reachable from outside."""
     page = f"{env}/index.md"
@@ -177,6 +182,7 @@ def render_env(
             stale=stale,
             exposed=exposures is not None,
             outside=outside,
+            checks=f"{env}/checks.md" if has_checks else None,
         ),
     )
 
@@ -197,7 +203,9 @@ def render_handbook(out: Path, model: Model, hosts: Iterable[HostPage]) -> None:
         _write(out, page, render("handbook.md.j2", page, layer=layer, kinds=kinds))
 
 
-def render_home(out: Path, model: Model, hosts: list[HostPage], intro_md: str) -> None:
+def render_home(
+    out: Path, model: Model, hosts: list[HostPage], intro_md: str, checks: list[Any] | None = None
+) -> None:
     by_env: dict[str, int] = defaultdict(int)
     for host in hosts:
         by_env[host.env] += 1
@@ -213,5 +221,6 @@ def render_home(out: Path, model: Model, hosts: list[HostPage], intro_md: str) -
             envs=envs,
             layers=layers,
             changes="changes.md",
+            checks=checks or [],
         ),
     )

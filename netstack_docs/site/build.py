@@ -93,8 +93,10 @@ def render_pages(
     intro: str,
     figures: Any,
     progress: Progress | None,
+    checks: Any = None,
 ) -> int:
     from netstack_docs.model.packet_path import packet_path
+    from netstack_docs.render.checks import env_summary, host_checks, render_checks_page
 
     exposures = compute_exposures(hosts, snapshots)
     anchors = known_anchors(hosts)
@@ -104,7 +106,10 @@ def render_pages(
         exposure = exposures[(host.env, host.slug)]
         labels = {ns.id: ns.label for ns in host.view.namespaces}
         views = exposure_rows(exposure, labels, anchors)
-        render_host(docs, host, model, packet_path(snap.doc), host_figures, has_page, (exposure, views))
+        found = host_checks(checks, host.env, host.slug) if checks else None
+        render_host(
+            docs, host, model, packet_path(snap.doc), host_figures, has_page, (exposure, views), found
+        )
         shutil.copyfile(snap.path, docs / host.env / host.slug / "snapshot.json")
         if progress:
             progress("render", i, len(hosts))
@@ -112,9 +117,13 @@ def render_pages(
     for env in envs:
         env_hosts = [h for h in hosts if h.env == env]
         env_exposures = {h.slug: exposures[(env, h.slug)] for h in env_hosts}
-        render_env(docs, env, env_hosts, figures.env(env) if figures else {}, env_exposures)
+        render_env(
+            docs, env, env_hosts, figures.env(env) if figures else {}, env_exposures, checks is not None
+        )
+        if checks is not None:
+            render_checks_page(docs, env, checks)
     render_handbook(docs, model, hosts)
-    render_home(docs, model, hosts, intro)
+    render_home(docs, model, hosts, intro, env_summary(checks) if checks else [])
     return sum(1 for _ in docs.rglob("*.md"))  # every page MkDocs will build, hand-written ones too
 
 
@@ -178,6 +187,10 @@ def build_site(
     model = load_model()
     hosts = classify_hosts(snapshots, progress, stale_after_days(config, project.config))
     step("classify")
+    from netstack_docs.site.checks import add_check_changes, check_fleet
+
+    checks = check_fleet(project.root, snapshots)
+    step("check")
 
     own_build_dir = build_dir is None
     work = (
@@ -197,7 +210,8 @@ def build_site(
         figures = render_site_figures([h.view for h in hosts], docs, diagram_cache(), progress=progress)
         step("diagrams")
         render_changes(docs, snapshots, previous_snapshots)
-        page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress)
+        add_check_changes(docs, project.root, checks, previous_snapshots)
+        page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress, checks)
         step("render")
 
         envs: dict[str, list[str]] = {}

@@ -79,7 +79,8 @@ def build_config(
     config.update(docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav_, strict=True)
     if not options.hosts_in_nav:
         # Everything under <env>/<host>/ is reached from the environment's index table instead.
-        config["not_in_nav"] = "\n".join(f"/{env}/*/" for env in envs)
+        # The checks page is reached from the environment page, the home page and every host page.
+        config["not_in_nav"] = "\n".join(f"/{env}/*/\n/{env}/checks.md" for env in envs)
     else:  # the benchmark's naive nav lists host pages but not e.g. per-host change pages
         validation = dict(config.get("validation") or {})
         validation["nav"] = {**(validation.get("nav") or {}), "omitted_files": "info"}

@@ -33,6 +33,10 @@ RESERVED_ENVS = frozenset(
 )
 
 
+# Pages of an environment next to its hosts: /<env>/checks/ (netstack_docs.render.checks).
+RESERVED_HOSTS = frozenset({"checks"})
+
+
 @dataclass(frozen=True)
 class SnapshotFile:
     env: str
@@ -68,6 +72,8 @@ def load_snapshot_file(path: Path) -> SnapshotFile:
         raise SnapshotError(
             path, "(file name)", f"host name {slug!r} is not a slug: use [a-z0-9-] (it is the URL)"
         )
+    if slug in RESERVED_HOSTS:
+        raise SnapshotError(path, "(file name)", f"host name {slug!r} would replace the /{env}/{slug}/ page")
     doc = load_snapshot(path)
     if doc["host"]["env"] != env:
         raise SnapshotError(path, "host.env", f"{doc['host']['env']!r} does not match its directory {env!r}")

@@ -33,7 +33,8 @@ def _fast_validator() -> Any:
     return jsonschema_rs.validator_for(schema())
 
 
-def _field_path(parts: Any) -> str:
+def field_path(parts: Any) -> str:
+    """`a.b[2].c`: a JSON path as messages name it (snapshot and intent errors alike)."""
     out = ""
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -62,7 +63,7 @@ def validate_document(doc: Any, path: Path | str) -> dict[str, Any]:
     if errors:
         best = jsonschema.exceptions.best_match(errors)
         message = best.message if len(best.message) < 300 else best.message[:300] + "..."
-        raise SnapshotError(path, _field_path(best.absolute_path), message)
+        raise SnapshotError(path, field_path(best.absolute_path), message)
     ids = [ns["id"] for ns in doc["namespaces"]]
     duplicate = next((i for i in ids if ids.count(i) > 1), None)
     if duplicate is not None:
