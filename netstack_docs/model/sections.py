@@ -270,6 +270,19 @@ def namespace_state(snapshot: dict[str, Any], ns_id: str) -> dict[str, Any]:
     return ((snapshot.get("state") or {}).get("namespaces") or {}).get(ns_id) or {}
 
 
+def as_routed(snapshot: dict[str, Any], ns: dict[str, Any]) -> dict[str, Any]:
+    """The namespace as the kernel routes it: with the routes and link-local addresses the kernel
+    derived itself, which the snapshot keeps in `state` (netstack_docs.capture.routes, .addresses).
+    Whatever decides where a packet goes (trace, the rp_filter check) must see them."""
+    state = namespace_state(snapshot, ns["id"])
+    derived_routes = state.get("derived_routes") or []
+    derived_addresses = state.get("derived_addresses") or []
+    if not derived_routes and not derived_addresses:
+        return ns
+    return {**ns, "routes": [*ns.get("routes", []), *derived_routes],
+            "addresses": [*ns.get("addresses", []), *derived_addresses]}
+
+
 def walk(snapshot: dict[str, Any]) -> Iterator[tuple[Section, dict[str, Any] | None, int, Obj]]:
     """Every object of every section: (section, namespace or None for host-wide, index, object)."""
     for ns in snapshot["namespaces"]:

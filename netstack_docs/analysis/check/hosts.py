@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netstack_docs.model.namespaces import ordered
+from netstack_docs.model.sections import as_routed
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Host:
     @property
     def namespaces(self) -> list[dict[str, Any]]:
         return ordered(self.doc["namespaces"])
+
+    def routed(self, ns: dict[str, Any]) -> dict[str, Any]:
+        """`ns` with the routes the kernel derived itself (connected, local): what routing decides by."""
+        return as_routed(self.doc, ns)
 
     def namespace(self, ns_id: str) -> dict[str, Any] | None:
         return next((ns for ns in self.doc["namespaces"] if ns["id"] == ns_id), None)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from netstack_docs.model.classify import layer_of
 from netstack_docs.model.identity import anchor_id, identity
-from netstack_docs.model.sections import namespace_state
+from netstack_docs.model.sections import as_routed
 
 if TYPE_CHECKING:
     from netstack_docs.analysis.trace.fleet import Host
@@ -61,15 +61,8 @@ class Namespace:
 
     @cached_property
     def routing_doc(self) -> Obj:
-        """The namespace as the kernel routes it: with the routes and link-local addresses the kernel
-        derived itself, which the snapshot keeps in `state` (netstack_docs.capture.routes, .addresses)."""
-        state = namespace_state(self.host.doc, self.id)
-        derived_routes = state.get("derived_routes") or []
-        derived_addresses = state.get("derived_addresses") or []
-        if not derived_routes and not derived_addresses:
-            return self.doc
-        return {**self.doc, "routes": [*self.doc.get("routes", []), *derived_routes],
-                "addresses": [*self.doc.get("addresses", []), *derived_addresses]}
+        """The namespace as the kernel routes it (netstack_docs.model.sections.as_routed)."""
+        return as_routed(self.host.doc, self.doc)
 
     @cached_property
     def local_addresses(self) -> dict[str, Obj]:

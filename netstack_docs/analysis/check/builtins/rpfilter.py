@@ -47,7 +47,7 @@ def _check(host: Host) -> list[Problem]:
             if r["table"] not in tables or r["family"] != "inet" or not dev or dev in flagged:
                 continue
             dst = network(r["dst"], "inet")
-            main = _main_dev(ns, dst) if isinstance(dst, ipaddress.IPv4Network) else None
+            main = _main_dev(host.routed(ns), dst) if isinstance(dst, ipaddress.IPv4Network) else None
             if main == dev or effective_rp_filter(ns, dev) != 1 or dev not in links:
                 continue
             flagged.add(dev)
