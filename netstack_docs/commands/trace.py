@@ -14,7 +14,7 @@ EXAMPLES = """\b
 Examples:
   netstack-docs trace prod/edge-01 --in wan0 --src 192.0.2.10 --dst 203.0.113.2 --dport 22
   netstack-docs trace prod/edge-01 --in wan0 --src 198.51.100.7 --dst 203.0.113.2 --dport 8443 --json
-  netstack-docs trace prod/k8s-node-01 --from-local --netns cni-5eed0101 \\
+  netstack-docs trace prod/k8s-node-01 --from-local --netns kube-system/coredns-5d78c9869d-x1 \\
       --src 10.244.1.2 --dst 10.244.2.2 --dport 80
   netstack-docs trace prod/edge-01 --in lan0 --src 2001:db8:10::5 --dst 2001:db8:10::1 --proto icmpv6
 

@@ -5,6 +5,9 @@ A module of its own (not conftest) so test modules import it by a name no other 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,3 +36,15 @@ class Built:
     build_dir: Path
     result: BuildResult
     snapshots: list[SnapshotFile]
+
+
+def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """`netstack-docs ARGS` as a user runs it, in `cwd` (a docs repository, by default the checkout)."""
+    return subprocess.run(
+        [sys.executable, "-m", "netstack_docs", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        env={**os.environ, "NO_COLOR": "1"},
+    )

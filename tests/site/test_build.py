@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from site_fixtures import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built
+from site_fixtures import FIXTURE_SNAPSHOTS, LAYERS, REPO, Built, cli
 
 from netstack_docs.errors import UserError
 from netstack_docs.model.classify import classify
@@ -26,17 +23,6 @@ def tree_digest(*roots: Path) -> str:
         for f in files:
             h.update(str(f).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
-
-
-def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "netstack_docs", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def test_every_contracted_url_exists_for_every_host_and_layer(built: Built) -> None:

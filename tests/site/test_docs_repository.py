@@ -14,25 +14,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from site_fixtures import FIXTURE_SNAPSHOTS
+from site_fixtures import FIXTURE_SNAPSHOTS, cli
 
 ENV = {**os.environ, "NO_COLOR": "1"}
 
 
-def nd(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "netstack_docs", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-        env=ENV,
-    )
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    proc = nd(
+    proc = cli(
         "new",
         "network-docs",
         "--site-name",
@@ -70,7 +59,7 @@ def test_new_lays_out_a_repository_that_builds_at_once(repo: Path) -> None:
     ]
     assert yaml.safe_load((repo / "mkdocs.yml").read_text())["site_name"] == "ACME <net> | docs"
     assert "redact.key" in (repo / ".gitignore").read_text() and "/site/" in (repo / ".gitignore").read_text()
-    proc = nd("build", "--quiet", cwd=repo)
+    proc = cli("build", "--quiet", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     site = repo / "site"
     runbook = (site / "runbooks" / "example" / "index.html").read_text()
@@ -86,7 +75,7 @@ def test_new_lays_out_a_repository_that_builds_at_once(repo: Path) -> None:
 def test_new_refuses_a_directory_that_is_not_empty_and_names_what_is_there(tmp_path: Path) -> None:
     (tmp_path / "docs-repo").mkdir()
     (tmp_path / "docs-repo" / "notes.txt").write_text("mine")
-    proc = nd("new", "docs-repo", cwd=tmp_path)
+    proc = cli("new", "docs-repo", cwd=tmp_path)
     assert proc.returncode == 2 and "not empty (notes.txt)" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in (tmp_path / "docs-repo").iterdir()) == ["notes.txt"]
 
@@ -105,7 +94,7 @@ def test_the_teams_settings_and_pages_are_merged_over_the_base(repo: Path) -> No
         "extra: {team: {pager: '555-0100'}}\n"
         "nav:\n  - Our runbooks: [runbooks/example.md]\n  - Contacts: contacts.md\n"
     )
-    assert nd("build", "--quiet", "--build-dir", "../build", cwd=repo).returncode == 0
+    assert cli("build", "--quiet", "--build-dir", "../build", cwd=repo).returncode == 0
     config = yaml.safe_load((repo.parent / "build" / "mkdocs.yml").read_text())
     assert (
         config["theme"]["palette"] == {"primary": "deep orange"}
@@ -144,21 +133,21 @@ def test_the_teams_settings_and_pages_are_merged_over_the_base(repo: Path) -> No
 def test_a_setting_that_would_break_the_generated_site_is_refused_with_key_and_line(
     repo: Path, settings: str, expected: str
 ) -> None:
-    assert nd("build", "--quiet", cwd=repo).returncode == 0
+    assert cli("build", "--quiet", cwd=repo).returncode == 0
     before = (repo / "site" / "index.html").read_bytes()
     (repo / "mkdocs.yml").write_text("site_name: ACME\n" + settings)
-    proc = nd("build", "--quiet", cwd=repo)
+    proc = cli("build", "--quiet", cwd=repo)
     assert proc.returncode == 2, proc.stderr
     assert expected in proc.stderr and "Traceback" not in proc.stderr
     assert (repo / "site" / "index.html").read_bytes() == before  # the previous site stays
 
 
 def test_a_broken_anchor_in_a_runbook_fails_the_build_and_keeps_the_previous_site(repo: Path) -> None:
-    assert nd("build", "--quiet", cwd=repo).returncode == 0
+    assert cli("build", "--quiet", cwd=repo).returncode == 0
     before = (repo / "site" / "index.html").read_bytes()
     page = repo / "docs" / "runbooks" / "example.md"
     page.write_text(page.read_text().replace("#qdisc-root--wan0--root", "#qdisc-root--wan9--root"))
-    proc = nd("build", "--quiet", cwd=repo)
+    proc = cli("build", "--quiet", cwd=repo)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "runbooks/example.md" in proc.stderr and "qdisc-root--wan9--root" in proc.stderr
     assert (repo / "site" / "index.html").read_bytes() == before
@@ -167,23 +156,23 @@ def test_a_broken_anchor_in_a_runbook_fails_the_build_and_keeps_the_previous_sit
 def test_a_page_of_ours_that_collides_with_a_generated_url_names_both(repo: Path) -> None:
     (repo / "docs" / "prod").mkdir()
     (repo / "docs" / "prod" / "index.md").write_text("# Prod\n")
-    proc = nd("build", "--quiet", cwd=repo)
+    proc = cli("build", "--quiet", cwd=repo)
     assert proc.returncode == 2
     assert "docs/prod/index.md: collides with the generated pages of environment 'prod'" in proc.stderr
     (repo / "docs" / "prod" / "index.md").unlink()
     (repo / "docs" / "linking.md").write_text("# Mine\n")
-    proc = nd("build", "--quiet", cwd=repo)
+    proc = cli("build", "--quiet", cwd=repo)
     assert proc.returncode == 2 and "collides with the tool's own page linking.md" in proc.stderr
 
 
 def test_a_missing_snapshots_directory_says_how_to_make_one(tmp_path: Path) -> None:
-    proc = nd("build", "--quiet", cwd=tmp_path)
+    proc = cli("build", "--quiet", cwd=tmp_path)
     assert proc.returncode == 2 and "netstack-docs capture --env prod" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_config_points_at_a_repository_elsewhere_and_its_snapshots_follow(repo: Path, tmp_path: Path) -> None:
-    proc = nd(
+    proc = cli(
         "build",
         "--quiet",
         "--config",
@@ -257,6 +246,6 @@ def test_the_bundled_example_host_is_the_demo_edge_router() -> None:
 
 def test_fixture_snapshots_build_in_a_repository_without_settings(tmp_path: Path) -> None:
     shutil.copytree(FIXTURE_SNAPSHOTS, tmp_path / "snapshots")
-    proc = nd("build", "--quiet", cwd=tmp_path)
+    proc = cli("build", "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "<title>Network stack documentation" in (tmp_path / "site" / "index.html").read_text()

@@ -12,8 +12,8 @@ from tracekit import addr, fleet, link, namespace, route, run, tcp
 from netstack_docs.analysis.trace import Fleet, Packet, TraceInputError, trace
 
 REPO = Path(__file__).resolve().parents[2]
-POD1 = "cni-5eed0101-0001-4000-8000-000000000001"
-POD2 = "cni-5eed0102-0002-4000-8000-000000000002"
+POD1 = "pod/kube-system/coredns-5d78c9869d-x1"  # the demo pods, named after what runs in them
+POD2 = "pod/shop/web-7d9f8b6c5-1"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_vxlan_continues_on_the_host_owning_the_remote_vtep(demo: Fleet) -> None
     )
     assert {s.host for s in r.steps} == {"k8s-node-01", "k8s-node-02"}
     assert any("encapsulated to VTEP 192.168.50.12" in s.what for s in r.steps)
-    assert r.final.host == "k8s-node-02" and r.final.netns.startswith("cni-5eed0201")
+    assert r.final.host == "k8s-node-02" and r.final.netns == "pod/kube-system/coredns-5d78c9869d-x2"
     assert any(s.url and s.url.startswith("prod/k8s-node-02/") for s in r.steps)
     alone = Fleet.from_docs({("prod", "k8s-node-01"): demo.host("prod", "k8s-node-01").doc})
     r = trace(
