@@ -112,10 +112,11 @@ def test_attachment_in_a_namespace_the_capture_cannot_see_is_not_pinned_on_a_sam
     # must not be reported as attached to root's ifindex 2 (va). The hidden namespace is kept alive
     # only by an open fd: no mount, no process inside it, so no capture can enter it.
     script = r"""
+T=$(mktemp -d)  # files of this sandbox only: /tmp is the machine's
 ip netns add hidden
 ip link add va type veth peer name vh netns hidden
 ip link set va up; ip -n hidden link set vh up
-cat > /tmp/hide.py <<'PY'
+cat > "$T/hide.py" <<'PY'
 import ctypes, os, socket, sys, time
 sys.path.insert(0, "tests")
 import bpfload
@@ -130,13 +131,14 @@ assert libc.setns(root, 0x40000000) == 0
 print(bpfload.program_id(tc), ifindex, flush=True)
 time.sleep(60)
 PY
-$PYTHON /tmp/hide.py > /tmp/ids &
-for i in $(seq 300); do test -s /tmp/ids && break; sleep 0.1; done
-test -s /tmp/ids || { echo "BPF link holder did not start" >&2; exit 1; }
+$PYTHON "$T/hide.py" > "$T/ids" &
+for i in $(seq 600); do grep -q ' ' "$T/ids" 2>/dev/null && break; sleep 0.1; done
+grep -q ' ' "$T/ids" || { echo "BPF link holder did not start" >&2; exit 1; }
+ids=$(cat "$T/ids")
 ip netns delete hidden
-test "$(ip -o link show va | cut -d: -f1)" = "$(cut -d' ' -f2 /tmp/ids)"
-$PYTHON -m netstack_docs capture --env test --host sbx --out /tmp/snap.json -q
-cat /tmp/ids; echo '=====' ; cat /tmp/snap.json
+test "$(ip -o link show va | cut -d: -f1)" = "${ids#* }"
+$PYTHON -m netstack_docs capture --env test --host sbx --out "$T/snap.json" -q
+echo "$ids"; echo '=====' ; cat "$T/snap.json"
 """
     ids_text, snap = run_in_sandbox(script).stdout.split("=====\n")
     prog_id, ifindex = (int(x) for x in ids_text.split())
