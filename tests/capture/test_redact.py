@@ -9,6 +9,7 @@ import re
 import stat
 
 import pytest
+from capturecli import differences
 from sandbox import run_in_sandbox
 from snapdoc import full_document, validated
 
@@ -217,15 +218,6 @@ def _without_names(value, key=None):
     return value
 
 
-def _differences(a, b, path=""):
-    if isinstance(a, dict) and isinstance(b, dict):
-        return [d for k in sorted(set(a) | set(b)) for d in _differences(a.get(k), b.get(k), f"{path}.{k}")]
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        pairs = enumerate(zip(a, b, strict=True))
-        return [d for i, (x, y) in pairs for d in _differences(x, y, f"{path}[{i}]")]
-    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
-
-
 @pytest.mark.parametrize("host", VOCABULARY_HOSTS)
 def test_a_host_named_like_kernel_vocabulary_redacts_only_its_name_fields(host):
     """Issue 15 item 9: `--redact` replaced the host name as a word everywhere, keys included."""
@@ -238,7 +230,7 @@ def test_a_host_named_like_kernel_vocabulary_redacts_only_its_name_fields(host):
     # bpf programs are machine-wide (other processes load and unload them between the two captures)
     named_config, reference_config = ({k: v for k, v in config_view(d).items() if k != "bpf"}
                                       for d in (named, reference))
-    differ = _differences(_without_names(named_config), _without_names(reference_config))
+    differ = differences(_without_names(named_config), _without_names(reference_config))
     assert not differ, differ[:10]
     root = next(ns for ns in named["namespaces"] if ns["id"] == "root")
     assert host not in json.dumps(named["host"])
