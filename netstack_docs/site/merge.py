@@ -82,6 +82,8 @@ def _merge_theme(base: dict[str, Any], user: Any, cfg: UserConfig, root: Path) -
     theme = dict(base)
     for key, value in user.items():
         if key == "features":
+            if not isinstance(value, list):
+                raise UserError(f"{cfg.where('theme')}.features: expected a list of feature names")
             theme["features"] = list(dict.fromkeys([*base.get("features", []), *value]))
         elif key == "custom_dir":  # relative to mkdocs.yml, but the build's mkdocs.yml lives elsewhere
             theme["custom_dir"] = str((root / value).resolve())
@@ -122,6 +124,8 @@ def merge_user_config(base: dict[str, Any], cfg: UserConfig, root: Path) -> tupl
                 raise UserError(f"{cfg.where(key)}: expected a mapping")
             merged["extra"] = _deep(base.get("extra") or {}, value)
         elif key == "hooks":
+            if not isinstance(value, list):
+                raise UserError(f"{cfg.where(key)}: expected a list of Python files (paths from mkdocs.yml)")
             merged["hooks"] = [str((root / h).resolve()) for h in value]
         elif key in SCALARS or key not in base:
             merged[key] = value  # MkDocs itself rejects what it does not know (the build is strict)

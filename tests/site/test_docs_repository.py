@@ -128,6 +128,8 @@ def test_the_teams_settings_and_pages_are_merged_over_the_base(repo: Path) -> No
             "'prod/example-01/index.md' is not one of your pages",
         ),
         ("site_name: [unclosed\n", "mkdocs.yml:3: not valid YAML"),
+        ("theme: {features: navigation.footer}\n", "mkdocs.yml:2: theme.features: expected a list"),
+        ("hooks: hooks.py\n", "mkdocs.yml:2: hooks: expected a list"),
     ],
 )
 def test_a_setting_that_would_break_the_generated_site_is_refused_with_key_and_line(
