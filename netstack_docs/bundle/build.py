@@ -21,6 +21,12 @@ OWN_FILES = ("__init__.py", "errors.py", "snapshot/slug.py", "snapshot/write.py"
 OWN_DIRS = ("capture",)
 # snapshot/__init__.py re-exports the validating loader (jsonschema): the bundle gets a bare package.
 SNAPSHOT_INIT = b'"""The writing half of the snapshot package (the bundle carries no schema validator)."""\n'
+# pyroute2/__init__.py imports every pyroute2 API (IPDB, NDB, conntrack, nl80211...): about 0.28 s of
+# a 0.4 s capture on a small host, paid on every host of a fleet. The capture imports the modules it
+# uses by their full names, so the bundle's package __init__ only says which pyroute2 it is.
+PYROUTE2_INIT = (b'"""pyroute2 as the netstack-docs capture bundle carries it: modules are imported by their full '
+                 b'names."""\n\ntry:\n    from pyroute2.config.version import __version__\nexcept ImportError:\n'
+                 b'    __version__ = "unknown"\n')
 SHEBANG = b"#!/usr/bin/env python3\n"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the same inputs give the same bytes
 
@@ -47,7 +53,9 @@ def _pyroute2_files() -> Iterator[tuple[str, bytes]]:
         name = item.as_posix()
         wanted = name.startswith("pyroute2/") and name.endswith(".py")
         info = ".dist-info/" in name and (name.endswith("/METADATA") or "/licenses/" in name)
-        if wanted or info:
+        if name == "pyroute2/__init__.py":
+            yield name, PYROUTE2_INIT
+        elif wanted or info:
             yield name, Path(str(item.locate())).read_bytes()
 
 

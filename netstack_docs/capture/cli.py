@@ -57,7 +57,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                         help="what this host does, in a few words (\"edge router\"); shown on the "
                              "environment and host pages")
     parser.add_argument("--out", type=Path, default=None,
-                        help="output file; default: snapshots/<env>/<host>.json under the current directory")
+                        help="output file, or '-' for standard output (what a fleet capture reads over "
+                             "SSH); default: snapshots/<env>/<host>.json under the current directory")
     parser.add_argument("--redact", action="store_true",
                         help="replace addresses, MACs and host names with consistent keyed pseudonyms "
                              "before writing")
@@ -126,12 +127,18 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
         if args.host is None:  # the default file name must not reveal the name the content hides
             host = make_slug(doc["host"]["hostname"])
     out = args.out or Path("snapshots") / env / f"{host}.json"
+    to_stdout = str(out) == "-"
     if validate is not None:
-        validate(doc, out)
-    try:
-        write_atomic(out, dump_snapshot(doc))
-    except OSError as exc:
-        raise UserError(f"{out}: cannot write the snapshot: {exc.strerror or exc}") from None
+        validate(doc, Path("(standard output)") if to_stdout else out)
+    if to_stdout:
+        sys.stdout.buffer.write(dump_snapshot(doc).encode("utf-8"))  # UTF-8 whatever the locale
+        sys.stdout.flush()
+        out = Path("(standard output)")
+    else:
+        try:
+            write_atomic(out, dump_snapshot(doc))
+        except OSError as exc:
+            raise UserError(f"{out}: cannot write the snapshot: {exc.strerror or exc}") from None
     if not args.quiet:
         print(summary(doc, out), file=sys.stderr)
     sys.stderr.flush()

@@ -47,19 +47,34 @@ _HW = re.compile(r"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){3,}$")
 _QUAD = re.compile(r"(?<![0-9A-Za-z_.])\d{1,3}(?:\.\d{1,3}){3}(?![0-9A-Za-z_]|\.\d)")
 
 
+def _create_key(path: Path) -> None:
+    """Write a new key whole, then link it into place: processes racing to create the key (a fleet
+    capture redacts on every fork at once) all end up reading the same complete key."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(KEY_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    except OSError as exc:
+        raise UserError(f"{path}: cannot create the redaction key: {exc.strerror}") from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 def load_or_create_key(path: Path | str | None = None) -> bytes:
     """The redaction key, created (32 random bytes, mode 0600) when the file does not exist yet."""
     path = Path(path or DEFAULT_KEY_PATH).expanduser()
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise UserError(f"{path}: cannot create the redaction key: {exc.strerror}") from None
-    else:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(KEY_BYTES))
+    if not path.exists():
+        _create_key(path)
     try:
         if path.stat().st_mode & 0o004:
             raise UserError(f"{path}: the redaction key is readable by every user; chmod 600 it")

@@ -73,6 +73,11 @@ def example_snapshot(env: str) -> str:
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 
 
+def _compiled(path: Path) -> bool:
+    """Python's byte-code of the role's action plugin (written beside it when the package is installed)."""
+    return "__pycache__" in path.parts or path.suffix == ".pyc"
+
+
 def write_scaffold(target: Path, scaffold: Scaffold) -> list[Path]:
     """Write every file; returns them (relative to target) in the order written."""
     check_target(target)
@@ -84,7 +89,7 @@ def write_scaffold(target: Path, scaffold: Scaffold) -> list[Path]:
         (target / rel).write_text(text, encoding="utf-8")
         written.append(rel)
 
-    for source in sorted(p for p in FILES.rglob("*") if p.is_file()):
+    for source in sorted(p for p in FILES.rglob("*") if p.is_file() and not _compiled(p)):
         rel = source.relative_to(FILES)
         text = source.read_text(encoding="utf-8")
         if rel == ENV_README:

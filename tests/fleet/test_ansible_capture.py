@@ -71,15 +71,20 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     playbook = (
         f"cd {root}\n"
         f"export HOME={work} PATH={BIN}:$PATH ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1\n"
-        "for run in 1 2; do\n"
+        # the hosts share this machine's /tmp: what the captures leave there shows in the difference
+        "ls -d /tmp/netstack-capture.* 2>/dev/null | sort > ../tmp-before || true\n"
+        "for run in 1 2 3; do\n"
         f"  echo '{MARK}'; rc=0\n"
-        "  ansible-playbook -i inventory.yml ansible/capture.yml || rc=$?; echo \"rc=$rc\"\n"
+        "  limit=; if [ $run = 3 ]; then limit='--limit gone-04,stuck-05'; fi\n"
+        "  ansible-playbook -i inventory.yml ansible/capture.yml $limit || rc=$?; echo \"rc=$rc\"\n"
         "  if [ $run = 1 ]; then cp -a snapshots first-run; fi\n"
         "done\n"
+        "ls -d /tmp/netstack-capture.* 2>/dev/null | sort > ../tmp-after || true\n"
     )
     proc = run_in_sandbox(start_hosts(HOSTS, str(work)) + playbook, timeout=600)
     runs = proc.stdout.split(MARK)[1:]
-    return {"root": root, "runs": runs, "before": before, "stderr": proc.stderr}
+    left = set((root.parent / "tmp-after").read_text().split()) - set((root.parent / "tmp-before").read_text().split())
+    return {"root": root, "runs": runs, "before": before, "stderr": proc.stderr, "left_on_hosts": left}
 
 
 def _rc(run: str) -> int:
@@ -103,6 +108,7 @@ def test_working_hosts_land_under_their_environment_with_their_names(fleet_run: 
     # bpf(2) is refused on the sandbox hosts (fleetlab.NO_BPF): a gap, not the machine's programs
     assert web["bpf"]["programs"] == [] and any(g["what"].startswith("bpf") for g in web["gaps"])
     assert not list(root.glob("snapshots/**/.*")), "staging files left behind"
+    assert not fleet_run["left_on_hosts"], "temporary files left on the hosts"
 
 
 def test_failed_hosts_keep_their_previous_file_and_the_summary_names_them(fleet_run: dict) -> None:
@@ -130,3 +136,12 @@ def test_a_rerun_changes_no_configuration(fleet_run: dict) -> None:
     assert "configuration unchanged" in second
     for host in ("Edge-01.example.org", "web-02", "lab-03"):
         assert re.search(rf"^{re.escape(host)}\s*: ok=\d+\s+changed=0\s", second, re.M), second
+
+
+def test_the_summary_comes_even_when_every_host_fails(fleet_run: dict) -> None:
+    third = fleet_run["runs"][2]  # --limit gone-04,stuck-05
+    assert _rc(third) != 0
+    assert re.search(r"failed gone-04 -> lab/gone-04: unreachable", third), third
+    assert "failed stuck-05 -> prod/stuck-05: capture did not finish within 4 s" in third, third
+    assert "2 host(s) failed: gone-04, stuck-05" in third or "2 host(s) failed: stuck-05, gone-04" in third
+    assert re.search(r"^gone-04\s*: ok=\d+\s+changed=0\s+unreachable=0\s+failed=1\s", third, re.M), third
