@@ -7,6 +7,9 @@ stay out, and so must snapshot/load.py (jsonschema); the controller validates wh
 from __future__ import annotations
 
 import os
+import pickle
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -59,9 +62,37 @@ def _pyroute2_files() -> Iterator[tuple[str, bytes]]:
             yield name, Path(str(item.locate())).read_bytes()
 
 
+# Compiles what it reads on stdin into unchecked hash-based .pyc files (PEP 552) in a fresh isolated
+# interpreter: marshal's output follows reference counts, so compiling in this process would make the
+# bytes depend on what it happened to import; a fresh `-I -S` interpreter is the same every time.
+_COMPILE = """
+import importlib.util, pickle, sys
+from importlib._bootstrap_external import _code_to_hash_pyc
+out = []
+for name, data in pickle.load(sys.stdin.buffer):
+    code = compile(data, name, "exec", dont_inherit=True)
+    out.append((name + "c", bytes(_code_to_hash_pyc(code, importlib.util.source_hash(data), False))))
+pickle.dump(out, sys.stdout.buffer)
+"""
+
+
+def _byte_code(sources: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """module.pyc beside every module.py, for the Python building the bundle.
+
+    A host running the same Python version imports them instead of compiling ~290 modules (about
+    0.13 s of a 0.29 s capture); on any other version zipimport finds the magic number wrong and
+    compiles the source, as it would without them (the Python 3.9 test runs that way)."""
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", _COMPILE], input=pickle.dumps(sources),
+                          capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise UserError(f"cannot compile the bundle's modules: {proc.stderr.decode(errors='replace')[-500:]}")
+    return list(pickle.loads(proc.stdout))
+
+
 def bundle_entries() -> list[tuple[str, bytes]]:
     entries = dict(_own_files())
     entries.update(_pyroute2_files())
+    entries.update(_byte_code([(name, data) for name, data in entries.items() if name.endswith(".py")]))
     return sorted(entries.items())
 
 

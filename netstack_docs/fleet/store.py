@@ -1,4 +1,4 @@
-"""A captured snapshot arriving on the controller: validate it, redact it, keep it (or keep the old one).
+"""A captured snapshot arriving on the controller: validate it, compare it, keep it (or keep the old one).
 
 One call per host of a fleet capture (the Ansible role's action plugin calls it in-process): the
 bytes a host's capture printed become `snapshots/<env>/<host>.json` only when they are a complete,
@@ -8,13 +8,13 @@ why. Whether the configuration changed is decided as `netstack-docs diff` decide
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from netstack_docs.errors import UserError
-from netstack_docs.snapshot import SnapshotError, dump_snapshot, load_snapshot, validate_document, write_atomic
+from netstack_docs.snapshot import SnapshotError, dump_snapshot, load_snapshot, write_atomic
+from netstack_docs.snapshot.load import parse_snapshot
 from netstack_docs.snapshot.slug import is_slug
 from netstack_docs.versions.diff import diff_snapshots
 
@@ -39,11 +39,7 @@ def parse_capture(raw: str | bytes, source: str, env: str) -> dict[str, Any]:
     """The document a capture printed, validated; `source` names it in errors."""
     if not raw.strip():
         raise SnapshotError(source, "(document)", "the capture printed nothing")
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise SnapshotError(source, "(document)", f"not a complete JSON document ({exc})") from None
-    validate_document(doc, source)
+    doc = parse_snapshot(raw, source)
     if doc["host"]["env"] != env:
         raise SnapshotError(source, "host.env", f"{doc['host']['env']!r}, expected {env!r}")
     return doc

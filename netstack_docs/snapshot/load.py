@@ -78,6 +78,11 @@ def load_snapshot(path: Path | str) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise SnapshotError(path, "(file)", exc.strerror or str(exc)) from None
+    return parse_snapshot(raw, path)
+
+
+def parse_snapshot(raw: bytes | str, path: Path | str) -> dict[str, Any]:
+    """Parse and validate a snapshot's text; `path` names where it came from in errors."""
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

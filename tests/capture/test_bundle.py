@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import glob
+import importlib.util
 import json
 import os
 import shutil
@@ -14,10 +15,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from bundle import BUNDLE_PATH_SNIPPET
+from capturecli import differences, sandbox_config
 from sandbox import SYSTEM_PYTHON, run_in_sandbox
 
 from netstack_docs.bundle.build import write_bundle
 from netstack_docs.snapshot.load import validate_document
+from netstack_docs.versions.diff import diff_snapshots
 
 MARK = "=====SNAPSHOT====="
 VERMIN = Path(sys.executable).parent / "vermin"
@@ -52,6 +56,55 @@ def test_the_bundle_captures_a_sandbox_with_an_isolated_interpreter(capture_bund
     assert {"br0", "v0"} <= {link["ifname"] for link in root["links"]}
     assert doc["meta"]["tools"]["pyroute2"].startswith("0.9")  # METADATA travels inside the bundle
     assert "wrote /tmp/b.json" in proc.stderr
+
+
+def test_the_bundle_captures_what_the_installed_package_captures(capture_bundle: Path):
+    """The bundle's pyroute2 has a lean package __init__ and ships byte code: neither may change a thing."""
+    script = (
+        "ip netns add blue; ip link add br0 type bridge; ip link set br0 up\n"
+        "ip link add v0 type veth peer name eth0 netns blue; ip link set v0 master br0 up\n"
+        "ip -n blue addr add 10.5.0.2/24 dev eth0; ip -n blue link set eth0 up\n"
+        "ip -n blue route add default via 10.5.0.1; ip -n blue rule add from 10.5.0.0/24 table 7\n"
+        "ip tuntap add dev tap7 mode tap; ip link add vx0 type vxlan id 42 dstport 4789 local 127.0.0.1\n"
+        "tc qdisc add dev v0 root handle 1: htb default 10; tc class add dev v0 parent 1: classid 1:10 htb rate 1mbit\n"
+        "tc filter add dev v0 parent 1: protocol ip prio 5 u32 match ip dport 22 0xffff flowid 1:10\n"
+        "tc qdisc add dev br0 clsact\n"
+        "nft add table inet t; nft add chain inet t in '{ type filter hook input priority 0; }'\n"
+        "nft add rule inet t in tcp dport 22 counter accept\n"
+        "settle\n"
+        "cd /tmp\n"
+        "$PYTHON -m netstack_docs capture --env lab --host t --out /tmp/installed.json --quiet\n"
+        "$SYSTEM_PYTHON -I -S $BUNDLE capture --env lab --host t --out /tmp/bundle.json --quiet\n"
+        f"echo '{MARK}'; cat /tmp/installed.json; echo '{MARK}'; cat /tmp/bundle.json\n"
+    )
+    _, installed, bundled = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle)}).stdout.split(MARK)
+    a = validate_document(json.loads(installed), "installed capture")
+    b = validate_document(json.loads(bundled), "bundle capture")
+    assert not diff_snapshots(a, b, "lab", "t").changed, differences(sandbox_config(a), sandbox_config(b))
+    assert [ns["gaps"] for ns in a["namespaces"]] == [ns["gaps"] for ns in b["namespaces"]]
+    assert [g for g in a["gaps"] if not g["what"].startswith("bpf")] == \
+        [g for g in b["gaps"] if not g["what"].startswith("bpf")]
+
+
+def test_the_bundle_imports_only_the_pyroute2_it_uses_from_byte_code_when_it_can(capture_bundle: Path):
+    probe = (
+        BUNDLE_PATH_SNIPPET
+        + "import importlib.util, json, sys\n"
+        "import netstack_docs.capture.cli, netstack_docs.capture.run, netstack_docs.capture.rtnl\n"
+        "from pyroute2.ethtool import Ethtool\n"
+        "print(json.dumps({'magic': importlib.util.MAGIC_NUMBER.hex(), 'modules': sorted(sys.modules),\n"
+        "                  'run': netstack_docs.capture.run.__file__}))\n"
+    )
+    proc = subprocess.run([SYSTEM_PYTHON, "-I", "-S", "-"], input=probe, capture_output=True, text=True,
+                          env=dict(os.environ, BUNDLE=str(capture_bundle)), check=True)
+    seen = json.loads(proc.stdout)
+    assert "pyroute2.netlink.rtnl.marshal" in seen["modules"]
+    assert not [m for m in seen["modules"] if m.startswith(("pyroute2.ipdb", "pyroute2.ndb", "pyroute2.iproute"))]
+    names = set(zipfile.ZipFile(capture_bundle).namelist())
+    assert {n + "c" for n in names if n.endswith(".py")} <= names
+    # Byte code for the Python that built the bundle; another version compiles the sources (3.9 test).
+    same_python = seen["magic"] == importlib.util.MAGIC_NUMBER.hex()
+    assert seen["run"].endswith("netstack_docs/capture/run.pyc" if same_python else "netstack_docs/capture/run.py")
 
 
 def _python_3_9() -> str | None:

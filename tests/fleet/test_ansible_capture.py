@@ -73,9 +73,10 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         f"export HOME={work} PATH={BIN}:$PATH ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1\n"
         # the hosts share this machine's /tmp: what the captures leave there shows in the difference
         "ls -d /tmp/netstack-capture.* 2>/dev/null | sort > ../tmp-before || true\n"
-        "for run in 1 2 3; do\n"
+        "for run in 1 2 3 4; do\n"
         f"  echo '{MARK}'; rc=0\n"
-        "  limit=; if [ $run = 3 ]; then limit='--limit gone-04,stuck-05'; fi\n"
+        "  case $run in 3) limit='--limit gone-04,stuck-05';; 4) limit='--limit lab-03 --check';; *) limit=;; esac\n"
+        "  [ $run = 4 ] && cp -a snapshots before-check\n"
         "  ansible-playbook -i inventory.yml ansible/capture.yml $limit || rc=$?; echo \"rc=$rc\"\n"
         "  if [ $run = 1 ]; then cp -a snapshots first-run; fi\n"
         "done\n"
@@ -145,3 +146,12 @@ def test_the_summary_comes_even_when_every_host_fails(fleet_run: dict) -> None:
     assert "failed stuck-05 -> prod/stuck-05: capture did not finish within 4 s" in third, third
     assert "2 host(s) failed: gone-04, stuck-05" in third or "2 host(s) failed: stuck-05, gone-04" in third
     assert re.search(r"^gone-04\s*: ok=\d+\s+changed=0\s+unreachable=0\s+failed=1\s", third, re.M), third
+
+
+def test_check_mode_captures_and_compares_but_writes_nothing(fleet_run: dict) -> None:
+    root: Path = fleet_run["root"]
+    fourth = fleet_run["runs"][3]  # --limit lab-03 --check
+    assert _rc(fourth) == 0, fourth
+    assert "ok lab-03 -> lab/bench-03: configuration unchanged" in fourth, fourth
+    for path in (root / "before-check").rglob("*.json"):
+        assert (root / "snapshots" / path.relative_to(root / "before-check")).read_bytes() == path.read_bytes()
