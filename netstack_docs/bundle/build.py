@@ -27,9 +27,10 @@ SNAPSHOT_INIT = b'"""The writing half of the snapshot package (the bundle carrie
 # pyroute2/__init__.py imports every pyroute2 API (IPDB, NDB, conntrack, nl80211...): about 0.28 s of
 # a 0.4 s capture on a small host, paid on every host of a fleet. The capture imports the modules it
 # uses by their full names, so the bundle's package __init__ only says which pyroute2 it is.
-PYROUTE2_INIT = (b'"""pyroute2 as the netstack-docs capture bundle carries it: modules are imported by their full '
-                 b'names."""\n\ntry:\n    from pyroute2.config.version import __version__\nexcept ImportError:\n'
-                 b'    __version__ = "unknown"\n')
+PYROUTE2_INIT = (b'"""pyroute2 as the netstack-docs capture bundle carries it: modules are imported by '
+                 b'their full names."""\n\n'
+                 b'try:\n    from pyroute2.config.version import __version__\n'
+                 b'except ImportError:\n    __version__ = "unknown"\n')
 SHEBANG = b"#!/usr/bin/env python3\n"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the same inputs give the same bytes
 

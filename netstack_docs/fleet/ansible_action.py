@@ -80,7 +80,8 @@ def failure_reason(rc: int, stderr: str, timeout: int, python: str) -> str:
     if rc == TIMED_OUT:
         return f"capture did not finish within {timeout} s"
     if rc == 127:
-        return f"cannot run {python} on the host (Python 3.9 or later is needed): {_last_line(stderr, 'not found')}"
+        said = _last_line(stderr, "not found")
+        return f"cannot run {python} on the host (Python 3.9 or later is needed): {said}"
     return _last_line(stderr, f"the capture exited with status {rc} and said nothing")
 
 
@@ -116,7 +117,8 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         except OSError as exc:
             raise _Failed(f"{args['bundle']}: cannot read the bundle: {exc.strerror or exc}") from None
         try:
-            done = self._low_level_execute_command(remote_command(args, env, host), sudoable=True, in_data=bundle)
+            cmd = remote_command(args, env, host)
+            done = self._low_level_execute_command(cmd, sudoable=True, in_data=bundle)
         except AnsibleConnectionFailure as exc:
             raise _Failed(f"unreachable: {_last_line(str(exc), 'no answer')}") from None
         except AnsibleError as exc:

@@ -75,7 +75,8 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "ls -d /tmp/netstack-capture.* 2>/dev/null | sort > ../tmp-before || true\n"
         "for run in 1 2 3 4; do\n"
         f"  echo '{MARK}'; rc=0\n"
-        "  case $run in 3) limit='--limit gone-04,stuck-05';; 4) limit='--limit lab-03 --check';; *) limit=;; esac\n"
+        "  case $run in 3) limit='--limit gone-04,stuck-05';; 4) limit='--limit lab-03 --check';;\n"
+        "    *) limit=;; esac\n"
         "  [ $run = 4 ] && cp -a snapshots before-check\n"
         "  ansible-playbook -i inventory.yml ansible/capture.yml $limit || rc=$?; echo \"rc=$rc\"\n"
         "  if [ $run = 1 ]; then cp -a snapshots first-run; fi\n"
@@ -84,7 +85,8 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     )
     proc = run_in_sandbox(start_hosts(HOSTS, str(work)) + playbook, timeout=600)
     runs = proc.stdout.split(MARK)[1:]
-    left = set((root.parent / "tmp-after").read_text().split()) - set((root.parent / "tmp-before").read_text().split())
+    before_runs, after_runs = ((root.parent / f"tmp-{t}").read_text().split() for t in ("before", "after"))
+    left = set(after_runs) - set(before_runs)
     return {"root": root, "runs": runs, "before": before, "stderr": proc.stderr, "left_on_hosts": left}
 
 
@@ -153,5 +155,6 @@ def test_check_mode_captures_and_compares_but_writes_nothing(fleet_run: dict) ->
     fourth = fleet_run["runs"][3]  # --limit lab-03 --check
     assert _rc(fourth) == 0, fourth
     assert "ok lab-03 -> lab/bench-03: configuration unchanged" in fourth, fourth
-    for path in (root / "before-check").rglob("*.json"):
-        assert (root / "snapshots" / path.relative_to(root / "before-check")).read_bytes() == path.read_bytes()
+    saved = root / "before-check"
+    for path in saved.rglob("*.json"):
+        assert (root / "snapshots" / path.relative_to(saved)).read_bytes() == path.read_bytes()

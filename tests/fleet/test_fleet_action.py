@@ -34,8 +34,9 @@ def _run(bundle: bytes, tmp_path: Path, **args: object) -> subprocess.CompletedP
     cmd = remote_command(options, "prod", "web-01")
     scratch = tmp_path / "tmp"
     scratch.mkdir(exist_ok=True)
-    return subprocess.run(["sh", "-c", cmd], input=bundle, capture_output=True, cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", "TMPDIR": str(scratch), "HOME": str(tmp_path)}, timeout=60)
+    env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(scratch), "HOME": str(tmp_path)}
+    return subprocess.run(["sh", "-c", cmd], input=bundle, capture_output=True, cwd=tmp_path, env=env,
+                          timeout=60)
 
 
 def test_the_bundle_arrives_whole_runs_with_exact_arguments_and_nothing_is_left(tmp_path: Path) -> None:
@@ -45,7 +46,8 @@ def test_the_bundle_arrives_whole_runs_with_exact_arguments_and_nothing_is_left(
     seen = json.loads(proc.stdout)
     assert seen["argv"] == ["capture", "--env", "prod", "--host", "web-01", "--out", "-", "--quiet",
                             "--role", ODD_ROLE]
-    assert Path(seen["cwd"]).parent == tmp_path / "tmp" and Path(seen["cwd"]).name.startswith("netstack-capture.")
+    workdir = Path(seen["cwd"])
+    assert workdir.parent == tmp_path / "tmp" and workdir.name.startswith("netstack-capture.")
     assert not list((tmp_path / "tmp").iterdir()), "the temporary directory was left behind"
     assert not (tmp_path / "PWNED").exists(), "the role reached a shell unquoted"
 
@@ -53,7 +55,8 @@ def test_the_bundle_arrives_whole_runs_with_exact_arguments_and_nothing_is_left(
 def test_a_capture_past_its_timeout_is_stopped_named_and_cleaned_up(tmp_path: Path) -> None:
     proc = _run(_zipapp("import time\ntime.sleep(60)\n"), tmp_path, timeout=1)
     assert proc.returncode == 124
-    assert failure_reason(proc.returncode, proc.stderr.decode(), 1, "python3") == "capture did not finish within 1 s"
+    reason = failure_reason(proc.returncode, proc.stderr.decode(), 1, "python3")
+    assert reason == "capture did not finish within 1 s"
     assert not list((tmp_path / "tmp").iterdir())
 
 

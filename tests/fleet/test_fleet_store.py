@@ -36,7 +36,8 @@ def test_names_must_be_slugs_and_say_which_variable_to_set(tmp_path: Path) -> No
 @pytest.mark.parametrize(("mangle", "field", "problem"), [
     (lambda text: "", "(document)", "printed nothing"),
     (lambda text: text[: len(text) // 2], "line ", "not valid JSON"),
-    (lambda text: text.replace('"schema_version": 1', '"schema_version": 99'), "schema_version", "not supported"),
+    (lambda text: text.replace('"schema_version": 1', '"schema_version": 9'), "schema_version",
+     "not supported"),
     (lambda text: text.replace('"env": "prod"', '"env": "staging"', 1), "host.env", "expected 'prod'"),
 ])
 def test_a_broken_capture_is_refused_naming_the_field(printed: str, mangle, field: str, problem: str) -> None:
@@ -78,11 +79,12 @@ def test_an_unusable_previous_file_is_replaced_and_said(printed: str, tmp_path: 
     target.parent.mkdir()
     target.write_text('{"half": ')
     stored = store_capture(parse_capture(printed, "edge-01", "prod"), target)
-    assert stored.changed and stored.reason.startswith("replaced an unusable previous file (line 1 column 10: not valid JSON")
+    assert stored.changed
+    assert stored.reason.startswith("replaced an unusable previous file (line 1 column 10: not valid JSON")
     assert json.loads(target.read_text())["host"]["env"] == "prod"
 
 
-def test_a_file_that_cannot_be_written_is_an_error_and_the_old_one_stays(printed: str, tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_written_is_an_error_and_the_old_stays(printed: str, tmp_path: Path) -> None:
     """A full disk, as a file size limit (it stops root too): the write fails, the old file stays whole."""
     target = tmp_path / "prod/edge-01.json"
     target.parent.mkdir()
