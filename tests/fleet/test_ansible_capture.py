@@ -38,6 +38,7 @@ def _inventory(work: str) -> dict[str, object]:
     hv = {h.name: {"ansible_host": address(i)} for i, h in enumerate(HOSTS, start=1)}
     hv["Edge-01.example.org"]["netstack_role"] = "edge <router> | 1"
     hv["web-02"]["netstack_env"] = "staging"  # the variable wins over the group
+    hv["web-02"].update(netstack_redact=True, netstack_redact_key=f"{work}/controller/redact.key")
     hv["lab-03"]["netstack_host"] = "bench-03"
     hv["stuck-05"]["netstack_timeout"] = 4
     return {"all": {"vars": inventory_vars(work), "children": {
@@ -87,7 +88,8 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     runs = proc.stdout.split(MARK)[1:]
     before_runs, after_runs = ((root.parent / f"tmp-{t}").read_text().split() for t in ("before", "after"))
     left = set(after_runs) - set(before_runs)
-    return {"root": root, "runs": runs, "before": before, "stderr": proc.stderr, "left_on_hosts": left}
+    return {"root": root, "runs": runs, "before": before, "stderr": proc.stderr, "left_on_hosts": left,
+            "work": work}
 
 
 def _rc(run: str) -> int:
@@ -96,8 +98,7 @@ def _rc(run: str) -> int:
 
 def test_working_hosts_land_under_their_environment_with_their_names(fleet_run: dict) -> None:
     root: Path = fleet_run["root"]
-    expected = {"prod/edge-01-example-org.json": "Edge-01.example.org", "staging/web-02.json": "web-02",
-                "lab/bench-03.json": "lab-03"}
+    expected = {"prod/edge-01-example-org.json": "Edge-01.example.org", "lab/bench-03.json": "lab-03"}
     for rel, hostname in expected.items():
         doc = load_snapshot(root / "snapshots" / rel)  # validated against the schema
         env, host = rel.removesuffix(".json").split("/")
@@ -108,6 +109,7 @@ def test_working_hosts_land_under_their_environment_with_their_names(fleet_run: 
     assert {"root", "guest"} <= {ns["id"] for ns in edge["namespaces"]}
     web = load_snapshot(root / "snapshots/staging/web-02.json")
     assert {"root", "app"} <= {ns["id"] for ns in web["namespaces"]}
+    assert len(web["namespaces"]) >= 2
     # bpf(2) is refused on the sandbox hosts (fleetlab.NO_BPF): a gap, not the machine's programs
     assert web["bpf"]["programs"] == [] and any(g["what"].startswith("bpf") for g in web["gaps"])
     assert not list(root.glob("snapshots/**/.*")), "staging files left behind"
@@ -158,3 +160,13 @@ def test_check_mode_captures_and_compares_but_writes_nothing(fleet_run: dict) ->
     saved = root / "before-check"
     for path in saved.rglob("*.json"):
         assert (root / "snapshots" / path.relative_to(saved)).read_bytes() == path.read_bytes()
+
+
+def test_a_redacted_host_is_redacted_on_the_controller_with_its_key(fleet_run: dict) -> None:
+    root: Path = fleet_run["root"]
+    text = (root / "snapshots/staging/web-02.json").read_text()
+    web = load_snapshot(root / "snapshots/staging/web-02.json")
+    assert web["meta"]["redacted"] is True and web["host"]["env"] == "staging"
+    assert "10.1.2.1" not in text and web["host"]["hostname"] != "web-02", web["host"]
+    key = Path(fleet_run["work"]) / "controller/redact.key"
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) >= 16

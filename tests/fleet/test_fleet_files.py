@@ -30,8 +30,10 @@ def _run(root: Path, *cmd: str) -> subprocess.CompletedProcess[str]:
 
 def test_new_writes_the_playbook_and_its_role(docs_repo: Path) -> None:
     for rel in ("ansible/capture.yml", "ansible/roles/netstack/tasks/main.yml",
-                "ansible/roles/netstack/defaults/main.yml", ".github/workflows/capture.yml"):
+                "ansible/roles/netstack/defaults/main.yml",
+                "ansible/roles/netstack/action_plugins/netstack_capture.py", ".github/workflows/capture.yml"):
         assert (docs_repo / rel).is_file(), rel
+    assert not list(docs_repo.rglob("__pycache__")) and not list(docs_repo.rglob("*.pyc"))
     defaults = yaml.safe_load((docs_repo / "ansible/roles/netstack/defaults/main.yml").read_text())
     assert defaults["netstack_timeout"] == 120 and defaults["netstack_redact"] is False
     proc = _run(docs_repo, str(BIN / "ansible-playbook"), "--syntax-check", "-i", "localhost,",
