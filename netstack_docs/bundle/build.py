@@ -97,9 +97,11 @@ def bundle_entries() -> list[tuple[str, bytes]]:
     return sorted(entries.items())
 
 
-def write_bundle(out: Path) -> int:
-    """Write the zipapp atomically (mode 0755); returns the number of files inside."""
-    entries = bundle_entries()
+def write_bundle(out: Path, entries: list[tuple[str, bytes]] | None = None) -> int:
+    """Write the zipapp atomically (mode 0755); returns the number of files inside.
+
+    `entries` replaces bundle_entries() (bench/bundle.py builds the layout without byte code)."""
+    entries = bundle_entries() if entries is None else entries
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
