@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import multiprocessing
 import os
 import re
 import stat
+from pathlib import Path
+from typing import Any
 
 import pytest
 from capturecli import differences
@@ -108,6 +111,30 @@ def test_key_is_created_private_and_reused(tmp_path):
     os.chmod(path, 0o644)
     with pytest.raises(UserError, match="readable by every user"):
         load_or_create_key(path)
+
+
+def _race_for_the_key(path: str, barrier: Any, results: Any) -> None:
+    barrier.wait()
+    try:
+        results.put(load_or_create_key(path).hex())
+    except UserError as exc:
+        results.put(f"error: {exc}")
+
+
+def test_processes_racing_to_create_the_key_all_read_the_same_whole_key(tmp_path):
+    """A fleet capture redacts on every fork at once: the first run creates the key under contention."""
+    ctx = multiprocessing.get_context("fork")
+    for attempt in range(10):
+        path = str(tmp_path / f"k{attempt}" / "redact.key")
+        barrier, results = ctx.Barrier(12), ctx.Queue()
+        workers = [ctx.Process(target=_race_for_the_key, args=(path, barrier, results)) for _ in range(12)]
+        for w in workers:
+            w.start()
+        seen = [results.get(timeout=30) for _ in workers]
+        for w in workers:
+            w.join()
+        assert len(set(seen)) == 1 and len(bytes.fromhex(seen[0])) == 32, set(seen)
+        assert [p.name for p in Path(path).parent.iterdir()] == ["redact.key"]  # no temporary file left
 
 
 SCRIPT = r"""

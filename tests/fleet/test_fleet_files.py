@@ -3,6 +3,7 @@ production profile, and a capture workflow that proposes the fleet's changes as 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -60,3 +61,17 @@ def test_capture_workflow_runs_the_playbook_and_opens_a_pull_request(docs_repo: 
     assert "secrets.NETSTACK_SSH_KEY" in text and "gh pr create" in runs
     assert runs.index("gh pr create") < runs.index("exit 1")  # failed hosts never hide the others' changes
     assert "netstack-docs[fleet]==" in runs and "@@" not in text
+
+
+def test_the_action_plugin_says_what_to_install_when_ansible_runs_on_another_python(
+        docs_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ansible from elsewhere (a distro package, pipx) cannot import netstack_docs: the task says so."""
+    monkeypatch.setitem(sys.modules, "netstack_docs.fleet.ansible_action", None)  # import raises ImportError
+    plugin = docs_repo / "ansible/roles/netstack/action_plugins/netstack_capture.py"
+    spec = importlib.util.spec_from_file_location("netstack_capture_shim", plugin)
+    assert spec is not None and spec.loader is not None
+    shim = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shim)
+    result = shim.ActionModule.run(object.__new__(shim.ActionModule), task_vars={})
+    assert result["failed"] is True
+    assert "cannot import netstack-docs" in result["msg"] and "netstack-docs[fleet]" in result["msg"]
