@@ -45,6 +45,7 @@ def test_new_lays_out_a_repository_that_builds_at_once(repo: Path) -> None:
         ".gitignore",
         "README.md",
         "ansible/capture.yml",
+        "ansible/roles/netstack/action_plugins/netstack_capture.py",
         "ansible/roles/netstack/defaults/main.yml",
         "ansible/roles/netstack/meta/main.yml",
         "ansible/roles/netstack/tasks/main.yml",
