@@ -24,9 +24,10 @@ OWN_FILES = ("__init__.py", "errors.py", "snapshot/slug.py", "snapshot/write.py"
 OWN_DIRS = ("capture",)
 # snapshot/__init__.py re-exports the validating loader (jsonschema): the bundle gets a bare package.
 SNAPSHOT_INIT = b'"""The writing half of the snapshot package (the bundle carries no schema validator)."""\n'
-# pyroute2/__init__.py imports every pyroute2 API (IPDB, NDB, conntrack, nl80211...): about 0.28 s of
-# a 0.4 s capture on a small host, paid on every host of a fleet. The capture imports the modules it
-# uses by their full names, so the bundle's package __init__ only says which pyroute2 it is.
+# pyroute2/__init__.py imports every pyroute2 API (IPDB, NDB, conntrack, nl80211...): a small host's
+# capture takes 0.42 CPU s with it, 0.24 without (bench/bundle.py), on every host of a fleet. The
+# capture imports the modules it uses by their full names, so the bundle's package __init__ only
+# says which pyroute2 it is.
 PYROUTE2_INIT = (b'"""pyroute2 as the netstack-docs capture bundle carries it: modules are imported by '
                  b'their full names."""\n\n'
                  b'try:\n    from pyroute2.config.version import __version__\n'
@@ -80,8 +81,8 @@ pickle.dump(out, sys.stdout.buffer)
 def _byte_code(sources: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """module.pyc beside every module.py, for the Python building the bundle.
 
-    A host running the same Python version imports them instead of compiling ~290 modules (about
-    0.13 s of a 0.29 s capture); on any other version zipimport finds the magic number wrong and
+    A host running the same Python version imports them instead of compiling ~290 modules (0.24 ->
+    0.14 CPU s per capture, bench/bundle.py); on any other version zipimport finds the magic number wrong and
     compiles the source, as it would without them (the Python 3.9 test runs that way)."""
     proc = subprocess.run([sys.executable, "-I", "-S", "-c", _COMPILE], input=pickle.dumps(sources),
                           capture_output=True, check=False)
