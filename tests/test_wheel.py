@@ -89,6 +89,9 @@ def test_new_then_build_with_the_installed_command_anywhere(installed: Path, tmp
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
+    # pip compiles the installed role's action plugin; `new` copies the source, never its byte code
+    assert (tmp_path / "docs/ansible/roles/netstack/action_plugins/netstack_capture.py").is_file()
+    assert not list((tmp_path / "docs").rglob("__pycache__"))
     proc = subprocess.run(
         [str(tool), "build", "--quiet"], capture_output=True, text=True, cwd=tmp_path / "docs", timeout=600
     )
