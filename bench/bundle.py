@@ -16,7 +16,6 @@ Prints the median CPU seconds (user + system) of each capture and the ratio (a)/
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import statistics
@@ -26,8 +25,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-PRELUDE = (REPO / "lab" / "sandbox-prelude.sh").read_text()
+from sandboxed import run_inside
+
 HOST = """
 ip netns add app; ip link add br0 type bridge; ip link set br0 up
 ip link add v0 type veth peer name eth0 netns app; ip link set v0 master br0 up
@@ -100,12 +99,7 @@ def main() -> None:
     if args.inside:
         inside(args.runs)
         return
-    if os.geteuid() != 0:
-        raise SystemExit("bench/bundle.py needs root (it builds a sandbox host)")
-    script = PRELUDE + f'exec "{sys.executable}" "{Path(__file__).resolve()}" --inside --runs {args.runs}\n'
-    cmd = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc",
-           "--propagation", "private", "sh", "-c", script]
-    raise SystemExit(subprocess.run(cmd, cwd=REPO).returncode)
+    run_inside(__file__, ["--runs", str(args.runs)], "it builds a sandbox host")
 
 
 if __name__ == "__main__":

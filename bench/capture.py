@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-PRELUDE = (REPO / "lab" / "sandbox-prelude.sh").read_text()
+from sandboxed import REPO, run_inside
+
 LOOP_COMMANDS = [
     "ip -j link show", "ip -j addr show", "ip -j route show table all", "ip -j rule show",
     "ip -j neigh show", "bridge -j fdb show", "tc -j qdisc show", "tc -j class show dev eth0",
@@ -104,13 +104,8 @@ def main() -> None:
     if args.inside:
         inside(args.namespaces, args.repeat)
         return
-    if os.geteuid() != 0:
-        raise SystemExit("bench/capture.py needs root (it builds namespaces inside a sandbox)")
-    script = PRELUDE + (f'exec "{sys.executable}" "{Path(__file__).resolve()}" --inside '
-                        f"--namespaces {args.namespaces} --repeat {args.repeat}\n")
-    cmd = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc",
-           "--propagation", "private", "sh", "-c", script]
-    raise SystemExit(subprocess.run(cmd).returncode)
+    run_inside(__file__, ["--namespaces", str(args.namespaces), "--repeat", str(args.repeat)],
+               "it builds namespaces inside a sandbox")
 
 
 if __name__ == "__main__":

@@ -27,11 +27,11 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from sandboxed import REPO, run_inside
+
 sys.path.insert(0, str(REPO / "tests"))
 from fleetlab import Host, address, inventory_vars, start_hosts  # noqa: E402
 
-PRELUDE = (REPO / "lab" / "sandbox-prelude.sh").read_text()
 BIN = Path(sys.executable).parent
 
 
@@ -135,12 +135,7 @@ def main() -> None:
     if args.inside:
         inside(args.hosts)
         return
-    if os.geteuid() != 0:
-        raise SystemExit("bench/fleet.py needs root (it starts sandbox hosts)")
-    script = PRELUDE + f'exec "{sys.executable}" "{Path(__file__).resolve()}" --inside --hosts {args.hosts}\n'
-    cmd = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc",
-           "--propagation", "private", "sh", "-c", script]
-    raise SystemExit(subprocess.run(cmd).returncode)
+    run_inside(__file__, ["--hosts", str(args.hosts)], "it starts sandbox hosts")
 
 
 if __name__ == "__main__":
