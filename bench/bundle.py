@@ -15,7 +15,6 @@ Prints the median CPU seconds (user + system) of each capture and the ratio (a)/
 
 from __future__ import annotations
 
-import argparse
 import resource
 import shutil
 import statistics
@@ -25,7 +24,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from sandboxed import run_inside
+from sandboxed import run_inside, sandbox_parser
 
 HOST = """
 ip netns add app; ip link add br0 type bridge; ip link set br0 up
@@ -91,15 +90,12 @@ def measure(work: Path, runs: int) -> None:
 
 
 def main() -> None:
-    raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser = sandbox_parser(__doc__)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.inside:
-        inside(args.runs)
-        return
-    run_inside(__file__, ["--runs", str(args.runs)], "it builds a sandbox host")
+    if not args.inside:
+        run_inside(__file__, "it builds a sandbox host")
+    inside(args.runs)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Prints both times, the ratio (goal <= 0.2) and the capture's peak memory (goal <
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandboxed import REPO, run_inside
+from sandboxed import REPO, run_inside, sandbox_parser
 
 LOOP_COMMANDS = [
     "ip -j link show", "ip -j addr show", "ip -j route show table all", "ip -j rule show",
@@ -95,17 +94,13 @@ def inside(count: int, repeat: int) -> None:
 
 
 def main() -> None:
-    raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser = sandbox_parser(__doc__)
     parser.add_argument("--namespaces", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="capture runs (best time is reported)")
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.inside:
-        inside(args.namespaces, args.repeat)
-        return
-    run_inside(__file__, ["--namespaces", str(args.namespaces), "--repeat", str(args.repeat)],
-               "it builds namespaces inside a sandbox")
+    if not args.inside:
+        run_inside(__file__, "it builds namespaces inside a sandbox")
+    inside(args.namespaces, args.repeat)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ memory: the largest sum of PSS over ansible-playbook and all its processes, samp
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -27,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from sandboxed import REPO, run_inside
+from sandboxed import REPO, run_inside, sandbox_parser
 
 sys.path.insert(0, str(REPO / "tests"))
 from fleetlab import Host, address, inventory_vars, start_hosts  # noqa: E402
@@ -127,15 +126,12 @@ def measure(count: int, work: Path) -> None:
 
 
 def main() -> None:
-    raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser = sandbox_parser(__doc__)
     parser.add_argument("--hosts", type=int, default=20)
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.inside:
-        inside(args.hosts)
-        return
-    run_inside(__file__, ["--hosts", str(args.hosts)], "it starts sandbox hosts")
+    if not args.inside:
+        run_inside(__file__, "it starts sandbox hosts")
+    inside(args.hosts)
 
 
 if __name__ == "__main__":
