@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
-from netstack_docs.commands.options import repository_snapshots, snapshots_option
+from netstack_docs.commands.options import config_option, repository_snapshots, snapshots_option
 from netstack_docs.errors import UserError
 
 EXAMPLES = """\b
@@ -17,6 +18,21 @@ Examples:
   netstack-docs trace prod/k8s-node-01 --from-local --netns kube-system/coredns-5d78c9869d-x1 \\
       --src 10.244.1.2 --dst 10.244.2.2 --dport 80
   netstack-docs trace prod/edge-01 --in lan0 --src 2001:db8:10::5 --dst 2001:db8:10::1 --proto icmpv6
+  netstack-docs trace prod/edge-01 --in wan0 --src 198.51.100.7 --dst 203.0.113.2 --dport 443 \\
+      --assume xdp:wan0=pass
+
+\b
+What the snapshot cannot decide (a BPF or XDP program, a set filled at run time, a limit, a
+random choice, an iptables-legacy chain) forks the walk: every outcome is walked. When the forks
+agree the verdict is firm and those unknowns "did not matter"; when they disagree the verdict is
+undetermined and each alternative is listed with the outcomes it rests on. --assume KEY=OUTCOME
+states an outcome (the KEY is printed in [brackets] on the step: xdp:IF, tc:IF:ingress:PREF,
+rule:FAMILY/TABLE/CHAIN/HANDLE, legacy:TABLE:CHAIN, v6only:PROTO/PORT, underlay:VTEP, ...; globs
+and a trailing @HOST work); extra.netstack.assume in mkdocs.yml states defaults for every trace.
+
+\b
+Fields not given take defaults, shown in the result: --len the headers only (IPv4 20 + TCP 20,
+UDP/ICMP 8; IPv6 40 + ...), --ttl 64, --dscp 0, --tcp-flags syn (new) or ack (established).
 
 \b
 Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 usage or input error.
@@ -49,6 +65,17 @@ Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 
     help="Conntrack state the rules see.",
 )
 @click.option("--mark", default="0", show_default=True, help="Packet mark at the start (decimal or 0x hex).")
+@click.option("--len", "length", type=click.IntRange(20, 65535), help="IP packet length in bytes.")
+@click.option("--ttl", type=click.IntRange(0, 255), default=64, show_default=True, help="TTL / hop limit.")
+@click.option("--dscp", type=click.IntRange(0, 63), default=0, show_default=True)
+@click.option("--tcp-flags", metavar="FLAGS", help="Comma-separated TCP flags, e.g. syn or fin,ack.")
+@click.option(
+    "--assume",
+    multiple=True,
+    metavar="KEY=OUTCOME",
+    help="State the outcome of something trace cannot evaluate, e.g. xdp:wan0=pass (repeatable).",
+)
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def command(
     target: str,
@@ -63,13 +90,20 @@ def command(
     dport: int | None,
     state: str,
     mark: str,
+    length: int | None,
+    ttl: int,
+    dscp: int,
+    tcp_flags: str | None,
+    assume: tuple[str, ...],
+    config_file: Path | None,
     as_json: bool,
 ) -> int:
     """Walk a packet through a host's captured stack, in the kernel's order, from --in IFNAME or
     --from-local, across veths, bridges and VXLAN into other namespaces and hosts.
 
     Each step names the component and links to it on the site. What trace cannot evaluate (a BPF
-    program, a limit, a set filled at runtime) is an explicit undetermined step and an assumption.
+    program, a limit, a set filled at runtime) forks the walk; the verdict is firm only when every
+    fork agrees (see below).
     """
     from netstack_docs.analysis.trace import Fleet, Packet, trace
 
@@ -83,28 +117,87 @@ def command(
     except ValueError:
         raise UserError(f"--mark {mark!r} is not a number") from None
     ports = proto in ("tcp", "udp")
-    packet = Packet(src, dst, proto, sport if ports else None, dport, state, mark_value)
+    packet = Packet(
+        src,
+        dst,
+        proto,
+        sport if ports else None,
+        dport,
+        state,
+        mark_value,
+        length=length,
+        ttl=ttl,
+        tcp_flags=tcp_flags if proto == "tcp" else None,
+        dscp=dscp,
+    )
+    defaults = repository_assumptions(config_file)
     result = trace(
-        Fleet.load(repository_snapshots(snapshots_dir, None)),
+        Fleet.load(repository_snapshots(snapshots_dir, config_file), defaults),
         env,
         host,
         packet,
         ingress=ingress,
         netns=netns,
         from_local=from_local,
+        assume=assume,
     )
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return result.exit_code
-    for step in result.steps:
+    for line in text_lines(result):
+        click.echo(line)
+    return result.exit_code
+
+
+def _steps(steps: Any, indent: str = "") -> list[str]:
+    out = []
+    for step in steps:
         mark_ = "?" if step.undetermined else "-"
-        where = f"{step.host}:{step.netns}"
         link = f"  <{step.url}>" if step.url else ""
-        click.echo(f"{mark_} [{step.layer}] {where}: {step.what}{link}")
-    f = result.final
+        out.append(f"{indent}{mark_} [{step.layer}] {step.host}:{step.netns}: {step.what}{link}")
+    return out
+
+
+def _final(f: Any) -> str:
     ports_text = f" {f.sport}->{f.dport}" if f.dport is not None else ""
     at = f.socket or f.ifname or "-"
-    click.echo(f"verdict: {result.verdict} ({f.host}:{f.netns} {at}; {f.src} -> {f.dst}{ports_text})")
+    return f"{f.host}:{f.netns} {at}; {f.src} -> {f.dst}{ports_text}"
+
+
+def text_lines(result: Any) -> list[str]:
+    """The result as a person reads it: steps, verdict, what it rests on, alternatives when undetermined."""
+    out = _steps(result.steps)
+    if len(result.ends) > 1:
+        out.append(f"verdict: {result.verdict} to one of:")
+        out += [f"  {_final(f)}" for f in result.ends]
+    else:
+        out.append(f"verdict: {result.verdict} ({_final(result.final)})")
+    fields = ", ".join(f"{k} {v}" for k, v in result.packet.items() if k not in ("src", "dst", "proto"))
+    out.append(f"packet fields: {fields}")
     for a in result.assumptions:
-        click.echo(f"assumption: {a}")
-    return result.exit_code
+        out.append(f"assumption (stated): {a}")
+    for u in result.unknowns:
+        if u.mattered:
+            splits = "; ".join(f"{o}: {e}" for o, e in u.splits)
+            out.append(f"undetermined by: {u.what} [{u.key}]" + (f" -> {splits}" if splits else ""))
+        else:
+            out.append(f"did not matter: {u.what} [{u.key}]")
+    for note in result.notes:
+        out.append(f"note: {note}")
+    if result.verdict == "undetermined":
+        for i, alt in enumerate(result.alternatives, 1):
+            when = ", ".join(f"{k}={o}" for k, o in alt.condition) or "(no unknown met)"
+            out.append(f"alternative {i}: {alt.verdict} ({_final(alt.final)}) when {when}")
+    return out
+
+
+def repository_assumptions(config_file: Path | None) -> list[str]:
+    """extra.netstack.assume of the docs repository's mkdocs.yml (--config, else ./mkdocs.yml), if any."""
+    from netstack_docs.site.config import default_assumptions
+    from netstack_docs.site.userconfig import read_user_config
+
+    path = config_file if config_file is not None else Path("mkdocs.yml")
+    if not path.is_file():
+        return []
+    user = read_user_config(path)
+    return default_assumptions(user.settings, user)

@@ -107,3 +107,19 @@ def stale_after_days(config: dict[str, Any], user: UserConfig) -> int:
         raise UserError(f"{user.where('extra.netstack.stale_after_days')}: expected a whole number of days "
                         f"(1 or more), found {value!r}")
     return value
+
+
+def default_assumptions(config: dict[str, Any], user: UserConfig) -> list[str]:
+    """`extra.netstack.assume`: outcomes the team states for what trace cannot evaluate, e.g.
+    `xdp:wan0=pass` (a list of KEY=OUTCOME); every trace, exposure and check on the site uses them."""
+    from netstack_docs.analysis.trace.forks import parse_assumptions
+
+    ours = (config.get("extra") or {}).get("netstack") or {}
+    if not isinstance(ours, dict):
+        raise UserError(f"{user.where('extra.netstack')}: expected a mapping (assume: [xdp:wan0=pass])")
+    value = ours.get("assume") or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError(f"{user.where('extra.netstack.assume')}: expected a list of KEY=OUTCOME strings, "
+                        f"found {value!r}")
+    parse_assumptions(value, f"{user.where('extra.netstack.assume')}:")
+    return list(value)

@@ -91,7 +91,9 @@ def _builtin(builtin: Builtin, host: Host) -> list[Finding]:
     ]
 
 
-def run_checks(hosts: list[Host], intents: list[Intent], disabled: Iterable[str] = ()) -> CheckReport:
+def run_checks(
+    hosts: list[Host], intents: list[Intent], disabled: Iterable[str] = (), assume: Iterable[str] = ()
+) -> CheckReport:
     """Every intent on the hosts it selects, then every built-in not disabled on every host."""
     disabled = set(disabled)
     unknown = sorted(disabled - set(BUILTINS))
@@ -99,7 +101,7 @@ def run_checks(hosts: list[Host], intents: list[Intent], disabled: Iterable[str]
         raise IntentError(
             f"--disable: unknown built-in check(s) {', '.join(unknown)} (known: {', '.join(BUILTINS)})"
         )
-    ctx = Context(hosts)
+    ctx = Context(hosts, tuple(assume))
     checks, findings, unmatched = [], [], []
     for intent in intents:
         kind = ASSERTIONS[intent.kind]

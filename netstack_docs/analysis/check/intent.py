@@ -45,3 +45,4 @@ class Intent:
     expect: str | None = None  # reach: allow | deny
     description: str = ""
     origin: str = ""  # file:line, for messages
+    assume: tuple[str, ...] = ()  # reach: outcomes stated for what trace cannot evaluate

@@ -82,7 +82,10 @@ def _intent(entry: dict[str, Any], index: int, origin: str) -> tuple[Intent | No
         expect=entry.get("expect"),
         description=entry.get("description", ""),
         origin=origin,
+        assume=tuple(entry.get("assume") or ()),
     )
+    if "assume" in entry and kind != "reach":
+        problems.append(((*base, "assume"), f"{field_path((*base, 'assume'))}: only `reach` takes assume"))
     return intent, problems
 
 

@@ -1,11 +1,17 @@
-"""`trace()`: the public entry point; one walk from a device or a local socket, returned as data."""
+"""`trace()`: the public entry point; one packet from a device or a local socket, every fork walked,
+returned as data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from netstack_docs.analysis.trace.explore import explore
 from netstack_docs.analysis.trace.fleet import Fleet
+from netstack_docs.analysis.trace.forks import Assumption, Forks, parse_assumptions
 from netstack_docs.analysis.trace.packet import Packet, TraceInputError
-from netstack_docs.analysis.trace.result import Final, TraceResult
+from netstack_docs.analysis.trace.result import TraceResult
 from netstack_docs.analysis.trace.trail import Trail
+from netstack_docs.analysis.trace.walk import End
 from netstack_docs.analysis.trace.walker import Walker
 
 
@@ -18,20 +24,28 @@ def trace(
     ingress: str | None = None,
     netns: str | None = None,
     from_local: bool = False,
+    assume: Iterable[str | Assumption] = (),
 ) -> TraceResult:
-    """Walk `packet` through `env/host` arriving on `ingress` (in `netns`), or sent from a local process."""
+    """Walk `packet` through `env/host` arriving on `ingress` (in `netns`), or sent from a local process.
+
+    `assume`: outcomes the user states for unknowns (`xdp:wan0=pass`); each fork of the rest is walked."""
     if from_local == (ingress is not None):
         raise TraceInputError("say where the packet starts: an ingress interface, or from a local process")
     h = fleet.host(env, host)
     ns = h.namespace(netns)
-    trail = Trail()
-    walker = Walker(fleet, trail)
-    if from_local:
-        end = walker.local_out(ns, packet)
-    else:
-        assert ingress is not None
+    if ingress is not None:
         ns.require_link(ingress)
-        end = walker.receive(ns, ingress, packet)
-    p = end.packet
-    final = Final(end.ns.host.slug, end.ns.id, end.ifname, end.socket, p.src, p.dst, p.sport, p.dport)
-    return TraceResult(end.verdict, final, trail.steps, trail.assumptions, trail.decided_by)
+    given = list(assume)
+    stated = [a for a in given if isinstance(a, Assumption)]
+    stated += parse_assumptions([a for a in given if isinstance(a, str)])
+    stated += parse_assumptions(fleet.assume, "extra.netstack.assume")  # the repository's defaults come last
+
+    def walk(forks: Forks) -> tuple[End, Trail]:
+        trail = Trail(forks)
+        walker = Walker(fleet, trail)
+        if from_local:
+            return walker.local_out(ns, packet), trail
+        assert ingress is not None
+        return walker.receive(ns, ingress, packet), trail
+
+    return explore(walk, stated, packet.fields())

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from netstack_docs.analysis.trace import tc
 from netstack_docs.analysis.trace.hops import end_here, peer_of, port_towards, veth_out
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nat import apply as apply_nat
@@ -73,21 +72,30 @@ def bridge_in(w: Walker, ns: Namespace, port: Obj, packet: Packet, nexthop: str 
         if isinstance(packet_or_end, End):
             return packet_or_end
         packet = packet_or_end
-    tc.egress(w.trail, ns, out)
+    from netstack_docs.analysis.trace.devices import device_out
+
+    stop = device_out(w, ns, out, packet)
+    if stop is not None:
+        return stop
     return veth_out(w, ns, ns.links[out], packet, target)
 
 
 def _br_netfilter(w: Walker, ns: Namespace, port: str, bridge: str, packet: Packet) -> Packet | End:
-    """br_netfilter: bridged IP traffic also runs the IP hooks (prerouting on the port, forward and
-    postrouting on the bridge)."""
-    w.trail.step(ns, "netfilter", f"bridged traffic runs the IP hooks too (br_netfilter, {bridge})")
+    """br_netfilter: bridged IP traffic also runs the IP hooks, and they see the bridge as the device
+    (the kernel sets skb->dev to the bridge in br_nf_pre_routing's setup_pre_routing)."""
+    w.trail.step(
+        ns, "netfilter", f"bridged traffic runs the IP hooks too (br_netfilter, {bridge}, from port {port})"
+    )
     for name, iif, oif in (
-        ("prerouting", port, None),
+        ("prerouting", bridge, None),
         ("forward", bridge, bridge),
         ("postrouting", None, bridge),
     ):
         stop, packet, nat = hook(w.trail, ns, name, packet, iif, oif)
         if stop:
             return stop
-        packet = apply_nat(w.trail, ns, packet, nat)
+        natted = apply_nat(w.trail, ns, packet, nat)
+        if natted is None:
+            return End("undetermined", ns, packet, bridge)
+        packet = natted
     return packet

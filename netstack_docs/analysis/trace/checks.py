@@ -38,8 +38,8 @@ def forwarding(trail: Trail, ns: Namespace, ifname: str, packet: Packet) -> bool
     if value is None:
         value = ns.sysctl("net.ipv4.ip_forward" if packet.version == 4 else "net.ipv6.conf.all.forwarding")
     if value is None:
-        trail.assume(f"assuming forwarding is off in {ns.label} ({key} was not captured)")
-        return False
+        what = f"whether {ns.label} forwards ({key} was not captured)"
+        return trail.choose(ns, "routing", f"sysctl:{key}", what, ("0", "1")) == "1"
     return value == "1"
 
 
@@ -51,7 +51,24 @@ def rp_filter(trail: Trail, ns: Namespace, ifname: str, packet: Packet) -> bool:
     mode = max((int(v) for v in values if v is not None), default=0)
     if mode == 0:
         return True
-    back = packet.with_(src=packet.dst, dst=packet.src, sport=packet.dport, dport=packet.sport)
+    # fib_validate_source: the reverse lookup carries the packet's mark only with src_valid_mark
+    valid_mark = "0"
+    if packet.mark:
+        marks = [ns.sysctl(f"net.ipv4.conf.{d}.src_valid_mark") for d in ("all", ifname)]
+        if any(v is None for v in marks):
+            what = f"net.ipv4.conf.{ifname}.src_valid_mark (not captured): does rp_filter see the mark"
+            valid_mark = trail.choose(
+                ns, "routing", f"sysctl:net.ipv4.conf.{ifname}.src_valid_mark", what, ("0", "1")
+            )
+        else:
+            valid_mark = "1" if "1" in marks else "0"
+    back = packet.with_(
+        src=packet.dst,
+        dst=packet.src,
+        sport=packet.dport,
+        dport=packet.sport,
+        mark=packet.mark if valid_mark == "1" else 0,
+    )
     d = stack(ns).route(back, "lo")
     ok = d.type in ("unicast", "local") and (mode != 1 or d.dev == ifname)
     if not ok:

@@ -13,7 +13,7 @@ from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.ovs import ovs_port
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.vxlan import vxlan_out
-from netstack_docs.analysis.trace.walk import End
+from netstack_docs.analysis.trace.walk import End, hook
 
 if TYPE_CHECKING:
     from netstack_docs.analysis.trace.walker import Walker
@@ -27,15 +27,29 @@ def _bridge_out(w: Walker, ns: Namespace, link: Obj, packet: Packet, nexthop: st
     if port is None:
         return flood(w, ns, link, packet, nexthop)
     w.trail.step(ns, "virtual", f"bridge {dev}: to port {port} (its far side holds {nexthop})", "link", link)
-    tc.egress(w.trail, ns, port)
+    stop = device_out(w, ns, port, packet)
+    if stop is not None:
+        return stop
     return veth_out(w, ns, ns.links[port], packet, nexthop)
 
 
 EGRESS = {"veth": veth_out, "bridge": _bridge_out, "vxlan": vxlan_out}
 
 
+def device_out(w: Walker, ns: Namespace, dev: str, packet: Packet) -> End | None:
+    """The device's own egress, in the hook model's order: netfilter egress chains, then tc egress."""
+    stop, _, _ = hook(w.trail, ns, "egress", packet, None, dev, at=dev, device=dev)
+    if stop is not None:
+        return stop
+    if tc.egress(w.trail, ns, dev) == "drop":
+        return End("dropped", ns, packet, dev)
+    return None
+
+
 def egress(w: Walker, ns: Namespace, dev: str, packet: Packet, nexthop: str) -> End:
-    tc.egress(w.trail, ns, dev)
+    stop = device_out(w, ns, dev, packet)
+    if stop is not None:
+        return stop
     link = ns.require_link(dev)
     port = ovs_port(ns, dev)
     if port is not None:

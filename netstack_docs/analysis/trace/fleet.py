@@ -58,24 +58,26 @@ class Host:
 class Fleet:
     """Every loaded host, by (env, slug); VTEP addresses are looked up across one environment."""
 
-    def __init__(self, hosts: Iterable[Host]):
+    def __init__(self, hosts: Iterable[Host], assume: Iterable[str] = ()):
         self.hosts: dict[tuple[str, str], Host] = {(h.env, h.slug): h for h in hosts}
         self._vteps: dict[tuple[str, str], tuple[Host, Namespace]] | None = None
+        # outcomes the docs repository states for every trace (mkdocs.yml extra.netstack.assume)
+        self.assume: list[str] = list(assume)
 
     @classmethod
-    def from_docs(cls, docs: dict[tuple[str, str], dict[str, Any]]) -> Fleet:
-        return cls(Host(env, slug, doc) for (env, slug), doc in docs.items())
+    def from_docs(cls, docs: dict[tuple[str, str], dict[str, Any]], assume: Iterable[str] = ()) -> Fleet:
+        return cls((Host(env, slug, doc) for (env, slug), doc in docs.items()), assume)
 
     @classmethod
-    def from_files(cls, files: Iterable[Any]) -> Fleet:
+    def from_files(cls, files: Iterable[Any], assume: Iterable[str] = ()) -> Fleet:
         """From netstack_docs.site.inputs.SnapshotFile objects (already validated)."""
-        return cls(Host(f.env, f.slug, f.doc) for f in files)
+        return cls((Host(f.env, f.slug, f.doc) for f in files), assume)
 
     @classmethod
-    def load(cls, snapshots_dir: Path) -> Fleet:
+    def load(cls, snapshots_dir: Path, assume: Iterable[str] = ()) -> Fleet:
         from netstack_docs.site.inputs import load_snapshots
 
-        return cls.from_files(load_snapshots(snapshots_dir))
+        return cls.from_files(load_snapshots(snapshots_dir), assume)
 
     def host(self, env: str, slug: str) -> Host:
         found = self.hosts.get((env, slug))

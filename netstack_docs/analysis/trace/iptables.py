@@ -1,38 +1,43 @@
 """iptables-legacy tables on a hook: captured as rule text, not evaluated by trace (yet).
 
-They run on the same hooks as nftables, so a snapshot holding them must not be traced as if they
-were absent: each builtin chain of the hook that has rules, or a policy other than ACCEPT, becomes
-an undetermined step and a stated assumption.
+They run on the same hooks as nftables (at their fixed priorities, netstack_docs.model.hookorder), so a
+snapshot holding them must not be traced as if they were absent: a built-in chain that has rules,
+or a policy other than ACCEPT, forks the walk (it lets the packet through, or drops it; a nat or
+mangle table may also rewrite it, which trace cannot follow: that fork ends undetermined).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.trail import Trail
 
-CHAIN_OF_HOOK = {
-    "prerouting": "PREROUTING",
-    "input": "INPUT",
-    "forward": "FORWARD",
-    "output": "OUTPUT",
-    "postrouting": "POSTROUTING",
-}
 
-
-def legacy_hook(trail: Trail, ns: Namespace, hook: str, version: int, new: bool) -> None:
-    chain_name = CHAIN_OF_HOOK.get(hook)
-    tables = ns.doc.get("iptables") or {}
-    if chain_name is None or not tables:
-        return
-    for key, chains in sorted(tables.items()):
-        family, _, table = key.rpartition(":")
-        if (family or "ip") != ("ip" if version == 4 else "ip6") or (table == "nat" and not new):
-            continue
-        chain = (chains or {}).get(chain_name) or {}
-        rules, policy = chain.get("rules") or [], chain.get("policy") or "ACCEPT"
-        if not rules and policy == "ACCEPT":
-            continue
-        view = {"key": key, "family": family or "ip", "table": table, "chains": chains}
-        what = f"iptables-legacy {key} {chain_name}: {len(rules)} rule(s), policy {policy}, not evaluated"
-        trail.step(ns, "netfilter", what, "iptables", view, undetermined=True)
-        trail.assume(f"assuming iptables-legacy {key} {chain_name} lets it through")
+def legacy_chain(trail: Trail, ns: Namespace, hook: str, view: dict[str, Any], new: bool) -> str:
+    """accept | drop | undetermined: the fate this walk gives the packet in one legacy built-in chain."""
+    table, key, name = view["table"], view["key"], view["chain"]
+    if table == "nat" and not new:
+        return "accept"  # later packets of a connection follow its NAT, not the rules
+    chain = (view.get("chains") or {}).get(name) or {}
+    rules, policy = chain.get("rules") or [], chain.get("policy") or "ACCEPT"
+    if not rules and policy == "ACCEPT":
+        return "accept"
+    outcomes = ("accept", "drop", "rewrite") if table in ("nat", "mangle") else ("accept", "drop")
+    what = f"iptables-legacy {key} {name} ({len(rules)} rule(s), policy {policy}), not evaluated by trace"
+    picked = trail.choose(ns, "netfilter", f"legacy:{key}:{name}", what, outcomes, "iptables", view)
+    if picked == "drop":
+        trail.step(
+            ns,
+            "netfilter",
+            f"iptables-legacy {key} {name}: dropped (in this walk)",
+            "iptables",
+            view,
+            decides=True,
+        )
+        return "drop"
+    if picked == "rewrite":
+        what = f"iptables-legacy {key} {name}: rewrites the packet (in this walk), which trace cannot follow"
+        trail.step(ns, "netfilter", what, "iptables", view, undetermined=True, decides=True)
+        return "undetermined"
+    return "accept"

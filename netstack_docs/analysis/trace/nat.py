@@ -10,16 +10,22 @@ from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.trail import Trail
 
 
-def _addr_port(arg: dict[str, Any]) -> tuple[str | None, int | None]:
+def _addr_port(arg: dict[str, Any], source: bool = False) -> tuple[str | None, int | None]:
+    """The address and port a NAT statement writes. A port range on SNAT/masquerade leaves the port
+    alone (which port is picked changes no later decision trace makes); on DNAT it is unknown."""
     addr, port = arg.get("addr"), arg.get("port")
+    if source and (isinstance(port, dict) and "range" in port or isinstance(port, str) and "-" in port):
+        port = None
     if isinstance(addr, dict) and "concat" in addr:
         addr = addr["concat"]
     if isinstance(addr, list) and len(addr) == 2:  # a map to `address . port`
         addr, port = addr
     if isinstance(addr, dict) or isinstance(port, dict):
         raise Undetermined(f"NAT target {arg!r} is outside trace's vocabulary")
-    if isinstance(addr, str) and "-" in addr or isinstance(port, str) and "-" in str(port):
-        raise Undetermined(f"NAT to a range ({addr}:{port}): which member is picked is runtime state")
+    if isinstance(addr, str) and "-" in addr:
+        raise Undetermined(f"NAT to an address range ({addr}): which member is picked is runtime state")
+    if isinstance(port, str) and "-" in port:
+        raise Undetermined(f"NAT to a port range ({port}): which port is picked is runtime state")
     return (None if addr is None else str(addr)), (None if port is None else int(port))
 
 
@@ -31,8 +37,9 @@ def apply(
     *,
     iif_addr: str | None = None,
     oif_addr: str | None = None,
-) -> Packet:
-    """The packet after every NAT statement of one hook, with a step each."""
+) -> Packet | None:
+    """The packet after every NAT statement of one hook, with a step each; None when one cannot be
+    followed (its step, deciding and undetermined, says why)."""
     for name, arg, rule in nat:
         text = rule.get("text") or name
         try:
@@ -45,7 +52,7 @@ def apply(
                 local = "127.0.0.1" if packet.version == 4 else "::1"
                 new = packet.with_(dst=iif_addr or local, dport=port if port is not None else packet.dport)
             else:
-                addr, port = _addr_port(arg)
+                addr, port = _addr_port(arg, source=name == "snat")
                 field, pfield = ("dst", "dport") if name == "dnat" else ("src", "sport")
                 changes: dict[str, Any] = {}
                 if addr is not None:
@@ -54,9 +61,16 @@ def apply(
                     changes[pfield] = port
                 new = packet.with_(**changes)
         except Undetermined as exc:
-            trail.step(ns, "netfilter", f"{name}: {exc}", "nftrule", rule, undetermined=True)
-            trail.assume(f"assuming `{text}` leaves the packet unchanged ({exc})")
-            continue
+            trail.step(
+                ns,
+                "netfilter",
+                f"{name} by `{text}`: {exc}",
+                "nftrule",
+                rule,
+                undetermined=True,
+                decides=True,
+            )
+            return None
         trail.step(
             ns,
             "netfilter",

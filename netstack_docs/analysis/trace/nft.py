@@ -1,25 +1,41 @@
-"""nftables hooks as the kernel runs them: every base chain on the hook, all tables, by priority.
+"""Netfilter hooks as the kernel runs them: every chain on the hook, in the order of the hook model.
 
-Within a base chain rules run in order; `jump` pushes, `goto` replaces, `return` pops, the end of a
-base chain applies its policy. `accept` ends one base chain only: the next chain on the hook still
-sees the packet; `drop` and `reject` end the walk. Chains of type nat see only the first packet of
-a connection (ct state new); later packets follow the connection's NAT, not the rules.
+The order (priorities, devices, equal priorities) is netstack_docs.model.hookorder's, the same the
+packet path draws. Within a base chain rules run in order; `jump` pushes, `goto` replaces, `return`
+pops, the end of a base chain applies its policy. `accept` ends one base chain only: the next chain
+on the hook still sees the packet; `drop` and `reject` end the walk. Chains of type nat see only the
+first packet of a connection (ct state new); later packets follow the connection's NAT, not the
+rules. Where the order of chains of equal priority is unknown and one of them changes the packet
+(NAT, a mark, an effect trace cannot compute), the walk forks over the orders.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-from netstack_docs.analysis.trace.iptables import legacy_hook
+from netstack_docs.analysis.trace.iptables import legacy_chain
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nftexpr import EvalContext
-from netstack_docs.analysis.trace.nftrules import CompiledRule, Effect, compile_rule
+from netstack_docs.analysis.trace.nftrules import CompiledRule, Effect, Fork, compile_rule
 from netstack_docs.analysis.trace.trail import Trail
+from netstack_docs.model.hookorder import HookEntry, Slot, ip_hook, netdev_hook
 
-FAMILIES = {4: ("ip", "inet"), 6: ("ip6", "inet")}
 MAX_JUMPS = 64  # the kernel's own jump stack depth is 16; loops in a snapshot must not hang a trace
+PLAIN = {
+    "match",
+    "accept",
+    "drop",
+    "reject",
+    "return",
+    "jump",
+    "goto",
+    "continue",
+    "counter",
+    "log",
+    "comment",
+}
 
 
 @dataclass
@@ -29,7 +45,7 @@ class HookOutcome:
 
 
 class Ruleset:
-    """One namespace's nftables ruleset, compiled on first use."""
+    """One namespace's nftables ruleset, compiled on first use, and its hooks' order."""
 
     def __init__(self, ns: Namespace):
         self.ns = ns
@@ -40,21 +56,17 @@ class Ruleset:
         for rule in doc.get("rules", []):
             self._rules.setdefault((rule["family"], rule["table"], rule["chain"]), []).append(rule)
         self._compiled: dict[tuple[str, str, str], list[CompiledRule]] = {}
+        self._slots: dict[tuple[str, int, str | None], list[Slot]] = {}
+        self._changes: dict[tuple[str, str], bool] = {}
 
-    @cached_property
-    def base_chains(self) -> list[dict[str, Any]]:
-        base = [c for c in self.chains.values() if c.get("hook")]
-        return sorted(base, key=lambda c: (c.get("priority") or 0, c["family"], c["table"], c["name"]))
-
-    def hook_chains(self, hook: str, version: int, device: str | None = None) -> list[dict[str, Any]]:
-        if hook == "ingress":
-            return [
-                c
-                for c in self.base_chains
-                if c["family"] == "netdev" and c["hook"] == "ingress" and device in _devices(c)
-            ]
-        fams = FAMILIES[version]
-        return [c for c in self.base_chains if c["hook"] == hook and c["family"] in fams]
+    def slots(self, hook: str, version: int, device: str | None = None) -> list[Slot]:
+        key = (hook, version, device)
+        if key not in self._slots:
+            if hook in ("ingress", "egress"):
+                self._slots[key] = netdev_hook(self.ns.doc, hook, device)
+            else:
+                self._slots[key] = ip_hook(self.ns.doc, hook, version)
+        return self._slots[key]
 
     def rules(self, key: tuple[str, str, str]) -> list[CompiledRule]:
         if key not in self._compiled:
@@ -66,14 +78,40 @@ class Ruleset:
             self._compiled[key] = [compile_rule(r, find) for r in self._rules.get(key, [])]
         return self._compiled[key]
 
+    def changes_packets(self, entry: HookEntry) -> bool:
+        """Whether the entry's table holds anything besides plain matches and verdicts: only then can the
+        order among chains of equal priority change a packet's fate."""
+        if entry.source != "nftables":
+            return True
+        key = (entry.obj["family"], entry.obj["table"])
+        if key not in self._changes:
+            self._changes[key] = any(
+                set(e) - PLAIN
+                for (f, t, _), rules in self._rules.items()
+                if (f, t) == key
+                for r in rules
+                for e in r.get("expr") or []
+                if isinstance(e, dict)
+            ) or any(c.get("type") == "nat" for (f, t, _), c in self.chains.items() if (f, t) == key)
+        return self._changes[key]
 
-def _devices(chain: dict[str, Any]) -> list[str]:
-    devices = chain.get("devices") or []
-    return [*devices, chain["device"]] if chain.get("device") else list(devices)
 
-
-def _chain_name(c: dict[str, Any]) -> str:
-    return f"{c['family']} {c['table']} {c['name']}"
+def _ordered(trail: Trail, ruleset: Ruleset, hook: str, slot: Slot) -> tuple[HookEntry, ...]:
+    """The entries of one priority in the order this walk runs them (forked when unknown and it matters)."""
+    entries = slot.entries
+    if slot.known or len(entries) < 2 or not any(ruleset.changes_packets(e) for e in entries):
+        return entries
+    orders = list(itertools.permutations(entries))[:24]
+    names = tuple(" then ".join(e.label for e in order) for order in orders)
+    picked = trail.choose(
+        ruleset.ns,
+        "netfilter",
+        f"order:{hook}:{slot.priority}",
+        f"{hook} chains of equal priority {slot.priority} ({', '.join(e.label for e in entries)}): "
+        "the kernel runs the most recently registered first, which the snapshot does not tell",
+        names,
+    )
+    return orders[names.index(picked)]
 
 
 def run_hook(
@@ -84,33 +122,41 @@ def run_hook(
     device: str | None = None,
     nat_done: bool = False,
 ) -> HookOutcome:
-    """Run every base chain of `hook`; mark changes are applied to ctx.packet as they happen.
+    """Run every chain of `hook`; mark changes are applied to ctx.packet as they happen.
 
     `nat_done`: the connection's NAT is already set up (a locally sent packet looping back through
     lo), so nat chains do not run again."""
     nat: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     ns = ruleset.ns
-    legacy_hook(trail, ns, hook, ctx.packet.version, ctx.packet.state == "new")
-    for chain in ruleset.hook_chains(hook, ctx.packet.version, device):
-        if chain.get("type") == "nat" and (ctx.packet.state != "new" or nat_done):
-            continue
-        verdict, rule = _run_chain(trail, ruleset, chain, ctx, nat)
-        name = _chain_name(chain)
-        if verdict == "undetermined":
-            return HookOutcome("undetermined", nat)
-        if rule is None:
-            policy = chain.get("policy") or "accept"
-            trail.step(
-                ns,
-                "netfilter",
-                f"{hook}: {name}: no rule decided, chain policy {policy}",
-                "nftchain",
-                chain,
-                decides=policy == "drop",
-            )
-            verdict = policy
-        if verdict in ("drop", "reject"):
-            return HookOutcome(verdict, nat)
+    ctx.choose = lambda key, what, outcomes, random: trail.choose(
+        ns, "netfilter", key, what, outcomes, random=random
+    )
+    for slot in ruleset.slots(hook, ctx.packet.version, device):
+        for entry in _ordered(trail, ruleset, hook, slot):
+            if entry.source == "iptables-legacy":
+                verdict = legacy_chain(trail, ns, hook, entry.obj, ctx.packet.state == "new" and not nat_done)
+                if verdict != "accept":
+                    return HookOutcome(verdict, nat)
+                continue
+            chain = entry.obj
+            if chain.get("type") == "nat" and (ctx.packet.state != "new" or nat_done):
+                continue
+            verdict, rule = _run_chain(trail, ruleset, chain, ctx, nat)
+            if verdict == "undetermined":
+                return HookOutcome("undetermined", nat)
+            if rule is None:
+                policy = chain.get("policy") or "accept"
+                trail.step(
+                    ns,
+                    "netfilter",
+                    f"{hook}: {entry.label}: no rule decided, chain policy {policy}",
+                    "nftchain",
+                    chain,
+                    decides=policy == "drop",
+                )
+                verdict = policy
+            if verdict in ("drop", "reject"):
+                return HookOutcome(verdict, nat)
     return HookOutcome("accept", nat)
 
 
@@ -120,15 +166,17 @@ def _run_chain(
     """(verdict, deciding rule or None when the base chain ran off its end)."""
     ns = ruleset.ns
     family, table = base["family"], base["table"]
+    base_name = f"{family} {table} {base['name']}"
     stack: list[tuple[str, int]] = []
     chain, index, jumps = base["name"], 0, 0
+    fork = _fork(trail, ns)
     while True:
         rules = ruleset.rules((family, table, chain))
         eff = None
         while index < len(rules) and eff is None:  # the hot loop: most rules do not match
             compiled = rules[index]
             index += 1
-            eff = compiled.run(ctx)
+            eff = compiled.run(ctx, fork)
         if eff is None:
             if not stack:
                 return "continue", None
@@ -136,19 +184,17 @@ def _run_chain(
             continue
         rule = compiled.rule
         text = rule.get("text") or rule.get("comment") or "rule"
-        for assumption in eff.assumptions:
-            trail.assume(f"{assumption} ({_chain_name(base)}: {text})")
         if eff.undetermined:
             trail.step(
                 ns,
                 "netfilter",
-                f"{chain}: cannot evaluate `{text}`: {eff.undetermined}; assuming it does not match",
+                f"{chain}: `{text}` matches, and what it does cannot be evaluated: {eff.undetermined}",
                 "nftrule",
                 rule,
                 undetermined=True,
+                decides=True,
             )
-            trail.assume(f"assuming `{text}` in {family} {table} {chain} does not match ({eff.undetermined})")
-            continue
+            return "undetermined", rule
         _apply(trail, ns, chain, rule, text, eff, ctx, nat)
         if eff.verdict in ("jump", "goto"):
             jumps += 1
@@ -177,13 +223,25 @@ def _run_chain(
             trail.step(
                 ns,
                 "netfilter",
-                f"{_chain_name(base)}: {verdict} by `{text}`"
-                + (f" (in {chain})" if chain != base["name"] else ""),
+                f"{base_name}: {verdict} by `{text}`" + (f" (in {chain})" if chain != base["name"] else ""),
                 "nftrule",
                 rule,
                 decides=verdict in ("drop", "reject"),
             )
             return verdict, rule
+
+
+def _fork(trail: Trail, ns: Namespace) -> Fork:
+    def fork(compiled: CompiledRule, reasons: list[str]) -> bool:
+        rule = compiled.rule
+        text = rule.get("text") or rule.get("comment") or "rule"
+        what = f"whether `{text}` in {rule.get('chain')} matches ({'; '.join(reasons)})"
+        outcome = trail.choose(
+            ns, "netfilter", f"rule:{compiled.key}", what, ("match", "nomatch"), "nftrule", rule
+        )
+        return outcome == "match"
+
+    return fork
 
 
 def _apply(
@@ -196,8 +254,10 @@ def _apply(
     ctx: EvalContext,
     nat: list[Any],
 ) -> None:
-    if eff.mark is not None:
-        ctx.packet = ctx.packet.with_(mark=eff.mark)
-        trail.step(ns, "netfilter", f"{chain}: mark set to {eff.mark:#x} by `{text}`", "nftrule", rule)
+    if eff.sets:
+        ctx.packet = ctx.packet.with_(**eff.sets)
+        for name, value in sorted(eff.sets.items()):
+            what = "mark" if name == "mark" else "conntrack mark"
+            trail.step(ns, "netfilter", f"{chain}: {what} set to {value:#x} by `{text}`", "nftrule", rule)
     if eff.nat is not None:
         nat.append((eff.nat[0], eff.nat[1], rule))

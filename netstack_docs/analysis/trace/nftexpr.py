@@ -14,30 +14,79 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from netstack_docs.analysis.trace.packet import PROTO_NUMBERS, Packet
+from netstack_docs.analysis.trace.packet import PROTO_NUMBERS, TCP_FLAGS, Packet
 
 
 class Undetermined(Exception):
     """An expression whose value the snapshot cannot give (a BPF verdict, a runtime set, a limit)."""
 
 
+Chooser = Callable[[str, str, tuple[str, ...], bool], str]  # (key, what, outcomes, random) -> outcome
+
+
+def _no_choice(key: str, what: str, outcomes: tuple[str, ...], random: bool) -> str:
+    raise Undetermined(what)
+
+
 @dataclass
 class EvalContext:
-    """What an expression may read: the packet, the devices, and lookups into the namespace."""
+    """What an expression may read: the packet, the devices, and lookups into the namespace.
+
+    `choose` forks the walk on what the snapshot cannot decide (a random number, a hash with an
+    unknown seed); `rule` names the rule being run, for the fork's key."""
 
     packet: Packet
     iif: str | None
     oif: str | None
     hook: str
     is_local_addr: Callable[[str], bool]
+    choose: Chooser = _no_choice
+    rule: str = ""
 
 
 Getter = Callable[[EvalContext], Any]
 Predicate = Callable[[Any], bool]
 SetLookup = Callable[[str], "dict[str, Any] | None"]
 
-ICMP_TYPES = {"echo-request": 8, "echo-reply": 0, "destination-unreachable": 3, "time-exceeded": 11}
-ICMP6_TYPES = {"echo-request": 128, "echo-reply": 129, "destination-unreachable": 1, "time-exceeded": 3}
+ICMP_TYPES = {
+    "echo-reply": 0,
+    "destination-unreachable": 3,
+    "source-quench": 4,
+    "redirect": 5,
+    "echo-request": 8,
+    "router-advertisement": 9,
+    "router-solicitation": 10,
+    "time-exceeded": 11,
+    "parameter-problem": 12,
+    "timestamp-request": 13,
+    "timestamp-reply": 14,
+    "info-request": 15,
+    "info-reply": 16,
+    "address-mask-request": 17,
+    "address-mask-reply": 18,
+}
+ICMP6_TYPES = {
+    "destination-unreachable": 1,
+    "packet-too-big": 2,
+    "time-exceeded": 3,
+    "parameter-problem": 4,
+    "echo-request": 128,
+    "echo-reply": 129,
+    "mld-listener-query": 130,
+    "mld-listener-report": 131,
+    "mld-listener-done": 132,
+    "mld-listener-reduction": 132,
+    "nd-router-solicit": 133,
+    "nd-router-advert": 134,
+    "nd-neighbor-solicit": 135,
+    "nd-neighbor-advert": 136,
+    "nd-redirect": 137,
+    "router-renumbering": 138,
+    "ind-neighbor-solicit": 141,
+    "ind-neighbor-advert": 142,
+    "mld2-listener-report": 143,
+}
+PKTTYPES = {"host": 0, "unicast": 0, "broadcast": 1, "multicast": 2, "other": 3}
 NFPROTO = {"ipv4": 4, "ipv6": 6}
 ETHER = {"ip": 4, "ip6": 6}
 
@@ -66,7 +115,29 @@ def _port(value: Any) -> int:
 
 
 def _int(value: Any) -> int:
-    return value if isinstance(value, int) else int(str(value), 0)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value), 0)
+    except ValueError:
+        raise Undetermined(f"value {value!r} is not a number trace knows") from None
+
+
+def _tcp_flags(value: Any) -> int:
+    """A flag name, a list of names (or-ed, as nft's JSON writes `syn,ack`), or a number."""
+    if isinstance(value, list):
+        bits = 0
+        for v in value:
+            bits |= _tcp_flags(v)
+        return bits
+    if isinstance(value, dict) and "|" in value:
+        return _tcp_flags(list(value["|"]))
+    if isinstance(value, int) or str(value).isdigit() or str(value).startswith("0x"):
+        return _int(value)
+    try:
+        return TCP_FLAGS[str(value)]
+    except KeyError:
+        raise Undetermined(f"tcp flag {value!r} is outside trace's vocabulary") from None
 
 
 # kind -> how a literal of the right-hand side is turned into a comparable value
@@ -80,6 +151,8 @@ LITERAL: dict[str, Callable[[Any], Any]] = {
     "flags": lambda v: str(v),
     "icmp": lambda v: v if isinstance(v, int) else ICMP_TYPES[str(v)],
     "icmp6": lambda v: v if isinstance(v, int) else ICMP6_TYPES[str(v)],
+    "tcpflags": _tcp_flags,
+    "pkttype": lambda v: v if isinstance(v, int) else PKTTYPES[str(v)],
 }
 
 
@@ -96,7 +169,7 @@ def _l4(protos: tuple[str, ...], field: str) -> Getter:
         if p.proto not in protos:
             return ABSENT
         if field == "flags":
-            return frozenset({"syn"} if p.state == "new" else {"ack"})
+            return p.tcp_flag_bits
         return getattr(p, field)
 
     return get
@@ -111,21 +184,30 @@ PAYLOAD: dict[tuple[str, str], tuple[Getter, str]] = {
     ("ip", "daddr"): (_l3(4, lambda p: p.dst_ip), "addr"),
     ("ip", "protocol"): (_l3(4, lambda p: p.l4proto), "proto"),
     ("ip", "frag-off"): (_l3(4, lambda p: 0), "int"),  # a traced packet is never a fragment
-    ("ip", "dscp"): (_l3(4, lambda p: 0), "int"),
+    ("ip", "dscp"): (_l3(4, lambda p: p.dscp), "int"),
     ("ip", "version"): (_l3(4, lambda p: 4), "int"),
+    ("ip", "hdrlength"): (_l3(4, lambda p: 5), "int"),
+    ("ip", "length"): (_l3(4, lambda p: p.ip_length), "int"),
+    ("ip", "ttl"): (_l3(4, lambda p: p.ttl), "int"),
+    ("ip6", "hoplimit"): (_l3(6, lambda p: p.ttl), "int"),
+    ("ip6", "length"): (_l3(6, lambda p: p.ip_length - 40), "int"),
+    ("ip6", "version"): (_l3(6, lambda p: 6), "int"),
+    ("ip6", "flowlabel"): (_l3(6, lambda p: 0), "int"),
     ("ip6", "saddr"): (_l3(6, lambda p: p.src_ip), "addr"),
     ("ip6", "daddr"): (_l3(6, lambda p: p.dst_ip), "addr"),
     ("ip6", "nexthdr"): (_l3(6, lambda p: p.l4proto), "proto"),
-    ("ip6", "dscp"): (_l3(6, lambda p: 0), "int"),
+    ("ip6", "dscp"): (_l3(6, lambda p: p.dscp), "int"),
     ("tcp", "sport"): (_l4(("tcp",), "sport"), "port"),
     ("tcp", "dport"): (_l4(("tcp",), "dport"), "port"),
-    ("tcp", "flags"): (_l4(("tcp",), "flags"), "flags"),
+    ("tcp", "flags"): (_l4(("tcp",), "flags"), "tcpflags"),
     ("udp", "sport"): (_l4(("udp",), "sport"), "port"),
     ("udp", "dport"): (_l4(("udp",), "dport"), "port"),
     ("th", "sport"): (_l4(("tcp", "udp"), "sport"), "port"),
     ("th", "dport"): (_l4(("tcp", "udp"), "dport"), "port"),
     ("icmp", "type"): (lambda c: 8 if c.packet.proto == "icmp" else ABSENT, "icmp"),
+    ("icmp", "code"): (lambda c: 0 if c.packet.proto == "icmp" else ABSENT, "int"),
     ("icmpv6", "type"): (lambda c: 128 if c.packet.proto == "icmpv6" else ABSENT, "icmp6"),
+    ("icmpv6", "code"): (lambda c: 0 if c.packet.proto == "icmpv6" else ABSENT, "int"),
 }
 
 
@@ -148,7 +230,17 @@ META: dict[str, tuple[Getter, str]] = {
     "nfproto": (lambda c: c.packet.version, "nfproto"),
     "protocol": (lambda c: c.packet.version, "nfproto"),
     "mark": (lambda c: c.packet.mark, "int"),
+    "length": (lambda c: c.packet.ip_length, "int"),
+    "pkttype": (lambda c: _pkttype(c.packet), "pkttype"),
 }
+
+
+def _pkttype(p: Packet) -> int:
+    if p.dst_ip.is_multicast:
+        return PKTTYPES["multicast"]
+    if p.version == 4 and p.dst == "255.255.255.255":
+        return PKTTYPES["broadcast"]
+    return PKTTYPES["host"]  # a subnet's broadcast address arrives as broadcast: not told apart here
 
 
 def _ct_state(ctx: EvalContext) -> Any:
@@ -164,10 +256,16 @@ def _ct_unknown_for_established(key: str, new_value: Any) -> Getter:
     return get
 
 
+def _ct_mark(ctx: EvalContext) -> int:
+    if ctx.packet.state == "new":
+        return ctx.packet.ctmark
+    raise Undetermined("ct mark of an established connection is runtime state")
+
+
 CT: dict[str, tuple[Getter, str]] = {
     "state": (_ct_state, "flags"),
     "direction": (_ct_unknown_for_established("direction", "original"), "str"),
-    "mark": (_ct_unknown_for_established("mark", 0), "int"),
+    "mark": (lambda c: _ct_mark(c), "int"),
 }
 
 
@@ -190,6 +288,8 @@ def compile_value(expr: Any) -> tuple[Getter, str]:
             raise Undetermined(f"ct {arg.get('key')} is outside trace's vocabulary")
         if op == "fib":
             return _fib(arg)
+        if op in ("numgen", "jhash", "symhash"):
+            return _random_bucket(op, arg)
         if op in ("&", "|", "^") and isinstance(arg, list) and len(arg) == 2:
             return _binop(op, arg)
         if op == "concat":
@@ -200,8 +300,29 @@ def compile_value(expr: Any) -> tuple[Getter, str]:
     raise Undetermined(f"expression {expr!r} is outside trace's vocabulary")
 
 
+def _random_bucket(op: str, arg: dict[str, Any]) -> tuple[Getter, str]:
+    """numgen (random or incrementing), jhash/symhash (a hash with a seed the snapshot does not hold):
+    one of `mod` values from `offset`, a random choice the walk forks over."""
+    if op == "numgen" and arg.get("mode") not in ("random", "inc"):
+        raise Undetermined(f"numgen {arg.get('mode')} is outside trace's vocabulary")
+    mod, offset = _int(arg.get("mod")), _int(arg.get("offset") or 0)
+    if not 0 < mod <= 4096:
+        raise Undetermined(f"{op} mod {mod}: too many buckets to walk one by one")
+    outcomes = tuple(str(offset + i) for i in range(mod))
+    label = f"{op} {arg.get('mode') or ''} mod {mod}".replace("  ", " ")
+
+    def bucket(ctx: EvalContext) -> int:
+        return int(ctx.choose(f"{op}:{ctx.rule}", f"{label} (rule {ctx.rule})", outcomes, True))
+
+    return bucket, "int"
+
+
 def _binop(op: str, arg: list[Any]) -> tuple[Getter, str]:
     get, kind = compile_value(arg[0])
+    if kind == "tcpflags":
+        mask = _tcp_flags(arg[1])
+        fn0 = {"&": lambda a: a & mask, "|": lambda a: a | mask, "^": lambda a: a ^ mask}[op]
+        return (lambda ctx: v if (v := get(ctx)) is ABSENT else fn0(int(v))), kind
     mask = _int(arg[1])
     fn = {"&": lambda a: a & mask, "|": lambda a: a | mask, "^": lambda a: a ^ mask}[op]
 

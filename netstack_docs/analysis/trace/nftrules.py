@@ -1,8 +1,11 @@
-"""One nftables rule compiled into a list of operations: matches, then statements with their effects.
+"""One nftables rule compiled into operations: pure matches, things trace cannot evaluate, statements.
 
-Operations run in the rule's order, as the kernel runs a rule's expressions. A match whose value
-is unknown does not stop the walk: the rule is assumed not to match (a limit or quota is assumed to
-let the packet through), and the assumption is returned so the walk can state it.
+A rule runs as the kernel runs it: matches in order, the first that fails ends the rule. A match
+trace cannot evaluate (an expression outside its vocabulary, a set filled at run time, a limit or
+quota, an iptables-nft xt match) does not end it: the rule's other matches are still evaluated,
+and only when they all pass and a statement with an effect follows does the walk fork (the rule
+matched / did not). A rule whose evaluable matches fail takes no fork. A statement whose effect
+trace cannot compute (an xt target, an unknown mangle) ends that fork undetermined.
 """
 
 from __future__ import annotations
@@ -11,40 +14,64 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from netstack_docs.analysis.trace.nftexpr import EvalContext, Getter, Predicate, Undetermined, compile_value
+from netstack_docs.analysis.trace.nftexpr import (
+    EvalContext,
+    Getter,
+    Predicate,
+    Undetermined,
+    _int,
+    compile_value,
+)
 from netstack_docs.analysis.trace.nftsets import FindSet, compile_match, map_lookup
 
 VERDICTS = ("accept", "drop", "reject", "return", "jump", "goto", "continue")
-NO_EFFECT = ("counter", "log", "notrack", "comment", "flow")  # nothing a packet's fate depends on
+NO_EFFECT = (
+    "counter",
+    "log",
+    "notrack",
+    "comment",
+    "flow",
+    "ct count set",
+)  # a packet's fate does not depend on them
 NAT = ("dnat", "snat", "masquerade", "redirect")
-ASSUME_PASSES = ("limit", "quota", "meter", "connlimit")
+LIKE_A_MATCH = ("limit", "quota", "meter", "connlimit", "ct count")  # they stop the rule or let it go on
+FATE_NEUTRAL_KEYS = ("priority", "nftrace", "dscp", "ecn")  # set, they change no verdict trace follows
+
+# (the rule, the reasons it cannot be decided) -> does it match in this walk?
+Fork = Callable[["CompiledRule", list[str]], bool]
 
 
 @dataclass
 class Effect:
-    """What a matching rule did: a verdict (with a chain target), a NAT request, a mark; or why unknown."""
+    """What a matching rule did: a verdict (with a chain target), NAT, fields set; or why unknown."""
 
     verdict: str | None = None
     target: str | None = None
     nat: tuple[str, dict[str, Any]] | None = None
-    mark: int | None = None
-    assumptions: list[str] = field(default_factory=list)
-    undetermined: str | None = None  # a statement trace cannot evaluate: the walk cannot go on
+    sets: dict[str, int] = field(default_factory=dict)  # packet fields set (mark, ctmark)
+    undetermined: str | None = None  # a statement trace cannot evaluate: this fork cannot go on
+
+    @property
+    def mark(self) -> int | None:
+        return self.sets.get("mark")
 
 
-Op = Callable[[EvalContext, Effect], bool]  # False: the rule does not match, stop
+Run = Callable[[EvalContext, Effect], bool]  # False: the rule stops here (a map without the element)
 
 
-def _match(stmt: dict[str, Any], find: FindSet) -> Op:
-    get, pred = _guard(stmt, find)
+@dataclass(frozen=True)
+class Op:
+    """`match` (get, pred), `unknown` (reason), or `statement` (run, and whether it has an effect)."""
 
-    def run(ctx: EvalContext, eff: Effect) -> bool:
-        return pred(get(ctx))
+    kind: str
+    get: Getter | None = None
+    pred: Predicate | None = None
+    run: Run | None = None
+    reason: str = ""
+    effect: bool = True
 
-    return run
 
-
-def _verdict(name: str, arg: Any) -> Op:
+def _verdict(name: str, arg: Any) -> Run:
     target = arg.get("target") if isinstance(arg, dict) else None
 
     def run(ctx: EvalContext, eff: Effect) -> bool:
@@ -54,12 +81,23 @@ def _verdict(name: str, arg: Any) -> Op:
     return run
 
 
-def _vmap(arg: dict[str, Any], find: FindSet) -> Op:
+def _verdict_text(verdict: dict[str, Any]) -> str:
+    ((name, sub),) = verdict.items()
+    return f"{name} {(sub or {}).get('target')}" if isinstance(sub, dict) and sub.get("target") else name
+
+
+def _vmap(arg: dict[str, Any], find: FindSet) -> Run:
     get, kind = compile_value(arg["key"])
-    lookup = map_lookup(arg["data"], kind, find)
+    lookup, elements = map_lookup(arg["data"], kind, find)
+    options = {_verdict_text(v): v for _, v in elements if isinstance(v, dict) and len(v) == 1}
 
     def run(ctx: EvalContext, eff: Effect) -> bool:
-        verdict = lookup(get(ctx))
+        try:
+            verdict = lookup(get(ctx))
+        except Undetermined as exc:  # the key cannot be computed: each verdict of the map, or none
+            outcomes = (*options, "no element")
+            picked = ctx.choose(f"vmap:{ctx.rule}", f"verdict map key ({exc})", outcomes, False)
+            verdict = options.get(picked)
         if verdict is None:
             return True  # no element: the rule goes on (and ends without a verdict)
         ((name, sub),) = verdict.items()
@@ -69,25 +107,46 @@ def _vmap(arg: dict[str, Any], find: FindSet) -> Op:
     return run
 
 
-def _mangle(arg: dict[str, Any]) -> Op:
+def _mangle(arg: dict[str, Any]) -> Run:
     key = arg.get("key") or {}
-    if key.get("meta", {}).get("key") != "mark" or not isinstance(arg.get("value"), (int, str)):
-        raise Undetermined(f"statement {arg!r} is outside trace's vocabulary")
-    value = arg["value"] if isinstance(arg["value"], int) else int(arg["value"], 0)
+    meta, ct = key.get("meta") or {}, key.get("ct") or {}
+    target = (
+        "mark"
+        if meta.get("key") == "mark"
+        else "ctmark"
+        if ct.get("key") == "mark" and not ct.get("dir")
+        else None
+    )
+    if target is None:
+        inner: dict[str, Any] = next(iter(key.values()), {}) if isinstance(key, dict) and len(key) == 1 else {}
+        name = (inner or {}).get("key") or (inner or {}).get("field")
+        if name in FATE_NEUTRAL_KEYS:
+            return lambda ctx, eff: True
+        raise Undetermined(f"statement `set` of {key!r} is outside trace's vocabulary")
+    value = arg.get("value")
+    if isinstance(value, (int, str)):
+        constant = _int(value)
+
+        def run_constant(ctx: EvalContext, eff: Effect) -> bool:
+            eff.sets[target] = constant
+            return True
+
+        return run_constant
+    get, _ = compile_value(value)
 
     def run(ctx: EvalContext, eff: Effect) -> bool:
-        eff.mark = value
+        eff.sets[target] = int(get(ctx)) & 0xFFFFFFFF
         return True
 
     return run
 
 
-def _nat(name: str, arg: Any, find: FindSet) -> Op:
+def _nat(name: str, arg: Any, find: FindSet) -> Run:
     arg = dict(arg or {})
     addr = arg.get("addr")
     if isinstance(addr, dict) and "map" in addr:
         get, kind = compile_value(addr["map"]["key"])
-        lookup = map_lookup(addr["map"]["data"], kind, find)
+        lookup, _ = map_lookup(addr["map"]["data"], kind, find)
 
         def run_map(ctx: EvalContext, eff: Effect) -> bool:
             mapped = lookup(get(ctx))
@@ -105,60 +164,94 @@ def _nat(name: str, arg: Any, find: FindSet) -> Op:
     return run
 
 
-def _assume(name: str) -> Op:
+def _stuck(reason: str) -> Run:
     def run(ctx: EvalContext, eff: Effect) -> bool:
-        eff.assumptions.append(f"assuming the {name} statement lets this packet through")
-        return True
+        raise Undetermined(reason)
 
     return run
 
 
-def compile_statement(stmt: dict[str, Any], find: FindSet) -> Op:
+def compile_op(stmt: dict[str, Any], find: FindSet) -> Op:
     ((name, arg),) = stmt.items()
-    if name == "match":
-        return _match(arg, find)
-    if name in VERDICTS:
-        return _verdict(name, arg)
-    if name == "vmap":
-        return _vmap(arg, find)
-    if name == "mangle":
-        return _mangle(arg)
-    if name in NAT:
-        return _nat(name, arg, find)
-    if name in NO_EFFECT:
-        return lambda ctx, eff: True
-    if name in ASSUME_PASSES:
-        return _assume(name)
-    raise Undetermined(f"statement {name!r} is outside trace's vocabulary")
+    try:
+        if name == "match":
+            get, pred = _guard(arg, find)
+            return Op("match", get, pred)
+        if name in LIKE_A_MATCH:
+            return Op("unknown", reason=f"{name} {_brief(arg)}: its state at run time decides")
+        if name == "xt" and (arg or {}).get("type") == "match":
+            return Op("unknown", reason=f"iptables match -m {arg.get('name')} is not evaluated by trace yet")
+        if name in VERDICTS:
+            return Op("statement", run=_verdict(name, arg))
+        if name == "vmap":
+            return Op("statement", run=_vmap(arg, find))
+        if name == "mangle":
+            return Op("statement", run=_mangle(arg))
+        if name in NAT:
+            return Op("statement", run=_nat(name, arg, find))
+        if name in NO_EFFECT:
+            return Op("statement", run=lambda ctx, eff: True, effect=False)
+        if name == "xt":
+            raise Undetermined(f"iptables target -j {(arg or {}).get('name')} is not evaluated by trace yet")
+        raise Undetermined(f"statement {name!r} is outside trace's vocabulary")
+    except Undetermined as exc:
+        if name == "match":
+            return Op("unknown", reason=str(exc))
+        return Op("statement", run=_stuck(str(exc)))
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        reason = f"{name} not understood ({exc})"
+        return Op("unknown", reason=reason) if name == "match" else Op("statement", run=_stuck(reason))
+
+
+def _brief(arg: Any) -> str:
+    if isinstance(arg, dict):
+        return " ".join(f"{k} {v}" for k, v in arg.items() if isinstance(v, (str, int)))
+    return str(arg or "")
 
 
 @dataclass
 class CompiledRule:
     rule: dict[str, Any]
-    ops: list[Op]
-    problem: str | None  # set when the rule could not be compiled: every packet reaching it is undetermined
-    # The rule's leading matches, run before any Effect is made: most rules fail their first match, and a
-    # 500-rule chain is walked at >= 1,000 packets/s only when a failing rule costs a few calls.
+    key: str  # family/table/chain/handle: what a fork on this rule is called
+    # The rule's leading evaluable matches, run before any Effect is made: most rules fail their first
+    # match, and a 500-rule chain is walked at >= 1,000 packets/s only when a failing rule costs a few calls.
     guards: list[tuple[Getter, Predicate]] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
 
-    def run(self, ctx: EvalContext) -> Effect | None:
-        """The rule's effect when it matches, None when it does not."""
-        try:
-            for get, pred in self.guards:
+    def run(self, ctx: EvalContext, fork: Fork) -> Effect | None:
+        """The rule's effect when it matches (in this walk), None when it does not."""
+        ctx.rule = self.key
+        pending: list[str] = []
+        for get, pred in self.guards:
+            try:
                 if not pred(get(ctx)):
                     return None
-        except Undetermined as exc:
-            return Effect(undetermined=str(exc))
+            except Undetermined as exc:  # a value known only at run time (ct mark of an established flow)
+                pending.append(str(exc))
         eff = Effect()
-        if self.problem is not None:
-            eff.undetermined = self.problem
-            return eff
-        try:
-            for op in self.ops:
-                if not op(ctx, eff):
+        for op in self.ops:
+            if op.kind == "match":
+                assert op.get is not None and op.pred is not None
+                try:
+                    if not op.pred(op.get(ctx)):
+                        return None
+                except Undetermined as exc:
+                    pending.append(str(exc))
+                continue
+            if op.kind == "unknown":
+                pending.append(op.reason)
+                continue
+            if op.effect and pending:
+                if not fork(self, pending):
                     return None
-        except Undetermined as exc:
-            eff.undetermined = str(exc)
+                pending = []
+            assert op.run is not None
+            try:
+                if not op.run(ctx, eff):
+                    return None
+            except Undetermined as exc:
+                eff.undetermined = str(exc)
+                return eff
         return eff
 
 
@@ -172,13 +265,13 @@ def _guard(stmt: dict[str, Any], find: FindSet) -> tuple[Getter, Predicate]:
 
 
 def compile_rule(rule: dict[str, Any], find: FindSet) -> CompiledRule:
-    statements = list(rule.get("expr") or [])
-    try:
-        guards = []
-        while statements and "match" in statements[0]:
-            guards.append(_guard(statements.pop(0)["match"], find))
-        return CompiledRule(rule, [compile_statement(s, find) for s in statements], None, guards)
-    except Undetermined as exc:
-        return CompiledRule(rule, [], str(exc))
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        return CompiledRule(rule, [], f"rule expression not understood ({exc})")
+    key = f"{rule.get('family')}/{rule.get('table')}/{rule.get('chain')}/{rule.get('handle')}"
+    ops = [compile_op(s, find) for s in rule.get("expr") or [] if isinstance(s, dict) and len(s) == 1]
+    if any(not (isinstance(s, dict) and len(s) == 1) for s in rule.get("expr") or []):
+        ops.append(Op("statement", run=_stuck("rule expression not understood")))
+    guards = []
+    while ops and ops[0].kind == "match":
+        op = ops.pop(0)
+        assert op.get is not None and op.pred is not None
+        guards.append((op.get, op.pred))
+    return CompiledRule(rule, key, guards, ops)

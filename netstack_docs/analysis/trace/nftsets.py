@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
-from netstack_docs.analysis.trace.nftexpr import ABSENT, LITERAL, Predicate, Undetermined
+from netstack_docs.analysis.trace.nftexpr import ABSENT, LITERAL, Predicate, Undetermined, _tcp_flags
 
 SetDoc = dict[str, Any]
 FindSet = Callable[[str], "SetDoc | None"]
@@ -92,6 +92,15 @@ def set_predicate(right: Any, kind: str, find: FindSet) -> Predicate:
 
 def compile_match(op: str, right: Any, kind: str, find: FindSet) -> Predicate:
     """The predicate of `left OP right`; an absent field fails every comparison, as in the kernel."""
+    named = isinstance(right, str) and right.startswith("@")
+    if kind == "tcpflags" and not named and not (isinstance(right, dict) and "set" in right):
+        bits = _tcp_flags(right)
+        if op == "in":  # `tcp flags syn,ack`: any of these bits set
+            return lambda v: v is not ABSENT and v & bits != 0
+        if op == "==":
+            return lambda v: v == bits
+        if op == "!=":
+            return lambda v: v is not ABSENT and v != bits
     if op in ("==", "in"):
         # ABSENT equals no literal and is in no set: membership alone is the kernel's answer
         return set_predicate(right, kind, find)
@@ -110,8 +119,8 @@ def compile_match(op: str, right: Any, kind: str, find: FindSet) -> Predicate:
     raise Undetermined(f"match operator {op!r} is outside trace's vocabulary")
 
 
-def map_lookup(data: Any, kind: str, find: FindSet) -> Callable[[Any], Any]:
-    """value -> the mapped data of the first matching element (None when no element matches)."""
+def map_lookup(data: Any, kind: str, find: FindSet) -> tuple[Callable[[Any], Any], list[Any]]:
+    """(value -> the mapped data of the first matching element (None when none matches), the elements)."""
     if isinstance(data, str) and data.startswith("@"):
         elements = named_set(data[1:], find)["elements"]
     elif isinstance(data, dict) and "set" in data:
@@ -125,4 +134,4 @@ def map_lookup(data: Any, kind: str, find: FindSet) -> Callable[[Any], Any]:
             return None
         return next((v for pred, v in pairs if pred(value)), None)
 
-    return lookup
+    return lookup, list(elements)

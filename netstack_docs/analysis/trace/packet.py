@@ -11,6 +11,22 @@ from netstack_docs.errors import UserError
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 PROTOS = ("tcp", "udp", "icmp", "icmpv6")
 STATES = ("new", "established")
+TCP_FLAGS = {
+    "fin": 0x01,
+    "syn": 0x02,
+    "rst": 0x04,
+    "psh": 0x08,
+    "ack": 0x10,
+    "urg": 0x20,
+    "ecn": 0x40,
+    "cwr": 0x80,
+}
+DEFAULT_TTL = 64
+# What a field not given on the command line is taken to be (shown in every result, documented in --help):
+# the length of a packet without payload, TTL 64, DSCP 0, TCP flags syn for a new connection and ack
+# for an established one.
+HEADER_LENGTH = {4: 20, 6: 40}
+L4_LENGTH = {"tcp": 20, "udp": 8, "icmp": 8, "icmpv6": 8}
 # IANA protocol numbers, as nftables `meta l4proto` and policy rules' ipproto compare them.
 PROTO_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58, "ipv6-icmp": 58}
 
@@ -32,6 +48,11 @@ class Packet:
     dport: int | None = None
     state: str = "new"
     mark: int = 0
+    length: int | None = None  # the IP packet's length in bytes (None: headers only)
+    ttl: int = DEFAULT_TTL  # TTL or hop limit
+    tcp_flags: str | None = None  # comma-separated names (None: syn when new, ack when established)
+    dscp: int = 0
+    ctmark: int = 0  # the connection's mark (a new connection starts at 0)
 
     def __post_init__(self) -> None:
         try:
@@ -55,6 +76,16 @@ class Packet:
         if self.has_ports is False:
             object.__setattr__(self, "sport", None)
             object.__setattr__(self, "dport", None)
+        if self.tcp_flags is not None:
+            unknown = [f for f in self.tcp_flags.split(",") if f.strip() not in TCP_FLAGS]
+            if unknown:
+                raise TraceInputError(f"packet: tcp flag {unknown[0]!r}; choose among {', '.join(TCP_FLAGS)}")
+        if not 0 <= self.ttl <= 255:
+            raise TraceInputError(f"packet: ttl {self.ttl} is not between 0 and 255")
+        if not 0 <= self.dscp <= 63:
+            raise TraceInputError(f"packet: dscp {self.dscp} is not between 0 and 63")
+        if self.length is not None and not 20 <= self.length <= 65535:
+            raise TraceInputError(f"packet: length {self.length} is not between 20 and 65535")
         object.__setattr__(self, "src", str(src))
         object.__setattr__(self, "dst", str(dst))
 
@@ -82,6 +113,37 @@ class Packet:
     @property
     def l4proto(self) -> int:
         return PROTO_NUMBERS[self.proto]
+
+    @property
+    def ip_length(self) -> int:
+        if self.length is not None:
+            return self.length
+        return HEADER_LENGTH[self.version] + L4_LENGTH[self.proto]
+
+    @property
+    def tcp_flag_bits(self) -> int:
+        names = self.tcp_flags.split(",") if self.tcp_flags else ["syn" if self.state == "new" else "ack"]
+        bits = 0
+        for name in names:
+            bits |= TCP_FLAGS[name.strip()]
+        return bits
+
+    def fields(self) -> dict[str, object]:
+        """Every field rules may test, defaults filled in (a result shows what it was computed for)."""
+        flags = self.tcp_flags or ("syn" if self.state == "new" else "ack")
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "proto": self.proto,
+            "sport": self.sport,
+            "dport": self.dport,
+            "state": self.state,
+            "mark": self.mark,
+            "length": self.ip_length,
+            "ttl": self.ttl,
+            "dscp": self.dscp,
+            **({"tcp_flags": flags} if self.proto == "tcp" else {}),
+        }
 
     def with_(self, **changes: object) -> Packet:
         """A copy with fields rewritten (NAT, mark set)."""

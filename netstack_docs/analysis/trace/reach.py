@@ -22,6 +22,7 @@ def trace_to_local(
     netns: str | None = None,
     state: str = "new",
     sport: int = 40000,
+    assume: tuple[str, ...] = (),
 ) -> dict[str, TraceResult]:
     """One trace per local (non-loopback) address of the arrival namespace, same family as src."""
     ns = fleet.host(env, host).namespace(netns)
@@ -32,7 +33,7 @@ def trace_to_local(
         if ip.version != version or ip.is_loopback or ip.is_link_local:
             continue
         packet = Packet(src, str(ip), proto, sport if proto in ("tcp", "udp") else None, dport, state)
-        out[str(ip)] = trace(fleet, env, host, packet, ingress=ingress, netns=netns)
+        out[str(ip)] = trace(fleet, env, host, packet, ingress=ingress, netns=netns, assume=assume)
     return out
 
 

@@ -7,7 +7,7 @@ rule with that priority; `nop` does nothing; blackhole/unreachable/prohibit rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from netstack_docs.analysis.trace.fib import Fib, FibEntry
@@ -46,6 +46,13 @@ class Decision:
     @property
     def gateway(self) -> str | None:
         return self._hop("gateway")
+
+    def pick(self, hop: Obj) -> Decision:
+        """The decision with one nexthop of a multipath route taken."""
+        assert self.entry is not None
+        route = {k: v for k, v in self.entry.route.items() if k != "nexthops"}
+        route.update({k: hop.get(k) for k in ("dev", "gateway")})
+        return replace(self, entry=replace(self.entry, route=route))
 
     @property
     def multipath_split(self) -> bool:

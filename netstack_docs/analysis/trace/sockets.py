@@ -12,6 +12,7 @@ from typing import Any
 
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.trail import Trail
 
 WILDCARD = {"inet": "0.0.0.0", "inet6": "::"}
 
@@ -19,7 +20,6 @@ WILDCARD = {"inet": "0.0.0.0", "inet6": "::"}
 @dataclass(frozen=True)
 class Found:
     socket: dict[str, Any]
-    assumption: str | None = None
 
     @property
     def name(self) -> str:
@@ -50,18 +50,37 @@ def _candidates(ns: Namespace, packet: Packet, iif: str | None) -> list[tuple[in
     return out
 
 
-def lookup(ns: Namespace, packet: Packet, iif: str | None) -> Found | None:
-    candidates = _candidates(ns, packet, iif)
-    if not candidates:
-        return None
-    rank, sock = candidates[0]
-    if rank == 3:
-        return Found(
-            sock,
-            f"assuming the IPv6 socket on [::]:{sock['port']} is not IPV6_V6ONLY "
-            "(the snapshot does not record it)",
-        )
-    return Found(sock)
+def lookup(ns: Namespace, packet: Packet, iif: str | None, trail: Trail) -> Found | None:
+    """The socket that takes the packet; an IPv6 wildcard socket taking IPv4 forks on IPV6_V6ONLY."""
+    for rank, sock in _candidates(ns, packet, iif):
+        if rank == 3:
+            what = (
+                f"whether the IPv6 socket on [::]:{sock['port']} takes IPv4 "
+                "(IPV6_V6ONLY is not in the snapshot)"
+            )
+            key = f"v6only:{sock['protocol']}/{sock['port']}"
+            if trail.choose(ns, "transport", key, what, ("dual-stack", "v6only"), "socket", sock) == "v6only":
+                continue
+        return Found(sock)
+    return None
+
+
+def bound_elsewhere(ns: Namespace, packet: Packet) -> str:
+    """Why no socket took it although one listens on the port: on loopback, elsewhere."""
+    same = [
+        s
+        for s in (ns.doc.get("sockets") or {}).get("listening", [])
+        if s["protocol"] == packet.proto and s["port"] == packet.dport
+    ]
+    if not same:
+        return ""
+    names = ", ".join(Found(s).name for s in same[:3])
+    loopback = all(
+        s["local_address"] in ("127.0.0.1", "::1") or s["local_address"].startswith("127.") for s in same
+    )
+    if loopback:
+        return f"one listens on loopback only: {names}"
+    return f"bound elsewhere: {names}"
 
 
 def tunnel_endpoint(ns: Namespace, packet: Packet) -> dict[str, Any] | None:

@@ -2,8 +2,8 @@
 
 What trace can decide: a classic-BPF `accept everything` program and matchall match every packet;
 mirred to an ifb device shapes and hands the packet back; a qdisc without filters queues it. A
-filter running an eBPF program or one whose match trace does not evaluate (u32, flower) cannot be
-decided: the walk goes on assuming it lets the packet through, and says so.
+filter running an eBPF program, or one whose match trace does not evaluate (u32, flower), forks the
+walk over its outcomes.
 """
 
 from __future__ import annotations
@@ -12,20 +12,11 @@ from typing import Any
 
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.trail import Trail
+from netstack_docs.model.hookorder import tc_filters
 
-INGRESS_PARENTS = ("ffff:", "ffff:fff2")
-EGRESS_FILTER_PARENTS = ("ffff:fff3",)
+BPF_OUTCOMES = ("ok", "shot", "redirect")
+MATCH_OUTCOMES = ("match", "nomatch")
 ACCEPT_ALL_CBPF = ("1,6 0 0 4294967295", "1,6 0 0 65535", "1,6 0 0 262144")
-
-
-def _filters(ns: Namespace, ifname: str, parents: tuple[str, ...], direction: str) -> list[dict[str, Any]]:
-    out = []
-    for f in (ns.doc.get("tc") or {}).get("filters", []):
-        if f.get("ifname") != ifname:
-            continue
-        if f.get("parent") in parents or f.get("direction") == direction:
-            out.append(f)
-    return sorted(out, key=lambda f: (f.get("pref") or 0, str(f.get("handle"))))
 
 
 def _matches_everything(f: dict[str, Any]) -> bool:
@@ -38,83 +29,101 @@ def _describe_action(action: dict[str, Any]) -> str:
     return " ".join(str(action.get(k)) for k in ("kind", "action", "dev") if action.get(k))
 
 
+def _key(ifname: str, direction: str, f: dict[str, Any]) -> str:
+    return f"tc:{ifname}:{direction}:{f.get('pref')}"
+
+
 def ingress(trail: Trail, ns: Namespace, ifname: str) -> str:
-    """Run tc ingress filters: returns `pass`, `drop` or `undetermined`."""
-    for f in _filters(ns, ifname, INGRESS_PARENTS, "ingress"):
+    """Run tc ingress filters: `pass`, `drop`, `ifb` (redirected to an ifb, which hands it back with
+    classification skipped) or `undetermined` (a fork that cannot go on)."""
+    for f in tc_filters(ns.doc, ifname, "ingress"):
         name = f"tc ingress filter {f.get('kind')} pref {f.get('pref')} on {ifname}"
         bpf = f.get("bpf") or {}
         if bpf.get("prog_id") is not None or (f.get("kind") == "bpf" and not _matches_everything(f)):
             prog = bpf.get("name") or bpf.get("prog_id") or "?"
-            trail.step(
-                ns,
-                "traffic-control",
-                f"{name}: BPF program {prog} decides (not evaluable offline)",
-                "filter",
-                f,
-                undetermined=True,
+            what = f"{name}: BPF program {prog} decides"
+            picked = trail.choose(
+                ns, "traffic-control", _key(ifname, "ingress", f), what, BPF_OUTCOMES, "filter", f
             )
-            trail.assume(f"assuming the tc BPF program {prog} on {ifname} ingress passes it (TC_ACT_OK)")
+            if picked == "shot":
+                trail.step(
+                    ns, "traffic-control", f"{name}: TC_ACT_SHOT (in this walk)", "filter", f, decides=True
+                )
+                return "drop"
+            if picked == "redirect":
+                what = f"{name}: the program redirects it (in this walk); where to is its choice"
+                trail.step(ns, "traffic-control", what, "filter", f, undetermined=True, decides=True)
+                return "undetermined"
             continue
         actions = f.get("actions") or []
         if not _matches_everything(f):
-            if actions:
-                trail.step(
-                    ns,
-                    "traffic-control",
-                    f"{name}: match not evaluated by trace",
-                    "filter",
-                    f,
-                    undetermined=True,
-                )
-                trail.assume(f"assuming the {name} does not drop or redirect it")
-            continue
-        for action in actions:
-            kind = action.get("kind")
-            verb = str(action.get("action") or "")
-            if kind == "mirred" and "redirect" in verb and str(action.get("dev", "")).startswith("ifb"):
-                trail.step(
-                    ns,
-                    "traffic-control",
-                    f"{name}: redirected to {action['dev']} for ingress shaping; the ifb hands it back",
-                    "filter",
-                    f,
-                )
-            elif kind == "gact" and verb in ("drop", "shot"):
-                trail.step(ns, "traffic-control", f"{name}: dropped (gact drop)", "filter", f, decides=True)
-                return "drop"
-            elif kind in ("gact",) and verb in ("ok", "pass", "continue", "pipe"):
+            if not actions:
                 continue
-            else:
-                trail.step(
-                    ns,
-                    "traffic-control",
-                    f"{name}: action {_describe_action(action)} not evaluated",
-                    "filter",
-                    f,
-                    undetermined=True,
+            what = f"whether {name} matches (its match is not evaluated by trace)"
+            if (
+                trail.choose(
+                    ns, "traffic-control", _key(ifname, "ingress", f), what, MATCH_OUTCOMES, "filter", f
                 )
-                trail.assume(f"assuming the action {_describe_action(action)} on {ifname} ingress passes it")
+                == "nomatch"
+            ):
+                continue
+        fate = _actions(trail, ns, ifname, name, f, actions)
+        if fate != "continue":
+            return fate
     return "pass"
 
 
-def egress(trail: Trail, ns: Namespace, ifname: str) -> None:
-    """Name the root qdisc the packet is queued in, and any egress filter trace cannot decide."""
-    for f in _filters(ns, ifname, EGRESS_FILTER_PARENTS, "egress"):
+def _actions(
+    trail: Trail, ns: Namespace, ifname: str, name: str, f: dict[str, Any], actions: list[Any]
+) -> str:
+    for action in actions:
+        kind = action.get("kind")
+        verb = str(action.get("action") or "")
+        if kind == "mirred" and "redirect" in verb and str(action.get("dev", "")).startswith("ifb"):
+            what = f"{name}: redirected to {action['dev']} for ingress shaping; the ifb hands it back"
+            trail.step(ns, "traffic-control", what, "filter", f)
+            return "ifb"
+        if kind == "mirred" and "mirror" in verb:
+            trail.step(
+                ns, "traffic-control", f"{name}: a copy is mirrored to {action.get('dev')}", "filter", f
+            )
+            continue
+        if kind == "gact" and verb in ("drop", "shot"):
+            trail.step(ns, "traffic-control", f"{name}: dropped (gact drop)", "filter", f, decides=True)
+            return "drop"
+        if kind == "gact" and verb in ("ok", "pass"):
+            return "pass"
+        if kind == "gact" and verb in ("continue", "pipe"):
+            continue
+        what = f"{name}: action {_describe_action(action)} is not evaluated by trace"
+        trail.step(ns, "traffic-control", what, "filter", f, undetermined=True, decides=True)
+        return "undetermined"
+    return "continue"
+
+
+def egress(trail: Trail, ns: Namespace, ifname: str) -> str:
+    """Egress filters trace cannot decide fork (`pass` or `drop`); the root qdisc it is queued in."""
+    for f in tc_filters(ns.doc, ifname, "egress"):
         bpf = f.get("bpf") or {}
         prog = bpf.get("name") or bpf.get("prog_id") or f.get("kind")
-        trail.step(
-            ns,
-            "traffic-control",
-            f"tc egress filter {prog} on {ifname}: not evaluable offline",
-            "filter",
-            f,
-            undetermined=True,
+        what = f"tc egress filter {prog} pref {f.get('pref')} on {ifname}: not evaluable offline"
+        picked = trail.choose(
+            ns, "traffic-control", _key(ifname, "egress", f), what, ("pass", "drop"), "filter", f
         )
-        trail.assume(f"assuming the tc egress filter {prog} on {ifname} passes it")
+        if picked == "drop":
+            trail.step(
+                ns,
+                "traffic-control",
+                f"tc egress filter {prog} on {ifname}: drops it (in this walk)",
+                "filter",
+                f,
+                decides=True,
+            )
+            return "drop"
     qdiscs = (ns.doc.get("tc") or {}).get("qdiscs", [])
     root = next((q for q in qdiscs if q.get("ifname") == ifname and q.get("parent") == "root"), None)
     if root is None or root.get("kind") == "noqueue":
-        return
+        return "pass"
     classes = [c for c in (ns.doc.get("tc") or {}).get("classes", []) if c.get("ifname") == ifname]
     detail = ""
     if classes:
@@ -129,3 +138,4 @@ def egress(trail: Trail, ns: Namespace, ifname: str) -> None:
         "qdisc",
         root,
     )
+    return "pass"

@@ -1,18 +1,20 @@
-"""The record a walk leaves: steps with their component anchors and URLs, and the assumptions it made."""
+"""The record a walk leaves: steps with their component anchors and URLs, and the outcomes it took where
+the snapshot could not decide (forks.py explores the others)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from netstack_docs.analysis.trace.forks import Choice, Forks
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.result import Step
 
 
 class Trail:
-    def __init__(self) -> None:
+    def __init__(self, forks: Forks | None = None) -> None:
         self.steps: list[Step] = []
-        self.assumptions: list[str] = []
         self.decided_by: Step | None = None
+        self.forks = forks if forks is not None else Forks()
 
     def step(
         self,
@@ -36,6 +38,28 @@ class Trail:
             self.decided_by = step
         return step
 
-    def assume(self, text: str) -> None:
-        if text not in self.assumptions:
-            self.assumptions.append(text)
+    def choose(
+        self,
+        ns: Namespace,
+        layer: str,
+        key: str,
+        what: str,
+        outcomes: tuple[str, ...],
+        kind: str | None = None,
+        obj: dict[str, Any] | None = None,
+        *,
+        random: bool = False,
+    ) -> str:
+        """An unknown: the outcome this walk takes (stated, or the explorer's pick), as a step."""
+        choice = Choice(key, what, outcomes, ns.host.slug, random)
+        before = len(self.forks.path)
+        outcome = self.forks.choose(choice)
+        if len(self.forks.path) == before:
+            text = f"{what}: assumed {outcome} (stated: {key}={outcome})"
+            self.step(ns, layer, text, kind, obj)
+        else:
+            others = ", ".join(o for o in outcomes if o != outcome)
+            verb = "picked at random" if random else "not evaluable from the snapshot"
+            text = f"{what}: {verb}; this walk: {outcome} (forks: {others}) [{key}]"
+            self.step(ns, layer, text, kind, obj, undetermined=True)
+        return outcome

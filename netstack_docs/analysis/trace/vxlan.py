@@ -88,8 +88,21 @@ def vxlan_out(w: Walker, ns: Namespace, link: Obj, packet: Packet, nexthop: str)
             decides=True,
         )
         return End("dropped", remote_ns, packet, None)
-    w.trail.assume(
-        f"assuming the outer UDP packet to {remote}:{info.get('port')} crosses the underlay and "
-        f"both hosts' firewalls"
+    what = (
+        f"whether the outer UDP packet to VTEP {remote}:{info.get('port')} crosses the underlay and both "
+        "hosts' firewalls (trace does not follow the outer packet)"
     )
+    if (
+        w.trail.choose(ns, "virtual", f"underlay:{remote}", what, ("crosses", "dropped"), "link", link)
+        == "dropped"
+    ):
+        w.trail.step(
+            ns,
+            "virtual",
+            f"the outer packet to {remote} is dropped (in this walk)",
+            "link",
+            link,
+            decides=True,
+        )
+        return End("dropped", ns, packet, dev)
     return w.receive(remote_ns, peer["ifname"], packet, packet.dst)

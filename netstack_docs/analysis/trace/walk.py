@@ -23,6 +23,7 @@ from netstack_docs.analysis.trace.rules import RuleContext
 from netstack_docs.analysis.trace.trail import Trail
 
 MAX_HOPS = 16
+XDP_OUTCOMES = ("pass", "drop", "redirect")
 
 
 @dataclass
@@ -85,26 +86,26 @@ def route_step(trail: Trail, ns: Namespace, packet: Packet, d: Decision) -> None
         trail.step(
             ns,
             "routing",
-            f"routing: policy rule {d.rule and d.rule.get('priority')}: {d.why}",
+            f"policy rule {d.rule and d.rule.get('priority')}: {d.why}",
             "rule",
             d.rule,
             undetermined=True,
             decides=True,
         )
     elif d.type == "none":
-        trail.step(ns, "routing", f"routing: no route to {packet.dst}", decides=True)
+        trail.step(ns, "routing", f"no route to {packet.dst}", decides=True)
     elif d.entry is None:
         trail.step(
             ns,
             "routing",
-            f"routing: policy rule {d.rule and d.rule['priority']}: {d.type}",
+            f"policy rule {d.rule and d.rule['priority']}: {d.type}",
             "rule",
             d.rule,
             decides=True,
         )
     else:
         obj, kind = (None, None) if d.entry.derived else (d.entry.route, "route")
-        what = f"routing: {describe_route(d)}" + (" (derived from the addresses)" if d.entry.derived else "")
+        what = describe_route(d) + (" (derived from the addresses)" if d.entry.derived else "")
         trail.step(ns, "routing", what, kind, obj, decides=d.type in ("blackhole", "unreachable", "prohibit"))
 
 
@@ -123,6 +124,11 @@ def sender_address(ns: Namespace, packet: Packet, d: Decision) -> str | None:
 
 HOOK_END = {"drop": "dropped", "reject": "rejected"}
 NatList = list[tuple[str, dict[str, Any], dict[str, Any]]]
+
+
+def stuck(ns: Namespace, packet: Packet, ifname: str | None) -> End:
+    """A fork that cannot go on (its deciding step says why): undetermined."""
+    return End("undetermined", ns, packet, ifname)
 
 
 def hook(

@@ -14,11 +14,13 @@ from netstack_docs.analysis.trace.trail import Trail
 from netstack_docs.analysis.trace.walk import (
     MAX_HOPS,
     ROUTE_END,
+    XDP_OUTCOMES,
     End,
     hook,
     route_step,
     sender_address,
     stack,
+    stuck,
 )
 
 if TYPE_CHECKING:
@@ -48,25 +50,34 @@ class Walker:
         xdp = link.get("xdp")
         if xdp:
             name = xdp.get("prog_name") or f"id {xdp.get('prog_id')}"
-            trail.step(
-                ns,
-                "ebpf",
-                f"XDP program {name} ({xdp.get('mode')}) on {ifname} decides first (not evaluable offline)",
-                "link",
-                link,
-                undetermined=True,
-            )
-            trail.assume(f"assuming the XDP program {name} on {ifname} passes it (XDP_PASS)")
+            what = f"XDP program {name} ({xdp.get('mode')}) on {ifname} decides first"
+            picked = trail.choose(ns, "ebpf", f"xdp:{ifname}", what, XDP_OUTCOMES, "link", link)
+            if picked == "drop":
+                trail.step(ns, "ebpf", f"XDP_DROP on {ifname} (in this walk)", "link", link, decides=True)
+                return End("dropped", ns, packet, ifname)
+            if picked == "redirect":
+                what = f"XDP_REDIRECT/XDP_TX on {ifname} (in this walk): where to is the program's choice"
+                trail.step(ns, "ebpf", what, "link", link, undetermined=True, decides=True)
+                return End("undetermined", ns, packet, ifname)
         port = ovs_port(ns, ifname)
         if port is not None and port[1] != "internal":  # an internal port is OVS handing it to the kernel
             what = f"{ifname} is a port of Open vSwitch bridge {port[0]}: its OpenFlow tables decide"
             trail.step(ns, "virtual", what, "link", link, undetermined=True, decides=True)
             return End("undetermined", ns, packet, ifname)
-        if tc.ingress(trail, ns, ifname) == "drop":
-            return End("dropped", ns, packet, ifname)
-        stop, packet, _ = hook(trail, ns, "ingress", packet, ifname, None, at=ifname, device=ifname)
-        if stop:
-            return stop
+        fate = tc.ingress(trail, ns, ifname)
+        if fate in ("drop", "undetermined"):
+            return End("dropped" if fate == "drop" else "undetermined", ns, packet, ifname)
+        if fate == "ifb":
+            trail.step(
+                ns,
+                "netfilter",
+                f"netdev ingress chains on {ifname} are skipped: the ifb handed the packet back with "
+                "classification skipped",
+            )
+        else:
+            stop, packet, _ = hook(trail, ns, "ingress", packet, ifname, None, at=ifname, device=ifname)
+            if stop:
+                return stop
         if link.get("master"):
             return bridge_in(self, ns, link, packet, nexthop)
         return self.layer3(ns, ifname, packet)
@@ -76,7 +87,10 @@ class Walker:
         stop, packet, nat = hook(trail, ns, "prerouting", packet, ifname, None, at=ifname, nat_done=skip_nat)
         if stop:
             return stop
-        packet = apply_nat(trail, ns, packet, nat, iif_addr=checks.address_on(ns, ifname, packet))
+        natted = apply_nat(trail, ns, packet, nat, iif_addr=checks.address_on(ns, ifname, packet))
+        if natted is None:
+            return stuck(ns, packet, ifname)
+        packet = natted
         martian = checks.martian(ns, ifname, packet) if ifname != "lo" else None
         if martian:
             trail.step(ns, "routing", f"martian packet on {ifname}: {martian}: dropped", decides=True)
@@ -105,21 +119,23 @@ class Walker:
             )
             return End("undetermined", ns, packet, ifname)
         if d.multipath_split:
-            return self._multipath(ns, d, packet, ifname)
+            d = self._multipath(ns, d, packet)
         if not checks.forwarding(trail, ns, ifname, packet):
             trail.step(ns, "routing", f"not forwarded: forwarding is off for {ifname}", decides=True)
             return End("dropped", ns, packet, ifname)
         stop, packet, _ = hook(trail, ns, "forward", packet, ifname, d.dev or ifname, at=ifname)
         return stop or self.postrouting(ns, packet, d, ifname)
 
-    def _multipath(self, ns: Namespace, d: Decision, packet: Packet, ifname: str | None) -> End:
+    def _multipath(self, ns: Namespace, d: Decision, packet: Packet) -> Decision:
+        """A multipath route whose nexthops differ: the kernel's flow hash picks one, a random choice here."""
         route = d.entry.route if d.entry else {}
-        hops = ", ".join(
-            f"{h.get('gateway') or 'direct'} dev {h.get('dev')}" for h in route.get("nexthops") or []
+        hops = route.get("nexthops") or []
+        names = tuple(f"{h.get('gateway') or 'direct'} dev {h.get('dev')}" for h in hops)
+        what = f"multipath route {route.get('dst')}: the kernel's flow hash picks a nexthop"
+        picked = self.trail.choose(
+            ns, "routing", f"multipath:{route.get('dst')}", what, names, "route", route, random=True
         )
-        what = f"multipath route: the kernel's flow hash picks one of {hops}"
-        self.trail.step(ns, "routing", what, "route", route, undetermined=True, decides=True)
-        return End("undetermined", ns, packet, ifname)
+        return d.pick(hops[names.index(picked)])
 
     # -- local delivery ----------------------------------------------------------------------------
     def local_in(self, ns: Namespace, ifname: str, packet: Packet, nat_done: bool = False) -> End:
@@ -127,7 +143,10 @@ class Walker:
         stop, packet, nat = hook(trail, ns, "input", packet, ifname, None, at=ifname, nat_done=nat_done)
         if stop:
             return stop
-        packet = apply_nat(trail, ns, packet, nat)
+        natted = apply_nat(trail, ns, packet, nat)
+        if natted is None:
+            return stuck(ns, packet, ifname)
+        packet = natted
         if packet.proto in ("icmp", "icmpv6"):
             key = "net.ipv4.icmp_echo_ignore_all" if packet.version == 4 else "net.ipv6.icmp.echo_ignore_all"
             if ns.sysctl(key) == "1":
@@ -155,18 +174,18 @@ class Walker:
                 decides=True,
             )
             return End("dropped", ns, packet, ifname, f"{tunnel['kind']} {tunnel['ifname']}")
-        found = sockets.lookup(ns, packet, ifname)
+        found = sockets.lookup(ns, packet, ifname, trail)
         if found is None:
             reply = "TCP reset" if packet.proto == "tcp" else "ICMP port unreachable"
+            elsewhere = sockets.bound_elsewhere(ns, packet)
+            also = f" ({elsewhere})" if elsewhere else ""
             trail.step(
                 ns,
                 "transport",
-                f"no socket listens on {packet.proto} {packet.dst}:{packet.dport}: {reply}",
+                f"no socket listens on {packet.proto} {packet.dst}:{packet.dport}{also}: {reply}",
                 decides=True,
             )
             return End("rejected", ns, packet, ifname)
-        if found.assumption:
-            trail.assume(found.assumption)
         trail.step(ns, "transport", f"delivered to {found.name}", "socket", found.socket, decides=True)
         return End("delivered", ns, packet, ifname, found.name)
 
@@ -181,12 +200,14 @@ class Walker:
         if d.type not in ("unicast", "local", "broadcast"):
             return End("undetermined", ns, packet)
         if d.multipath_split:
-            return self._multipath(ns, d, packet, None)
+            d = self._multipath(ns, d, packet)
         dev = "lo" if d.type == "local" else d.dev
         stop, marked, nat = hook(trail, ns, "output", packet, None, dev)
         if stop:
             return stop
         new = apply_nat(trail, ns, marked, nat)
+        if new is None:
+            return stuck(ns, marked, None)
         if new.dst != packet.dst or new.mark != packet.mark:  # the kernel routes such a packet again
             d = st.route(new, "lo", local=True)
             route_step(trail, ns, new, d)
@@ -202,7 +223,10 @@ class Walker:
         stop, packet, nat = hook(trail, ns, "postrouting", packet, iif, dev, at=dev)
         if stop:
             return stop
-        packet = apply_nat(trail, ns, packet, nat, oif_addr=sender_address(ns, packet, d))
+        natted = apply_nat(trail, ns, packet, nat, oif_addr=sender_address(ns, packet, d))
+        if natted is None:
+            return stuck(ns, packet, dev)
+        packet = natted
         if dev == "lo":  # looped back: prerouting and input with iif lo; its NAT was set up on the way out
             trail.step(ns, "link", "looped back through lo to this namespace")
             return self.layer3(ns, "lo", packet, skip_nat=True)

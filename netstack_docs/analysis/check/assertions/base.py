@@ -19,13 +19,14 @@ class Context:
     """What a check may need beyond its hosts: the whole fleet (trace walks across hosts), built once."""
 
     hosts: list[Host]
+    assume: tuple[str, ...] = ()  # the docs repository's stated outcomes (mkdocs.yml extra.netstack.assume)
     _fleet: Any = field(default=None, repr=False)
 
     def fleet(self) -> Any:
         if self._fleet is None:
             from netstack_docs.analysis.trace import Fleet
 
-            self._fleet = Fleet.from_docs({(h.env, h.slug): h.doc for h in self.hosts})
+            self._fleet = Fleet.from_docs({(h.env, h.slug): h.doc for h in self.hosts}, self.assume)
         return self._fleet
 
 

@@ -2,8 +2,9 @@
 
 A prefix source is traced from a few representative addresses (trace picks the first and last
 address and every boundary the host's own rules draw inside it), `dst: self` means every local
-address of the namespace the packet arrives in. A verdict that rests on an assumption, or that trace
-could not reach, is never a pass: it is reported as undetermined with what trace could not decide.
+address of the namespace the packet arrives in. An undetermined verdict (trace's forks disagree) is
+never a pass: it is reported as undetermined with what split it. A verdict firm under unknowns that
+did not matter is decided; one firm under outcomes the user stated (`assume:`) says so.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _proto(spec: dict[str, Any]) -> str:
 
 def _outcome(result: Any) -> str:
     """allowed | denied | unproven, for one trace result."""
-    if result.verdict == "undetermined" or result.assumptions:
+    if result.verdict == "undetermined":
         return "unproven"
     return "allowed" if result.verdict in ALLOWED else "denied"
 
@@ -49,8 +50,10 @@ def _ref(result: Any) -> ComponentRef:
 
 def _say(src: str, dst: str, result: Any) -> str:
     why = f" by {result.decided_by.what}" if result.decided_by is not None else ""
-    unproven = f" (assuming: {'; '.join(result.assumptions)})" if result.assumptions else ""
-    return f"{src} -> {dst}: {result.verdict}{why}{unproven}"
+    stated = f" (under stated assumptions: {'; '.join(result.assumptions)})" if result.assumptions else ""
+    split = [u.what for u in result.unknowns if u.mattered]
+    depends = f" (depends on: {'; '.join(split)})" if split else ""
+    return f"{src} -> {dst}: {result.verdict}{why}{stated}{depends}"
 
 
 def _traces(intent: Intent, host: Host, ns_id: str, ctx: Context) -> list[tuple[str, str, Any]]:
@@ -60,7 +63,7 @@ def _traces(intent: Intent, host: Host, ns_id: str, ctx: Context) -> list[tuple[
     spec, fleet = intent.spec, ctx.fleet()
     out = []
     for src in representative_sources(spec["src"], fleet, host.env, host.slug):
-        common = {"ingress": spec.get("in"), "netns": ns_id}
+        common = {"ingress": spec.get("in"), "netns": ns_id, "assume": intent.assume}
         if spec["dst"] == "self":
             results = trace_to_local(
                 fleet,
