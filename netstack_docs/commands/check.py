@@ -12,7 +12,12 @@ from pathlib import Path
 
 import click
 
-from netstack_docs.commands.options import config_option, repository_snapshots, snapshots_option
+from netstack_docs.commands.options import (
+    config_option,
+    repository_assumptions,
+    repository_snapshots,
+    snapshots_option,
+)
 
 
 def _line(f: object) -> str:
@@ -74,7 +79,8 @@ def command(
     hosts = [
         Host(s.env, s.slug, s.doc) for s in load_snapshots(repository_snapshots(snapshots_dir, config_file))
     ]
-    report = run_checks(hosts, declared.intents, declared.disabled | set(disable))
+    assume = repository_assumptions(config_file)
+    report = run_checks(hosts, declared.intents, declared.disabled | set(disable), assume)
     if junit_file is not None:
         junit_file.write_bytes(junit_xml(report))
     if as_json:

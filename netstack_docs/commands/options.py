@@ -29,3 +29,15 @@ def repository_snapshots(snapshots_dir: Path | None, config_file: Path | None) -
         return snapshots_dir
     root = config_file.resolve().parent if config_file is not None else Path()
     return root / "snapshots"
+
+
+def repository_assumptions(config_file: Path | None) -> list[str]:
+    """extra.netstack.assume of the docs repository's mkdocs.yml (--config, else ./mkdocs.yml), if any."""
+    from netstack_docs.site.config import default_assumptions
+    from netstack_docs.site.userconfig import read_user_config
+
+    path = config_file if config_file is not None else Path("mkdocs.yml")
+    if not path.is_file():
+        return []
+    user = read_user_config(path)
+    return default_assumptions(user.settings, user)

@@ -8,7 +8,12 @@ from typing import Any
 
 import click
 
-from netstack_docs.commands.options import config_option, repository_snapshots, snapshots_option
+from netstack_docs.commands.options import (
+    config_option,
+    repository_assumptions,
+    repository_snapshots,
+    snapshots_option,
+)
 from netstack_docs.errors import UserError
 
 EXAMPLES = """\b
@@ -189,15 +194,3 @@ def text_lines(result: Any) -> list[str]:
             when = ", ".join(f"{k}={o}" for k, o in alt.condition) or "(no unknown met)"
             out.append(f"alternative {i}: {alt.verdict} ({_final(alt.final)}) when {when}")
     return out
-
-
-def repository_assumptions(config_file: Path | None) -> list[str]:
-    """extra.netstack.assume of the docs repository's mkdocs.yml (--config, else ./mkdocs.yml), if any."""
-    from netstack_docs.site.config import default_assumptions
-    from netstack_docs.site.userconfig import read_user_config
-
-    path = config_file if config_file is not None else Path("mkdocs.yml")
-    if not path.is_file():
-        return []
-    user = read_user_config(path)
-    return default_assumptions(user.settings, user)

@@ -21,7 +21,7 @@ from netstack_docs.errors import UserError
 from netstack_docs.model.freshness import Freshness
 from netstack_docs.render.exposure import exposure_rows, known_anchors
 from netstack_docs.render.pages import HostPage, render_env, render_handbook, render_home, render_host
-from netstack_docs.site.config import SiteOptions, build_config, nav, stale_after_days
+from netstack_docs.site.config import SiteOptions, build_config, default_assumptions, nav, stale_after_days
 from netstack_docs.site.inputs import SnapshotFile, load_snapshots
 from netstack_docs.site.mkdocs_run import check_site_dir, run_mkdocs, staging_dirs, swap_in
 from netstack_docs.site.project import Project, assemble_docs, find_project, merged_config, tool_pages
@@ -94,11 +94,12 @@ def render_pages(
     figures: Any,
     progress: Progress | None,
     checks: Any = None,
+    assume: list[str] | None = None,
 ) -> int:
     from netstack_docs.model.packet_path import packet_path
     from netstack_docs.render.checks import env_summary, host_checks, render_checks_page
 
-    exposures = compute_exposures(hosts, snapshots)
+    exposures = compute_exposures(hosts, snapshots, assume or [])
     anchors = known_anchors(hosts)
     for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
         host_figures = figures.host(host.env, host.slug) if figures else {}
@@ -127,12 +128,15 @@ def render_pages(
     return sum(1 for _ in docs.rglob("*.md"))  # every page MkDocs will build, hand-written ones too
 
 
-def compute_exposures(hosts: list[HostPage], snapshots: list[SnapshotFile]) -> dict[tuple[str, str], Any]:
-    """Every host's exposure view (analysis: traces from each interface to each listening socket)."""
+def compute_exposures(
+    hosts: list[HostPage], snapshots: list[SnapshotFile], assume: list[str]
+) -> dict[tuple[str, str], Any]:
+    """Every host's exposure view (analysis: traces from each interface to each listening socket), under
+    the outcomes the repository states (extra.netstack.assume)."""
     from netstack_docs.analysis.trace import Fleet
     from netstack_docs.analysis.trace.exposure import host_exposure
 
-    fleet = Fleet.from_files(snapshots)
+    fleet = Fleet.from_files(snapshots, assume)
     return {(h.env, h.slug): host_exposure(fleet, h.env, h.slug) for h in hosts}
 
 
@@ -189,7 +193,8 @@ def build_site(
     step("classify")
     from netstack_docs.site.checks import add_check_changes, check_fleet
 
-    checks = check_fleet(project.root, snapshots)
+    assume = default_assumptions(config, project.config)
+    checks = check_fleet(project.root, snapshots, assume)
     step("check")
 
     own_build_dir = build_dir is None
@@ -210,8 +215,8 @@ def build_site(
         figures = render_site_figures([h.view for h in hosts], docs, diagram_cache(), progress=progress)
         step("diagrams")
         render_changes(docs, snapshots, previous_snapshots)
-        add_check_changes(docs, project.root, checks, previous_snapshots)
-        page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress, checks)
+        add_check_changes(docs, project.root, checks, previous_snapshots, assume)
+        page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress, checks, assume)
         step("render")
 
         envs: dict[str, list[str]] = {}

@@ -13,19 +13,25 @@ from netstack_docs.render.checks import check_changes_md
 from netstack_docs.site.inputs import SnapshotFile, load_snapshots
 
 
-def check_fleet(project_dir: Path, snapshots: list[SnapshotFile]) -> CheckReport:
+def check_fleet(
+    project_dir: Path, snapshots: list[SnapshotFile], assume: list[str] | None = None
+) -> CheckReport:
     declared = load_intents(default_intent_files(project_dir))
     hosts = [Host(s.env, s.slug, s.doc) for s in snapshots]
-    return run_checks(hosts, declared.intents, declared.disabled)
+    return run_checks(hosts, declared.intents, declared.disabled, assume or [])
 
 
 def add_check_changes(
-    docs: Path, project_dir: Path, report: CheckReport, previous_snapshots: Path | None
+    docs: Path,
+    project_dir: Path,
+    report: CheckReport,
+    previous_snapshots: Path | None,
+    assume: list[str] | None = None,
 ) -> None:
     """Add findings that appeared or resolved to the changes pages (old snapshots, today's intents)."""
     if previous_snapshots is None:
         return
-    previous = check_fleet(project_dir, load_snapshots(previous_snapshots))
+    previous = check_fleet(project_dir, load_snapshots(previous_snapshots), assume)
     for page, markdown in check_changes_md(previous, report).items():
         path = docs / page
         if path.is_file():  # a host that is gone has no changes page of its own

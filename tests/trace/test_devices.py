@@ -1,6 +1,6 @@
 """Hops between namespaces and hosts on the recorded demo snapshots (snapshots/prod, captured by the lab):
 veth into the peer namespace, bridge to the port whose far side holds the address, VXLAN to the host
-owning the remote VTEP; BPF programs as stated assumptions. Bridge flooding on a hand-built namespace."""
+owning the remote VTEP; BPF programs fork unless an outcome is stated (the demo's mkdocs.yml states them). Bridge flooding on a hand-built namespace."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ POD1 = "pod/kube-system/coredns-5d78c9869d-x1"  # the demo pods, named after wha
 POD2 = "pod/shop/web-7d9f8b6c5-1"
 
 
+DEMO_ASSUMPTIONS = ["xdp:wan0=pass", "tc:lan0:ingress:*=ok"]  # as the demo's mkdocs.yml states them
+
+
 @pytest.fixture(scope="module")
 def demo() -> Fleet:
-    return Fleet.load(REPO / "snapshots")
+    return Fleet.load(REPO / "snapshots", DEMO_ASSUMPTIONS)
 
 
 def test_veth_continues_in_the_peer_namespace_and_nat_follows(demo: Fleet) -> None:
@@ -33,16 +36,26 @@ def test_veth_continues_in_the_peer_namespace_and_nat_follows(demo: Fleet) -> No
     netns = [s.netns for s in r.steps]
     assert netns[0] == "lan" and "root" in netns and netns[-1] == "isp"
     assert r.final.src == "203.0.113.2"  # masqueraded on the way out of wan0
-    assert any("tc_lan_mark" in a for a in r.assumptions)  # lan0's tc BPF program, not evaluable
-
-
-def test_xdp_program_is_an_undetermined_step_and_an_assumption(demo: Fleet) -> None:
-    r = trace(
-        demo, "prod", "edge-01", Packet("203.0.113.1", "203.0.113.2", "tcp", 40000, 9100), ingress="wan0"
+    assert r.verdict == "rejected" and r.assumptions == ["tc:lan0:ingress:*=ok"]  # no listener in isp; lan0: tc BPF
+    bare = trace(
+        Fleet.load(REPO / "snapshots"),
+        "prod",
+        "edge-01",
+        Packet("10.10.0.10", "203.0.113.1", "tcp", 40000, 80),
+        from_local=True,
+        netns="lan",
     )
-    xdp = [s for s in r.steps if s.layer == "ebpf"]
+    assert bare.verdict == "undetermined" and [u.key for u in bare.unknowns if u.mattered] == ["tc:lan0:ingress:1"]
+
+
+def test_xdp_program_forks_and_the_stated_outcome_decides(demo: Fleet) -> None:
+    packet = Packet("203.0.113.1", "203.0.113.2", "tcp", 40000, 9100)
+    bare = trace(Fleet.load(REPO / "snapshots"), "prod", "edge-01", packet, ingress="wan0")
+    xdp = [s for s in bare.steps if s.layer == "ebpf"]
     assert xdp and xdp[0].undetermined and "xdp_edge_pass" in xdp[0].what
-    assert "assuming the XDP program xdp_edge_pass on wan0 passes it (XDP_PASS)" in r.assumptions
+    assert bare.verdict == "undetermined" and bare.unknowns[0].key == "xdp:wan0"
+    r = trace(demo, "prod", "edge-01", packet, ingress="wan0")
+    assert r.assumptions == ["xdp:wan0=pass"]
     assert r.verdict == "dropped"  # the input chain's policy: node_exporter is not open to the uplink
     assert (
         r.decided_by is not None and r.decided_by.component and r.decided_by.component.startswith("nftchain-")

@@ -32,12 +32,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             root["sockets"]["listening"].append({**sock, "port": 8081, "process": HOSTILE})
         (snaps / f"{name}.json").write_text(json.dumps(doc))
     (work / "project").mkdir()
+    (work / "project" / "mkdocs.yml").write_text(
+        "site_name: exposure\nextra:\n  netstack:\n    assume: [xdp:wan0=pass, 'tc:lan0:ingress:*=ok']\n"
+    )
     build_site(work / "snapshots", work / "site", build_dir=work / "build", project_dir=work / "project")
     return work / "site"
 
 
 def test_host_page_table_links_every_verdict_to_its_trace(site: Path) -> None:
-    fleet = Fleet.load(site.parent / "snapshots")
+    fleet = Fleet.load(site.parent / "snapshots", ["xdp:wan0=pass", "tc:lan0:ingress:*=ok"])
     expected = host_exposure(fleet, "prod", "edge-01")
     with serve_directory(site) as base, chromium() as browser:
         page = browser.new_page()

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_trace_to_local_answers_per_local_address() -> None:
-    demo = Fleet.load(REPO / "snapshots")
+    demo = Fleet.load(REPO / "snapshots", ["xdp:wan0=pass", "tc:lan0:ingress:*=ok"])  # as the demo states
     results = trace_to_local(demo, "prod", "edge-01", proto="tcp", dport=22, src="198.18.7.7", ingress="wan0")
     assert set(results) == {"10.10.0.1", "198.51.100.2", "203.0.113.2"}
     assert all(r.verdict == "dropped" for r in results.values())  # 198.18.0.0/15 is on the blocklist

@@ -50,8 +50,8 @@ def _host(chains, rules, sets=(), extra_sockets=()):
     )
 
 
-def _in(f, dport, src="198.51.100.7", dst="198.51.100.1", **kw):
-    return run(f, tcp(src, dst, dport, **kw), ingress="eth0")
+def _in(f, dport, src="198.51.100.7", dst="198.51.100.1", assume=(), **kw):
+    return run(f, tcp(src, dst, dport, **kw), ingress="eth0", assume=assume)
 
 
 def test_accept_ends_one_base_chain_only_a_later_chain_still_drops():
@@ -208,17 +208,18 @@ def test_limit_quota_runtime_sets_and_unknown_expressions_are_stated_not_guessed
         nft_rule("input", "limit rate 10/second accept", {"limit": {"rate": 10, "per": "second"}}, ACCEPT),
     ]
     f = _host([chain("input", "input", policy="drop")], rules, sets)
-    r = _in(f, 22)
-    assert r.verdict == "delivered" and any("limit" in a for a in r.assumptions)
+    r = _in(f, 22)  # under the limit: accepted; over it: the policy drops. The snapshot cannot say which.
+    assert r.verdict == "undetermined" and "limit" in r.unknowns[0].what and r.unknowns[0].mattered
+    assert _in(f, 22, assume=["rule:*=match"]).verdict == "delivered"
     rules = [
         nft_rule("input", "ip saddr @seen drop", match(payload("ip", "saddr"), "@seen"), DROP),
-        nft_rule("input", "osf name Linux drop", match({"osf": {"key": "name"}}, "Linux"), DROP),
+        {**nft_rule("input", "osf name Linux drop", match({"osf": {"key": "name"}}, "Linux"), DROP), "handle": 2},
     ]
     r = _in(_host([chain("input", "input")], rules, sets), 22)
-    assert r.verdict == "delivered"
-    assert len([s for s in r.steps if s.undetermined]) == 2
-    assert any("filled at runtime" in a for a in r.assumptions)
-    assert any("osf" in a for a in r.assumptions)
+    assert r.verdict == "undetermined" and len(r.unknowns) == 2
+    assert any("filled at runtime" in u.what for u in r.unknowns)
+    assert any("osf" in u.what for u in r.unknowns)
+    assert {a.verdict for a in r.alternatives} == {"dropped", "delivered"}
 
 
 def test_iptables_legacy_chains_on_the_hook_are_stated_not_ignored():
@@ -234,7 +235,8 @@ def test_iptables_legacy_chains_on_the_hook_are_stated_not_ignored():
     legacy = [s for s in r.steps if "iptables-legacy" in s.what]
     assert len(legacy) == 1 and legacy[0].undetermined and "filter INPUT" in legacy[0].what
     assert legacy[0].component and legacy[0].component.startswith("iptables-")
-    assert any("iptables-legacy filter INPUT" in a for a in r.assumptions)
+    assert r.verdict == "undetermined" and r.unknowns[0].key == "legacy:filter:INPUT"
+    assert _in(make_fleet(("h", [ns])), 22, assume=["legacy:filter:INPUT=accept"]).verdict == "delivered"
 
 
 def test_iifname_of_a_locally_sent_packet_is_empty_not_absent():

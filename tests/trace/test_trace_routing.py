@@ -175,14 +175,16 @@ def test_selectors_as_the_capture_writes_them():
     assert via(unresolved, pkt, ingress="eth1") == "eth0"
 
 
-def test_multipath_split_is_undetermined_and_tos_or_source_specific_routes_are_skipped():
+def test_multipath_split_is_a_random_choice_and_tos_or_source_specific_routes_are_skipped():
     hops = [
         {"gateway": "198.51.100.254", "dev": "eth0", "weight": 1},
         {"gateway": "10.9.0.254", "dev": "eth2", "weight": 1},
     ]
     f = _host(routes=[route("default", None, nexthops=hops), route("192.0.2.0/24", "eth2", tos=0x10)])
     r = run(f, tcp("10.0.0.5", "203.0.113.9", 443), ingress="eth1")
-    assert r.verdict == "undetermined" and "multipath" in r.steps[-1].what
+    # the kernel's flow hash picks a nexthop: both forward, so the verdict is firm with both ends
+    assert r.verdict == "forwarded" and sorted(e.ifname or "" for e in r.ends) == ["eth0", "eth2"]
+    assert r.unknowns[0].random and "multipath" in r.unknowns[0].what
     same = [
         {"gateway": "198.51.100.254", "dev": "eth0", "weight": 1},
         {"gateway": "198.51.100.254", "dev": "eth0", "weight": 2},

@@ -118,7 +118,9 @@ def _mangle(arg: dict[str, Any]) -> Run:
         else None
     )
     if target is None:
-        inner: dict[str, Any] = next(iter(key.values()), {}) if isinstance(key, dict) and len(key) == 1 else {}
+        inner: dict[str, Any] = {}
+        if isinstance(key, dict) and len(key) == 1:
+            inner = next(iter(key.values())) or {}
         name = (inner or {}).get("key") or (inner or {}).get("field")
         if name in FATE_NEUTRAL_KEYS:
             return lambda ctx, eff: True
