@@ -14,6 +14,7 @@ from typing import Any
 from diagrams import Cluster, Edge, Node
 
 from netstack_docs.diagrams.dot import SourceDiagram, bold, colored, esc, small, table
+from netstack_docs.model.hookorder import FORWARD
 
 MAX_ALTERNATIVES = 6
 PALETTE = [
@@ -32,16 +33,15 @@ IN_COLOR = "#1F618D"
 OUT_COLOR = "#B9770E"
 
 
+def _stage_key(step: Any) -> tuple[Any, ...]:
+    return (step.label.split(" on ")[0], step.layer, step.branch)
+
+
 def stages(numbered: list[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
-    """Group consecutive (number, step) pairs of the same stage (text before " on ", layer, branch)."""
+    """Group consecutive (number, step) pairs of one stage on different devices: alternatives."""
     out: list[list[tuple[int, Any]]] = []
     for i, step in numbered:
-        key = (step.label.split(" on ")[0], step.layer, step.branch)
-        if (
-            out
-            and (out[-1][0][1].label.split(" on ")[0], out[-1][0][1].layer, out[-1][0][1].branch) == key
-            and " on " in step.label
-        ):
+        if out and _stage_key(out[-1][0][1]) == _stage_key(step) and devices(step):
             out[-1].append((i, step))
         else:
             out.append([(i, step)])
@@ -55,10 +55,9 @@ class _Ctx:
     ifnames: frozenset[str]  # the root namespace's interfaces: what "... on X" may name
 
 
-def device(step: Any, ifnames: frozenset[str]) -> str | None:
-    """The device a per-device step is on ("tc egress on eth1" -> "eth1"), else None."""
-    name = step.label.rsplit(" on ", 1)[1] if " on " in step.label else None
-    return name if name in ifnames else None  # "transmit on the chosen interface" names no device
+def devices(step: Any) -> frozenset[str]:
+    """The devices whose packets meet a step (the hook model says), empty for every packet."""
+    return frozenset(getattr(step, "devices", ()) or ())
 
 
 def _node(prefix: str, i: int, step: Any, ctx: _Ctx) -> Node:
@@ -68,7 +67,7 @@ def _node(prefix: str, i: int, step: Any, ctx: _Ctx) -> Node:
         small(colored(esc(ctx.titles.get(step.layer, step.layer)), "#566573")),
     ]
     node = Node(table(rows), nodeid=f"{prefix}-{i}", fillcolor=ctx.fills.get(step.layer, "white"))
-    node.device = device(step, ctx.ifnames)  # type: ignore[attr-defined]  # read by _pairs
+    node.devices = devices(step)  # type: ignore[attr-defined]  # read by _pairs
     return node
 
 
@@ -97,17 +96,18 @@ def _column(
     return columns
 
 
-def _dev(node: Node) -> str | None:
-    return getattr(node, "device", None)
+def _dev(node: Node) -> frozenset[str]:
+    return frozenset(getattr(node, "devices", frozenset()))
 
 
 def _match(node: Node, stages_: list[list[Node]]) -> list[Node]:
-    """The first stage's nodes a packet at `node` meets: its own device's step, or a step on no device."""
+    """The first stage's nodes a packet at `node` meets: a step on one of its devices, or on every device.
+    A step bound to other devices only (a netdev chain on wan0 for a packet from lan0) is passed by."""
     for stage in stages_:
-        same = [n for n in stage if _dev(node) and _dev(n) == _dev(node)]
+        same = [n for n in stage if _dev(node) and _dev(n) & _dev(node)]
         generic = [n for n in stage if not _dev(n)]
         if same or generic:
-            return same or generic
+            return same + generic if same and generic else same or generic
         if not _dev(node):
             return stage  # a step on no device leads to every device's step
     return []
@@ -168,16 +168,14 @@ def draw(path: Any, layers: list[tuple[str, str]], ifnames: set[str], title: str
             _chain(fnodes, IN_COLOR, upward=False)
             if routing is not None:
                 routing >> Edge(color=IN_COLOR, style="dashed", label="<forward>") >> fnodes[0][0]
-            after = next(
+            # a forwarded packet joins the egress path at postrouting (output is for local senders)
+            target = next(
                 (
                     ns
                     for st, ns in zip(stages(egress), egr, strict=True)
-                    if st[0][1].label.startswith("routing decision")
+                    if getattr(st[0][1], "stage", "") in FORWARD[1:]
                 ),
-                None,
-            )
-            target = (
-                egr[egr.index(after) + 1] if after is not None and egr.index(after) + 1 < len(egr) else [wire]
+                [wire],
             )
             for n in target:
                 fnodes[-1][0] >> Edge(color=IN_COLOR, style="dashed") >> n

@@ -37,8 +37,9 @@ RECEIVE = ("xdp", "tc-ingress", "netdev-ingress", "bridge", "prerouting", "routi
 LOCAL_IN = ("input", "socket")
 FORWARD = ("forward", "postrouting", "netdev-egress", "tc-egress", "transmit")
 SEND = ("routing", "output", "postrouting", "netdev-egress", "tc-egress", "transmit")
-INGRESS_PARENTS = ("ffff:", "ffff:fff2")
-EGRESS_PARENTS = ("ffff:fff3",)
+INGRESS_PARENTS = ("ffff:", "ffff:fff2", "ingress")
+EGRESS_PARENTS = ("ffff:fff3", "egress")
+ACCEPT_ALL_CBPF = ("1,6 0 0 4294967295", "1,6 0 0 65535", "1,6 0 0 262144")
 
 
 @dataclass(frozen=True)
@@ -130,30 +131,56 @@ def netdev_hook(ns_doc: Obj, hook: str, device: str | None) -> list[Slot]:
     return _slots(_nft_entries(ns_doc, hook, (), device))
 
 
+def _filter_devices(ns_doc: Obj, flt: Obj, direction: str) -> list[str]:
+    """The devices a filter runs on: its own, or every device whose clsact shares its block."""
+    if flt.get("block") is None:
+        return [str(flt.get("ifname"))]
+    key = f"{direction}_block"
+    return [q["ifname"] for q in (ns_doc.get("tc") or {}).get("qdiscs", []) if q.get(key) == flt["block"]]
+
+
 def tc_filters(ns_doc: Obj, ifname: str, direction: str) -> list[Obj]:
-    """tc filters on a device's ingress or egress (clsact/ingress qdisc), in the order tc runs them."""
+    """tc filters on a device's ingress or egress (clsact/ingress qdisc, shared blocks too), in the order
+    tc runs them (by preference)."""
     parents = INGRESS_PARENTS if direction == "ingress" else EGRESS_PARENTS
     out = [
         f
         for f in (ns_doc.get("tc") or {}).get("filters", [])
-        if f.get("ifname") == ifname and (f.get("parent") in parents or f.get("direction") == direction)
+        if (f.get("parent") in parents or f.get("direction") == direction)
+        and ifname in _filter_devices(ns_doc, f, direction)
     ]
     return sorted(out, key=lambda f: (f.get("pref") or 0, str(f.get("handle"))))
 
 
-def ifb_redirects(ns_doc: Obj, ifname: str) -> list[tuple[Obj, str]]:
-    """(filter, ifb device) for each tc ingress filter of `ifname` that redirects to an ifb."""
+def matches_every_packet(f: Obj) -> bool:
+    """matchall, or a classic BPF program that accepts everything."""
+    if f.get("kind") == "matchall":
+        return True
+    return f.get("kind") == "bpf" and (f.get("options") or {}).get("bytecode") in ACCEPT_ALL_CBPF
+
+
+def ifb_redirects(ns_doc: Obj, ifname: str, always: bool = False) -> list[tuple[Obj, str]]:
+    """(filter, ifb device) for each tc ingress filter of `ifname` that redirects to an ifb; with `always`,
+    only those that take every packet (no eBPF program, a match-everything filter)."""
     out = []
     for f in tc_filters(ns_doc, ifname, "ingress"):
+        if always and (not matches_every_packet(f) or (f.get("bpf") or {}).get("prog_id") is not None):
+            continue
         for action in f.get("actions") or []:
             dev = str(action.get("dev") or "")
-            if (
-                action.get("kind") == "mirred"
-                and "redirect" in str(action.get("action") or "")
-                and dev.startswith("ifb")
-            ):
+            verb = str(action.get("action") or "")
+            if action.get("kind") == "mirred" and "redirect" in verb and dev.startswith("ifb"):
                 out.append((f, dev))
     return out
+
+
+def netdev_devices(ns_doc: Obj, chain: Obj) -> tuple[str, ...]:
+    """The devices whose packets a netdev ingress chain sees: those it is bound to, minus any whose tc
+    ingress redirects every packet to an ifb first."""
+    devices = chain_devices(chain)
+    if chain.get("hook") != "ingress":
+        return tuple(devices)
+    return tuple(d for d in devices if not ifb_redirects(ns_doc, d, always=True))
 
 
 @dataclass(frozen=True)

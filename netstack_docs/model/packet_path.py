@@ -1,5 +1,8 @@
 """The packet path through one host: the hooks of its root namespace, in the order the kernel runs them.
 
+The order is the hook model's (netstack_docs.model.hookorder), the one trace walks, so the page, its
+diagram and trace cannot disagree. Each step says its stage and the devices whose packets meet it.
+
 Ingress: XDP -> tc ingress (and the ifb qdisc its filters redirect to) -> netfilter ingress ->
 prerouting chains (by priority) -> routing decision -> forward chains (for other hosts) or input
 chains -> socket. Egress (locally generated): routing decision -> output chains (a `route` chain
@@ -14,15 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from netstack_docs.model.hookorder import NETDEV_HOOKS, HookEntry, Slot, ip_hook, netdev_devices, netdev_hook
 from netstack_docs.model.namespaces import namespace_ref, root_namespace
 from netstack_docs.model.pathstep import Step, step
 from netstack_docs.model.sections import section
 from netstack_docs.model.tcpath import EGRESS_PARENTS, INGRESS_PARENTS, tc_steps, tcx_steps
 from netstack_docs.snapshot.content import chain_devices, xdp_programs
 
-# iptables-legacy built-in chains run at fixed netfilter priorities (include/uapi/linux/netfilter_ipv4.h).
-IPTABLES_PRIORITY = {"raw": -300, "mangle": -150, "nat": -100, "filter": 0, "security": 50}
-IPT_NAT_POST = 100  # NF_IP_PRI_NAT_SRC: SNAT runs late in POSTROUTING/INPUT
 L3_FAMILIES = {"ip", "ip6", "inet"}
 
 
@@ -33,30 +34,35 @@ class PacketPath:
     other_namespaces: list[tuple[str, int]] = field(default_factory=list)  # (namespace label, hooks found)
 
 
+def _entry_step(ns: dict[str, Any], hook: str, entry: HookEntry, slot: Slot, branch: str | None) -> Step:
+    tie = "" if slot.known or len(slot.entries) < 2 else "; order among equal priority unknown"
+    if entry.source == "iptables-legacy":
+        view = entry.obj
+        builtin = view["chains"].get(hook.upper()) or {}
+        label = f"iptables-legacy {hook}: {view['key']} {hook.upper()}"
+        detail = f"{len(builtin.get('rules') or [])} rules, policy {builtin.get('policy') or 'none'}{tie}"
+        table = {k: v for k, v in view.items() if k != "chain"}
+        return step("iptables", ns["id"], table, label, detail, branch, stage=hook)
+    chain = entry.obj
+    devices = netdev_devices(ns, chain) if hook in NETDEV_HOOKS else ()
+    bound = chain_devices(chain)
+    on = f" on {', '.join(bound)}" if bound else ""
+    policy = chain.get("policy") or "accept"
+    detail = f"type {chain.get('type') or 'filter'}, priority {entry.priority}, policy {policy}{tie}"
+    skipped = sorted(set(bound) - set(devices))
+    if bound and not devices:
+        devices = ("",)  # every device it is bound to hands its packets to an ifb first: none reach it
+    if skipped:
+        detail += f"; not seen on {', '.join(skipped)} (tc redirects every packet to an ifb first)"
+    label = f"nftables {hook}: {chain['family']} {chain['table']} {chain['name']}{on}"
+    stage = f"netdev-{hook}" if hook in NETDEV_HOOKS else hook
+    return step("nftchain", ns["id"], chain, label, detail, branch, stage=stage, devices=devices)
+
+
 def _hook_chains(ns: dict[str, Any], hook: str, branch: str | None = None) -> list[Step]:
-    """nftables base chains and iptables-legacy built-in chains on one hook, by priority."""
-    found: list[tuple[int, str, Step]] = []
-    for chain in section("nftables.chains").items(ns):
-        if chain.get("hook") == hook and (chain["family"] in L3_FAMILIES or hook in ("ingress", "egress")):
-            prio = chain.get("priority") or 0
-            on = f" on {', '.join(devices)}" if (devices := chain_devices(chain)) else ""
-            policy = chain.get("policy") or "accept"
-            detail = f"type {chain.get('type') or 'filter'}, priority {prio}, policy {policy}"
-            label = f"nftables {hook}: {chain['family']} {chain['table']} {chain['name']}{on}"
-            found.append((prio, label, step("nftchain", ns["id"], chain, label, detail, branch)))
-    for table in section("iptables").items(ns):
-        builtin = table["chains"].get(hook.upper())
-        if builtin is None:
-            continue
-        prio = (
-            IPT_NAT_POST
-            if table["table"] == "nat" and hook in ("postrouting", "input")
-            else IPTABLES_PRIORITY.get(table["table"], 0)
-        )
-        label = f"iptables-legacy {hook}: {table['key']} {hook.upper()}"
-        detail = f"{len(builtin.get('rules') or [])} rules, policy {builtin.get('policy') or 'none'}"
-        found.append((prio, label, step("iptables", ns["id"], table, label, detail, branch)))
-    return [s for _, _, s in sorted(found, key=lambda t: (t[0], t[1]))]
+    """The chains on one hook in the order of the hook model (netstack_docs.model.hookorder)."""
+    slots = netdev_hook(ns, hook, None) if hook in NETDEV_HOOKS else ip_hook(ns, hook, None)
+    return [_entry_step(ns, hook, entry, slot, branch) for slot in slots for entry in slot.entries]
 
 
 def _xdp(ns: dict[str, Any], progs: dict[int, dict[str, Any]]) -> list[Step]:
@@ -66,12 +72,16 @@ def _xdp(ns: dict[str, Any], progs: dict[int, dict[str, Any]]) -> list[Step]:
         if not xdp:
             continue
         prog = progs.get(xdp.get("prog_id", -1))
-        detail = "; ".join(f"mode {x.get('mode')}, program {x.get('prog_name') or '?'} "
-                           f"(id {x.get('prog_id')})" for x in xdp_programs(xdp))
+        detail = "; ".join(
+            f"mode {x.get('mode')}, program {x.get('prog_name') or '?'} (id {x.get('prog_id')})"
+            for x in xdp_programs(xdp)
+        )
+        devices = (str(link["ifname"]),)
+        label = f"XDP on {link['ifname']}"
         if prog is not None:
-            out.append(step("prog", "host", prog, f"XDP on {link['ifname']}", detail))
+            out.append(step("prog", "host", prog, label, detail, stage="xdp", devices=devices))
         else:
-            out.append(step("link", ns["id"], link, f"XDP on {link['ifname']}", detail))
+            out.append(step("link", ns["id"], link, label, detail, stage="xdp", devices=devices))
     return out
 
 
@@ -86,8 +96,8 @@ def _routing(ns: dict[str, Any], label: str) -> Step:
     )
     first = (custom or rules)[:1]
     if first:
-        return step("rule", ns["id"], first[0], label, detail)
-    return Step(label, "routing", None, detail)
+        return step("rule", ns["id"], first[0], label, detail, stage="routing")
+    return Step(label, "routing", None, detail, stage="routing")
 
 
 def _socket(ns: dict[str, Any]) -> Step:
@@ -97,8 +107,8 @@ def _socket(ns: dict[str, Any]) -> Step:
         f"{len(socks)} listening sockets: {', '.join(ports)}" if socks else "no listening sockets captured"
     )
     if socks:
-        return step("socket", ns["id"], socks[0], "local socket", detail, "local")
-    return Step("local socket", "transport", None, detail, "local")
+        return step("socket", ns["id"], socks[0], "local socket", detail, "local", stage="socket")
+    return Step("local socket", "transport", None, detail, "local", stage="socket")
 
 
 def _devices(ns: dict[str, Any]) -> list[Step]:
@@ -109,6 +119,8 @@ def _devices(ns: dict[str, Any]) -> list[Step]:
             link,
             f"transmit on {link['ifname']}",
             f"{(link.get('nic') or {}).get('driver') or 'driver unknown'}",
+            stage="transmit",
+            devices=(str(link["ifname"]),),
         )
         for link in section("nics").items(ns)
     ]
@@ -143,7 +155,18 @@ def packet_path(snapshot: dict[str, Any]) -> PacketPath:
         *_hook_chains(root, "egress"),
         *tcx_steps(root, progs, "egress"),
         *tc_steps(root, EGRESS_PARENTS, "egress"),
-        *(devices or [Step("transmit on the chosen interface", "link", None, "no hardware NIC captured")]),
+        *(
+            devices
+            or [
+                Step(
+                    "transmit on the chosen interface",
+                    "link",
+                    None,
+                    "no hardware NIC captured",
+                    stage="transmit",
+                )
+            ]
+        ),
     ]
     others = [(namespace_ref(ns).label, _hook_count(ns)) for ns in snapshot["namespaces"] if ns is not root]
     return PacketPath(ingress, egress, [o for o in others if o[1]])

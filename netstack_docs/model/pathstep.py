@@ -16,9 +16,19 @@ class Step:
     anchor: str | None
     detail: str  # untrusted parts inside
     branch: str | None = None  # "forward" or "local" after the routing decision, else None
+    stage: str = ""  # the hook model's word (netstack_docs.model.hookorder): xdp, tc-ingress, prerouting, ...
+    devices: tuple[str, ...] = ()  # the devices whose packets meet this step (none: every packet)
 
 
 def step(
-    kind: str, ns_id: str, obj: dict[str, Any], label: str, detail: str, branch: str | None = None
+    kind: str,
+    ns_id: str,
+    obj: dict[str, Any],
+    label: str,
+    detail: str,
+    branch: str | None = None,
+    *,
+    stage: str = "",
+    devices: tuple[str, ...] = (),
 ) -> Step:
-    return Step(label, layer_of(kind, obj), object_anchor(kind, ns_id, obj), detail, branch)
+    return Step(label, layer_of(kind, obj), object_anchor(kind, ns_id, obj), detail, branch, stage, devices)

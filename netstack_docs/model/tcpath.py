@@ -67,7 +67,17 @@ def tc_steps(ns: dict[str, Any], parents: set[str], direction: str) -> list[Step
             detail = f"root qdisc {q['kind']} (handle {q['handle']})"
         else:
             continue
-        out.append(step("qdisc", ns["id"], q, f"tc {direction} on {q['ifname']}", detail))
+        out.append(
+            step(
+                "qdisc",
+                ns["id"],
+                q,
+                f"tc {direction} on {q['ifname']}",
+                detail,
+                stage=f"tc-{direction}",
+                devices=(q["ifname"],),
+            )
+        )
         if direction == "ingress":
             out += _ifb_steps(ns, q["ifname"], redirects.get(q["ifname"], []), qdiscs)
     return out
@@ -81,7 +91,8 @@ def _ifb_steps(ns: dict[str, Any], dev: str, targets: list[str], qdiscs: list[di
             if q["ifname"] == ifb and q["parent"] == "root":
                 detail = (f"root qdisc {q['kind']} (handle {q['handle']}) on {ifb}, fed by a mirred redirect "
                           f"of {dev}'s incoming packets; they then continue on {dev}")
-                out.append(step("qdisc", ns["id"], q, f"tc ingress shaping via {ifb} on {dev}", detail))
+                label = f"tc ingress shaping via {ifb} on {dev}"
+                out.append(step("qdisc", ns["id"], q, label, detail, stage="tc-ingress", devices=(dev,)))
     return out
 
 
@@ -96,7 +107,8 @@ def tcx_steps(ns: dict[str, Any], progs: dict[int, dict[str, Any]], direction: s
                 and direction in (att.get("detail") or "")
             ):
                 label = f"tcx {direction} on {att.get('ifname') or '?'}"
-                out.append(
-                    step("prog", "host", prog, label, f"program {prog.get('name') or '?'} ({prog['type']})")
-                )
+                detail = f"program {prog.get('name') or '?'} ({prog['type']})"
+                devices = (str(att["ifname"]),) if att.get("ifname") else ()
+                stage = f"tc-{direction}"
+                out.append(step("prog", "host", prog, label, detail, stage=stage, devices=devices))
     return out

@@ -12,17 +12,10 @@ from typing import Any
 
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.trail import Trail
-from netstack_docs.model.hookorder import tc_filters
+from netstack_docs.model.hookorder import matches_every_packet, tc_filters
 
 BPF_OUTCOMES = ("ok", "shot", "redirect")
 MATCH_OUTCOMES = ("match", "nomatch")
-ACCEPT_ALL_CBPF = ("1,6 0 0 4294967295", "1,6 0 0 65535", "1,6 0 0 262144")
-
-
-def _matches_everything(f: dict[str, Any]) -> bool:
-    if f.get("kind") == "matchall":
-        return True
-    return f.get("kind") == "bpf" and (f.get("options") or {}).get("bytecode") in ACCEPT_ALL_CBPF
 
 
 def _describe_action(action: dict[str, Any]) -> str:
@@ -39,7 +32,7 @@ def ingress(trail: Trail, ns: Namespace, ifname: str) -> str:
     for f in tc_filters(ns.doc, ifname, "ingress"):
         name = f"tc ingress filter {f.get('kind')} pref {f.get('pref')} on {ifname}"
         bpf = f.get("bpf") or {}
-        if bpf.get("prog_id") is not None or (f.get("kind") == "bpf" and not _matches_everything(f)):
+        if bpf.get("prog_id") is not None or (f.get("kind") == "bpf" and not matches_every_packet(f)):
             prog = bpf.get("name") or bpf.get("prog_id") or "?"
             what = f"{name}: BPF program {prog} decides"
             picked = trail.choose(
@@ -56,7 +49,7 @@ def ingress(trail: Trail, ns: Namespace, ifname: str) -> str:
                 return "undetermined"
             continue
         actions = f.get("actions") or []
-        if not _matches_everything(f):
+        if not matches_every_packet(f):
             if not actions:
                 continue
             what = f"whether {name} matches (its match is not evaluated by trace)"
