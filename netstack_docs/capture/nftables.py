@@ -99,14 +99,16 @@ def parse_text(text: str) -> dict[tuple[str, ...], dict[str, Any]]:
 
 def _table(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return {"family": body["family"], "name": body["name"], "flags": sorted(body.get("flags", [])),
-            "comment": body.get("comment", extra.get("comment"))}
+            "comment": body.get("comment", extra.get("comment")), "handle": body.get("handle")}
 
 
 def _chain(body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     chain = {"family": body["family"], "table": body["table"], "name": body["name"],
              "type": body.get("type"), "hook": body.get("hook"), "priority": body.get("prio"),
              "policy": body.get("policy"), "device": None,
-             "comment": body.get("comment", extra.get("comment"))}
+             "comment": body.get("comment", extra.get("comment")),
+             # creation order: at equal hook priority the kernel runs the newest base chain first
+             "handle": body.get("handle")}
     devices = body.get("dev", extra.get("devices"))
     devices = sorted(devices) if isinstance(devices, list) else [devices] if devices else []
     if len(devices) == 1:

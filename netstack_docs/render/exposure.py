@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.analysis.trace.exposure import Cell, Exposure, Row
@@ -38,7 +38,9 @@ class CellView:
     word: str
     title: str  # untrusted: addresses and names
     steps: list[StepView]
-    assumptions: list[str]
+    assumptions: list[str]  # stated by the repository (extra.netstack.assume)
+    unknowns: list[str] = field(default_factory=list)  # what the snapshot could not decide; did it matter
+    alternatives: list[str] = field(default_factory=list)  # when undetermined: each way it may end
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,17 @@ def _cell_view(row: Row, cell: Cell, anchors: set[tuple[str, str]]) -> CellView:
     result = cell.result
     title = f"{row.socket_name} from {cell.src} in via {row.ifname}"
     steps = [StepView(s.layer, s.what, _target(s, anchors), s.undetermined) for s in result.steps]
-    return CellView(cell, VERDICT_WORDS[result.verdict], title, steps, list(result.assumptions))
+    unknowns = [
+        f"{u.what}: "
+        + (f"decides it ({'; '.join(f'{o}: {e}' for o, e in u.splits)})" if u.mattered else "did not matter")
+        for u in result.unknowns
+    ]
+    alternatives = [
+        f"{a.verdict} when " + (", ".join(f"{k}={o}" for k, o in a.condition) or "no unknown is met")
+        for a in result.alternatives
+    ]
+    word = VERDICT_WORDS[result.verdict]
+    return CellView(cell, word, title, steps, list(result.assumptions), unknowns, alternatives)
 
 
 def exposure_rows(exposure: Exposure, labels: dict[str, str], anchors: set[tuple[str, str]]) -> list[RowView]:

@@ -44,6 +44,8 @@ KERNEL_ASSIGNED: dict[str, set[str]] = {
     "link": {"ifindex", "parent.ifindex", "xdp.prog_id"},
     "filter": {"bpf.prog_id"},
     "nftrule": {"handle"},
+    "nftchain": {"handle"},
+    "nfttable": {"handle"},
     "prog": {"id"},
 }
 
