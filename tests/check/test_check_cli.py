@@ -243,3 +243,34 @@ def test_namespace_selectors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     isp = {(f["host"], f["netns"], f["status"]) for f in findings if f["check"] == "isp link"}
     assert ("edge-01", "isp", "pass") in isp and ("edge-01", "isp-backup", "pass") in isp
     assert ("k8s-node-01", None, "fail") in isp
+
+
+def test_reach_is_decided_only_when_every_fork_agrees_and_assume_says_what_it_rests_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """edge-01's XDP program on wan0 decides first: without a stated outcome, ssh from outside is
+    undetermined (never passed); `assume:` in the intent makes it firm under that statement, and a
+    mkdocs.yml default does the same for every intent."""
+    monkeypatch.chdir(tmp_path)  # no mkdocs.yml here: no repository defaults
+    intent = (
+        "intents:\n  - name: ssh closed\n    hosts: {host: edge-01}\n    expect: deny\n"
+        "    reach: {in: wan0, src: 198.51.100.0/24, dst: self, proto: tcp, dport: 22}\n{assume}"
+    )
+    path = tmp_path / "intent.yaml"
+    path.write_text(intent.replace("{assume}", ""))
+    code, out, _ = run([*ALL_OFF, "--json", "--intent", str(path)], capsys)
+    (finding,) = json.loads(out)["findings"]
+    assert finding["status"] == "undetermined" and "xdp" in finding["actual"].lower(), finding
+    path.write_text(intent.replace("{assume}", "    assume: [xdp:wan0=pass]\n"))
+    code, out, _ = run([*ALL_OFF, "--json", "--intent", str(path)], capsys)
+    (finding,) = json.loads(out)["findings"]
+    assert finding["status"] == "pass" and "under stated assumptions: xdp:wan0=pass" in finding["actual"]
+    path.write_text(intent.replace("{assume}", ""))
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nextra:\n  netstack:\n    assume: [xdp:wan0=pass]\n")
+    code, out, _ = run([*ALL_OFF, "--json", "--intent", str(path)], capsys)
+    assert json.loads(out)["findings"][0]["status"] == "pass"
+    (tmp_path / "intent.yaml").write_text(
+        intent.replace("{assume}", "    assume: [xdp:wan0]\n")
+    )
+    code, _, err = run([*ALL_OFF, "--intent", str(path)], capsys)
+    assert code == 2 and "assume" in err
