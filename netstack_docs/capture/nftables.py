@@ -75,7 +75,25 @@ def parse_text(text: str) -> dict[tuple[str, ...], dict[str, Any]]:
     index: dict[tuple[str, ...], dict[str, Any]] = {}
     family = table = ""
     current: dict[str, Any] | None = None
+    multi: list[str] = []  # a rule nft prints over several lines (`jump { ...` an anonymous chain)
+    in_chain = False
     for line in text.splitlines():
+        if multi:
+            m = _RULE.match(line)
+            if m and line.startswith("\t\t}"):
+                body = "; ".join(multi[1:])
+                text_ = f"{multi[0]} {body} {m.group(1).strip()}"
+                index[("rule", family, table, m.group(2))] = {"text": text_}
+                multi = []
+            else:
+                multi.append(line.strip())
+            continue
+        if in_chain and line.startswith("\t\t") and not line.startswith("\t\t\t") and line.endswith("{") \
+                and "# handle" not in line:
+            multi = [line.strip()]
+            continue
+        in_chain = in_chain and not (_TABLE.match(line) or _SET.match(line) or _OTHER.match(line))
+        in_chain = in_chain or bool(_CHAIN.match(line))
         if m := _TABLE.match(line):
             family, table = m.group(1), m.group(2)
             current = index.setdefault(("table", family, table), {})

@@ -288,3 +288,29 @@ def test_runtime_elements_of_dynamic_and_timeout_sets_are_state_not_configuratio
     page = {c.name: dict(c.facts) for c in netfilter if c.kind.id == "nft-set"}
     assert page["inet guard banned"]["Elements added at run time (at capture)"] == "198.51.100.7"
     assert page["inet guard banned"]["Elements"] == "192.0.2.1"
+
+
+ANONYMOUS_CHAIN = """
+nft -f - <<'NFT'
+table inet t {
+  chain first { type filter hook input priority 0; }
+  chain c {
+    type filter hook input priority 0;
+    ip saddr 10.0.0.0/8 jump { tcp dport 22 accept; udp dport 53 drop; }
+    tcp dport 80 accept
+  }
+}
+NFT
+"""
+
+
+def test_a_rule_nft_prints_over_several_lines_keeps_its_whole_text_and_chains_their_handles():
+    """A jump into an anonymous chain is printed over several lines: the text was its last line, `}`.
+    Chain handles are kept: at equal priority the kernel runs the newest base chain first."""
+    doc = capture(ANONYMOUS_CHAIN)
+    ns = namespace(doc, "root")["nftables"]
+    texts = [r["text"] for r in ns["rules"] if r["chain"] == "c"]
+    assert texts == ["ip saddr 10.0.0.0/8 jump { tcp dport 22 accept; udp dport 53 drop }", "tcp dport 80 accept"]
+    handles = {c["name"]: c["handle"] for c in ns["chains"] if c["table"] == "t"}
+    assert handles["c"] > handles["first"]
+    assert all(isinstance(t["handle"], int) for t in ns["tables"])

@@ -48,6 +48,14 @@ listener www tcp 0.0.0.0 443 upstream
 wait_listening 443
 sleep 0.5
 """,
+    "lab/rp-01": r"""
+listener sshd tcp 0.0.0.0 22
+listener wgapi tcp 10.66.0.2 8000
+listener web tcp 0.0.0.0 80 a
+listener web tcp 0.0.0.0 80 b
+listener dns udp 0.0.0.0 53 b
+wait_listening 22 8000 80 53
+""",
     "prod/k8s-node-01": r"""
 listener nginx tcp 0.0.0.0 80 cni-5eed0101-0001-4000-8000-000000000001
 listener coredns udp 0.0.0.0 53 cni-5eed0101-0001-4000-8000-000000000001

@@ -42,6 +42,7 @@ class EvalContext:
     is_local_addr: Callable[[str], bool]
     choose: Chooser = _no_choice
     rule: str = ""
+    fib: Any = None  # FibQuery of the namespace (walk.Stack): route lookups as nft's fib does them
 
 
 Getter = Callable[[EvalContext], Any]
@@ -152,6 +153,7 @@ LITERAL: dict[str, Callable[[Any], Any]] = {
     "icmp": lambda v: v if isinstance(v, int) else ICMP_TYPES[str(v)],
     "icmp6": lambda v: v if isinstance(v, int) else ICMP6_TYPES[str(v)],
     "tcpflags": _tcp_flags,
+    "fiboif": lambda v: "" if v in (False, 0, "0") else str(v),  # 0 / missing: no device
     "pkttype": lambda v: v if isinstance(v, int) else PKTTYPES[str(v)],
 }
 
@@ -333,15 +335,43 @@ def _binop(op: str, arg: list[Any]) -> tuple[Getter, str]:
     return value, "int"
 
 
+FIB_RESULTS = ("type", "oif", "oifname", "check")  # `check` is how newer nft writes `oif missing/exists`
+
+
 def _fib(arg: dict[str, Any]) -> tuple[Getter, str]:
-    flags = sorted(arg.get("flags") or [])
-    if arg.get("result") == "type" and flags == ["daddr"]:
+    """`fib saddr|daddr [. iif|oif] [. mark] type|oif|oifname`, as nft_fib4/6 compute them.
 
-        def addr_type(ctx: EvalContext) -> str:
-            dst = ctx.packet.dst_ip
-            if ctx.is_local_addr(ctx.packet.dst):
-                return "local"
-            return "multicast" if dst.is_multicast else "unicast"
+    type: the address's type in the local table, counted only on the given device (`. iif`): local,
+    broadcast, multicast, else unicast. oif/oifname: the device a route lookup (from loopback, with
+    the mark when `. mark`) leaves through; with `. iif` only when that is the input device; none
+    ("missing") when there is no route or the address is local."""
+    flags = set(arg.get("flags") or [])
+    result = arg.get("result")
+    if (
+        result not in FIB_RESULTS
+        or len(flags & {"saddr", "daddr"}) != 1
+        or flags - {"saddr", "daddr", "iif", "oif", "mark"}
+    ):
+        raise Undetermined(f"fib {' . '.join(sorted(flags))} {result} is outside trace's vocabulary")
+    use_src = "saddr" in flags
+    dev_attr = "iif" if "iif" in flags else "oif" if "oif" in flags else None
 
-        return addr_type, "str"
-    raise Undetermined(f"fib {' . '.join(flags)} {arg.get('result')} is outside trace's vocabulary")
+    def get(ctx: EvalContext) -> Any:
+        if ctx.fib is None:
+            raise Undetermined("fib lookup without a routing table")
+        p = ctx.packet
+        addr = p.src if use_src else p.dst
+        other = p.dst if use_src else p.src
+        dev = getattr(ctx, dev_attr) if dev_attr else None
+        if dev_attr and dev is None:
+            return ABSENT
+        if result == "type":
+            return ctx.fib.addr_type(addr, dev)
+        if ctx.hook == "prerouting" and ctx.iif == "lo":
+            return "lo"  # nft_fib_is_loopback: a looped-back packet's answer is its input device
+        found = ctx.fib.route_dev(p, addr, other, "mark" in flags)
+        if found is None or (dev is not None and found != dev):
+            return ""  # missing
+        return found
+
+    return get, "str" if result == "oifname" or result == "type" else "fiboif"

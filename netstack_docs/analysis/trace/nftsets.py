@@ -92,6 +92,10 @@ def set_predicate(right: Any, kind: str, find: FindSet) -> Predicate:
 
 def compile_match(op: str, right: Any, kind: str, find: FindSet) -> Predicate:
     """The predicate of `left OP right`; an absent field fails every comparison, as in the kernel."""
+    if kind == "fiboif" and isinstance(right, bool):  # `oif missing` / `oif exists`
+        if op in ("==", "in"):
+            return lambda v: v is not ABSENT and bool(v) == right
+        return lambda v: v is not ABSENT and bool(v) != right
     named = isinstance(right, str) and right.startswith("@")
     if kind == "tcpflags" and not named and not (isinstance(right, dict) and "set" in right):
         bits = _tcp_flags(right)

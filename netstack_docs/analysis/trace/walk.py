@@ -62,7 +62,29 @@ class Stack:
         return entry is not None and entry.type == "local"
 
     def context(self, packet: Packet, hook: str, iif: str | None, oif: str | None) -> EvalContext:
-        return EvalContext(packet, iif, oif, hook, self.is_local)
+        ctx = EvalContext(packet, iif, oif, hook, self.is_local)
+        ctx.fib = self
+        return ctx
+
+    # -- the lookups nftables' fib expression makes (nft_fib4_eval / nft_fib_eval_type) ----------------
+    def addr_type(self, address: str, dev: str | None) -> str:
+        ip = ipaddress.ip_address(address)
+        if ip.is_multicast:
+            return "multicast"
+        if ip.version == 4 and (int(ip) == 0xFFFFFFFF or int(ip) >> 24 == 0):
+            return "broadcast"
+        entry = self.fib.lookup("inet" if ip.version == 4 else "inet6", "local", ip)
+        if entry is None or (dev is not None and entry.route.get("dev") not in (None, dev)):
+            return "unicast"
+        return entry.type
+
+    def route_dev(self, packet: Packet, address: str, other: str, with_mark: bool) -> str | None:
+        """The device a lookup of `address` leaves through (policy rules from loopback), None for none."""
+        probe = packet.with_(src=other, dst=address, mark=packet.mark if with_mark else 0)
+        d = self.route(probe, "lo")
+        if d.type != "unicast":
+            return None
+        return d.dev
 
 
 def stack(ns: Namespace) -> Stack:
