@@ -176,7 +176,9 @@ def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, i
     rng = random.Random(seed)
     out, seen = [], set()
     targets_list, ports_list = sorted(targets), sorted(ports)
-    while len(out) < count and len(seen) < 20 * count:
+    tries = 0
+    while len(out) < count and tries < 50 * count:  # a small lab may hold fewer distinct flows
+        tries += 1
         ns, src = rng.choice(senders)
         if listeners and rng.random() < 0.5:
             dst, proto, dport = rng.choice(listeners)

@@ -50,11 +50,13 @@ sleep 0.5
 """,
     "lab/rp-01": r"""
 listener sshd tcp 0.0.0.0 22
+listener sshd6 tcp :: 2222
 listener wgapi tcp 10.66.0.2 8000
 listener web tcp 0.0.0.0 80 a
 listener web tcp 0.0.0.0 80 b
+listener web6 tcp :: 8080 b
 listener dns udp 0.0.0.0 53 b
-wait_listening 22 8000 80 53
+wait_listening 22 2222 8000
 """,
     "prod/k8s-node-01": r"""
 listener nginx tcp 0.0.0.0 80 cni-5eed0101-0001-4000-8000-000000000001

@@ -19,6 +19,14 @@ veth_ns b eth0 eth1 10.2.0.2/24
 ip addr add 10.1.0.1/24 dev eth0
 ip addr add 10.2.0.1/24 dev eth1
 ip -n a addr add 10.2.0.99/32 dev eth0
+ip -n a addr add 2001:db8:1::2/64 dev eth0 nodad
+ip -n a addr add 2001:db8:2::99/128 dev eth0 nodad
+ip -n b addr add 2001:db8:2::2/64 dev eth0 nodad
+ip addr add 2001:db8:1::1/64 dev eth0 nodad
+ip addr add 2001:db8:2::1/64 dev eth1 nodad
+ip -n a -6 route add default via 2001:db8:1::1
+ip -n b -6 route add default via 2001:db8:2::1
+sysctl -qw net.ipv6.conf.all.forwarding=1
 ip -n a route add default via 10.1.0.1
 ip -n b route add default via 10.2.0.1
 ip tuntap add dev wg0 mode tun
