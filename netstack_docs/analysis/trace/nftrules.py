@@ -61,7 +61,10 @@ Run = Callable[[EvalContext, Effect], bool]  # False: the rule stops here (a map
 
 @dataclass(frozen=True)
 class Op:
-    """`match` (get, pred), `unknown` (reason), or `statement` (run, and whether it has an effect)."""
+    """`match` (get, pred), `unknown` (reason), or `statement` (run, and whether it has an effect).
+
+    `expr` keeps the statement as nft's JSON writes it: the closures answer for one packet, the
+    expression lets an evaluator over sets of packets (reach) read the same rule."""
 
     kind: str
     get: Getter | None = None
@@ -69,6 +72,7 @@ class Op:
     run: Run | None = None
     reason: str = ""
     effect: bool = True
+    expr: dict[str, Any] | None = None
 
 
 def _verdict(name: str, arg: Any) -> Run:
@@ -174,6 +178,12 @@ def _stuck(reason: str) -> Run:
 
 
 def compile_op(stmt: dict[str, Any], find: FindSet) -> Op:
+    """One statement of a rule, compiled; the JSON it came from stays on it."""
+    op = _compile_op(stmt, find)
+    return Op(op.kind, op.get, op.pred, op.run, op.reason, op.effect, stmt)
+
+
+def _compile_op(stmt: dict[str, Any], find: FindSet) -> Op:
     ((name, arg),) = stmt.items()
     try:
         if name == "match":
@@ -219,6 +229,12 @@ class CompiledRule:
     # match, and a 500-rule chain is walked at >= 1,000 packets/s only when a failing rule costs a few calls.
     guards: list[tuple[Getter, Predicate]] = field(default_factory=list)
     ops: list[Op] = field(default_factory=list)
+    guard_ops: list[Op] = field(default_factory=list)  # the guards as Ops (their expressions), in order
+
+    @property
+    def statements(self) -> list[Op]:
+        """Every statement of the rule in order, guards first: the one compiled form of the rule."""
+        return [*self.guard_ops, *self.ops]
 
     def run(self, ctx: EvalContext, fork: Fork) -> Effect | None:
         """The rule's effect when it matches (in this walk), None when it does not."""
@@ -271,9 +287,10 @@ def compile_rule(rule: dict[str, Any], find: FindSet) -> CompiledRule:
     ops = [compile_op(s, find) for s in rule.get("expr") or [] if isinstance(s, dict) and len(s) == 1]
     if any(not (isinstance(s, dict) and len(s) == 1) for s in rule.get("expr") or []):
         ops.append(Op("statement", run=_stuck("rule expression not understood")))
-    guards = []
+    guards, guard_ops = [], []
     while ops and ops[0].kind == "match":
         op = ops.pop(0)
         assert op.get is not None and op.pred is not None
         guards.append((op.get, op.pred))
-    return CompiledRule(rule, key, guards, ops)
+        guard_ops.append(op)
+    return CompiledRule(rule, key, guards, ops, guard_ops)
