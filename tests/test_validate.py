@@ -44,6 +44,25 @@ def test_minimal_snapshot_is_valid(tmp_path):
     assert "1 of 1" in proc.stdout
 
 
+def test_version_1_and_2_are_read_and_capture_writes_2(tmp_path):
+    """Schema version 2 only added optional fields: a previous version's snapshots stay readable."""
+    from netstack_docs.snapshot import SCHEMA_VERSION
+
+    assert SCHEMA_VERSION == 2
+    v2 = dict(MINIMAL, schema_version=2)
+    v2["namespaces"] = [dict(MINIMAL["namespaces"][0])]
+    v2["namespaces"][0]["nftables"] = {
+        "tables": [{"family": "inet", "name": "t", "flags": [], "comment": None, "handle": 1}],
+        "chains": [{"family": "inet", "table": "t", "name": "c", "hook": "input", "priority": 0, "handle": 2}],
+        "rules": [],
+        "sets": [],
+    }
+    for doc in (MINIMAL, v2):
+        assert load_snapshot(write(tmp_path, "s.json", doc))["schema_version"] == doc["schema_version"]
+    src = (Path(__file__).resolve().parents[1] / "netstack_docs/capture/run.py").read_text()
+    assert f'"schema_version": {SCHEMA_VERSION},' in src
+
+
 @pytest.mark.parametrize(
     "mutate, field",
     [

@@ -75,7 +75,7 @@ def capture_host(
     captured_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     gaps: list[dict[str, Any]] = []
     doc: dict[str, Any] = {
-        "schema_version": 1,
+        "schema_version": 2,  # netstack_docs.snapshot.load.SCHEMA_VERSION (capture imports nothing of it)
         "meta": {"captured_at": captured_at, "tool_version": __version__, "tools": {},
                  "euid": os.geteuid(), "redacted": False},
         "host": {"env": env, "hostname": hostname, "kernel": os.uname().release, "os": None,

@@ -14,7 +14,11 @@ from netstack_docs.errors import UserError
 from netstack_docs.snapshot.slug import is_slug as is_slug  # the build half imports it from here
 from netstack_docs.snapshot.slug import schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # what capture writes
+# Versions this netstack-docs reads. Version 2 only added fields (nftables table and chain handles,
+# namespaces left out of a capture, running daemons, CNI/flannel and OVS facts), all optional: a
+# version 1 snapshot (a previous published version's, say) is read as it is.
+READABLE_VERSIONS = (1, 2)
 
 
 class SnapshotError(UserError):
@@ -47,11 +51,12 @@ def validate_document(doc: Any, path: Path | str) -> dict[str, Any]:
         raise SnapshotError(path, "(document)", f"expected a JSON object, found {type(doc).__name__}")
     if "schema_version" not in doc:
         raise SnapshotError(path, "schema_version", "missing: this is not a netstack-docs snapshot")
-    if doc["schema_version"] != SCHEMA_VERSION:
+    if doc["schema_version"] not in READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise SnapshotError(
             path,
             "schema_version",
-            f"{doc['schema_version']!r} is not supported (this netstack-docs reads version {SCHEMA_VERSION})",
+            f"{doc['schema_version']!r} is not supported (this netstack-docs reads versions {readable})",
         )
     if _fast_validator().is_valid(doc):
         errors = []
