@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.capture import timing
 from netstack_docs.capture.redact import DEFAULT_KEY_PATH, load_or_create_key, redact
 from netstack_docs.errors import UserError
 from netstack_docs.snapshot.slug import is_slug, make_slug
@@ -108,8 +110,11 @@ def summary(doc: dict[str, Any], out: Path) -> str:
 def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate | None = None) -> int:
     """Parse `argv`, capture, write. `validate` checks the document before writing where the schema
     validator is installed; the bundle has none (the controller validates what it fetches)."""
+    if timing.enabled():
+        timing.add_phase("start-up", timing.process_age())
     args = build_parser(prog).parse_args(argv)
-    from netstack_docs.capture.run import capture_host
+    with timing.phase("imports"):
+        from netstack_docs.capture.run import capture_host
 
     env = slug_or_error(args.env, "--env")
     host = args.host
@@ -123,13 +128,16 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
         raise UserError("--redact-key is only used with --redact")
     doc = capture_host(env, host, progress=_progress(args.quiet), role=args.role or None)
     if args.redact:
-        doc = redact(doc, load_or_create_key(args.redact_key))
+        with timing.phase("redact"):
+            doc = redact(doc, load_or_create_key(args.redact_key))
         if args.host is None:  # the default file name must not reveal the name the content hides
             host = make_slug(doc["host"]["hostname"])
     out = args.out or Path("snapshots") / env / f"{host}.json"
     to_stdout = str(out) == "-"
     if validate is not None:
-        validate(doc, Path("(standard output)") if to_stdout else out)
+        with timing.phase("validate"):
+            validate(doc, Path("(standard output)") if to_stdout else out)
+    write_started = time.perf_counter()
     if to_stdout:
         sys.stdout.buffer.write(dump_snapshot(doc).encode("utf-8"))  # UTF-8 whatever the locale
         sys.stdout.flush()
@@ -139,6 +147,8 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
             write_atomic(out, dump_snapshot(doc))
         except OSError as exc:
             raise UserError(f"{out}: cannot write the snapshot: {exc.strerror or exc}") from None
+    timing.add_phase("write", time.perf_counter() - write_started)
+    timing.flush("main")
     if not args.quiet:
         print(summary(doc, out), file=sys.stderr)
     sys.stderr.flush()

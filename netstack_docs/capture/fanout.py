@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Union
 
+from netstack_docs.capture import timing
 from netstack_docs.capture.context import NamespaceCapture
 
 # A namespace's result: its capture, or ("gone" | "failed", reason)
@@ -71,11 +72,16 @@ def capture_spread(items: list[Any], capture: Capture, paths: dict[str, str],
         pid = os.fork()
         if pid == 0:  # the worker: capture its share, send it, leave without running parent cleanup
             os.close(read_fd)
+            timing.reset()
             status = 0
             try:
-                data = _encode(capture(share, lambda _id: None))
+                with timing.phase("namespaces: own share"):
+                    captured = capture(share, lambda _id: None)
+                with timing.phase("namespaces: encode"):
+                    data = _encode(captured)
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(data)
+                timing.flush("worker")
             except BaseException:  # noqa: BLE001 - the parent reports the share as not captured
                 status = 1
             os._exit(status)
@@ -87,7 +93,9 @@ def capture_spread(items: list[Any], capture: Capture, paths: dict[str, str],
         reader = threading.Thread(target=_read_all, args=(read_fd, buffer), daemon=True)
         reader.start()  # read while the child writes, or a large answer would fill the pipe and block
         children.append((pid, buffer, reader, share))
-    results = capture(shares[0], done)
+    with timing.phase("namespaces: own share"):
+        results = capture(shares[0], done)
+    waited = time.perf_counter()
     give_up = time.monotonic() + deadline  # one deadline for all workers, not one each in turn
     for pid, buffer, reader, share in children:
         reader.join(max(0.0, give_up - time.monotonic()))
@@ -95,12 +103,15 @@ def capture_spread(items: list[Any], capture: Capture, paths: dict[str, str],
             os.kill(pid, signal.SIGKILL)
             reader.join()
         _, status = os.waitpid(pid, 0)
+        timing.add_phase("namespaces: wait for workers", time.perf_counter() - waited)
         if status == 0 and buffer and buffer[0]:
-            results.update(_decode(buffer[0], paths))
+            with timing.phase("namespaces: decode"):
+                results.update(_decode(buffer[0], paths))
             for item in share:
                 done(item.id)
         else:
             for item in share:
                 results[item.id] = ("failed", f"worker process failed (wait status {status})")
                 done(item.id)
+        waited = time.perf_counter()
     return results

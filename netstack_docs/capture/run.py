@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from netstack_docs import __version__
-from netstack_docs.capture import fanout, namespaces, netns, registry
+from netstack_docs.capture import fanout, namespaces, netns, registry, timing
 from netstack_docs.capture.context import HostCapture, NamespaceCapture, empty_namespace
 
 Progress = Callable[[int, int, str], None]
@@ -46,10 +46,12 @@ def _describe_error(exc: BaseException) -> str:
 def capture_namespace(ns: NamespaceCapture, collectors: list[tuple[str, ModuleType]]) -> NamespaceCapture:
     """Run every namespace collector in the calling thread (already inside the namespace)."""
     for short, module in collectors:
+        start = time.perf_counter()
         try:
             module.collect(ns)
         except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the namespace
             ns.gap(short, _describe_error(exc))
+        timing.add_collector(short, time.perf_counter() - start)
     return ns
 
 
@@ -89,10 +91,12 @@ def capture_host(
     if os.geteuid() != 0:
         gaps.append({"what": "capture privileges", "namespace": None,
                      "reason": "not running as root: other namespaces, some dumps and BPF are not visible"})
-    discovery = namespaces.discover()
+    with timing.phase("discover"):
+        discovery = namespaces.discover()
     gaps += [{"what": what, "reason": reason, "namespace": None} for what, reason in discovery.problems]
     paths = {ns.id: ns.path or f"/proc/{os.getpid()}/ns/net" for ns in discovery.namespaces}
-    collectors = load_collectors(registry.NAMESPACE_COLLECTORS, gaps)
+    with timing.phase("imports"):
+        collectors = load_collectors(registry.NAMESPACE_COLLECTORS, gaps)
     total, finished = len(discovery.namespaces), 0
 
     def done(ns_id: str) -> None:
@@ -107,7 +111,9 @@ def capture_host(
     count = len(discovery.namespaces)
     spread = fanout.processes_for(count) if processes is None else processes
     deadline = timeout * (count // max(1, spread * workers) + 2)  # every task timing out, and then some
-    results = fanout.capture_spread(discovery.namespaces, capture, paths, done, spread, deadline)
+    with timing.phase("namespaces"):
+        results = fanout.capture_spread(discovery.namespaces, capture, paths, done, spread, deadline)
+    merge_started = time.perf_counter()
     kept: list[NamespaceCapture] = []
     for found in discovery.namespaces:
         result = results[found.id]
@@ -122,16 +128,20 @@ def capture_host(
         kept.append(result)
     resolve_peer_names(kept)
     host = HostCapture(doc, kept, os.geteuid() == 0)
-    for short, module in load_collectors(registry.HOST_COLLECTORS, gaps):
-        try:
-            module.collect(host)
-        except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the host
-            host.gap(short, _describe_error(exc))
+    timing.add_phase("merge", time.perf_counter() - merge_started)
+    with timing.phase("host collectors"):
+        for short, module in load_collectors(registry.HOST_COLLECTORS, gaps):
+            try:
+                module.collect(host)
+            except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the host
+                host.gap(short, _describe_error(exc))
+    merge_started = time.perf_counter()
     doc["namespaces"] = [cap.doc for cap in kept]
     doc["state"]["namespaces"] = {cap.id: cap.state for cap in kept}
     for cap in kept:
         cap.doc["gaps"].sort(key=lambda g: (g["what"], g["reason"]))
     gaps.sort(key=lambda g: (g.get("namespace") or "", g["what"], g["reason"]))
+    timing.add_phase("merge", time.perf_counter() - merge_started)
     doc["meta"]["duration_s"] = round(time.monotonic() - started, 3)
     return doc
 
