@@ -15,8 +15,8 @@ import bisect
 import json
 import os
 import tempfile
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 INDENT = " "
