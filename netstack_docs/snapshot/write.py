@@ -3,10 +3,10 @@
 The layout is exactly `json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\\n"`: one
 scalar per line, so a one-line change on the host is a one-line diff. With `indent` set, the standard
 library falls back to its pure-Python encoder (0.6 s of a 200-namespace capture); `dump_snapshot`
-writes the same bytes several times faster: it walks the containers itself and hands every
-container that holds only scalars to the C encoder whole, its item separator carrying the newline
-and indentation. tests/snapshot/test_write.py proves the bytes equal on the demo snapshots, a
-sandbox capture and the odd cases. Standard library only, Python 3.9+ (the capture half uses it).
+writes the same bytes faster: it hands each container to the C encoder, whose item separator
+carries the newline and indentation, and indents only the brackets itself (see _Writer).
+tests/capture/test_snapshot_write.py proves the bytes equal on every snapshot in the repository,
+odd values and a sandbox capture. Standard library only, Python 3.9+ (the capture half uses it).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _c_encoder(item_separator: str) -> Callable[[Any], str]:
     """The standard library's C encoder, made once (json.dumps makes one per call), for sorted keys,
     no ASCII escaping and `item_separator`; its pure-Python twin where the C part is missing."""
     encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(item_separator, ": "))
-    make = json.encoder.c_make_encoder
+    make = getattr(json.encoder, "c_make_encoder", None)  # None without the _json C module
     if make is None:
         return encoder.encode
     # the arguments JSONEncoder.iterencode passes, without the circular-reference markers
@@ -85,6 +85,7 @@ class _Writer:
                 + encoded[-1])
 
     def container(self, o: Any, depth: int, nested: list[Any]) -> str:
+        shallow: dict[Any, Any] | list[Any]
         if isinstance(o, dict):
             shallow = dict(o)
             for key in nested:
