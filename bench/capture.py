@@ -1,6 +1,7 @@
 """Benchmark: `netstack-docs capture` against the equivalent `ip netns exec` loop, on 200 namespaces.
 
-Run as root:  .venv/bin/python bench/capture.py [--namespaces 200] [--runs 3] [--profile FILE] [--record]
+Run as root:  .venv/bin/python bench/capture.py [--namespaces 200] [--runs 3] [--profile FILE]
+      [--baseline DIR] [--record]
 
 It re-executes itself inside a throwaway sandbox (unshare --net --mount --pid, private /run/netns,
 the same prelude as the tests), builds N namespaces (each a veth into a bridge in the sandbox's
@@ -64,11 +65,11 @@ def build(count: int) -> None:
 class Run:
     """One capture: wall seconds, peak RSS in MB (the largest of its processes), phases, snapshot."""
 
-    def __init__(self, cmd: list[str], out: Path, timings: Path):
+    def __init__(self, cmd: list[str], out: Path, timings: Path, cwd: Path = REPO):
         timings.unlink(missing_ok=True)
         env = dict(os.environ, NETSTACK_DOCS_TIMINGS=str(timings))
         start = time.perf_counter()
-        child = subprocess.Popen([*cmd, str(out)], cwd=REPO, env=env)
+        child = subprocess.Popen([*cmd, str(out)], cwd=cwd, env=env)
         _, status, usage = os.wait4(child.pid, 0)
         self.seconds = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status) != 0:
@@ -77,11 +78,13 @@ class Run:
         self.rss_mb = usage.ru_maxrss / 1024
         self.cpu = usage.ru_utime + usage.ru_stime
         self.doc = json.loads(out.read_text())
-        self.records = [json.loads(line) for line in timings.read_text().splitlines()]
+        # none from a capture older than its timing record (comparing with an earlier commit)
+        lines = timings.read_text().splitlines() if timings.exists() else []
+        self.records = [json.loads(line) for line in lines]
 
     def phases(self) -> dict[str, float]:
-        main = next(r for r in self.records if r["process"] == "main")
-        return dict(main["phases"])
+        main = [r for r in self.records if r["process"] == "main"]
+        return dict(main[0]["phases"]) if main else {}
 
     def collectors(self) -> dict[str, float]:
         """Each namespace collector's seconds, summed over every process of the capture."""
@@ -107,7 +110,7 @@ def median_of(rows: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(row.get(name, 0.0) for row in rows) for name in names}
 
 
-def inside(count: int, runs: int, profile: Path | None, record: bool) -> None:
+def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: Path | None) -> None:
     from netstack_docs.bundle.build import write_bundle
 
     t0 = time.perf_counter()
@@ -118,19 +121,28 @@ def inside(count: int, runs: int, profile: Path | None, record: bool) -> None:
     bundle = work / "netstack-capture.pyz"
     write_bundle(bundle)
     commands = {
-        "package": [sys.executable, "-m", "netstack_docs", *ARGS],
-        "bundle": [SYSTEM_PYTHON, "-I", "-S", str(bundle), *ARGS],
+        "package": ([sys.executable, "-m", "netstack_docs", *ARGS], REPO),
+        "bundle": ([SYSTEM_PYTHON, "-I", "-S", str(bundle), *ARGS], REPO),
     }
+    if baseline is not None:  # the same two from another checkout, in the same rounds
+        old_bundle = work / "baseline.pyz"
+        write_old = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+                     "from netstack_docs.bundle.build import write_bundle; write_bundle(Path(sys.argv[2]))")
+        subprocess.run([sys.executable, "-c", write_old, str(baseline), str(old_bundle)], check=True,
+                       cwd=baseline)
+        commands = {"baseline package": ([sys.executable, "-m", "netstack_docs", *ARGS], baseline),
+                    "baseline bundle": ([SYSTEM_PYTHON, "-I", "-S", str(old_bundle), *ARGS], baseline),
+                    **commands}
     captures: dict[str, list[Run]] = {label: [] for label in commands}
     loops: list[float] = []
     for i in range(runs):
-        for label, cmd in commands.items():
-            run = Run(cmd, work / f"{label}.json", work / f"{label}.timings")
+        for label, (cmd, cwd) in commands.items():
+            run = Run(cmd, work / f"{label}.json", work / f"{label}.timings", cwd)
             captures[label].append(run)
-            print(f"run {i + 1}: {label:<8} {run.seconds:6.2f} s  {run.cpu:5.2f} CPU s  {run.rss_mb:6.1f} MB",
-                  flush=True)
+            print(f"run {i + 1}: {label:<16} {run.seconds:6.2f} s  {run.cpu:5.2f} CPU s  "
+                  f"{run.rss_mb:6.1f} MB", flush=True)
         loops.append(time_loop(count))
-        print(f"run {i + 1}: loop     {loops[-1]:6.2f} s", flush=True)
+        print(f"run {i + 1}: {'loop':<16} {loops[-1]:6.2f} s", flush=True)
     doc = captures["package"][-1].doc
     links = sum(len(ns["links"]) for ns in doc["namespaces"])
     gaps = len(doc["gaps"]) + sum(len(ns["gaps"]) for ns in doc["namespaces"])
@@ -143,23 +155,25 @@ def inside(count: int, runs: int, profile: Path | None, record: bool) -> None:
         seconds = statistics.median(r.seconds for r in done)
         ratio = seconds / loop_s
         rss = max(r.rss_mb for r in done)
-        figures.show(f"{label} s", seconds, "s")
-        figures.show(f"{label} CPU s", statistics.median(r.cpu for r in done), "s")
-        figures.show(f"{label} / loop", ratio, "x", digits=3)
-        figures.show(f"{label} peak RSS", rss, "MB", digits=1)
+        keep = not label.startswith("baseline")  # an earlier commit's figures are shown, never recorded
+        figures.show(f"{label} s", seconds, "s", keep=keep)
+        figures.show(f"{label} CPU s", statistics.median(r.cpu for r in done), "s", keep=keep)
+        figures.show(f"{label} / loop", ratio, "x", digits=3, keep=keep)
+        figures.show(f"{label} peak RSS", rss, "MB", digits=1, keep=keep)
         print(f"  -> {label}: {ratio:.3f}x the loop (goal <= {RATIO_GOAL}: "
               f"{'met' if ratio <= RATIO_GOAL else 'NOT met'}), peak {rss:.0f} MB "
               f"(goal <= {MEMORY_GOAL_MB} MB: {'met' if rss <= MEMORY_GOAL_MB else 'NOT met'})")
     for label, done in captures.items():
         print(f"\nwhere the {label} capture's time goes (median s per phase, main process):")
+        keep = not label.startswith("baseline")
         for name, seconds in median_of([r.phases() for r in done]).items():
-            figures.show(f"{label} phase {name}", seconds, "s", digits=3)
+            figures.show(f"{label} phase {name}", seconds, "s", digits=3, keep=keep)
         per_collector = sorted(median_of([r.collectors() for r in done]).items(), key=lambda kv: -kv[1])
         print("  namespace collectors, seconds summed over namespaces and processes: "
               + ", ".join(f"{name} {seconds:.2f}" for name, seconds in per_collector))
     figures.close(f"{count} namespaces, {runs} alternated runs, load average {os.getloadavg()[0]:.1f}")
     if profile is not None:
-        profile_one(commands["package"], work, profile)
+        profile_one(commands["package"][0], work, profile)
 
 
 def profile_one(cmd: list[str], work: Path, into: Path) -> None:
@@ -176,11 +190,16 @@ def main() -> None:
     parser.add_argument("--namespaces", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3, help="alternated rounds (medians are reported)")
     parser.add_argument("--profile", type=Path, default=None, help="also profile one capture into this file")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of an earlier commit (git archive or git worktree): its package "
+                             "and bundle captures join the same rounds, printed as 'baseline ...'")
     add_record_option(parser)
     args = parser.parse_args()
     if not args.inside:
         run_inside(__file__, "it builds namespaces inside a sandbox")
-    inside(args.namespaces, args.runs, args.profile.resolve() if args.profile else None, args.record)
+    profile = args.profile.resolve() if args.profile else None
+    baseline = args.baseline.resolve() if args.baseline else None
+    inside(args.namespaces, args.runs, profile, args.record, baseline)
 
 
 if __name__ == "__main__":

@@ -54,12 +54,15 @@ class Figures:
         self.recorded: dict[str, Any] = load(path).get(bench, {})
         self.measured: dict[str, Any] = {}
 
-    def show(self, name: str, value: float, unit: str, better: str = "lower", digits: int = 2) -> str:
-        """Print `name: value unit` with the last recorded value and the change; returns the line."""
+    def show(self, name: str, value: float, unit: str, better: str = "lower", digits: int = 2,
+             keep: bool = True) -> str:
+        """Print `name: value unit` with the last recorded value and the change; returns the line.
+        `keep=False`: a figure shown for comparison only (never written into the file)."""
         if better not in ("lower", "higher"):
             raise ValueError(f"better must be 'lower' or 'higher', not {better!r}")
         value = round(float(value), digits)
-        self.measured[name] = {"value": value, "unit": unit, "better": better}
+        if keep:
+            self.measured[name] = {"value": value, "unit": unit, "better": better}
         line = f"  {name:<44} {value:>10.{digits}f} {unit:<10} {self.compare(name, value, digits)}"
         print(line, flush=True)
         return line
