@@ -163,6 +163,34 @@ class _Sockets:
 
 
 DIAG_MODULES = ("sock_diag", "inet_diag", "tcp_diag", "udp_diag")
+# Per-namespace counters (/proc/thread-self/net/sockstat and sockstat6) that are all zero when the
+# namespace holds no socket a dump of that protocol would list: hashed sockets (listening,
+# connected, bound) count as `inuse`, TCP's time-wait ones as `tw`.
+EMPTY_WHEN_ZERO = {"tcp": ("TCP inuse", "TCP tw", "TCP6 inuse"), "udp": ("UDP inuse", "UDP6 inuse")}
+
+
+def sockstat() -> dict[str, int] | None:
+    """This thread's namespace's socket counters ("TCP inuse": 3, ...), or None when unreadable."""
+    counts: dict[str, int] = {}
+    try:
+        for name in ("sockstat", "sockstat6"):
+            with open(f"/proc/thread-self/net/{name}") as fh:
+                for line in fh:
+                    proto, _, rest = line.partition(":")
+                    fields = rest.split()
+                    pairs = zip(fields[::2], fields[1::2])
+                    counts.update((f"{proto} {key}", int(value)) for key, value in pairs)
+    except (OSError, ValueError):
+        return None
+    return counts
+
+
+def surely_none(counts: dict[str, int] | None, proto_name: str) -> bool:
+    """True when the counters prove this namespace has no socket of the protocol: no dump is needed.
+
+    A dump walks the kernel's host-wide socket hash tables (milliseconds for TCP on a big host),
+    however few sockets the namespace holds; most of a capture's namespaces may hold none."""
+    return counts is not None and all(counts.get(key) == 0 for key in EMPTY_WHEN_ZERO[proto_name])
 
 
 def collect(ns: NamespaceCapture) -> None:
@@ -170,11 +198,16 @@ def collect(ns: NamespaceCapture) -> None:
         ns.gap("sockets", kmod.missing_reason(DIAG_MODULES))
         return
     found = _Sockets(ns)
-    try:
-        tcp = dump_tcp_both()
-    except OSError:  # a kernel without the older request: one dump per family, as for UDP
-        tcp = None
+    counts = sockstat()
+    tcp: list[dict[str, Any]] | None = []
+    if not surely_none(counts, "tcp"):
+        try:
+            tcp = dump_tcp_both()
+        except OSError:  # a kernel without the older request: one dump per family, as for UDP
+            tcp = None
     for protocol, proto_name in PROTOCOLS.items():
+        if protocol == socket.IPPROTO_UDP and surely_none(counts, "udp"):
+            continue
         if protocol == socket.IPPROTO_TCP and tcp is not None:
             for s in tcp:
                 if s["family"] in FAMILIES:

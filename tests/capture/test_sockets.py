@@ -100,6 +100,54 @@ def test_one_tcp_dump_gives_both_families_and_the_per_family_dumps_give_the_same
     assert out["one"]["state"]["connections"] == out["apart"]["state"]["connections"]
     assert out["one"]["doc"]["gaps"] == out["apart"]["doc"]["gaps"] == []
 
+
+SOCKSTAT_PROBE = r"""
+import json, os, socket, time, ctypes
+from netstack_docs.capture import sockets
+libc = ctypes.CDLL(None, use_errno=True)
+def enter(name):
+    fd = os.open("/run/netns/" + name, os.O_RDONLY); libc.setns(fd, 0x40000000); os.close(fd)
+out = {}
+enter("empty")
+out["empty"] = [sockets.surely_none(sockets.sockstat(), p) for p in ("tcp", "udp")]
+enter("udp6")
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.bind(("::1", 5353))
+out["udp6"] = [sockets.surely_none(sockets.sockstat(), p) for p in ("tcp", "udp")]
+enter("timewait")
+srv = socket.socket(); srv.bind(("127.0.0.1", 8080)); srv.listen()
+cli = socket.create_connection(("127.0.0.1", 8080)); conn, _ = srv.accept()
+cli.close(); time.sleep(0.1); conn.close(); srv.close(); time.sleep(0.2)
+counts = sockets.sockstat()
+out["timewait"] = [sockets.surely_none(counts, p) for p in ("tcp", "udp")]
+out["timewait"] += [counts["TCP inuse"], counts["TCP tw"]]
+out["timewait_dump"] = [s["state"] for s in sockets.dump_tcp_both()]
+print(json.dumps(out))
+"""
+
+
+def test_a_namespace_whose_socket_counters_are_zero_is_not_dumped_and_any_socket_makes_it_dumped():
+    """sock_diag dumps walk host-wide tables: a namespace with no socket at all is known from its own
+    counters (sockstat) and needs none; a socket of any kind, time-wait included, brings the dump back."""
+    script = (
+        "for ns in empty udp6 timewait; do ip netns add $ns; ip -n $ns link set lo up; done\n"
+        f"$PYTHON - <<'PY'\n{SOCKSTAT_PROBE}\nPY\n"
+        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        "from netstack_docs.capture import sockets\n"
+        "def refused(*args):\n"
+        "    raise AssertionError('dumped')\n"
+        "sockets.dump = sockets.dump_tcp_both = refused\n"
+        "print(json.dumps(capture('/run/netns/empty', 'empty', 'named', ['sockets'])))\nPY\n"
+    )
+    lines = run_in_sandbox(script).stdout.strip().splitlines()
+    probe, empty = json.loads(lines[-2]), json.loads(lines[-1])
+    assert probe["empty"] == [True, True]
+    assert probe["udp6"] == [True, False]
+    tcp_none, udp_none, inuse, time_wait = probe["timewait"]
+    assert (tcp_none, udp_none, inuse) == (False, True, 0) and time_wait >= 1
+    assert 6 in probe["timewait_dump"]  # TCP_TIME_WAIT: what the counters kept from being skipped
+    assert empty["doc"]["sockets"] == {"listening": []} and empty["doc"]["gaps"] == []
+    assert empty["state"]["connections"] == {}
+
 def test_without_privilege_the_owner_is_unknown_and_the_reason_is_a_gap(capture_bundle: Path):
     script = (
         f"cat > /tmp/server.py <<'PY'\n{SERVER.replace('v-blue|x', 'lo')}\nPY\n"
