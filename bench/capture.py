@@ -77,14 +77,20 @@ class Run:
         # wait4 reports the child and its own reaped children (the forked workers): the largest RSS
         self.rss_mb = usage.ru_maxrss / 1024
         self.cpu = usage.ru_utime + usage.ru_stime
+        self.size = out.stat().st_size
         self.doc = json.loads(out.read_text())
         # none from a capture older than its timing record (comparing with an earlier commit)
         lines = timings.read_text().splitlines() if timings.exists() else []
         self.records = [json.loads(line) for line in lines]
 
     def phases(self) -> dict[str, float]:
-        main = [r for r in self.records if r["process"] == "main"]
-        return dict(main[0]["phases"]) if main else {}
+        """The main process's phases, then the forked workers' (the slowest worker's, per phase)."""
+        out: dict[str, float] = {}
+        for record in self.records:
+            prefix = "" if record["process"] == "main" else "worker "
+            for name, seconds in record["phases"].items():
+                out[prefix + name] = max(out.get(prefix + name, 0.0), seconds)
+        return out
 
     def collectors(self) -> dict[str, float]:
         """Each namespace collector's seconds, summed over every process of the capture."""
@@ -140,7 +146,7 @@ def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: 
             run = Run(cmd, work / f"{label}.json", work / f"{label}.timings", cwd)
             captures[label].append(run)
             print(f"run {i + 1}: {label:<16} {run.seconds:6.2f} s  {run.cpu:5.2f} CPU s  "
-                  f"{run.rss_mb:6.1f} MB", flush=True)
+                  f"{run.rss_mb:6.1f} MB  snapshot {run.size / 1e6:.2f} MB", flush=True)
         loops.append(time_loop(count))
         print(f"run {i + 1}: {'loop':<16} {loops[-1]:6.2f} s", flush=True)
     doc = captures["package"][-1].doc
@@ -164,7 +170,7 @@ def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: 
               f"{'met' if ratio <= RATIO_GOAL else 'NOT met'}), peak {rss:.0f} MB "
               f"(goal <= {MEMORY_GOAL_MB} MB: {'met' if rss <= MEMORY_GOAL_MB else 'NOT met'})")
     for label, done in captures.items():
-        print(f"\nwhere the {label} capture's time goes (median s per phase, main process):")
+        print(f"\nwhere the {label} capture's time goes (median s per phase; main process, then workers):")
         keep = not label.startswith("baseline")
         for name, seconds in median_of([r.phases() for r in done]).items():
             figures.show(f"{label} phase {name}", seconds, "s", digits=3, keep=keep)

@@ -138,13 +138,15 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
         with timing.phase("validate"):
             validate(doc, Path("(standard output)") if to_stdout else out)
     write_started = time.perf_counter()
+    with timing.phase("write: encode"):
+        text = dump_snapshot(doc)
     if to_stdout:
-        sys.stdout.buffer.write(dump_snapshot(doc).encode("utf-8"))  # UTF-8 whatever the locale
+        sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the locale
         sys.stdout.flush()
         out = Path("(standard output)")
     else:
         try:
-            write_atomic(out, dump_snapshot(doc))
+            write_atomic(out, text)
         except OSError as exc:
             raise UserError(f"{out}: cannot write the snapshot: {exc.strerror or exc}") from None
     timing.add_phase("write", time.perf_counter() - write_started)
