@@ -15,7 +15,7 @@ busy spell of the machine hits all three alike):
       tc -j qdisc/class/filter, nft -j list ruleset, ss -tulpn, sysctl net.ipv4.ip_forward).
 Prints the median of each, the ratios capture/loop (goal <= 0.15, issue 24) and the captures' peak
 memory (goal <= 200 MB), and where a capture's time goes: the per-phase record each capture process
-writes when NETSTACK_DOCS_TIMINGS names a file (netstack_docs.capture.timing), medians over the runs.
+writes when the hidden `--timings FILE` names a file (netstack_docs.capture.timing), medians over the runs.
 Each figure is shown beside the last recorded one (bench/figures.json; --record updates it).
 With --profile FILE (relative to the repository), one more package capture runs under cProfile
 (stats in FILE, the top lines printed).
@@ -43,7 +43,7 @@ LOOP_COMMANDS = [
 ]
 RATIO_GOAL, MEMORY_GOAL_MB = 0.15, 200
 SYSTEM_PYTHON = "/usr/bin/python3"
-ARGS = ["capture", "--env", "bench", "--host", "b", "--quiet", "--out"]
+ARGS = ["capture", "--env", "bench", "--host", "b", "--quiet"]
 
 
 def build(count: int) -> None:
@@ -65,11 +65,12 @@ def build(count: int) -> None:
 class Run:
     """One capture: wall seconds, peak RSS in MB (the largest of its processes), phases, snapshot."""
 
-    def __init__(self, cmd: list[str], out: Path, timings: Path, cwd: Path = REPO):
+    def __init__(self, cmd: list[str], out: Path, timings: Path, cwd: Path = REPO, baseline: bool = False):
         timings.unlink(missing_ok=True)
-        env = dict(os.environ, NETSTACK_DOCS_TIMINGS=str(timings))
+        if not baseline:  # an earlier commit may not know the hidden option
+            cmd = [*cmd, "--timings", str(timings)]
         start = time.perf_counter()
-        child = subprocess.Popen([*cmd, str(out)], cwd=cwd, env=env)
+        child = subprocess.Popen([*cmd, "--out", str(out)], cwd=cwd)
         _, status, usage = os.wait4(child.pid, 0)
         self.seconds = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status) != 0:
@@ -143,7 +144,8 @@ def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: 
     loops: list[float] = []
     for i in range(runs):
         for label, (cmd, cwd) in commands.items():
-            run = Run(cmd, work / f"{label}.json", work / f"{label}.timings", cwd)
+            old = label.startswith("baseline")
+            run = Run(cmd, work / f"{label}.json", work / f"{label}.timings", cwd, old)
             captures[label].append(run)
             print(f"run {i + 1}: {label:<16} {run.seconds:6.2f} s  {run.cpu:5.2f} CPU s  "
                   f"{run.rss_mb:6.1f} MB  snapshot {run.size / 1e6:.2f} MB", flush=True)
@@ -185,7 +187,7 @@ def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: 
 def profile_one(cmd: list[str], work: Path, into: Path) -> None:
     """One package capture under cProfile (this process's threads only, not the forked workers')."""
     python, rest = cmd[0], cmd[1:]
-    subprocess.run([python, "-m", "cProfile", "-o", str(into), *rest, str(work / "profiled.json")],
+    subprocess.run([python, "-m", "cProfile", "-o", str(into), *rest, "--out", str(work / "profiled.json")],
                    cwd=REPO, check=True)
     print(f"\ncProfile of one package capture (main process) in {into}; top by cumulative time:")
     pstats.Stats(str(into)).sort_stats("cumulative").print_stats(30)

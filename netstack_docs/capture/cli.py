@@ -68,6 +68,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                         help="secret key file for --redact (created if missing; keep it out of the "
                              f"snapshot repo); default: {DEFAULT_KEY_PATH}")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary on stderr")
+    # where the capture's time goes, a JSON line per process (bench/capture.py, netstack_docs.capture.timing)
+    parser.add_argument("--timings", default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -110,9 +112,10 @@ def summary(doc: dict[str, Any], out: Path) -> str:
 def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate | None = None) -> int:
     """Parse `argv`, capture, write. `validate` checks the document before writing where the schema
     validator is installed; the bundle has none (the controller validates what it fetches)."""
-    if timing.enabled():
-        timing.add_phase("start-up", timing.process_age())
     args = build_parser(prog).parse_args(argv)
+    if args.timings:
+        timing.enable(args.timings)
+        timing.add_phase("start-up", timing.process_age())
     with timing.phase("imports"):
         from netstack_docs.capture.run import capture_host
 

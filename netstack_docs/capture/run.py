@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any
@@ -105,8 +105,9 @@ def capture_host(
         if progress is not None:
             progress(finished, total, ns_id)
 
-    def capture(share: list[namespaces.Namespace], done: Callable[[str], None]) -> dict[str, fanout.Result]:
-        return capture_namespaces(share, paths, collectors, workers, timeout, done)
+    def capture(some: Iterable[namespaces.Namespace],
+                done: Callable[[str], None]) -> dict[str, fanout.Result]:
+        return capture_namespaces(some, paths, collectors, workers, timeout, done)
 
     count = len(discovery.namespaces)
     spread = fanout.processes_for(count) if processes is None else processes
@@ -146,24 +147,31 @@ def capture_host(
     return doc
 
 
-def capture_namespaces(found: list[namespaces.Namespace], paths: dict[str, str],
+def capture_namespaces(found: Iterable[namespaces.Namespace], paths: dict[str, str],
                        collectors: list[tuple[str, ModuleType]], workers: int, timeout: float,
                        done: Callable[[str], None]) -> dict[str, fanout.Result]:
-    """Capture each namespace in its own thread (at most `workers` at once) in this process."""
-    captures = {ns.id: _namespace_capture(ns, paths) for ns in found}
-    tasks = [netns.Task(ns.id, ns.path, _bind(captures[ns.id], collectors), ns.inode) for ns in found]
-    outcomes = netns.run_all(tasks, workers=workers, timeout=timeout, done=lambda o: done(o.key))
+    """Capture each namespace in its own thread (at most `workers` at once) in this process.
+
+    `found` is read lazily, one namespace as a thread becomes free (fanout's queue hands them out)."""
+    captures: dict[str, NamespaceCapture] = {}
+
+    def tasks() -> Iterator[netns.Task]:
+        for ns in found:
+            captures[ns.id] = cap = _namespace_capture(ns, paths)
+            yield netns.Task(ns.id, ns.path, _bind(cap, collectors), ns.inode)
+
+    outcomes = netns.run_all(tasks(), workers=workers, timeout=timeout, done=lambda o: done(o.key))
     results: dict[str, fanout.Result] = {}
-    for ns in found:
-        outcome = outcomes[ns.id]
+    for ns_id in captures:
+        outcome = outcomes[ns_id]
         if outcome.timed_out:  # the abandoned thread may still write to its capture: drop it
-            results[ns.id] = ("failed", f"capture did not finish within {timeout:g} s; abandoned")
+            results[ns_id] = ("failed", f"capture did not finish within {timeout:g} s; abandoned")
         elif isinstance(outcome.error, netns.NamespaceGone):
-            results[ns.id] = ("gone", str(outcome.error))
+            results[ns_id] = ("gone", str(outcome.error))
         elif outcome.error is not None:
-            results[ns.id] = ("failed", f"could not enter: {_describe_error(outcome.error)}")
+            results[ns_id] = ("failed", f"could not enter: {_describe_error(outcome.error)}")
         else:
-            results[ns.id] = captures[ns.id]
+            results[ns_id] = captures[ns_id]
     return results
 
 

@@ -1,7 +1,8 @@
-"""Where one capture's time goes, per phase: recorded only when NETSTACK_DOCS_TIMINGS names a file.
+"""Where one capture's time goes, per phase: recorded only when the hidden `--timings FILE` names a file.
 
-bench/capture.py sets the variable; a user never sees the record. Each process of the capture (the
-main one and every forked worker, netstack_docs.capture.fanout) appends one JSON line to that file:
+bench/capture.py passes the option (it is not in --help); a user never sees the record. Each
+process of the capture (the main one and every forked worker, netstack_docs.capture.fanout)
+appends one JSON line to that file:
 `{"process": "main" | "worker", "phases": {phase: seconds}, "collectors": {name: seconds}}`.
 Phases are wall-clock seconds in that process; `collectors` sums each namespace collector's
 seconds over every namespace that process captured (threads run side by side, so these sums can
@@ -17,14 +18,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-ENV = "NETSTACK_DOCS_TIMINGS"
 _lock = threading.Lock()
+_path: str | None = None  # where the record goes; None: nothing is written
 _phases: dict[str, float] = {}
 _collectors: dict[str, float] = {}
 
 
+def enable(path: str) -> None:
+    global _path
+    _path = path
+
+
 def enabled() -> bool:
-    return bool(os.environ.get(ENV))
+    return _path is not None
 
 
 def _add(into: dict[str, float], name: str, seconds: float) -> None:
@@ -69,9 +75,9 @@ def reset() -> None:
 
 
 def flush(process: str) -> None:
-    """Append this process's record to the file NETSTACK_DOCS_TIMINGS names; nothing when unset."""
-    path = os.environ.get(ENV)
-    if not path:
+    """Append this process's record to the --timings file; nothing without one."""
+    path = _path
+    if path is None:
         return
     with _lock:
         record = {"process": process, "phases": {k: round(v, 4) for k, v in _phases.items()},
