@@ -91,6 +91,7 @@ class Figures:
         everything[self.bench] = {
             "machine": self.kind,
             "date": datetime.date.today().isoformat(),
+            "load_average": round(os.getloadavg()[0], 1),  # a busy machine slows some figures
             "note": note,
             "figures": {**kept, **self.measured},  # figures this run did not measure stay as they were
         }
@@ -102,7 +103,7 @@ def main() -> None:
     print(f"this machine: {machine_kind()}")
     for bench, entry in sorted(load().items()):
         note = f" ({entry['note']})" if entry.get("note") else ""
-        print(f"{bench}: {entry['date']} on {entry['machine']}{note}")
+        print(f"{bench}: {entry['date']} on {entry['machine']}, load {entry.get('load_average')}{note}")
         for name, fig in entry["figures"].items():
             print(f"  {name:<44} {fig['value']:>10} {fig['unit']} ({fig['better']} is better)")
 
