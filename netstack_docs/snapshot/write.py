@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 INDENT = " "
-_SCALARS = (str, int, float, type(None))  # bool is an int
+# Only a non-empty container needs its own lines: an empty one is `[]` or `{}` as the C encoder writes it
+_CONTAINERS = (dict, list, tuple)
 _PLACEHOLDER = 0  # stands in for a nested container while its parent goes through the C encoder
 
 
@@ -66,11 +67,11 @@ class _Writer:
 
     def text(self, o: Any, depth: int) -> str:
         if isinstance(o, dict):
-            nested = [k for k, v in o.items() if not isinstance(v, _SCALARS)]
+            nested = [k for k, v in o.items() if v and isinstance(v, _CONTAINERS)]
             if nested:
                 return self.container(o, depth, nested)
         elif isinstance(o, (list, tuple)):
-            nested_at = [i for i, v in enumerate(o) if not isinstance(v, _SCALARS)]
+            nested_at = [i for i, v in enumerate(o) if v and isinstance(v, _CONTAINERS)]
             if nested_at:
                 return self.container(o, depth, nested_at)
         encoded: str = self.encoder(depth)(o)
