@@ -8,7 +8,9 @@ host has it:
   (a) the bundle as `netstack-docs bundle` writes it (byte code for the building Python, pyroute2
       with a lean package __init__),
   (b) the same without byte code: what a host on another Python version runs,
-  (c) the plain layout: no byte code and pyroute2's own __init__ (it imports every pyroute2 API),
+  (c) the plain layout: no byte code and pyroute2's own __init__ (it imports every pyroute2 API;
+      since netstack_docs.capture.pyroute2lean the capture skips that __init__ in every layout, so
+      (c) now costs what (b) does),
   (d) the installed package (`python -m netstack_docs capture` from the venv), the reference.
 Prints the median CPU seconds (user + system) of each capture and the ratio (a)/(c).
 """
