@@ -8,7 +8,9 @@ host has it:
   (a) the bundle as `netstack-docs bundle` writes it (byte code for the building Python, pyroute2
       with a lean package __init__),
   (b) the same without byte code: what a host on another Python version runs,
-  (c) the plain layout: no byte code and pyroute2's own __init__ (it imports every pyroute2 API),
+  (c) the plain layout: no byte code and pyroute2's own __init__ (it imports every pyroute2 API;
+      since netstack_docs.capture.pyroute2lean the capture skips that __init__ in every layout, so
+      (c) now costs what (b) does),
   (d) the installed package (`python -m netstack_docs capture` from the venv), the reference.
 Prints the median CPU seconds (user + system) of each capture and the ratio (a)/(c).
 """
@@ -24,6 +26,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from figures import Figures, add_record_option
 from sandboxed import run_inside, sandbox_parser
 
 HOST = """
@@ -57,16 +60,16 @@ def cpu_seconds(cmd: list[str], runs: int) -> float:
     return statistics.median(samples)
 
 
-def inside(runs: int) -> None:
+def inside(runs: int, record: bool) -> None:
     subprocess.run(["sh", "-eu", "-c", HOST], check=True)
     work = Path(tempfile.mkdtemp(prefix="nsd-bundle-bench-"))
     try:
-        measure(work, runs)
+        measure(work, runs, record)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def measure(work: Path, runs: int) -> None:
+def measure(work: Path, runs: int, record: bool) -> None:
     from netstack_docs.bundle.build import write_bundle
 
     built, other, plain = work / "built.pyz", work / "other.pyz", work / "plain.pyz"
@@ -82,20 +85,23 @@ def measure(work: Path, runs: int) -> None:
     print(f"host interpreter {system} ({subprocess.check_output([system, '-V'], text=True).strip()}), "
           f"bundle built by Python {sys.version.split()[0]}; median of {runs} captures")
     found = {}
+    figures = Figures("bundle", record)
     for label, cmd in rows:
         found[label] = cpu_seconds(cmd, runs)
-        print(f"{label:<18} {found[label]:6.3f} CPU s")
+        figures.show(f"{label} CPU s", found[label], "s", digits=3)
     # "no byte code" is what a host on another Python version runs: the magic number does not match.
-    print(f"bundle as built / plain layout = {found['bundle as built'] / found['plain layout']:.2f}")
+    figures.show("bundle as built / plain layout", found["bundle as built"] / found["plain layout"], "x")
+    figures.close(f"median of {runs} captures of a small sandbox host")
 
 
 def main() -> None:
     parser = sandbox_parser(__doc__)
     parser.add_argument("--runs", type=int, default=15)
+    add_record_option(parser)
     args = parser.parse_args()
     if not args.inside:
         run_inside(__file__, "it builds a sandbox host")
-    inside(args.runs)
+    inside(args.runs, args.record)
 
 
 if __name__ == "__main__":

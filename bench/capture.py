@@ -1,27 +1,39 @@
 """Benchmark: `netstack-docs capture` against the equivalent `ip netns exec` loop, on 200 namespaces.
 
-Run as root:  .venv/bin/python bench/capture.py [--namespaces 200] [--repeat 1]
+Run as root:  .venv/bin/python bench/capture.py [--namespaces 200] [--runs 3] [--profile FILE]
+      [--baseline DIR] [--record]
 
 It re-executes itself inside a throwaway sandbox (unshare --net --mount --pid, private /run/netns,
 the same prelude as the tests), builds N namespaces (each a veth into a bridge in the sandbox's
-root namespace, an address and a default route), then times in the same run:
-  (a) `python -m netstack_docs capture` (one process; peak RSS from wait4 of that child), and
-  (b) for the root namespace and each named one, every inspection command a person would use,
+root namespace, an address and a default route), then, `--runs` times in turn (alternated, so a
+busy spell of the machine hits all three alike):
+  (a) the installed package: `python -m netstack_docs capture` (one process; peak RSS from wait4),
+  (b) the single-file bundle, as `netstack-docs bundle` writes it, run by the machine's own
+      /usr/bin/python3 as a host runs it,
+  (c) for the root namespace and each named one, every inspection command a person would use,
       each through `ip netns exec NS` (ip -j link/addr/route/rule/neigh, bridge -j fdb,
       tc -j qdisc/class/filter, nft -j list ruleset, ss -tulpn, sysctl net.ipv4.ip_forward).
-Prints both times, the ratio (goal <= 0.2) and the capture's peak memory (goal <= 200 MB).
+Prints the median of each, the ratios capture/loop (goal <= 0.15, issue 24) and the captures' peak
+memory (goal <= 200 MB), and where a capture's time goes: the per-phase record each capture process
+writes when the hidden `--timings FILE` names a file (netstack_docs.capture.timing), medians over the runs.
+Each figure is shown beside the last recorded one (bench/figures.json; --record updates it).
+With --profile FILE (relative to the repository), one more package capture runs under cProfile
+(stats in FILE, the top lines printed).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pstats
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from figures import Figures, add_record_option
 from sandboxed import REPO, run_inside, sandbox_parser
 
 LOOP_COMMANDS = [
@@ -29,6 +41,9 @@ LOOP_COMMANDS = [
     "ip -j neigh show", "bridge -j fdb show", "tc -j qdisc show", "tc -j class show dev eth0",
     "tc -j filter show dev eth0", "nft -j list ruleset", "ss -tulpn", "sysctl net.ipv4.ip_forward",
 ]
+RATIO_GOAL, MEMORY_GOAL_MB = 0.15, 200
+SYSTEM_PYTHON = "/usr/bin/python3"
+ARGS = ["capture", "--env", "bench", "--host", "b", "--quiet"]
 
 
 def build(count: int) -> None:
@@ -47,19 +62,44 @@ def build(count: int) -> None:
         subprocess.run(["ip", "-n", f"n{i}", "-batch", ns_batch.name], check=True)
 
 
-def time_capture(out: Path) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS (MB) of the capture process, and its snapshot."""
-    cmd = [sys.executable, "-m", "netstack_docs", "capture", "--env", "bench", "--host", "b",
-           "--out", str(out),
-           "--quiet"]
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=REPO)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"capture failed with exit code {child.returncode}")
-    return elapsed, usage.ru_maxrss / 1024, json.loads(out.read_text())
+class Run:
+    """One capture: wall seconds, peak RSS in MB (the largest of its processes), phases, snapshot."""
+
+    def __init__(self, cmd: list[str], out: Path, timings: Path, cwd: Path = REPO, baseline: bool = False):
+        timings.unlink(missing_ok=True)
+        if not baseline:  # an earlier commit may not know the hidden option
+            cmd = [*cmd, "--timings", str(timings)]
+        start = time.perf_counter()
+        child = subprocess.Popen([*cmd, "--out", str(out)], cwd=cwd)
+        _, status, usage = os.wait4(child.pid, 0)
+        self.seconds = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"capture failed ({status}): {cmd}")
+        # wait4 reports the child and its own reaped children (the forked workers): the largest RSS
+        self.rss_mb = usage.ru_maxrss / 1024
+        self.cpu = usage.ru_utime + usage.ru_stime
+        self.size = out.stat().st_size
+        self.doc = json.loads(out.read_text())
+        # none from a capture older than its timing record (comparing with an earlier commit)
+        lines = timings.read_text().splitlines() if timings.exists() else []
+        self.records = [json.loads(line) for line in lines]
+
+    def phases(self) -> dict[str, float]:
+        """The main process's phases, then the forked workers' (the slowest worker's, per phase)."""
+        out: dict[str, float] = {}
+        for record in self.records:
+            prefix = "" if record["process"] == "main" else "worker "
+            for name, seconds in record["phases"].items():
+                out[prefix + name] = max(out.get(prefix + name, 0.0), seconds)
+        return out
+
+    def collectors(self) -> dict[str, float]:
+        """Each namespace collector's seconds, summed over every process of the capture."""
+        out: dict[str, float] = {}
+        for record in self.records:
+            for name, seconds in record["collectors"].items():
+                out[name] = out.get(name, 0.0) + seconds
+        return out
 
 
 def time_loop(count: int) -> float:
@@ -72,35 +112,102 @@ def time_loop(count: int) -> float:
     return time.perf_counter() - start
 
 
-def inside(count: int, repeat: int) -> None:
+def median_of(rows: list[dict[str, float]]) -> dict[str, float]:
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    return {name: statistics.median(row.get(name, 0.0) for row in rows) for name in names}
+
+
+def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: Path | None) -> None:
+    from netstack_docs.bundle.build import write_bundle
+
     t0 = time.perf_counter()
     build(count)
-    print(f"built {count} namespaces in {time.perf_counter() - t0:.1f} s", flush=True)
-    out = Path(tempfile.mkdtemp()) / "bench.json"
-    runs = [time_capture(out) for _ in range(repeat)]
-    capture_s = min(r[0] for r in runs)
-    rss_mb = max(r[1] for r in runs)
-    doc = runs[-1][2]
+    print(f"built {count} namespaces in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="nsd-capture-bench-"))
+    bundle = work / "netstack-capture.pyz"
+    write_bundle(bundle)
+    commands = {
+        "package": ([sys.executable, "-m", "netstack_docs", *ARGS], REPO),
+        "bundle": ([SYSTEM_PYTHON, "-I", "-S", str(bundle), *ARGS], REPO),
+    }
+    if baseline is not None:  # the same two from another checkout, in the same rounds
+        old_bundle = work / "baseline.pyz"
+        write_old = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+                     "from netstack_docs.bundle.build import write_bundle; write_bundle(Path(sys.argv[2]))")
+        subprocess.run([sys.executable, "-c", write_old, str(baseline), str(old_bundle)], check=True,
+                       cwd=baseline)
+        commands = {"baseline package": ([sys.executable, "-m", "netstack_docs", *ARGS], baseline),
+                    "baseline bundle": ([SYSTEM_PYTHON, "-I", "-S", str(old_bundle), *ARGS], baseline),
+                    **commands}
+    captures: dict[str, list[Run]] = {label: [] for label in commands}
+    loops: list[float] = []
+    for i in range(runs):
+        for label, (cmd, cwd) in commands.items():
+            old = label.startswith("baseline")
+            run = Run(cmd, work / f"{label}.json", work / f"{label}.timings", cwd, old)
+            captures[label].append(run)
+            print(f"run {i + 1}: {label:<16} {run.seconds:6.2f} s  {run.cpu:5.2f} CPU s  "
+                  f"{run.rss_mb:6.1f} MB  snapshot {run.size / 1e6:.2f} MB", flush=True)
+        loops.append(time_loop(count))
+        print(f"run {i + 1}: {'loop':<16} {loops[-1]:6.2f} s", flush=True)
+    doc = captures["package"][-1].doc
     links = sum(len(ns["links"]) for ns in doc["namespaces"])
     gaps = len(doc["gaps"]) + sum(len(ns["gaps"]) for ns in doc["namespaces"])
-    print(f"(a) netstack-docs capture: {capture_s:.2f} s  ({len(doc['namespaces'])} namespaces, "
-          f"{links} links, {gaps} gaps, capture_host {doc['meta']['duration_s']:.2f} s)", flush=True)
-    loop_s = time_loop(count)
-    print(f"(b) ip netns exec loop ({len(LOOP_COMMANDS)} commands x {count + 1} namespaces): {loop_s:.2f} s")
-    ratio = capture_s / loop_s
-    print(f"ratio capture/loop = {ratio:.3f}  (goal <= 0.2: {'met' if ratio <= 0.2 else 'NOT met'})")
-    verdict = "met" if rss_mb <= 200 else "NOT met"
-    print(f"peak RSS of the capture = {rss_mb:.1f} MB  (goal <= 200 MB: {verdict})")
+    print(f"\nsnapshot: {len(doc['namespaces'])} namespaces, {links} links, {gaps} gaps; medians of {runs} "
+          f"alternated runs; loop = {len(LOOP_COMMANDS)} commands x {count + 1} namespaces")
+    figures = Figures("capture", record)
+    loop_s = statistics.median(loops)
+    figures.show("loop s", loop_s, "s")
+    for label, done in captures.items():
+        seconds = statistics.median(r.seconds for r in done)
+        ratio = seconds / loop_s
+        rss = max(r.rss_mb for r in done)
+        keep = not label.startswith("baseline")  # an earlier commit's figures are shown, never recorded
+        figures.show(f"{label} s", seconds, "s", keep=keep)
+        figures.show(f"{label} CPU s", statistics.median(r.cpu for r in done), "s", keep=keep)
+        figures.show(f"{label} / loop", ratio, "x", digits=3, keep=keep)
+        figures.show(f"{label} peak RSS", rss, "MB", digits=1, keep=keep)
+        print(f"  -> {label}: {ratio:.3f}x the loop (goal <= {RATIO_GOAL}: "
+              f"{'met' if ratio <= RATIO_GOAL else 'NOT met'}), peak {rss:.0f} MB "
+              f"(goal <= {MEMORY_GOAL_MB} MB: {'met' if rss <= MEMORY_GOAL_MB else 'NOT met'})")
+    for label, done in captures.items():
+        print(f"\nwhere the {label} capture's time goes (median s per phase; main process, then workers):")
+        keep = not label.startswith("baseline")
+        for name, seconds in median_of([r.phases() for r in done]).items():
+            figures.show(f"{label} phase {name}", seconds, "s", digits=3, keep=keep)
+        per_collector = sorted(median_of([r.collectors() for r in done]).items(), key=lambda kv: -kv[1])
+        print("  namespace collectors, seconds summed over namespaces and processes: "
+              + ", ".join(f"{name} {seconds:.2f}" for name, seconds in per_collector))
+    figures.close(f"{count} namespaces, {runs} alternated runs, load average {os.getloadavg()[0]:.1f}")
+    if profile is not None:
+        profile_one(commands["package"][0], work, profile)
+
+
+def profile_one(cmd: list[str], work: Path, into: Path) -> None:
+    """One package capture under cProfile (this process's threads only, not the forked workers')."""
+    python, rest = cmd[0], cmd[1:]
+    subprocess.run([python, "-m", "cProfile", "-o", str(into), *rest, "--out", str(work / "profiled.json")],
+                   cwd=REPO, check=True)
+    print(f"\ncProfile of one package capture (main process) in {into}; top by cumulative time:")
+    pstats.Stats(str(into)).sort_stats("cumulative").print_stats(30)
 
 
 def main() -> None:
     parser = sandbox_parser(__doc__)
     parser.add_argument("--namespaces", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=1, help="capture runs (best time is reported)")
+    parser.add_argument("--runs", type=int, default=3, help="alternated rounds (medians are reported)")
+    parser.add_argument("--profile", type=Path, default=None, help="also profile one capture into this file")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of an earlier commit (git archive or git worktree): its package "
+                             "and bundle captures join the same rounds, printed as 'baseline ...'")
+    add_record_option(parser)
     args = parser.parse_args()
     if not args.inside:
         run_inside(__file__, "it builds namespaces inside a sandbox")
-    inside(args.namespaces, args.repeat)
+    profile = args.profile.resolve() if args.profile else None
+    baseline = args.baseline.resolve() if args.baseline else None
+    inside(args.namespaces, args.runs, profile, args.record, baseline)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # not bench/: bench/site.py would shadow the stdlib `site` module
 
+from bench.figures import Figures, add_record_option  # noqa: E402
 from bench.site import make_fleet, sources  # noqa: E402
 from netstack_docs.analysis.check import BUILTINS, Host, load_intents, run_checks  # noqa: E402
 from netstack_docs.site.inputs import load_snapshots  # noqa: E402
@@ -32,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "check")
+    add_record_option(parser)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     fleet = make_fleet(sources(), args.hosts, args.out)
@@ -58,6 +60,11 @@ def main() -> None:
         f"checks {check_s:.1f} s ({1000 * check_s / n:.1f} ms/host), "
         f"total {load_s + check_s:.1f} s (goal <= 30 s): {'ok' if load_s + check_s <= 30 else 'TOO SLOW'}"
     )
+    figures = Figures("check", args.record)
+    figures.show(f"load+validate ms/host ({n} hosts)", 1000 * load_s / n, "ms")
+    figures.show(f"checks ms/host ({n} hosts)", 1000 * check_s / n, "ms")
+    figures.show(f"total s ({n} hosts)", load_s + check_s, "s", digits=1)
+    figures.close()
     if load_s + check_s > 30:
         sys.exit(1)
 

@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from bench.figures import Figures, add_record_option  # noqa: E402
 from netstack_docs.diagrams import render_site_figures  # noqa: E402
 from netstack_docs.model.classify import classify  # noqa: E402
 from netstack_docs.snapshot.load import validate_document  # noqa: E402
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--workers", type=int, default=None, help="parallel dot processes (default: CPUs)")
     parser.add_argument("--serial", action="store_true", help="also time a cold run with workers=1")
+    add_record_option(parser)
     args = parser.parse_args()
     hosts = fleet(args.hosts)
     start = time.perf_counter()
@@ -98,9 +100,17 @@ def main() -> None:
         views[len(hosts) // 2] = classify(changed_doc, host_slug=slug)
         changed = timed("changed", views, work / "docs-changed", work / "cache", args.workers)
         print(f"ratio warm/cold {warm / cold:.3f}   changed/cold {changed / cold:.3f}")
+        figures = Figures("diagrams", args.record)
+        figures.show(f"cold s ({args.hosts} hosts)", cold, "s")
+        figures.show(f"warm s ({args.hosts} hosts)", warm, "s")
+        figures.show(f"changed s ({args.hosts} hosts)", changed, "s")
+        figures.show("warm / cold", warm / cold, "x", digits=3)
+        figures.show("changed / cold", changed / cold, "x", digits=3)
         if args.serial:
             serial = timed("serial", views, work / "docs-serial", work / "cache-serial", 1)
             print(f"parallel speed-up (serial cold / cold) {serial / cold:.2f}x")
+            figures.show("serial cold / cold", serial / cold, "x", better="higher")
+        figures.close(f"workers={args.workers or os.cpu_count()}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 
+from figures import Figures, add_record_option
 from sandboxed import REPO, run_inside, sandbox_parser
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -88,15 +89,15 @@ def run_playbook(repo: Path, forks: int, limit: str | None) -> tuple[float, floa
     return seconds, cpu, peak, proc.returncode
 
 
-def inside(count: int) -> None:
+def inside(count: int, record: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="nsd-fleet-bench-"))
     try:
-        measure(count, work)
+        measure(count, work, record)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def measure(count: int, work: Path) -> None:
+def measure(count: int, work: Path, record: bool) -> None:
     work.chmod(0o755)
     hosts = [Host(f"bench-{i:02d}", f"ip netns add app; ip link add a{i} type veth peer name eth0 netns app\n"
                                      f"ip link set a{i} up") for i in range(1, count + 1)]
@@ -112,26 +113,35 @@ def measure(count: int, work: Path) -> None:
     runs = [("1 host, forks=1", 1, hosts[0].name, 1), (f"{count} hosts, forks={count}", count, None, count),
             (f"{count} hosts, forks=1", 1, None, count)]
     results = {}
+    peaks = {}
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs; the hosts' side "
           "(sshd, modules, captures) runs on the same CPUs as the controller")
     print(f"{'run':<22} {'seconds':>8} {'s/host':>8} {'ctl CPU s':>9} {'peak MB':>8}  status")
     for label, forks, limit, n in runs:
         seconds, cpu, peak, rc = run_playbook(repo, forks, limit)
         results[label] = seconds
+        peaks[label] = peak / 1024
         status = "ok" if rc == 0 else f"rc={rc}"
         print(f"{label:<22} {seconds:8.1f} {seconds / n:8.2f} {cpu:9.1f} {peak / 1024:8.0f}  {status}")
     ratio = results[f"{count} hosts, forks={count}"] / results["1 host, forks=1"]
     print(f"{count} hosts with forks={count} take {ratio:.1f}x one host (goal <= 3x); "
           f"forks=1 takes {results[f'{count} hosts, forks=1'] / results['1 host, forks=1']:.1f}x")
+    figures = Figures("fleet", record)
+    for label, seconds in results.items():
+        figures.show(f"{label} s", seconds, "s", digits=1)
+        figures.show(f"{label} controller peak", peaks[label], "MB", digits=0)
+    figures.show(f"{count} hosts forks={count} / 1 host", ratio, "x", digits=1)
+    figures.close()
 
 
 def main() -> None:
     parser = sandbox_parser(__doc__)
     parser.add_argument("--hosts", type=int, default=20)
+    add_record_option(parser)
     args = parser.parse_args()
     if not args.inside:
         run_inside(__file__, "it starts sandbox hosts")
-    inside(args.hosts)
+    inside(args.hosts, args.record)
 
 
 if __name__ == "__main__":

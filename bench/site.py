@@ -21,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # not bench/: bench/diagrams.py would shadow the `diagrams` package
 
+from bench.figures import Figures, add_record_option  # noqa: E402
 from netstack_docs.site.build import build_site  # noqa: E402
 from netstack_docs.site.config import SiteOptions  # noqa: E402
 from netstack_docs.site.inputs import find_snapshot_files  # noqa: E402
@@ -80,6 +81,7 @@ def main() -> None:
         "--naive-max", type=int, default=100, help="largest fleet built with every host in the nav"
     )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "site")
+    add_record_option(parser)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     originals = sources()
@@ -114,6 +116,15 @@ def main() -> None:
                 f"naive nav at {big} hosts: not built; extrapolated ~{rows[big]['seconds'] + extra:.0f} s "
                 f"({rows[big]['seconds']} s + {extra:.0f} s of nav rendering, quadratic)"
             )
+
+    figures = Figures("site", args.record)
+    for hosts, row in sorted(rows.items()):
+        kind = f"{abs(hosts)} hosts" + (" naive nav" if hosts < 0 else "")
+        figures.show(f"ms/page, {kind}", row["ms_per_page"], "ms")
+        figures.show(f"s, {kind}", row["seconds"], "s", digits=1)
+    if small != big:
+        figures.show(f"t({big})/t({small})", rows[big]["seconds"] / rows[small]["seconds"], "x", digits=1)
+    figures.close(f"sizes {args.sizes}")
 
 
 if __name__ == "__main__":

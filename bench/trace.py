@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)
 sys.path.insert(1, str(REPO / "tests" / "trace"))
 
+from bench.figures import Figures, add_record_option  # noqa: E402
 from netstack_docs.analysis.trace import Fleet, Packet, trace  # noqa: E402
 
 
@@ -129,7 +130,9 @@ def main() -> None:
         help="also time the site's exposure analysis for HOSTS copies of the demo hosts",
     )
     parser.add_argument("--kernel", action="store_true", help="also run the kernel-agreement test (root)")
+    add_record_option(parser)
     args = parser.parse_args()
+    figures = Figures("trace", args.record)
     rng = random.Random(10)
     for name, (fleet, env, host, jobs) in (
         ("demo", demo_workload(rng)),
@@ -141,12 +144,15 @@ def main() -> None:
             f"{name:10} {env}/{host}: {cpu:6.0f} traces per CPU second ({wall:.0f}/s wall clock, load "
             f"{os.getloadavg()[0]:.1f}); goal 1000/s on one core: {verdict}"
         )
+        figures.show(f"{name} traces per CPU s", cpu, "/s", better="higher", digits=0)
     if args.exposure:
         wall, cpu, traces = exposure_seconds(args.exposure)
         print(
             f"exposure of {args.exposure} demo-host copies: {traces} traces, "
             f"{cpu:.1f} s CPU ({wall:.1f} s wall)"
         )
+        figures.show(f"exposure CPU s ({args.exposure} hosts)", cpu, "s", digits=1)
+    figures.close()
     if args.kernel:
         cmd = [
             sys.executable,

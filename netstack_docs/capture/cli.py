@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.capture import timing
 from netstack_docs.capture.redact import DEFAULT_KEY_PATH, load_or_create_key, redact
 from netstack_docs.errors import UserError
 from netstack_docs.snapshot.slug import is_slug, make_slug
@@ -66,6 +68,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                         help="secret key file for --redact (created if missing; keep it out of the "
                              f"snapshot repo); default: {DEFAULT_KEY_PATH}")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary on stderr")
+    # where the capture's time goes, a JSON line per process (bench/capture.py, netstack_docs.capture.timing)
+    parser.add_argument("--timings", default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -109,7 +113,11 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
     """Parse `argv`, capture, write. `validate` checks the document before writing where the schema
     validator is installed; the bundle has none (the controller validates what it fetches)."""
     args = build_parser(prog).parse_args(argv)
-    from netstack_docs.capture.run import capture_host
+    if args.timings:
+        timing.enable(args.timings)
+        timing.add_phase("start-up", timing.process_age())
+    with timing.phase("imports"):
+        from netstack_docs.capture.run import capture_host
 
     env = slug_or_error(args.env, "--env")
     host = args.host
@@ -123,22 +131,29 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
         raise UserError("--redact-key is only used with --redact")
     doc = capture_host(env, host, progress=_progress(args.quiet), role=args.role or None)
     if args.redact:
-        doc = redact(doc, load_or_create_key(args.redact_key))
+        with timing.phase("redact"):
+            doc = redact(doc, load_or_create_key(args.redact_key))
         if args.host is None:  # the default file name must not reveal the name the content hides
             host = make_slug(doc["host"]["hostname"])
     out = args.out or Path("snapshots") / env / f"{host}.json"
     to_stdout = str(out) == "-"
     if validate is not None:
-        validate(doc, Path("(standard output)") if to_stdout else out)
+        with timing.phase("validate"):
+            validate(doc, Path("(standard output)") if to_stdout else out)
+    write_started = time.perf_counter()
+    with timing.phase("write: encode"):
+        text = dump_snapshot(doc)
     if to_stdout:
-        sys.stdout.buffer.write(dump_snapshot(doc).encode("utf-8"))  # UTF-8 whatever the locale
+        sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the locale
         sys.stdout.flush()
         out = Path("(standard output)")
     else:
         try:
-            write_atomic(out, dump_snapshot(doc))
+            write_atomic(out, text)
         except OSError as exc:
             raise UserError(f"{out}: cannot write the snapshot: {exc.strerror or exc}") from None
+    timing.add_phase("write", time.perf_counter() - write_started)
+    timing.flush("main")
     if not args.quiet:
         print(summary(doc, out), file=sys.stderr)
     sys.stderr.flush()

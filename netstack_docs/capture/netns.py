@@ -120,9 +120,11 @@ def run_all(
     timeout: float = 30.0,
     done: Callable[[Outcome], None] | None = None,
 ) -> dict[str, Outcome]:
-    """Run every task in its namespace, at most `workers` at once; a task over `timeout` is abandoned."""
-    pending = list(tasks)
-    pending.reverse()
+    """Run every task in its namespace, at most `workers` at once; a task over `timeout` is abandoned.
+
+    `tasks` is read lazily: the next task is taken only when a worker thread is free for it."""
+    source = iter(tasks)
+    exhausted = False
     running: dict[Future[Any], tuple[Task, float]] = {}
     outcomes: dict[str, Outcome] = {}
 
@@ -131,10 +133,15 @@ def run_all(
         if done is not None:
             done(outcome)
 
-    while pending or running:
-        while pending and len(running) < workers:
-            task = pending.pop()
-            running[_start(task)] = (task, time.monotonic())
+    while True:
+        while not exhausted and len(running) < workers:
+            task = next(source, None)
+            if task is None:
+                exhausted = True
+            else:
+                running[_start(task)] = (task, time.monotonic())
+        if not running:
+            return outcomes
         now = time.monotonic()
         nearest = min(started for _, started in running.values()) + timeout
         finished, _ = wait(list(running), timeout=max(0.0, nearest - now), return_when=FIRST_COMPLETED)
@@ -148,4 +155,3 @@ def run_all(
             elif now - started >= timeout:
                 del running[future]  # the thread is a daemon: abandoned, it cannot block exit
                 finish(Outcome(task.key, None, None, True, now - started))
-    return outcomes

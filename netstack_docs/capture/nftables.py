@@ -239,10 +239,13 @@ def read_ruleset() -> tuple[dict[str, Any], str, bool]:
 
     The two passes are separate netlink dumps; a firewall reload between them would pair rule
     texts with the wrong rules. libnftables exposes no ruleset generation id, so equal texts
-    around the JSON pass stand for "nothing changed"; otherwise read again, a few times.
+    around the JSON pass stand for "nothing changed"; otherwise read again, a few times. An empty
+    text is an empty ruleset (no table): then there is no JSON pass to make.
     """
     raw: dict[str, Any] = {}
     text = before = libnftables.list_ruleset_text()
+    if not before.strip():  # most namespaces of a big host: the JSON pass would find nothing more
+        return {"nftables": []}, before, True
     for _ in range(READ_ATTEMPTS):
         raw = json.loads(libnftables.list_ruleset_json())
         text = libnftables.list_ruleset_text()

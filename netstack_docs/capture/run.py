@@ -10,13 +10,13 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any
 
 from netstack_docs import __version__
-from netstack_docs.capture import fanout, namespaces, netns, registry
+from netstack_docs.capture import fanout, namespaces, netns, registry, timing
 from netstack_docs.capture.context import HostCapture, NamespaceCapture, empty_namespace
 
 Progress = Callable[[int, int, str], None]
@@ -46,10 +46,12 @@ def _describe_error(exc: BaseException) -> str:
 def capture_namespace(ns: NamespaceCapture, collectors: list[tuple[str, ModuleType]]) -> NamespaceCapture:
     """Run every namespace collector in the calling thread (already inside the namespace)."""
     for short, module in collectors:
+        start = time.perf_counter()
         try:
             module.collect(ns)
         except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the namespace
             ns.gap(short, _describe_error(exc))
+        timing.add_collector(short, time.perf_counter() - start)
     return ns
 
 
@@ -89,10 +91,12 @@ def capture_host(
     if os.geteuid() != 0:
         gaps.append({"what": "capture privileges", "namespace": None,
                      "reason": "not running as root: other namespaces, some dumps and BPF are not visible"})
-    discovery = namespaces.discover()
+    with timing.phase("discover"):
+        discovery = namespaces.discover()
     gaps += [{"what": what, "reason": reason, "namespace": None} for what, reason in discovery.problems]
     paths = {ns.id: ns.path or f"/proc/{os.getpid()}/ns/net" for ns in discovery.namespaces}
-    collectors = load_collectors(registry.NAMESPACE_COLLECTORS, gaps)
+    with timing.phase("imports"):
+        collectors = load_collectors(registry.NAMESPACE_COLLECTORS, gaps)
     total, finished = len(discovery.namespaces), 0
 
     def done(ns_id: str) -> None:
@@ -101,13 +105,16 @@ def capture_host(
         if progress is not None:
             progress(finished, total, ns_id)
 
-    def capture(share: list[namespaces.Namespace], done: Callable[[str], None]) -> dict[str, fanout.Result]:
-        return capture_namespaces(share, paths, collectors, workers, timeout, done)
+    def capture(some: Iterable[namespaces.Namespace],
+                done: Callable[[str], None]) -> dict[str, fanout.Result]:
+        return capture_namespaces(some, paths, collectors, workers, timeout, done)
 
     count = len(discovery.namespaces)
     spread = fanout.processes_for(count) if processes is None else processes
     deadline = timeout * (count // max(1, spread * workers) + 2)  # every task timing out, and then some
-    results = fanout.capture_spread(discovery.namespaces, capture, paths, done, spread, deadline)
+    with timing.phase("namespaces"):
+        results = fanout.capture_spread(discovery.namespaces, capture, paths, done, spread, deadline)
+    merge_started = time.perf_counter()
     kept: list[NamespaceCapture] = []
     for found in discovery.namespaces:
         result = results[found.id]
@@ -122,38 +129,49 @@ def capture_host(
         kept.append(result)
     resolve_peer_names(kept)
     host = HostCapture(doc, kept, os.geteuid() == 0)
-    for short, module in load_collectors(registry.HOST_COLLECTORS, gaps):
-        try:
-            module.collect(host)
-        except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the host
-            host.gap(short, _describe_error(exc))
+    timing.add_phase("merge", time.perf_counter() - merge_started)
+    with timing.phase("host collectors"):
+        for short, module in load_collectors(registry.HOST_COLLECTORS, gaps):
+            try:
+                module.collect(host)
+            except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the host
+                host.gap(short, _describe_error(exc))
+    merge_started = time.perf_counter()
     doc["namespaces"] = [cap.doc for cap in kept]
     doc["state"]["namespaces"] = {cap.id: cap.state for cap in kept}
     for cap in kept:
         cap.doc["gaps"].sort(key=lambda g: (g["what"], g["reason"]))
     gaps.sort(key=lambda g: (g.get("namespace") or "", g["what"], g["reason"]))
+    timing.add_phase("merge", time.perf_counter() - merge_started)
     doc["meta"]["duration_s"] = round(time.monotonic() - started, 3)
     return doc
 
 
-def capture_namespaces(found: list[namespaces.Namespace], paths: dict[str, str],
+def capture_namespaces(found: Iterable[namespaces.Namespace], paths: dict[str, str],
                        collectors: list[tuple[str, ModuleType]], workers: int, timeout: float,
                        done: Callable[[str], None]) -> dict[str, fanout.Result]:
-    """Capture each namespace in its own thread (at most `workers` at once) in this process."""
-    captures = {ns.id: _namespace_capture(ns, paths) for ns in found}
-    tasks = [netns.Task(ns.id, ns.path, _bind(captures[ns.id], collectors), ns.inode) for ns in found]
-    outcomes = netns.run_all(tasks, workers=workers, timeout=timeout, done=lambda o: done(o.key))
+    """Capture each namespace in its own thread (at most `workers` at once) in this process.
+
+    `found` is read lazily, one namespace as a thread becomes free (fanout's queue hands them out)."""
+    captures: dict[str, NamespaceCapture] = {}
+
+    def tasks() -> Iterator[netns.Task]:
+        for ns in found:
+            captures[ns.id] = cap = _namespace_capture(ns, paths)
+            yield netns.Task(ns.id, ns.path, _bind(cap, collectors), ns.inode)
+
+    outcomes = netns.run_all(tasks(), workers=workers, timeout=timeout, done=lambda o: done(o.key))
     results: dict[str, fanout.Result] = {}
-    for ns in found:
-        outcome = outcomes[ns.id]
+    for ns_id in captures:
+        outcome = outcomes[ns_id]
         if outcome.timed_out:  # the abandoned thread may still write to its capture: drop it
-            results[ns.id] = ("failed", f"capture did not finish within {timeout:g} s; abandoned")
+            results[ns_id] = ("failed", f"capture did not finish within {timeout:g} s; abandoned")
         elif isinstance(outcome.error, netns.NamespaceGone):
-            results[ns.id] = ("gone", str(outcome.error))
+            results[ns_id] = ("gone", str(outcome.error))
         elif outcome.error is not None:
-            results[ns.id] = ("failed", f"could not enter: {_describe_error(outcome.error)}")
+            results[ns_id] = ("failed", f"could not enter: {_describe_error(outcome.error)}")
         else:
-            results[ns.id] = captures[ns.id]
+            results[ns_id] = captures[ns_id]
     return results
 
 

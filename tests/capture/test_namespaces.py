@@ -167,8 +167,9 @@ def test_a_namespace_task_over_its_timeout_is_abandoned_and_reported():
     assert out["quick"].value == 42 and not out["quick"].timed_out
 
 
-def test_a_worker_process_that_fails_leaves_its_share_reported_not_lost():
+def test_a_worker_process_that_fails_leaves_what_it_took_reported_not_lost(tmp_path):
     import os
+    import time
     from types import SimpleNamespace
 
     from netstack_docs.capture import fanout
@@ -176,18 +177,58 @@ def test_a_worker_process_that_fails_leaves_its_share_reported_not_lost():
 
     parent = os.getpid()
     items = [SimpleNamespace(id=f"ns{i}") for i in range(4)]
+    took = tmp_path / "took"
 
-    def capture(share, done):
-        if os.getpid() != parent:
-            raise RuntimeError("worker breaks")  # the forked worker dies before answering
-        return {i.id: NamespaceCapture(i.id, empty_namespace(i.id, "named")) for i in share}
+    def capture(some, done):
+        if os.getpid() != parent:  # the forked worker takes one namespace and dies before answering
+            took.write_text(next(iter(some)).id)
+            raise RuntimeError("worker breaks")
+        give_up = time.monotonic() + 10
+        while not took.exists() and time.monotonic() < give_up:
+            time.sleep(0.01)
+        return {i.id: NamespaceCapture(i.id, empty_namespace(i.id, "named")) for i in some}
 
     seen: list[str] = []
     results = fanout.capture_spread(items, capture, {}, seen.append, processes=2)
-    assert isinstance(results["ns0"], NamespaceCapture) and isinstance(results["ns2"], NamespaceCapture)
-    assert results["ns1"][0] == "failed" and "worker process failed" in results["ns1"][1]
-    assert results["ns3"][0] == "failed"
-    assert sorted(seen) == ["ns1", "ns3"]  # the parent's own share reports through `capture` itself
+    lost = took.read_text()
+    assert results[lost][0] == "failed" and "worker process failed" in results[lost][1]
+    assert all(isinstance(results[i.id], NamespaceCapture) for i in items if i.id != lost)
+    assert seen == [lost]  # the parent's own namespaces report through `capture` itself
+
+
+def test_namespaces_are_handed_out_as_processes_are_ready_so_a_slow_one_holds_back_no_other():
+    import os
+    import time
+    from types import SimpleNamespace
+
+    from netstack_docs.capture import fanout
+    from netstack_docs.capture.context import NamespaceCapture, empty_namespace
+
+    items = [SimpleNamespace(id=f"ns{i}") for i in range(10)]
+
+    def capture(some, done):
+        out = {}
+        for item in some:
+            if item.id == "ns0":
+                time.sleep(0.5)  # the root namespace of a big host: as much work as many others
+            out[item.id] = NamespaceCapture(item.id, empty_namespace(item.id, "named"), {"pid": os.getpid()})
+        return out
+
+    results = fanout.capture_spread(items, capture, {}, lambda _id: None, processes=2)
+    by_pid: dict[int, list[str]] = {}
+    for ns_id, cap in results.items():
+        by_pid.setdefault(cap.state["pid"], []).append(ns_id)
+    assert len(by_pid) == 2 and sorted(results) == sorted(i.id for i in items)
+    assert ["ns0"] in by_pid.values()  # whoever took the slow one took nothing else
+
+
+def test_the_work_queue_hands_out_every_index_once_even_beyond_a_default_pipe():
+    from netstack_docs.capture.fanout import WorkQueue
+
+    queue = WorkQueue(20000)  # 80,000 bytes: more than a pipe holds by default
+    taken = list(queue.items(list(range(20000))))
+    queue.close()
+    assert taken == list(range(20000))
 
 
 # Two daemons of the same program, each in a namespace only it holds (PrivateNetwork=-style), each with

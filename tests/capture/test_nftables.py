@@ -234,6 +234,26 @@ def test_a_ruleset_that_changes_between_the_json_and_text_passes_is_read_again(m
     assert nftables.read_ruleset()[2] is False  # never still: the caller records a gap
 
 
+
+def test_an_empty_ruleset_needs_no_json_pass_and_gives_what_the_json_pass_would(monkeypatch):
+    """Most namespaces of a big host have no table: one text listing tells, and the JSON listing
+    of an empty ruleset (read here from a fresh namespace) builds the very same, empty, config."""
+    probe = (
+        "ip netns add empty\n"
+        "ip netns exec empty $PYTHON -c 'from netstack_docs.capture import libnftables as l; "
+        "print(repr(l.list_ruleset_text())); print(l.list_ruleset_json())'\n"
+    )
+    text_line, json_line = run_in_sandbox(probe).stdout.strip().splitlines()[-2:]
+    assert text_line == "''"
+    assert nftables.build(json.loads(json_line)["nftables"], "") == nftables.build([], "")
+
+    def no_json_pass() -> str:
+        raise AssertionError("the JSON pass ran for an empty ruleset")
+
+    monkeypatch.setattr(nftables.libnftables, "list_ruleset_text", lambda: "")
+    monkeypatch.setattr(nftables.libnftables, "list_ruleset_json", no_json_pass)
+    assert nftables.read_ruleset() == ({"nftables": []}, "", True)
+
 # fail2ban/crowdsec-style: a `timeout` set that daemons add expiring elements to, next to an element
 # written into the ruleset; a `dynamic` set (a meter) that a rule fills from the packet path.
 GUARD = r"""

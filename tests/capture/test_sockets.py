@@ -59,6 +59,95 @@ def test_listening_sockets_are_captured_with_their_owner_and_connections_are_sta
     validated(full_document([blue["doc"], out["root"]["doc"]], state={"namespaces": {"blue": blue["state"]}}))
 
 
+
+def test_one_tcp_dump_gives_both_families_and_the_per_family_dumps_give_the_same_capture():
+    """TCP of both families comes from one sock_diag dump (one walk of the kernel's shared TCP hash
+    tables per namespace, not two): the same sockets as one dump per family, and a kernel that refuses
+    the older request still gets the same capture from the per-family dumps."""
+    script = (
+        "ip netns add blue\n"
+        "ip link add 'v-blue|x' netns blue type veth peer name v-root\n"
+        "ip -n blue link set lo up\nip -n blue link set 'v-blue|x' up\n"
+        "ip -n blue addr add 10.9.0.1/24 dev 'v-blue|x'\n"
+        f"cat > /tmp/server.py <<'PY'\n{SERVER}\nPY\n"
+        "ip netns exec blue $PYTHON /tmp/server.py > /tmp/ready &\n"
+        "for i in $(seq 300); do grep -q ready /tmp/ready && break; sleep 0.1; done\n"
+        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        "import socket\n"
+        "from netstack_docs.capture import sockets\n"
+        "def dumps():\n"
+        "    both = sockets.dump_tcp_both()\n"
+        "    tcp = socket.IPPROTO_TCP\n"
+        "    apart = sockets.dump(socket.AF_INET, tcp) + sockets.dump(socket.AF_INET6, tcp)\n"
+        "    key = lambda s: json.dumps(s, sort_keys=True)\n"
+        "    return {'both': sorted(both, key=key), 'apart': sorted(apart, key=key)}\n"
+        "fd = os.open('/run/netns/blue', os.O_RDONLY); _libc.setns(fd, 0x40000000)\n"
+        "compared = dumps()\n"
+        "fd = os.open('/proc/1/ns/net', os.O_RDONLY); _libc.setns(fd, 0x40000000)\n"
+        "one = capture('/run/netns/blue', 'blue', 'named', ['sockets'])\n"
+        "def refused():\n"
+        "    raise OSError(22, 'Invalid argument')\n"
+        "sockets.dump_tcp_both = refused\n"
+        "apart = capture('/run/netns/blue', 'blue', 'named', ['sockets'])\n"
+        "print(json.dumps({'compared': compared, 'one': one, 'apart': apart}))\nPY\n"
+    )
+    out = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    both = out["compared"]["both"]
+    assert both == out["compared"]["apart"]
+    assert {s["family"] for s in both} == {2, 10}  # AF_INET and AF_INET6 from the one dump
+    assert any(s["congestion_control"] for s in both)  # the attribute asked for comes with it
+    assert out["one"]["doc"]["sockets"] == out["apart"]["doc"]["sockets"]
+    assert out["one"]["state"]["connections"] == out["apart"]["state"]["connections"]
+    assert out["one"]["doc"]["gaps"] == out["apart"]["doc"]["gaps"] == []
+
+
+SOCKSTAT_PROBE = r"""
+import json, os, socket, time, ctypes
+from netstack_docs.capture import sockets
+libc = ctypes.CDLL(None, use_errno=True)
+def enter(name):
+    fd = os.open("/run/netns/" + name, os.O_RDONLY); libc.setns(fd, 0x40000000); os.close(fd)
+out = {}
+enter("empty")
+out["empty"] = [sockets.surely_none(sockets.sockstat(), p) for p in ("tcp", "udp")]
+enter("udp6")
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.bind(("::1", 5353))
+out["udp6"] = [sockets.surely_none(sockets.sockstat(), p) for p in ("tcp", "udp")]
+enter("timewait")
+srv = socket.socket(); srv.bind(("127.0.0.1", 8080)); srv.listen()
+cli = socket.create_connection(("127.0.0.1", 8080)); conn, _ = srv.accept()
+cli.close(); time.sleep(0.1); conn.close(); srv.close(); time.sleep(0.2)
+counts = sockets.sockstat()
+out["timewait"] = [sockets.surely_none(counts, p) for p in ("tcp", "udp")]
+out["timewait"] += [counts["TCP inuse"], counts["TCP tw"]]
+out["timewait_dump"] = [s["state"] for s in sockets.dump_tcp_both()]
+print(json.dumps(out))
+"""
+
+
+def test_a_namespace_whose_socket_counters_are_zero_is_not_dumped_and_any_socket_makes_it_dumped():
+    """sock_diag dumps walk host-wide tables: a namespace with no socket at all is known from its own
+    counters (sockstat) and needs none; a socket of any kind, time-wait included, brings the dump back."""
+    script = (
+        "for ns in empty udp6 timewait; do ip netns add $ns; ip -n $ns link set lo up; done\n"
+        f"$PYTHON - <<'PY'\n{SOCKSTAT_PROBE}\nPY\n"
+        f"$PYTHON - <<'PY'\n{CAPTURE_SNIPPET}\n"
+        "from netstack_docs.capture import sockets\n"
+        "def refused(*args):\n"
+        "    raise AssertionError('dumped')\n"
+        "sockets.dump = sockets.dump_tcp_both = refused\n"
+        "print(json.dumps(capture('/run/netns/empty', 'empty', 'named', ['sockets'])))\nPY\n"
+    )
+    lines = run_in_sandbox(script).stdout.strip().splitlines()
+    probe, empty = json.loads(lines[-2]), json.loads(lines[-1])
+    assert probe["empty"] == [True, True]
+    assert probe["udp6"] == [True, False]
+    tcp_none, udp_none, inuse, time_wait = probe["timewait"]
+    assert (tcp_none, udp_none, inuse) == (False, True, 0) and time_wait >= 1
+    assert 6 in probe["timewait_dump"]  # TCP_TIME_WAIT: what the counters kept from being skipped
+    assert empty["doc"]["sockets"] == {"listening": []} and empty["doc"]["gaps"] == []
+    assert empty["state"]["connections"] == {}
+
 def test_without_privilege_the_owner_is_unknown_and_the_reason_is_a_gap(capture_bundle: Path):
     script = (
         f"cat > /tmp/server.py <<'PY'\n{SERVER.replace('v-blue|x', 'lo')}\nPY\n"
