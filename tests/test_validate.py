@@ -46,6 +46,7 @@ def test_minimal_snapshot_is_valid(tmp_path):
 
 def test_version_1_and_2_are_read_and_capture_writes_2(tmp_path):
     """Schema version 2 only added optional fields: a previous version's snapshots stay readable."""
+    # (capture writes the version as a literal: it imports nothing of the build half)
     from netstack_docs.snapshot import SCHEMA_VERSION
 
     assert SCHEMA_VERSION == 2
@@ -53,7 +54,7 @@ def test_version_1_and_2_are_read_and_capture_writes_2(tmp_path):
     v2["namespaces"] = [dict(MINIMAL["namespaces"][0])]
     v2["namespaces"][0]["nftables"] = {
         "tables": [{"family": "inet", "name": "t", "flags": [], "comment": None, "handle": 1}],
-        "chains": [{"family": "inet", "table": "t", "name": "c", "hook": "input", "priority": 0, "handle": 2}],
+        "chains": [{"family": "inet", "table": "t", "name": "c", "hook": "input", "handle": 2}],
         "rules": [],
         "sets": [],
     }

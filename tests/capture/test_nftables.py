@@ -330,7 +330,8 @@ def test_a_rule_nft_prints_over_several_lines_keeps_its_whole_text_and_chains_th
     doc = capture(ANONYMOUS_CHAIN)
     ns = namespace(doc, "root")["nftables"]
     texts = [r["text"] for r in ns["rules"] if r["chain"] == "c"]
-    assert texts == ["ip saddr 10.0.0.0/8 jump { tcp dport 22 accept; udp dport 53 drop }", "tcp dport 80 accept"]
+    whole = "ip saddr 10.0.0.0/8 jump { tcp dport 22 accept; udp dport 53 drop }"
+    assert texts == [whole, "tcp dport 80 accept"]
     handles = {c["name"]: c["handle"] for c in ns["chains"] if c["table"] == "t"}
     assert handles["c"] > handles["first"]
     assert all(isinstance(t["handle"], int) for t in ns["tables"])

@@ -63,14 +63,26 @@ def test_netdev_chains_on_a_device_whose_ingress_goes_to_an_ifb_say_so() -> None
     assert chains and all("wan0" not in s.devices for s in chains)
     # trace takes the same view: a packet from wan0 never runs them
     fleet = Fleet.from_docs({("prod", "edge-01"): doc}, ["xdp:wan0=pass"])
-    r = trace(fleet, "prod", "edge-01", Packet("198.51.100.7", "203.0.113.2", "tcp", 40000, 22), ingress="wan0")
+    r = trace(
+        fleet, "prod", "edge-01", Packet("198.51.100.7", "203.0.113.2", "tcp", 40000, 22), ingress="wan0"
+    )
     assert any("netdev ingress chains on wan0 are skipped" in s.what for s in r.steps)
     assert not any("ingress_guard" in s.what for s in r.steps)
 
 
 def _chain(table: str, name: str, handle: int | None, prio: int = 0) -> dict:
-    return {"family": "inet", "table": table, "name": name, "hook": "input", "type": "filter",
-            "priority": prio, "policy": "accept", "device": None, "comment": None, "handle": handle}
+    return {
+        "family": "inet",
+        "table": table,
+        "name": name,
+        "hook": "input",
+        "type": "filter",
+        "priority": prio,
+        "policy": "accept",
+        "device": None,
+        "comment": None,
+        "handle": handle,
+    }
 
 
 def test_equal_priority_newest_first_within_a_table_unknown_between_tables() -> None:
@@ -82,8 +94,17 @@ def test_equal_priority_newest_first_within_a_table_unknown_between_tables() -> 
     (first, _) = ip_hook(ns, "input", 4)
     assert not first.known and len(first.entries) == 3
     # the page says so
-    doc_ns = {"id": "root", "kind": "root", "links": [], "rules": [], "routes": [], "addresses": [],
-              "sockets": {"listening": []}, "tc": {"qdiscs": [], "classes": [], "filters": []}, **ns}
+    doc_ns = {
+        "id": "root",
+        "kind": "root",
+        "links": [],
+        "rules": [],
+        "routes": [],
+        "addresses": [],
+        "sockets": {"listening": []},
+        "tc": {"qdiscs": [], "classes": [], "filters": []},
+        **ns,
+    }
     path = packet_path({"namespaces": [doc_ns]})
     inputs = [s for s in path.ingress if s.stage == "input"]
     assert [s.label.split()[-1] for s in inputs] == ["new", "old", "other", "late"]

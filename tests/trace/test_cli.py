@@ -27,7 +27,8 @@ def test_json_has_the_issue_shape_and_exit_status_follows_the_verdict() -> None:
     assert out["verdict"] == "delivered" and out["final"]["socket"] == "tcp 10.10.0.1:22 (sshd)"
     assert out["assumptions"] == ["tc:lan0:ingress:*=ok"]  # the demo's mkdocs.yml states it
     assert set(out["final"]) == {"host", "netns", "ifname", "socket", "src", "dst", "sport", "dport"}
-    assert all(set(s) - {"undetermined"} == {"layer", "host", "netns", "what", "component", "url"} for s in out["steps"])
+    keys = {"layer", "host", "netns", "what", "component", "url"}
+    assert all(set(s) - {"undetermined"} == keys for s in out["steps"])
     p = _cli("prod/edge-01", "--in", "wan0", "--src", "192.0.2.9", "--dst", "203.0.113.2", "--dport", "22")
     assert p.returncode == 1 and "verdict: dropped" in p.stdout and "drop known abuse" in p.stdout
 

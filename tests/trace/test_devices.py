@@ -1,6 +1,7 @@
 """Hops between namespaces and hosts on the recorded demo snapshots (snapshots/prod, captured by the lab):
 veth into the peer namespace, bridge to the port whose far side holds the address, VXLAN to the host
-owning the remote VTEP; BPF programs fork unless an outcome is stated (the demo's mkdocs.yml states them). Bridge flooding on a hand-built namespace."""
+owning the remote VTEP; BPF programs fork unless an outcome is stated (the demo's mkdocs.yml
+states them). Bridge flooding on a hand-built namespace."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def test_veth_continues_in_the_peer_namespace_and_nat_follows(demo: Fleet) -> No
     netns = [s.netns for s in r.steps]
     assert netns[0] == "lan" and "root" in netns and netns[-1] == "isp"
     assert r.final.src == "203.0.113.2"  # masqueraded on the way out of wan0
-    assert r.verdict == "rejected" and r.assumptions == ["tc:lan0:ingress:*=ok"]  # no listener in isp; lan0: tc BPF
+    # no listener in isp; lan0's tc BPF program as the demo states it
+    assert r.verdict == "rejected" and r.assumptions == ["tc:lan0:ingress:*=ok"]
     bare = trace(
         Fleet.load(REPO / "snapshots"),
         "prod",
@@ -45,7 +47,8 @@ def test_veth_continues_in_the_peer_namespace_and_nat_follows(demo: Fleet) -> No
         from_local=True,
         netns="lan",
     )
-    assert bare.verdict == "undetermined" and [u.key for u in bare.unknowns if u.mattered] == ["tc:lan0:ingress:1"]
+    assert bare.verdict == "undetermined"
+    assert [u.key for u in bare.unknowns if u.mattered] == ["tc:lan0:ingress:1"]
 
 
 def test_xdp_program_forks_and_the_stated_outcome_decides(demo: Fleet) -> None:

@@ -9,7 +9,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from tracekit import addr, chain, fleet, link, match, meta, namespace, nft_rule, payload, route, run, sock, tcp
+from tracekit import (
+    addr,
+    chain,
+    fleet,
+    link,
+    match,
+    meta,
+    namespace,
+    nft_rule,
+    payload,
+    route,
+    run,
+    sock,
+    tcp,
+)
 
 from netstack_docs.analysis.trace import Packet
 from netstack_docs.analysis.trace.forks import MAX_WALKS
@@ -18,7 +32,14 @@ from netstack_docs.errors import UserError
 ACCEPT, DROP = {"accept": None}, {"drop": None}
 SADDR, DPORT = payload("ip", "saddr"), payload("tcp", "dport")
 UNKNOWN = {"meta": {"key": "secpath"}}  # an expression outside trace's vocabulary
-RUNTIME_SET = {"family": "inet", "table": "t", "name": "dyn", "type": "ipv4_addr", "flags": ["dynamic"], "elements": []}
+RUNTIME_SET = {
+    "family": "inet",
+    "table": "t",
+    "name": "dyn",
+    "type": "ipv4_addr",
+    "flags": ["dynamic"],
+    "elements": [],
+}
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -30,7 +51,11 @@ def _host(chains, rules, sets=(), sockets=None, **ns):
                 namespace(
                     links=[link("eth0"), link("eth1")],
                     addresses=[addr("eth0", "198.51.100.1/24"), addr("eth1", "10.0.0.1/24")],
-                    routes=[route("198.51.100.0/24", "eth0"), route("10.0.0.0/24", "eth1"), route("default", "eth0")],
+                    routes=[
+                        route("198.51.100.0/24", "eth0"),
+                        route("10.0.0.0/24", "eth1"),
+                        route("default", "eth0"),
+                    ],
                     chains=chains,
                     nft_rules=rules,
                     sets=sets,
@@ -53,8 +78,12 @@ def _rule(text, *expr, handle=1):
 
 
 def test_a_rule_whose_evaluable_match_fails_takes_no_fork():
-    rule = _rule("ip saddr 10.9.0.0/16 meta secpath exists drop", match(SADDR, {"prefix": {"addr": "10.9.0.0", "len": 16}}),
-                 match(UNKNOWN, True), DROP)
+    rule = _rule(
+        "ip saddr 10.9.0.0/16 meta secpath exists drop",
+        match(SADDR, {"prefix": {"addr": "10.9.0.0", "len": 16}}),
+        match(UNKNOWN, True),
+        DROP,
+    )
     f = _input(rule)
     r = run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
     assert r.verdict == "delivered" and r.unknowns == [] and not any(s.undetermined for s in r.steps)
@@ -116,14 +145,21 @@ def _numgen_service(endpoints):
     elements = [[i, {"goto": {"target": f"ep-{i}"}}] for i in range(len(endpoints))]
     numgen = {"numgen": {"mode": "random", "mod": len(endpoints), "offset": 0}}
     rules = [
-        nft_rule("pre", "ip daddr 10.96.0.10 tcp dport 80 numgen random mod N vmap {...}", match(payload("ip", "daddr"), "10.96.0.10"),
-                 match(DPORT, 80), {"vmap": {"key": numgen, "data": {"set": elements}}}),
+        nft_rule(
+            "pre",
+            "ip daddr 10.96.0.10 tcp dport 80 numgen random mod N vmap {...}",
+            match(payload("ip", "daddr"), "10.96.0.10"),
+            match(DPORT, 80),
+            {"vmap": {"key": numgen, "data": {"set": elements}}},
+        ),
     ]
     for i, (ip, port) in enumerate(endpoints):
         rules.append(nft_rule(f"ep-{i}", f"dnat to {ip}:{port}", {"dnat": {"addr": ip, "port": port}}))
     for r_i, r in enumerate(rules):
         r["handle"] = r_i + 1
-    chains = [chain("pre", "prerouting", type_="nat", priority=-100)] + [chain(f"ep-{i}") for i in range(len(endpoints))]
+    chains = [chain("pre", "prerouting", type_="nat", priority=-100)] + [
+        chain(f"ep-{i}") for i in range(len(endpoints))
+    ]
     return fleet(
         (
             "h",
@@ -164,8 +200,15 @@ def test_a_random_choice_between_different_verdicts_is_undetermined():
 
 def test_the_fork_bound_is_said_and_never_firm():
     sets = [dict(RUNTIME_SET, name=f"d{i}") for i in range(8)]
-    rules = [_rule(f"ip saddr @d{i} meta mark set {i + 1}", match(SADDR, f"@d{i}"),
-                   {"mangle": {"key": meta("mark"), "value": i + 1}}, handle=i + 1) for i in range(8)]
+    rules = [
+        _rule(
+            f"ip saddr @d{i} meta mark set {i + 1}",
+            match(SADDR, f"@d{i}"),
+            {"mangle": {"key": meta("mark"), "value": i + 1}},
+            handle=i + 1,
+        )
+        for i in range(8)
+    ]
     f = _host([chain("input", "input")], rules, sets=sets)
     r = run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
     assert r.verdict == "undetermined" and r.notes and f"{MAX_WALKS} walks" in r.notes[0]
@@ -175,8 +218,13 @@ def test_the_fork_bound_is_said_and_never_firm():
 def test_packet_fields_rules_test_take_documented_defaults_and_can_be_given():
     ttl_rule = _rule("ip ttl < 10 drop", match(payload("ip", "ttl"), 10, "<"), DROP)
     flags = {"&": [payload("tcp", "flags"), ["fin", "syn", "rst", "ack"]]}
-    syn_rule = _rule("tcp flags & (fin|syn|rst|ack) == syn tcp dport 22 drop", match(flags, "syn"), match(DPORT, 22),
-                     DROP, handle=2)
+    syn_rule = _rule(
+        "tcp flags & (fin|syn|rst|ack) == syn tcp dport 22 drop",
+        match(flags, "syn"),
+        match(DPORT, 22),
+        DROP,
+        handle=2,
+    )
     len_rule = _rule("meta length > 1000 drop", match(meta("length"), 1000, ">"), DROP, handle=3)
     f = _input(ttl_rule, len_rule)
     assert run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0").verdict == "delivered"
@@ -186,15 +234,23 @@ def test_packet_fields_rules_test_take_documented_defaults_and_can_be_given():
     r = run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
     assert r.verdict == "dropped" and r.unknowns == []  # default flags of a new connection: syn
     assert r.packet["tcp_flags"] == "syn" and r.packet["ttl"] == 64 and r.packet["length"] == 40
-    assert run(f, tcp("198.51.100.7", "198.51.100.1", 22, tcp_flags="syn,ack"), ingress="eth0").verdict == "delivered"
-    assert run(f, tcp("198.51.100.7", "198.51.100.1", 22, state="established"), ingress="eth0").verdict == "delivered"
+    assert (
+        run(f, tcp("198.51.100.7", "198.51.100.1", 22, tcp_flags="syn,ack"), ingress="eth0").verdict
+        == "delivered"
+    )
+    assert (
+        run(f, tcp("198.51.100.7", "198.51.100.1", 22, state="established"), ingress="eth0").verdict
+        == "delivered"
+    )
 
 
 def test_chains_of_equal_priority_in_different_tables_fork_on_their_order_only_when_it_matters():
     pre_a = chain("pre", "prerouting", type_="filter", table="a", priority=0)
     pre_b = chain("pre", "prerouting", type_="filter", table="b", priority=0)
     inp = chain("input", "input", table="a")
-    set_mark = dict(nft_rule("pre", "meta mark set 1", {"mangle": {"key": meta("mark"), "value": 1}}, table="a"))
+    set_mark = dict(
+        nft_rule("pre", "meta mark set 1", {"mangle": {"key": meta("mark"), "value": 1}}, table="a")
+    )
     drop_marked = dict(nft_rule("pre", "meta mark 1 drop", match(meta("mark"), 1), DROP, table="b"))
     f = _host([pre_a, pre_b, inp], [set_mark, drop_marked])
     r = run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
@@ -207,8 +263,10 @@ def test_chains_of_equal_priority_in_different_tables_fork_on_their_order_only_w
     r = run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
     assert r.verdict == "delivered" and r.unknowns == []  # pre2 (newer) runs first, before the mark is set
     # chains that only accept or drop: the order cannot change the fate, no fork
-    only = [dict(nft_rule("pre", "tcp dport 22 accept", match(DPORT, 22), ACCEPT, table="a")),
-            dict(nft_rule("pre", "tcp dport 23 drop", match(DPORT, 23), DROP, table="b"))]
+    only = [
+        dict(nft_rule("pre", "tcp dport 22 accept", match(DPORT, 22), ACCEPT, table="a")),
+        dict(nft_rule("pre", "tcp dport 23 drop", match(DPORT, 23), DROP, table="b")),
+    ]
     r = run(_host([pre_a, pre_b, inp], only), tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
     assert r.verdict == "delivered" and r.unknowns == []
 
@@ -243,7 +301,18 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_json_marks_undetermined_steps_lists_unknowns_and_alternatives(tmp_path: Path) -> None:
-    args = ("prod/edge-01", "--in", "lan0", "--src", "10.10.0.10", "--dst", "10.10.0.1", "--dport", "22", "--json")
+    args = (
+        "prod/edge-01",
+        "--in",
+        "lan0",
+        "--src",
+        "10.10.0.10",
+        "--dst",
+        "10.10.0.1",
+        "--dport",
+        "22",
+        "--json",
+    )
     p = _cli(*args, cwd=tmp_path)  # no mkdocs.yml here: no repository defaults
     assert p.returncode == 3, p.stderr
     out = json.loads(p.stdout)
@@ -265,7 +334,21 @@ def test_cli_json_marks_undetermined_steps_lists_unknowns_and_alternatives(tmp_p
 
 
 def test_packet_defaults_are_shown_in_the_text_result(tmp_path: Path) -> None:
-    p = _cli("prod/edge-01", "--in", "lan0", "--src", "10.10.0.10", "--dst", "10.10.0.1", "--dport", "22",
-             "--ttl", "3", "--assume", "tc:*=ok", cwd=tmp_path)
+    p = _cli(
+        "prod/edge-01",
+        "--in",
+        "lan0",
+        "--src",
+        "10.10.0.10",
+        "--dst",
+        "10.10.0.1",
+        "--dport",
+        "22",
+        "--ttl",
+        "3",
+        "--assume",
+        "tc:*=ok",
+        cwd=tmp_path,
+    )
     assert "packet fields:" in p.stdout and "ttl 3" in p.stdout and "tcp_flags syn" in p.stdout
     assert Packet("10.0.0.1", "10.0.0.2", "tcp", 1, 2).fields()["length"] == 40

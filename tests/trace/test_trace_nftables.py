@@ -213,7 +213,8 @@ def test_limit_quota_runtime_sets_and_unknown_expressions_are_stated_not_guessed
     assert _in(f, 22, assume=["rule:*=match"]).verdict == "delivered"
     rules = [
         nft_rule("input", "ip saddr @seen drop", match(payload("ip", "saddr"), "@seen"), DROP),
-        {**nft_rule("input", "osf name Linux drop", match({"osf": {"key": "name"}}, "Linux"), DROP), "handle": 2},
+        {**nft_rule("input", "osf name Linux drop", match({"osf": {"key": "name"}}, "Linux"), DROP)}
+        | {"handle": 2},
     ]
     r = _in(_host([chain("input", "input")], rules, sets), 22)
     assert r.verdict == "undetermined" and len(r.unknowns) == 2
