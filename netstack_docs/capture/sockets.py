@@ -37,18 +37,22 @@ _MSG = struct.Struct("=BBBB HH 16s 16s I 8s IIIII")  # inet_diag_msg
 _HDR = struct.Struct("=IHHII")
 _RTA = struct.Struct("=HH")
 INET_DIAG_CONG = 4  # attribute: the congestion control algorithm's name (asked for with idiag_ext)
+INET_DIAG_SKV6ONLY = 11  # attribute: IPV6_V6ONLY of an AF_INET6 socket in LISTEN or CLOSE (always sent)
 
 
-def _congestion(data: bytes, start: int, end: int) -> str | None:
-    """The INET_DIAG_CONG attribute among those following an inet_diag_msg, if present."""
+def _attributes(data: bytes, start: int, end: int) -> tuple[str | None, bool | None]:
+    """(congestion control, IPV6_V6ONLY) among the attributes following an inet_diag_msg."""
+    cong = v6only = None
     while start + _RTA.size <= end:
         length, kind = _RTA.unpack_from(data, start)
         if length < _RTA.size:
-            return None
+            break
         if kind == INET_DIAG_CONG:
-            return data[start + _RTA.size:start + length].split(b"\0", 1)[0].decode("ascii", "replace")
+            cong = data[start + _RTA.size:start + length].split(b"\0", 1)[0].decode("ascii", "replace")
+        elif kind == INET_DIAG_SKV6ONLY and length > _RTA.size:
+            v6only = bool(data[start + _RTA.size])
         start += (length + 3) & ~3
-    return None
+    return cong, v6only
 
 
 def dump(family: int, protocol: int) -> list[dict[str, Any]]:
@@ -87,10 +91,10 @@ def _dump(request: bytes, ext: int) -> list[dict[str, Any]]:
                 fam, state, _t, _r, sport, dport, src, _dst, ifindex, _cookie, _e, _rq, _wq, uid, inode = (
                     _MSG.unpack_from(data, offset + _HDR.size))
                 addr = socket.inet_ntop(fam, src[:4] if fam == socket.AF_INET else src)
-                cong = _congestion(data, offset + _HDR.size + _MSG.size, offset + length) if ext else None
+                cong, v6only = _attributes(data, offset + _HDR.size + _MSG.size, offset + length)
                 found.append({"family": fam, "state": state, "address": addr, "port": socket.ntohs(sport),
                               "dport": socket.ntohs(dport), "ifindex": ifindex, "uid": uid, "inode": inode,
-                              "congestion_control": cong})
+                              "congestion_control": cong if ext else None, "v6only": v6only})
                 offset += (length + 3) & ~3
             if not data:
                 return found
@@ -146,6 +150,8 @@ class _Sockets:
             "ifname": ifname})
         if s["congestion_control"]:
             entry["congestion_control"] = s["congestion_control"]
+        if fam_name == "inet6" and s.get("v6only") is not None:
+            entry["v6only"] = s["v6only"]  # whether an IPv6 wildcard socket also takes IPv4
         self.comms.setdefault(key, set()).update(comm for _pid, comm in owners)
         self.pids.setdefault(f"{proto_name} {fam_name} {s['address']} {s['port']}", set()).update(
             pid for pid, _comm in owners)

@@ -16,6 +16,8 @@ import socket, sys, time, ctypes
 ctypes.CDLL(None).prctl(15, b"nsd-listener", 0, 0, 0)  # PR_SET_NAME: the comm the capture must report
 t4 = socket.socket(); t4.bind(("10.9.0.1", 8080)); t4.listen()
 t6 = socket.socket(socket.AF_INET6); t6.bind(("::", 8443)); t6.listen()
+o6 = socket.socket(socket.AF_INET6); o6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+o6.bind(("::", 8444)); o6.listen()
 u4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u4.bind(("0.0.0.0", 5353))
 dev = socket.socket(); dev.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"v-blue|x")
 dev.bind(("0.0.0.0", 9000)); dev.listen()
@@ -46,10 +48,15 @@ def test_listening_sockets_are_captured_with_their_owner_and_connections_are_sta
     assert got == {
         ("tcp", "inet", "10.9.0.1", 8080, None, "nsd-listener"),
         ("tcp", "inet6", "::", 8443, None, "nsd-listener"),
+        ("tcp", "inet6", "::", 8444, None, "nsd-listener"),
         ("udp", "inet", "0.0.0.0", 5353, None, "nsd-listener"),
         ("tcp", "inet", "0.0.0.0", 9000, "v-blue|x", "nsd-listener"),
     }
     assert listening == sorted(listening, key=lambda s: (s["protocol"], s["family"], s["port"]))
+    # IPV6_V6ONLY from sock_diag: whether the IPv6 wildcard socket also takes IPv4 (trace needs it)
+    v6only = {s["port"]: s.get("v6only") for s in listening if s["family"] == "inet6"}
+    assert v6only == {8443: False, 8444: True}
+    assert all("v6only" not in s for s in listening if s["family"] == "inet")
     assert blue["state"]["connections"]["tcp"]["established"] == 2  # both ends of the connection
     pids = blue["state"]["sockets"]["tcp inet 10.9.0.1 8080"]
     assert len(pids) == 1 and pids[0] > 1
@@ -160,7 +167,8 @@ def test_without_privilege_the_owner_is_unknown_and_the_reason_is_a_gap(capture_
     proc = run_in_sandbox(script, env={"BUNDLE": str(capture_bundle)})
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     listening = out["doc"]["sockets"]["listening"]
-    assert {(s["port"], s["process"]) for s in listening} == {(p, None) for p in (8080, 8443, 5353, 9000)}
+    ports = (8080, 8443, 8444, 5353, 9000)
+    assert {(s["port"], s["process"]) for s in listening} == {(p, None) for p in ports}
     [gap] = out["doc"]["gaps"]
     assert gap["what"] == "sockets: owning processes"
     assert gap["reason"].startswith("permission denied reading the open files of ")

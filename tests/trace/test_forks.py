@@ -352,3 +352,29 @@ def test_packet_defaults_are_shown_in_the_text_result(tmp_path: Path) -> None:
     )
     assert "packet fields:" in p.stdout and "ttl 3" in p.stdout and "tcp_flags syn" in p.stdout
     assert Packet("10.0.0.1", "10.0.0.2", "tcp", 1, 2).fields()["length"] == 40
+
+
+def test_a_captured_v6only_decides_what_would_otherwise_fork() -> None:
+    def host(v6only):
+        s = sock("tcp", "::", 2222, "sshd")
+        if v6only is not None:
+            s["v6only"] = v6only
+        return fleet(
+            (
+                "h",
+                [
+                    namespace(
+                        links=[link("eth0")],
+                        addresses=[addr("eth0", "198.51.100.1/24")],
+                        routes=[route("198.51.100.0/24", "eth0")],
+                        sockets=[s],
+                    )
+                ],
+            )
+        )
+
+    packet = tcp("198.51.100.7", "198.51.100.1", 2222)
+    assert run(host(None), packet, ingress="eth0").verdict == "undetermined"  # an older snapshot
+    assert run(host(False), packet, ingress="eth0").verdict == "delivered"
+    r = run(host(True), packet, ingress="eth0")
+    assert r.verdict == "rejected" and r.unknowns == []

@@ -53,7 +53,9 @@ def _candidates(ns: Namespace, packet: Packet, iif: str | None) -> list[tuple[in
 def lookup(ns: Namespace, packet: Packet, iif: str | None, trail: Trail) -> Found | None:
     """The socket that takes the packet; an IPv6 wildcard socket taking IPv4 forks on IPV6_V6ONLY."""
     for rank, sock in _candidates(ns, packet, iif):
-        if rank == 3:
+        if rank == 3 and sock.get("v6only") is True:
+            continue  # captured: this IPv6 socket takes no IPv4
+        if rank == 3 and sock.get("v6only") is None:
             what = (
                 f"whether the IPv6 socket on [::]:{sock['port']} takes IPv4 "
                 "(IPV6_V6ONLY is not in the snapshot)"
