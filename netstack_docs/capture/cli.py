@@ -96,7 +96,8 @@ def summary(doc: dict[str, Any], out: Path) -> str:
     gaps += [(ns["id"], g["what"], g["reason"]) for ns in nss for g in ns["gaps"]]
     lines = [f"wrote {out}: {len(nss)} namespaces, {links} links in {doc['meta']['duration_s']:.2f} s"]
     if gaps:
-        lines.append(f"{len(gaps)} things could not be captured (recorded in the snapshot under 'gaps'):")
+        things = "thing" if len(gaps) == 1 else "things"
+        lines.append(f"{len(gaps)} {things} could not be captured (recorded in the snapshot under 'gaps'):")
         for namespace, what, reason in gaps[:25]:
             where = f"[{namespace}] " if namespace else ""
             lines.append(f"  - {where}{what}: {reason}")
