@@ -71,6 +71,8 @@ def test_new_lays_out_a_repository_that_builds_at_once(repo: Path) -> None:
     )
     assert (site / "prod" / "example-01" / "traffic-control" / "index.html").is_file()
     assert (site / "linking" / "index.html").is_file()  # the tool's own pages come from the package
+    # the home page's title is the site's name once, not "name - name"
+    assert "<title>ACME &lt;net&gt; | docs</title>" in (site / "index.html").read_text()
 
 
 def test_new_refuses_a_directory_that_is_not_empty_and_names_what_is_there(tmp_path: Path) -> None:
