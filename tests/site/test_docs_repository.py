@@ -71,6 +71,13 @@ def test_new_lays_out_a_repository_that_builds_at_once(repo: Path) -> None:
     )
     assert (site / "prod" / "example-01" / "traffic-control" / "index.html").is_file()
     assert (site / "linking" / "index.html").is_file()  # the tool's own pages come from the package
+    # an environment with no host yet (`new --env lab`) is on the home page, the nav and its own page
+    home = (site / "index.html").read_text()
+    assert '<a href="lab/">lab</a></td>\n<td style="text-align: right;">no host captured yet</td>' in home
+    lab = (site / "lab" / "index.html").read_text()
+    assert "No host captured yet" in lab
+    assert "sudo netstack-docs capture --env lab --out snapshots/lab/" in lab
+    assert '<a href="lab/" class="md-tabs__link">' in home  # its tab
     # the home page's title is the site's name once, not "name - name"
     assert "<title>ACME &lt;net&gt; | docs</title>" in (site / "index.html").read_text()
 
