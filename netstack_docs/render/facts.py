@@ -21,8 +21,10 @@ def _count(snapshot: dict[str, Any], key: str) -> int:
     return sum(len(ns.get(key) or []) for ns in snapshot["namespaces"])
 
 
-def daemon_names(snapshot: dict[str, Any]) -> list[str]:
-    return [d["name"] for d in snapshot.get("daemons") or []]
+def daemon_names(snapshot: dict[str, Any], running: bool = True) -> list[str]:
+    """Daemons that run (and so manage something), or with `running=False` those only installed: stopped
+    ones (running false) and configuration-only ones whose files exist (netplan, nftables.conf: null)."""
+    return [d["name"] for d in snapshot.get("daemons") or [] if (d.get("running") is True) == running]
 
 
 def host_facts(view: Any) -> list[tuple[str, object]]:
@@ -45,7 +47,8 @@ def host_facts(view: Any) -> list[tuple[str, object]]:
         ("Addresses", _count(snap, "addresses")),
         ("Routes", _count(snap, "routes")),
         ("eBPF programs", len(snap["bpf"]["programs"])),
-        ("Network daemons", ", ".join(daemon_names(snap)) or "none found"),
+        ("Network daemons running", ", ".join(daemon_names(snap)) or "none found"),
+        *([("Installed, not running", ", ".join(idle))] if (idle := daemon_names(snap, False)) else []),
         ("Captured at", meta["captured_at"]),
         ("Captured by", f"netstack-docs {meta['tool_version']}"),
     ]
@@ -70,6 +73,7 @@ def env_row(host: Any) -> dict[str, Any]:
         "links": _count(snap, "links"),
         "components": components,
         "daemons": daemon_names(snap),
+        "installed": daemon_names(snap, running=False),
     }
 
 

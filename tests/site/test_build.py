@@ -224,3 +224,12 @@ def test_a_build_dir_that_is_not_ours_is_refused_and_left_untouched(tmp_path: Pa
     # our own build directory is reused: the second build replaces what the first wrote
     for _ in range(2):
         build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", build_dir=tmp_path / "ours", project_dir=project)
+
+
+def test_running_daemons_are_shown_apart_from_installed_ones(built: Built) -> None:
+    # rich-host: dockerd and systemd-networkd run; dhclient is installed but stopped, nftables.conf exists
+    host = (built.build_dir / "docs" / "lab" / "rich-host" / "index.md").read_text()
+    assert "| Network daemons running | dockerd, systemd\\-networkd |" in host
+    assert "| Installed, not running | dhclient, nftables |" in host
+    env = (built.build_dir / "docs" / "lab" / "index.md").read_text()
+    assert "| dockerd, systemd\\-networkd (installed, not running: dhclient, nftables) |" in env
