@@ -45,3 +45,4 @@ class Intent:
     expect: str | None = None  # reach: allow | deny
     description: str = ""
     origin: str = ""  # file:line, for messages
+    optional: bool = False  # selecting no host is expected (else a failure: a typo disables a check)

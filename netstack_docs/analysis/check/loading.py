@@ -82,6 +82,7 @@ def _intent(entry: dict[str, Any], index: int, origin: str) -> tuple[Intent | No
         expect=entry.get("expect"),
         description=entry.get("description", ""),
         origin=origin,
+        optional=entry.get("optional", False),
     )
     return intent, problems
 
