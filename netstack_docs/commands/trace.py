@@ -7,7 +7,12 @@ from pathlib import Path
 
 import click
 
-from netstack_docs.commands.options import repository_snapshots, snapshots_option
+from netstack_docs.commands.options import (
+    config_option,
+    published_base,
+    repository_snapshots,
+    snapshots_option,
+)
 from netstack_docs.errors import UserError
 
 EXAMPLES = """\b
@@ -20,12 +25,14 @@ Examples:
 
 \b
 Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 usage or input error.
+With `site_url` in mkdocs.yml each step links to the published site (its latest version).
 """
 
 
 @click.command(epilog=EXAMPLES)
 @click.argument("target", metavar="ENV/HOST")
 @snapshots_option
+@config_option
 @click.option("--in", "ingress", metavar="IFNAME", help="The interface the packet arrives on.")
 @click.option("--from-local", is_flag=True, help="The packet is sent by a local process.")
 @click.option(
@@ -53,6 +60,7 @@ Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 
 def command(
     target: str,
     snapshots_dir: Path | None,
+    config_file: Path | None,
     ingress: str | None,
     from_local: bool,
     netns: str | None,
@@ -85,7 +93,7 @@ def command(
     ports = proto in ("tcp", "udp")
     packet = Packet(src, dst, proto, sport if ports else None, dport, state, mark_value)
     result = trace(
-        Fleet.load(repository_snapshots(snapshots_dir, None)),
+        Fleet.load(repository_snapshots(snapshots_dir, config_file)),
         env,
         host,
         packet,
@@ -93,13 +101,19 @@ def command(
         netns=netns,
         from_local=from_local,
     )
+    base = published_base(config_file)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
+        data = result.to_json()
+        if base:  # `url` stays site-relative; the published address is added beside it
+            for step_json in data["steps"]:
+                if step_json.get("url"):
+                    step_json["absolute_url"] = base + step_json["url"]
+        click.echo(json.dumps(data, indent=2))
         return result.exit_code
     for step in result.steps:
         mark_ = "?" if step.undetermined else "-"
         where = f"{step.host}:{step.netns}"
-        link = f"  <{step.url}>" if step.url else ""
+        link = f"  <{(base or '') + step.url}>" if step.url else ""
         click.echo(f"{mark_} [{step.layer}] {where}: {step.what}{link}")
     f = result.final
     ports_text = f" {f.sport}->{f.dport}" if f.dport is not None else ""
