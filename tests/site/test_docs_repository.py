@@ -261,3 +261,34 @@ def test_fixture_snapshots_build_in_a_repository_without_settings(tmp_path: Path
     proc = cli("build", "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "<title>Network stack documentation" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_nothing_of_the_build_machine_reaches_the_site(repo: Path, tmp_path: Path) -> None:
+    """Not the docs repository's path, not the build directory, anywhere: pages, search index, SVGs."""
+    (repo / "intent.yaml").write_text(
+        "intents:\n  - name: routers forward\n    hosts: {env: prod}\n"
+        "    sysctl: {net.ipv4.ip_forward: '1'}\n"
+    )
+    (repo / "intent").mkdir()
+    (repo / "intent" / "more.yaml").write_text(
+        "intents:\n  - name: no telnet\n    hosts: {env: prod}\n    listening: {allow: [tcp/22]}\n"
+    )
+    build_dir = tmp_path / "kept-build"
+    proc = cli("build", "--quiet", "--build-dir", str(build_dir), cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    site = repo / "site"
+    checks = (site / "prod" / "checks" / "index.html").read_text()
+    assert "intent.yaml:2" in checks and "intent/more.yaml:2" in checks  # relative to the repository
+    leaks = {
+        str(p.relative_to(site)): needle
+        for p in site.rglob("*")
+        if p.is_file()
+        for needle in (str(repo), str(build_dir), str(tmp_path), "netstack-docs-build-")
+        if needle.encode() in p.read_bytes()
+    }
+    assert not leaks
+    # the default build directory is a temporary one: its name reaches nothing either
+    proc = cli("build", "--quiet", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    for p in site.rglob("*"):
+        assert not p.is_file() or b"netstack-docs-build-" not in p.read_bytes(), p
