@@ -25,6 +25,7 @@ class SiteOptions:
     versioned: bool = False  # add the mike version selector (extra.version.provider: mike)
     hosts_in_nav: bool = False  # the naive configuration, kept only for the benchmark's comparison
     search: bool = True
+    diagrams: bool = True  # False: no Graphviz needed, figures as text only (`build --no-diagrams`)
 
 
 def _hosts_nav(envs: dict[str, list[str]], layers: list[tuple[str, str]]) -> list[Any]:

@@ -292,3 +292,33 @@ def test_nothing_of_the_build_machine_reaches_the_site(repo: Path, tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     for p in site.rglob("*"):
         assert not p.is_file() or b"netstack-docs-build-" not in p.read_bytes(), p
+
+
+def test_without_graphviz_the_build_says_what_to_install_and_keeps_the_site(
+    repo: Path, tmp_path: Path
+) -> None:
+    assert cli("build", "--quiet", cwd=repo).returncode == 0
+    site = repo / "site"
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    # a PATH with Python and git but no Graphviz
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git",):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    env = {**ENV, "PATH": str(bin_dir), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = [sys.executable, "-m", "netstack_docs", "build", "--quiet"]
+    proc = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "Graphviz is not installed" in proc.stderr and "sudo apt-get install graphviz" in proc.stderr
+    assert "sudo dnf install graphviz" in proc.stderr and "brew install graphviz" in proc.stderr
+    assert "--no-diagrams" in proc.stderr
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    # --no-diagrams builds without Graphviz: no pictures, the text equivalents shown open
+    proc = subprocess.run(
+        [*run, "--no-diagrams"], cwd=repo, capture_output=True, text=True, env=env, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    host = (site / "prod" / "example-01" / "index.html").read_text()
+    assert not list(site.rglob("*.svg")) and "topology.svg" not in host
+    assert "Topology as text" in host and '<details class="note" open="open">' in host
