@@ -322,3 +322,23 @@ def test_without_graphviz_the_build_says_what_to_install_and_keeps_the_site(
     host = (site / "prod" / "example-01" / "index.html").read_text()
     assert not list(site.rglob("*.svg")) and "topology.svg" not in host
     assert "Topology as text" in host and '<details class="note" open="open">' in host
+
+
+def test_new_without_the_example_writes_neither_host_nor_runbook_and_builds(tmp_path: Path) -> None:
+    proc = cli("new", "docs", "--no-example", "--env", "prod", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    repo = tmp_path / "docs"
+    assert not (repo / "snapshots" / "prod" / "example-01.json").exists()
+    assert not (repo / "docs" / "runbooks").exists()
+    assert "runbooks/example.md" not in str(yaml.safe_load((repo / "mkdocs.yml").read_text()).get("nav"))
+    assert "--no-example" in (repo / "README.md").read_text()
+    proc = cli("build", "--quiet", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "no host captured yet" in (repo / "site" / "index.html").read_text()
+
+
+def test_the_scaffold_readme_says_the_example_host_and_runbook_go_together(repo: Path) -> None:
+    readme = (repo / "README.md").read_text()
+    assert "`snapshots/prod/example-01.json` is an example host" in readme
+    assert "remove the\nhost, the runbook and its `nav` entry in one change" in readme
+    assert "netstack-docs new DIR --no-example" in readme
