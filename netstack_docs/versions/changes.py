@@ -16,7 +16,7 @@ from netstack_docs.model.identity import object_anchor
 from netstack_docs.model.model import load_model
 from netstack_docs.render.escape import md_code, md_text
 from netstack_docs.versions.diff import Diff, FieldChange, HostDiff, HostKey, ObjectChange, diff_sets
-from netstack_docs.versions.report import KIND_WORDS, show_value
+from netstack_docs.versions.report import KIND_WORDS, folded_text, show_value
 
 Snapshots = Mapping[HostKey, Mapping[str, Any]]
 OPS = (("added", "Added"), ("changed", "Changed"), ("removed", "Removed"))
@@ -53,12 +53,13 @@ class _Host:
         what = f"{md_text(KIND_WORDS[obj.kind])} "
         if obj.op == "removed":
             slug, _ = self._layer(obj, self.before)
-            line = f"- {what}{md_code(obj.name)}: was on the {md_text(self.titles.get(slug, slug))} page"
+            line = f"- {what}{md_code(obj.name)}{md_text(folded_text(obj))}: was on the "
+            line += f"{md_text(self.titles.get(slug, slug))} page"
         else:
             slug, anchor = self._layer(obj, self.now)
             # the same directory: <env>/<host>/changes.md links <env>/<host>/<layer>.md
             link = f"[{md_code(obj.name)}]({slug}.md#{anchor})" if anchor in self.now else md_code(obj.name)
-            line = f"- {what}{link} ({md_text(self.titles.get(slug, slug))})"
+            line = f"- {what}{link}{md_text(folded_text(obj))} ({md_text(self.titles.get(slug, slug))})"
         return [line, *(f"    - {field_md(f)}" for f in obj.fields)]
 
     def body(self, level: str) -> list[str]:

@@ -40,8 +40,16 @@ def field_line(change: FieldChange) -> str:
     return f"{safe(change.field)}: {show_value(change.old)} -> {show_value(change.new)}"
 
 
+def folded_text(obj: ObjectChange) -> str:
+    """" (40 sysctls)": the settings that came or went with an added or removed object."""
+    if not obj.folded:
+        return ""
+    count = len(obj.folded)
+    return f" ({count} {KIND_WORDS['sysctl']}{'' if count == 1 else 's'})"
+
+
 def _object_lines(obj: ObjectChange) -> list[str]:
-    lines = [f"    {SIGN[obj.op]} {KIND_WORDS[obj.kind]} {safe(obj.name)}"]
+    lines = [f"    {SIGN[obj.op]} {KIND_WORDS[obj.kind]} {safe(obj.name)}{folded_text(obj)}"]
     lines.extend(f"        {field_line(f)}" for f in obj.fields)
     return lines
 
@@ -90,6 +98,7 @@ def to_json_data(diff: Diff) -> dict[str, Any]:
                 "objects": [{
                     "kind": o.kind, "op": o.op, "namespace": o.namespace, "key": list(o.key), "name": o.name,
                     "fields": [_field_json(f) for f in o.fields],
+                    "folded": [{"kind": f.kind, "name": f.name} for f in o.folded],
                 } for o in ns.objects],
             } for ns in h.namespaces],
         })

@@ -162,3 +162,36 @@ def test_state_never_changes_and_running_values_moved_to_state_are_no_change():
             links[link["ifname"]]["port"] = {"state": link["port"].pop("state")}
     assert changes(old, new) == []
     assert changes(new, old) == []
+
+
+def test_an_added_links_own_sysctls_are_folded_into_its_line_and_changed_ones_stay_listed():
+    from netstack_docs.versions.changes import changes_pages
+    from netstack_docs.versions.report import to_json_data, to_text
+
+    old = snapshot()
+    old["namespaces"][0]["sysctls"]["net.ipv4.conf.eth0.rp_filter"] = "0"
+    new = copy.deepcopy(old)
+    root = new["namespaces"][0]
+    root["links"].append({"ifindex": 9, "ifname": "veth9.1", "kind": "veth", "mtu": 1500, "flags": ["UP"]})
+    for i in range(20):
+        root["sysctls"][f"net.ipv4.conf.veth9/1.s{i:02}"] = "1"
+        root["sysctls"][f"net.ipv6.neigh.veth9/1.n{i:02}"] = "1"
+    root["sysctls"]["net.ipv4.conf.eth0.rp_filter"] = "1"  # a setting of a link that stays: listed
+    root["sysctls"]["net.ipv4.conf.all.forwarding"] = "1"  # namespace-wide: listed
+    host = diff_snapshots(old, new, "prod", "edge-01")
+    assert [(o.kind, o.name, len(o.folded)) for o in host.objects()] == [
+        ("link", "veth9.1", 40),
+        ("sysctl", "net.ipv4.conf.all.forwarding", 0),
+        ("sysctl", "net.ipv4.conf.eth0.rp_filter", 0),
+    ]
+    diff = diff_sets({("prod", "edge-01"): old}, {("prod", "edge-01"): new})
+    text = to_text(diff)
+    assert "    + link veth9.1 (40 sysctls)\n" in text and "veth9/1.s00" not in text
+    assert len(to_json_data(diff)["hosts"][0]["namespaces"][0]["objects"][0]["folded"]) == 40
+    page = changes_pages({("prod", "edge-01"): old}, {("prod", "edge-01"): new})["prod/edge-01/changes.md"]
+    assert "\\(40 sysctls\\)" in page and "s00" not in page and "2 added, 1 changed, 0 removed" in page
+    # the same when the link goes away again
+    back = diff_snapshots(new, old, "prod", "edge-01")
+    assert [(o.op, o.name, len(o.folded)) for o in back.objects() if o.kind == "link"] == [
+        ("removed", "veth9.1", 40)
+    ]
