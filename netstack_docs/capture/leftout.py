@@ -4,8 +4,10 @@ On a CI runner, a laptop or a Kubernetes node most namespaces belong to short-li
 (browser renderers, test jobs, systemd `PrivateNetwork=` services). One that holds nothing but a
 loopback device cannot carry traffic to or from anything else: its contents are not captured unless
 asked (`--include-isolated`), and its coming and going is state (`state.namespaces_left_out`), not a
-configuration change. Only namespaces a process or a container runtime holds are left out so: the
-host's own and named ones (`ip netns add`) are always captured. Standard library only, Python 3.9+.
+configuration change. Only namespaces nothing but a process holds (kind `proc`: a sandbox, a
+`PrivateNetwork=` unit, a container or pod found through its process) are left out so: the host's
+own, named ones (`ip netns add`, CNI's) and Docker's bind-mounted ones are always captured, whatever
+they hold. Standard library only, Python 3.9+.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 # kinds of namespace (capture.namespaces) that may be summarised instead of captured
-TRANSIENT_KINDS = ("proc", "docker")
+TRANSIENT_KINDS = ("proc",)
 
 
 def owner_label(ns_id: str) -> str:
