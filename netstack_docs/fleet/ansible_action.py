@@ -38,7 +38,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "python": {"type": "str", "default": "python3"},
     "timeout": {"type": "int", "default": 120},
     "redact_key": {"type": "path"},
-    "exclude_netns": {"type": "list", "elements": "str", "default": []},
+    "exclude_netns": {"type": "list", "elements": "str"},  # default: the docs repository's mkdocs.yml
 }
 TIMED_OUT = 124  # timeout(1)'s status when it had to stop the command
 
@@ -91,6 +91,14 @@ def _fail(step: str) -> str:
     return f"{{ echo '{STEP} {step}' >&2; exit 1; }}"
 
 
+def repository_exclusions(snapshots_dir: Path) -> list[str]:
+    """`extra.netstack.exclude_netns` of the mkdocs.yml beside snapshots/ (the docs repository), if any."""
+    from netstack_docs.site.config import exclude_netns
+    from netstack_docs.site.project import find_project
+
+    return exclude_netns(find_project(snapshots_dir.resolve().parent).config)
+
+
 def _last_line(text: str, fallback: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else fallback
@@ -131,6 +139,8 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         result: dict[str, Any] = {"changed": False, "env": env, "host": host}
         try:
             target = target_path(Path(args["snapshots_dir"]), env, host)
+            if args["exclude_netns"] is None:
+                args["exclude_netns"] = repository_exclusions(Path(args["snapshots_dir"]))
             output = self._run_capture(args, env, host)
             doc = parse_capture(output, f"{name}: the capture's output", env)
             if args["redact_key"]:

@@ -108,3 +108,19 @@ def stale_after_days(config: dict[str, Any], user: UserConfig) -> int:
         raise UserError(f"{user.where('extra.netstack.stale_after_days')}: expected a whole number of days "
                         f"(1 or more), found {value!r}")
     return value
+
+
+def exclude_netns(user: UserConfig) -> list[str]:
+    """`extra.netstack.exclude_netns` of the docs repository's mkdocs.yml: the globs `capture
+    --exclude-netns` takes, for `netstack-docs capture` run in the repository and for the fleet."""
+    extra = user.settings.get("extra") or {}
+    ours = extra.get("netstack") if isinstance(extra, dict) else None
+    if ours is None:
+        return []
+    if not isinstance(ours, dict):
+        raise UserError(f"{user.where('extra.netstack')}: expected a mapping (exclude_netns: [GLOB, ...])")
+    value = ours.get("exclude_netns") or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise UserError(f"{user.where('extra.netstack.exclude_netns')}: expected a list of globs "
+                        f"(e.g. ['proc/chrom*', 'pod/ci-*']), found {value!r}")
+    return list(value)
