@@ -27,6 +27,13 @@ def daemon_names(snapshot: dict[str, Any], running: bool = True) -> list[str]:
     return [d["name"] for d in snapshot.get("daemons") or [] if (d.get("running") is True) == running]
 
 
+def left_out(snapshot: dict[str, Any]) -> list[str]:
+    """The namespaces the capture counted but did not capture (isolated, excluded), one line per reason."""
+    from netstack_docs.capture.leftout import summary  # pure: reads the snapshot's state
+
+    return summary((snapshot.get("state") or {}).get("namespaces_left_out") or [])
+
+
 def host_facts(view: Any) -> list[tuple[str, object]]:
     snap = view.snapshot
     host, meta = snap["host"], snap["meta"]
@@ -43,6 +50,7 @@ def host_facts(view: Any) -> list[tuple[str, object]]:
         ("OS", host.get("os") or "unknown"),
         ("Machine", host.get("machine") or "unknown"),
         (f"Network namespaces ({len(namespaces)})", ", ".join(namespaces)),
+        *([("Namespaces not captured", "; ".join(lines))] if (lines := left_out(snap)) else []),
         ("Interfaces (all namespaces)", _count(snap, "links")),
         ("Addresses", _count(snap, "addresses")),
         ("Routes", _count(snap, "routes")),
