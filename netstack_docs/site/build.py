@@ -139,15 +139,18 @@ def compute_exposures(hosts: list[HostPage], snapshots: list[SnapshotFile]) -> d
     return {(h.env, h.slug): host_exposure(fleet, h.env, h.slug) for h in hosts}
 
 
-def render_changes(docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None) -> None:
-    """The /changes/ page and one per host (netstack_docs.versions), against the previous snapshots."""
+def render_changes(
+    docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None, previous_version: str | None
+) -> None:
+    """The /changes/ page and one per host (netstack_docs.versions), against the previous snapshots
+    (of the published `previous_version`, which each page then names and links)."""
     from netstack_docs.versions.changes import changes_pages
 
     previous = None
     if previous_snapshots is not None:
         previous = {(s.env, s.slug): s.doc for s in load_snapshots(previous_snapshots)}
     current = {(s.env, s.slug): s.doc for s in snapshots}
-    for rel_path, markdown in changes_pages(previous, current).items():
+    for rel_path, markdown in changes_pages(previous, current, version=previous_version).items():
         (docs / rel_path).parent.mkdir(parents=True, exist_ok=True)
         (docs / rel_path).write_text(markdown, encoding="utf-8")
 
@@ -158,6 +161,7 @@ def build_site(
     *,
     build_dir: Path | None = None,
     previous_snapshots: Path | None = None,
+    previous_version: str | None = None,
     site_url: str | None = None,
     versioned: bool = False,
     diagrams: bool = True,
@@ -216,7 +220,7 @@ def build_site(
             [h.view for h in hosts], docs, diagram_cache(), progress=progress, draw=options.diagrams
         )
         step("diagrams")
-        render_changes(docs, snapshots, previous_snapshots)
+        render_changes(docs, snapshots, previous_snapshots, previous_version)
         add_check_changes(docs, project.root, checks, previous_snapshots)
         page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress, checks, waiting)
         step("render")

@@ -30,6 +30,15 @@ def version_label(snapshots: Snapshots | None) -> str:
     return f"the previous version (captured {newest[:10]})" if newest else "the previous version"
 
 
+def version_link(page_path: str, version: str) -> str:
+    """`version <name>` linking the version's home, from a page of this version (`page_path`, a docs-dir
+    path): versions are siblings below the site root, so the link climbs out of this one."""
+    up = "../" * (page_path.count("/") + 2)  # the page's own directory URL, then this version's root
+    # raw HTML: MkDocs would refuse a Markdown link that leaves the site it builds (strict mode);
+    # a version name is one path segment of [A-Za-z0-9._-] (publish.VERSION): nothing to escape
+    return f'version <a href="{up}{version}/">{version}</a>'
+
+
 def anchors(doc: Mapping[str, Any]) -> dict[str, str]:
     """anchor -> layer slug, for every component the site shows for this snapshot."""
     view = classify(dict(doc))
@@ -131,17 +140,24 @@ def site_page(diff: Diff, previous: Snapshots | None, current: Snapshots, since:
     return "\n".join(lines)
 
 
-def changes_pages(previous: Snapshots | None, current: Snapshots, since: str | None = None) -> dict[str, str]:
-    """Build-dir-relative Markdown paths -> escaped Markdown. `since` names the previous version."""
-    label = since or version_label(previous)
+def changes_pages(
+    previous: Snapshots | None, current: Snapshots, since: str | None = None, version: str | None = None
+) -> dict[str, str]:
+    """Build-dir-relative Markdown paths -> escaped Markdown. `since` names the previous version;
+    `version` (a published version's name) makes every page name and link it instead."""
+
+    def label(page: str) -> str:
+        return version_link(page, version) if version else since or version_label(previous)
+
     diff = diff_sets(previous or {}, current)
-    pages = {"changes.md": site_page(diff, previous, current, label)}
+    pages = {"changes.md": site_page(diff, previous, current, label("changes.md"))}
     for host in diff.hosts:
         key = (host.env, host.host)
         if key in current:
+            page = f"{host.env}/{host.host}/changes.md"
             if previous is None:
                 text = f"# Changes on {md_text(host.hostname)}\n\nNo previous version: this is the first.\n"
             else:
-                text = host_page(host, previous.get(key), current[key], label)
-            pages[f"{host.env}/{host.host}/changes.md"] = text
+                text = host_page(host, previous.get(key), current[key], label(page))
+            pages[page] = text
     return pages
