@@ -61,3 +61,17 @@ def test_include_isolated_captures_them_and_their_coming_and_going_is_no_change(
     later = copy.deepcopy(summarised)
     later["state"].pop("namespaces_left_out")
     assert not diff_snapshots(summarised, later, "lab", "t").changed
+
+
+def test_capture_in_a_docs_repository_takes_the_exclusions_of_its_mkdocs_yml():
+    setup = SANDBOXES + (
+        "mkdir -p /tmp/docs-repo && cd /tmp/docs-repo\n"
+        "printf 'site_name: x\\nextra:\\n  netstack:\\n    exclude_netns: [\"work*\"]\\n' > mkdocs.yml\n"
+    )
+    doc = capture(setup, args="--exclude-netns 'ag*'")
+    assert doc["meta"]["exclude_netns"] == ["ag*", "work*"]
+    ids = [ns["id"] for ns in doc["namespaces"]]
+    assert "proc/worker" not in ids and "proc/agent" not in ids
+    left = doc["state"]["namespaces_left_out"]
+    assert {(e["owner"], e.get("pattern")) for e in left if e["why"] == "excluded"} == {
+        ("agent", "ag*"), ("worker", "work*")}
