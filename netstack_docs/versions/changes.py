@@ -76,7 +76,11 @@ class _Host:
         if self.host.fields:
             lines += [f"{level} Host", "", *(f"- {field_md(f)}" for f in self.host.fields), ""]
         for ns in self.host.namespaces:
-            state = f" ({ns.op})" if ns.op in ("added", "removed") else ""
+            state = ""
+            if ns.op in ("added", "removed"):
+                count = len(ns.folded)  # its own sysctls came or went with it
+                settings = f", with its {count} sysctl{'' if count == 1 else 's'}" if count else ""
+                state = f" ({ns.op}{settings})"
             lines += [f"{level} {md_text(ns.label)}{state}", ""]
             lines += [f"- {field_md(f)}" for f in ns.fields]
             for op, title in OPS:

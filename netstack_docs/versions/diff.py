@@ -54,6 +54,8 @@ class NamespaceChange:
     label: str
     fields: list[FieldChange] = field(default_factory=list)
     objects: list[ObjectChange] = field(default_factory=list)
+    # an added or removed namespace's own (namespace-wide) sysctls: a count on its line, not a line each
+    folded: list[ObjectChange] = field(default_factory=list)
 
 
 @dataclass
@@ -147,6 +149,9 @@ def _namespace(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> 
     for kind, new_objs in namespace_objects(new or {}):
         change.objects.extend(_objects(kind, some["id"], old_kinds[kind], new_objs))
     change.objects = fold_settings(change.objects)
+    if op is not None:  # the namespace came or went: its own settings came or went with it
+        change.folded = [o for o in change.objects if o.kind == "sysctl"]
+        change.objects = [o for o in change.objects if o.kind != "sysctl"]
     return change if change.op or change.objects else None
 
 

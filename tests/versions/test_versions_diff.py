@@ -195,3 +195,20 @@ def test_an_added_links_own_sysctls_are_folded_into_its_line_and_changed_ones_st
     assert [(o.op, o.name, len(o.folded)) for o in back.objects() if o.kind == "link"] == [
         ("removed", "veth9.1", 40)
     ]
+
+
+def test_an_added_namespace_folds_its_own_sysctls_into_its_line():
+    from netstack_docs.versions.changes import changes_pages
+    from netstack_docs.versions.report import to_text
+
+    old = snapshot()
+    new = copy.deepcopy(old)
+    extra = namespace("blue", "named")
+    extra["sysctls"] = {f"net.core.s{i:02}": "1" for i in range(30)}
+    new["namespaces"].append(extra)
+    diff = diff_sets({("prod", "edge-01"): old}, {("prod", "edge-01"): new})
+    text = to_text(diff)
+    assert "  + netns blue added (30 sysctls)\n" in text and "net.core.s00" not in text
+    assert "    + link eth0\n" in text  # its other objects stay listed
+    page = changes_pages({("prod", "edge-01"): old}, {("prod", "edge-01"): new})["prod/edge-01/changes.md"]
+    assert "(added, with its 30 sysctls)" in page and "s00" not in page
