@@ -75,7 +75,9 @@ class _Host:
         lines: list[str] = []
         if self.host.fields:
             lines += [f"{level} Host", "", *(f"- {field_md(f)}" for f in self.host.fields), ""]
-        for ns in self.host.namespaces:
+        # what changed in namespaces that stayed comes first; namespaces that came or went after it
+        ordered = sorted(self.host.namespaces, key=lambda ns: ns.op in ("added", "removed"))
+        for ns in ordered:
             state = ""
             if ns.op in ("added", "removed"):
                 count = len(ns.folded)  # its own sysctls came or went with it
@@ -97,8 +99,14 @@ def field_md(change: FieldChange) -> str:
 
 
 def _counts(host: HostDiff) -> str:
-    objs = host.objects()
-    parts = [f"{sum(o.op == op for o in objs)} {op}" for op, _ in OPS]
+    """Objects added, changed, removed in the namespaces that stayed; namespaces that came or went are
+    counted as such (their contents are listed on the host's page, after the real changes)."""
+    stayed = [o for ns in host.namespaces if ns.op not in ("added", "removed") for o in ns.objects]
+    parts = [f"{sum(o.op == op for o in stayed)} {op}" for op, _ in OPS]
+    for op in ("added", "removed"):
+        count = sum(ns.op == op for ns in host.namespaces)
+        if count:
+            parts.append(f"{count} namespace{'' if count == 1 else 's'} {op}")
     return ", ".join(parts)
 
 

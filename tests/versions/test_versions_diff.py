@@ -212,3 +212,17 @@ def test_an_added_namespace_folds_its_own_sysctls_into_its_line():
     assert "    + link eth0\n" in text  # its other objects stay listed
     page = changes_pages({("prod", "edge-01"): old}, {("prod", "edge-01"): new})["prod/edge-01/changes.md"]
     assert "(added, with its 30 sysctls)" in page and "s00" not in page
+
+
+def test_the_real_change_comes_first_and_namespaces_that_came_or_went_are_counted_as_such():
+    from netstack_docs.versions.changes import changes_pages
+
+    old = snapshot()
+    old["namespaces"] += [namespace("sandbox-1", "named"), namespace("zeta", "named")]
+    new = copy.deepcopy(old)
+    new["namespaces"] = [ns for ns in new["namespaces"] if ns["id"] != "sandbox-1"]
+    new["namespaces"][-1]["sysctls"]["net.ipv4.ip_forward"] = "1"  # the real change, in zeta
+    pages = changes_pages({("prod", "edge-01"): old}, {("prod", "edge-01"): new})
+    assert "| 0 added, 1 changed, 0 removed, 1 namespace removed |" in pages["changes.md"]
+    host = pages["prod/edge-01/changes.md"]
+    assert host.index("ip\\_forward") < host.index("sandbox\\-1 (removed, with its 1 sysctl)")
