@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from netstack_docs.scaffold import check_scaffold, write_scaffold
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -47,6 +49,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, proc.stderr
     return work
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_the_wheel_carries_one_import_package_named_after_the_project(installed: Path) -> None:
@@ -92,6 +98,11 @@ def test_new_then_build_with_the_installed_command_anywhere(installed: Path, tmp
     # pip compiles the installed role's action plugin; `new` copies the source, never its byte code
     assert (tmp_path / "docs/ansible/roles/netstack/action_plugins/netstack_capture.py").is_file()
     assert not list((tmp_path / "docs").rglob("__pycache__"))
+    # every file `new` writes from the checkout is written by the installed wheel too, with the same bytes
+    expected = tmp_path / "expected"
+    write_scaffold(expected, check_scaffold("Wheel docs", ()))
+    assert files_under(tmp_path / "docs") == files_under(expected)
+    assert (tmp_path / "docs" / ".gitignore").read_text().count("/site/") == 1
     proc = subprocess.run(
         [str(tool), "build", "--quiet"], capture_output=True, text=True, cwd=tmp_path / "docs", timeout=600
     )

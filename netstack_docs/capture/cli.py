@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from netstack_docs.capture import timing
+from netstack_docs.capture import leftout, timing
 from netstack_docs.capture.redact import DEFAULT_KEY_PATH, load_or_create_key, redact
 from netstack_docs.errors import UserError
 from netstack_docs.snapshot.slug import is_slug, make_slug
@@ -28,7 +28,10 @@ Capture this host's network stack into a snapshot file.
 
 Every network namespace this process can reach is captured: its own (the host's root namespace),
 named ones (/run/netns), Docker's (/var/run/docker/netns) and any other held by a process
-(/proc/<pid>/ns/net). Per namespace: links, addresses, routes and rules, neighbours and FDB,
+(/proc/<pid>/ns/net). A namespace held by a process or container that has nothing but a loopback
+device (a browser or test sandbox) cannot carry traffic: it is counted, not captured
+(--include-isolated captures it); --exclude-netns leaves out namespaces by name, owner or pod.
+Per namespace: links, addresses, routes and rules, neighbours and FDB,
 traffic control, nftables, listening sockets and sysctls; per host: facts, NICs, BPF programs and
 network daemons. Volatile values (counters, timers, learned neighbours) are kept under 'state',
 apart from the configuration."""
@@ -38,6 +41,7 @@ examples:
   sudo netstack-docs capture --env prod                # -> snapshots/prod/<hostname>.json
   sudo netstack-docs capture --env lab --host edge-01 --out /tmp/edge-01.json
   sudo netstack-docs capture --env prod --redact --redact-key /etc/netstack-docs/redact.key
+  sudo netstack-docs capture --env ci --exclude-netns 'pod/ci-jobs/*' --exclude-netns 'proc/chrom*'
   sudo python3 netstack-capture.pyz capture --env prod  # the single-file bundle, nothing installed
 
 Run it as root to see every namespace, BPF program and socket owner; without root it still writes a
@@ -67,6 +71,16 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--redact-key", type=Path, default=None,
                         help="secret key file for --redact (created if missing; keep it out of the "
                              f"snapshot repo); default: {DEFAULT_KEY_PATH}")
+    parser.add_argument("--exclude-netns", action="append", default=[], metavar="GLOB",
+                        help="do not capture namespaces matching GLOB (repeatable): matched against the "
+                             "namespace's id and name, its owner process (comm) or systemd unit, its "
+                             "container or pod ('NAMESPACE/POD' or 'POD'), e.g. 'proc/chrom*', 'pod/ci/*'; "
+                             "what was left out is recorded in the snapshot. In a docs repository, "
+                             "`netstack-docs capture` also reads extra.netstack.exclude_netns of mkdocs.yml")
+    parser.add_argument("--include-isolated", action="store_true",
+                        help="also capture isolated namespaces (loopback only, held by a process or "
+                             "container: sandboxes, test jobs, PrivateNetwork= services), which are "
+                             "otherwise only counted")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary on stderr")
     # where the capture's time goes, a JSON line per process (bench/capture.py, netstack_docs.capture.timing)
     parser.add_argument("--timings", default=None, help=argparse.SUPPRESS)
@@ -99,8 +113,10 @@ def summary(doc: dict[str, Any], out: Path) -> str:
     gaps = [(g.get("namespace"), g["what"], g["reason"]) for g in doc["gaps"]]
     gaps += [(ns["id"], g["what"], g["reason"]) for ns in nss for g in ns["gaps"]]
     lines = [f"wrote {out}: {len(nss)} namespaces, {links} links in {doc['meta']['duration_s']:.2f} s"]
+    lines += leftout.summary((doc.get("state") or {}).get("namespaces_left_out") or [])
     if gaps:
-        lines.append(f"{len(gaps)} things could not be captured (recorded in the snapshot under 'gaps'):")
+        things = "thing" if len(gaps) == 1 else "things"
+        lines.append(f"{len(gaps)} {things} could not be captured (recorded in the snapshot under 'gaps'):")
         for namespace, what, reason in gaps[:25]:
             where = f"[{namespace}] " if namespace else ""
             lines.append(f"  - {where}{what}: {reason}")
@@ -129,7 +145,8 @@ def run(argv: list[str], prog: str = "netstack-docs capture", validate: Validate
     host = slug_or_error(host, "--host")
     if args.redact_key is not None and not args.redact:
         raise UserError("--redact-key is only used with --redact")
-    doc = capture_host(env, host, progress=_progress(args.quiet), role=args.role or None)
+    doc = capture_host(env, host, progress=_progress(args.quiet), role=args.role or None,
+                       exclude=args.exclude_netns, include_isolated=args.include_isolated)
     if args.redact:
         with timing.phase("redact"):
             doc = redact(doc, load_or_create_key(args.redact_key))

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from netstack_docs import __version__
-from netstack_docs.capture import fanout, namespaces, netns, registry, timing
+from netstack_docs.capture import fanout, leftout, namespaces, netns, registry, timing
 from netstack_docs.capture.context import HostCapture, NamespaceCapture, empty_namespace
 
 Progress = Callable[[int, int, str], None]
@@ -43,8 +43,11 @@ def _describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def capture_namespace(ns: NamespaceCapture, collectors: list[tuple[str, ModuleType]]) -> NamespaceCapture:
-    """Run every namespace collector in the calling thread (already inside the namespace)."""
+def capture_namespace(ns: NamespaceCapture, collectors: list[tuple[str, ModuleType]],
+                      stop_if_isolated: bool = False) -> NamespaceCapture:
+    """Run every namespace collector in the calling thread (already inside the namespace).
+
+    `stop_if_isolated`: once the links are known, stop when they are loopback only (leftout)."""
     for short, module in collectors:
         start = time.perf_counter()
         try:
@@ -52,6 +55,8 @@ def capture_namespace(ns: NamespaceCapture, collectors: list[tuple[str, ModuleTy
         except Exception as exc:  # noqa: BLE001 - recorded as a gap: one collector never aborts the namespace
             ns.gap(short, _describe_error(exc))
         timing.add_collector(short, time.perf_counter() - start)
+        if stop_if_isolated and short == "links" and leftout.is_isolated(ns.doc):
+            break
     return ns
 
 
@@ -71,8 +76,13 @@ def capture_host(
     timeout: float = 60.0,
     processes: int | None = None,
     role: str | None = None,
+    exclude: list[str] | None = None,
+    include_isolated: bool = False,
 ) -> dict[str, Any]:
-    """The whole snapshot document of this host (not yet validated or redacted)."""
+    """The whole snapshot document of this host (not yet validated or redacted).
+
+    Namespaces matching an `exclude` glob are not entered; isolated ones (loopback only, held by a
+    process or container) are summarised unless `include_isolated` (capture.leftout)."""
     started = time.monotonic()
     captured_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     gaps: list[dict[str, Any]] = []
@@ -94,7 +104,22 @@ def capture_host(
     with timing.phase("discover"):
         discovery = namespaces.discover()
     gaps += [{"what": what, "reason": reason, "namespace": None} for what, reason in discovery.problems]
+    # every namespace found, excluded ones too: a veth whose peer is in one still names it
     paths = {ns.id: ns.path or f"/proc/{os.getpid()}/ns/net" for ns in discovery.namespaces}
+    left_out: list[dict[str, Any]] = []
+    if exclude:
+        doc["meta"]["exclude_netns"] = list(exclude)
+        kept_found = []
+        for found in discovery.namespaces:
+            pattern = leftout.excluded_by(found, list(exclude))
+            if pattern is None:
+                kept_found.append(found)
+            else:
+                left_out.append(leftout.entry(found, "excluded", pattern))
+        discovery.namespaces[:] = kept_found
+    if include_isolated:
+        doc["meta"]["include_isolated"] = True
+
     with timing.phase("imports"):
         collectors = load_collectors(registry.NAMESPACE_COLLECTORS, gaps)
     total, finished = len(discovery.namespaces), 0
@@ -107,7 +132,7 @@ def capture_host(
 
     def capture(some: Iterable[namespaces.Namespace],
                 done: Callable[[str], None]) -> dict[str, fanout.Result]:
-        return capture_namespaces(some, paths, collectors, workers, timeout, done)
+        return capture_namespaces(some, paths, collectors, workers, timeout, done, not include_isolated)
 
     count = len(discovery.namespaces)
     spread = fanout.processes_for(count) if processes is None else processes
@@ -126,6 +151,10 @@ def capture_host(
             reason = result[1]
             result = _namespace_capture(found, paths)
             result.gap("namespace", reason)
+        elif (not include_isolated and found.kind in leftout.TRANSIENT_KINDS
+              and leftout.is_isolated(result.doc)):
+            left_out.append(leftout.entry(found, "isolated"))
+            continue
         kept.append(result)
     resolve_peer_names(kept)
     host = HostCapture(doc, kept, os.geteuid() == 0)
@@ -139,6 +168,8 @@ def capture_host(
     merge_started = time.perf_counter()
     doc["namespaces"] = [cap.doc for cap in kept]
     doc["state"]["namespaces"] = {cap.id: cap.state for cap in kept}
+    if left_out:
+        doc["state"]["namespaces_left_out"] = sorted(left_out, key=lambda e: (e["why"], e["id"]))
     for cap in kept:
         cap.doc["gaps"].sort(key=lambda g: (g["what"], g["reason"]))
     gaps.sort(key=lambda g: (g.get("namespace") or "", g["what"], g["reason"]))
@@ -149,7 +180,7 @@ def capture_host(
 
 def capture_namespaces(found: Iterable[namespaces.Namespace], paths: dict[str, str],
                        collectors: list[tuple[str, ModuleType]], workers: int, timeout: float,
-                       done: Callable[[str], None]) -> dict[str, fanout.Result]:
+                       done: Callable[[str], None], skip_isolated: bool = False) -> dict[str, fanout.Result]:
     """Capture each namespace in its own thread (at most `workers` at once) in this process.
 
     `found` is read lazily, one namespace as a thread becomes free (fanout's queue hands them out)."""
@@ -158,7 +189,8 @@ def capture_namespaces(found: Iterable[namespaces.Namespace], paths: dict[str, s
     def tasks() -> Iterator[netns.Task]:
         for ns in found:
             captures[ns.id] = cap = _namespace_capture(ns, paths)
-            yield netns.Task(ns.id, ns.path, _bind(cap, collectors), ns.inode)
+            stop = skip_isolated and ns.kind in leftout.TRANSIENT_KINDS
+            yield netns.Task(ns.id, ns.path, _bind(cap, collectors, stop), ns.inode)
 
     outcomes = netns.run_all(tasks(), workers=workers, timeout=timeout, done=lambda o: done(o.key))
     results: dict[str, fanout.Result] = {}
@@ -175,8 +207,9 @@ def capture_namespaces(found: Iterable[namespaces.Namespace], paths: dict[str, s
     return results
 
 
-def _bind(cap: NamespaceCapture, collectors: list[tuple[str, ModuleType]]) -> Callable[[], NamespaceCapture]:
-    return lambda: capture_namespace(cap, collectors)
+def _bind(cap: NamespaceCapture, collectors: list[tuple[str, ModuleType]],
+          stop_if_isolated: bool = False) -> Callable[[], NamespaceCapture]:
+    return lambda: capture_namespace(cap, collectors, stop_if_isolated)
 
 
 def resolve_peer_names(captures: list[NamespaceCapture]) -> None:

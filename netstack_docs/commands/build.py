@@ -22,7 +22,8 @@ Examples (in a docs repository made by `netstack-docs new`):
 The source tree is never written to: generated Markdown goes to a temporary build directory
 (--build-dir to keep it for inspection). An invalid snapshot stops the build before anything is
 written, naming the file and field; a dangling link or anchor fails the strict MkDocs build. In
-both cases the previous site is left exactly as it was.""",
+both cases the previous site is left exactly as it was. The diagrams need Graphviz (`dot`); without it
+the build stops and says how to install it, or use --no-diagrams.""",
 )
 @snapshots_option
 @config_option
@@ -53,6 +54,11 @@ both cases the previous site is left exactly as it was.""",
     default=None,
     help="Keep the generated Markdown and mkdocs.yml here (default: a temporary directory).",
 )
+@click.option(
+    "--no-diagrams",
+    is_flag=True,
+    help="Draw no diagrams (Graphviz not needed); each diagram's text equivalent stays on its page.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def command(
     snapshots_dir: Path | None,
@@ -61,6 +67,7 @@ def command(
     site_url: str | None,
     previous_snapshots: Path | None,
     build_dir: Path | None,
+    no_diagrams: bool,
     quiet: bool,
 ) -> int:
     """Generate the documentation site from SNAPSHOTS and build it into SITE.
@@ -82,6 +89,7 @@ def command(
             build_dir=build_dir,
             previous_snapshots=previous_snapshots,
             site_url=site_url,
+            diagrams=not no_diagrams,
             progress=progress,
         )
     if not quiet:

@@ -1,5 +1,8 @@
 """`netstack-docs capture`: the capture half's own argparse command (netstack_docs.capture.cli), run here
-with the schema check before writing. One definition of the options for this CLI and the bundle."""
+with the schema check before writing. One definition of the options for this CLI and the bundle.
+
+Run in a docs repository, it adds `extra.netstack.exclude_netns` of its mkdocs.yml as --exclude-netns
+options (the bundle, which has no YAML reader, gets them from the fleet's action instead)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,10 @@ import click
 def command(args: tuple[str, ...]) -> int:
     """Capture this host's network stack into a snapshot file (see `netstack-docs capture --help`)."""
     from netstack_docs.capture.cli import run
+    from netstack_docs.site.config import exclude_netns
+    from netstack_docs.site.project import find_project
     from netstack_docs.snapshot.load import validate_document
 
-    return run(list(args), validate=validate_document)
+    configured = [] if "-h" in args or "--help" in args else exclude_netns(find_project().config)
+    extra = [arg for pattern in configured for arg in ("--exclude-netns", pattern)]
+    return run([*args, *extra], validate=validate_document)

@@ -1,8 +1,9 @@
-"""`netstack-docs check`: declared intents and built-in checks against the snapshots; exit 0, 1 or 2.
+"""`netstack-docs check`: declared intents and built-in checks against the snapshots; exit 0, 1, 2 or 3.
 
-0: nothing failed (undetermined findings are listed, and do not fail the run: they are not passes
-either, the summary counts them apart); 1: at least one finding failed; 2: bad input (an intent
-file, a snapshot, an unknown --disable name), with file:line and key named.
+0: everything passed; 1: at least one finding failed, or an intent (not `optional: true`) selected no
+host (a typo in a selector must not silently disable a check in CI); 3: nothing failed but something
+is undetermined (as `trace` exits; `--undetermined=ok` makes that 0, `--undetermined=fail` makes it
+1); 2: bad input (an intent file, a snapshot, an unknown --disable name), with file:line and key named.
 """
 
 from __future__ import annotations
@@ -14,24 +15,33 @@ import click
 
 from netstack_docs.commands.options import (
     config_option,
+    published_base,
     repository_assumptions,
     repository_snapshots,
     snapshots_option,
 )
 
+# exit status when nothing failed but something is undetermined, per --undetermined
+UNDETERMINED_EXIT = {"exit3": 3, "fail": 1, "ok": 0}
 
-def _line(f: object) -> str:
+
+def _line(f: object, base: str | None) -> str:
     from netstack_docs.analysis.check import Finding
 
     assert isinstance(f, Finding)
     where = f"{f.env}/{f.host}" + (f" [{f.netns}]" if f.netns else "")
     return (
         f"{f.status.upper():12} {where}: {f.check}\n"
-        f"{'':13}expected: {f.expected}\n{'':13}actual:   {f.actual}\n{'':13}see:      {f.url}"
+        f"{'':13}expected: {f.expected}\n{'':13}actual:   {f.actual}\n{'':13}see:      {(base or '') + f.url}"
     )
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Exit status: 0 everything passed; 1 a finding failed, or an intent selects no host (unless it says
+`optional: true`); 3 nothing failed but something is undetermined (--undetermined=ok: 0, =fail: 1);
+2 bad input. With `site_url` in mkdocs.yml every finding links to the published site (latest version).""",
+)
 @snapshots_option
 @config_option
 @click.option(
@@ -49,6 +59,13 @@ def _line(f: object) -> str:
     help="Also write a JUnit XML report to this file (one test case per check and host).",
 )
 @click.option("--disable", multiple=True, metavar="NAME", help="Switch a built-in check off (repeatable).")
+@click.option(
+    "--undetermined",
+    type=click.Choice(["exit3", "fail", "ok"]),
+    default="exit3",
+    show_default=True,
+    help="Exit status when nothing failed but a finding is undetermined: 3, 1 (fail) or 0 (ok).",
+)
 def command(
     snapshots_dir: Path | None,
     config_file: Path | None,
@@ -56,6 +73,7 @@ def command(
     as_json: bool,
     junit_file: Path | None,
     disable: tuple[str, ...],
+    undetermined: str,
 ) -> int:
     """Check every snapshot against declared intents and the built-in checks.
 
@@ -83,18 +101,31 @@ def command(
     report = run_checks(hosts, declared.intents, declared.disabled | set(disable), assume)
     if junit_file is not None:
         junit_file.write_bytes(junit_xml(report))
+    base = published_base(config_file)
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
+        data = report.to_json()
+        if base:  # `url` stays site-relative; the published address is added beside it
+            for finding in data["findings"]:
+                finding["component"]["absolute_url"] = base + finding["component"]["url"]
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
         for f in report.findings:
             if f.status in (FAIL, UNDETERMINED):
-                click.echo(_line(f))
+                click.echo(_line(f, base))
+        required = {n.intent for n in report.selects_nothing}
         for name in report.unmatched:
-            click.echo(f"warning: intent {name!r} selects no host", err=True)
+            if name not in required:
+                click.echo(f"note: optional intent {name!r} selects no host", err=True)
+        for missing in report.selects_nothing:
+            click.echo(f"FAIL         {missing.message}")
         counts = report.counts()
         source = ", ".join(str(p) for p in files) if files else "no intent file (built-ins only)"
+        unselected = len(report.selects_nothing)
+        nothing = f", {unselected} intent(s) selecting no host" if unselected else ""
         click.echo(
             f"{len(hosts)} host(s), {len(report.checks)} check(s) from {source}: "
-            f"{counts[FAIL]} failed, {counts[UNDETERMINED]} undetermined, {counts['pass']} passed"
+            f"{counts[FAIL]} failed, {counts[UNDETERMINED]} undetermined, {counts['pass']} passed{nothing}"
         )
-    return 1 if report.failed else 0
+    if report.failed:
+        return 1
+    return UNDETERMINED_EXIT[undetermined] if report.undetermined else 0

@@ -18,7 +18,8 @@ What it writes: mkdocs.yml (your settings only, commented), docs/ (a home page i
 example runbook linking to a host page and a component anchor), snapshots/<env>/ per --env (with a
 README on filling it, and an example host in the first one), .github/workflows/ (build on pull
 requests, publish a version on pushes to main and weekly), .gitignore and a README.
-A directory that is not empty is refused.""",
+The example host and runbook go together (the runbook links to the host): --no-example writes
+neither. A directory that is not empty is refused.""",
 )
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
@@ -34,16 +35,21 @@ A directory that is not empty is refused.""",
     metavar="ENV",
     help="An environment (repeatable): snapshots/ENV/ is created. Default: prod.",
 )
-def command(directory: Path, site_name: str, envs: tuple[str, ...]) -> int:
+@click.option(
+    "--no-example",
+    is_flag=True,
+    help="Without the example host and the runbook that links to it (each environment then shows "
+    "'no host captured yet' until its first capture).",
+)
+def command(directory: Path, site_name: str, envs: tuple[str, ...], no_example: bool) -> int:
     """Create a docs repository in DIRECTORY: your pages and settings beside the generated ones."""
     from netstack_docs.scaffold import check_scaffold, write_scaffold
 
-    scaffold = check_scaffold(site_name, envs)
+    scaffold = check_scaffold(site_name, envs, example=not no_example)
     written = write_scaffold(directory, scaffold)
     click.echo(f"created {directory}/ ({len(written)} files) for environment(s): {', '.join(scaffold.envs)}")
     click.echo("next:")
-    click.echo(
-        f"  cd {directory} && git init && netstack-docs build   # builds at once (an example host is there)"
-    )
+    there = "an example host is there" if scaffold.example else "each environment waits for its first host"
+    click.echo(f"  cd {directory} && git init && netstack-docs build   # builds at once ({there})")
     click.echo(f"  capture your hosts into snapshots/<env>/ (see snapshots/{scaffold.envs[0]}/README.md)")
     return 0

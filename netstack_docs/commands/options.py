@@ -41,3 +41,14 @@ def repository_assumptions(config_file: Path | None) -> list[str]:
         return []
     user = read_user_config(path)
     return default_assumptions(user.settings, user)
+
+
+def published_base(config_file: Path | None) -> str | None:
+    """Where the site's newest version is read: `site_url` of the docs repository's mkdocs.yml plus the
+    `latest` alias that `publish` maintains; None without a site_url (links then stay site-relative)."""
+    from netstack_docs.site.project import find_project
+
+    site_url = find_project(None, config_file).config.settings.get("site_url")
+    if not isinstance(site_url, str) or not site_url.strip():
+        return None
+    return site_url.strip().rstrip("/") + "/latest/"

@@ -10,6 +10,7 @@ import click
 
 from netstack_docs.commands.options import (
     config_option,
+    published_base,
     repository_assumptions,
     repository_snapshots,
     snapshots_option,
@@ -41,12 +42,14 @@ UDP/ICMP 8; IPv6 40 + ...), --ttl 64, --dscp 0, --tcp-flags syn (new) or ack (es
 
 \b
 Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 usage or input error.
+With `site_url` in mkdocs.yml each step links to the published site (its latest version).
 """
 
 
 @click.command(epilog=EXAMPLES)
 @click.argument("target", metavar="ENV/HOST")
 @snapshots_option
+@config_option
 @click.option("--in", "ingress", metavar="IFNAME", help="The interface the packet arrives on.")
 @click.option("--from-local", is_flag=True, help="The packet is sent by a local process.")
 @click.option(
@@ -80,11 +83,11 @@ Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 
     metavar="KEY=OUTCOME",
     help="State the outcome of something trace cannot evaluate, e.g. xdp:wan0=pass (repeatable).",
 )
-@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def command(
     target: str,
     snapshots_dir: Path | None,
+    config_file: Path | None,
     ingress: str | None,
     from_local: bool,
     netns: str | None,
@@ -100,7 +103,6 @@ def command(
     dscp: int,
     tcp_flags: str | None,
     assume: tuple[str, ...],
-    config_file: Path | None,
     as_json: bool,
 ) -> int:
     """Walk a packet through a host's captured stack, in the kernel's order, from --in IFNAME or
@@ -146,19 +148,25 @@ def command(
         from_local=from_local,
         assume=assume,
     )
+    base = published_base(config_file)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
+        data = result.to_json()
+        if base:  # `url` stays site-relative; the published address is added beside it
+            for step_json in data["steps"]:
+                if step_json.get("url"):
+                    step_json["absolute_url"] = base + step_json["url"]
+        click.echo(json.dumps(data, indent=2))
         return result.exit_code
-    for line in text_lines(result):
+    for line in text_lines(result, base):
         click.echo(line)
     return result.exit_code
 
 
-def _steps(steps: Any, indent: str = "") -> list[str]:
+def _steps(steps: Any, base: str | None, indent: str = "") -> list[str]:
     out = []
     for step in steps:
         mark_ = "?" if step.undetermined else "-"
-        link = f"  <{step.url}>" if step.url else ""
+        link = f"  <{(base or '') + step.url}>" if step.url else ""
         out.append(f"{indent}{mark_} [{step.layer}] {step.host}:{step.netns}: {step.what}{link}")
     return out
 
@@ -169,9 +177,10 @@ def _final(f: Any) -> str:
     return f"{f.host}:{f.netns} {at}; {f.src} -> {f.dst}{ports_text}"
 
 
-def text_lines(result: Any) -> list[str]:
-    """The result as a person reads it: steps, verdict, what it rests on, alternatives when undetermined."""
-    out = _steps(result.steps)
+def text_lines(result: Any, base: str | None = None) -> list[str]:
+    """The result as a person reads it: steps, verdict, what it rests on, alternatives when undetermined.
+    `base`: the published site's address, when mkdocs.yml has a site_url (links are then absolute)."""
+    out = _steps(result.steps, base)
     if len(result.ends) > 1:
         out.append(f"verdict: {result.verdict} to one of:")
         out += [f"  {_final(f)}" for f in result.ends]

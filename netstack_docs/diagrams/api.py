@@ -9,6 +9,7 @@ snapshot string escaped. Output files are <env>/<host>/topology.svg, <env>/<host
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ HOST_FIGURES = ("topology", "packet_path")
 
 @dataclass(frozen=True)
 class Figure:
-    src: str  # docs-dir-relative path of the SVG
+    src: str  # docs-dir-relative path of the SVG; "" when not drawn (--no-diagrams): the text stays
     alt: str  # plain text, untrusted parts inside: the template escapes it
     text_md: Trusted  # escaped Markdown list/table saying what the figure shows
     note_md: Trusted | None = None  # what was collapsed, if anything
@@ -97,20 +98,32 @@ def env_figure(env: str, views: list[Any], docs_dir: Path) -> Figure:
     return Figure(f"{env}/overview.svg", alt, text_md, overview.note(ov), None, masked(dot))
 
 
+def _undrawn(figures: dict[str, Figure]) -> dict[str, Figure]:
+    return {name: dataclasses.replace(fig, src="") for name, fig in figures.items()}
+
+
 def render_site_figures(
     hosts: list[Any],
     docs_dir: Path,
     cache_dir: Path,
     workers: int | None = None,
     progress: Progress | None = None,
+    draw: bool = True,
 ) -> SiteFigures:
-    """Build every figure's DOT, render what the cache lacks in parallel, copy the SVGs into docs_dir."""
+    """Build every figure's DOT, render what the cache lacks in parallel, copy the SVGs into docs_dir.
+
+    With `draw=False` (`build --no-diagrams`, no Graphviz needed) nothing is rendered: each figure keeps
+    its text equivalent and has no picture (src "")."""
     docs_dir, cache_dir = Path(docs_dir).absolute(), Path(cache_dir).absolute()
     out = SiteFigures()
     for view in sorted(hosts, key=lambda v: (v.env, host_slug(v))):
         out.hosts[(view.env, host_slug(view))] = host_figures(view, docs_dir)
     for env in sorted({v.env for v in hosts}):
         out.envs[env] = {"overview": env_figure(env, [v for v in hosts if v.env == env], docs_dir)}
+    if not draw:
+        out.hosts = {key: _undrawn(figs) for key, figs in out.hosts.items()}
+        out.envs = {key: _undrawn(figs) for key, figs in out.envs.items()}
+        return out
     jobs = [
         Job(f"{env}/{slug} {name}", fig.source, docs_dir / fig.src)
         for (env, slug), figs in out.hosts.items()

@@ -36,6 +36,21 @@ class DiagramError(UserError):
     """Graphviz failed on one figure: names the figure and shows dot's message."""
 
 
+GRAPHVIZ_MISSING = (
+    "Graphviz is not installed: the diagrams are drawn by its `dot` program, which is not on PATH. "
+    "Install it (Debian/Ubuntu: `sudo apt-get install graphviz`; Fedora/RHEL: `sudo dnf install graphviz`; "
+    "macOS: `brew install graphviz`) and build again, or build without pictures: "
+    "`netstack-docs build --no-diagrams` (each diagram's text equivalent stays on its page). "
+    "The previous site was left as it was."
+)
+
+
+def check_graphviz() -> None:
+    """Stop before anything is drawn when `dot` is missing: a clear message, not a traceback."""
+    if shutil.which("dot") is None:
+        raise UserError(GRAPHVIZ_MISSING)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str  # for messages: "prod/edge-01 topology"
@@ -90,6 +105,8 @@ def render_all(
 ) -> RenderStats:
     """Render every job not in the cache (each distinct source once, `workers` dot processes at a time)."""
     stats = RenderStats()
+    if jobs:
+        check_graphviz()
     keyed = [(job, cache_key(job.source)) for job in jobs]
     cached_path = {key: cache_dir / key[:2] / f"{key}.{FORMAT}" for _, key in keyed}
     todo: dict[str, Job] = {}

@@ -38,6 +38,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "python": {"type": "str", "default": "python3"},
     "timeout": {"type": "int", "default": 120},
     "redact_key": {"type": "path"},
+    "exclude_netns": {"type": "list", "elements": "str"},  # default: the docs repository's mkdocs.yml
 }
 TIMED_OUT = 124  # timeout(1)'s status when it had to stop the command
 
@@ -56,18 +57,46 @@ def default_host(hostname: str) -> str:
 BUNDLE = "netstack-capture.pyz"
 
 
+# What the host's shell says about itself goes to standard error behind these markers, so the reason
+# for a failure is told apart from what ssh adds there (a known-hosts warning, a banner, a MOTD).
+STEP = "netstack-step:"  # the step that failed
+SAID = "netstack-said:"  # one line of what the capture itself wrote to standard error
+
+
 def remote_command(args: dict[str, Any], env: str, host: str) -> str:
-    """The shell command run as root on the host, the bundle arriving on its standard input."""
+    """The shell command run as root on the host, the bundle arriving on its standard input.
+
+    The capture's standard error is kept in the private directory and, when it fails, replayed behind
+    SAID markers after a STEP line naming the step and its exit status."""
     capture = ["timeout", "-k", "5", str(args["timeout"]), args["python"], BUNDLE, "capture",
                "--env", env, "--host", host, "--out", "-", "--quiet"]
     capture += ["--role", args["role"]] if args["role"] else []
+    for pattern in args.get("exclude_netns") or []:
+        capture += ["--exclude-netns", pattern]
     return "; ".join([
         "umask 077",
-        "d=$(mktemp -d -t netstack-capture.XXXXXX) || exit 1",
+        f"d=$(mktemp -d -t netstack-capture.XXXXXX) || {_fail('mktemp: could not make a private directory')}",
         "trap 'rm -rf \"$d\"' EXIT",
         "trap 'exit 129' HUP INT TERM",  # a signal ends the shell through its EXIT trap: nothing is left
-        f'cd "$d" && cat > {BUNDLE} && {shlex.join(capture)}',
+        f"cd \"$d\" || {_fail('cd: could not enter the private directory')}",
+        f"cat > {BUNDLE} || {_fail('receive: the bundle did not arrive on standard input')}",
+        f"{shlex.join(capture)} 2> stderr; rc=$?",
+        f"if [ $rc -ne 0 ]; then sed 's/^/{SAID} /' stderr >&2; echo \"{STEP} capture: exit $rc\" >&2; fi",
+        "exit $rc",
     ])
+
+
+def _fail(step: str) -> str:
+    """Shell that names the failed step on standard error and stops (`step` holds no quote)."""
+    return f"{{ echo '{STEP} {step}' >&2; exit 1; }}"
+
+
+def repository_exclusions(snapshots_dir: Path) -> list[str]:
+    """`extra.netstack.exclude_netns` of the mkdocs.yml beside snapshots/ (the docs repository), if any."""
+    from netstack_docs.site.config import exclude_netns
+    from netstack_docs.site.project import find_project
+
+    return exclude_netns(find_project(snapshots_dir.resolve().parent).config)
 
 
 def _last_line(text: str, fallback: str) -> str:
@@ -76,13 +105,25 @@ def _last_line(text: str, fallback: str) -> str:
 
 
 def failure_reason(rc: int, stderr: str, timeout: int, python: str) -> str:
-    """One line saying why the capture command failed."""
+    """One line saying which step failed and what is known, from the host shell's own marked lines.
+
+    Unmarked lines are ssh's (warnings, banners) or a become method's: they are never the reason."""
+    said = [line.removeprefix(SAID).strip() for line in stderr.splitlines() if line.startswith(SAID)]
+    steps = [line.removeprefix(STEP).strip() for line in stderr.splitlines() if line.startswith(STEP)]
+    last_said = _last_line("\n".join(said), "")
     if rc == TIMED_OUT:
         return f"capture did not finish within {timeout} s"
-    if rc == 127:
-        said = _last_line(stderr, "not found")
-        return f"cannot run {python} on the host (Python 3.9 or later is needed): {said}"
-    return _last_line(stderr, f"the capture exited with status {rc} and said nothing")
+    if steps and steps[-1].startswith("capture:"):
+        if rc == 127:
+            return (f"cannot run {python} on the host (Python 3.9 or later is needed): "
+                    f"{last_said or 'command not found'}")
+        if last_said:
+            return f"capture: {python} exited with status {rc}: {last_said}"
+        return f"capture: {python} exited with status {rc} and printed nothing"
+    if steps:
+        return steps[-1]
+    return (f"the command on the host exited with status {rc} before the capture started "
+            "(the connection or become step; run the play with -vvv to see ssh's messages)")
 
 
 class ActionModule(ActionBase):  # type: ignore[misc]
@@ -98,6 +139,8 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         result: dict[str, Any] = {"changed": False, "env": env, "host": host}
         try:
             target = target_path(Path(args["snapshots_dir"]), env, host)
+            if args["exclude_netns"] is None:
+                args["exclude_netns"] = repository_exclusions(Path(args["snapshots_dir"]))
             output = self._run_capture(args, env, host)
             doc = parse_capture(output, f"{name}: the capture's output", env)
             if args["redact_key"]:

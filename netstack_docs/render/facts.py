@@ -21,8 +21,17 @@ def _count(snapshot: dict[str, Any], key: str) -> int:
     return sum(len(ns.get(key) or []) for ns in snapshot["namespaces"])
 
 
-def daemon_names(snapshot: dict[str, Any]) -> list[str]:
-    return [d["name"] for d in snapshot.get("daemons") or []]
+def daemon_names(snapshot: dict[str, Any], running: bool = True) -> list[str]:
+    """Daemons that run (and so manage something), or with `running=False` those only installed: stopped
+    ones (running false) and configuration-only ones whose files exist (netplan, nftables.conf: null)."""
+    return [d["name"] for d in snapshot.get("daemons") or [] if (d.get("running") is True) == running]
+
+
+def left_out(snapshot: dict[str, Any]) -> list[str]:
+    """The namespaces the capture counted but did not capture (isolated, excluded), one line per reason."""
+    from netstack_docs.capture.leftout import summary  # pure: reads the snapshot's state
+
+    return summary((snapshot.get("state") or {}).get("namespaces_left_out") or [])
 
 
 def host_facts(view: Any) -> list[tuple[str, object]]:
@@ -41,11 +50,13 @@ def host_facts(view: Any) -> list[tuple[str, object]]:
         ("OS", host.get("os") or "unknown"),
         ("Machine", host.get("machine") or "unknown"),
         (f"Network namespaces ({len(namespaces)})", ", ".join(namespaces)),
+        *([("Namespaces not captured", "; ".join(lines))] if (lines := left_out(snap)) else []),
         ("Interfaces (all namespaces)", _count(snap, "links")),
         ("Addresses", _count(snap, "addresses")),
         ("Routes", _count(snap, "routes")),
         ("eBPF programs", len(snap["bpf"]["programs"])),
-        ("Network daemons", ", ".join(daemon_names(snap)) or "none found"),
+        ("Network daemons running", ", ".join(daemon_names(snap)) or "none found"),
+        *([("Installed, not running", ", ".join(idle))] if (idle := daemon_names(snap, False)) else []),
         ("Captured at", meta["captured_at"]),
         ("Captured by", f"netstack-docs {meta['tool_version']}"),
     ]
@@ -70,6 +81,7 @@ def env_row(host: Any) -> dict[str, Any]:
         "links": _count(snap, "links"),
         "components": components,
         "daemons": daemon_names(snap),
+        "installed": daemon_names(snap, running=False),
     }
 
 

@@ -204,11 +204,17 @@ def render_handbook(out: Path, model: Model, hosts: Iterable[HostPage]) -> None:
 
 
 def render_home(
-    out: Path, model: Model, hosts: list[HostPage], intro_md: str, checks: list[Any] | None = None
+    out: Path,
+    model: Model,
+    hosts: list[HostPage],
+    intro_md: str,
+    checks: list[Any] | None = None,
+    empty_envs: Iterable[str] = (),
 ) -> None:
-    by_env: dict[str, int] = defaultdict(int)
+    """`empty_envs`: environments with a snapshots directory but no host yet, listed with a count of 0."""
+    by_env: dict[str, int] = {env: 0 for env in empty_envs}
     for host in hosts:
-        by_env[host.env] += 1
+        by_env[host.env] = by_env.get(host.env, 0) + 1
     envs = [(env, count, f"{env}/index.md") for env, count in sorted(by_env.items())]
     layers = [(layer, handbook_path(layer.slug)) for layer in model.layers]
     _write(

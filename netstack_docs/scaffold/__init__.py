@@ -1,7 +1,8 @@
 """`netstack-docs new`: lay out a docs repository that builds at once.
 
-The files under `files/` are written as they are, with `@@SITE_NAME@@`, `@@ENV@@` and
-`@@VERSION@@` filled in (a marker that clashes with neither Jinja2, GitHub's `${{ }}` nor shell).
+The files under `files/` are written as they are, with `@@SITE_NAME@@`, `@@ENV@@`, `@@VERSION@@`
+and the example's parts (`@@EXAMPLE_NAV@@`, `@@EXAMPLE_NOTE@@`) filled in (a marker that clashes
+with neither Jinja2, GitHub's `${{ }}` nor shell).
 Names starting with `dot-` become dotfiles (`dot-github/` -> `.github/`): dotfiles are easily lost
 when a package is built.
 """
@@ -20,15 +21,38 @@ FILES = Path(__file__).resolve().parent / "files"
 EXAMPLE_SNAPSHOT = Path(__file__).resolve().parent / "example-host.json"
 EXAMPLE_HOST = "example-01"
 ENV_README = Path("snapshots") / "README.md"  # written into each environment's directory
+EXAMPLE_RUNBOOK = Path("docs") / "runbooks" / "example.md"  # links to the example host: both or neither
+
+# mkdocs.yml's nav and the README's note, with the example (host + runbook) and without it (--no-example)
+EXAMPLE_NAV = """nav:
+  - Runbooks:
+      - runbooks/example.md
+"""
+NO_EXAMPLE_NAV = """# nav:
+#   - Runbooks:
+#       - runbooks/edge-router.md
+"""
+EXAMPLE_NOTE = """`snapshots/@@ENV@@/example-01.json` is an example host, and `docs/runbooks/example.md`
+(listed in `mkdocs.yml`'s `nav`) links to it. They go together: when your first host is captured, remove the
+host, the runbook and its `nav` entry in one change (a runbook whose host is gone fails the strict
+build), or start without them: `netstack-docs new DIR --no-example`.
+"""
+NO_EXAMPLE_NOTE = """This repository was created without the example host and runbook
+(`netstack-docs new --no-example`): the site shows each environment with "no host captured yet"
+until its first snapshot is in `snapshots/<env>/`.
+"""
 
 
 @dataclass(frozen=True)
 class Scaffold:
     site_name: str
     envs: tuple[str, ...]
+    example: bool = True  # the example host and the runbook that links to it
 
     def fill(self, text: str, env: str) -> str:
         markers = {
+            "@@EXAMPLE_NAV@@": EXAMPLE_NAV if self.example else NO_EXAMPLE_NAV,
+            "@@EXAMPLE_NOTE@@": EXAMPLE_NOTE if self.example else NO_EXAMPLE_NOTE,
             "@@SITE_NAME_YAML@@": json.dumps(
                 self.site_name
             ),  # a JSON string is a YAML scalar, whatever it holds
@@ -57,13 +81,13 @@ def check_target(target: Path) -> None:
             )
 
 
-def check_scaffold(site_name: str, envs: tuple[str, ...]) -> Scaffold:
+def check_scaffold(site_name: str, envs: tuple[str, ...], example: bool = True) -> Scaffold:
     if not site_name.strip() or "\n" in site_name:
         raise UserError("--site-name: one line of text")
     for env in envs:
         if not is_slug(env):
             raise UserError(f"--env {env!r}: an environment is a URL segment: use a-z, 0-9 and -")
-    return Scaffold(site_name, envs or ("prod",))
+    return Scaffold(site_name, envs or ("prod",), example)
 
 
 def example_snapshot(env: str) -> str:
@@ -91,11 +115,14 @@ def write_scaffold(target: Path, scaffold: Scaffold) -> list[Path]:
 
     for source in sorted(p for p in FILES.rglob("*") if p.is_file() and not _compiled(p)):
         rel = source.relative_to(FILES)
+        if rel == EXAMPLE_RUNBOOK and not scaffold.example:
+            continue
         text = source.read_text(encoding="utf-8")
         if rel == ENV_README:
             for env in scaffold.envs:
                 put(Path("snapshots") / env / "README.md", scaffold.fill(text, env))
             continue
         put(_target(rel), scaffold.fill(text, first))
-    put(Path("snapshots") / first / f"{EXAMPLE_HOST}.json", example_snapshot(first))
+    if scaffold.example:
+        put(Path("snapshots") / first / f"{EXAMPLE_HOST}.json", example_snapshot(first))
     return written

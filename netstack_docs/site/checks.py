@@ -16,7 +16,7 @@ from netstack_docs.site.inputs import SnapshotFile, load_snapshots
 def check_fleet(
     project_dir: Path, snapshots: list[SnapshotFile], assume: list[str] | None = None
 ) -> CheckReport:
-    declared = load_intents(default_intent_files(project_dir))
+    declared = load_intents(default_intent_files(project_dir), root=project_dir)  # origins: repo-relative
     hosts = [Host(s.env, s.slug, s.doc) for s in snapshots]
     return run_checks(hosts, declared.intents, declared.disabled, assume or [])
 

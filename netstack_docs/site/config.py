@@ -25,6 +25,7 @@ class SiteOptions:
     versioned: bool = False  # add the mike version selector (extra.version.provider: mike)
     hosts_in_nav: bool = False  # the naive configuration, kept only for the benchmark's comparison
     search: bool = True
+    diagrams: bool = True  # False: no Graphviz needed, figures as text only (`build --no-diagrams`)
 
 
 def _hosts_nav(envs: dict[str, list[str]], layers: list[tuple[str, str]]) -> list[Any]:
@@ -122,4 +123,20 @@ def default_assumptions(config: dict[str, Any], user: UserConfig) -> list[str]:
         raise UserError(f"{user.where('extra.netstack.assume')}: expected a list of KEY=OUTCOME strings, "
                         f"found {value!r}")
     parse_assumptions(value, f"{user.where('extra.netstack.assume')}:")
+    return list(value)
+
+
+def exclude_netns(user: UserConfig) -> list[str]:
+    """`extra.netstack.exclude_netns` of the docs repository's mkdocs.yml: the globs `capture
+    --exclude-netns` takes, for `netstack-docs capture` run in the repository and for the fleet."""
+    extra = user.settings.get("extra") or {}
+    ours = extra.get("netstack") if isinstance(extra, dict) else None
+    if ours is None:
+        return []
+    if not isinstance(ours, dict):
+        raise UserError(f"{user.where('extra.netstack')}: expected a mapping (exclude_netns: [GLOB, ...])")
+    value = ours.get("exclude_netns") or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise UserError(f"{user.where('extra.netstack.exclude_netns')}: expected a list of globs "
+                        f"(e.g. ['proc/chrom*', 'pod/ci-*']), found {value!r}")
     return list(value)

@@ -80,6 +80,16 @@ def load_snapshot_file(path: Path) -> SnapshotFile:
     return SnapshotFile(env, slug, path, doc)
 
 
+def empty_envs(snapshots_dir: Path, snapshots: list[SnapshotFile]) -> list[str]:
+    """Environments with a directory but no host yet (`new --env staging`): shown, with how to fill them."""
+    taken = {snap.env for snap in snapshots}
+    return sorted(
+        d.name
+        for d in snapshots_dir.iterdir()
+        if d.is_dir() and is_slug(d.name) and d.name not in RESERVED_ENVS and d.name not in taken
+    )
+
+
 def load_snapshots(
     snapshots_dir: Path, progress: Callable[[int, int], None] | None = None
 ) -> list[SnapshotFile]:

@@ -16,7 +16,7 @@ from netstack_docs.model.identity import object_anchor
 from netstack_docs.model.model import load_model
 from netstack_docs.render.escape import md_code, md_text
 from netstack_docs.versions.diff import Diff, FieldChange, HostDiff, HostKey, ObjectChange, diff_sets
-from netstack_docs.versions.report import KIND_WORDS, show_value
+from netstack_docs.versions.report import KIND_WORDS, folded_text, show_value
 
 Snapshots = Mapping[HostKey, Mapping[str, Any]]
 OPS = (("added", "Added"), ("changed", "Changed"), ("removed", "Removed"))
@@ -28,6 +28,15 @@ def version_label(snapshots: Snapshots | None) -> str:
         return "the previous version"
     newest = max(str(doc.get("meta", {}).get("captured_at", "")) for doc in snapshots.values())
     return f"the previous version (captured {newest[:10]})" if newest else "the previous version"
+
+
+def version_link(page_path: str, version: str) -> str:
+    """`version <name>` linking the version's home, from a page of this version (`page_path`, a docs-dir
+    path): versions are siblings below the site root, so the link climbs out of this one."""
+    up = "../" * (page_path.count("/") + 2)  # the page's own directory URL, then this version's root
+    # raw HTML: MkDocs would refuse a Markdown link that leaves the site it builds (strict mode);
+    # a version name is one path segment of [A-Za-z0-9._-] (publish.VERSION): nothing to escape
+    return f'version <a href="{up}{version}/">{version}</a>'
 
 
 def anchors(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -53,20 +62,27 @@ class _Host:
         what = f"{md_text(KIND_WORDS[obj.kind])} "
         if obj.op == "removed":
             slug, _ = self._layer(obj, self.before)
-            line = f"- {what}{md_code(obj.name)}: was on the {md_text(self.titles.get(slug, slug))} page"
+            line = f"- {what}{md_code(obj.name)}{md_text(folded_text(obj))}: was on the "
+            line += f"{md_text(self.titles.get(slug, slug))} page"
         else:
             slug, anchor = self._layer(obj, self.now)
             # the same directory: <env>/<host>/changes.md links <env>/<host>/<layer>.md
             link = f"[{md_code(obj.name)}]({slug}.md#{anchor})" if anchor in self.now else md_code(obj.name)
-            line = f"- {what}{link} ({md_text(self.titles.get(slug, slug))})"
+            line = f"- {what}{link}{md_text(folded_text(obj))} ({md_text(self.titles.get(slug, slug))})"
         return [line, *(f"    - {field_md(f)}" for f in obj.fields)]
 
     def body(self, level: str) -> list[str]:
         lines: list[str] = []
         if self.host.fields:
             lines += [f"{level} Host", "", *(f"- {field_md(f)}" for f in self.host.fields), ""]
-        for ns in self.host.namespaces:
-            state = f" ({ns.op})" if ns.op in ("added", "removed") else ""
+        # what changed in namespaces that stayed comes first; namespaces that came or went after it
+        ordered = sorted(self.host.namespaces, key=lambda ns: ns.op in ("added", "removed"))
+        for ns in ordered:
+            state = ""
+            if ns.op in ("added", "removed"):
+                count = len(ns.folded)  # its own sysctls came or went with it
+                settings = f", with its {count} sysctl{'' if count == 1 else 's'}" if count else ""
+                state = f" ({ns.op}{settings})"
             lines += [f"{level} {md_text(ns.label)}{state}", ""]
             lines += [f"- {field_md(f)}" for f in ns.fields]
             for op, title in OPS:
@@ -83,8 +99,14 @@ def field_md(change: FieldChange) -> str:
 
 
 def _counts(host: HostDiff) -> str:
-    objs = host.objects()
-    parts = [f"{sum(o.op == op for o in objs)} {op}" for op, _ in OPS]
+    """Objects added, changed, removed in the namespaces that stayed; namespaces that came or went are
+    counted as such (their contents are listed on the host's page, after the real changes)."""
+    stayed = [o for ns in host.namespaces if ns.op not in ("added", "removed") for o in ns.objects]
+    parts = [f"{sum(o.op == op for o in stayed)} {op}" for op, _ in OPS]
+    for op in ("added", "removed"):
+        count = sum(ns.op == op for ns in host.namespaces)
+        if count:
+            parts.append(f"{count} namespace{'' if count == 1 else 's'} {op}")
     return ", ".join(parts)
 
 
@@ -130,17 +152,24 @@ def site_page(diff: Diff, previous: Snapshots | None, current: Snapshots, since:
     return "\n".join(lines)
 
 
-def changes_pages(previous: Snapshots | None, current: Snapshots, since: str | None = None) -> dict[str, str]:
-    """Build-dir-relative Markdown paths -> escaped Markdown. `since` names the previous version."""
-    label = since or version_label(previous)
+def changes_pages(
+    previous: Snapshots | None, current: Snapshots, since: str | None = None, version: str | None = None
+) -> dict[str, str]:
+    """Build-dir-relative Markdown paths -> escaped Markdown. `since` names the previous version;
+    `version` (a published version's name) makes every page name and link it instead."""
+
+    def label(page: str) -> str:
+        return version_link(page, version) if version else since or version_label(previous)
+
     diff = diff_sets(previous or {}, current)
-    pages = {"changes.md": site_page(diff, previous, current, label)}
+    pages = {"changes.md": site_page(diff, previous, current, label("changes.md"))}
     for host in diff.hosts:
         key = (host.env, host.host)
         if key in current:
+            page = f"{host.env}/{host.host}/changes.md"
             if previous is None:
                 text = f"# Changes on {md_text(host.hostname)}\n\nNo previous version: this is the first.\n"
             else:
-                text = host_page(host, previous.get(key), current[key], label)
-            pages[f"{host.env}/{host.host}/changes.md"] = text
+                text = host_page(host, previous.get(key), current[key], label(page))
+            pages[page] = text
     return pages

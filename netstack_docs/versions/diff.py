@@ -6,6 +6,7 @@ that makes their anchors, so "changed" here means "the same anchor, different se
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +42,9 @@ class ObjectChange:
     name: str  # display_name: untrusted
     obj: Mapping[str, Any]  # the object as it is now (as it was, when removed)
     fields: tuple[FieldChange, ...] = ()
+    # an added or removed link's own settings (its per-interface sysctls) that came or went with it:
+    # told as a count on the link's line ("+ link veth9 (40 sysctls)"), not one line each
+    folded: tuple[ObjectChange, ...] = ()
 
 
 @dataclass
@@ -50,6 +54,8 @@ class NamespaceChange:
     label: str
     fields: list[FieldChange] = field(default_factory=list)
     objects: list[ObjectChange] = field(default_factory=list)
+    # an added or removed namespace's own (namespace-wide) sysctls: a count on its line, not a line each
+    folded: list[ObjectChange] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +102,43 @@ def _objects(kind: str, ns_id: str, old: Mapping[tuple[str, ...], Any], new: Map
                                    tuple(changes))
 
 
+def _sysctl_ifname(name: str) -> str | None:
+    """The interface a per-interface sysctl belongs to (net.ipv4.conf.IF.x, net.ipv6.neigh.IF.x), as
+    /proc/sys spells it (a `.` in the name is a `/`); None for a namespace-wide sysctl."""
+    parts = name.split(".")
+    if len(parts) >= 5 and parts[0] == "net" and parts[2] in ("conf", "neigh") and parts[3] not in (
+        "all",
+        "default",
+    ):
+        return parts[3]
+    return None
+
+
+def fold_settings(objects: list[ObjectChange]) -> list[ObjectChange]:
+    """Fold the sysctls of a link that was added (or removed) into that link's change.
+
+    Changed settings of a link that stays are listed one by one: those are what someone changed."""
+    links: dict[tuple[str, str], int] = {
+        (o.op, str(o.obj.get("ifname", "")).replace(".", "/")): i
+        for i, o in enumerate(objects)
+        if o.kind == "link" and o.op in ("added", "removed")
+    }
+    if not links:
+        return objects
+    folded: dict[int, list[ObjectChange]] = {}
+    gone: set[int] = set()
+    for i, o in enumerate(objects):
+        owner = links.get((o.op, _sysctl_ifname(o.name) or "")) if o.kind == "sysctl" else None
+        if owner is not None:
+            folded.setdefault(owner, []).append(o)
+            gone.add(i)
+    return [
+        dataclasses.replace(o, folded=tuple(folded[i])) if i in folded else o
+        for i, o in enumerate(objects)
+        if i not in gone
+    ]
+
+
 def _namespace(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> NamespaceChange | None:
     some = new if new is not None else old
     assert some is not None
@@ -105,6 +148,10 @@ def _namespace(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> 
     old_kinds = dict(namespace_objects(old or {}))
     for kind, new_objs in namespace_objects(new or {}):
         change.objects.extend(_objects(kind, some["id"], old_kinds[kind], new_objs))
+    change.objects = fold_settings(change.objects)
+    if op is not None:  # the namespace came or went: its own settings came or went with it
+        change.folded = [o for o in change.objects if o.kind == "sysctl"]
+        change.objects = [o for o in change.objects if o.kind != "sysctl"]
     return change if change.op or change.objects else None
 
 

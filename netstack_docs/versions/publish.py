@@ -3,7 +3,13 @@
 The site is built once by build_site (versioned: Material's selector reads mike's versions.json) and
 handed to mike's deploy, which commits it under <version>/ and points the `latest` redirect at it;
 mike does not run a second build. The changes pages compare against the newest version already
-published, through the snapshots that version carries.
+published, through the snapshots that version carries, and name and link it.
+
+Versions never overwrite each other unless asked: the default version is the newest capture date,
+and a second publication of the same day becomes `<date>.2`, `<date>.3`, ... (mike sorts them after
+`<date>`). A publication whose snapshots equal those of the newest version makes no new version: that
+version is rebuilt in place (the team's own pages may have changed). `--version NAME` naming an
+existing version is the request to replace it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ class Published:
     removed: list[str] = field(default_factory=list)  # versions pruned by --keep
     committed: bool = True  # False: the site was identical to what gh-pages already holds
     pushed: bool = False
+    same_snapshots: bool = False  # the snapshots equal the newest version's: no new version was made
+    replaced: bool = False  # --version named a version that was already published
 
 
 def check_mkdocs() -> str:
@@ -54,6 +62,24 @@ def default_version(snapshots_dir: Path) -> str:
     return max(str(doc["meta"]["captured_at"]) for doc in docs.values())[:10]
 
 
+def next_version(date: str, published: list[str]) -> str:
+    """`date`, or when that day already has versions the next free `<date>.N` (N from 2): never one
+    that exists, so two publications of one day never overwrite each other."""
+    taken = {date} | {v for v in published if v.startswith(f"{date}.")}
+    if date not in published and len(taken) == 1:
+        return date
+    numbers = [int(v.rsplit(".", 1)[1]) for v in taken if v != date and v.rsplit(".", 1)[1].isdigit()]
+    return f"{date}.{max([1, *numbers]) + 1}"
+
+
+def same_snapshots(snapshots_dir: Path, branch: str, version: str, scratch: Path) -> bool:
+    """Whether `version` on `branch` carries exactly the snapshots of `snapshots_dir` (all of them)."""
+    carried = scratch / f"carried-{version}"
+    carried.mkdir(parents=True)
+    ghpages.extract_snapshots(branch, version, carried)
+    return load_directory(carried) == load_directory(snapshots_dir)
+
+
 def _default_to(alias: str, branch: str) -> None:
     """The site root redirects to the alias (latest), so the bare URL always opens the newest version."""
     try:
@@ -65,7 +91,8 @@ def _default_to(alias: str, branch: str) -> None:
 def publish(snapshots_dir: Path, *, version: str | None = None, title: str | None = None,
             aliases: tuple[str, ...] = ("latest",), push: bool = False, keep: int | None = None,
             remote: str = "origin", branch: str = "gh-pages", site_url: str | None = None,
-            config_file: Path | None = None, say: Callable[[str], None] = lambda _: None) -> Published:
+            config_file: Path | None = None, say: Callable[[str], None] = lambda _: None,
+            diagrams: bool = True) -> Published:
     """Run in the repository whose `branch` holds the published versions (the current directory)."""
     from netstack_docs.site.build import build_site
 
@@ -74,17 +101,30 @@ def publish(snapshots_dir: Path, *, version: str | None = None, title: str | Non
         raise UserError("publish runs inside the git repository whose gh-pages branch holds the site")
     if keep is not None and keep < 1:
         raise UserError(f"--keep {keep}: keep at least the version being published")
-    version = version or default_version(snapshots_dir)
+    asked = version
     if site_url is None:  # the docs repository's own site_url: each version lives below it
         site_url = find_project(None, config_file).config.settings.get("site_url")
-    for name in (version, *aliases):
+    for name in (*([version] if version else []), *aliases):
         if not VERSION.match(name):
             raise UserError(f"{name!r}: a version or alias is one path segment of letters, digits, . _ -")
     if version in aliases:
         raise UserError(f"{version!r} is both the version and an alias")
     ghpages.sync_from_remote(remote, branch)  # even a local-only commit starts from what is published
-    previous = next((v for v in ghpages.published_versions(branch) if v != version), None)
-    result = Published(version, title or version, list(aliases), previous)
+    published = ghpages.published_versions(branch)
+    same = False
+    if version is None and published:
+        with tempfile.TemporaryDirectory(prefix="netstack-docs-publish-") as scratch:
+            same = same_snapshots(snapshots_dir, branch, published[0], Path(scratch))
+    if version is None:
+        version = published[0] if same else next_version(default_version(snapshots_dir), published)
+    if version in aliases:
+        raise UserError(f"{version!r} is both the version and an alias")
+    previous = next((v for v in published if v != version), None)
+    result = Published(version, title or version, list(aliases), previous, same_snapshots=same,
+                       replaced=asked is not None and asked in published)
+    if same:
+        say(f"the snapshots equal those of the newest version {version}: no new version, {version} is "
+            "rebuilt in place")
     with tempfile.TemporaryDirectory(prefix="netstack-docs-publish-") as tmp:
         before = None
         if previous is not None:
@@ -96,7 +136,7 @@ def publish(snapshots_dir: Path, *, version: str | None = None, title: str | Non
         site = Path(tmp) / "site"
         say(f"building version {version} with {brand}")
         build_site(snapshots_dir, site, previous_snapshots=before, site_url=url, versioned=True,
-                   config_file=config_file)
+                   config_file=config_file, previous_version=previous, diagrams=diagrams)
         message = f"Publish {version} ({', '.join(aliases) or 'no alias'}) with {brand} and mike"
         try:
             cfg = {"site_dir": str(site), "use_directory_urls": True}

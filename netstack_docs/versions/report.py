@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from netstack_docs.versions.diff import Diff, FieldChange, HostDiff, ObjectChange
+from netstack_docs.versions.diff import Diff, FieldChange, HostDiff, NamespaceChange, ObjectChange
 
 SIGN = {"added": "+", "removed": "-", "changed": "~"}
 KIND_WORDS = {
@@ -40,8 +40,16 @@ def field_line(change: FieldChange) -> str:
     return f"{safe(change.field)}: {show_value(change.old)} -> {show_value(change.new)}"
 
 
+def folded_text(obj: ObjectChange | NamespaceChange) -> str:
+    """" (40 sysctls)": the settings that came or went with an added or removed object or namespace."""
+    if not obj.folded:
+        return ""
+    count = len(obj.folded)
+    return f" ({count} {KIND_WORDS['sysctl']}{'' if count == 1 else 's'})"
+
+
 def _object_lines(obj: ObjectChange) -> list[str]:
-    lines = [f"    {SIGN[obj.op]} {KIND_WORDS[obj.kind]} {safe(obj.name)}"]
+    lines = [f"    {SIGN[obj.op]} {KIND_WORDS[obj.kind]} {safe(obj.name)}{folded_text(obj)}"]
     lines.extend(f"        {field_line(f)}" for f in obj.fields)
     return lines
 
@@ -55,7 +63,7 @@ def host_text(host: HostDiff) -> list[str]:
     for ns in host.namespaces:
         head = f"  {safe(ns.label)}"
         if ns.op in ("added", "removed"):
-            head = f"  {SIGN[ns.op]} {safe(ns.label)} {ns.op}"
+            head = f"  {SIGN[ns.op]} {safe(ns.label)} {ns.op}{folded_text(ns)}"
         elif ns.op == "changed":
             head = f"  ~ {safe(ns.label)}: " + "; ".join(field_line(f) for f in ns.fields)
         lines.append(head)
@@ -87,9 +95,11 @@ def to_json_data(diff: Diff) -> dict[str, Any]:
             "fields": [_field_json(f) for f in h.fields],
             "namespaces": [{
                 "id": ns.id, "label": ns.label, "op": ns.op, "fields": [_field_json(f) for f in ns.fields],
+                "folded": [{"kind": f.kind, "name": f.name} for f in ns.folded],
                 "objects": [{
                     "kind": o.kind, "op": o.op, "namespace": o.namespace, "key": list(o.key), "name": o.name,
                     "fields": [_field_json(f) for f in o.fields],
+                    "folded": [{"kind": f.kind, "name": f.name} for f in o.folded],
                 } for o in ns.objects],
             } for ns in h.namespaces],
         })

@@ -132,3 +132,15 @@ def test_role_is_recorded_as_given():
         "cat /tmp/r.json"
     )
     assert json.loads(run_in_sandbox(script).stdout)["host"]["role"] == "edge <router> | 2"
+
+
+def test_the_summary_counts_gaps_in_good_english():
+    from netstack_docs.capture.cli import summary
+
+    def doc(gaps: int) -> dict:
+        return {"namespaces": [], "meta": {"duration_s": 0.1},
+                "gaps": [{"namespace": None, "what": f"w{i}", "reason": "r"} for i in range(gaps)]}
+
+    assert "1 thing could not be captured" in summary(doc(1), Path("x.json"))
+    assert "2 things could not be captured" in summary(doc(2), Path("x.json"))
+    assert "could not be captured" not in summary(doc(0), Path("x.json"))

@@ -14,7 +14,7 @@ ip link set plain0 netns "$(printf 'n\376s')"
 ln -s "$(readlink -f "$(command -v sleep)")" "/mnt/$(printf 'sl\375')"
 unshare --net "/mnt/$(printf 'sl\375')" 60 &
 sleep 0.2
-""")
+""", args="--include-isolated")  # the process's namespace holds only a loopback: captured when asked
     root = namespace(doc, "root")
     odd = link(root, "v\\xffx")  # the link itself, not a fallback name, and its peer is resolved
     assert odd["kind"] == "veth" and odd["parent"]["netns"] == "n\\xfes"
@@ -22,6 +22,13 @@ sleep 0.2
     [proc] = [ns for ns in doc["namespaces"] if ns["kind"] == "proc"]
     assert proc["owner"]["comm"] == "sl\\xfd"
     assert not root["gaps"] and not doc["gaps"]
+    # by default it is counted under its escaped owner name, not captured
+    doc = capture("""
+ln -s "$(readlink -f "$(command -v sleep)")" "/mnt/$(printf 'sl\\375')"
+unshare --net "/mnt/$(printf 'sl\\375')" 60 &
+sleep 0.2
+""")
+    assert [(e["owner"], e["why"]) for e in doc["state"]["namespaces_left_out"]] == [("sl\\xfd", "isolated")]
 
 
 def test_a_netns_named_root_does_not_replace_the_hosts_own_namespace():

@@ -130,7 +130,70 @@ def test_an_unknown_sysctl_name_is_not_an_input_error(
     path.write_text("intents:\n  - name: a\n    sysctl: {net.ipv4.made_up: '1'}\n")
     code, out, _ = run(["--intent", str(path), *ALL_OFF], capsys)
     hosts = len(list(DEMO.glob("*/*.json")))
-    assert code == 0 and "UNDETERMINED" in out and f"0 failed, {hosts} undetermined, 0 passed" in out
+    assert code == 3 and "UNDETERMINED" in out and f"0 failed, {hosts} undetermined, 0 passed" in out
+
+
+def test_undetermined_exits_3_unless_told_to_pass_or_fail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "intent.yaml"
+    path.write_text("intents:\n  - name: a\n    sysctl: {net.ipv4.made_up: '1'}\n")
+    assert run(["--intent", str(path), *ALL_OFF], capsys)[0] == 3
+    assert run(["--intent", str(path), *ALL_OFF, "--undetermined=ok"], capsys)[0] == 0
+    assert run(["--intent", str(path), *ALL_OFF, "--undetermined=fail"], capsys)[0] == 1
+    # a failure stays a failure whatever --undetermined says
+    path.write_text(
+        "intents:\n  - name: a\n    sysctl: {net.ipv4.made_up: '1'}\n"
+        "  - name: b\n    hosts: {role: edge router}\n    sysctl: {net.ipv4.ip_forward: '0'}\n"
+    )
+    assert run(["--intent", str(path), *ALL_OFF, "--undetermined=ok"], capsys)[0] == 1
+
+
+def test_an_intent_selecting_no_host_fails_naming_what_exists_unless_optional(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "intent.yaml"
+    path.write_text(
+        "intents:\n  - name: CI VMs forward\n    hosts: {role: CI buld VM}\n"
+        "    sysctl: {net.ipv4.ip_forward: '1'}\n"
+    )
+    junit = tmp_path / "check.xml"
+    code, out, _ = run(["--intent", str(path), *ALL_OFF, "--junit", str(junit)], capsys)
+    assert code == 1
+    assert f"intent 'CI VMs forward' ({path}:2) selects no host: role: 'CI buld VM' matches none" in out
+    assert "Roles: 'Kubernetes node', 'OpenStack compute node', 'container host', 'edge router';" in out
+    assert "envs: 'prod', 'staging'" in out
+    assert "'prod/edge-01'" in out and "optional: true" in out
+    assert "1 intent(s) selecting no host" in out
+    xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(junit))
+    assert 'failures="1"' in junit.read_text() and "selects no host" in junit.read_text()
+    code, out, _ = run(["--intent", str(path), *ALL_OFF, "--json"], capsys)
+    assert code == 1 and json.loads(out)["selects_no_host"][0]["intent"] == "CI VMs forward"
+    path.write_text(path.read_text() + "    optional: true\n")
+    code, out, err = run(["--intent", str(path), *ALL_OFF], capsys)
+    assert code == 0 and "optional intent 'CI VMs forward' selects no host" in err
+
+
+def test_findings_link_to_the_published_site_when_site_url_is_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "intent.yaml"
+    path.write_text(
+        "intents:\n  - name: routers do not forward\n    hosts: {role: edge router}\n"
+        "    sysctl: {net.ipv4.ip_forward: '0'}\n"
+    )
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: x\nsite_url: https://docs.example.net/network\n")
+    args = ["--intent", str(path), *ALL_OFF, "--config", str(config)]
+    code, out, _ = run(args, capsys)
+    anchor = "prod/edge-01/routing/#sysctl-root--net-ipv4-ip-forward-"
+    assert code == 1 and f"see:      https://docs.example.net/network/latest/{anchor}" in out
+    code, out, _ = run([*args, "--json"], capsys)
+    [finding] = [f for f in json.loads(out)["findings"] if f["status"] == "fail"]
+    assert finding["component"]["url"].startswith(anchor)
+    assert finding["component"]["absolute_url"] == "https://docs.example.net/network/latest/" + finding[
+        "component"
+    ]["url"]
 
 
 def test_exit_0_when_nothing_fails_and_1_with_findings(

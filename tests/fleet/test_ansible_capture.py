@@ -1,7 +1,9 @@
 """`ansible-playbook ansible/capture.yml` against real SSH hosts (sandboxes running Debian's sshd).
 
-Five inventory hosts: three that work (each its own hostname and topology), one unreachable (its
-veth is up, no sshd), one whose capture hangs (a FIFO as /etc/os-release) past netstack_timeout.
+Six inventory hosts: three that work (each its own hostname and topology), one unreachable (its
+veth is up, no sshd), one whose capture hangs (a FIFO as /etc/os-release) past netstack_timeout, and
+one whose `python3` exists but exits 1 without a word. ansible-playbook is started by its path in the
+virtualenv, which is not on PATH (nothing named netstack-docs is): the role must not need it there.
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ HOSTS = [
                                 "ip link set g0 master br-lan up"),
     Host("web-02", "ip netns add app; ip link add app0 type veth peer name eth0 netns app\n"
                    "ip addr add 10.1.2.1/30 dev app0; ip link set app0 up"),
-    Host("lab-03", "ip tuntap add dev tap7 mode tap; tc qdisc add dev eth0 root handle 1: htb default 10"),
+    Host("lab-03", "ip tuntap add dev tap7 mode tap; tc qdisc add dev eth0 root handle 1: htb default 10\n"
+                   # left out by the docs repository's mkdocs.yml (extra.netstack.exclude_netns)
+                   "ip netns add scratch; ip link add s0 type veth peer name s1 netns scratch"),
     Host("gone-04", sshd=False),
     Host("stuck-05", "rm -f /etc/os-release; mkfifo /etc/os-release"),  # open() blocks: capture hangs
+    # a python3 first on root's PATH that exits 1 and prints nothing (this host's own /usr/local/bin)
+    Host("silent-06", "mount -t tmpfs tmpfs /usr/local/bin\n"
+                      "printf '#!/bin/sh\\nexit 1\\n' > /usr/local/bin/python3\n"
+                      "chmod 755 /usr/local/bin/python3"),
 ]
 MARK = "=====RUN====="
 
@@ -42,7 +50,7 @@ def _inventory(work: str) -> dict[str, object]:
     hv["lab-03"]["netstack_host"] = "bench-03"
     hv["stuck-05"]["netstack_timeout"] = 4
     return {"all": {"vars": inventory_vars(work), "children": {
-        "prod": {"hosts": {n: hv[n] for n in ("Edge-01.example.org", "web-02", "stuck-05")}},
+        "prod": {"hosts": {n: hv[n] for n in ("Edge-01.example.org", "web-02", "stuck-05", "silent-06")}},
         "lab": {"hosts": {n: hv[n] for n in ("lab-03", "gone-04")}},
     }}}
 
@@ -51,6 +59,8 @@ def _docs_repository(root: Path) -> None:
     """A docs repository as `netstack-docs new` lays it out, with previous snapshots of the failing hosts."""
     subprocess.run([str(BIN / "netstack-docs"), "new", str(root), "--env", "prod", "--env", "lab"],
                    check=True, capture_output=True)
+    with (root / "mkdocs.yml").open("a") as config:
+        config.write("extra:\n  netstack:\n    exclude_netns: [scratch]\n")
     demo = json.loads((REPO / "snapshots/prod/edge-01.json").read_text())
     for env, host in (("prod", "stuck-05"), ("lab", "gone-04")):
         demo["host"].update(env=env, hostname=host)
@@ -71,7 +81,7 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     before = {p.relative_to(root): p.read_bytes() for p in (root / "snapshots").rglob("*.json")}
     playbook = (
         f"cd {root}\n"
-        f"export HOME={work} PATH={BIN}:$PATH ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1\n"
+        f"export HOME={work} ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1\n"  # the virtualenv is not on PATH
         # the hosts share this machine's /tmp: what the captures leave there shows in the difference
         "ls -d /tmp/netstack-capture.* 2>/dev/null | sort > ../tmp-before || true\n"
         "for run in 1 2 3 4; do\n"
@@ -79,7 +89,7 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "  case $run in 3) limit='--limit gone-04,stuck-05';; 4) limit='--limit lab-03 --check';;\n"
         "    *) limit=;; esac\n"
         "  [ $run = 4 ] && cp -a snapshots before-check\n"
-        "  ansible-playbook -i inventory.yml ansible/capture.yml $limit || rc=$?; echo \"rc=$rc\"\n"
+        f"  {BIN}/ansible-playbook -i inventory.yml ansible/capture.yml $limit || rc=$?; echo \"rc=$rc\"\n"
         "  if [ $run = 1 ]; then cp -a snapshots first-run; fi\n"
         "done\n"
         "ls -d /tmp/netstack-capture.* 2>/dev/null | sort > ../tmp-after || true\n"
@@ -127,7 +137,20 @@ def test_failed_hosts_keep_their_previous_file_and_the_summary_names_them(fleet_
     assert re.search(r"failed gone-04 -> lab/gone-04: unreachable", text), first
     assert "failed stuck-05 -> prod/stuck-05: capture did not finish within 4 s" in text, first
     assert re.search(r"ok lab-03 -> lab/bench-03: new snapshot", text), first
-    assert "2 host(s) failed: gone-04, stuck-05" in first or "2 host(s) failed: stuck-05, gone-04" in first
+    # the reason names the failing step and what is known, never ssh's known-hosts warning
+    silent = "failed silent-06 -> prod/silent-06: capture: python3 exited with status 1 and printed nothing"
+    assert silent in text, first
+    assert "Warning" not in text and "known hosts" not in text, text
+    assert re.search(r"3 host\(s\) failed: (gone-04|stuck-05|silent-06), (gone-04|stuck-05|silent-06), "
+                     r"(gone-04|stuck-05|silent-06)", first), first
+
+
+def test_the_repository_s_excluded_namespaces_are_left_out_and_said(fleet_run: dict) -> None:
+    bench = load_snapshot(fleet_run["root"] / "snapshots/lab/bench-03.json")
+    assert "scratch" not in {ns["id"] for ns in bench["namespaces"]}
+    assert bench["meta"]["exclude_netns"] == ["scratch"]
+    assert [(e["id"], e["why"], e.get("pattern")) for e in bench["state"]["namespaces_left_out"]] == [
+        ("scratch", "excluded", "scratch")]
 
 
 def test_a_rerun_changes_no_configuration(fleet_run: dict) -> None:

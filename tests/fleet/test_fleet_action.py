@@ -63,12 +63,47 @@ def test_a_capture_past_its_timeout_is_stopped_named_and_cleaned_up(tmp_path: Pa
 def test_a_failing_capture_says_its_last_line_and_a_missing_python_says_so(tmp_path: Path) -> None:
     proc = _run(_zipapp("import sys\nsys.exit('netstack-capture.pyz: error: --env: not a slug')\n"), tmp_path)
     reason = failure_reason(proc.returncode, proc.stderr.decode(), 30, "python3")
-    assert (proc.returncode, reason) == (1, "netstack-capture.pyz: error: --env: not a slug")
+    assert (proc.returncode, reason) == (
+        1, "capture: python3 exited with status 1: netstack-capture.pyz: error: --env: not a slug")
     proc = _run(_zipapp(""), tmp_path, python="python3.999")
     assert proc.returncode == 127
     assert failure_reason(127, proc.stderr.decode(), 30, "python3.999").startswith(
-        "cannot run python3.999 on the host (Python 3.9 or later is needed)")
-    assert failure_reason(3, "", 30, "python3") == "the capture exited with status 3 and said nothing"
+        "cannot run python3.999 on the host (Python 3.9 or later is needed): ")
+
+
+SSH_NOISE = ("Warning: Permanently added '10.250.3.2' (ED25519) to the list of known hosts.\r\n"
+             "Welcome to fleet-h3 (a banner)\n")
+
+
+def test_a_python_that_fails_silently_is_named_never_an_ssh_warning(tmp_path: Path) -> None:
+    silent = tmp_path / "python3"
+    silent.write_text("#!/bin/sh\nexit 1\n")
+    silent.chmod(0o755)
+    proc = _run(_zipapp(""), tmp_path, python=str(silent))
+    assert proc.returncode == 1
+    # ssh writes its own warnings on the same standard error, before and after the host's lines
+    stderr = SSH_NOISE + proc.stderr.decode() + "Connection to 10.250.3.2 closed.\r\n"
+    reason = failure_reason(1, stderr, 30, "python3")
+    assert reason == "capture: python3 exited with status 1 and printed nothing"
+    # nothing from the host's shell at all (become or the connection failed first): still not ssh's line
+    reason = failure_reason(1, SSH_NOISE, 30, "python3")
+    assert "Warning" not in reason and "banner" not in reason
+    assert reason.startswith("the command on the host exited with status 1 before the capture started")
+
+
+def test_a_bundle_that_does_not_arrive_names_that_step(tmp_path: Path) -> None:
+    options = {"timeout": 30, "python": sys.executable, "role": None}
+    cmd = remote_command(options, "prod", "web-01").replace("cat > ", "false > ")
+    proc = subprocess.run(["sh", "-c", cmd], capture_output=True, cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)}, timeout=60)
+    assert failure_reason(proc.returncode, SSH_NOISE + proc.stderr.decode(), 30, "python3") == (
+        "receive: the bundle did not arrive on standard input")
+
+
+def test_excluded_namespaces_reach_the_capture_as_arguments(tmp_path: Path) -> None:
+    echo = _zipapp("import json, sys\nprint(json.dumps(sys.argv[1:]))\n")
+    proc = _run(echo, tmp_path, exclude_netns=["proc/chrom*", "pod/ci-*"])
+    assert json.loads(proc.stdout)[-4:] == ["--exclude-netns", "proc/chrom*", "--exclude-netns", "pod/ci-*"]
 
 
 @pytest.mark.parametrize(("groups", "env"), [

@@ -224,3 +224,31 @@ def test_a_build_dir_that_is_not_ours_is_refused_and_left_untouched(tmp_path: Pa
     # our own build directory is reused: the second build replaces what the first wrote
     for _ in range(2):
         build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", build_dir=tmp_path / "ours", project_dir=project)
+
+
+def test_running_daemons_are_shown_apart_from_installed_ones(built: Built) -> None:
+    # rich-host: dockerd and systemd-networkd run; dhclient is installed but stopped, nftables.conf exists
+    host = (built.build_dir / "docs" / "lab" / "rich-host" / "index.md").read_text()
+    assert "| Network daemons running | dockerd, systemd\\-networkd |" in host
+    assert "| Installed, not running | dhclient, nftables |" in host
+    env = (built.build_dir / "docs" / "lab" / "index.md").read_text()
+    assert "| dockerd, systemd\\-networkd (installed, not running: dhclient, nftables) |" in env
+
+
+def test_namespaces_the_capture_left_out_are_said_on_the_host_page(tmp_path: Path) -> None:
+    doc = json.loads((FIXTURE_SNAPSHOTS / "lab" / "rich-host.json").read_text())
+    doc["state"]["namespaces_left_out"] = [
+        *({"id": f"proc/c#{i}", "kind": "proc", "owner": "chromium", "why": "isolated"} for i in range(8)),
+        {"id": "pod/ci/j", "kind": "proc", "owner": "pod/ci/j", "why": "excluded", "pattern": "pod/ci/*"},
+    ]
+    (tmp_path / "snaps" / "lab").mkdir(parents=True)
+    (tmp_path / "snaps" / "lab" / "rich-host.json").write_text(json.dumps(doc))
+    (tmp_path / "project").mkdir()
+    project = tmp_path / "project"
+    build_site(
+        tmp_path / "snaps", tmp_path / "o", build_dir=tmp_path / "b", project_dir=project, diagrams=False
+    )
+    page = (tmp_path / "b" / "docs" / "lab" / "rich-host" / "index.md").read_text()
+    said = "| Namespaces not captured | 8 namespaces isolated \\(loopback only\\), not captured: chromium x8"
+    said += "; "
+    assert said + "1 namespace excluded by \\-\\-exclude\\-netns: pod/ci/j |" in page

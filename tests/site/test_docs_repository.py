@@ -71,6 +71,15 @@ def test_new_lays_out_a_repository_that_builds_at_once(repo: Path) -> None:
     )
     assert (site / "prod" / "example-01" / "traffic-control" / "index.html").is_file()
     assert (site / "linking" / "index.html").is_file()  # the tool's own pages come from the package
+    # an environment with no host yet (`new --env lab`) is on the home page, the nav and its own page
+    home = (site / "index.html").read_text()
+    assert '<a href="lab/">lab</a></td>\n<td style="text-align: right;">no host captured yet</td>' in home
+    lab = (site / "lab" / "index.html").read_text()
+    assert "No host captured yet" in lab
+    assert "sudo netstack-docs capture --env lab --out snapshots/lab/" in lab
+    assert '<a href="lab/" class="md-tabs__link">' in home  # its tab
+    # the home page's title is the site's name once, not "name - name"
+    assert "<title>ACME &lt;net&gt; | docs</title>" in (site / "index.html").read_text()
 
 
 def test_new_refuses_a_directory_that_is_not_empty_and_names_what_is_there(tmp_path: Path) -> None:
@@ -252,3 +261,84 @@ def test_fixture_snapshots_build_in_a_repository_without_settings(tmp_path: Path
     proc = cli("build", "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "<title>Network stack documentation" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_nothing_of_the_build_machine_reaches_the_site(repo: Path, tmp_path: Path) -> None:
+    """Not the docs repository's path, not the build directory, anywhere: pages, search index, SVGs."""
+    (repo / "intent.yaml").write_text(
+        "intents:\n  - name: routers forward\n    hosts: {env: prod}\n"
+        "    sysctl: {net.ipv4.ip_forward: '1'}\n"
+    )
+    (repo / "intent").mkdir()
+    (repo / "intent" / "more.yaml").write_text(
+        "intents:\n  - name: no telnet\n    hosts: {env: prod}\n    listening: {allow: [tcp/22]}\n"
+    )
+    build_dir = tmp_path / "kept-build"
+    proc = cli("build", "--quiet", "--build-dir", str(build_dir), cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    site = repo / "site"
+    checks = (site / "prod" / "checks" / "index.html").read_text()
+    assert "intent.yaml:2" in checks and "intent/more.yaml:2" in checks  # relative to the repository
+    leaks = {
+        str(p.relative_to(site)): needle
+        for p in site.rglob("*")
+        if p.is_file()
+        for needle in (str(repo), str(build_dir), str(tmp_path), "netstack-docs-build-")
+        if needle.encode() in p.read_bytes()
+    }
+    assert not leaks
+    # the default build directory is a temporary one: its name reaches nothing either
+    proc = cli("build", "--quiet", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    for p in site.rglob("*"):
+        assert not p.is_file() or b"netstack-docs-build-" not in p.read_bytes(), p
+
+
+def test_without_graphviz_the_build_says_what_to_install_and_keeps_the_site(
+    repo: Path, tmp_path: Path
+) -> None:
+    assert cli("build", "--quiet", cwd=repo).returncode == 0
+    site = repo / "site"
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    # a PATH with Python and git but no Graphviz
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git",):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    env = {**ENV, "PATH": str(bin_dir), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = [sys.executable, "-m", "netstack_docs", "build", "--quiet"]
+    proc = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "Graphviz is not installed" in proc.stderr and "sudo apt-get install graphviz" in proc.stderr
+    assert "sudo dnf install graphviz" in proc.stderr and "brew install graphviz" in proc.stderr
+    assert "--no-diagrams" in proc.stderr
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    # --no-diagrams builds without Graphviz: no pictures, the text equivalents shown open
+    proc = subprocess.run(
+        [*run, "--no-diagrams"], cwd=repo, capture_output=True, text=True, env=env, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    host = (site / "prod" / "example-01" / "index.html").read_text()
+    assert not list(site.rglob("*.svg")) and "topology.svg" not in host
+    assert "Topology as text" in host and '<details class="note" open="open">' in host
+
+
+def test_new_without_the_example_writes_neither_host_nor_runbook_and_builds(tmp_path: Path) -> None:
+    proc = cli("new", "docs", "--no-example", "--env", "prod", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    repo = tmp_path / "docs"
+    assert not (repo / "snapshots" / "prod" / "example-01.json").exists()
+    assert not (repo / "docs" / "runbooks").exists()
+    assert "runbooks/example.md" not in str(yaml.safe_load((repo / "mkdocs.yml").read_text()).get("nav"))
+    assert "--no-example" in (repo / "README.md").read_text()
+    proc = cli("build", "--quiet", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "no host captured yet" in (repo / "site" / "index.html").read_text()
+
+
+def test_the_scaffold_readme_says_the_example_host_and_runbook_go_together(repo: Path) -> None:
+    readme = (repo / "README.md").read_text()
+    assert "`snapshots/prod/example-01.json` is an example host" in readme
+    assert "remove the\nhost, the runbook and its `nav` entry in one change" in readme
+    assert "netstack-docs new DIR --no-example" in readme

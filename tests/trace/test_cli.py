@@ -112,3 +112,17 @@ def test_every_help_example_runs_on_the_demo_snapshots() -> None:
         p = _cli(*args)
         assert p.returncode in (0, 1, 3), (args, p.stderr)
         assert "verdict:" in p.stdout or '"verdict"' in p.stdout
+
+
+def test_steps_link_to_the_published_site_when_site_url_is_set(tmp_path: Path) -> None:
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: x\nsite_url: https://docs.example.net/network/\n")
+    args = ("prod/edge-01", "--in", "lan0", "--src", "10.10.0.10", "--dst", "10.10.0.1", "--dport", "22")
+    p = _cli(*args, "--config", str(config))
+    assert p.returncode == 0, p.stderr
+    assert "<https://docs.example.net/network/latest/prod/edge-01/" in p.stdout
+    assert "  <prod/" not in p.stdout
+    out = json.loads(_cli(*args, "--config", str(config), "--json").stdout)
+    linked = [s for s in out["steps"] if s["url"]]
+    assert linked and not any(s["url"].startswith("http") for s in linked)
+    assert all(s["absolute_url"] == "https://docs.example.net/network/latest/" + s["url"] for s in linked)

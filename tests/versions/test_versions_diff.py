@@ -162,3 +162,67 @@ def test_state_never_changes_and_running_values_moved_to_state_are_no_change():
             links[link["ifname"]]["port"] = {"state": link["port"].pop("state")}
     assert changes(old, new) == []
     assert changes(new, old) == []
+
+
+def test_an_added_links_own_sysctls_are_folded_into_its_line_and_changed_ones_stay_listed():
+    from netstack_docs.versions.changes import changes_pages
+    from netstack_docs.versions.report import to_json_data, to_text
+
+    old = snapshot()
+    old["namespaces"][0]["sysctls"]["net.ipv4.conf.eth0.rp_filter"] = "0"
+    new = copy.deepcopy(old)
+    root = new["namespaces"][0]
+    root["links"].append({"ifindex": 9, "ifname": "veth9.1", "kind": "veth", "mtu": 1500, "flags": ["UP"]})
+    for i in range(20):
+        root["sysctls"][f"net.ipv4.conf.veth9/1.s{i:02}"] = "1"
+        root["sysctls"][f"net.ipv6.neigh.veth9/1.n{i:02}"] = "1"
+    root["sysctls"]["net.ipv4.conf.eth0.rp_filter"] = "1"  # a setting of a link that stays: listed
+    root["sysctls"]["net.ipv4.conf.all.forwarding"] = "1"  # namespace-wide: listed
+    host = diff_snapshots(old, new, "prod", "edge-01")
+    assert [(o.kind, o.name, len(o.folded)) for o in host.objects()] == [
+        ("link", "veth9.1", 40),
+        ("sysctl", "net.ipv4.conf.all.forwarding", 0),
+        ("sysctl", "net.ipv4.conf.eth0.rp_filter", 0),
+    ]
+    diff = diff_sets({("prod", "edge-01"): old}, {("prod", "edge-01"): new})
+    text = to_text(diff)
+    assert "    + link veth9.1 (40 sysctls)\n" in text and "veth9/1.s00" not in text
+    assert len(to_json_data(diff)["hosts"][0]["namespaces"][0]["objects"][0]["folded"]) == 40
+    page = changes_pages({("prod", "edge-01"): old}, {("prod", "edge-01"): new})["prod/edge-01/changes.md"]
+    assert "\\(40 sysctls\\)" in page and "s00" not in page and "2 added, 1 changed, 0 removed" in page
+    # the same when the link goes away again
+    back = diff_snapshots(new, old, "prod", "edge-01")
+    assert [(o.op, o.name, len(o.folded)) for o in back.objects() if o.kind == "link"] == [
+        ("removed", "veth9.1", 40)
+    ]
+
+
+def test_an_added_namespace_folds_its_own_sysctls_into_its_line():
+    from netstack_docs.versions.changes import changes_pages
+    from netstack_docs.versions.report import to_text
+
+    old = snapshot()
+    new = copy.deepcopy(old)
+    extra = namespace("blue", "named")
+    extra["sysctls"] = {f"net.core.s{i:02}": "1" for i in range(30)}
+    new["namespaces"].append(extra)
+    diff = diff_sets({("prod", "edge-01"): old}, {("prod", "edge-01"): new})
+    text = to_text(diff)
+    assert "  + netns blue added (30 sysctls)\n" in text and "net.core.s00" not in text
+    assert "    + link eth0\n" in text  # its other objects stay listed
+    page = changes_pages({("prod", "edge-01"): old}, {("prod", "edge-01"): new})["prod/edge-01/changes.md"]
+    assert "(added, with its 30 sysctls)" in page and "s00" not in page
+
+
+def test_the_real_change_comes_first_and_namespaces_that_came_or_went_are_counted_as_such():
+    from netstack_docs.versions.changes import changes_pages
+
+    old = snapshot()
+    old["namespaces"] += [namespace("sandbox-1", "named"), namespace("zeta", "named")]
+    new = copy.deepcopy(old)
+    new["namespaces"] = [ns for ns in new["namespaces"] if ns["id"] != "sandbox-1"]
+    new["namespaces"][-1]["sysctls"]["net.ipv4.ip_forward"] = "1"  # the real change, in zeta
+    pages = changes_pages({("prod", "edge-01"): old}, {("prod", "edge-01"): new})
+    assert "| 0 added, 1 changed, 0 removed, 1 namespace removed |" in pages["changes.md"]
+    host = pages["prod/edge-01/changes.md"]
+    assert host.index("ip\\_forward") < host.index("sandbox\\-1 (removed, with its 1 sysctl)")

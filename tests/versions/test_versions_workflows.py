@@ -87,3 +87,12 @@ def test_a_new_docs_repository_builds_pull_requests_and_publishes_main_and_weekl
     runs = "\n".join(s.get("run", "") for job in pub["jobs"].values() for s in job["steps"])
     assert runs.index("git fetch --no-tags origin gh-pages") < runs.index("netstack-docs publish")
     assert "${{ github.event.repository" not in (SCAFFOLD / "publish.yml").read_text()
+
+
+def test_the_publish_workflow_states_its_retention(tmp_path) -> None:
+    from netstack_docs.scaffold import check_scaffold, write_scaffold
+
+    write_scaffold(tmp_path / "repo", check_scaffold("x", ()))
+    text = (tmp_path / "repo" / ".github" / "workflows" / "publish.yml").read_text()
+    assert 'KEEP_VERSIONS: "30"' in text and text.count('--keep "$KEEP_VERSIONS"') == 2
+    assert "Retention: the newest KEEP_VERSIONS versions are kept" in text

@@ -29,16 +29,54 @@ class CheckInfo:
     layer: str | None = None
 
 
+@dataclass(frozen=True)
+class NoHost:
+    """An intent whose selector matched no host: in CI a typo (`role: CI buld VM`) would disable it."""
+
+    intent: str
+    origin: str
+    selector: str
+    message: str  # the selector and the roles, environments and hosts that exist
+
+    def to_json(self) -> dict[str, str]:
+        return vars(self).copy()
+
+
+def _listed(values: Iterable[str], most: int = 20) -> str:
+    items = sorted(set(values))
+    shown = ", ".join(repr(v) for v in items[:most])
+    return (shown + (f" and {len(items) - most} more" if len(items) > most else "")) or "none"
+
+
+def no_host(intent: Intent, hosts: list[Host]) -> NoHost:
+    sel = intent.hosts
+    fields = (("env", sel.env), ("host", sel.host), ("role", sel.role))
+    selector = ", ".join(f"{k}: {v!r}" for k, v in fields if v) or "every host"
+    message = (
+        f"intent {intent.name!r} ({intent.origin}) selects no host: {selector} matches none of "
+        f"{len(hosts)} host(s). Roles: {_listed(h.role for h in hosts if h.role)}; "
+        f"envs: {_listed(h.env for h in hosts)}; hosts: {_listed(f'{h.env}/{h.slug}' for h in hosts)}. "
+        "Mark the intent `optional: true` when no host is expected yet."
+    )
+    return NoHost(intent.name, intent.origin, selector, message)
+
+
 @dataclass
 class CheckReport:
     checks: list[CheckInfo]
     findings: list[Finding]
     hosts: list[tuple[str, str]]  # (env, host slug), every host that was checked
     unmatched: list[str] = field(default_factory=list)  # intents that selected no host
+    # intents not marked `optional` that selected no host, each with what exists: a failure of the run
+    selects_nothing: list[NoHost] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        return any(f.status == FAIL for f in self.findings)
+        return bool(self.selects_nothing) or any(f.status == FAIL for f in self.findings)
+
+    @property
+    def undetermined(self) -> bool:
+        return any(f.status == UNDETERMINED for f in self.findings)
 
     def counts(self, findings: Iterable[Finding] | None = None) -> dict[str, int]:
         items = list(self.findings if findings is None else findings)
@@ -65,6 +103,7 @@ class CheckReport:
             "counts": self.counts(),
             "checks": [vars(c) for c in self.checks],
             "unmatched_intents": self.unmatched,
+            "selects_no_host": [n.to_json() for n in self.selects_nothing],
             "findings": [f.to_json() for f in self.findings],
         }
 
@@ -102,7 +141,7 @@ def run_checks(
             f"--disable: unknown built-in check(s) {', '.join(unknown)} (known: {', '.join(BUILTINS)})"
         )
     ctx = Context(hosts, tuple(assume))
-    checks, findings, unmatched = [], [], []
+    checks, findings, unmatched, nothing = [], [], [], []
     for intent in intents:
         kind = ASSERTIONS[intent.kind]
         selected = [h for h in hosts if intent.hosts.matches(h)]
@@ -111,6 +150,8 @@ def run_checks(
         )
         if not selected:
             unmatched.append(intent.name)
+            if not intent.optional:
+                nothing.append(no_host(intent, hosts))
             continue
         findings += kind.evaluate(intent, selected, ctx)
     for builtin in BUILTINS.values():
@@ -121,4 +162,4 @@ def run_checks(
         )
         for host in hosts:
             findings += _builtin(builtin, host)
-    return CheckReport(checks, findings, [(h.env, h.slug) for h in hosts], unmatched)
+    return CheckReport(checks, findings, [(h.env, h.slug) for h in hosts], unmatched, nothing)

@@ -46,3 +46,4 @@ class Intent:
     description: str = ""
     origin: str = ""  # file:line, for messages
     assume: tuple[str, ...] = ()  # reach: outcomes stated for what trace cannot evaluate
+    optional: bool = False  # selecting no host is expected (else a failure: a typo disables a check)

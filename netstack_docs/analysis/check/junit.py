@@ -53,6 +53,14 @@ def junit_xml(report: CheckReport) -> bytes:
         totals["tests"] += len(findings)
         totals["failures"] += counts[FAIL]
         totals["skipped"] += counts[UNDETERMINED]
+    for missing in report.selects_nothing:  # a required intent that selected no host fails, never vanishes
+        suite = ET.SubElement(
+            root, "testsuite", name=missing.intent, tests="1", failures="1", errors="0", skipped="0"
+        )
+        case = ET.SubElement(suite, "testcase", name="selects no host", classname=f"intent.{missing.intent}")
+        ET.SubElement(case, "failure", message="selects no host", type="fail").text = missing.message
+        totals["tests"] += 1
+        totals["failures"] += 1
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")

@@ -83,6 +83,7 @@ def _intent(entry: dict[str, Any], index: int, origin: str) -> tuple[Intent | No
         description=entry.get("description", ""),
         origin=origin,
         assume=tuple(entry.get("assume") or ()),
+        optional=entry.get("optional", False),
     )
     if "assume" in entry and kind != "reach":
         problems.append(((*base, "assume"), f"{field_path((*base, 'assume'))}: only `reach` takes assume"))
@@ -110,8 +111,22 @@ def _disabled(doc: YamlDocument, builtins: frozenset[str]) -> tuple[set[str], li
     return set(names), bad
 
 
-def load_intent_file(path: Path, builtins: frozenset[str] = frozenset()) -> tuple[Declared, list[str]]:
-    """What one file declares and its problems as `file:line: key: message` lines."""
+def shown_path(path: Path, root: Path | None) -> str:
+    """How an intent's origin names its file: relative to the docs repository when given (a published
+    page must not carry the build machine's paths), else as given."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return path.name
+    return str(path)
+
+
+def load_intent_file(
+    path: Path, builtins: frozenset[str] = frozenset(), root: Path | None = None
+) -> tuple[Declared, list[str]]:
+    """What one file declares and its problems as `file:line: key: message` lines; intents' origins name
+    the file relative to `root` when given."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -134,7 +149,7 @@ def load_intent_file(path: Path, builtins: frozenset[str] = frozenset()) -> tupl
         for i, entry in enumerate(doc.data.get("intents") or []):
             if i in broken:
                 continue
-            intent, more = _intent(entry, i, f"{path}:{doc.line(('intents', i))}")
+            intent, more = _intent(entry, i, f"{shown_path(path, root)}:{doc.line(('intents', i))}")
             found += more
             if intent is not None:
                 intents.append(intent)
@@ -151,7 +166,7 @@ def default_intent_files(directory: Path) -> list[Path]:
     return files
 
 
-def load_intents(paths: list[Path]) -> Declared:
+def load_intents(paths: list[Path], root: Path | None = None) -> Declared:
     """Every intent of every file; IntentError listing all problems when any file has one.
 
     An intent may not take a built-in check's name (findings name their check), and `disable:` may
@@ -161,7 +176,7 @@ def load_intents(paths: list[Path]) -> Declared:
     disabled: set[str] = set()
     problems: list[str] = []
     for path in paths:
-        found, bad = load_intent_file(path, builtins)
+        found, bad = load_intent_file(path, builtins, root)
         intents += found.intents
         disabled |= found.disabled
         problems += bad

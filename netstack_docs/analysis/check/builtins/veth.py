@@ -2,7 +2,8 @@
 
 The kernel deletes both ends together, so a peer that cannot be found lives in a namespace that
 nothing names any more (a leaked namespace kept alive by a stray bind mount or process), or in one
-the capture was not allowed to enter; the latter is undetermined, not a finding.
+the capture was not allowed to enter; the latter is undetermined, not a finding. A peer in a namespace
+the capture was told to leave out (`--exclude-netns`, state.namespaces_left_out) is no finding.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from netstack_docs.analysis.check.hosts import Host
 def _check(host: Host) -> list[Problem]:
     out: list[Problem] = []
     complete = host.doc.get("meta", {}).get("euid") == 0  # without root, unseen namespaces prove nothing
+    # namespaces the capture left out on purpose (--exclude-netns): a peer there is not gone
+    left_out = {e.get("id") for e in (host.doc.get("state") or {}).get("namespaces_left_out") or []}
     for ns in host.namespaces:
         for link in (x for x in ns.get("links", []) if x.get("kind") == "veth"):
             peer, peer_ns = veth_peer(host, ns, link)
-            if peer is not None:
+            if peer is not None or (peer_ns is not None and peer_ns in left_out):
                 continue
             parent = link.get("parent") or {}
             ref = component("link", ns["id"], link, link["ifname"])
