@@ -116,7 +116,10 @@ def test_every_help_example_runs_on_the_demo_snapshots() -> None:
 
 def test_steps_link_to_the_published_site_when_site_url_is_set(tmp_path: Path) -> None:
     config = tmp_path / "mkdocs.yml"
-    config.write_text("site_name: x\nsite_url: https://docs.example.net/network/\n")
+    config.write_text(
+        "site_name: x\nsite_url: https://docs.example.net/network/\n"
+        "extra:\n  netstack:\n    assume: ['tc:lan0:ingress:*=ok']\n"
+    )
     args = ("prod/edge-01", "--in", "lan0", "--src", "10.10.0.10", "--dst", "10.10.0.1", "--dport", "22")
     p = _cli(*args, "--config", str(config))
     assert p.returncode == 0, p.stderr
