@@ -7,7 +7,12 @@ of its listeners plus a closed one; TCP flows whose SYN is delivered are also tr
 an established reply. The kernel's answer: connect() succeeds (delivered), ECONNREFUSED /
 EHOSTUNREACH / ENETUNREACH (rejected), EPERM (a local output drop) or a timeout (dropped);
 for UDP, ECONNREFUSED on a connected socket (rejected) or the listener's receive queue growing
-(delivered). Prints one JSON summary line; exits 1 on any disagreement.
+(delivered). Prints one JSON summary line; exits 1 when a firm verdict is contradicted.
+
+Only firm verdicts are compared: a verdict is firm unless trace says `undetermined` (for the flow,
+or for the answer that must come back for the sender to see it). Undetermined flows are counted
+with their causes: the unknowns that mattered (`result.unknowns`, each with `.what` and
+`.mattered`), or, from an engine without them, the text of the steps marked `undetermined`.
 """
 
 from __future__ import annotations
@@ -206,6 +211,24 @@ def answer(doc: dict, fwd: TraceResult, proto: str) -> Packet:
     return Packet(src, f.src, proto, f.dport, f.sport, "established")
 
 
+def causes(result: TraceResult) -> list[str]:
+    """Why a verdict is undetermined: the unknowns that mattered (the forking engine), or the text of
+    the steps marked undetermined (an engine without `unknowns`)."""
+    unknowns = getattr(result, "unknowns", None)
+    if unknowns is not None:
+        found = {str(u.what) for u in unknowns if getattr(u, "mattered", False)}
+    else:
+        found = {s.what for s in result.steps if getattr(s, "undetermined", False)}
+    return sorted(found) or ["(no cause given)"]
+
+
+def floating(result: TraceResult) -> bool:
+    """True when the verdict is firm over unknowns that did not matter for it (a random choice among
+    endpoints that all deliver, say): its one `final` is then not a prediction of where the kernel
+    delivers it. An engine without `unknowns` always claims its `final`."""
+    return bool(getattr(result, "unknowns", None))
+
+
 def main() -> None:
     path, env, host, seed, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     with open(path) as f:
@@ -249,51 +272,70 @@ def main() -> None:
     after = listen_backlogs(doc["namespaces"])
     arrived = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
     predicted: dict[tuple[str, int], int] = {}
-    for i, (flow, fwd, _reply, _expected) in enumerate(plan):
-        if flow[3] == "tcp" and fwd.verdict == "delivered" and observed[i] == "delivered":
-            key = (fwd.final.netns, int(fwd.final.dport or 0))
-            predicted[key] = predicted.get(key, 0) + 1
-    report = {
+    floating_ends = 0
+    for i, (flow, fwd, _reply, expected) in enumerate(plan):
+        if flow[3] != "tcp" or observed[i] != "delivered":
+            continue
+        if expected != "delivered" or floating(fwd):
+            floating_ends += 1  # undetermined, contradicted (counted there) or a set of ends
+            continue
+        key = (fwd.final.netns, int(fwd.final.dport or 0))
+        predicted[key] = predicted.get(key, 0) + 1
+    report: dict = {
         "flows": len(plan),
+        "firm": 0,
+        "confirmed": 0,
+        "contradicted": [],
         "undetermined": 0,
+        "causes": {},
         "with_assumptions": 0,
-        "agree": 0,
-        "disagree": [],
         "verdicts": {},
     }
+    causes_seen: dict[str, int] = {}
     for i, (flow, fwd, reply, expected) in enumerate(plan):
         seen = observed[i]
         report["verdicts"][expected] = report["verdicts"].get(expected, 0) + 1
         if expected == "undetermined":
             report["undetermined"] += 1
+            why = causes(fwd) if fwd.verdict == "undetermined" else []
+            why += causes(reply) if reply is not None and reply.verdict == "undetermined" else []
+            for cause in sorted(set(why)):
+                causes_seen[cause] = causes_seen.get(cause, 0) + 1
             continue
+        report["firm"] += 1
         if fwd.assumptions or (reply and reply.assumptions):
             report["with_assumptions"] += 1
         if seen == expected:
-            report["agree"] += 1
+            report["confirmed"] += 1
         else:
             ns, src, dst, proto, sport, dport = flow
-            report["disagree"].append(
+            report["contradicted"].append(
                 {
                     "from": ns["id"],
                     "flow": f"{proto} {src}:{sport} -> {dst}:{dport}",
                     "trace": expected,
                     "kernel": seen,
+                    "assumptions": list(fwd.assumptions) + list(reply.assumptions if reply else []),
                     "steps": [s.what for s in fwd.steps][-4:],
                 }
             )
-    # Where the connections landed (after NAT), per namespace and port: trace's final vs the kernel's queues.
+    report["causes"] = dict(sorted(causes_seen.items(), key=lambda kv: (-kv[1], kv[0])))
+    # Where the connections landed (after NAT), per namespace and port: trace's final vs the kernel's
+    # accept queues. The other delivered connections (undetermined, contradicted, or with a set of
+    # ends) may land anywhere the single-end ones leave room for: exactly that many must be left.
     report["delivered_where"] = {f"{ns} {port}": n for (ns, port), n in sorted(arrived.items())}
-    if predicted != arrived:
-        report["disagree"].append(
+    rest = {k: arrived.get(k, 0) - predicted.get(k, 0) for k in set(arrived) | set(predicted)}
+    if any(v < 0 for v in rest.values()) or sum(rest.values()) != floating_ends:
+        report["contradicted"].append(
             {
                 "where": "accept queues",
                 "trace": {f"{k[0]} {k[1]}": v for k, v in sorted(predicted.items())},
+                "trace_anywhere": floating_ends,
                 "kernel": report["delivered_where"],
             }
         )
     print(json.dumps(report))
-    sys.exit(1 if report["disagree"] else 0)
+    sys.exit(1 if report["contradicted"] else 0)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,11 @@
 """trace against the kernel: build a lab topology in a sandbox, capture it, send >= 200 generated flows for
-real and compare with what trace says. Zero disagreements where trace claims a decision.
+real and compare with what trace says. Per lab the report gives firm verdicts confirmed, firm verdicts
+contradicted (must be 0) and undetermined ones with their causes; undetermined verdicts are not compared.
+
+The `upstream/` labs install the rules upstream projects install (Docker's iptables backend, kube-proxy's
+nftables mode; see lab/README.md), rules nobody here designed. An engine that answers firmly where it
+cannot evaluate a rule gives wrong verdicts there: until trace forks on its unknowns (TraceResult gains
+`unknowns`), those labs are expected to fail (xfail, not strict); the report then lists the contradictions.
 
 The lab topologies are extended for the test only (before the capture, so the snapshot holds it):
 listeners behind the port forward and in the "internet" namespaces, IPv6 on the peers. After the
@@ -9,10 +15,16 @@ so that every rejection is seen quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 from sandbox import REPO, run_in_sandbox
+
+from netstack_docs.analysis.trace import TraceResult
+
+# Does this engine fork over what it cannot evaluate? (issue 19: TraceResult.unknowns)
+FORKING = hasattr(TraceResult, "unknowns") or "unknowns" in {f.name for f in dataclasses.fields(TraceResult)}
 
 AFTER_CAPTURE = r"""
 for ns in "" $(ip netns list | cut -d' ' -f1) /run/docker/netns/*; do
@@ -58,7 +70,35 @@ wait_listening 80 53 8080 9000
 }
 
 
-@pytest.mark.parametrize("topology", sorted(EXTRA))
+# The upstream labs hold their own listeners (in the containers, pods and far namespaces).
+UPSTREAM = {
+    "upstream/docker-iptables": "",
+    "upstream/kube-proxy-nftables": "",
+}
+EXTRA.update(UPSTREAM)
+
+
+def _param(topology: str) -> object:
+    if topology not in UPSTREAM:
+        return topology
+    reason = "trace does not fork on its unknowns yet (issue 19): its verdicts on upstream rules may be wrong"
+    return pytest.param(topology, marks=pytest.mark.xfail(not FORKING, reason=reason, strict=False))
+
+
+def summary(topology: str, report: dict) -> str:
+    """The per-lab lines: firm confirmed / contradicted, undetermined with their causes grouped by text."""
+    lines = [
+        f"{topology}: {report['flows']} flows; firm {report['firm']}: {report['confirmed']} confirmed, "
+        f"{len(report['contradicted'])} contradicted ({report['with_assumptions']} firm under assumptions); "
+        f"undetermined {report['undetermined']} ({report['undetermined'] / report['flows']:.0%})",
+        f"  verdicts {report['verdicts']}; connections per namespace and port "
+        f"{report.get('delivered_where')}",
+    ]
+    lines += [f"  undetermined x{n}: {cause}" for cause, n in report["causes"].items()]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("topology", [_param(t) for t in sorted(EXTRA)])
 def test_trace_agrees_with_the_kernel(topology: str) -> None:
     env, host = topology.split("/")
     script = "\n".join(
@@ -77,13 +117,10 @@ def test_trace_agrees_with_the_kernel(topology: str) -> None:
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     assert lines, f"driver printed no report\n{proc.stdout}\n{proc.stderr}"
     report = json.loads(lines[-1])
-    decided = report["flows"] - report["undetermined"]
-    print(
-        f"\n{topology}: {report['flows']} flows, {report['undetermined']} undetermined "
-        f"({report['undetermined'] / report['flows']:.0%}), {report['with_assumptions']} decided under "
-        f"assumptions, {report['agree']}/{decided} agree; verdicts {report['verdicts']}; "
-        f"connections per namespace and port {report.get('delivered_where')}"
-    )
+    print("\n" + summary(topology, report))
     assert report["flows"] >= 200
-    assert not report["disagree"], json.dumps(report["disagree"][:15], indent=1)
+    assert report["confirmed"] + len([c for c in report["contradicted"] if "flow" in c]) == report["firm"]
+    assert not report["contradicted"], summary(topology, report) + "\n" + json.dumps(
+        report["contradicted"][:15], indent=1
+    )
     assert proc.returncode == 0, proc.stderr
