@@ -50,18 +50,19 @@ def enter(path: str) -> None:
         os.close(fd)
 
 
-def udp_queues(paths: list[str], port: int) -> int:
-    """Sum of receive queues of UDP sockets bound to `port` over every namespace (read from the namespace)."""
-    total = 0
-    for path in paths:
+def udp_queues(namespaces: list[tuple[str, str]]) -> dict[tuple[str, int], int]:
+    """(namespace id, port) -> bytes waiting in the receive queues of its UDP sockets, over every
+    namespace (read from inside each): the lab's listeners never read, so a delivered datagram stays."""
+    out: dict[tuple[str, int], int] = {}
+    for ns_id, path in namespaces:
         enter(path)
         for name in ("udp", "udp6"):
             with open(f"/proc/thread-self/net/{name}") as f:
                 for line in f.readlines()[1:]:
                     cols = line.split()
-                    if int(cols[1].rsplit(":", 1)[1], 16) == port:
-                        total += int(cols[4].split(":")[1], 16)
-    return total
+                    key = (ns_id, int(cols[1].rsplit(":", 1)[1], 16))
+                    out[key] = out.get(key, 0) + int(cols[4].split(":")[1], 16)
+    return out
 
 
 def listen_backlogs(namespaces: list[dict]) -> dict[tuple[str, int], int]:
@@ -80,8 +81,11 @@ def listen_backlogs(namespaces: list[dict]) -> dict[tuple[str, int], int]:
     return out
 
 
-def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, paths: list[str]) -> str:
-    """What the kernel did with one flow, sent from the namespace at `path`."""
+def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int,
+            namespaces: list[tuple[str, str]]) -> tuple[str, str | None]:
+    """What the kernel did with one flow, sent from the namespace at `path`, and for a delivered UDP
+    datagram where it landed ("<namespace id> <port>": whichever socket's queue grew, after any NAT).
+    UDP flows must run one at a time (see main)."""
     enter(path)
     fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
@@ -93,24 +97,24 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, p
         if proto == "tcp":
             try:
                 s.connect((dst, dport))
-                return "delivered"
+                return "delivered", None
             except TimeoutError:
-                return "dropped"
+                return "dropped", None
             except OSError as exc:
                 return {
                     errno.ECONNREFUSED: "rejected",
                     errno.EHOSTUNREACH: "rejected",
                     errno.ENETUNREACH: "rejected",
                     errno.EPERM: "dropped",
-                }.get(exc.errno, f"error {exc.errno}")
-        s.settimeout(UDP_WAIT)
+                }.get(exc.errno, f"error {exc.errno}"), None
         # Without IP_RECVERR a UDP socket ignores ICMP errors other than port/protocol unreachable
         # (kernel __udp4_lib_err: only "fatal" codes); with it, host/net unreachable are seen too.
         if fam == socket.AF_INET:
             s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
         else:
             s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
-        before = udp_queues(paths, dport)
+        s.setblocking(False)
+        before = udp_queues(namespaces)
         enter(path)
         try:
             s.connect((dst, dport))
@@ -120,18 +124,26 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int, p
                 errno.EPERM: "dropped",
                 errno.ENETUNREACH: "rejected",
                 errno.EHOSTUNREACH: "rejected",
-            }.get(exc.errno, f"error {exc.errno}")
-        try:
-            s.recv(100)
-            return "answered"
-        except TimeoutError:
-            pass
-        except OSError as exc:
-            if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
-                return "rejected"
-            return f"error {exc.errno}"
-        grew = udp_queues(paths, dport) > before
-        return "delivered" if grew else "dropped"
+            }.get(exc.errno, f"error {exc.errno}"), None
+        # Until an answer, an ICMP error, or a queue that grows anywhere (a DNAT may change the port).
+        deadline = time.monotonic() + UDP_WAIT
+        while True:
+            try:
+                s.recv(100)
+                return "answered", None
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+                    return "rejected", None
+                return f"error {exc.errno}", None
+            after = udp_queues(namespaces)
+            grew = sorted(k for k, v in after.items() if v > before.get(k, 0) and k[1] != sport)
+            if grew:
+                return "delivered", " ".join(f"{ns_id} {port}" for ns_id, port in grew)
+            if time.monotonic() > deadline:
+                return "dropped", None
+            time.sleep(0.02)
     finally:
         s.close()
 
@@ -234,7 +246,6 @@ def main() -> None:
     with open(path) as f:
         doc = json.load(f)
     fleet = Fleet.from_docs({(env, host): doc})
-    paths = [ns_path(ns) for ns in doc["namespaces"]]
     plan = []
     for ns, src, dst, proto, sport, dport in flows(doc, seed, count):
         fwd = trace(fleet, env, host, Packet(src, dst, proto, sport, dport), from_local=True, netns=ns["id"])
@@ -249,24 +260,23 @@ def main() -> None:
         plan.append(((ns, src, dst, proto, sport, dport), fwd, reply, expected))
     time.sleep(0.5)
     observed: dict[int, str] = {}
+    landed: dict[int, str | None] = {}
+    namespaces = [(ns["id"], ns_path(ns)) for ns in doc["namespaces"]]
 
     def run(i: int) -> None:
-        observed[i] = observe(ns_path(plan[i][0][0]), *plan[i][0][1:], paths)
+        observed[i], landed[i] = observe(ns_path(plan[i][0][0]), *plan[i][0][1:], namespaces)
 
     def run_serially(indexes: list[int]) -> None:
         for i in indexes:
             run(i)
 
-    # TCP flows all at once; UDP flows to one port one after another (delivery is seen as the
-    # listener's receive queue growing, which two flows to the same port at once would blur).
-    udp_by_port: dict[int, list[int]] = {}
-    for i, p in enumerate(plan):
-        if p[0][3] == "udp":
-            udp_by_port.setdefault(p[0][5], []).append(i)
+    # TCP flows all at once; UDP flows one after another, beside them (delivery is seen as a receive
+    # queue growing, anywhere: a DNAT may change the port, so two datagrams in flight would blur).
+    udp = [i for i, p in enumerate(plan) if p[0][3] == "udp"]
     before = listen_backlogs(doc["namespaces"])
     with ThreadPoolExecutor(max_workers=64) as pool:
-        jobs = [pool.submit(run, i) for i, p in enumerate(plan) if p[0][3] == "tcp"]
-        jobs += [pool.submit(run_serially, idx) for idx in udp_by_port.values()]
+        jobs = [pool.submit(run_serially, udp)]
+        jobs += [pool.submit(run, i) for i, p in enumerate(plan) if p[0][3] == "tcp"]
         for job in jobs:
             job.result()
     after = listen_backlogs(doc["namespaces"])
@@ -305,10 +315,21 @@ def main() -> None:
         report["firm"] += 1
         if fwd.assumptions or (reply and reply.assumptions):
             report["with_assumptions"] += 1
-        if seen == expected:
+        ns, src, dst, proto, sport, dport = flow
+        where = f"{fwd.final.netns} {fwd.final.dport}"
+        if seen == expected == "delivered" and proto == "udp" and not floating(fwd) and landed[i] != where:
+            report["contradicted"].append(
+                {
+                    "from": ns["id"],
+                    "flow": f"{proto} {src}:{sport} -> {dst}:{dport}",
+                    "trace": f"delivered at {where}",
+                    "kernel": f"delivered at {landed[i]}",
+                    "steps": [s.what for s in fwd.steps][-4:],
+                }
+            )
+        elif seen == expected:
             report["confirmed"] += 1
         else:
-            ns, src, dst, proto, sport, dport = flow
             report["contradicted"].append(
                 {
                     "from": ns["id"],
