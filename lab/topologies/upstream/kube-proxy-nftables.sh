@@ -82,7 +82,10 @@ API=cni-7c0d0004-0004-4000-8000-000000000004
 
 # The proxier's transaction: its setup (base chains, jumps, sets, maps, helper chains), then the
 # services (kube-proxy --cluster-cidr=10.244.0.0/16, service CIDR 10.96.0.0/12,
-# --nodeport-addresses=192.168.0.2/32, masquerade bit 14).
+# --nodeport-addresses=192.168.0.2/32, masquerade bit 14). One departure: the proxier asks for the
+# filter chains at "dstnat - 10" / "dstnat + 10" and nat-output at "dstnat"; the nft here (1.0.6)
+# accepts priority names only on the hooks they belong to, so those chains get the numbers the names
+# stand for (-110, -90, -100), which is what the kernel holds either way.
 nft -f - <<'NFT'
 add table ip kube-proxy { comment "rules for kube-proxy" ; }
 
