@@ -28,8 +28,9 @@
 # The node: eth0 192.168.0.2/24 (the node IP and its only NodePort address), default route via
 # 192.168.0.1 in the namespace `internet` (the network beyond: it owns outside addresses and routes
 # the cluster CIDR 10.244.0.0/16 and the service CIDR 10.96.0.0/12 to this node, as cloud routes do).
-# Pods in CNI namespaces (cni-<uuid>) on the bridge cni0 (10.244.0.1/24), br_netfilter on
-# (net.bridge.bridge-nf-call-iptables=1, which kubeadm's preflight requires). Services:
+# Pods in CNI namespaces (cni-<uuid>) on the bridge cni0 (10.244.0.1/24, hairpin on every port as the
+# bridge plugin's hairpinMode sets it), br_netfilter on (net.bridge.bridge-nf-call-iptables=1, which
+# kubeadm's preflight requires). Services:
 #   default/kubernetes    ClusterIP 10.96.0.1    tcp 443 -> 192.168.0.2:6443 (kube-apiserver on the node)
 #   kube-system/kube-dns  ClusterIP 10.96.0.10   udp 53 and tcp 53 -> coredns 10.244.0.2:53
 #   shop/web              NodePort  10.96.120.15 tcp 80, node port 30080 -> web-a 10.244.0.3:8080 and
@@ -61,8 +62,11 @@ pod() {
   id=$(printf '%08x-%04x-4000-8000-%012x' "$((0x7c0d0000 + n))" "$n" "$n")
   ns="cni-$id"
   ip netns add "$ns"
-  veth_ns "$ns" eth0 "$(printf 'veth%08x' "$((0x2f4a0000 + n))")" "$addr/24"
-  ip link set "$(printf 'veth%08x' "$((0x2f4a0000 + n))")" master cni0
+  host_if=$(printf 'veth%08x' "$((0x2f4a0000 + n))")
+  veth_ns "$ns" eth0 "$host_if" "$addr/24"
+  ip link set "$host_if" master cni0
+  # the bridge plugin's hairpinMode: a pod reaching itself through its service gets its frame back
+  ip link set "$host_if" type bridge_slave hairpin on
   ip -n "$ns" route add default via 10.244.0.1
   mkdir -p /run/containerd
   mountpoint -q /run/containerd || mount -t tmpfs tmpfs /run/containerd
