@@ -169,9 +169,35 @@ def _nft_addresses(ns: dict) -> set[str]:
     return found
 
 
+def _nft_ports(ns: dict) -> set[tuple[str, int]]:
+    """(protocol, port) pairs an nftables ruleset names: `tcp dport 80` matches and the `tcp . 80` parts of
+    map keys (a Service's port, a NodePort): worth sending to even where nothing listens on them."""
+    found: set[tuple[str, int]] = set()
+
+    def visit(value: object) -> None:
+        if isinstance(value, dict):
+            left, right = value.get("left"), value.get("right")
+            payload = left.get("payload") if isinstance(left, dict) else None
+            if isinstance(payload, dict) and payload.get("protocol") in ("tcp", "udp") \
+                    and payload.get("field") == "dport" and isinstance(right, int):
+                found.add((payload["protocol"], right))
+            parts = value.get("concat")
+            if isinstance(parts, list):
+                pairs = zip(parts, parts[1:], strict=False)
+                found.update((a, b) for a, b in pairs if a in ("tcp", "udp") and isinstance(b, int))
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v)
+
+    visit(ns["nftables"])
+    return found
+
+
 def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, int, int]]:
     """Half the flows aim at a listener (its address, or any address of its namespace for a wildcard),
-    half are drawn at random from every address, nftables-named address and port present."""
+    half are drawn at random from every address, nftables-named address and port, and listened port."""
     senders, targets, ports, listeners = [], set(), {("tcp", 7), ("udp", 7)}, []
     for ns in doc["namespaces"]:
         own = []
@@ -183,6 +209,7 @@ def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, i
             own.append(a["address"])
         targets.update(own)
         targets.update(_nft_addresses(ns))
+        ports.update(_nft_ports(ns))
         for s in ns["sockets"]["listening"]:
             ports.add((s["protocol"], s["port"]))
             addrs = own if s["local_address"] in ("0.0.0.0", "::") else [s["local_address"]]
