@@ -195,9 +195,35 @@ def _nft_ports(ns: dict) -> set[tuple[str, int]]:
     return found
 
 
+def _nft_services(ns: dict, own: list[str]) -> set[tuple[str, str, int]]:
+    """(address, protocol, port) a verdict map keys on: `addr . tcp . 80` (a Service IP and port), and
+    `tcp . 30080` (a NodePort) on each of the namespace's own addresses."""
+    found: set[tuple[str, str, int]] = set()
+
+    def visit(value: object) -> None:
+        if isinstance(value, dict):
+            parts = value.get("concat")
+            if isinstance(parts, list) and len(parts) == 3 and parts[1] in ("tcp", "udp") \
+                    and isinstance(parts[0], str) and isinstance(parts[2], int):
+                found.add((parts[0], parts[1], parts[2]))
+            elif isinstance(parts, list) and len(parts) == 2 and parts[0] in ("tcp", "udp") \
+                    and isinstance(parts[1], int):
+                found.update((a, parts[0], parts[1]) for a in own)
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v)
+
+    for s in ns["nftables"].get("sets") or []:
+        visit(s.get("elements"))
+    return found
+
+
 def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, int, int]]:
-    """Half the flows aim at a listener (its address, or any address of its namespace for a wildcard),
-    half are drawn at random from every address, nftables-named address and port, and listened port."""
+    """Half the flows aim at a listener (its address, or any address of its namespace for a wildcard) or
+    at a service a verdict map names (address . protocol . port), half are drawn at random from every
+    address, nftables-named address and port, and listened port."""
     senders, targets, ports, listeners = [], set(), {("tcp", 7), ("udp", 7)}, []
     for ns in doc["namespaces"]:
         own = []
@@ -214,6 +240,7 @@ def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, i
             ports.add((s["protocol"], s["port"]))
             addrs = own if s["local_address"] in ("0.0.0.0", "::") else [s["local_address"]]
             listeners += [(a, s["protocol"], s["port"]) for a in addrs if not a.startswith("127.")]
+        listeners += sorted(_nft_services(ns, own))
     rng = random.Random(seed)
     out, seen = [], set()
     targets_list, ports_list = sorted(targets), sorted(ports)
