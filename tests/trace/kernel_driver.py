@@ -2,12 +2,14 @@
 
     python kernel_driver.py SNAPSHOT.json ENV HOST SEED COUNT
 
-Flows go from every (namespace, address) of the snapshot to every address it holds, on the ports
-of its listeners plus a closed one; TCP flows whose SYN is delivered are also traced backwards as
-an established reply. The kernel's answer: connect() succeeds (delivered), ECONNREFUSED /
-EHOSTUNREACH / ENETUNREACH (rejected), EPERM (a local output drop) or a timeout (dropped);
-for UDP, ECONNREFUSED on a connected socket (rejected) or the listener's receive queue growing
-(delivered). Prints one JSON summary line; exits 1 when a firm verdict is contradicted.
+Flows go from every (namespace, address) of the snapshot to every address it holds or its nftables
+rulesets name, on the ports of its listeners and rulesets plus a closed one; TCP flows whose SYN is
+delivered are also traced backwards as an established reply. The kernel's answer: connect()
+succeeds (delivered), ECONNREFUSED / EHOSTUNREACH / ENETUNREACH (rejected), EPERM (a local output
+drop) or a timeout (dropped); for UDP, ECONNREFUSED on a connected socket (rejected, also after an
+EPERM from send: a `reject` in an output hook drops the datagram and sends the ICMP error) or a
+receive queue growing (delivered), which also says where it landed. Prints one JSON summary line;
+exits 1 when a firm verdict is contradicted.
 
 Only firm verdicts are compared: a verdict is firm unless trace says `undetermined` (for the flow,
 or for the answer that must come back for the sender to see it). Undetermined flows are counted
@@ -120,11 +122,13 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int,
             s.connect((dst, dport))
             s.send(b"trace-check")
         except OSError as exc:
-            return {
-                errno.EPERM: "dropped",
-                errno.ENETUNREACH: "rejected",
-                errno.EHOSTUNREACH: "rejected",
-            }.get(exc.errno, f"error {exc.errno}"), None
+            # EPERM: an output hook dropped it; a `reject` there also sends the ICMP error, which
+            # follows (rejected); a plain drop leaves nothing more (dropped, after the wait).
+            if exc.errno != errno.EPERM:
+                return {
+                    errno.ENETUNREACH: "rejected",
+                    errno.EHOSTUNREACH: "rejected",
+                }.get(exc.errno, f"error {exc.errno}"), None
         # Until an answer, an ICMP error, or a queue that grows anywhere (a DNAT may change the port).
         deadline = time.monotonic() + UDP_WAIT
         while True:
