@@ -299,46 +299,14 @@ def floating(result: TraceResult) -> bool:
     return bool(getattr(result, "unknowns", None))
 
 
-def main() -> None:
-    path, env, host, seed, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-    with open(path) as f:
-        doc = json.load(f)
-    fleet = Fleet.from_docs({(env, host): doc})
-    plan = []
-    for ns, src, dst, proto, sport, dport in flows(doc, seed, count):
-        fwd = trace(fleet, env, host, Packet(src, dst, proto, sport, dport), from_local=True, netns=ns["id"])
-        expected, reply = fwd.verdict, None
-        if (proto == "tcp" and fwd.verdict == "delivered") or fwd.verdict == "rejected":
-            # The SYN-ACK, or the RST / ICMP error, must find its way back for the sender to see it.
-            reply = trace(fleet, env, host, answer(doc, fwd, proto), from_local=True, netns=fwd.final.netns)
-            if reply.verdict == "undetermined":
-                expected = "undetermined"
-            elif reply.verdict != "delivered":
-                expected = "dropped"  # the sender hears nothing: a timeout
-        plan.append(((ns, src, dst, proto, sport, dport), fwd, reply, expected))
-    time.sleep(0.5)
-    observed: dict[int, str] = {}
-    landed: dict[int, str | None] = {}
-    namespaces = [(ns["id"], ns_path(ns)) for ns in doc["namespaces"]]
+Plan = list[tuple[tuple[dict, str, str, str, int, int], TraceResult, TraceResult | None, str]]
 
-    def run(i: int) -> None:
-        observed[i], landed[i] = observe(ns_path(plan[i][0][0]), *plan[i][0][1:], namespaces)
 
-    def run_serially(indexes: list[int]) -> None:
-        for i in indexes:
-            run(i)
-
-    # TCP flows all at once; UDP flows one after another, beside them (delivery is seen as a receive
-    # queue growing, anywhere: a DNAT may change the port, so two datagrams in flight would blur).
-    udp = [i for i, p in enumerate(plan) if p[0][3] == "udp"]
-    before = listen_backlogs(doc["namespaces"])
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        jobs = [pool.submit(run_serially, udp)]
-        jobs += [pool.submit(run, i) for i, p in enumerate(plan) if p[0][3] == "tcp"]
-        for job in jobs:
-            job.result()
-    after = listen_backlogs(doc["namespaces"])
-    arrived = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+def build_report(plan: Plan, observed: dict[int, str], landed: dict[int, str | None],
+                 arrived: dict[tuple[str, int], int]) -> dict:
+    """Compare: plan[i] = (flow, forward trace, answer trace or None, expected verdict); observed[i] the
+    kernel's outcome, landed[i] where a UDP datagram landed; arrived the accept queues' growth per
+    (namespace id, port). Firm verdicts are confirmed or contradicted, undetermined ones counted by cause."""
     predicted: dict[tuple[str, int], int] = {}
     floating_ends = 0
     for i, (flow, fwd, _reply, expected) in enumerate(plan):
@@ -413,6 +381,50 @@ def main() -> None:
                 "kernel": report["delivered_where"],
             }
         )
+    return report
+
+
+def main() -> None:
+    path, env, host, seed, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    with open(path) as f:
+        doc = json.load(f)
+    fleet = Fleet.from_docs({(env, host): doc})
+    plan = []
+    for ns, src, dst, proto, sport, dport in flows(doc, seed, count):
+        fwd = trace(fleet, env, host, Packet(src, dst, proto, sport, dport), from_local=True, netns=ns["id"])
+        expected, reply = fwd.verdict, None
+        if (proto == "tcp" and fwd.verdict == "delivered") or fwd.verdict == "rejected":
+            # The SYN-ACK, or the RST / ICMP error, must find its way back for the sender to see it.
+            reply = trace(fleet, env, host, answer(doc, fwd, proto), from_local=True, netns=fwd.final.netns)
+            if reply.verdict == "undetermined":
+                expected = "undetermined"
+            elif reply.verdict != "delivered":
+                expected = "dropped"  # the sender hears nothing: a timeout
+        plan.append(((ns, src, dst, proto, sport, dport), fwd, reply, expected))
+    time.sleep(0.5)
+    observed: dict[int, str] = {}
+    landed: dict[int, str | None] = {}
+    namespaces = [(ns["id"], ns_path(ns)) for ns in doc["namespaces"]]
+
+    def run(i: int) -> None:
+        observed[i], landed[i] = observe(ns_path(plan[i][0][0]), *plan[i][0][1:], namespaces)
+
+    def run_serially(indexes: list[int]) -> None:
+        for i in indexes:
+            run(i)
+
+    # TCP flows all at once; UDP flows one after another, beside them (delivery is seen as a receive
+    # queue growing, anywhere: a DNAT may change the port, so two datagrams in flight would blur).
+    udp = [i for i, p in enumerate(plan) if p[0][3] == "udp"]
+    before = listen_backlogs(doc["namespaces"])
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        jobs = [pool.submit(run_serially, udp)]
+        jobs += [pool.submit(run, i) for i, p in enumerate(plan) if p[0][3] == "tcp"]
+        for job in jobs:
+            job.result()
+    after = listen_backlogs(doc["namespaces"])
+    arrived = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+    report = build_report(plan, observed, landed, arrived)
     print(json.dumps(report))
     sys.exit(1 if report["contradicted"] else 0)
 
