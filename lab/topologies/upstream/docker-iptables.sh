@@ -16,9 +16,13 @@
 #       published port), setPerPortForwarding (filter DOCKER accept, inserted above the DROP)
 #   libnetwork/drivers/bridge/internal/iptabler/endpoint.go   filterDirectAccess (raw PREROUTING drop
 #       of packets to a container address that do not come from its bridge)
-#   libnetwork/firewall_linux.go                              setupUserChain (DOCKER-USER, jumped to
-#       first from FORWARD)
-#   libnetwork/drivers/bridge/bridge_linux.go                 ip forwarding on, FORWARD policy DROP
+#   libnetwork/firewall_linux.go                              setupUserChain (DOCKER-USER, empty, jumped
+#       to first from FORWARD), and its goldens libnetwork/testdata/TestUserChain_iptables-true_append-
+#       false_{fwdafter4,usrafter4,dockerfwdafter4}
+#   libnetwork/drivers/bridge/setup_ip_forwarding.go          dockerd turning ip_forward on sets FORWARD's
+#       policy to DROP
+#   libnetwork/drivers/bridge/bridge_linux.go                 br_netfilter only for icc=false or without
+#       the userland proxy (so the default config does not ask for it)
 #   libnetwork/drivers/bridge/internal/iptabler/testdata/TestIptabler_hairpin=false,internal=false,
 #       icc=true,masq=true,snat=false,gwm=nat,bindlh=false__iptables.golden   (the resulting ruleset)
 #
@@ -29,7 +33,8 @@
 # routes 172.16.0.0/12 to the host (a neighbour that tries to reach containers directly, what the raw
 # rules stop). docker-proxy (the userland proxy, on by default) listens on the published host ports.
 # br_netfilter is loaded on this kernel, so bridged traffic runs the IP hooks
-# (net.bridge.bridge-nf-call-iptables=1), as on a host where anything has loaded the module.
+# (net.bridge.bridge-nf-call-iptables=1), as on a host where anything (kubelet, an earlier dockerd
+# with icc=false) has loaded the module; Docker's default config would not load it itself.
 ROLE="container host"
 hostname docker-iptables
 sysctl -qw net.ipv4.ip_forward=1
