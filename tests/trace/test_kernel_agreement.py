@@ -188,7 +188,9 @@ def test_trace_agrees_with_the_kernel(topology: str) -> None:
     report = json.loads(lines[-1])
     print("\n" + summary(topology, report))
     assert report["flows"] >= 200
+    assert report["firm"] + report["undetermined"] == report["flows"]
     assert report["confirmed"] + len([c for c in report["contradicted"] if "flow" in c]) == report["firm"]
+    assert sum(report["causes"].values()) >= report["undetermined"]  # each undetermined one says why
     assert proc.returncode in (0, 1), proc.stderr  # the driver exits 1 when a firm verdict is contradicted
     if report["contradicted"]:
         shown = json.dumps(report["contradicted"][:15], indent=1)
