@@ -350,6 +350,7 @@ def build_report(plan: Plan, observed: dict[int, str], landed: dict[int, str | N
                     "flow": f"{proto} {src}:{sport} -> {dst}:{dport}",
                     "trace": f"delivered at {where}",
                     "kernel": f"delivered at {landed[i]}",
+                    "assumptions": list(fwd.assumptions),
                     "steps": [s.what for s in fwd.steps][-4:],
                 }
             )
