@@ -35,7 +35,12 @@ kind = socket.SOCK_STREAM if '$proto' == 'tcp' else socket.SOCK_DGRAM
 s = socket.socket(fam, kind); s.bind(('$addr', $port))
 if kind == socket.SOCK_STREAM: s.listen()
 time.sleep(3600)"
-  in_ns "$ns" "/mnt/bin/$comm" -c "$code" &
+  # Started here, not through in_ns, so that $! is the listener itself (callers kill it by $!).
+  case "$ns" in
+    "") "/mnt/bin/$comm" -c "$code" & ;;
+    /*) nsenter --net="$ns" "/mnt/bin/$comm" -c "$code" & ;;
+    *) ip netns exec "$ns" "/mnt/bin/$comm" -c "$code" & ;;
+  esac
 }
 
 # daemon NAME: a stand-in process whose command name is NAME (the lab has no real daemons).
