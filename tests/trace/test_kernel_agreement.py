@@ -5,7 +5,9 @@ contradicted (must be 0) and undetermined ones with their causes; undetermined v
 The `upstream/` labs install the rules upstream projects install (Docker's iptables backend, kube-proxy's
 nftables mode; see lab/README.md), rules nobody here designed. An engine that answers firmly where it
 cannot evaluate a rule gives wrong verdicts there: until trace forks on its unknowns (TraceResult gains
-`unknowns`), those labs are expected to fail (xfail, not strict); the report then lists the contradictions.
+`unknowns`), those labs are expected to fail with Contradicted (xfail, not strict; run with --runxfail
+-s to see the report and the contradictions). Each upstream lab is first probed on the kernel alone
+(PROBES): a lab that does not do what its upstream project means fails whatever the engine.
 
 The lab topologies are extended for the test only (before the capture, so the snapshot holds it):
 listeners behind the port forward and in the "internet" namespaces, IPv6 on the peers. After the
