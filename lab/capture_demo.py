@@ -2,7 +2,7 @@
 
 The demo snapshots shipped in snapshots/ are produced by this script, never written by hand:
 
-    sudo .venv/bin/python lab/capture_demo.py            # every topology
+    sudo .venv/bin/python lab/capture_demo.py            # every demo topology (not upstream/)
     sudo .venv/bin/python lab/capture_demo.py prod/edge-01
 
 Each topology is a shell script under lab/topologies/<env>/<host>.sh, sourced inside
@@ -21,11 +21,16 @@ LAB = Path(__file__).resolve().parent
 REPO = LAB.parent
 
 
+# Labs that test trace against rules as upstream projects install them (tests/trace/
+# test_kernel_agreement.py): not demo environments, captured only when named.
+NOT_DEMO = {"upstream"}
+
+
 def topologies(selected: list[str]) -> list[Path]:
     found = sorted((LAB / "topologies").glob("*/*.sh"))
     if selected:
-        found = [p for p in found if f"{p.parent.name}/{p.stem}" in selected]
-    return found
+        return [p for p in found if f"{p.parent.name}/{p.stem}" in selected]
+    return [p for p in found if p.parent.name not in NOT_DEMO]
 
 
 def capture(topology: Path, out_root: Path) -> None:

@@ -10,7 +10,19 @@ veth_ns() {
   if [ $# -ge 4 ]; then ip -n "$ns" addr add "$4" dev "$inner"; fi
 }
 
+# in_ns NS CMD...: run CMD in namespace NS: "" (this one), a name from `ip netns`, or a path
+# (a bind mount such as /run/docker/netns/<id>, or /proc/<pid>/ns/net).
+in_ns() {
+  _ns=$1; shift
+  case "$_ns" in
+    "") "$@" ;;
+    /*) nsenter --net="$_ns" "$@" ;;
+    *) ip netns exec "$_ns" "$@" ;;
+  esac
+}
+
 # listener COMM PROTO ADDR PORT [NETNS]: a process named COMM listening on ADDR:PORT.
+# NETNS is a name from `ip netns` or a namespace path (see in_ns).
 # The lab has no real daemons, so python3 under the daemon's name holds the socket.
 listener() {
   comm=$1; proto=$2; addr=$3; port=$4; ns=${5:-}
@@ -23,11 +35,12 @@ kind = socket.SOCK_STREAM if '$proto' == 'tcp' else socket.SOCK_DGRAM
 s = socket.socket(fam, kind); s.bind(('$addr', $port))
 if kind == socket.SOCK_STREAM: s.listen()
 time.sleep(3600)"
-  if [ -n "$ns" ]; then
-    ip netns exec "$ns" "/mnt/bin/$comm" -c "$code" &
-  else
-    "/mnt/bin/$comm" -c "$code" &
-  fi
+  # Started here, not through in_ns, so that $! is the listener itself (callers kill it by $!).
+  case "$ns" in
+    "") "/mnt/bin/$comm" -c "$code" & ;;
+    /*) nsenter --net="$ns" "/mnt/bin/$comm" -c "$code" & ;;
+    *) ip netns exec "$ns" "/mnt/bin/$comm" -c "$code" & ;;
+  esac
 }
 
 # daemon NAME: a stand-in process whose command name is NAME (the lab has no real daemons).
@@ -42,5 +55,19 @@ wait_listening() {
   for port in "$@"; do
     i=0
     until ss -Hltnu "sport = :$port" | grep -q . || [ $i -ge 50 ]; do sleep 0.1; i=$((i+1)); done
+  done
+}
+
+# wait_listening_in NS PORT...: like wait_listening, in namespace NS (see in_ns); fails after 5 s,
+# naming the port, so a lab whose listener did not come up stops before its capture.
+wait_listening_in() {
+  _ns=$1; shift
+  for port in "$@"; do
+    i=0
+    until in_ns "$_ns" ss -Hltnu "sport = :$port" | grep -q .; do
+      i=$((i+1))
+      if [ $i -ge 50 ]; then echo "wait_listening_in: nothing listens on $port in ${_ns:-this namespace}" >&2; return 1; fi
+      sleep 0.1
+    done
   done
 }
