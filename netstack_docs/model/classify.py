@@ -150,9 +150,24 @@ def _checked(layer: Layer, namespaces: list[NamespaceRef]) -> list[str]:
     ]
 
 
+def _unrecorded_flannel(snapshot: dict[str, Any]) -> list[dict[str, str]]:
+    """A snapshot from before flannel's subnet file was read: the file is a gap all the same.
+
+    The CNI check says what it could not decide without that file; the host page must not say
+    "no gaps" beside it."""
+    cni = snapshot.get("cni") or {}
+    first = (cni.get("networks") or [{}])[0]
+    flannel = [p for p in first.get("plugins") or [] if p.get("type") == "flannel"]
+    if not flannel or "flannel" in cni or any("flannel" in g["what"] for g in snapshot.get("gaps", [])):
+        return []
+    path = flannel[0].get("subnetFile") or "/run/flannel/subnet.env"
+    reason = "not read by the capture that made this snapshot"
+    return [{"what": f"cni flannel subnet file {path}", "reason": reason}]
+
+
 def _gaps(snapshot: dict[str, Any], refs: dict[str, NamespaceRef]) -> list[GapRef]:
     out = []
-    for gap in snapshot.get("gaps", []):
+    for gap in [*snapshot.get("gaps", []), *_unrecorded_flannel(snapshot)]:
         ns = refs.get(gap.get("namespace") or "")
         out.append(GapRef(gap["what"], gap["reason"], ns, gap_layer(gap["what"])))
     for ns_doc in ordered(snapshot["namespaces"]):
