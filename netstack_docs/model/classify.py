@@ -190,7 +190,8 @@ def classify(snapshot: dict[str, Any], host_slug: str | None = None) -> HostView
         ref = refs[ns_doc["id"]] if ns_doc is not None else HOST
         key = (sec.name, ref.id, identity(sec.identity_kind, obj))
         seen[key] = repeat = seen.get(key, 0) + 1
-        ns_state = namespace_state(snapshot, ns_doc["id"]) if ns_doc is not None else None
+        # a host-wide section's state (OVS interfaces) lives at the top of `state`
+        ns_state = namespace_state(snapshot, ns_doc["id"]) if ns_doc is not None else snapshot.get("state")
         comp = _component(sec, ref, obj, repeat, names, ns_state)
         ranked.append(((kind_rank[comp.kind.id], ns_rank.get(ref.id, -1), index), comp))
     ranked.sort(key=lambda pair: pair[0])

@@ -30,12 +30,37 @@ def ovs_bridges(snapshot: dict[str, Any]) -> list[Obj]:
     return out
 
 
+def _external_ids(port: Obj) -> Obj:
+    """The allowlisted external_ids of the port's interfaces (one interface: its own; a bond: merged)."""
+    found: Obj = {}
+    for iface in port.get("interfaces") or []:
+        for key, value in (iface.get("external_ids") or {}).items():
+            found.setdefault(key, value)
+    return found
+
+
 def ovs_ports(snapshot: dict[str, Any]) -> list[Obj]:
-    return [
-        {**port, "bridge": br["name"]}
-        for br in (snapshot.get("ovs") or {}).get("bridges") or []
-        for port in br.get("ports") or []
-    ]
+    out = []
+    for br in (snapshot.get("ovs") or {}).get("bridges") or []:
+        for port in br.get("ports") or []:
+            ids = _external_ids(port)
+            view = {**port, "bridge": br["name"]}
+            if ids:  # what an orchestrator (OpenStack, OVN) tied the port to: the VM, its MAC
+                view["external_ids"] = ids
+            out.append(view)
+    return out
+
+
+def ovs_port_state(state: dict[str, Any], port: Obj) -> Obj | None:
+    """A port's running interface facts (MAC in use, ofport, link state) from the host's `state.ovs`."""
+    bridges = (state.get("ovs") or {}).get("bridges") or {}
+    ifaces = (bridges.get(port["bridge"]) or {}).get("interfaces") or {}
+    names = [i["name"] for i in port.get("interfaces") or []] or [port["name"]]
+    found = [ifaces[n] for n in names if isinstance(ifaces.get(n), dict)]
+    if not found:
+        return None
+    macs = [f["mac_in_use"] for f in found if f.get("mac_in_use")]
+    return {**found[0], "macs_in_use": macs}
 
 
 def flow_text(flow: Obj) -> str:

@@ -247,7 +247,7 @@ HOST_SECTIONS: tuple[Section, ...] = (
     Section("ovs.bridges", "ovsbridge", "ovs_bridge", "Open vSwitch bridges", hostviews.ovs_bridges,
             host_wide=True, extra_fields=("port_names", "flow_count", "tables")),
     Section("ovs.ports", "ovsport", "ovs_port", "Open vSwitch ports", hostviews.ovs_ports, host_wide=True,
-            extra_fields=("bridge",)),
+            extra_fields=("bridge", "external_ids", "state"), state_of=hostviews.ovs_port_state),
     Section("ovs.flow_tables", "ovstable", "ovs_flow", "Open vSwitch OpenFlow tables",
             hostviews.ovs_flow_tables, host_wide=True,
             extra_fields=("bridge", "flows", "flow_count", "table_miss", "fail_mode", "controllers",

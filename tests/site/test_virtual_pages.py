@@ -115,3 +115,15 @@ def test_flannels_subnet_file_is_shown_or_listed_as_a_gap(tmp_path: Path) -> Non
     host = (page / "index.md").read_text()
     assert "cni flannel subnet file /run/flannel/subnet\\.env" in host
     assert "Capture gaps: None" not in host
+
+
+def test_an_ovs_ports_external_ids_and_macs_are_on_its_section(pages: Path) -> None:
+    virtual = (pages / "virtual.md").read_text()
+    section = virtual.split('id="ovsport-host--br-int--tap8a2e-02"', 1)[1].split("<h3 ", 1)[0]
+    assert "| MAC attached \\(external\\_ids attached\\-mac\\) | fa:16:3e:00:00:02 |" in section
+    iface_id = "8a2e\\-aaaa\\-4bbb\\-8ccc\\-000000000002"
+    assert f"| Logical port \\(external\\_ids iface\\-id\\) | {iface_id} |" in section
+    assert "| VM \\(external\\_ids vm\\-uuid\\) | 8a2e\\-1111\\-4222\\-8333\\-000000000002 |" in section
+    assert "| Status \\(external\\_ids iface\\-status\\) | active |" in section
+    assert "| MAC in use \\(running\\) | 82:e5:72:c7:5a:85 |" in section
+    assert "| OpenFlow port number \\(running\\) | 4 |" in section
