@@ -36,6 +36,7 @@ class Component:
     facts: list[tuple[str, str]]  # values untrusted
     commands: list[Command]
     links: list[tuple[Related, str]] = field(default_factory=list)  # (related component, its layer slug)
+    state: Any = None  # the object's running state, when its section has one (facts `state.*`)
 
     @property
     def layer(self) -> str:
@@ -135,6 +136,7 @@ def _component(
         facts=read_facts(kind.facts, shown),
         commands=render_commands(kind.commands, obj, ns),
         links=links,
+        state=state,
     )
 
 

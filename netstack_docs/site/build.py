@@ -37,6 +37,7 @@ class BuildResult:
     hosts: int
     pages: int
     seconds: dict[str, float] = field(default_factory=dict)  # per pipeline step
+    search_index: dict[str, int] = field(default_factory=dict)  # identifier index figures (idindex)
 
 
 def diagram_cache() -> Path:
@@ -127,6 +128,18 @@ def render_pages(
     return sum(1 for _ in docs.rglob("*.md"))  # every page MkDocs will build, hand-written ones too
 
 
+def write_id_index(docs: Path, model: Any, hosts: list[HostPage]) -> dict[str, int]:
+    """The identifier index of every component (netstack_docs.render.idindex), sharded for search."""
+    from netstack_docs.render.idindex import IndexBuilder
+
+    builder = IndexBuilder([(layer.slug, layer.title) for layer in model.layers])
+    for h in hosts:
+        builder.add_host(
+            h.env, h.slug, h.view.hostname, (c for lv in h.view.layers.values() for c in lv.components)
+        )
+    return builder.write(docs)
+
+
 def compute_exposures(hosts: list[HostPage], snapshots: list[SnapshotFile]) -> dict[tuple[str, str], Any]:
     """Every host's exposure view (analysis: traces from each interface to each listening socket)."""
     from netstack_docs.analysis.trace import Fleet
@@ -192,6 +205,7 @@ def build_site(
     checks = check_fleet(project.root, snapshots)
     step("check")
 
+    search_index: dict[str, int] = {}
     own_build_dir = build_dir is None
     work = (
         Path(tempfile.mkdtemp(prefix="netstack-docs-build-"))
@@ -213,6 +227,9 @@ def build_site(
         add_check_changes(docs, project.root, checks, previous_snapshots)
         page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress, checks)
         step("render")
+        if options.search:
+            search_index = write_id_index(docs, model, hosts)
+            step("search")
 
         envs: dict[str, list[str]] = {}
         for h in hosts:
@@ -234,4 +251,4 @@ def build_site(
     finally:
         if own_build_dir:
             shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(site_dir, len(hosts), page_count, seconds)
+    return BuildResult(site_dir, len(hosts), page_count, seconds, search_index)
