@@ -55,7 +55,7 @@ def du(path: Path) -> int:
 # What engineers type (issue 23): typed one character at a time, as a reader does.
 QUERIES = ("10.96.0.10", "192.168.50.11", "fa:16:3e:00:00:02", "8443", "wan0", "coredns-5d78c9869d-x1",
            "cni-5eed0102-0002-4000-8000-000000000002", "port_forwards", "ssh from the office only", "1:",
-           "xdp_edge_pass", "2001:db8:10::/64", "veth1a2b0101")
+           "xdp_edge_pass", "2001:db8:10::/64", "veth1a2b0101", "eth0")
 IDSEARCH_MIN, IDSEARCH_BUDGET = 2, 400_000  # as in netstack_docs/site/theme/assets/netstack/idsearch.js
 
 

@@ -12,8 +12,9 @@ Layout under `<docs>/assets/netstack-ids/`:
 - `manifest.json`: hosts `[env, host slug, hostname]`, layers `[slug, title]`, kind titles, and the
   shards `[prefix, file, exact, bytes]`; a shard holds every token starting with its prefix, or
   (`exact`) only the token equal to it, when longer tokens were split into deeper shards.
-- `<n>.json`: `{"r": [[host, layer, anchor, label, kind, namespace label]], "t": [[token, [ref...]]]}`,
-  tokens sorted, lowercased.
+- `<n>.json`: `{"s": [string...], "r": [[host, layer, anchor, label, kind, namespace label]],
+  "t": [[token, [ref...]]]}`: tokens sorted and lowercased; anchor, label and namespace label are
+  indexes into `s` (an anchor such as `link-root--eth0` is alike on many hosts: stored once).
 All strings are untrusted host text: they stay JSON data, and the script writes them as text nodes.
 """
 
@@ -23,6 +24,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,8 @@ _SET_REF = re.compile(r"@([A-Za-z0-9_.\-]+)")
 _WORDS = re.compile(r"[^\s,{}()\[\]\"';=]+")
 
 
-def _addr_tokens(word: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)  # a fleet repeats its subnets, gateways and service addresses on many hosts
+def _addr_tokens(word: str) -> tuple[str, ...]:
     """An address-like word as a reader types it: `10.0.0.0/8` -> it and `10.0.0.1`; `ip:port` -> both."""
     word = word.strip("[]")
     port = None
@@ -60,13 +63,14 @@ def _addr_tokens(word: str) -> list[str]:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        return out
+        return ()
     out.append(str(ip))
     if slash and length.isdigit():
         out.append(f"{ip}/{length}")
     if port and port.isdigit():
         out.append(port)
-    return out
+    return tuple(out)
+    return tuple(out)
 
 
 def scan_text(text: str) -> list[str]:
@@ -101,11 +105,15 @@ def _values(obj: Any, paths: Iterable[str]) -> Iterator[Any]:
 def _addr(obj: dict[str, Any]) -> list[str]:
     """`10.244.1.1/24`, `10.244.1.1` and its subnet `10.244.1.0/24`."""
     with_len = f"{obj.get('address')}/{obj.get('prefixlen')}"
+    return [with_len, *_addr_tokens(str(obj.get("address") or "")), *_subnet(with_len)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _subnet(with_len: str) -> tuple[str, ...]:
     try:
-        subnet = [str(ipaddress.ip_interface(with_len).network)]
+        return (str(ipaddress.ip_interface(with_len).network),)
     except ValueError:
-        subnet = []
-    return [with_len, *_addr_tokens(str(obj.get("address") or "")), *subnet]
+        return ()
 
 
 def _prefixes(obj: dict[str, Any], *keys: str) -> list[str]:
@@ -142,7 +150,10 @@ def _nftset(obj: dict[str, Any]) -> list[str]:
     out = [str(obj.get("name")), str(obj.get("comment") or "")]
     for element in (obj.get("elements") or [])[:SET_ELEMENTS]:
         for part in re.split(r" : | \. |-", nft_value(element)):
-            out += [part] if part.isdigit() else _addr_tokens(part) or ([part] if _MAC.match(part) else [])
+            if part.isdigit() or _MAC.match(part):
+                out.append(part)
+            else:
+                out += _addr_tokens(part)
     return out
 
 
@@ -201,7 +212,7 @@ def component_tokens(c: Component) -> list[str]:
     if c.identity_kind in SKIP:
         return []
     extract = EXTRACT.get(c.identity_kind)
-    obj = {**c.obj, "state": c.state} if c.state else c.obj
+    obj = {**c.obj, "state": c.state} if c.state and c.identity_kind == "ovsport" else c.obj
     found = [c.name, *(extract(obj) if extract else [])]
     out: dict[str, None] = {}
     for raw in found:
@@ -214,6 +225,7 @@ def component_tokens(c: Component) -> list[str]:
     return list(out)
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_prefix(token: str) -> bool:
     try:
         ipaddress.ip_network(token, strict=False)
@@ -232,6 +244,7 @@ class IndexBuilder:
         self.kinds: dict[str, int] = {}
         self.refs: list[list[Any]] = []
         self.tokens: dict[str, list[int]] = {}
+        self._costs: dict[str, int] = {}
 
     def add_host(self, env: str, slug: str, hostname: str, components: Iterable[Component]) -> None:
         host = len(self.hosts)
@@ -253,6 +266,7 @@ class IndexBuilder:
         out.mkdir(parents=True, exist_ok=True)
         shards: list[list[Any]] = []
         total = 0
+        self._costs = {t: self._cost(t) for t in self.tokens}
         for prefix, exact, tokens in self._shards(sorted(self.tokens), 1):
             body = self._shard(tokens)
             (out / f"{len(shards)}.json").write_text(body, encoding="utf-8")
@@ -273,12 +287,12 @@ class IndexBuilder:
         return {"shards": len(shards), "tokens": len(self.tokens), "shard_bytes": total,
                 "manifest_bytes": len(manifest.encode()), "largest_shard_bytes": biggest}
 
-    def _size(self, tokens: list[str]) -> int:
-        """About the bytes of a shard: tokens, their ref lists and the refs themselves."""
-        refs = {r for t in tokens for r in self.tokens[t]}
-        return sum(len(t) + 6 * len(self.tokens[t]) + 6 for t in tokens) + sum(
-            len(self.refs[r][2]) + len(self.refs[r][3]) + len(self.refs[r][5]) + 24 for r in refs
-        )
+    def _cost(self, token: str) -> int:
+        """About the bytes a token adds to its shard: itself, its refs and their strings (an upper
+        bound: refs and strings shared with other tokens of the shard are stored once)."""
+        refs = self.tokens[token]
+        strings = {text for r in refs for text in (self.refs[r][2], self.refs[r][3], self.refs[r][5])}
+        return len(token) + 8 + 30 * len(refs) + sum(len(text) + 3 for text in strings)
 
     def _shards(self, tokens: list[str], depth: int) -> Iterator[tuple[str, bool, list[str]]]:
         """(prefix, exact, tokens) per shard: a group of tokens sharing `depth` characters, split deeper
@@ -287,7 +301,7 @@ class IndexBuilder:
         for t in tokens:
             groups.setdefault(t[:depth], []).append(t)
         for prefix, group in groups.items():
-            if len(group) == 1 or self._size(group) <= SHARD_BYTES:
+            if len(group) == 1 or sum(self._costs[t] for t in group) <= SHARD_BYTES:
                 yield prefix, False, group
                 continue
             equal = [t for t in group if len(t) <= depth]
@@ -297,15 +311,23 @@ class IndexBuilder:
             yield from self._shards(longer, depth + 1)
 
     def _shard(self, tokens: list[str]) -> str:
+        """One shard's JSON; anchors, names and namespace labels (alike on many hosts) are stored once."""
         local: dict[int, int] = {}
+        strings: dict[str, int] = {}
         refs: list[list[Any]] = []
         rows = []
+
+        def intern(text: str) -> int:
+            return strings.setdefault(text, len(strings))
+
         for t in tokens:
             ids = []
             for r in self.tokens[t]:
                 if r not in local:
                     local[r] = len(refs)
-                    refs.append(self.refs[r])
+                    host, layer, anchor, label, kind, where = self.refs[r]
+                    refs.append([host, layer, intern(anchor), intern(label), kind, intern(where)])
                 ids.append(local[r])
             rows.append([t, ids])
-        return json.dumps({"r": refs, "t": rows}, separators=(",", ":"), ensure_ascii=False)
+        body = {"s": list(strings), "r": refs, "t": rows}
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)

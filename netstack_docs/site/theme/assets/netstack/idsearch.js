@@ -45,7 +45,10 @@
     var t = shard.t, lo = 0, hi = t.length, out = [];
     while (lo < hi) { var mid = (lo + hi) >> 1; if (t[mid][0] < q) lo = mid + 1; else hi = mid; }
     for (var i = lo; i < t.length && t[i][0].indexOf(q) === 0; i++) {
-      for (var j = 0; j < t[i][1].length; j++) out.push({ token: t[i][0], ref: shard.r[t[i][1][j]] });
+      for (var j = 0; j < t[i][1].length; j++) {
+        var r = shard.r[t[i][1][j]]; // anchor, label and namespace label are indexes into shard.s
+        out.push({ token: t[i][0], ref: [r[0], r[1], shard.s[r[2]], shard.s[r[3]], r[4], shard.s[r[5]]] });
+      }
     }
     return out;
   }
