@@ -280,7 +280,6 @@ class IndexBuilder:
                 "shards": shards,
             },
             separators=(",", ":"),
-            ensure_ascii=False,
         )
         (out / "manifest.json").write_text(manifest, encoding="utf-8")
         biggest = max((s[3] for s in shards), default=0)
@@ -330,4 +329,4 @@ class IndexBuilder:
                 ids.append(local[r])
             rows.append([t, ids])
         body = {"s": list(strings), "r": refs, "t": rows}
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(body, separators=(",", ":"))

@@ -181,3 +181,21 @@ def test_shards_split_by_prefix_until_small_and_cover_every_token(tmp_path: Path
         assert size < 20_000 or len(tokens) == 1, (prefix, size)
         seen.update(tokens)
     assert seen == set(builder.tokens)
+
+
+def test_undecodable_and_hostile_names_are_written_as_json_text(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from netstack_docs.model.namespaces import HOST
+
+    name = "eth\udcff0<b>{{7*7}}"  # a byte the capture decoded with surrogateescape, and markup
+    c = SimpleNamespace(identity_kind="link", obj={"ifname": name, "address": "02:00:00:00:00:01"}, name=name,
+                        state=None, kind=SimpleNamespace(title="Ethernet"), namespace=HOST, layer="link",
+                        anchor="link-root--eth-0")
+    builder = IndexBuilder([("link", "Data link")])
+    builder.add_host("lab", "h", "h", [c])
+    builder.write(tmp_path)
+    manifest = json.loads((tmp_path / INDEX_DIR / "manifest.json").read_text(encoding="ascii"))
+    tokens = {t for s in manifest["shards"]
+              for t, _ in json.loads((tmp_path / INDEX_DIR / f"{s[1]}.json").read_text())["t"]}
+    assert tokens == {name.lower(), "02:00:00:00:00:01"}
