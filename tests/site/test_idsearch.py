@@ -18,7 +18,8 @@ from browser import chromium, serve_directory
 from site_fixtures import REPO
 
 from netstack_docs.model.classify import Component, classify
-from netstack_docs.render.idindex import INDEX_DIR, IndexBuilder, component_tokens
+from netstack_docs.render.idindex import INDEX_DIR, IndexBuilder
+from netstack_docs.render.idtokens import component_tokens
 from netstack_docs.site.build import build_site
 
 DEMO = REPO / "snapshots"
