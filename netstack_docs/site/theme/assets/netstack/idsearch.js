@@ -102,8 +102,9 @@
     });
     var hosts = {};
     unique.forEach(function (h) { hosts[h.ref[0]] = 1; });
-    var meta = unique.length + " component" + (unique.length === 1 ? "" : "s") + " with this identifier on " +
-      Object.keys(hosts).length + " host" + (Object.keys(hosts).length === 1 ? "" : "s");
+    var nhosts = Object.keys(hosts).length;
+    var meta = unique.length + " component" + (unique.length === 1 ? "" : "s") + " on " + nhosts + " host" +
+      (nhosts === 1 ? "" : "s") + " by identifier";
     if (partial) meta = "Identifiers: keep typing to narrow down (" + unique.length + " exact match" +
       (unique.length === 1 ? "" : "es") + " so far)";
     div.appendChild(el("div", "md-search-result__meta netstack-ids__meta", meta));
