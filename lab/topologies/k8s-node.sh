@@ -10,7 +10,7 @@ veth_ns underlay "uplink$NODE" eth0 "192.168.50.2$NODE/24"
 ip addr add "192.168.50.1$NODE/24" dev eth0
 ip route add default via 192.168.50.1 dev eth0 2>/dev/null || ip route add default dev eth0
 ip link add cni0 type bridge
-ip link set cni0 up
+ip link set cni0 mtu 1450 up  # what the bridge plugin sets from flannel's FLANNEL_MTU (VXLAN: 1500 - 50)
 ip addr add "10.244.$NODE.1/24" dev cni0
 ip link add flannel.1 type vxlan id 1 local "192.168.50.1$NODE" dev eth0 dstport 8472 nolearning
 ip link set flannel.1 mtu 1450 up
@@ -27,6 +27,7 @@ while [ "$i" -le "$PODS" ]; do
   ip netns add "$ns"
   veth_ns "$ns" eth0 "$host_if" "10.244.$NODE.$((i + 1))/24"
   ip link set "$host_if" master cni0
+  bridge link set dev "$host_if" hairpin on  # the conflist's hairpinMode: true, as the bridge plugin does
   ip -n "$ns" route add default via "10.244.$NODE.1"
   # what containerd's CRI plugin writes for the pod sandbox: its OCI config names the pod and the netns
   case $i in 1) pod=kube-system/coredns-5d78c9869d-x$NODE ;; 2) pod=shop/web-7d9f8b6c5-$NODE ;;
@@ -84,6 +85,12 @@ cat > /etc/cni/net.d/10-flannel.conflist <<'JSON'
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 JSON
 printf 'version = 2\n' > /etc/containerd/config.toml
+# what flanneld writes for the flannel CNI plugin (pod subnet, MTU, whether flanneld masquerades);
+# /run/flannel gets a tmpfs of its own, like /run/containerd above
+mkdir -p /run/flannel
+mountpoint -q /run/flannel || mount -t tmpfs tmpfs /run/flannel
+printf 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.%s.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n' \
+  "$NODE" > /run/flannel/subnet.env
 daemon containerd
 daemon flanneld
 listener kubelet tcp 0.0.0.0 10250

@@ -6,6 +6,11 @@ plugin's kubeconfig, an API token), so only the fields listed in ALLOWED keep th
 every other field is recorded by its dotted name in `other_fields`. The runtime reads the files
 in name order and uses the first valid one; that order is kept. A file that is not valid JSON
 is a gap naming the file.
+
+Flannel's CNI plugin leaves the pod subnet, MTU and masquerading to the file flanneld writes,
+/run/flannel/subnet.env (or the plugin's `subnetFile`): its FLANNEL_* variables are read through
+the same kind of allowlist into `flannel`. When a network uses flannel and that file cannot be
+read, that is a gap naming the file, so a reader sees why those settings are unknown.
 """
 
 from __future__ import annotations
@@ -34,6 +39,17 @@ _BACKEND = {"Type": True, "VNI": True, "Port": True, "DirectRouting": True, "typ
 PLUGIN: dict[str, Any] = {**_BRIDGE, "capabilities": "capabilities", "delegate": _BRIDGE, "backend": _BACKEND,
                           "subnetFile": True, "dataDir": True}
 NETWORK = {"name": True, "cniVersion": True, "disableCheck": True}
+
+FLANNEL_SUBNET_FILE = "/run/flannel/subnet.env"
+# FLANNEL_* variable -> (snapshot field, parser); any other variable is recorded by name only
+FLANNEL_VARS: dict[str, tuple[str, Any]] = {
+    "FLANNEL_NETWORK": ("network", str),
+    "FLANNEL_SUBNET": ("subnet", str),
+    "FLANNEL_IPV6_NETWORK": ("ipv6_network", str),
+    "FLANNEL_IPV6_SUBNET": ("ipv6_subnet", str),
+    "FLANNEL_MTU": ("mtu", int),
+    "FLANNEL_IPMASQ": ("ipmasq", lambda v: v.strip().lower() == "true"),
+}
 
 
 def _scalar(value: Any) -> bool:
@@ -90,7 +106,54 @@ def network(path: str, doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def collect(host: HostCapture, directory: str = DIRECTORY) -> None:
+def subnet_env(text: str) -> dict[str, Any]:
+    """flanneld's subnet.env (`KEY=value` lines) through the allowlist; other names in other_fields."""
+    out: dict[str, Any] = {}
+    other = []
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if not sep or key.startswith("#"):
+            continue
+        field = FLANNEL_VARS.get(key)
+        if field is None:
+            other.append(key)
+            continue
+        try:
+            out[field[0]] = field[1](value.strip().strip('"'))
+        except ValueError:
+            other.append(key)  # not the value flanneld writes: named, not kept
+    out["other_fields"] = sorted(set(other))
+    return out
+
+
+def _flannel_file(networks: list[dict[str, Any]], default: str) -> str | None:
+    """The subnet file the flannel plugin of the network in effect reads; None: it uses no flannel."""
+    for net in networks[:1]:
+        for plugin in net.get("plugins") or []:
+            if plugin.get("type") == "flannel":
+                return str(plugin.get("subnetFile") or default)
+    return None
+
+
+def collect_flannel(host: HostCapture, networks: list[dict[str, Any]], default: str) -> None:
+    path = _flannel_file(networks, default)
+    if path is None:
+        return
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES} bytes")
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        host.gap(f"cni flannel subnet file {path}", "not present (flanneld has not written it)")
+        return
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        host.gap(f"cni flannel subnet file {path}", f"cannot read: {exc}")
+        return
+    host.doc["cni"]["flannel"] = {"file": path, **subnet_env(text)}
+
+
+def collect(host: HostCapture, directory: str = DIRECTORY, flannel_file: str = FLANNEL_SUBNET_FILE) -> None:
     if not os.path.isdir(directory):
         return
     networks = []
@@ -111,3 +174,4 @@ def collect(host: HostCapture, directory: str = DIRECTORY) -> None:
             continue
         networks.append(network(path, doc))
     host.doc["cni"] = {"directory": directory, "networks": networks}
+    collect_flannel(host, networks, flannel_file)

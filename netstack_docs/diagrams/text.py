@@ -19,8 +19,13 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+# what the other end of an edge says: a bridge lists its ports, a device its VLANs and tunnels
+_REVERSE = {"port": "port", "parent": "carries", "underlay": "underlay of"}
+
+
 def _connections(g: HostGraph, ln: LinkNode, names: dict[str, str]) -> list[str]:
     out = []
+    reverse: dict[str, list[str]] = {}
     for e in g.edges:
         if ln.id not in (e.a, e.b):
             continue
@@ -28,6 +33,8 @@ def _connections(g: HostGraph, ln: LinkNode, names: dict[str, str]) -> list[str]
         name = names.get(other) or g.stubs.get(other, other)
         if e.kind == "veth":
             out.append(f"veth peer {name}")
+        elif e.kind in _REVERSE and e.b == ln.id:
+            reverse.setdefault(e.kind, []).append(name)
         elif e.kind == "port" and e.a == ln.id:
             out.append(f"{e.label} of {name}")
         elif e.kind == "parent" and e.a == ln.id:
@@ -40,6 +47,9 @@ def _connections(g: HostGraph, ln: LinkNode, names: dict[str, str]) -> list[str]
             out.append(f"{e.label} from collapsed namespaces")
         elif e.kind == "ovsport" and e.a == ln.id:
             out.append(f"{e.label} of {name}")
+    for kind, others in reverse.items():
+        word = _REVERSE[kind] + ("s" if kind == "port" and len(others) > 1 else "")
+        out.append(f"{word} {', '.join(others)}")
     return out
 
 

@@ -36,6 +36,7 @@ class Component:
     facts: list[tuple[str, str]]  # values untrusted
     commands: list[Command]
     links: list[tuple[Related, str]] = field(default_factory=list)  # (related component, its layer slug)
+    state: Any = None  # the object's running state, when its section has one (facts `state.*`)
 
     @property
     def layer(self) -> str:
@@ -135,6 +136,7 @@ def _component(
         facts=read_facts(kind.facts, shown),
         commands=render_commands(kind.commands, obj, ns),
         links=links,
+        state=state,
     )
 
 
@@ -150,9 +152,24 @@ def _checked(layer: Layer, namespaces: list[NamespaceRef]) -> list[str]:
     ]
 
 
+def _unrecorded_flannel(snapshot: dict[str, Any]) -> list[dict[str, str]]:
+    """A snapshot from before flannel's subnet file was read: the file is a gap all the same.
+
+    The CNI check says what it could not decide without that file; the host page must not say
+    "no gaps" beside it."""
+    cni = snapshot.get("cni") or {}
+    first = (cni.get("networks") or [{}])[0]
+    flannel = [p for p in first.get("plugins") or [] if p.get("type") == "flannel"]
+    if not flannel or "flannel" in cni or any("flannel" in g["what"] for g in snapshot.get("gaps", [])):
+        return []
+    path = flannel[0].get("subnetFile") or "/run/flannel/subnet.env"
+    reason = "not read by the capture that made this snapshot"
+    return [{"what": f"cni flannel subnet file {path}", "reason": reason}]
+
+
 def _gaps(snapshot: dict[str, Any], refs: dict[str, NamespaceRef]) -> list[GapRef]:
     out = []
-    for gap in snapshot.get("gaps", []):
+    for gap in [*snapshot.get("gaps", []), *_unrecorded_flannel(snapshot)]:
         ns = refs.get(gap.get("namespace") or "")
         out.append(GapRef(gap["what"], gap["reason"], ns, gap_layer(gap["what"])))
     for ns_doc in ordered(snapshot["namespaces"]):
@@ -175,7 +192,8 @@ def classify(snapshot: dict[str, Any], host_slug: str | None = None) -> HostView
         ref = refs[ns_doc["id"]] if ns_doc is not None else HOST
         key = (sec.name, ref.id, identity(sec.identity_kind, obj))
         seen[key] = repeat = seen.get(key, 0) + 1
-        ns_state = namespace_state(snapshot, ns_doc["id"]) if ns_doc is not None else None
+        # a host-wide section's state (OVS interfaces) lives at the top of `state`
+        ns_state = namespace_state(snapshot, ns_doc["id"]) if ns_doc is not None else snapshot.get("state")
         comp = _component(sec, ref, obj, repeat, names, ns_state)
         ranked.append(((kind_rank[comp.kind.id], ns_rank.get(ref.id, -1), index), comp))
     ranked.sort(key=lambda pair: pair[0])

@@ -7,6 +7,7 @@ from typing import Any
 
 from netstack_docs.model.matcher import lookup
 from netstack_docs.model.model import Fact
+from netstack_docs.model.nftvalue import nft_value
 from netstack_docs.model.tcfacts import tc_actions, tc_options
 
 
@@ -53,21 +54,6 @@ def _attachments(value: Any) -> str:
     return "; ".join(out)
 
 
-def _element(e: Any) -> str:
-    """One nftables set element in nft's own spelling: `10.0.0.0/8`, `1-5`, `8443 : 172.17.0.2`."""
-    if isinstance(e, dict) and isinstance(e.get("prefix"), dict):
-        return f"{e['prefix'].get('addr')}/{e['prefix'].get('len')}"
-    if isinstance(e, dict) and isinstance(e.get("range"), list) and len(e["range"]) == 2:
-        return f"{_element(e['range'][0])}-{_element(e['range'][1])}"
-    if isinstance(e, dict) and "elem" in e:
-        return _element(e["elem"].get("val") if isinstance(e["elem"], dict) else e["elem"])
-    if isinstance(e, dict) and "concat" in e:
-        return " . ".join(_element(x) for x in e["concat"])
-    if isinstance(e, list) and len(e) == 2:
-        return f"{_element(e[0])} : {_element(e[1])}"
-    return _text(e)
-
-
 MAX_ELEMENTS = 50
 
 
@@ -75,7 +61,7 @@ def _elements(value: Any) -> str:
     """Set and map elements; big sets (blocklists) are cut, saying how many were left out."""
     if not isinstance(value, list):
         return _text(value)
-    shown = ", ".join(_element(e) for e in value[:MAX_ELEMENTS])
+    shown = ", ".join(nft_value(e) for e in value[:MAX_ELEMENTS])
     rest = len(value) - MAX_ELEMENTS
     return shown + (f" ... and {rest} more" if rest > 0 else "")
 

@@ -30,12 +30,37 @@ def ovs_bridges(snapshot: dict[str, Any]) -> list[Obj]:
     return out
 
 
+def _external_ids(port: Obj) -> Obj:
+    """The allowlisted external_ids of the port's interfaces (one interface: its own; a bond: merged)."""
+    found: Obj = {}
+    for iface in port.get("interfaces") or []:
+        for key, value in (iface.get("external_ids") or {}).items():
+            found.setdefault(key, value)
+    return found
+
+
 def ovs_ports(snapshot: dict[str, Any]) -> list[Obj]:
-    return [
-        {**port, "bridge": br["name"]}
-        for br in (snapshot.get("ovs") or {}).get("bridges") or []
-        for port in br.get("ports") or []
-    ]
+    out = []
+    for br in (snapshot.get("ovs") or {}).get("bridges") or []:
+        for port in br.get("ports") or []:
+            ids = _external_ids(port)
+            view = {**port, "bridge": br["name"]}
+            if ids:  # what an orchestrator (OpenStack, OVN) tied the port to: the VM, its MAC
+                view["external_ids"] = ids
+            out.append(view)
+    return out
+
+
+def ovs_port_state(state: dict[str, Any], port: Obj) -> Obj | None:
+    """A port's running interface facts (MAC in use, ofport, link state) from the host's `state.ovs`."""
+    bridges = (state.get("ovs") or {}).get("bridges") or {}
+    ifaces = (bridges.get(port["bridge"]) or {}).get("interfaces") or {}
+    names = [i["name"] for i in port.get("interfaces") or []] or [port["name"]]
+    found = [ifaces[n] for n in names if isinstance(ifaces.get(n), dict)]
+    if not found:
+        return None
+    macs = [f["mac_in_use"] for f in found if f.get("mac_in_use")]
+    return {**found[0], "macs_in_use": macs}
 
 
 def flow_text(flow: Obj) -> str:
@@ -89,14 +114,75 @@ def _subnets(plugins: list[Obj]) -> list[str]:
     return found
 
 
+def _json_word(value: Any) -> str:
+    """A scalar as the CNI file spells it: true/false, numbers and strings bare."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _range_text(r: Obj) -> str:
+    extra = []
+    if r.get("rangeStart") or r.get("rangeEnd"):
+        extra.append(f"{r.get('rangeStart') or '...'}-{r.get('rangeEnd') or '...'}")
+    if r.get("gateway"):
+        extra.append(f"gateway {r['gateway']}")
+    return str(r.get("subnet") or "?") + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _route_text(r: Obj) -> str:
+    return str(r.get("dst") or "?") + (f" via {r['gw']}" if r.get("gw") else "")
+
+
+def _settings(obj: Obj, prefix: str = "") -> list[str]:
+    """The allowlisted fields of one plugin as `dotted.key value` words, in the file's own spelling."""
+    out = []
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if key == "type" and not prefix:
+            continue  # the plugin's name: shown first
+        if isinstance(value, dict):
+            words = _settings(value, f"{name}.")
+            out += words or [f"{name} {{}}"]
+        elif key == "ranges" and isinstance(value, list):
+            sets = [" + ".join(_range_text(r) for r in rs or [] if isinstance(r, dict)) for rs in value]
+            out.append(f"{name} {' and '.join(sets)}")
+        elif key == "routes" and isinstance(value, list):
+            out.append(f"{name} {', '.join(_route_text(r) for r in value if isinstance(r, dict))}")
+        elif isinstance(value, list):
+            out.append(f"{name} [{', '.join(_json_word(v) for v in value)}]")
+        else:
+            out.append(f"{name} {_json_word(value)}")
+    return out
+
+
+def plugin_settings(plugins: list[Obj]) -> list[str]:
+    """One line per plugin, in order: `bridge: bridge cni0, isGateway true, ipam.ranges 10.244.1.0/24`."""
+    return [f"{p.get('type') or '(no type)'}: {', '.join(_settings(p)) or 'no settings'}" for p in plugins]
+
+
+FLANNEL_FIELDS = (("network", "network"), ("subnet", "subnet"), ("ipv6_network", "IPv6 network"),
+                  ("ipv6_subnet", "IPv6 subnet"), ("mtu", "MTU"), ("ipmasq", "ipmasq"))
+
+
+def flannel_text(flannel: Obj | None) -> str | None:
+    """flanneld's subnet.env as the flannel plugin reads it: `network 10.244.0.0/16, subnet ..., MTU 1450`."""
+    if not flannel:
+        return None
+    words = [f"{label} {_json_word(flannel[k])}" for k, label in FLANNEL_FIELDS if k in flannel]
+    return f"{', '.join(words) or 'no FLANNEL_ variables'} (from {flannel.get('file')})"
+
+
 def cni_networks(snapshot: dict[str, Any]) -> list[Obj]:
-    networks = (snapshot.get("cni") or {}).get("networks") or []
+    cni = snapshot.get("cni") or {}
+    networks = cni.get("networks") or []
     out = []
     for i, net in enumerate(networks):
         plugins = net.get("plugins") or []
+        uses_flannel = any(p.get("type") == "flannel" for p in plugins)
         out.append(
             {
                 **net,
+                "plugin_settings": plugin_settings(plugins),
+                "flannel_subnet": flannel_text(cni.get("flannel")) if uses_flannel and i == 0 else None,
                 "plugin_types": [p.get("type") for p in plugins],
                 "bridges": _declared(plugins, "bridge") or _declared(plugins, "master"),
                 "subnets": _subnets(plugins),

@@ -228,6 +228,9 @@ NAMESPACE_SECTIONS: tuple[Section, ...] = (
     Section("sysctls", "sysctl", "sysctl", "network sysctls", _sysctls, extra_fields=("name", "value")),
 )
 
+# fields the CNI views add (netstack_docs.model.hostviews.cni_networks) for the model's facts
+CNI_VIEW_FIELDS = ("plugin_types", "bridges", "subnets", "ipam_types", "default", "plugin_settings",
+                   "flannel_subnet")
 HOST_SECTIONS: tuple[Section, ...] = (
     Section(
         "bpf.programs", "prog", "bpf_program", "loaded BPF programs", _path("bpf", "programs"), host_wide=True
@@ -244,16 +247,16 @@ HOST_SECTIONS: tuple[Section, ...] = (
     Section("ovs.bridges", "ovsbridge", "ovs_bridge", "Open vSwitch bridges", hostviews.ovs_bridges,
             host_wide=True, extra_fields=("port_names", "flow_count", "tables")),
     Section("ovs.ports", "ovsport", "ovs_port", "Open vSwitch ports", hostviews.ovs_ports, host_wide=True,
-            extra_fields=("bridge",)),
+            extra_fields=("bridge", "external_ids", "state"), state_of=hostviews.ovs_port_state),
     Section("ovs.flow_tables", "ovstable", "ovs_flow", "Open vSwitch OpenFlow tables",
             hostviews.ovs_flow_tables, host_wide=True,
             extra_fields=("bridge", "flows", "flow_count", "table_miss", "fail_mode", "controllers",
                           "trace_port")),
     Section("cni.networks", "cni", "cni_network", "CNI network configurations", hostviews.cni_networks,
-            host_wide=True, extra_fields=("plugin_types", "bridges", "subnets", "ipam_types", "default")),
+            host_wide=True, extra_fields=CNI_VIEW_FIELDS),
     # second view: the network pods get, on the namespaces page (its home is the tooling page)
     Section("cni.default", "cnidefault", "cni_network", "the default CNI network", hostviews.cni_default,
-            host_wide=True, extra_fields=("plugin_types", "bridges", "subnets", "ipam_types", "default")),
+            host_wide=True, extra_fields=CNI_VIEW_FIELDS),
 )
 
 SECTIONS: dict[str, Section] = {s.name: s for s in NAMESPACE_SECTIONS + HOST_SECTIONS}

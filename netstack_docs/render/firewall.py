@@ -10,12 +10,12 @@ template escapes them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.model.classify import Component
+from netstack_docs.model.nftvalue import nft_value
 from netstack_docs.render.iptables_listing import IptablesListing, iptables_listing
 
 # The order a packet meets the hooks (netdev: ingress before egress); unknown hooks last.
@@ -64,23 +64,6 @@ class TableListing:
     namespace_label: str
     chains: list[ChainListing] = field(default_factory=list)
     sets: list[SetListing] = field(default_factory=list)
-
-
-def nft_value(value: Any) -> str:
-    """One set element or map entry as nft prints it (prefixes, ranges, concatenations, key : value)."""
-    if isinstance(value, list) and len(value) == 2:
-        return f"{nft_value(value[0])} : {nft_value(value[1])}"
-    if isinstance(value, dict):
-        if "prefix" in value:
-            return f"{value['prefix'].get('addr')}/{value['prefix'].get('len')}"
-        if "range" in value and isinstance(value["range"], list):
-            return "-".join(nft_value(v) for v in value["range"])
-        if "concat" in value and isinstance(value["concat"], list):
-            return " . ".join(nft_value(v) for v in value["concat"])
-        if "elem" in value and isinstance(value["elem"], dict):
-            return nft_value(value["elem"].get("val"))
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return str(value)
 
 
 def _chain_sort_key(chain: dict[str, Any]) -> tuple[int, int, int, str]:

@@ -37,6 +37,7 @@ class BuildResult:
     hosts: int
     pages: int
     seconds: dict[str, float] = field(default_factory=dict)  # per pipeline step
+    search_index: dict[str, int] = field(default_factory=dict)  # identifier index figures (idindex)
 
 
 def diagram_cache() -> Path:
@@ -131,6 +132,18 @@ def render_pages(
     return sum(1 for _ in docs.rglob("*.md"))  # every page MkDocs will build, hand-written ones too
 
 
+def write_id_index(docs: Path, model: Any, hosts: list[HostPage]) -> dict[str, int]:
+    """The identifier index of every component (netstack_docs.render.idindex), sharded for search."""
+    from netstack_docs.render.idindex import IndexBuilder
+
+    builder = IndexBuilder([(layer.slug, layer.title) for layer in model.layers])
+    for h in hosts:
+        builder.add_host(
+            h.env, h.slug, h.view.hostname, (c for lv in h.view.layers.values() for c in lv.components)
+        )
+    return builder.write(docs)
+
+
 def compute_exposures(
     hosts: list[HostPage], snapshots: list[SnapshotFile], assume: list[str]
 ) -> dict[tuple[str, str], Any]:
@@ -206,6 +219,7 @@ def build_site(
     checks = check_fleet(project.root, snapshots, assume)
     step("check")
 
+    search_index: dict[str, int] = {}
     own_build_dir = build_dir is None
     work = (
         Path(tempfile.mkdtemp(prefix="netstack-docs-build-"))
@@ -231,6 +245,9 @@ def build_site(
             docs, model, hosts, snapshots, intro, figures, progress, checks, waiting, assume
         )
         step("render")
+        if options.search:
+            search_index = write_id_index(docs, model, hosts)
+            step("search")
 
         envs: dict[str, list[str]] = {env: [] for env in waiting}
         for h in hosts:
@@ -252,4 +269,4 @@ def build_site(
     finally:
         if own_build_dir:
             shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(site_dir, len(hosts), page_count, seconds)
+    return BuildResult(site_dir, len(hosts), page_count, seconds, search_index)

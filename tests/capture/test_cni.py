@@ -44,9 +44,10 @@ BRIDGE = {
 }
 
 
-def _capture(directory: Path) -> dict:
+def _capture(directory: Path, flannel_file: Path | None = None) -> dict:
     doc: dict = {"state": {}, "gaps": []}
-    cni.collect(HostCapture(doc, [], True), str(directory))
+    subnet_file = flannel_file or directory / "no-flannel-here"
+    cni.collect(HostCapture(doc, [], True), str(directory), str(subnet_file))
     return doc
 
 
@@ -80,10 +81,53 @@ def test_cni_networks_keep_allowlisted_fields_and_name_the_rest(tmp_path):
     }
     assert pods["other_fields"] == ["auth", "ipam.dataDir"]
     # The broken file is a gap naming it (and where it broke), not its content; the others still count.
-    assert [g["what"] for g in doc["gaps"]] == [f"cni config {tmp_path}/30-broken.conf"]
+    assert [g["what"] for g in doc["gaps"]] == [
+        f"cni config {tmp_path}/30-broken.conf",
+        f"cni flannel subnet file {tmp_path}/no-flannel-here",  # flannel is in effect, flanneld is not
+    ]
     assert "not valid JSON" in doc["gaps"][0]["reason"]
+    assert doc["gaps"][1]["reason"] == "not present (flanneld has not written it)"
     validated(full_document([empty_namespace("root", "root")], cni=doc["cni"], gaps=doc["gaps"]))
 
 
 def test_no_cni_directory_means_no_section(tmp_path):
     assert _capture(tmp_path / "absent") == {"state": {}, "gaps": []}
+
+
+SUBNET_ENV = """FLANNEL_NETWORK=10.244.0.0/16
+FLANNEL_SUBNET=10.244.1.1/24
+FLANNEL_MTU=1450
+FLANNEL_IPMASQ=true
+FLANNEL_SECRET_THING=FAKE-SECRET-FLANNEL-4242
+"""
+
+
+def test_flannels_subnet_env_is_read_through_an_allowlist(tmp_path):
+    (tmp_path / "10-flannel.conflist").write_text(json.dumps(FLANNEL))
+    (tmp_path / "subnet.env").write_text(SUBNET_ENV)
+    doc = _capture(tmp_path, tmp_path / "subnet.env")
+    assert "FAKE-SECRET" not in json.dumps(doc) and doc["gaps"] == []
+    assert doc["cni"]["flannel"] == {
+        "file": f"{tmp_path}/subnet.env",
+        "network": "10.244.0.0/16",
+        "subnet": "10.244.1.1/24",
+        "mtu": 1450,
+        "ipmasq": True,
+        "other_fields": ["FLANNEL_SECRET_THING"],
+    }
+    validated(full_document([empty_namespace("root", "root")], cni=doc["cni"], gaps=doc["gaps"]))
+
+
+def test_the_flannel_plugins_own_subnet_file_is_read_and_no_flannel_means_no_file(tmp_path):
+    conf = json.loads(json.dumps(FLANNEL))
+    conf["plugins"][0]["subnetFile"] = str(tmp_path / "elsewhere.env")
+    (tmp_path / "10-flannel.conflist").write_text(json.dumps(conf))
+    (tmp_path / "elsewhere.env").write_text("FLANNEL_MTU=1400\nFLANNEL_IPMASQ=false\n")
+    doc = _capture(tmp_path)
+    assert doc["cni"]["flannel"]["mtu"] == 1400 and doc["cni"]["flannel"]["ipmasq"] is False
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "20-pods.conf").write_text(json.dumps(BRIDGE))
+    (plain / "subnet.env").write_text(SUBNET_ENV)
+    doc = _capture(plain, plain / "subnet.env")
+    assert "flannel" not in doc["cni"] and doc["gaps"] == []

@@ -84,8 +84,20 @@ K8S_CHANGES = [
         "sysctl -qw net.bridge.bridge-nf-call-iptables=1",
     ),
     # The node's flannel conflist replaced by a bridge-plugin network: as the node is, then drifted.
-    ("cni-bridge", cni_conf(subnet="10.244.1.0/24", mtu=1500), CNI_RESTORE),
-    ("cni-drift", cni_conf(subnet="10.245.0.0/24", mtu=1450), CNI_RESTORE),
+    ("cni-bridge", cni_conf(subnet="10.244.1.0/24", mtu=1450), CNI_RESTORE),
+    ("cni-drift", cni_conf(subnet="10.245.0.0/24", mtu=1400), CNI_RESTORE),
+    # the conflist says hairpinMode: true; one pod's port loses it
+    (
+        "hairpin-off",
+        "bridge link set dev veth1a2b0101 hairpin off",
+        "bridge link set dev veth1a2b0101 hairpin on",
+    ),
+    # flanneld has not written its subnet file (yet): what flannel leaves to it is unknown, and a gap
+    (
+        "no-subnet-env",
+        "mv /run/flannel/subnet.env /tmp/subnet.env",
+        "mv /tmp/subnet.env /run/flannel/subnet.env",
+    ),
 ]
 
 

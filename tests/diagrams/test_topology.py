@@ -172,3 +172,22 @@ def test_ovs_bridges_their_ports_patches_and_tunnels_are_in_the_text_equivalent(
     assert "vxlan\\-0a00000c \\(vxlan to 10\\.0\\.0\\.12\\)" in tun
     assert "tap3f1c\\-01 \\(tag 1\\)" in rows["<code>br\\-int</code>"]
     assert "OVS port \\(tag 1\\) of OVS bridge br\\-int" in text_md  # the VM's tap, on its own row
+
+
+def test_a_bridge_names_its_ports_and_a_device_the_tunnels_over_it_in_the_text() -> None:
+    links = [link(1, "lo", "loopback"), link(2, "br0", "bridge"), link(3, "eth0", "veth")]
+    links += [link(10 + i, f"tap{i}", "tun", master="br0", info={"type": "tap"}) for i in range(2)]
+    g = collapse.collapse(hostgraph.build(snapshot("lab", "vm-host", [namespace("root", "root", links)])))
+    _, text_md, _ = topology_text(g, "vm-host")
+    rows = {line.split(" | ")[1]: line.split(" | ")[4] for line in str(text_md).splitlines()[2:]}
+    assert rows["<code>br0</code>"] == "ports tap0 \\(root namespace\\), tap1 \\(root namespace\\)"
+    assert rows["<code>tap0</code>"] == "port of br0 \\(root namespace\\)"
+    assert rows["<code>lo</code>"] == "none"
+
+
+def test_a_bridge_of_folded_ports_and_a_vxlan_underlay_are_named_from_both_ends() -> None:
+    doc = case_snapshots("k8s-200-pods")["k8s-node-1"]
+    _, text_md, _ = topology_text(collapse.collapse(hostgraph.build(doc)), "k8s-node-1")
+    rows = {line.split(" | ")[1]: line.split(" | ")[4] for line in str(text_md).splitlines()[2:]}
+    assert rows["<code>cni0</code>"] != "none"
+    assert "underlay of flannel\\.1" in rows["<code>eth0</code>"]

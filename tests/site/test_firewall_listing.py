@@ -8,6 +8,8 @@ from typing import Any
 from site_fixtures import FIXTURE_SNAPSHOTS
 
 from netstack_docs.model.classify import classify
+from netstack_docs.model.facts import read_facts
+from netstack_docs.model.model import Fact
 from netstack_docs.render.firewall import nft_tables, nft_value
 from netstack_docs.render.iptables_listing import iptables_listing
 
@@ -67,6 +69,15 @@ def test_set_and_map_elements_print_as_nft_prints_them() -> None:
     assert nft_value({"concat": ["10.0.0.1", "tcp", 22]}) == "10.0.0.1 . tcp . 22"
     assert nft_value([8443, "172.17.0.2"]) == "8443 : 172.17.0.2"
     assert nft_value({"elem": {"val": "192.0.2.1", "timeout": 60}}) == "192.0.2.1"
+    # a verdict map (kube-proxy's service-ips): the verdict as nft prints it, never libnftables' JSON
+    goto = ["10.96.0.10", {"goto": {"target": "svc-kube-system-kube-dns"}}]
+    assert nft_value(goto) == "10.96.0.10 : goto svc-kube-system-kube-dns"
+    assert nft_value([22, {"accept": None}]) == "22 : accept"
+    jump = [{"concat": ["10.0.0.1", "tcp", 80]}, {"jump": {"target": "web"}}]
+    assert nft_value(jump) == "10.0.0.1 . tcp . 80 : jump web"
+    assert read_facts([Fact("Elements", "elements", "elements")], {"elements": [goto]}) == [
+        ("Elements", "10.96.0.10 : goto svc-kube-system-kube-dns")
+    ]
     sets = {s.component.obj["name"]: s for t in nft_tables(netfilter(rich_host()), {}) for s in t.sets}
     assert sets["forwards"].keyword == "map" and sets["forwards"].head == ["type inet_service : ipv4_addr"]
     assert sets["allowed"].elements == ["10.0.0.0/8"] and not sets["allowed"].collapsed

@@ -82,3 +82,48 @@ def test_hostile_ovs_and_cni_names_stay_text(tmp_path: Path) -> None:
     assert "x|&lt;b&gt;{{7*7}}`[l](u)-port" in html  # the port, and the flow table's flows
     assert "in_port=x|&lt;b&gt;{{7*7}}" in html
     assert "Bridge it declares" in (page / "tooling.md").read_text()
+
+
+def test_cni_plugin_settings_are_shown_as_the_file_spells_them(pages: Path) -> None:
+    tooling = (pages / "tooling.md").read_text()
+    row = next(line for line in tooling.splitlines() if line.startswith("| Plugin settings \\(in order\\) |"))
+    for words in ("bridge: bridge cni0", "isGateway true", "ipMasq true", "hairpinMode true",
+                  "ipam\\.type host\\-local", "ipam\\.ranges 10\\.88\\.0\\.0/16",
+                  "ipam\\.routes 0\\.0\\.0\\.0/0",
+                  "portmap: capabilities\\.portMappings true"):
+        assert words in row, words
+
+
+def _flannel(doc: dict) -> dict:
+    doc["cni"]["networks"][0]["plugins"][0] = {
+        "type": "flannel", "delegate": {"bridge": "cni0", "hairpinMode": True, "isDefaultGateway": True}
+    }
+    return doc
+
+
+def test_flannels_subnet_file_is_shown_or_listed_as_a_gap(tmp_path: Path) -> None:
+    doc = _flannel(json.loads(FIXTURE.read_text()))
+    doc["cni"]["flannel"] = {"file": "/run/flannel/subnet.env", "network": "10.88.0.0/16",
+                             "subnet": "10.88.0.1/24", "mtu": 1450, "ipmasq": True, "other_fields": []}
+    page = _build(tmp_path / "with", doc)
+    tooling = (page / "tooling.md").read_text()
+    assert ("From flanneld's subnet file | network 10\\.88\\.0\\.0/16, subnet 10\\.88\\.0\\.1/24, MTU 1450, "
+            "ipmasq true \\(from /run/flannel/subnet\\.env\\)") in tooling
+    assert "cni flannel subnet file" not in (page / "index.md").read_text()
+    # a snapshot from a capture that did not read the file: the host page lists it as a gap
+    page = _build(tmp_path / "without", _flannel(json.loads(FIXTURE.read_text())))
+    host = (page / "index.md").read_text()
+    assert "cni flannel subnet file /run/flannel/subnet\\.env" in host
+    assert "Capture gaps: None" not in host
+
+
+def test_an_ovs_ports_external_ids_and_macs_are_on_its_section(pages: Path) -> None:
+    virtual = (pages / "virtual.md").read_text()
+    section = virtual.split('id="ovsport-host--br-int--tap8a2e-02"', 1)[1].split("<h3 ", 1)[0]
+    assert "| MAC attached \\(external\\_ids attached\\-mac\\) | fa:16:3e:00:00:02 |" in section
+    iface_id = "8a2e\\-aaaa\\-4bbb\\-8ccc\\-000000000002"
+    assert f"| Logical port \\(external\\_ids iface\\-id\\) | {iface_id} |" in section
+    assert "| VM \\(external\\_ids vm\\-uuid\\) | 8a2e\\-1111\\-4222\\-8333\\-000000000002 |" in section
+    assert "| Status \\(external\\_ids iface\\-status\\) | active |" in section
+    assert "| MAC in use \\(running\\) | 82:e5:72:c7:5a:85 |" in section
+    assert "| OpenFlow port number \\(running\\) | 4 |" in section

@@ -3,8 +3,9 @@
 The runtime uses the first valid network file in /etc/cni/net.d (the capture keeps that order), so
 that network is compared: its bridge exists (a `bridge` plugin, or flannel's delegate, `cni0` by
 default), holds an address in the declared subnet when it is the pods' gateway, has the declared
-MTU, and pod traffic is masqueraded exactly when `ipMasq` says so. Flannel takes subnet, MTU and
-ipMasq from /run/flannel/subnet.env, which is not captured: those are undetermined, never passed.
+MTU, its ports hairpin exactly when `hairpinMode` says so, and pod traffic is masqueraded exactly
+when `ipMasq` says so. Flannel takes subnet, MTU and masquerading from flanneld's subnet.env
+(captured as `cni.flannel`): when that file was not captured, those are undetermined, never passed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from netstack_docs.analysis.check.intent import Intent
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 _SADDR = re.compile(r"saddr (!= )?([0-9a-f.:]+/\d+)")
+SUBNET_FILE = "/run/flannel/subnet.env"  # flannel's default (netstack_docs.capture.cni)
 _SOURCE = re.compile(r"(! )?-s ([0-9a-f.:]+/\d+)")
 
 
@@ -73,8 +75,44 @@ def masquerading(ns: dict[str, Any], subnet: Net) -> tuple[str, ComponentRef] | 
     return None
 
 
+def _hairpin(ns: dict[str, Any], name: str, want: bool, where: str, ref: ComponentRef) -> Outcome | None:
+    """Every port of the bridge hairpins (IFLA_BRPORT_MODE 1) exactly when hairpinMode says so."""
+    links = ns.get("links", [])
+    ports = [ln for ln in links if ln.get("master") == name and (ln.get("port") or {}).get("kind")]
+    if not ports:
+        return None
+    on_off = "on" if want else "off"
+    expected = f"{where}: hairpinMode {str(want).lower()} (every port of {name} hairpin {on_off})"
+    unknown = [ln["ifname"] for ln in ports if "mode" not in ln["port"]]
+    if unknown:
+        return (UNDETERMINED, expected, f"hairpin mode not captured on {', '.join(unknown)}", ref)
+    wrong = [ln for ln in ports if bool(ln["port"]["mode"]) != want]
+    if not wrong:
+        return (PASS, expected, f"{len(ports)} port(s) of {name} hairpin {on_off}", ref)
+    more = f" and {len(wrong) - 5} more" if len(wrong) > 5 else ""
+    shown = ", ".join(ln["ifname"] for ln in wrong[:5]) + more
+    view = {**wrong[0], "master_kind": "bridge"}  # the section view the site classifies
+    first = component("port", ns["id"], view, wrong[0]["ifname"])
+    return (FAIL, expected, f"hairpin {'off' if want else 'on'} on {shown}", first)
+
+
+def effective(conf: dict[str, Any], flannel: dict[str, Any] | None) -> dict[str, Any]:
+    """The bridge settings in effect: the file's own, else what flannel's subnet.env gives the delegate."""
+    out = dict(conf)
+    if flannel is None:
+        return out
+    if _subnet(conf) is None and flannel.get("subnet"):
+        out["ipam"] = {**(conf.get("ipam") or {}), "subnet": flannel["subnet"]}
+    if "mtu" not in conf and "mtu" in flannel:
+        out["mtu"] = flannel["mtu"]
+    if "ipMasq" not in conf and "ipmasq" in flannel:
+        out["ipMasq"] = flannel["ipmasq"]  # flanneld masquerades the pod network itself
+    return out
+
+
 def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
-    networks = (host.doc.get("cni") or {}).get("networks") or []
+    cni = host.doc.get("cni") or {}
+    networks = cni.get("networks") or []
     if not networks:
         return [(UNDETERMINED, "a CNI network", "no CNI configuration captured", host_ref("CNI"))]
     network = networks[0]
@@ -82,14 +120,20 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
     found = declared(network)
     if found is None:
         return [(UNDETERMINED, f"{where}: a bridge plugin", "no bridge or flannel plugin", host_ref("CNI"))]
-    conf, flannel = found
+    declared_conf, flannel = found
+    env = cni.get("flannel") if flannel else None
+    conf = effective(declared_conf, env)
     name = conf.get("bridge") or "cni0"
     bridge = links_by_name(ns).get(name)
     if bridge is None or bridge.get("kind") != "bridge":
         return [(FAIL, f"{where}: bridge {name}", f"no bridge named {name}", host_ref(name))]
     ref = component("link", ns["id"], bridge, name)
     out: list[Outcome] = [(PASS, f"{where}: bridge {name}", f"bridge {name} exists", ref)]
-    unknown = "not declared here: flannel takes it from /run/flannel/subnet.env (not captured)"
+    subnet_file = next(
+        (str(p.get("subnetFile") or SUBNET_FILE) for p in network["plugins"] if p.get("type") == "flannel"),
+        SUBNET_FILE,
+    )
+    unknown = f"not declared here: flannel takes it from {subnet_file} (not captured: see the capture gaps)"
     subnet_text = _subnet(conf)
     if subnet_text is None:
         if flannel:
@@ -104,7 +148,7 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
         ]
         inside = [a for a in mine if ipaddress.ip_address(a["address"]) in subnet]
         gateway = conf.get("isGateway") or conf.get("isDefaultGateway")
-        expected = f"{where}: {name} holds an address in {subnet_text}"
+        expected = f"{where}: {name} holds an address in {subnet}"
         if inside:
             a = inside[0]
             label = f"{name} {a['address']}/{a['prefixlen']}"
@@ -117,12 +161,15 @@ def check(intent: Intent, host: Host, ns: dict[str, Any]) -> list[Outcome]:
         out.append((status, f"{where}: mtu {conf['mtu']}", f"{name} mtu {bridge.get('mtu')}", ref))
     elif flannel:
         out.append((UNDETERMINED, f"{where}: MTU", unknown, ref))
+    if isinstance(conf.get("hairpinMode"), bool):
+        hairpin = _hairpin(ns, name, conf["hairpinMode"], where, ref)
+        out += [hairpin] if hairpin else []
     if "ipMasq" not in conf and flannel:
         out.append((UNDETERMINED, f"{where}: ipMasq", unknown, ref))
     elif subnet is not None:
         wanted = bool(conf.get("ipMasq"))
         rule = masquerading(ns, subnet)
-        expected = f"{where}: traffic from {subnet_text} {'is' if wanted else 'is not'} masqueraded"
+        expected = f"{where}: traffic from {subnet} {'is' if wanted else 'is not'} masqueraded"
         if rule is None:
             out.append((FAIL if wanted else PASS, expected, "no masquerade rule covers it", ref))
         else:
