@@ -31,10 +31,11 @@ FLOWER_ORDER = ("indev", "vlan_id", "vlan_prio", "vlan_ethtype", "cvlan_id", "cv
 FLOWER_FLAGS = ("skip_hw", "skip_sw")
 
 
-def _bytes(keys: list[Obj], nexthdr: bool) -> dict[int, tuple[int, int]] | None:
-    """Byte offset -> (value, mask) of the keys relative to one header; None if two keys overlap."""
-    out: dict[int, tuple[int, int]] = {}
-    for key in keys:
+def _bytes(keys: list[Obj], nexthdr: bool) -> dict[int, tuple[int, int, int]] | None:
+    """Byte offset -> (value, mask, index of its key) of the keys relative to one header; None if two
+    keys overlap."""
+    out: dict[int, tuple[int, int, int]] = {}
+    for n, key in enumerate(keys):
         if bool(key.get("offmask")) != nexthdr:
             continue
         value, mask, off = int(str(key["value"]), 16), int(str(key["mask"]), 16), int(key["off"])
@@ -44,7 +45,7 @@ def _bytes(keys: list[Obj], nexthdr: bool) -> dict[int, tuple[int, int]] | None:
             if byte_mask:
                 if off + i in out:
                     return None
-                out[off + i] = ((value >> shift) & byte_mask, byte_mask)
+                out[off + i] = ((value >> shift) & byte_mask, byte_mask, n)
     return out
 
 
@@ -77,19 +78,20 @@ def _decode(keys: list[Obj], fields: tuple[tuple[str, int, int], ...], nexthdr: 
     by_byte = _bytes(keys, nexthdr)
     if by_byte is None:
         return None
-    out, covered = [], set()
+    found, covered = [], set()
     for name, first, size in fields:
         span = range(first, first + size)
         if not any(b in by_byte for b in span):
             continue
-        text = _field(name, [by_byte.get(b, (0, 0)) for b in span])
+        text = _field(name, [by_byte.get(b, (0, 0, 0))[:2] for b in span])
         if text is None:
             return None
         covered.update(span)
         # `tcp dport` and `udp dport` pack the same key: the protocol comes from an `ip protocol` key
         prefix = family if not nexthdr else {6: "tcp", 17: "udp"}.get(proto or 0, "tcp/udp")
-        out.append(f"match {prefix} {text}")
-    return out if covered >= set(by_byte) else None
+        typed = min(by_byte[b][2] for b in span if b in by_byte)  # in the order they were typed
+        found.append((typed, first, f"match {prefix} {text}"))
+    return [text for *_, text in sorted(found)] if covered >= set(by_byte) else None
 
 
 def u32_matches(flt: Obj) -> list[str]:
@@ -104,7 +106,7 @@ def u32_matches(flt: Obj) -> list[str]:
     on_ip = [k for k in keys if not k.get("offmask")]
     proto_byte = _bytes(on_ip, False) or {}
     proto_at = 6 if ipv6 else 9
-    proto = proto_byte[proto_at][0] if proto_byte.get(proto_at, (0, 0))[1] == 0xFF else None
+    proto = proto_byte[proto_at][0] if proto_byte.get(proto_at, (0, 0, 0))[1] == 0xFF else None
     decoded = _decode(keys, fields, False, family, proto)
     after = _decode(keys, NEXTHDR_FIELDS, True, family, proto)
     if decoded is not None and after is not None:
