@@ -28,7 +28,7 @@ from netstack_docs.snapshot.content import nft_rule_content, xdp_programs
 Obj = dict[str, Any]
 
 # After the device's own receive hooks (RECEIVE up to the bridge): the IP stack's, then local delivery.
-INGRESS_IP = (*RECEIVE[RECEIVE.index("prerouting"):], "forward", *LOCAL_IN)
+INGRESS_IP = (*RECEIVE[RECEIVE.index("prerouting") :], "forward", *LOCAL_IN)
 # Before the device's own send hooks: the routing decision, forward or output, postrouting, then the
 # neighbour lookup (ip_finish_output2) before dev_queue_xmit runs netfilter egress and tc egress.
 EGRESS_IP = ("routing", "forward", "output", "postrouting", "neighbour")
@@ -109,8 +109,8 @@ def _rule_devices(rule: Obj) -> dict[str, set[str]]:
     exprs = rule.get("expr")
     if isinstance(exprs, list):
         for e in exprs:
-            match = e.get("match") if isinstance(e, dict) else None
-            left = (match or {}).get("left")
+            match = (e.get("match") if isinstance(e, dict) else None) or {}
+            left = match.get("left")
             key = (left.get("meta") or {}).get("key") if isinstance(left, dict) else None
             if key in IN_KEYS + OUT_KEYS:
                 right = match.get("right")
@@ -152,8 +152,10 @@ class _Device:
         target = Target(None, device_anchor(self.ns_id, dev)) if ifb is not None else None
         if ifb is not None and ifb.get("kind") == "ifb" and "redirect" in verb:
             roots = [self._qdisc(q) for q in self.host.qdiscs(self.ns_id, dev) if q.get("parent") == "root"]
-            note = (f"{verb} to {dev}: shaped by its root qdisc, then handed back to {self.ifname} with "
-                    "tc classification skipped")
+            note = (
+                f"{verb} to {dev}: shaped by its root qdisc, then handed back to {self.ifname} with "
+                "tc classification skipped"
+            )
             return Item(dev, target, note=note, children=tuple(roots))
         return Item(dev, target, note=f"{verb} to {dev}" + ("" if ifb is not None else " (not captured)"))
 
@@ -163,38 +165,73 @@ class _Device:
         major = handle.split(":")[0]
         classes = self.host.classes(self.ns_id, dev)
         known = {str(c.get("classid")) for c in classes}
-        top = [c for c in classes if str(c.get("classid")).split(":")[0] == major
-               and (c.get("parent") in ("root", handle) or c.get("parent") not in known)]
+        top = [
+            c
+            for c in classes
+            if str(c.get("classid")).split(":")[0] == major
+            and (c.get("parent") in ("root", handle) or c.get("parent") not in known)
+        ]
         # qdiscs of classes the kernel does not list (mq's per-queue classes)
-        orphans = [x for x in self.host.qdiscs(self.ns_id, dev) if str(x.get("parent")).split(":")[0] == major
-                   and x.get("parent") not in known and x.get("parent") not in ("root", handle) and x is not q]
-        children = [*self._filters_at(dev, handle), *(self._class(c) for c in top),
-                    *(self._qdisc(x) for x in orphans)]
+        orphans = [
+            x
+            for x in self.host.qdiscs(self.ns_id, dev)
+            if str(x.get("parent")).split(":")[0] == major
+            and x.get("parent") not in known
+            and x.get("parent") not in ("root", handle)
+            and x is not q
+        ]
+        children = [
+            *self._filters_at(dev, handle),
+            *(self._class(c) for c in top),
+            *(self._qdisc(x) for x in orphans),
+        ]
         text = f"qdisc {q.get('kind')} {handle}"
-        return Item(text, self.target("qdisc", q), tc_options(q.get("options") or {}), children=tuple(children))
+        return Item(
+            text, self.target("qdisc", q), tc_options(q.get("options") or {}), children=tuple(children)
+        )
 
     def _class(self, c: Obj) -> Item:
         dev, classid = str(c.get("ifname")), str(c.get("classid"))
         subs = [x for x in self.host.classes(self.ns_id, dev) if x.get("parent") == classid]
         leaves = [q for q in self.host.qdiscs(self.ns_id, dev) if q.get("parent") == classid]
-        children = [*self._filters_at(dev, classid), *(self._class(x) for x in subs),
-                    *(self._qdisc(q) for q in leaves)]
+        children = [
+            *self._filters_at(dev, classid),
+            *(self._class(x) for x in subs),
+            *(self._qdisc(q) for q in leaves),
+        ]
         options = {k: v for k, v in (c.get("options") or {}).items() if k != "level"}
-        return Item(f"class {c.get('kind')} {classid}", self.target("class", c), tc_options(options),
-                    children=tuple(children))
+        return Item(
+            f"class {c.get('kind')} {classid}",
+            self.target("class", c),
+            tc_options(options),
+            children=tuple(children),
+        )
 
     def _filters_at(self, dev: str, parent: str) -> list[Item]:
-        found = [f for f in self.host.filters(self.ns_id, dev) if f.get("parent") == parent
-                 and not ("divisor" in (f.get("options") or {}) and "keys" not in (f.get("options") or {}))]
-        return [self._filter(f) for f in sorted(found, key=lambda f: (f.get("pref") or 0, str(f.get("handle"))))]
+        found = [
+            f
+            for f in self.host.filters(self.ns_id, dev)
+            if f.get("parent") == parent
+            and not ("divisor" in (f.get("options") or {}) and "keys" not in (f.get("options") or {}))
+        ]
+        return [
+            self._filter(f) for f in sorted(found, key=lambda f: (f.get("pref") or 0, str(f.get("handle"))))
+        ]
 
     def _tc_ingress(self, stage: Stage) -> StageView:
-        qdisc = next((q for q in self.host.qdiscs(self.ns_id, self.ifname)
-                      if q.get("kind") in ("clsact", "ingress")), None)
+        qdisc = next(
+            (q for q in self.host.qdiscs(self.ns_id, self.ifname) if q.get("kind") in ("clsact", "ingress")),
+            None,
+        )
         items = tuple(self._filter(f) for f in stage.objects)
         if qdisc is not None:
-            items = (Item(f"qdisc {qdisc.get('kind')} {qdisc.get('handle')}", self.target("qdisc", qdisc),
-                          children=items),)
+            items = (
+                Item(
+                    f"qdisc {qdisc.get('kind')} {qdisc.get('handle')}",
+                    self.target("qdisc", qdisc),
+                    children=items,
+                ),
+            )
         return StageView(stage.name, "tc ingress", items, "filters by preference; the first verdict decides")
 
     def _tc_egress(self, stage: Stage) -> StageView:
@@ -202,14 +239,27 @@ class _Device:
         qdiscs = [o for o in stage.objects if id(o) in own]
         filters = [o for o in stage.objects if id(o) not in own]
         items: list[Item] = []
-        clsact = next((q for q in self.host.qdiscs(self.ns_id, self.ifname) if q.get("kind") == "clsact"), None)
+        clsact = next(
+            (q for q in self.host.qdiscs(self.ns_id, self.ifname) if q.get("kind") == "clsact"), None
+        )
         if filters:
             flts = tuple(self._filter(f) for f in filters)
-            items.append(Item(f"qdisc clsact {clsact.get('handle')} (egress filters)", self.target("qdisc", clsact),
-                              children=flts) if clsact else Item("egress filters", children=flts))
+            items.append(
+                Item(
+                    f"qdisc clsact {clsact.get('handle')} (egress filters)",
+                    self.target("qdisc", clsact),
+                    children=flts,
+                )
+                if clsact
+                else Item("egress filters", children=flts)
+            )
         items += [self._qdisc(q) for q in qdiscs]
-        return StageView(stage.name, "tc egress", tuple(items), "clsact egress filters, then the root qdisc "
-                         "queues the packet (its filters choose the class)")
+        return StageView(
+            stage.name,
+            "tc egress",
+            tuple(items),
+            "clsact egress filters, then the root qdisc queues the packet (its filters choose the class)",
+        )
 
     # -- netfilter ---------------------------------------------------------------------------------
     def _rule_item(self, rule: Obj) -> Item:
@@ -223,9 +273,14 @@ class _Device:
                 rules = [self._rule_item(r) for r in self.host.chain_rules(self.ns_id, chain)]
                 tie = "" if slot.known or len(slot.entries) < 2 else "; order among equal priority unknown"
                 note = f"priority {entry.priority}, policy {chain.get('policy') or 'accept'}{tie}"
-                items.append(Item(f"{chain['family']} {chain['table']} {chain['name']}",
-                                  self.target("nftchain", chain), note=note,
-                                  children=_capped(rules, "rules", self.target("nftchain", chain))))
+                items.append(
+                    Item(
+                        f"{chain['family']} {chain['table']} {chain['name']}",
+                        self.target("nftchain", chain),
+                        note=note,
+                        children=_capped(rules, "rules", self.target("nftchain", chain)),
+                    )
+                )
         hook = "ingress" if stage.name == "netdev-ingress" else "egress"
         return StageView(stage.name, f"nftables {hook} (netdev)", tuple(items), stage.note)
 
@@ -236,14 +291,24 @@ class _Device:
                 if entry.source != "nftables":
                     continue
                 chain = entry.obj
-                rules = [self._rule_item(r) for r in self.host.chain_rules(self.ns_id, chain)
-                         if self._names_me(r, keys)]
+                rules = [
+                    self._rule_item(r)
+                    for r in self.host.chain_rules(self.ns_id, chain)
+                    if self._names_me(r, keys)
+                ]
                 if rules:
-                    note = f"{chain.get('type') or 'filter'}, priority {entry.priority}, policy " \
-                           f"{chain.get('policy') or 'accept'}; its rules that name {self.ifname}:"
-                    items.append(Item(f"{chain['family']} {chain['table']} {chain['name']}",
-                                      self.target("nftchain", chain), note=note,
-                                      children=_capped(rules, "rules", self.target("nftchain", chain))))
+                    note = (
+                        f"{chain.get('type') or 'filter'}, priority {entry.priority}, policy "
+                        f"{chain.get('policy') or 'accept'}; its rules that name {self.ifname}:"
+                    )
+                    items.append(
+                        Item(
+                            f"{chain['family']} {chain['table']} {chain['name']}",
+                            self.target("nftchain", chain),
+                            note=note,
+                            children=_capped(rules, "rules", self.target("nftchain", chain)),
+                        )
+                    )
         if not items:
             return None
         return StageView(hook, hook, tuple(items), branch=branch)
@@ -256,19 +321,30 @@ class _Device:
         """Rules naming the device in chains no hook calls directly (reached by jump or goto)."""
         items = []
         for chain in self.host.regular_chains(self.ns_id):
-            rules = [self._rule_item(r) for r in self.host.chain_rules(self.ns_id, chain)
-                     if self._names_me(r, IN_KEYS + OUT_KEYS)]
+            rules = [
+                self._rule_item(r)
+                for r in self.host.chain_rules(self.ns_id, chain)
+                if self._names_me(r, IN_KEYS + OUT_KEYS)
+            ]
             if rules:
-                items.append(Item(f"{chain['family']} {chain['table']} {chain['name']}",
-                                  self.target("nftchain", chain), children=_capped(rules, "rules")))
+                items.append(
+                    Item(
+                        f"{chain['family']} {chain['table']} {chain['name']}",
+                        self.target("nftchain", chain),
+                        children=_capped(rules, "rules"),
+                    )
+                )
         if not items:
             return None
         return StageView("chains", "regular chains (reached by jump or goto)", tuple(items))
 
     # -- the IP stack ------------------------------------------------------------------------------
     def _rules(self, key: str) -> list[Item]:
-        return [Item("policy rule", self.target("rule", r), ip_rule_text(r))
-                for r in self.ns.get("rules", []) if r.get(key) == self.ifname]
+        return [
+            Item("policy rule", self.target("rule", r), ip_rule_text(r))
+            for r in self.ns.get("rules", [])
+            if r.get(key) == self.ifname
+        ]
 
     def _routes(self) -> list[Item]:
         out = []
@@ -279,12 +355,23 @@ class _Device:
                 out.append(Item("route", target, _route_text(r)))
         state = namespace_state(self.host.view.snapshot, self.ns_id)
         derived = [r for r in state.get("derived_routes") or [] if r.get("dev") == self.ifname]
-        derived += [r for r in self.ns.get("routes", []) if r.get("protocol") == KERNEL_PROTOCOL
-                    and self.target("route", r) is None and r.get("dev") == self.ifname]
+        derived += [
+            r
+            for r in self.ns.get("routes", [])
+            if r.get("protocol") == KERNEL_PROTOCOL
+            and self.target("route", r) is None
+            and r.get("dev") == self.ifname
+        ]
         if derived:
             routes = tuple(Item("", code=_route_text(r)) for r in derived)
-            out.append(Item(f"{len(derived)} routes the kernel derived from its addresses", self._derived_target(),
-                            note="local, broadcast, connected", children=routes))
+            out.append(
+                Item(
+                    f"{len(derived)} routes the kernel derived from its addresses",
+                    self._derived_target(),
+                    note="local, broadcast, connected",
+                    children=routes,
+                )
+            )
         return out
 
     def _derived_target(self) -> Target | None:
@@ -295,18 +382,34 @@ class _Device:
         mine = {a.get("address") for a in self.ns.get("addresses", []) if a.get("ifname") == self.ifname}
         out = []
         for s in (self.ns.get("sockets") or {}).get("listening", []):
-            how = ("bound to the device" if s.get("ifname") == self.ifname
-                   else "on its address" if s.get("local_address") in mine and not s.get("ifname") else "")
+            how = (
+                "bound to the device"
+                if s.get("ifname") == self.ifname
+                else "on its address"
+                if s.get("local_address") in mine and not s.get("ifname")
+                else ""
+            )
             if how:
                 text = f"{s['protocol']} {s['local_address']}:{s['port']}"
-                out.append(Item(text, self.target("socket", s), note=f"{how}, {s.get('process') or 'process unknown'}"))
+                out.append(
+                    Item(
+                        text, self.target("socket", s), note=f"{how}, {s.get('process') or 'process unknown'}"
+                    )
+                )
         return out
 
     def _neighbours(self) -> list[Item]:
-        return [Item(str(n.get("address")), self.target("neigh", n),
-                     " ".join(str(w) for w in ("lladdr", n.get("lladdr"), n.get("state")) if w)
-                     if n.get("lladdr") else str(n.get("state") or ""))
-                for n in self.ns.get("neighbours", []) if n.get("ifname") == self.ifname]
+        return [
+            Item(
+                str(n.get("address")),
+                self.target("neigh", n),
+                " ".join(str(w) for w in ("lladdr", n.get("lladdr"), n.get("state")) if w)
+                if n.get("lladdr")
+                else str(n.get("state") or ""),
+            )
+            for n in self.ns.get("neighbours", [])
+            if n.get("ifname") == self.ifname
+        ]
 
     # -- the two directions ------------------------------------------------------------------------
     def ingress(self) -> list[StageView]:
@@ -320,15 +423,27 @@ class _Device:
                 out.append(self._netdev(stage))
             elif stage.name == "bridge":
                 master = str(self.link.get("master"))
-                out.append(StageView("bridge", "bridge", (self._peer_item(self.ns_id, master, "port of"),),
-                                     "the bridge forwards the frame; the IP hooks below see it only when it "
-                                     "is for the bridge's own addresses (or under br_netfilter)"))
+                out.append(
+                    StageView(
+                        "bridge",
+                        "bridge",
+                        (self._peer_item(self.ns_id, master, "port of"),),
+                        "the bridge forwards the frame; the IP hooks below see it only when it "
+                        "is for the bridge's own addresses (or under br_netfilter)",
+                    )
+                )
         for word in INGRESS_IP:
             if word == "routing":
                 rules = self._rules("iif")
                 if rules:
-                    out.append(StageView("routing", "routing decision", tuple(rules),
-                                         f"policy rules that select iif {self.ifname}"))
+                    out.append(
+                        StageView(
+                            "routing",
+                            "routing decision",
+                            tuple(rules),
+                            f"policy rules that select iif {self.ifname}",
+                        )
+                    )
             elif word == "socket":
                 socks = self._sockets()
                 if socks:
@@ -345,13 +460,25 @@ class _Device:
             if word == "routing":
                 items = [*self._rules("oif"), *self._routes()]
                 if items:
-                    out.append(StageView("routing", "routing decision", _capped(items, "routes"),
-                                         f"routes that leave through {self.ifname}"))
+                    out.append(
+                        StageView(
+                            "routing",
+                            "routing decision",
+                            _capped(items, "routes"),
+                            f"routes that leave through {self.ifname}",
+                        )
+                    )
             elif word == "neighbour":
                 neighbours = self._neighbours()
                 if neighbours:
-                    out.append(StageView("neighbour", "neighbours", _capped(neighbours, "neighbours"),
-                                         "permanent entries (learned ones are state, not captured as configuration)"))
+                    out.append(
+                        StageView(
+                            "neighbour",
+                            "neighbours",
+                            _capped(neighbours, "neighbours"),
+                            "permanent entries (learned ones are state, not captured as configuration)",
+                        )
+                    )
             else:
                 view = self._ip_hook(word, OUT_KEYS, "forward" if word == "forward" else "")
                 if view:
@@ -371,21 +498,34 @@ class _Device:
                 verb = str(a.get("action") or "")
                 if a.get("kind") == "mirred" and a.get("dev") == self.ifname and verb.startswith(side):
                     src = str(f.get("ifname"))
-                    items.append(Item(src, Target(None, device_anchor(self.ns_id, src)),
-                                      note=f"its filter ({filter_text(f)}): {verb}"))
+                    items.append(
+                        Item(
+                            src,
+                            Target(None, device_anchor(self.ns_id, src)),
+                            note=f"its filter ({filter_text(f)}): {verb}",
+                        )
+                    )
         if not items:
             return []
-        what = ("sent out of this device (its egress qdisc below)" if side == "egress"
-                else "received as if they arrived on this device")
-        return [StageView("redirect", "redirected here", tuple(items), f"packets of these devices are {what}")]
+        what = (
+            "sent out of this device (its egress qdisc below)"
+            if side == "egress"
+            else "received as if they arrived on this device"
+        )
+        return [
+            StageView("redirect", "redirected here", tuple(items), f"packets of these devices are {what}")
+        ]
 
     def _xdp(self) -> Iterator[Item]:
         for x in xdp_programs(self.link.get("xdp")):
             prog = self.host.progs.get(x.get("prog_id"))
             target = self.target("prog", prog) if prog else self.target("link", self.link)
-            yield Item(str(x.get("prog_name") or x.get("prog_id") or "?"), target,
-                       note=f"id {x.get('prog_id')}, mode {x.get('mode')}: runs before the kernel allocates "
-                            "an skb; its verdict (pass, drop, tx, redirect) is the program's")
+            yield Item(
+                str(x.get("prog_name") or x.get("prog_id") or "?"),
+                target,
+                note=f"id {x.get('prog_id')}, mode {x.get('mode')}: runs before the kernel allocates "
+                "an skb; its verdict (pass, drop, tx, redirect) is the program's",
+            )
 
     # -- facts ---------------------------------------------------------------------------------------
     def _peer_item(self, ns_id: str, ifname: str, label: str) -> Item:
@@ -396,7 +536,9 @@ class _Device:
 
     def facts(self) -> tuple[Item, ...]:
         link = self.link
-        state = (namespace_state(self.host.view.snapshot, self.ns_id).get("links") or {}).get(self.ifname) or {}
+        state = (namespace_state(self.host.view.snapshot, self.ns_id).get("links") or {}).get(
+            self.ifname
+        ) or {}
         words = [f"kind {link.get('kind')}", f"MTU {link.get('mtu')}"]
         if link.get("address"):
             words.append(f"MAC {link['address']}")
@@ -418,21 +560,37 @@ class _Device:
             out.append(self._peer_item(self.ns_id, str(info["dev"]), "underlay"))
         if link.get("master"):
             out.append(self._peer_item(self.ns_id, str(link["master"]), "port of"))
-        out += [self._peer_item(self.ns_id, str(p["ifname"]), "port")
-                for p in self.ns.get("links", []) if p.get("master") == self.ifname]
+        out += [
+            self._peer_item(self.ns_id, str(p["ifname"]), "port")
+            for p in self.ns.get("links", [])
+            if p.get("master") == self.ifname
+        ]
         return tuple(out)
 
     def addresses(self) -> tuple[Item, ...]:
-        out = [Item(f"{a['address']}/{a['prefixlen']}", self.target("addr", a), note=str(a.get("scope") or ""))
-               for a in self.ns.get("addresses", []) if a.get("ifname") == self.ifname]
+        out = [
+            Item(f"{a['address']}/{a['prefixlen']}", self.target("addr", a), note=str(a.get("scope") or ""))
+            for a in self.ns.get("addresses", [])
+            if a.get("ifname") == self.ifname
+        ]
         state = namespace_state(self.host.view.snapshot, self.ns_id)
-        out += [Item(f"{a['address']}/{a['prefixlen']}", self._derived_target(), note="link-local, derived")
-                for a in state.get("derived_addresses") or [] if a.get("ifname") == self.ifname]
+        out += [
+            Item(f"{a['address']}/{a['prefixlen']}", self._derived_target(), note="link-local, derived")
+            for a in state.get("derived_addresses") or []
+            if a.get("ifname") == self.ifname
+        ]
         return tuple(out)
 
     def view(self) -> DeviceView:
-        return DeviceView(self.host.refs[self.ns_id], self.ifname, device_anchor(self.ns_id, self.ifname),
-                          self.facts(), self.addresses(), tuple(self.ingress()), tuple(self.egress()))
+        return DeviceView(
+            self.host.refs[self.ns_id],
+            self.ifname,
+            device_anchor(self.ns_id, self.ifname),
+            self.facts(),
+            self.addresses(),
+            tuple(self.ingress()),
+            tuple(self.egress()),
+        )
 
 
 class _Host:
@@ -478,7 +636,9 @@ class _Host:
         return self._tc.get((ns_id, "filters", ""), [])
 
     def chain_rules(self, ns_id: str, chain: Obj) -> list[Obj]:
-        return self._rules.get((ns_id, str(chain.get("family")), str(chain.get("table")), str(chain.get("name"))), [])
+        return self._rules.get(
+            (ns_id, str(chain.get("family")), str(chain.get("table")), str(chain.get("name"))), []
+        )
 
     def regular_chains(self, ns_id: str) -> list[Obj]:
         return self._regular.get(ns_id, [])

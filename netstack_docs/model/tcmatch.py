@@ -19,15 +19,43 @@ Obj = dict[str, Any]
 
 PROTOCOLS = {1: "icmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 58: "ipv6-icmp", 132: "sctp"}
 # (name, first byte, size in bytes), by the header a key is relative to
-IPV4_FIELDS = (("dsfield", 1, 1), ("protocol", 9, 1), ("src", 12, 4), ("dst", 16, 4),
-               ("sport", 20, 2), ("dport", 22, 2))
+IPV4_FIELDS = (
+    ("dsfield", 1, 1),
+    ("protocol", 9, 1),
+    ("src", 12, 4),
+    ("dst", 16, 4),
+    ("sport", 20, 2),
+    ("dport", 22, 2),
+)
 IPV6_FIELDS = (("protocol", 6, 1), ("src", 8, 16), ("dst", 24, 16), ("sport", 40, 2), ("dport", 42, 2))
 NEXTHDR_FIELDS = (("sport", 0, 2), ("dport", 2, 2))
 ADDRESS_FIELDS = {"src", "dst"}
 # flower keys in the order `tc filter show` prints them (f_flower.c); others follow by name
-FLOWER_ORDER = ("indev", "vlan_id", "vlan_prio", "vlan_ethtype", "cvlan_id", "cvlan_prio", "cvlan_ethtype",
-                "dst_mac", "src_mac", "eth_type", "ip_proto", "ip_tos", "ip_ttl", "dst_ip", "src_ip",
-                "dst_port", "src_port", "tcp_flags", "type", "code", "ct_state", "ct_zone", "ct_mark")
+FLOWER_ORDER = (
+    "indev",
+    "vlan_id",
+    "vlan_prio",
+    "vlan_ethtype",
+    "cvlan_id",
+    "cvlan_prio",
+    "cvlan_ethtype",
+    "dst_mac",
+    "src_mac",
+    "eth_type",
+    "ip_proto",
+    "ip_tos",
+    "ip_ttl",
+    "dst_ip",
+    "src_ip",
+    "dst_port",
+    "src_port",
+    "tcp_flags",
+    "type",
+    "code",
+    "ct_state",
+    "ct_zone",
+    "ct_mark",
+)
 FLOWER_FLAGS = ("skip_hw", "skip_sw")
 
 
@@ -73,12 +101,14 @@ def _field(name: str, data: list[tuple[int, int]]) -> str | None:
     return shown
 
 
-def _decode(keys: list[Obj], fields: tuple[tuple[str, int, int], ...], nexthdr: bool, family: str,
-            proto: int | None) -> list[str] | None:
+def _decode(
+    keys: list[Obj], fields: tuple[tuple[str, int, int], ...], nexthdr: bool, family: str, proto: int | None
+) -> list[str] | None:
     by_byte = _bytes(keys, nexthdr)
     if by_byte is None:
         return None
-    found, covered = [], set()
+    found: list[tuple[int, int, str]] = []
+    covered: set[int] = set()
     for name, first, size in fields:
         span = range(first, first + size)
         if not any(b in by_byte for b in span):
@@ -111,8 +141,9 @@ def u32_matches(flt: Obj) -> list[str]:
     after = _decode(keys, NEXTHDR_FIELDS, True, family, proto)
     if decoded is not None and after is not None:
         return decoded + after
-    return [f"match {k['value']}/{k['mask']} at {'nexthdr+' if k.get('offmask') else ''}{k['off']}"
-            for k in keys]
+    return [
+        f"match {k['value']}/{k['mask']} at {'nexthdr+' if k.get('offmask') else ''}{k['off']}" for k in keys
+    ]
 
 
 def _flower(options: Obj) -> list[str]:
@@ -136,8 +167,11 @@ def filter_text(flt: Obj) -> str:
     bpf = flt.get("bpf") or {}
     if kind == "u32":
         words += u32_matches(flt)
-        options = {k: v for k, v in options.items()
-                   if k in ("indev", "mark", "link", "offset", "hashkey") and v is not None}
+        options = {
+            k: v
+            for k, v in options.items()
+            if k in ("indev", "mark", "link", "offset", "hashkey") and v is not None
+        }
         if options:
             words.append(tc_options(options))
     elif kind == "flower":

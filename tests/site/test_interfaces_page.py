@@ -51,7 +51,9 @@ def _plain(markdown: str) -> str:
 def _section(markdown: str, anchor: str) -> list[str]:
     """The lines of one device's section (its heading to the next one)."""
     lines = markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("## ") and line.endswith(f"{{ #{anchor} }}"))
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith("## ") and line.endswith(f"{{ #{anchor} }}")
+    )
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     return lines[start:end]
 
@@ -66,8 +68,9 @@ def _at(lines: list[str], needle: str) -> tuple[int, int]:
 
 def test_every_device_of_every_namespace_has_a_section_named_with_its_namespace(edge: Edge) -> None:
     headings = re.findall(r"^## (.*) \{ #([a-z0-9-]+) \}$", edge.markdown, re.M)
-    assert headings[:5] == [(f"{name} (root namespace)", f"link-root--{name}")
-                            for name in ("ifb0", "lan0", "lo", "wan0", "wan1")]
+    assert headings[:5] == [
+        (f"{name} (root namespace)", f"link-root--{name}") for name in ("ifb0", "lan0", "lo", "wan0", "wan1")
+    ]
     assert ("eth0 (netns isp)", "link-isp--eth0") in headings
     assert ("eth0 (netns lan)", "link-lan--eth0") in headings
     doc = json.loads(EDGE.read_text())
@@ -76,43 +79,75 @@ def test_every_device_of_every_namespace_has_a_section_named_with_its_namespace(
 
 def test_wan0_arriving_xdp_then_tc_redirect_to_ifb0_then_netdev_chains_then_prerouting(edge: Edge) -> None:
     wan0 = _section(edge.markdown, "link-root--wan0")
-    order = [_at(wan0, f"**{title}**")[0] for title in
-             ("Arriving on wan0", "XDP", "tc ingress", "nftables ingress (netdev)", "prerouting", "Leaving through wan0")]
+    order = [
+        _at(wan0, f"**{title}**")[0]
+        for title in (
+            "Arriving on wan0",
+            "XDP",
+            "tc ingress",
+            "nftables ingress (netdev)",
+            "prerouting",
+            "Leaving through wan0",
+        )
+    ]
     assert order == sorted(order)
     line, _ = _at(wan0, "[xdp_edge_pass](ebpf.md#prog-host--xdp--xdp-edge-pass--")
     assert "id 789, mode xdpgeneric" in wan0[line]
     flt, depth = _at(wan0, "action mirred egress redirect dev ifb0 stolen")
-    assert "bpf bytecode '1,6 0 0 4294967295'" in wan0[flt] and "(traffic-control.md#filter-root--wan0--" in wan0[flt]
-    assert _at(wan0, "[qdisc ingress ffff:](traffic-control.md#qdisc-root--wan0--ffff-fff1") == (flt - 1, depth - 1)
+    assert (
+        "bpf bytecode '1,6 0 0 4294967295'" in wan0[flt]
+        and "(traffic-control.md#filter-root--wan0--" in wan0[flt]
+    )
+    assert _at(wan0, "[qdisc ingress ffff:](traffic-control.md#qdisc-root--wan0--ffff-fff1") == (
+        flt - 1,
+        depth - 1,
+    )
     ifb, ifb_depth = _at(wan0, "[ifb0](interfaces.md#link-root--ifb0)")  # the ifb's own section, this page
     assert (ifb, ifb_depth) == (flt + 1, depth + 1) and "handed back to wan0" in wan0[ifb]
     qdisc, qdisc_depth = _at(wan0, "[qdisc tbf 827e:](traffic-control.md#qdisc-root--ifb0--root)")
-    assert (qdisc, qdisc_depth) == (ifb + 1, ifb_depth + 1) and "rate 80Mbit burst 64Kb latency 50ms" in wan0[qdisc]
+    assert (qdisc, qdisc_depth) == (ifb + 1, ifb_depth + 1) and "rate 80Mbit burst 64Kb latency 50ms" in wan0[
+        qdisc
+    ]
     netdev, _ = _at(wan0, "**nftables ingress (netdev)**")
     assert "not seen by packets that tc redirects to ifb0" in wan0[netdev]
-    first, _ = _at(wan0, "[netdev ingress_guard wan0_ingress](netfilter.md#nftchain-root--netdev--ingress-guard--wan0")
+    first, _ = _at(
+        wan0, "[netdev ingress_guard wan0_ingress](netfilter.md#nftchain-root--netdev--ingress-guard--wan0"
+    )
     second, _ = _at(wan0, "[netdev ingress_guard uplinks_ingress](netfilter.md#nftchain-root--netdev--")
     assert first < second and "priority -500" in wan0[first] and "priority -400" in wan0[second]
     rule, rule_depth = _at(wan0, "ip frag-off & 8191 != 0 counter drop")
-    assert rule == first + 1 and rule_depth == 2 and "(netfilter.md#nftrule-root--netdev--ingress-guard--" in wan0[rule]
-    assert 'iifname "wan0" dnat to tcp dport map @port_forwards' in wan0[_at(wan0, "[ip nat prerouting]")[0] + 1]
+    assert (
+        rule == first + 1
+        and rule_depth == 2
+        and "(netfilter.md#nftrule-root--netdev--ingress-guard--" in wan0[rule]
+    )
+    assert (
+        'iifname "wan0" dnat to tcp dport map @port_forwards' in wan0[_at(wan0, "[ip nat prerouting]")[0] + 1]
+    )
 
 
 def test_wan0_leaving_routes_nat_and_the_htb_tree_with_its_u32_match_decoded(edge: Edge) -> None:
     wan0 = _section(edge.markdown, "link-root--wan0")
     leaving = _at(wan0, "**Leaving through wan0**")[0]
     wan0 = wan0[leaving:]
-    order = [_at(wan0, f"**{title}**")[0] for title in ("routing decision", "forward", "postrouting", "tc egress")]
+    order = [
+        _at(wan0, f"**{title}**")[0] for title in ("routing decision", "forward", "postrouting", "tc egress")
+    ]
     assert order == sorted(order)
-    assert "default via 203.0.113.1 dev wan0 table main" in wan0[_at(wan0, "(routing.md#route-root--inet--main--")[0]]
+    assert (
+        "default via 203.0.113.1 dev wan0 table main"
+        in wan0[_at(wan0, "(routing.md#route-root--inet--main--")[0]]
+    )
     assert 'oifname { "wan0", "wan1" } masquerade' in "\n".join(wan0)
-    tree = [("[qdisc htb 1:](traffic-control.md#qdisc-root--wan0--root)", 1, "default 0x20"),
-            ("u32 match ip dport 22 classid 1:10", 2, "protocol ip pref 1"),
-            ("[class htb 1:1](traffic-control.md#class-root--wan0--1-1-", 2, "rate 100Mbit ceil 100Mbit"),
-            ("[class htb 1:10](traffic-control.md#class-root--wan0--1-10-", 3, "rate 60Mbit ceil 100Mbit"),
-            ("[qdisc pfifo 10:](traffic-control.md#qdisc-root--wan0--1-10-", 4, "limit 1000"),
-            ("[class htb 1:20](traffic-control.md#class-root--wan0--1-20-", 3, "rate 40Mbit ceil 100Mbit"),
-            ("[qdisc bfifo 20:](traffic-control.md#qdisc-root--wan0--1-20-", 4, "limit 262144")]
+    tree = [
+        ("[qdisc htb 1:](traffic-control.md#qdisc-root--wan0--root)", 1, "default 0x20"),
+        ("u32 match ip dport 22 classid 1:10", 2, "protocol ip pref 1"),
+        ("[class htb 1:1](traffic-control.md#class-root--wan0--1-1-", 2, "rate 100Mbit ceil 100Mbit"),
+        ("[class htb 1:10](traffic-control.md#class-root--wan0--1-10-", 3, "rate 60Mbit ceil 100Mbit"),
+        ("[qdisc pfifo 10:](traffic-control.md#qdisc-root--wan0--1-10-", 4, "limit 1000"),
+        ("[class htb 1:20](traffic-control.md#class-root--wan0--1-20-", 3, "rate 40Mbit ceil 100Mbit"),
+        ("[qdisc bfifo 20:](traffic-control.md#qdisc-root--wan0--1-20-", 4, "limit 262144"),
+    ]
     lines = [_at(wan0, needle) for needle, _, _ in tree]
     assert [n for n, _ in lines] == list(range(lines[0][0], lines[0][0] + len(tree)))  # one after the other
     assert [d for _, d in lines] == [depth for _, depth, _ in tree]
@@ -123,9 +158,15 @@ def test_wan0_leaving_routes_nat_and_the_htb_tree_with_its_u32_match_decoded(edg
 
 def test_lan0_ifb0_and_the_namespaces_peers(edge: Edge) -> None:
     lan0 = _section(edge.markdown, "link-root--lan0")
-    assert "pref 1 bpf tc_lan_mark id 790 direct-action" in lan0[_at(lan0, "(traffic-control.md#filter-root--lan0--")[0]]
+    assert (
+        "pref 1 bpf tc_lan_mark id 790 direct-action"
+        in lan0[_at(lan0, "(traffic-control.md#filter-root--lan0--")[0]]
+    )
     text = "\n".join(lan0)
-    assert 'iifname "lan0" tcp dport 22 accept' in text and "[tcp 10.10.0.1:22](transport.md#socket-root--" in text
+    assert (
+        'iifname "lan0" tcp dport 22 accept' in text
+        and "[tcp 10.10.0.1:22](transport.md#socket-root--" in text
+    )
     assert "[eth0 in the netns lan](interfaces.md#link-lan--eth0): veth peer" in text
     assert "[10.10.0.254](routing.md#neigh-root--lan0--" in text
     assert _at(lan0, "**forward** *(if forwarded)*")[0] < _at(lan0, "**input** *(if for this host)*")[0]
@@ -143,9 +184,12 @@ def test_the_device_hooks_are_the_hook_models_in_its_order() -> None:
     checked = 0
     for device in host_devices(view):
         ns = docs[device.namespace.id]
-        assert [s.stage for s in device.ingress if s.stage in own] == \
-            [s.name for s in device_ingress(ns, device.ifname)]
-        assert [s.stage for s in device.egress if s.stage in own] == [s.name for s in device_egress(ns, device.ifname)]
+        assert [s.stage for s in device.ingress if s.stage in own] == [
+            s.name for s in device_ingress(ns, device.ifname)
+        ]
+        assert [s.stage for s in device.egress if s.stage in own] == [
+            s.name for s in device_egress(ns, device.ifname)
+        ]
         checked += bool(device_ingress(ns, device.ifname))
     assert checked >= 3  # wan0, wan1, lan0 have hooks of their own
 
