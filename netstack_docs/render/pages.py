@@ -16,7 +16,7 @@ from typing import Any
 from netstack_docs.analysis.trace.exposure import MAX_ROWS, Exposure
 from netstack_docs.model.classify import Component, HostView, LayerView
 from netstack_docs.model.freshness import Freshness
-from netstack_docs.model.interfaces import flatten, host_devices
+from netstack_docs.model.interfaces import host_devices
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render import firewall
@@ -25,6 +25,7 @@ from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
+from netstack_docs.render.interfaces import item_md, items_md, stages_md
 from netstack_docs.render.search import search_summary
 
 
@@ -139,7 +140,13 @@ def render_host(
         host.interfaces_path,
         front_matter(INTERFACES, nav_yaml)
         + render(
-            "interfaces.md.j2", host.interfaces_path, host=host, devices=host_devices(host.view), tree=flatten
+            "interfaces.md.j2",
+            host.interfaces_path,
+            host=host,
+            devices=host_devices(host.view),
+            items_md=items_md,
+            item_md=item_md,
+            stages_md=stages_md,
         ),
     )
     _write(
