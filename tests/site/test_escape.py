@@ -154,22 +154,25 @@ def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors
     import json
 
     from netstack_docs.model.classify import classify
-    from netstack_docs.model.interfaces import flatten, host_devices
+    from netstack_docs.model.interfaces import host_devices
+    from netstack_docs.render.interfaces import item_md, items_md, stages_md
     from netstack_docs.render.pages import HostPage
 
     doc = json.loads((REPO / "tests" / "fixtures" / "snapshots" / "hostile" / "lab-01.json").read_text())
     root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
     redirect = {"kind": "mirred", "action": "egress redirect", "dev": "a|b", "then": "stolen"}
+    keys = [{"value": "00000016", "mask": "0000ffff", "off": 20}]
     root["tc"]["filters"].append({"ifname": "<b>x", "kind": "u32", "parent": "ffff:fff2", "pref": 1,
                                   "protocol": "ip", "handle": "800::800", "actions": [redirect],
-                                  "options": {"keys": [{"value": "00000016", "mask": "0000ffff", "off": 20}]}})
+                                  "options": {"keys": keys}})
     xdp_link = next(x for x in root["links"] if x["ifname"] == "[x](y)")
     xdp_link["xdp"] = {"mode": "xdpgeneric", "prog_id": 9, "prog_name": "<img src=x onerror=alert(3)>"}
     xdp_link["alias"] = '<b title="t">bold</b> [l](x) `c` a|b'
     view = classify(doc, "lab-01")
     host = HostPage("hostile", "lab-01", view)
     devices = host_devices(view)
-    markdown = render("interfaces.md.j2", host.interfaces_path, host=host, devices=devices, tree=flatten)
+    markdown = render("interfaces.md.j2", host.interfaces_path, host=host, devices=devices,
+                      items_md=items_md, item_md=item_md, stages_md=stages_md)
     source = to_html(markdown)
     tree = Tree(source)
     assert set(tree.tags) <= {"h1", "h2", "a", "p", "ul", "ol", "li", "code", "strong", "em"}, set(tree.tags)
