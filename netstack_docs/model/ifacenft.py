@@ -1,9 +1,12 @@
-"""The interfaces page's nftables stages: the netdev chains bound to a device (every rule), and on the
-IP hooks, in the hook model's order, the base chains whose rules name it (`iifname`, `oifname`)."""
+"""The interfaces page's netfilter stages: the netdev chains bound to a device (every rule), and on the
+IP hooks, in the hook model's order, the chains whose rules name it: nftables base chains
+(`iifname`, `oifname`, `iif`, `oif`) and iptables-legacy built-in chains (`-i`, `-o`)."""
 
 from __future__ import annotations
 
-from netstack_docs.model.hookorder import Stage, ip_hook
+import re
+
+from netstack_docs.model.hookorder import HookEntry, Stage, ip_hook
 from netstack_docs.model.ifaceview import (
     IN_KEYS,
     OUT_KEYS,
@@ -15,6 +18,20 @@ from netstack_docs.model.ifaceview import (
     names_device,
 )
 from netstack_docs.snapshot.content import nft_rule_content
+
+# iptables-save's interface options; `+` ends a wildcard (`eth+`), `!` negates
+_IPT_DEVICE = re.compile(r"(?:^|\s)(-i|--in-interface|-o|--out-interface)\s+(\S+)")
+_IPT_IN = ("-i", "--in-interface")
+
+
+def ipt_names(rule: str, ifname: str, incoming: bool) -> bool:
+    """Whether an iptables-save rule line names `ifname` with -i (incoming) or -o."""
+    for flag, name in _IPT_DEVICE.findall(rule):
+        if (flag in _IPT_IN) == incoming and (
+            name == ifname or name.endswith("+") and ifname.startswith(name[:-1])
+        ):
+            return True
+    return False
 
 
 class NftStages(DeviceBase):
@@ -45,6 +62,7 @@ class NftStages(DeviceBase):
         for slot in ip_hook(self.ns, hook, None):
             for entry in slot.entries:
                 if entry.source != "nftables":
+                    items += self._legacy(entry, keys == IN_KEYS)
                     continue
                 chain = entry.obj
                 rules = [
@@ -69,6 +87,26 @@ class NftStages(DeviceBase):
             return None
         return StageView(hook, hook, tuple(items), branch=branch)
 
+    def _legacy(self, entry: HookEntry, incoming: bool) -> list[Item]:
+        """An iptables-legacy built-in chain on this hook, when its rules name the device."""
+        view = entry.obj
+        builtin = (view.get("chains") or {}).get(view.get("chain")) or {}
+        target = self.host.targets.iptables(self.ns_id, str(view.get("key")))
+        rules = [
+            Item("rule", target, str(r))
+            for r in builtin.get("rules") or []
+            if ipt_names(str(r), self.ifname, incoming)
+        ]
+        if not rules:
+            return []
+        note = (
+            f"iptables-legacy, priority {entry.priority}, policy {builtin.get('policy') or 'ACCEPT'}; "
+            f"its rules that name {self.ifname}:"
+        )
+        return [
+            Item(f"{view.get('key')} {view.get('chain')}", target, note=note, children=capped(rules, "rules"))
+        ]
+
     def _names_me(self, rule: Obj, keys: tuple[str, ...]) -> bool:
         named = self.host.rule_devices(rule)
         return any(names_device(self.ifname, named.get(k, ())) for k in keys)
@@ -90,6 +128,19 @@ class NftStages(DeviceBase):
                         children=capped(rules, "rules"),
                     )
                 )
+        for key, chains in sorted((self.ns.get("iptables") or {}).items()):
+            target = self.host.targets.iptables(self.ns_id, key)
+            for name, chain in sorted((chains or {}).items()):
+                rules = [
+                    Item("rule", target, str(r))
+                    for r in (chain or {}).get("rules") or []
+                    if not (chain or {}).get("policy")  # built-in chains are on their hooks
+                    and (ipt_names(str(r), self.ifname, True) or ipt_names(str(r), self.ifname, False))
+                ]
+                if rules:
+                    items.append(
+                        Item(f"iptables-legacy {key} {name}", target, children=capped(rules, "rules"))
+                    )
         if not items:
             return None
         return StageView("chains", "regular chains (reached by jump or goto)", tuple(items))

@@ -67,14 +67,21 @@ class Targets:
     def __init__(self, view: HostView) -> None:
         self._by_obj: dict[tuple[str, int], Component] = {}
         self.derived: dict[str, Component] = {}
+        self._iptables: dict[tuple[str, str], Component] = {}
         for layer_view in view.layers.values():
             for c in layer_view.components:
                 self._by_obj.setdefault((c.identity_kind, id(c.obj)), c)
                 if c.identity_kind == "derived":
                     self.derived[c.namespace.id] = c
+                elif c.identity_kind == "iptables":  # a view object: found by its table's key
+                    self._iptables[(c.namespace.id, str(c.obj.get("key")))] = c
 
     def of(self, kind: str, obj: Obj) -> Target | None:
         c = self._by_obj.get((kind, id(obj)))
+        return Target(c.layer, c.anchor) if c else None
+
+    def iptables(self, ns_id: str, key: str) -> Target | None:
+        c = self._iptables.get((ns_id, key))
         return Target(c.layer, c.anchor) if c else None
 
 
