@@ -73,7 +73,8 @@ def test_every_item_links_to_a_component_the_layer_pages_hold() -> None:
     sections = {d.anchor for d in devices}
     linked = 0
     for device in devices:
-        items = [*device.facts, *device.addresses, *(i for s in (*device.ingress, *device.egress) for i in s.items)]
+        stages = (*device.ingress, *device.egress)
+        items = [*device.facts, *device.addresses, *(i for s in stages for i in s.items)]
         for _, item in flatten(items):
             if item.target is None:
                 continue
