@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netstack_docs.model.classify import Component, HostView
-from netstack_docs.model.identity import object_anchor
+from netstack_docs.model.identity import anchor_id
 from netstack_docs.model.namespaces import NamespaceRef, namespace_ref, ordered
 
 Obj = dict[str, Any]
@@ -86,8 +86,9 @@ class Targets:
 
 
 def device_anchor(ns_id: str, ifname: str) -> str:
-    """A device's section on the interfaces page: the anchor its link has on the link page."""
-    return object_anchor("link", ns_id, {"ifname": ifname})
+    """A device's section on the interfaces page: `iface-<namespace>--<ifname>`, made like the link's own
+    anchor on its layer page (`link-...`) but its own, so every anchor has one home per host."""
+    return anchor_id("iface", ns_id, (ifname,))
 
 
 def capped(items: list[Item], what: str, target: Target | None = None) -> tuple[Item, ...]:

@@ -69,16 +69,16 @@ def _at(lines: list[str], needle: str) -> tuple[int, int]:
 def test_every_device_of_every_namespace_has_a_section_named_with_its_namespace(edge: Edge) -> None:
     headings = re.findall(r"^## (.*) \{ #([a-z0-9-]+) \}$", edge.markdown, re.M)
     assert headings[:5] == [
-        (f"{name} (root namespace)", f"link-root--{name}") for name in ("ifb0", "lan0", "lo", "wan0", "wan1")
+        (f"{name} (root namespace)", f"iface-root--{name}") for name in ("ifb0", "lan0", "lo", "wan0", "wan1")
     ]
-    assert ("eth0 (netns isp)", "link-isp--eth0") in headings
-    assert ("eth0 (netns lan)", "link-lan--eth0") in headings
+    assert ("eth0 (netns isp)", "iface-isp--eth0") in headings
+    assert ("eth0 (netns lan)", "iface-lan--eth0") in headings
     doc = json.loads(EDGE.read_text())
     assert len(headings) == sum(len(ns["links"]) for ns in doc["namespaces"])
 
 
 def test_wan0_arriving_xdp_then_tc_redirect_to_ifb0_then_netdev_chains_then_prerouting(edge: Edge) -> None:
-    wan0 = _section(edge.markdown, "link-root--wan0")
+    wan0 = _section(edge.markdown, "iface-root--wan0")
     order = [
         _at(wan0, f"**{title}**")[0]
         for title in (
@@ -102,7 +102,7 @@ def test_wan0_arriving_xdp_then_tc_redirect_to_ifb0_then_netdev_chains_then_prer
         flt - 1,
         depth - 1,
     )
-    ifb, ifb_depth = _at(wan0, "[ifb0](interfaces.md#link-root--ifb0)")  # the ifb's own section, this page
+    ifb, ifb_depth = _at(wan0, "[ifb0](interfaces.md#iface-root--ifb0)")  # the ifb's own section, this page
     assert (ifb, ifb_depth) == (flt + 1, depth + 1) and "handed back to wan0" in wan0[ifb]
     qdisc, qdisc_depth = _at(wan0, "[qdisc tbf 827e:](traffic-control.md#qdisc-root--ifb0--root)")
     assert (qdisc, qdisc_depth) == (ifb + 1, ifb_depth + 1) and "rate 80Mbit burst 64Kb latency 50ms" in wan0[
@@ -127,7 +127,7 @@ def test_wan0_arriving_xdp_then_tc_redirect_to_ifb0_then_netdev_chains_then_prer
 
 
 def test_wan0_leaving_routes_nat_and_the_htb_tree_with_its_u32_match_decoded(edge: Edge) -> None:
-    wan0 = _section(edge.markdown, "link-root--wan0")
+    wan0 = _section(edge.markdown, "iface-root--wan0")
     leaving = _at(wan0, "**Leaving through wan0**")[0]
     wan0 = wan0[leaving:]
     order = [
@@ -157,7 +157,7 @@ def test_wan0_leaving_routes_nat_and_the_htb_tree_with_its_u32_match_decoded(edg
 
 
 def test_lan0_ifb0_and_the_namespaces_peers(edge: Edge) -> None:
-    lan0 = _section(edge.markdown, "link-root--lan0")
+    lan0 = _section(edge.markdown, "iface-root--lan0")
     assert (
         "pref 1 bpf tc_lan_mark id 790 direct-action"
         in lan0[_at(lan0, "(traffic-control.md#filter-root--lan0--")[0]]
@@ -167,13 +167,13 @@ def test_lan0_ifb0_and_the_namespaces_peers(edge: Edge) -> None:
         'iifname "lan0" tcp dport 22 accept' in text
         and "[tcp 10.10.0.1:22](transport.md#socket-root--" in text
     )
-    assert "[eth0 in the netns lan](interfaces.md#link-lan--eth0): veth peer" in text
+    assert "[eth0 in the netns lan](interfaces.md#iface-lan--eth0): veth peer" in text
     assert "[10.10.0.254](routing.md#neigh-root--lan0--" in text
     assert _at(lan0, "**forward** *(if forwarded)*")[0] < _at(lan0, "**input** *(if for this host)*")[0]
-    ifb0 = "\n".join(_section(edge.markdown, "link-root--ifb0"))
-    assert "**redirected here**" in ifb0 and "[wan0](interfaces.md#link-root--wan0)" in ifb0
-    peer = "\n".join(_section(edge.markdown, "link-isp--eth0"))
-    assert "[wan0 in the root namespace](interfaces.md#link-root--wan0): veth peer" in peer
+    ifb0 = "\n".join(_section(edge.markdown, "iface-root--ifb0"))
+    assert "**redirected here**" in ifb0 and "[wan0](interfaces.md#iface-root--wan0)" in ifb0
+    peer = "\n".join(_section(edge.markdown, "iface-isp--eth0"))
+    assert "[wan0 in the root namespace](interfaces.md#iface-root--wan0): veth peer" in peer
 
 
 def test_the_device_hooks_are_the_hook_models_in_its_order() -> None:
@@ -212,8 +212,12 @@ class _Ids(html.parser.HTMLParser):
 def test_anchors_are_unique_and_every_link_on_the_page_lands(edge: Edge) -> None:
     page = _Ids((edge.site / PAGE / "index.html").read_text())
     assert len(page.ids) == len(set(page.ids))
-    devices = [i for i in page.ids if i.startswith("link-")]
+    devices = [i for i in page.ids if i.startswith("iface-")]
     assert len(devices) == 11 and all(re.fullmatch(r"[a-z0-9-]+", i) for i in devices)
+    # an anchor has one home per host: the sections' ids are on no other page of the host
+    host = edge.site / "prod" / "edge-01"
+    others = [p for p in [host / "index.html", *host.glob("*/index.html")] if p.parent.name != "interfaces"]
+    assert not set(devices) & {i for p in others for i in _Ids(p.read_text()).ids}
     ids: dict[Path, list[str]] = {}
     checked = 0
     for href in page.hrefs:
@@ -250,19 +254,19 @@ def test_a_reader_opens_the_page_from_the_host_and_follows_its_anchors(browser: 
     assert page.locator("article h1").inner_text().rstrip("¶") == "Interfaces of edge-01"
     active = page.locator(".netstack-hostnav a[aria-current=page]")
     assert active.inner_text().strip() == "Interfaces"
-    assert page.locator("article h2#link-root--wan0").is_visible()
+    assert page.locator("article h2#iface-root--wan0").is_visible()
     # from wan0 to its veth peer's section far down the page (instant navigation makes hrefs absolute)
-    page.locator("#link-root--wan0 ~ ul a[href$='/interfaces/#link-isp--eth0']").first.click()
-    page.wait_for_url(f"{base_url}{PAGE}/#link-isp--eth0")
-    top = page.evaluate("() => document.getElementById('link-isp--eth0').getBoundingClientRect().top")
+    page.locator("#iface-root--wan0 ~ ul a[href$='/interfaces/#iface-isp--eth0']").first.click()
+    page.wait_for_url(f"{base_url}{PAGE}/#iface-isp--eth0")
+    top = page.evaluate("() => document.getElementById('iface-isp--eth0').getBoundingClientRect().top")
     assert 0 <= top < 200 and page.evaluate("() => window.scrollY") > 1000, top  # scrolled to it
     # and from wan0's tc ingress filter to the ifb it redirects to
-    page.locator("#link-root--wan0 ~ ol a[href$='/interfaces/#link-root--ifb0']").first.click()
-    page.wait_for_url(f"{base_url}{PAGE}/#link-root--ifb0")
-    top = page.evaluate("() => document.getElementById('link-root--ifb0').getBoundingClientRect().top")
+    page.locator("#iface-root--wan0 ~ ol a[href$='/interfaces/#iface-root--ifb0']").first.click()
+    page.wait_for_url(f"{base_url}{PAGE}/#iface-root--ifb0")
+    top = page.evaluate("() => document.getElementById('iface-root--ifb0').getBoundingClientRect().top")
     assert 0 <= top < 200, top
     # then to the ifb's qdisc on the traffic-control page
-    page.goto(f"{base_url}{PAGE}/#link-root--ifb0")
+    page.goto(f"{base_url}{PAGE}/#iface-root--ifb0")
     page.locator("a[href$='/traffic-control/#qdisc-root--ifb0--root']").first.click()
     page.wait_for_url(f"{base_url}prod/edge-01/traffic-control/#qdisc-root--ifb0--root")
     assert page.locator("#qdisc-root--ifb0--root").count() == 1
