@@ -43,6 +43,7 @@ INGRESS_IP = (*RECEIVE[RECEIVE.index("prerouting") :], "forward", *LOCAL_IN)
 # Before the device's own send hooks: the routing decision, forward or output, postrouting, then the
 # neighbour lookup (ip_finish_output2) before dev_queue_xmit runs netfilter egress and tc egress.
 EGRESS_IP = ("routing", "forward", "output", "postrouting", "neighbour")
+WILDCARDS = ("0.0.0.0", "::", "*")
 
 
 class _Device(TcStages, NftStages):
@@ -90,8 +91,14 @@ class _Device(TcStages, NftStages):
 
     def _sockets(self) -> list[Item]:
         mine = {a.get("address") for a in self.ns.get("addresses", []) if a.get("ifname") == self.ifname}
-        out = []
+        out, anywhere = [], []
         for s in (self.ns.get("sockets") or {}).get("listening", []):
+            if s.get("local_address") in WILDCARDS and not s.get("ifname"):
+                text = f"{s['protocol']} {s['local_address']}:{s['port']}"
+                anywhere.append(
+                    Item(text, self.target("socket", s), note=s.get("process") or "process unknown")
+                )
+                continue
             how = (
                 "bound to the device"
                 if s.get("ifname") == self.ifname
@@ -106,6 +113,9 @@ class _Device(TcStages, NftStages):
                         text, self.target("socket", s), note=f"{how}, {s.get('process') or 'process unknown'}"
                     )
                 )
+        if anywhere and (out or mine):
+            what = f"{len(anywhere)} socket{'s' if len(anywhere) != 1 else ''} listening on every address"
+            out.append(Item(what, note="reached through any device", children=capped(anywhere, "sockets")))
         return out
 
     def _neighbours(self) -> list[Item]:
