@@ -167,7 +167,8 @@ def test_lan0_ifb0_and_the_namespaces_peers(edge: Edge) -> None:
         'iifname "lan0" tcp dport 22 accept' in text
         and "[tcp 10.10.0.1:22](transport.md#socket-root--" in text
     )
-    assert "1 socket listening on every address" in text and "[tcp 0.0.0.0:9100](transport.md#socket-root--" in text
+    assert "1 socket listening on every address" in text
+    assert "[tcp 0.0.0.0:9100](transport.md#socket-root--" in text
     assert "[eth0 in the netns lan](interfaces.md#iface-lan--eth0): veth peer" in text
     assert "[10.10.0.254](routing.md#neigh-root--lan0--" in text
     assert _at(lan0, "**forward** *(if forwarded)*")[0] < _at(lan0, "**input** *(if for this host)*")[0]
