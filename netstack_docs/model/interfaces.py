@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from netstack_docs.model.classify import HostView
-from netstack_docs.model.hookorder import LOCAL_IN, RECEIVE, device_egress, device_ingress
+from netstack_docs.model.hookorder import FORWARD, LOCAL_IN, RECEIVE, SEND, device_egress, device_ingress
 from netstack_docs.model.ifacenft import NftStages
 from netstack_docs.model.ifacetc import TcStages
 from netstack_docs.model.ifaceview import (
@@ -40,9 +40,11 @@ __all__ = ["DeviceView", "Item", "StageView", "Target", "flatten", "host_devices
 
 # After the device's own receive hooks (RECEIVE up to the bridge): the IP stack's, then local delivery.
 INGRESS_IP = (*RECEIVE[RECEIVE.index("prerouting") :], "forward", *LOCAL_IN)
-# Before the device's own send hooks: the routing decision, forward or output, postrouting, then the
-# neighbour lookup (ip_finish_output2) before dev_queue_xmit runs netfilter egress and tc egress.
-EGRESS_IP = ("routing", "forward", "output", "postrouting", "neighbour")
+# Before the device's own send hooks (SEND and FORWARD up to netdev-egress): the routing decision,
+# forward (packets of other hosts) or output (this host's), postrouting, then the neighbour lookup
+# (ip_finish_output2) before dev_queue_xmit runs netfilter egress and tc egress.
+_SENT = SEND[: SEND.index("netdev-egress")]  # routing, output, postrouting
+EGRESS_IP = (_SENT[0], FORWARD[0], *_SENT[1:], "neighbour")
 WILDCARDS = ("0.0.0.0", "::", "*")
 
 
