@@ -147,7 +147,7 @@ def _slug(text: str) -> str:
 
 def anchor_id(kind: str, namespace: str, parts: tuple[str, ...]) -> str:
     """`kind-namespace--part--part`, with `-<hash>` appended when any piece was not already clean."""
-    if kind not in IDENTITY and kind not in ("layer", "host"):
+    if kind not in IDENTITY and kind not in ("layer", "host", "iface"):  # iface: the interfaces page
         raise KeyError(f"unknown kind {kind!r}")
     pieces = [namespace, *(p for p in parts if p != "")]
     slugs = [_slug(p)[:MAX_PART].strip("-") or "x" for p in pieces]

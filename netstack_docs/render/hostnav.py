@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+# `netstack_current` of the interfaces page (a layer page's is its slug, the host page's is empty).
+INTERFACES = "interfaces"
 # Material's search weights: a host's own page is where a search for its name should land.
 HOST_PAGE_BOOST = 2
 
@@ -41,6 +43,7 @@ def host_nav_yaml(
     index_path: str,
     layers: Sequence[LayerLink],
     changes_path: str | None,
+    interfaces_path: str | None = None,
 ) -> str:
     """The `netstack_host` front matter block, the same on all of a host's pages (written once per host).
 
@@ -54,6 +57,7 @@ def host_nav_yaml(
         "hostname": hostname,
         "host_page": index_path,
         "changes_page": changes_path,
+        "interfaces_page": interfaces_path,
         "layers": [{"slug": x.slug, "title": x.title, "count": x.count, "page": x.path} for x in layers],
     }
     return yaml.dump(
@@ -62,9 +66,11 @@ def host_nav_yaml(
 
 
 def front_matter(current: str | None, nav_yaml: str) -> str:
-    """One page's front matter: its layer (None: the host page), its search settings, the host's nav.
+    """One page's front matter: its layer (None: the host page; INTERFACES: the interfaces page), its
+    search settings, the host's nav.
 
-    Layer pages stay out of the search index; the host page carries the host's searchable summary.
+    Layer pages and the interfaces page stay out of the search index; the host page carries the
+    host's searchable summary.
     """
     ours = {
         "netstack_current": current or "",

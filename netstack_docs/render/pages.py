@@ -16,6 +16,7 @@ from typing import Any
 from netstack_docs.analysis.trace.exposure import MAX_ROWS, Exposure
 from netstack_docs.model.classify import Component, HostView, LayerView
 from netstack_docs.model.freshness import Freshness
+from netstack_docs.model.interfaces import host_devices
 from netstack_docs.model.model import ComponentKind, Model
 from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render import firewall
@@ -23,7 +24,8 @@ from netstack_docs.render.checks import finding_target
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
-from netstack_docs.render.hostnav import LayerLink, front_matter, host_nav_yaml
+from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
+from netstack_docs.render.interfaces import item_md, items_md, stages_md
 from netstack_docs.render.search import search_summary
 
 
@@ -46,6 +48,10 @@ class HostPage:
     @property
     def changes_path(self) -> str:
         return f"{self.env}/{self.slug}/changes.md"
+
+    @property
+    def interfaces_path(self) -> str:
+        return f"{self.env}/{self.slug}/interfaces.md"
 
 
 def handbook_path(layer: str) -> str:
@@ -102,15 +108,17 @@ def render_host(
     exposure: tuple[Exposure, list[RowView]] | None = None,
     checks: Any = None,
 ) -> None:
-    """The host page and its ten layer pages, each with the host's own sidebar in its front matter;
-    `exposure` (data and its row views) adds the exposure view."""
+    """The host page, its ten layer pages and its interfaces page, each with the host's own sidebar in
+    its front matter; `exposure` (data and its row views) adds the exposure view."""
     views = [(layer, host.view.layers[layer.slug]) for layer in model.layers]
     links = [
         LayerLink(layer.slug, layer.title, len(view.components), host.layer_path(layer.slug))
         for layer, view in views
     ]
     changes = host.changes_path if has_changes else None
-    nav_yaml = host_nav_yaml(host.env, host.view.hostname, host.index_path, links, changes)
+    nav_yaml = host_nav_yaml(
+        host.env, host.view.hostname, host.index_path, links, changes, host.interfaces_path
+    )
 
     layers = []
     for (layer, layer_view), link in zip(views, links, strict=True):
@@ -129,6 +137,20 @@ def render_host(
         layers.append((layer, link.count, titles, link.path))
     _write(
         out,
+        host.interfaces_path,
+        front_matter(INTERFACES, nav_yaml)
+        + render(
+            "interfaces.md.j2",
+            host.interfaces_path,
+            host=host,
+            devices=host_devices(host.view),
+            items_md=items_md,
+            item_md=item_md,
+            stages_md=stages_md,
+        ),
+    )
+    _write(
+        out,
         host.index_path,
         front_matter(None, nav_yaml)
         + render(
@@ -141,6 +163,7 @@ def render_host(
             gaps=host_gaps(host.view),
             figures=dict(figures),
             changes=changes,
+            interfaces=host.interfaces_path,
             exposure=exposure[0] if exposure else None,
             exposure_rows=exposure[1] if exposure else [],
             max_rows=MAX_ROWS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html.parser
+import re
 from pathlib import Path
 
 import markdown
@@ -145,3 +146,42 @@ def test_a_fence_inside_the_details_block_keeps_html_like_names_as_code() -> Non
     tree = Tree(to_html(block + "\n\nafter"))
     assert tree.tags == ["div", "pre", "code", "p"]
     assert command in tree.text
+
+
+def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors_and_links() -> None:
+    """The hostile fixture (tests/fixtures/hostile.sh), plus a tc filter on `<b>x` that redirects to `a|b`
+    and an XDP program named like markup: every string on the interfaces page stays text."""
+    import json
+
+    from netstack_docs.model.classify import classify
+    from netstack_docs.model.interfaces import host_devices
+    from netstack_docs.render.interfaces import item_md, items_md, stages_md
+    from netstack_docs.render.pages import HostPage
+
+    doc = json.loads((REPO / "tests" / "fixtures" / "snapshots" / "hostile" / "lab-01.json").read_text())
+    root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
+    redirect = {"kind": "mirred", "action": "egress redirect", "dev": "a|b", "then": "stolen"}
+    keys = [{"value": "00000016", "mask": "0000ffff", "off": 20}]
+    root["tc"]["filters"].append({"ifname": "<b>x", "kind": "u32", "parent": "ffff:fff2", "pref": 1,
+                                  "protocol": "ip", "handle": "800::800", "actions": [redirect],
+                                  "options": {"keys": keys}})
+    xdp_link = next(x for x in root["links"] if x["ifname"] == "[x](y)")
+    xdp_link["xdp"] = {"mode": "xdpgeneric", "prog_id": 9, "prog_name": "<img src=x onerror=alert(3)>"}
+    xdp_link["alias"] = '<b title="t">bold</b> [l](x) `c` a|b'
+    view = classify(doc, "lab-01")
+    host = HostPage("hostile", "lab-01", view)
+    devices = host_devices(view)
+    markdown = render("interfaces.md.j2", host.interfaces_path, host=host, devices=devices,
+                      items_md=items_md, item_md=item_md, stages_md=stages_md)
+    source = to_html(markdown)
+    tree = Tree(source)
+    assert set(tree.tags) <= {"h1", "h2", "a", "p", "ul", "ol", "li", "code", "strong", "em"}, set(tree.tags)
+    assert tree.tags.count("code") == markdown.count("<code>")  # no backtick in a name became code
+    ids = re.findall(r'<h2 id="([^"]+)"', source)
+    assert ids == [d.anchor for d in devices] and len(set(ids)) == len(ids)
+    for name in ("a|b", "<b>x", "{{7*7}}", "[x](y)", "p`q", "<img src=x onerror=alert(3)>", xdp_link["alias"],
+                 '"<script>window.__pwned=2</script>"', "match ip dport 22", "redirect dev a|b"):
+        assert name in tree.text, name
+    # the redirect's target is a link to the section of `a|b` on the same page
+    anchor = next(d.anchor for d in devices if d.ifname == "a|b")
+    assert f'href="interfaces.md#{anchor}"' in source

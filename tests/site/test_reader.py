@@ -92,6 +92,7 @@ def test_hostile_names_show_literally_and_inject_nothing(browser: tuple[str, Any
         f"{HOSTILE_ENV}/",
         f"{HOSTILE_ENV}/{HOSTILE_HOST}/",
         *(f"{HOSTILE_ENV}/{HOSTILE_HOST}/{layer}/" for layer in LAYERS),
+        f"{HOSTILE_ENV}/{HOSTILE_HOST}/interfaces/",
         "handbook/link/",
     ]
     for url in urls:
@@ -127,7 +128,8 @@ def test_a_hostile_hostname_role_and_os_show_literally(
     _, context = browser  # one Playwright instance per module: the sync API does not nest
     with serve_directory(hostile_hostname_site) as base_url:
         page = context.new_page()
-        for url in (f"{HOSTILE_ENV}/", f"{HOSTILE_ENV}/weird-01/", f"{HOSTILE_ENV}/weird-01/link/"):
+        for url in (f"{HOSTILE_ENV}/", f"{HOSTILE_ENV}/weird-01/", f"{HOSTILE_ENV}/weird-01/interfaces/",
+                    f"{HOSTILE_ENV}/weird-01/link/"):
             page.goto(base_url + url)
             probe = page.evaluate(INJECTION_PROBE)
             assert probe["pwned"] is None and probe["imgs"] == [] and probe["scripts"] == 0, (url, probe)

@@ -262,9 +262,16 @@ def test_a_hostile_hostname_shows_literally_in_the_sidebar_and_breadcrumbs(
         assert seen["crumbs"][2] in (hostile, hostile.replace("\n", " "))
         assert seen["active"] == ["link"]
         assert page.evaluate("() => window.__pwned === undefined && !document.querySelector('img[src=x]')")
+        page.goto(base_url + "hostile/weird-02/interfaces/")  # the interfaces page: its own crumb, no layer
+        seen = sidebar(page)
+        assert seen["crumbs"][2:] in ([hostile, "Interfaces"], [hostile.replace("\n", " "), "Interfaces"])
+        assert seen["active"] == [] and hostile.split("\n")[0] in page.locator("article h1").inner_text()
+        assert page.locator(".netstack-hostnav [data-page=interfaces] [aria-current=page]").count() == 1
+        assert page.evaluate("() => window.__pwned === undefined && !document.querySelector('img[src=x]')")
         page.close()
     index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text())
-    assert not [d for d in index["docs"] if d["location"].startswith("hostile/weird-02/link/")]
+    assert not [d for d in index["docs"] if d["location"].startswith(("hostile/weird-02/link/",
+                                                                      "hostile/weird-02/interfaces/"))]
 
 
 def test_a_docs_repository_with_its_own_custom_dir_keeps_it_and_the_host_sidebar(tmp_path: Path) -> None:
