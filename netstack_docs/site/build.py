@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.browser.assets import check_runtime, write_trace_assets
 from netstack_docs.diagrams import render_site_figures
 from netstack_docs.errors import UserError
 from netstack_docs.model.freshness import Freshness
@@ -182,6 +183,7 @@ def build_site(
 
     site_dir = Path(site_dir).absolute()
     check_site_dir(site_dir)
+    check_runtime()  # the browser trace's Pyodide: refuse before any work when the package lacks it
     project: Project = find_project(project_dir, config_file)
     config, user_nav, pages = merged_config(project)
     snapshots = load_snapshots(Path(snapshots_dir), lambda i, n: progress and progress("load", i, n))
@@ -217,6 +219,8 @@ def build_site(
         render_changes(docs, snapshots, previous_snapshots)
         add_check_changes(docs, project.root, checks, previous_snapshots, assume)
         page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress, checks, assume)
+        write_trace_assets(docs, {env: [h.slug for h in hosts if h.env == env] for env in {h.env for h in hosts}},
+                           assume)
         step("render")
 
         envs: dict[str, list[str]] = {}
