@@ -88,7 +88,7 @@ def browser_modules() -> dict[str, Path]:
     """module name -> source file: everything the browser's trace imports from this package."""
     todo = list(ROOTS)
     trace_dir = PACKAGE / "analysis" / "trace"
-    todo += [f"netstack_docs.analysis.trace.{p.stem}" for p in sorted(trace_dir.glob("*.py")) if p.stem != "__init__"]
+    todo += [f"netstack_docs.analysis.trace.{p.stem}" for p in sorted(trace_dir.glob("[!_]*.py"))]
     found: dict[str, Path] = {}
     while todo:
         module = todo.pop()
@@ -99,7 +99,8 @@ def browser_modules() -> dict[str, Path]:
             continue
         found[module] = path
         todo.extend(_parents(module))
-        todo.extend(m for m in _imports(ast.parse(path.read_text(encoding="utf-8"))) if m.startswith("netstack_docs"))
+        imported = _imports(ast.parse(path.read_text(encoding="utf-8")))
+        todo.extend(m for m in imported if m.startswith("netstack_docs"))
     return dict(sorted(found.items()))
 
 
@@ -118,7 +119,7 @@ def foreign_imports() -> dict[str, list[str]]:
 
 def python_zip() -> bytes:
     """The modules and the model as JSON, as one deterministic zip (Pyodide unpacks it into its FS)."""
-    entries = {path.relative_to(PACKAGE.parent).as_posix(): path.read_bytes() for path in browser_modules().values()}
+    entries = {p.relative_to(PACKAGE.parent).as_posix(): p.read_bytes() for p in browser_modules().values()}
     for name, doc in model_documents().items():
         entries[f"netstack_docs/model/{json_name(name)}"] = json.dumps(doc, sort_keys=True).encode()
     buf = io.BytesIO()

@@ -25,6 +25,7 @@ from netstack_docs.render.exposure import RowView, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 from netstack_docs.render.hostnav import LayerLink, front_matter, host_nav_yaml
 from netstack_docs.render.search import search_summary
+from netstack_docs.render.tracelink import served_trace_href
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def render_host(
             exposure_rows=exposure[1] if exposure else [],
             max_rows=MAX_ROWS,
             served_href=served_href,
+            served_trace_href=served_trace_href,
             summary=search_summary(host.view),
             checks=checks,
             target=finding_target,

@@ -29,7 +29,15 @@ _FROM = {
     "write_atomic": "write",
 }
 
-__all__ = sorted(_FROM)
+__all__ = [
+    "SCHEMA_VERSION",
+    "SnapshotError",
+    "config_view",
+    "dump_snapshot",
+    "load_snapshot",
+    "validate_document",
+    "write_atomic",
+]
 
 
 def __getattr__(name: str) -> Any:
