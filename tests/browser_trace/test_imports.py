@@ -47,7 +47,8 @@ def _demo_texts() -> tuple[list[str], list[str]]:
 
 def test_the_trace_package_imports_with_the_build_half_blocked() -> None:
     code = _BLOCKER.format(blocked=BLOCKED) + (
-        "import netstack_docs.analysis.trace, netstack_docs.analysis.trace.exposure, netstack_docs.browser.flow\n"
+        "import netstack_docs.analysis.trace, netstack_docs.analysis.trace.exposure\n"
+        "import netstack_docs.browser.flow\n"
         "import netstack_docs.model.hookorder\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in " + repr(BLOCKED) + "))\n"
     )
@@ -75,20 +76,24 @@ def test_the_model_as_json_is_the_model() -> None:
 def test_the_shipped_zip_traces_the_demo_fleet_alone_in_an_isolated_interpreter(tmp_path: Path) -> None:
     zipfile.ZipFile(io.BytesIO(assets.python_zip())).extractall(tmp_path / "py")
     slugs, texts = _demo_texts()
-    (tmp_path / "in.json").write_text(json.dumps({"slugs": slugs, "texts": texts, "flows": FLOWS}))
+    given = {"slugs": slugs, "texts": texts, "flows": FLOWS, "defaults": DEMO_DEFAULTS}
+    (tmp_path / "in.json").write_text(json.dumps(given))
     code = (
         "import json, sys\n"
         f"sys.path.insert(0, {str(tmp_path / 'py')!r})\n"
         "from netstack_docs.browser import flow\n"
         f"data = json.load(open({str(tmp_path / 'in.json')!r}))\n"
-        f"flow.load_environment('prod', data['slugs'], data['texts'], {DEMO_DEFAULTS!r})\n"
-        "out = [json.loads(flow.browser_trace('prod', h, json.dumps(o))) for h, o in data['flows']]\n"
-        "out.append(json.loads(flow.browser_trace('prod', 'edge-01', json.dumps({'in': 'nope0', 'src': '1.2.3.4', "
-        "'dst': '1.2.3.5', 'dport': '1'}))))\n"
-        "foreign = sorted({m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names) - {'netstack_docs'})\n"
+        "flow.load_environment('prod', data['slugs'], data['texts'], data['defaults'])\n"
+        "wrong = {'in': 'nope0', 'src': '1.2.3.4', 'dst': '1.2.3.5', 'dport': '1'}\n"
+        "flows = data['flows'] + [('edge-01', wrong)]\n"
+        "out = [json.loads(flow.browser_trace('prod', h, json.dumps(o))) for h, o in flows]\n"
+        "names = {m.split('.')[0] for m in sys.modules}\n"
+        "foreign = sorted(names - set(sys.stdlib_module_names) - {'netstack_docs'})\n"
         "print(json.dumps({'out': out, 'foreign': foreign, 'file': flow.__file__}))\n"
     )
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
     assert got["foreign"] == ["__main__"] or got["foreign"] == []

@@ -223,6 +223,8 @@
     }).catch(function (err) {
       status.textContent = "The trace failed to load: " + err;
       out.dataset.state = "failed";
+    }).then(function () {
+      out.dataset.runs = String(Number(out.dataset.runs || 0) + 1);  // traces answered on this page
     });
   }
 
