@@ -3,8 +3,9 @@
 - `netstack_trace.zip`: the Python modules trace imports (found by following the imports of
   netstack_docs.analysis.trace and netstack_docs.browser.flow, standard library only) and the layer
   model as JSON (the browser has no PyYAML);
-- `fleet.json`: the environments and their hosts (each host's /<env>/<host>/snapshot.json is fetched
-  by the page) and the repository's default assumptions (mkdocs.yml extra.netstack.assume);
+- `fleet.json`: the environments and their hosts and the repository's default assumptions
+  (mkdocs.yml extra.netstack.assume); `env-<env>.json`: which host holds each address (the page
+  fetches a host's /<env>/<host>/snapshot.json only when a walk reaches it);
 - `trace.js` and `pyodide/`: the page's script and the Pyodide runtime this package carries
   (scripts/fetch-pyodide vendors it from npm); nothing comes from a CDN.
 """
@@ -18,6 +19,7 @@ import shutil
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from netstack_docs import __version__
 from netstack_docs.errors import UserError
@@ -140,17 +142,29 @@ def check_runtime() -> None:
         )
 
 
-def write_trace_assets(docs: Path, envs: dict[str, Iterable[str]], assume: list[str]) -> None:
-    """docs/trace/{netstack_trace.zip, fleet.json, trace.js, pyodide/}: the page's own files."""
+def write_trace_assets(
+    docs: Path, snapshots: Iterable[tuple[str, str, dict[str, Any]]], assume: list[str]
+) -> None:
+    """docs/trace/{netstack_trace.zip, fleet.json, env-<env>.json, trace.js, pyodide/}: the page's files.
+
+    `snapshots`: (env, slug, document) in the order the build loaded them (as Fleet.load does)."""
+    from netstack_docs.browser.flow import address_owners
+
     check_runtime()
     out = docs / PAGE_DIR
     out.mkdir(parents=True, exist_ok=True)
     (out / "netstack_trace.zip").write_bytes(python_zip())
+    envs: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for env, slug, doc in snapshots:
+        envs.setdefault(env, []).append((slug, doc))
     fleet = {
         "netstack_docs": __version__,
         "assume": list(assume),
-        "environments": {env: sorted(hosts) for env, hosts in sorted(envs.items())},
+        "environments": {env: sorted(slug for slug, _ in hosts) for env, hosts in sorted(envs.items())},
     }
     (out / "fleet.json").write_text(json.dumps(fleet, indent=1, sort_keys=True), encoding="utf-8")
+    for env, hosts in envs.items():  # env is a slug (site.inputs): a safe file name
+        detail = {"hosts": [slug for slug, _ in hosts], "owners": address_owners(hosts)}
+        (out / f"env-{env}.json").write_text(json.dumps(detail, separators=(",", ":")), encoding="utf-8")
     shutil.copyfile(SCRIPT, out / "trace.js")
     shutil.copytree(PYODIDE, out / "pyodide", dirs_exist_ok=True)

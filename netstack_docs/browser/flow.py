@@ -8,10 +8,11 @@ Standard library only: the browser's Python has nothing else (tests/browser_trac
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from netstack_docs.analysis.trace.fleet import Fleet
+from netstack_docs.analysis.trace.fleet import Fleet, Host
+from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.packet import Packet, TraceInputError
 from netstack_docs.errors import UserError
 
@@ -127,14 +128,65 @@ def trace_flow(fleet: Fleet, env: str, host: str, options: Mapping[str, Any]) ->
     return result.to_json()
 
 
-_FLEETS: dict[str, Fleet] = {}  # the page's environments, parsed once (trace keeps its indexes per host)
+class PageFleet(Fleet):
+    """One environment as the page has it: a host's snapshot is fetched when the walk first needs it.
+
+    The start host, then each host a VXLAN hop crosses into: `owners` (written at build time from the
+    snapshots in the order Fleet.load reads them) names the host that Fleet.owner_of would find for an
+    address, so a 1,000-host environment costs the browser the hosts a walk meets, not all of them.
+    """
+
+    def __init__(self, env: str, slugs: Iterable[str], owners: Mapping[str, str], fetch: Callable[[str], str],
+                 assume: Iterable[str] = ()):
+        super().__init__((), assume)
+        self.env = env
+        self.slugs = list(slugs)
+        self.owners = dict(owners)
+        self.fetch = fetch
+
+    def host(self, env: str, slug: str) -> Host:
+        if (env, slug) not in self.hosts and env == self.env and slug in self.slugs:
+            try:
+                text = self.fetch(slug)
+            except Exception as exc:  # noqa: BLE001 - the page's fetch raises what the browser says
+                raise UserError(f"{env}/{slug}: cannot read its snapshot.json: {exc}") from None
+            self.hosts[(env, slug)] = Host(env, slug, json.loads(text))
+        if (env, slug) in self.hosts:
+            return self.hosts[(env, slug)]
+        # not a host of this environment: the command's message, naming the ones that exist
+        return Fleet([Host(self.env, s, {"namespaces": []}) for s in self.slugs]).host(env, slug)
+
+    def owner_of(self, env: str, address: str) -> tuple[Host, Namespace] | None:
+        slug = self.owners.get(address) if env == self.env else None
+        if slug is None:
+            return None
+        host = self.host(env, slug)
+        for ns in host.namespaces:
+            if any(a["address"] == address for a in ns.doc.get("addresses", [])):
+                return host, ns
+        return None
 
 
-def load_environment(env: str, slugs: Iterable[str], texts: Iterable[str], defaults: Iterable[str]) -> None:
-    """The page hands over an environment: each host's slug and its published snapshot.json text, and the
-    repository's default assumptions (mkdocs.yml extra.netstack.assume)."""
-    docs = {(env, slug): json.loads(text) for slug, text in zip(list(slugs), list(texts), strict=True)}
-    _FLEETS[env] = Fleet.from_docs(docs, list(defaults))
+def address_owners(docs: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """address -> the slug of the first host holding it, in the order given (as Fleet.owner_of finds it)."""
+    out: dict[str, str] = {}
+    for slug, doc in docs:
+        for ns in doc["namespaces"]:
+            for addr in ns.get("addresses", []):
+                out.setdefault(addr["address"], slug)
+    return out
+
+
+_FLEETS: dict[str, Fleet] = {}  # the page's environments (trace keeps its indexes per host)
+
+
+def load_environment(
+    env: str, slugs: Iterable[str], owners: str, fetch: Callable[[str], str], defaults: Iterable[str]
+) -> None:
+    """The page hands over an environment: its host slugs, the address owners (JSON), a function that
+    returns a host's published snapshot.json text, and the repository's default assumptions
+    (mkdocs.yml extra.netstack.assume)."""
+    _FLEETS[env] = PageFleet(env, list(slugs), json.loads(owners), fetch, list(defaults))
 
 
 def browser_trace(env: str, host: str, options: str) -> str:

@@ -219,8 +219,7 @@ def build_site(
         render_changes(docs, snapshots, previous_snapshots)
         add_check_changes(docs, project.root, checks, previous_snapshots, assume)
         page_count = render_pages(docs, model, hosts, snapshots, intro, figures, progress, checks, assume)
-        envs_hosts = {e: [h.slug for h in hosts if h.env == e] for e in {h.env for h in hosts}}
-        write_trace_assets(docs, envs_hosts, assume)
+        write_trace_assets(docs, [(s.env, s.slug, s.doc) for s in snapshots], assume)
         step("render")
 
         envs: dict[str, list[str]] = {}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from netstack_docs.analysis.trace import Fleet
 from netstack_docs.browser import assets
-from netstack_docs.browser.flow import trace_flow
+from netstack_docs.browser.flow import address_owners, trace_flow
 from netstack_docs.model.model import _read, json_name, load_model, model_documents
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,14 +76,18 @@ def test_the_model_as_json_is_the_model() -> None:
 def test_the_shipped_zip_traces_the_demo_fleet_alone_in_an_isolated_interpreter(tmp_path: Path) -> None:
     zipfile.ZipFile(io.BytesIO(assets.python_zip())).extractall(tmp_path / "py")
     slugs, texts = _demo_texts()
-    given = {"slugs": slugs, "texts": texts, "flows": FLOWS, "defaults": DEMO_DEFAULTS}
+    owners = address_owners((s, json.loads(t)) for s, t in zip(slugs, texts, strict=True))
+    given = {"slugs": slugs, "owners": json.dumps(owners), "flows": FLOWS, "defaults": DEMO_DEFAULTS,
+             "dir": str(REPO / "snapshots" / "prod")}
     (tmp_path / "in.json").write_text(json.dumps(given))
     code = (
         "import json, sys\n"
         f"sys.path.insert(0, {str(tmp_path / 'py')!r})\n"
         "from netstack_docs.browser import flow\n"
         f"data = json.load(open({str(tmp_path / 'in.json')!r}))\n"
-        "flow.load_environment('prod', data['slugs'], data['texts'], data['defaults'])\n"
+        "def fetch(slug):\n"
+        "    return open(data['dir'] + '/' + slug + '.json', encoding='utf-8').read()\n"
+        "flow.load_environment('prod', data['slugs'], data['owners'], fetch, data['defaults'])\n"
         "wrong = {'in': 'nope0', 'src': '1.2.3.4', 'dst': '1.2.3.5', 'dport': '1'}\n"
         "flows = data['flows'] + [('edge-01', wrong)]\n"
         "out = [json.loads(flow.browser_trace('prod', h, json.dumps(o))) for h, o in flows]\n"

@@ -5,7 +5,7 @@
   "use strict";
   var OPTIONS = ["in", "from-local", "netns", "src", "dst", "proto", "sport", "dport", "state", "mark",
     "len", "ttl", "dscp", "tcp-flags", "assume"];
-  var state = { base: null, fleet: null, pyodide: null, envs: {}, snapshots: {} };
+  var state = { base: null, fleet: null, pyodide: null, envs: {}, snapshots: {}, texts: {} };
 
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -27,7 +27,12 @@
 
   function snapshot(env, host) {
     var key = env + "/" + host;
-    if (!state.snapshots[key]) state.snapshots[key] = fetchOk(snapshotUrl(env, host), "text");
+    if (!state.snapshots[key]) {
+      state.snapshots[key] = fetchOk(snapshotUrl(env, host), "text").then(function (text) {
+        state.texts[key] = text;
+        return text;
+      });
+    }
     return state.snapshots[key];
   }
 
@@ -57,16 +62,30 @@
     return state.pyodide;
   }
 
-  /* Every host of the environment (a walk may cross into any of them), handed to Python once. */
+  /* A host's snapshot.json text, synchronously: Python asks for it in the middle of a walk (the start
+   * host, then each host a VXLAN hop reaches). The start host is usually in the browser's cache. */
+  function snapshotNow(env, slug) {
+    if (state.texts[env + "/" + slug] !== undefined) return state.texts[env + "/" + slug];
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", snapshotUrl(env, slug), false);
+    xhr.send();
+    if (xhr.status !== 200) throw new Error(snapshotUrl(env, slug) + ": HTTP " + xhr.status);
+    state.texts[env + "/" + slug] = xhr.responseText;
+    return xhr.responseText;
+  }
+
+  /* The environment's hosts and which host holds each address, handed to Python once. */
   function environment(env) {
     if (state.envs[env]) return state.envs[env];
-    var hosts = state.fleet.environments[env] || [];
-    state.envs[env] = Promise.all([python(), Promise.all(hosts.map(function (h) { return snapshot(env, h); }))])
+    state.envs[env] = Promise.all([python(), fetchOk(new URL("env-" + env + ".json", state.base).href, "text")])
       .then(function (both) {
-        var py = both[0];
+        var py = both[0], detail = JSON.parse(both[1]);
         var load = py.pyimport("netstack_docs.browser.flow").load_environment;
-        var slugs = py.toPy(hosts), texts = py.toPy(both[1]), assume = py.toPy(state.fleet.assume);
-        try { load(env, slugs, texts, assume); } finally { slugs.destroy(); texts.destroy(); assume.destroy(); load.destroy(); }
+        var slugs = py.toPy(detail.hosts), assume = py.toPy(state.fleet.assume);
+        var owners = JSON.stringify(detail.owners);
+        try {
+          load(env, slugs, owners, function (slug) { return snapshotNow(env, slug); }, assume);
+        } finally { slugs.destroy(); assume.destroy(); load.destroy(); }
         return py;
       });
     return state.envs[env];
@@ -206,7 +225,8 @@
     var options = JSON.stringify(formOptions(form));
     status.textContent = state.pyodide ? "Tracing…" : "Loading the trace (Python in your browser)…";
     out.dataset.state = "running";
-    return environment(env).then(function (py) {
+    return Promise.all([environment(env), snapshot(env, host).catch(function () { return null; })]).then(function (both) {
+      var py = both[0];
       var call = py.pyimport("netstack_docs.browser.flow").browser_trace;
       var text;
       try { text = call(env, host, options); } finally { call.destroy(); }
