@@ -2,9 +2,9 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := graphviz nftables libnftables1 iproute2 ethtool iptables bpftool chromium git util-linux fonts-dejavu-core openssh-server openssh-client openvswitch-switch
+DEB_PACKAGES := graphviz nftables libnftables1 iproute2 ethtool iptables bpftool chromium git util-linux fonts-dejavu-core openssh-server openssh-client openvswitch-switch nodejs openssl
 
-.PHONY: site test lint deps venv serve bench clean
+.PHONY: site test lint deps pyodide venv serve bench clean
 
 deps:
 	@./scripts/install-debian-packages $(DEB_PACKAGES)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-venv: deps $(STAMP)
+# The Pyodide runtime for the browser trace (/trace/), fetched from npm into the package (not in git).
+pyodide: deps
+	@./scripts/fetch-pyodide
+
+venv: deps pyodide $(STAMP)
 
 site: venv
 	$(VENV)/bin/netstack-docs build --snapshots snapshots --site site

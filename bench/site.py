@@ -96,6 +96,9 @@ def run(fleet: Path, site: Path, hosts: int, naive: bool) -> dict[str, float]:
         "index_html_kb": round((site / "index.html").stat().st_size / 1e3, 1),
         "search_index_mb": round((site / "search" / "search_index.json").stat().st_size / 1e6, 1),
         **id_index_figures(site, result.search_index),
+        # /trace/: Pyodide and the trace's Python; the largest env-<env>.json (address owners)
+        "trace_assets_mb": round(du(site / "trace") / 1e6, 1),
+        "trace_env_json_kb": round(max(p.stat().st_size for p in (site / "trace").glob("env-*.json")) / 1e3),
         **{f"t_{k}": round(v, 2) for k, v in result.seconds.items()},
     }
     print(json.dumps(row), flush=True)

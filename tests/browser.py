@@ -65,8 +65,17 @@ def serve_directory(root: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+# No network but this machine's loopback: names other than 127.0.0.1 do not resolve, and every
+# connection goes through a proxy that is not there, except to 127.0.0.1 (an offline docs site).
+OFFLINE = [
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1",
+]
+
+
 @contextmanager
-def chromium() -> Iterator[Any]:
+def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
     """A Playwright BrowserContext on headless Chromium with a fresh, throwaway profile.
 
     Playwright's sync API does not nest: open one at a time per process (share it through a fixture).
@@ -83,7 +92,7 @@ def chromium() -> Iterator[Any]:
                 profile,
                 executable_path=CHROMIUM,
                 headless=True,
-                args=FLAGS,
+                args=[*FLAGS, *(extra_args or [])],
             )
             try:
                 yield context

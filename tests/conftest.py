@@ -3,7 +3,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-pytest_plugins = ["bundle"]  # the session's capture bundle fixture (tests/bundle.py)
+# session fixtures: the capture bundle (tests/bundle.py), the installed wheel (tests/wheel.py)
+pytest_plugins = ["bundle", "wheel"]
 
 import pytest  # noqa: E402
 

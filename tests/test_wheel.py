@@ -7,48 +7,15 @@ new virtual environment in a temporary directory, and used from a directory that
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
-import venv
 import zipfile
 from pathlib import Path
-
-import pytest
 
 from netstack_docs.scaffold import check_scaffold, write_scaffold
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("wheel")
-    if not (REPO / "pyproject.toml").is_file():
-        pytest.fail("these tests build the wheel from the checkout: no pyproject.toml beside them")
-    # setuptools writes build/ and *.egg-info into the source tree: build from a copy, never the checkout
-    source = work / "src"
-    top_junk = {".venv", ".git", "build", "site", ".build", ".cache"}
-    nested_junk = shutil.ignore_patterns("*.egg-info", "__pycache__", ".*_cache")
-
-    def junk(folder: str, names: list[str]) -> set[str]:
-        return set(nested_junk(folder, names)) | (top_junk & set(names) if Path(folder) == REPO else set())
-
-    shutil.copytree(REPO, source, ignore=junk)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(source)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    [wheel] = (work / "dist").glob("netstack_docs-*.whl")
-    venv.EnvBuilder(with_pip=True).create(work / "venv")
-    python = work / "venv" / "bin" / "python"
-    proc = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900
-    )
-    assert proc.returncode == 0, proc.stderr
-    return work
+PYODIDE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json",
+                 "package.json", "VERSION")
 
 
 def files_under(root: Path) -> dict[str, bytes]:
@@ -68,6 +35,11 @@ def test_the_wheel_carries_one_import_package_named_after_the_project(installed:
         "model/layers.yaml",
         "scaffold/files/dot-github/workflows/publish.yml",
         "scaffold/example-host.json",
+        # the browser trace: its script, the loader every page carries, and Pyodide (scripts/fetch-pyodide)
+        "browser/static/trace.js",
+        "site/theme/assets/netstack/trace-loader.js",
+        "site/base/docs/trace.md",
+        *(f"browser/pyodide/{name}" for name in PYODIDE_FILES),
     ):
         assert f"netstack_docs/{needed}" in names, needed
     assert any(n.startswith("netstack_docs/render/templates/") and n.endswith(".j2") for n in names)
@@ -111,3 +83,6 @@ def test_new_then_build_with_the_installed_command_anywhere(installed: Path, tmp
     assert "Wheel docs" in (site / "index.html").read_text()
     assert (site / "prod" / "example-01" / "routing" / "index.html").is_file()
     assert (site / "runbooks" / "example" / "index.html").is_file()
+    # the browser trace's page, its Python and the Pyodide runtime, from the installed package's data
+    for name in ("index.html", "trace.js", "fleet.json", "netstack_trace.zip", "pyodide/pyodide.asm.wasm"):
+        assert (site / "trace" / name).is_file(), name

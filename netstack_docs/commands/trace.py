@@ -112,31 +112,15 @@ def command(
     program, a limit, a set filled at runtime) forks the walk; the verdict is firm only when every
     fork agrees (see below).
     """
-    from netstack_docs.analysis.trace import Fleet, Packet, trace
+    from netstack_docs.analysis.trace import Fleet, trace
+    from netstack_docs.browser.flow import make_packet  # the same packet the browser's /trace/ page builds
 
     env, sep, host = target.partition("/")
     if not sep or not env or not host:
         raise UserError(f"{target!r}: name the host as ENV/HOST, e.g. prod/edge-01")
     if from_local == (ingress is not None):
         raise UserError("give exactly one of --in IFNAME or --from-local")
-    try:
-        mark_value = int(mark, 0)
-    except ValueError:
-        raise UserError(f"--mark {mark!r} is not a number") from None
-    ports = proto in ("tcp", "udp")
-    packet = Packet(
-        src,
-        dst,
-        proto,
-        sport if ports else None,
-        dport,
-        state,
-        mark_value,
-        length=length,
-        ttl=ttl,
-        tcp_flags=tcp_flags if proto == "tcp" else None,
-        dscp=dscp,
-    )
+    packet = make_packet(src, dst, proto, sport, dport, state, mark, length, ttl, dscp, tcp_flags)
     defaults = repository_assumptions(config_file)
     result = trace(
         Fleet.load(repository_snapshots(snapshots_dir, config_file), defaults),

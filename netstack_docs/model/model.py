@@ -6,13 +6,12 @@ fails loudly with the file and entry named instead of producing a blank page lat
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
-
-import yaml
 
 from netstack_docs.errors import UserError
 from netstack_docs.model.matcher import Matcher
@@ -181,17 +180,35 @@ def _kind(e: dict[str, Any], layers: set[str]) -> ComponentKind:
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load(resources.files("netstack_docs.model").joinpath(name).read_text(encoding="utf-8"))
+    folder = resources.files("netstack_docs.model")
+    try:
+        import yaml
+    except ImportError:  # the browser's Python (stdlib only): the model as JSON, see netstack_docs.browser
+        return json.loads(folder.joinpath(json_name(name)).read_text(encoding="utf-8"))
+    return yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))
+
+
+MODEL_FILES = ("layers.yaml", "components.yaml")
+
+
+def json_name(name: str) -> str:
+    """`components.yaml` -> `components.json`: the model's file as the browser trace ships it."""
+    return name.removesuffix(".yaml") + ".json"
+
+
+def model_documents() -> dict[str, Any]:
+    """The model's files as parsed documents, by name (netstack_docs.browser writes them as JSON)."""
+    return {name: _read(name) for name in MODEL_FILES}
 
 
 @cache
 def load_model() -> Model:
     """The model, loaded and checked once per process."""
-    layers = [_layer(e) for e in _read("layers.yaml")["layers"]]
+    layers = [_layer(e) for e in _read(MODEL_FILES[0])["layers"]]
     if tuple(x.slug for x in layers) != LAYER_SLUGS:
         raise ModelError(f"layers.yaml: layers must be, in order: {', '.join(LAYER_SLUGS)}")
     kinds: dict[str, ComponentKind] = {}
-    for entry in _read("components.yaml")["kinds"]:
+    for entry in _read(MODEL_FILES[1])["kinds"]:
         kind = _kind(entry, set(LAYER_SLUGS))
         if kind.id in kinds:
             raise ModelError(f"components.yaml: kind {kind.id!r} defined twice")

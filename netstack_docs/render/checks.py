@@ -11,8 +11,9 @@ import hashlib
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from netstack_docs.analysis.check import FAIL, PASS, UNDETERMINED, CheckInfo, CheckReport, Finding
 from netstack_docs.analysis.check.findings import worst
@@ -49,6 +50,7 @@ class CheckRow:
     problems: list[Finding]  # fail and undetermined findings, worst first
     passed_hosts: list[str]  # host slugs where every finding of this check passed
     counts: dict[str, int]  # hosts per status (a host counts once, by its worst finding)
+    passed_flows: dict[str, dict[str, Any]] = field(default_factory=dict)  # host -> the trace that passed it
 
 
 def _rows(report: CheckReport, env: str) -> list[CheckRow]:
@@ -65,9 +67,9 @@ def _rows(report: CheckReport, env: str) -> list[CheckRow]:
         status = {h: status_of[(info.name, h)] for h in hosts}
         problems = sorted((f for f in findings if f.status != PASS), key=lambda f: (f.status != FAIL, f.host))
         counts = {s: sum(v == s for v in status.values()) for s in (FAIL, UNDETERMINED, PASS)}
-        rows.append(
-            CheckRow(info, check_anchor(info.name), problems, [h for h in hosts if status[h] == PASS], counts)
-        )
+        passed = [h for h in hosts if status[h] == PASS]
+        flows = {f.host: f.flow for f in findings if f.flow and f.host in passed}
+        rows.append(CheckRow(info, check_anchor(info.name), problems, passed, counts, flows))
     return rows
 
 

@@ -66,6 +66,16 @@ def rel(context: jinja2.runtime.Context, target: str, anchor: str | None = None)
     return Trusted(path)
 
 
+@jinja2.pass_context
+def trace_href(
+    context: jinja2.runtime.Context, env: str, host: str, flow: dict[str, Any] | None = None
+) -> Trusted:
+    """A link from the current page to /trace/ with `env/host` chosen and, given a flow, filled in."""
+    from netstack_docs.render.tracelink import trace_query
+
+    return Trusted(rel(context, "trace.md") + "?" + trace_query(env, host, flow))
+
+
 def link(text: Any, href: str) -> Trusted:
     """`[text](href)` with the text escaped; href must come from `rel` (built from slugs only)."""
     if not isinstance(href, Trusted):
@@ -95,7 +105,7 @@ def environment() -> jinja2.Environment:
         md_indent=md_indent,
         anchor=anchor_id,
     )
-    env.globals.update(rel=rel, link=link, kind_anchor=kind_anchor)
+    env.globals.update(rel=rel, link=link, kind_anchor=kind_anchor, trace_href=trace_href)
     return env
 
 

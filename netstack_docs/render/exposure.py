@@ -14,6 +14,7 @@ from typing import Any
 
 from netstack_docs.analysis.trace.exposure import Cell, Exposure, Row
 from netstack_docs.analysis.trace.result import Step
+from netstack_docs.render.tracelink import exposure_flow
 
 VERDICT_WORDS = {
     "delivered": "reachable",
@@ -41,6 +42,7 @@ class CellView:
     assumptions: list[str]  # stated by the repository (extra.netstack.assume)
     unknowns: list[str] = field(default_factory=list)  # what the snapshot could not decide; did it matter
     alternatives: list[str] = field(default_factory=list)  # when undetermined: each way it may end
+    flow: dict[str, Any] = field(default_factory=dict)  # the traced packet as trace options (/trace/ link)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,9 @@ def _cell_view(row: Row, cell: Cell, anchors: set[tuple[str, str]]) -> CellView:
         for a in result.alternatives
     ]
     word = VERDICT_WORDS[result.verdict]
-    return CellView(cell, word, title, steps, list(result.assumptions), unknowns, alternatives)
+    return CellView(
+        cell, word, title, steps, list(result.assumptions), unknowns, alternatives, exposure_flow(row, cell)
+    )
 
 
 def exposure_rows(exposure: Exposure, labels: dict[str, str], anchors: set[tuple[str, str]]) -> list[RowView]:

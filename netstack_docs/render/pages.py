@@ -27,6 +27,7 @@ from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_che
 from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
 from netstack_docs.render.interfaces import item_md, items_md, stages_md
 from netstack_docs.render.search import search_summary
+from netstack_docs.render.tracelink import served_trace_href
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def render_host(
             exposure_rows=exposure[1] if exposure else [],
             max_rows=MAX_ROWS,
             served_href=served_href,
+            served_trace_href=served_trace_href,
             summary=search_summary(host.view),
             checks=checks,
             target=finding_target,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netstack_docs.browser.assets import check_runtime, write_trace_assets
 from netstack_docs.diagrams import render_site_figures
 from netstack_docs.errors import UserError
 from netstack_docs.model.freshness import Freshness
@@ -203,6 +204,7 @@ def build_site(
 
     site_dir = Path(site_dir).absolute()
     check_site_dir(site_dir)
+    check_runtime()  # the browser trace's Pyodide: refuse before any work when the package lacks it
     project: Project = find_project(project_dir, config_file)
     config, user_nav, pages = merged_config(project)
     snapshots = load_snapshots(Path(snapshots_dir), lambda i, n: progress and progress("load", i, n))
@@ -244,6 +246,7 @@ def build_site(
         page_count = render_pages(
             docs, model, hosts, snapshots, intro, figures, progress, checks, waiting, assume
         )
+        write_trace_assets(docs, [(s.env, s.slug, s.doc) for s in snapshots], assume)
         step("render")
         if options.search:
             search_index = write_id_index(docs, model, hosts)

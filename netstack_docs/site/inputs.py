@@ -29,6 +29,7 @@ RESERVED_ENVS = frozenset(
         "index",
         "404",
         "sitemap",
+        "trace",
     }
 )
 

@@ -21,7 +21,7 @@ from netstack_docs.site.userconfig import UserConfig, read_user_config
 BASE = Path(__file__).resolve().parent / "base"
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 # Top-level paths the build generates (besides one directory per environment).
-GENERATED = ("handbook", "changes")
+GENERATED = ("handbook", "changes", "trace")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ links to the exact place on the host's layer page.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.model.classify import layer_of
@@ -51,6 +51,9 @@ class Finding:
     expected: str
     actual: str
     component: ComponentRef
+    # a finding a trace decided: that trace as `netstack-docs trace` options (in, netns, src, dst, proto,
+    # dport, state, assume), for the site's /trace/ link; None for every other finding
+    flow: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def url(self) -> str:

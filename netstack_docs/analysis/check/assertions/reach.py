@@ -10,6 +10,7 @@ did not matter is decided; one firm under outcomes the user stated (`assume:`) s
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from typing import Any
 
 from netstack_docs.analysis.check.assertions.base import AssertionKind, Context, Problems, finding
@@ -84,30 +85,42 @@ def _traces(intent: Intent, host: Host, ns_id: str, ctx: Context) -> list[tuple[
     return out
 
 
-def _decide(intent: Intent, traces: list[tuple[str, str, Any]]) -> tuple[str, str, ComponentRef]:
+# status, actual, component, and the (src, dst) whose trace `actual` shows
+Decision = tuple[str, str, ComponentRef, tuple[str, str] | None]
+
+
+def _decide(intent: Intent, traces: list[tuple[str, str, Any]]) -> Decision:
     if not traces:
-        return UNDETERMINED, "nothing to trace: no local address of that family", host_ref("addresses")
+        return UNDETERMINED, "nothing to trace: no local address of that family", host_ref("addresses"), None
     outcomes = [(_outcome(r), src, dst, r) for src, dst, r in traces]
     allowed = [o for o in outcomes if o[0] == "allowed"]
     unproven = [o for o in outcomes if o[0] == "unproven"]
     if intent.expect == "deny":
         if allowed:
             _, src, dst, r = allowed[0]
-            return FAIL, _say(src, dst, r), _ref(r)
+            return FAIL, _say(src, dst, r), _ref(r), (src, dst)
         if unproven:
             _, src, dst, r = unproven[0]
-            return UNDETERMINED, _say(src, dst, r), _ref(r)
+            return UNDETERMINED, _say(src, dst, r), _ref(r), (src, dst)
         _, src, dst, r = outcomes[0]
-        return PASS, f"{len(outcomes)} trace(s) denied; e.g. {_say(src, dst, r)}", _ref(r)
+        return PASS, f"{len(outcomes)} trace(s) denied; e.g. {_say(src, dst, r)}", _ref(r), (src, dst)
     sources = sorted({src for _, src, _, _ in outcomes})
     for src in sources:  # allow: every representative source reaches at least one destination
         mine = [o for o in outcomes if o[1] == src]
         if not any(o[0] == "allowed" for o in mine):
             _, _, dst, r = next((o for o in mine if o[0] == "unproven"), mine[0])
             status = UNDETERMINED if any(o[0] == "unproven" for o in mine) else FAIL
-            return status, _say(src, dst, r), _ref(r)
+            return status, _say(src, dst, r), _ref(r), (src, dst)
     _, src, dst, r = allowed[0]
-    return PASS, f"{len(allowed)} trace(s) reach; e.g. {_say(src, dst, r)}", _ref(r)
+    return PASS, f"{len(allowed)} trace(s) reach; e.g. {_say(src, dst, r)}", _ref(r), (src, dst)
+
+
+def _flow(intent: Intent, ns_id: str, shown: tuple[str, str]) -> dict[str, Any]:
+    """The trace `actual` names, as `netstack-docs trace` options (the site links it to /trace/)."""
+    s = intent.spec
+    flow = {"in": s.get("in"), "netns": ns_id, "src": shown[0], "dst": shown[1], "proto": _proto(s),
+            "dport": s.get("dport"), "state": "new", "assume": list(intent.assume)}
+    return {k: v for k, v in flow.items() if v not in (None, [])}
 
 
 def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
@@ -117,10 +130,11 @@ def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
     for host in hosts:
         for ns in select_namespaces(host, intent.namespaces):
             try:
-                status, actual, ref = _decide(intent, _traces(intent, host, ns["id"], ctx))
+                status, actual, ref, shown = _decide(intent, _traces(intent, host, ns["id"], ctx))
             except TraceInputError as exc:  # e.g. no interface `wan0` on this host: trace cannot run
-                status, actual, ref = UNDETERMINED, f"trace cannot run: {exc}", host_ref("trace")
-            out.append(finding(intent, host, ns["id"], status, describe(intent), actual, ref))
+                status, actual, ref, shown = UNDETERMINED, f"trace cannot run: {exc}", host_ref("trace"), None
+            found = finding(intent, host, ns["id"], status, describe(intent), actual, ref)
+            out.append(replace(found, flow=_flow(intent, ns["id"], shown)) if shown else found)
     return out
 
 
