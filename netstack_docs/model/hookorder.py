@@ -28,7 +28,12 @@ Obj = dict[str, Any]
 
 # iptables-legacy built-in chains at the kernel's fixed priorities (include/uapi/linux/netfilter_ipv4.h).
 IPTABLES_PRIORITY = {"raw": -300, "mangle": -150, "nat": -100, "filter": 0, "security": 50}
-IPT_NAT_SRC = 100  # NF_IP_PRI_NAT_SRC: SNAT in POSTROUTING and INPUT
+# Chains of type nat (and iptables-legacy's nat table) do not run at their own priority: the NAT core
+# registers one hook per NAT hook (nf_nat_register_fn) at NF_IP_PRI_NAT_DST (-100: prerouting, output)
+# or NF_IP_PRI_NAT_SRC (100: postrouting, input), and calls them from there in the order of their own
+# priorities, until one sets up the connection's NAT (nf_nat_inet_fn). Measured here: a filter chain
+# at priority 0 sees the address a `type nat hook prerouting priority 50` chain rewrote.
+NAT_CORE = {"prerouting": -100, "output": -100, "postrouting": 100, "input": 100}
 IP_HOOKS = ("prerouting", "input", "forward", "output", "postrouting")
 NETDEV_HOOKS = ("ingress", "egress")
 FAMILIES = {4: ("ip", "inet"), 6: ("ip6", "inet"), None: ("ip", "ip6", "inet")}
@@ -51,6 +56,11 @@ class HookEntry:
     obj: Obj  # the nftables chain, or the legacy table view {key, family, table, chains, chain}
     label: str
     table_key: str  # chains of one table are ordered by their handles
+    own_priority: int | None = None  # a nat chain's own priority: its order inside the NAT core
+
+    @property
+    def nat(self) -> bool:
+        return self.own_priority is not None
 
     @property
     def key(self) -> str:
@@ -80,7 +90,11 @@ def _nft_entries(ns_doc: Obj, hook: str, families: tuple[str, ...], device: str 
             continue
         label = f"{chain['family']} {chain['table']} {chain['name']}"
         table = f"nft {chain['family']} {chain['table']}"
-        out.append(HookEntry("nftables", int(chain.get("priority") or 0), chain, label, table))
+        prio = int(chain.get("priority") or 0)
+        if chain.get("type") == "nat" and hook in NAT_CORE:
+            out.append(HookEntry("nftables", NAT_CORE[hook], chain, label, table, prio))
+        else:
+            out.append(HookEntry("nftables", prio, chain, label, table))
     return out
 
 
@@ -92,14 +106,14 @@ def _legacy_entries(ns_doc: Obj, hook: str, families: tuple[str, ...]) -> list[H
         builtin = (chains or {}).get(hook.upper())
         if family not in families or builtin is None:
             continue
-        prio = (
-            IPT_NAT_SRC
-            if table == "nat" and hook in ("postrouting", "input")
-            else IPTABLES_PRIORITY.get(table, 0)
-        )
         view = {"key": key, "family": family, "table": table, "chains": chains, "chain": hook.upper()}
         label = f"{key} {hook.upper()}"
-        out.append(HookEntry("iptables-legacy", prio, view, label, f"legacy {key}"))
+        if table == "nat" and hook in NAT_CORE:  # iptable_nat registers with the NAT core too
+            core = NAT_CORE[hook]
+            out.append(HookEntry("iptables-legacy", core, view, label, f"legacy {key}", core))
+        else:
+            prio = IPTABLES_PRIORITY.get(table, 0)
+            out.append(HookEntry("iptables-legacy", prio, view, label, f"legacy {key}"))
     return out
 
 
@@ -112,11 +126,18 @@ def _slots(entries: list[HookEntry]) -> list[Slot]:
         group = by_prio[prio]
         tables = {e.table_key for e in group}
         handles = all(e.obj.get("handle") is not None for e in group if e.source == "nftables")
-        # newest first: a higher handle was created (and registered) later
-        group.sort(key=lambda e: (e.table_key, -(e.obj.get("handle") or 0), e.label))
+        # NAT core chains by their own priority; then newest first (a higher handle was created later)
+        group.sort(key=lambda e: (_own(e), e.table_key, -(e.obj.get("handle") or 0), e.label))
         known = len(tables) <= 1 and (handles or len(group) == 1)
+        if all(e.nat for e in group):  # one hook, the NAT core: its chains in their own priorities' order
+            owns = [_own(e) for e in group]
+            known = known or len(set(owns)) == len(owns)
         slots.append(Slot(prio, tuple(group), known))
     return slots
+
+
+def _own(e: HookEntry) -> int:
+    return e.own_priority if e.own_priority is not None else e.priority
 
 
 def ip_hook(ns_doc: Obj, hook: str, version: int | None = None) -> list[Slot]:

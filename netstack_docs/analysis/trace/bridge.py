@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from netstack_docs.analysis.trace.hops import end_here, peer_of, port_towards, veth_out
 from netstack_docs.analysis.trace.namespace import Namespace
-from netstack_docs.analysis.trace.nat import apply as apply_nat
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.walk import End, hook, stack
 
@@ -91,11 +90,7 @@ def _br_netfilter(w: Walker, ns: Namespace, port: str, bridge: str, packet: Pack
         ("forward", bridge, bridge),
         ("postrouting", None, bridge),
     ):
-        stop, packet, nat = hook(w.trail, ns, name, packet, iif, oif)
+        stop, packet, _ = hook(w.trail, ns, name, packet, iif, oif)
         if stop:
             return stop
-        natted = apply_nat(w.trail, ns, packet, nat)
-        if natted is None:
-            return End("undetermined", ns, packet, bridge)
-        packet = natted
     return packet

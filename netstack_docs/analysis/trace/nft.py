@@ -12,6 +12,7 @@ rules. Where the order of chains of equal priority is unknown and one of them ch
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from netstack_docs.analysis.trace.iptables import legacy_chain
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nftexpr import EvalContext
 from netstack_docs.analysis.trace.nftrules import CompiledRule, Effect, Fork, compile_rule
+from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.trail import Trail
 from netstack_docs.model.hookorder import HookEntry, Slot, ip_hook, netdev_hook
 
@@ -114,6 +116,9 @@ def _ordered(trail: Trail, ruleset: Ruleset, hook: str, slot: Slot) -> tuple[Hoo
     return orders[names.index(picked)]
 
 
+NatApply = Callable[[Packet, list[tuple[str, dict[str, Any], dict[str, Any]]]], "Packet | None"]
+
+
 def run_hook(
     trail: Trail,
     ruleset: Ruleset,
@@ -121,11 +126,14 @@ def run_hook(
     ctx: EvalContext,
     device: str | None = None,
     nat_done: bool = False,
+    apply_nat: NatApply | None = None,
 ) -> HookOutcome:
-    """Run every chain of `hook`; mark changes are applied to ctx.packet as they happen.
+    """Run every chain of `hook`; marks and NAT are applied to ctx.packet as they happen, so the chains
+    after the NAT core see the rewritten packet, as in the kernel.
 
     `nat_done`: the connection's NAT is already set up (a locally sent packet looping back through
-    lo), so nat chains do not run again."""
+    lo), so nat chains do not run again. Once a nat chain has set up the connection's NAT, the NAT
+    core calls no further nat chain of the hook (nf_nat_inet_fn)."""
     nat: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     ns = ruleset.ns
     ctx.choose = lambda key, what, outcomes, random: trail.choose(
@@ -144,6 +152,11 @@ def run_hook(
             verdict, rule = _run_chain(trail, ruleset, chain, ctx, nat)
             if verdict == "undetermined":
                 return HookOutcome("undetermined", nat)
+            if nat and apply_nat is not None:
+                rewritten = apply_nat(ctx.packet, nat)
+                if rewritten is None:
+                    return HookOutcome("undetermined", [])
+                ctx.packet, nat_done, nat = rewritten, True, []
             if rule is None:
                 policy = chain.get("policy") or "accept"
                 trail.step(

@@ -164,11 +164,21 @@ def hook(
     at: str | None = None,
     device: str | None = None,
     nat_done: bool = False,
+    iif_addr: str | None = None,
+    oif_addr: str | None = None,
 ) -> tuple[End | None, Packet, NatList]:
-    """Run one netfilter hook: (the End when it stops the packet, the packet with marks set, its NAT)."""
+    """Run one netfilter hook: (the End when it stops the packet, the packet with marks set and NAT
+    applied where the NAT core runs, NAT left to apply: none). `iif_addr` is where `redirect` sends a
+    packet, `oif_addr` what `masquerade` writes."""
+    from netstack_docs.analysis.trace.nat import apply as apply_nat
+
     st = stack(ns)
     ctx = st.context(packet, name, iif, oif)
-    out = run_hook(trail, st.ruleset, name, ctx, device=device, nat_done=nat_done)
+
+    def rewrite(p: Packet, nat: NatList) -> Packet | None:
+        return apply_nat(trail, ns, p, nat, iif_addr=iif_addr, oif_addr=oif_addr)
+
+    out = run_hook(trail, st.ruleset, name, ctx, device=device, nat_done=nat_done, apply_nat=rewrite)
     if out.verdict != "accept":
         return End(HOOK_END.get(out.verdict, "undetermined"), ns, ctx.packet, at), ctx.packet, out.nat
     return None, ctx.packet, out.nat

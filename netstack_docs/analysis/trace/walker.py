@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from netstack_docs.analysis.trace import checks, sockets, tc
 from netstack_docs.analysis.trace.namespace import Namespace
-from netstack_docs.analysis.trace.nat import apply as apply_nat
 from netstack_docs.analysis.trace.ovs import ovs_port
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.routing import Decision
@@ -20,7 +19,6 @@ from netstack_docs.analysis.trace.walk import (
     route_step,
     sender_address,
     stack,
-    stuck,
 )
 
 if TYPE_CHECKING:
@@ -84,13 +82,12 @@ class Walker:
 
     def layer3(self, ns: Namespace, ifname: str, packet: Packet, skip_nat: bool = False) -> End:
         trail, st = self.trail, stack(ns)
-        stop, packet, nat = hook(trail, ns, "prerouting", packet, ifname, None, at=ifname, nat_done=skip_nat)
+        redirect_to = checks.address_on(ns, ifname, packet)
+        stop, packet, _ = hook(
+            trail, ns, "prerouting", packet, ifname, None, at=ifname, nat_done=skip_nat, iif_addr=redirect_to
+        )
         if stop:
             return stop
-        natted = apply_nat(trail, ns, packet, nat, iif_addr=checks.address_on(ns, ifname, packet))
-        if natted is None:
-            return stuck(ns, packet, ifname)
-        packet = natted
         martian = checks.martian(ns, ifname, packet) if ifname != "lo" else None
         if martian:
             trail.step(ns, "routing", f"martian packet on {ifname}: {martian}: dropped", decides=True)
@@ -140,13 +137,9 @@ class Walker:
     # -- local delivery ----------------------------------------------------------------------------
     def local_in(self, ns: Namespace, ifname: str, packet: Packet, nat_done: bool = False) -> End:
         trail = self.trail
-        stop, packet, nat = hook(trail, ns, "input", packet, ifname, None, at=ifname, nat_done=nat_done)
+        stop, packet, _ = hook(trail, ns, "input", packet, ifname, None, at=ifname, nat_done=nat_done)
         if stop:
             return stop
-        natted = apply_nat(trail, ns, packet, nat)
-        if natted is None:
-            return stuck(ns, packet, ifname)
-        packet = natted
         if packet.proto in ("icmp", "icmpv6"):
             key = "net.ipv4.icmp_echo_ignore_all" if packet.version == 4 else "net.ipv6.icmp.echo_ignore_all"
             if ns.sysctl(key) == "1":
@@ -202,12 +195,9 @@ class Walker:
         if d.multipath_split:
             d = self._multipath(ns, d, packet)
         dev = "lo" if d.type == "local" else d.dev
-        stop, marked, nat = hook(trail, ns, "output", packet, None, dev)
+        stop, new, _ = hook(trail, ns, "output", packet, None, dev)
         if stop:
             return stop
-        new = apply_nat(trail, ns, marked, nat)
-        if new is None:
-            return stuck(ns, marked, None)
         if new.dst != packet.dst or new.mark != packet.mark:  # the kernel routes such a packet again
             d = st.route(new, "lo", local=True)
             route_step(trail, ns, new, d)
@@ -220,13 +210,10 @@ class Walker:
 
         trail = self.trail
         dev = "lo" if d.type in ("local", "broadcast") else d.dev
-        stop, packet, nat = hook(trail, ns, "postrouting", packet, iif, dev, at=dev)
+        masquerade_to = sender_address(ns, packet, d)
+        stop, packet, _ = hook(trail, ns, "postrouting", packet, iif, dev, at=dev, oif_addr=masquerade_to)
         if stop:
             return stop
-        natted = apply_nat(trail, ns, packet, nat, oif_addr=sender_address(ns, packet, d))
-        if natted is None:
-            return stuck(ns, packet, dev)
-        packet = natted
         if dev == "lo":  # looped back: prerouting and input with iif lo; its NAT was set up on the way out
             trail.step(ns, "link", "looped back through lo to this namespace")
             return self.layer3(ns, "lo", packet, skip_nat=True)
