@@ -48,8 +48,11 @@ def test_host_page_table_links_every_verdict_to_its_trace(site: Path) -> None:
         rows = page.locator("#exposure ~ * table").first.locator("tbody tr")
         assert rows.count() == len(expected.rows) > 0
         links = page.locator("#exposure ~ * table").first.locator("tbody a")
-        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        every = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+        hrefs = [h for h in every if "/trace/?" not in h]
         assert len(hrefs) == sum(len(r.cells) for r in expected.rows)
+        # and each verdict's "try it" opens the browser trace (/trace/) with its flow filled in
+        assert len(every) - len(hrefs) == len(hrefs)
         for href in hrefs:
             assert href and "/prod/edge-01/#trace-" in href or str(href).startswith("#trace-")
             assert page.locator(f"[id='{str(href).split('#')[1]}']").count() == 1
@@ -60,7 +63,7 @@ def test_host_page_table_links_every_verdict_to_its_trace(site: Path) -> None:
         details = page.locator(f"details[id='{cell.trace_id}']")
         assert "ssh from the office only" in (details.text_content() or "")
         # every component link of that trace lands on an element with that id, on the right page
-        components = details.locator("a")
+        components = details.locator("li a")
         targets = [components.nth(i).get_attribute("href") or "" for i in range(components.count())]
         assert len(targets) >= 4
         for href in targets:
