@@ -79,7 +79,9 @@ class Figures:
         change = (value - was) / abs(was)
         worse = change > 0 if old.get("better", "lower") == "lower" else change < 0
         verdict = "worse" if worse and abs(change) >= 0.1 else ("better" if abs(change) >= 0.1 else "same")
-        return f"(recorded {was:.{digits}f} on {self.recorded.get('date')}: {change:+.0%}, {verdict})"
+        load = self.recorded.get("load_average")
+        at = f" at load {load}" if load is not None else ""
+        return f"(recorded {was:.{digits}f} on {self.recorded.get('date')}{at}: {change:+.0%}, {verdict})"
 
     def close(self, note: str = "") -> None:
         """With --record, replace this benchmark's entry in the figures file by this run's figures."""

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
-
-from figures import FILE, Figures, machine_kind  # noqa: E402
+# Loaded by path: bench/ must not go on sys.path (bench/site.py and bench/diagrams.py would shadow
+# the stdlib's `site` and the `diagrams` package for every later test).
+_spec = importlib.util.spec_from_file_location("bench_figures", REPO / "bench" / "figures.py")
+assert _spec is not None and _spec.loader is not None
+bench_figures = importlib.util.module_from_spec(_spec)
+sys.modules["bench_figures"] = bench_figures
+_spec.loader.exec_module(bench_figures)
+FILE, Figures, machine_kind = bench_figures.FILE, bench_figures.Figures, bench_figures.machine_kind
 
 
 def test_a_figure_is_shown_beside_the_recorded_one_and_record_replaces_it(tmp_path: Path):

@@ -2,7 +2,7 @@
 
 pyroute2 0.9's sync `IPRoute` runs an asyncio event loop step per received message; over 200
 namespaces that loop costs more than the kernel's answers. This keeps pyroute2 for what it is
-best at (the message layouts: ifinfmsg, rtmsg, tcmsg, ... and their decoders, via MarshalRtnl)
+best at (the message layouts: ifinfmsg, rtmsg, tcmsg, ... and their decoders, via its Marshal)
 and does the socket part directly: one request, read until NLMSG_DONE. The socket is created
 by the calling thread, so it belongs to that thread's network namespace.
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from pyroute2.netlink import NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
 from pyroute2.netlink.exceptions import NetlinkError
+from pyroute2.netlink.marshal import Marshal
 from pyroute2.netlink.rtnl import (
     RTM_GETADDR,
     RTM_GETLINK,
@@ -24,11 +25,19 @@ from pyroute2.netlink.rtnl import (
     RTM_GETRULE,
     RTM_GETTCLASS,
     RTM_GETTFILTER,
+    RTM_NEWADDR,
+    RTM_NEWLINK,
+    RTM_NEWNEIGH,
+    RTM_NEWNSID,
+    RTM_NEWQDISC,
+    RTM_NEWROUTE,
+    RTM_NEWRULE,
+    RTM_NEWTCLASS,
+    RTM_NEWTFILTER,
 )
 from pyroute2.netlink.rtnl.fibmsg import fibmsg
 from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
-from pyroute2.netlink.rtnl.marshal import MarshalRtnl
 from pyroute2.netlink.rtnl.ndmsg import ndmsg
 from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
@@ -41,6 +50,16 @@ NETNSA_FD = 3
 RCVBUF = 1 << 20
 
 
+class _Marshal(Marshal):  # type: ignore[misc]  # pyroute2 ships no type hints
+    """pyroute2's MarshalRtnl for the answers these requests get, without importing its module:
+    pyroute2.netlink.rtnl.marshal imports pyroute2's socket layer and with it asyncio (0.05-0.1 s
+    of every capture's start)."""
+
+    msg_map = {RTM_NEWLINK: ifinfmsg, RTM_NEWADDR: ifaddrmsg, RTM_NEWROUTE: rtmsg, RTM_NEWRULE: fibmsg,
+               RTM_NEWNEIGH: ndmsg, RTM_NEWQDISC: tcmsg, RTM_NEWTCLASS: tcmsg, RTM_NEWTFILTER: tcmsg,
+               RTM_NEWNSID: nsidmsg}
+
+
 class Rtnl:
     """rtnetlink requests of one thread; not shared between threads."""
 
@@ -50,7 +69,7 @@ class Rtnl:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
         self.sock.bind((0, 0))
         self.seq = 0
-        self.marshal = MarshalRtnl()
+        self.marshal = _Marshal()
 
     def close(self) -> None:
         self.sock.close()

@@ -89,8 +89,9 @@ def test_a_sandbox_capture_writes_the_standard_encoders_bytes():
         "nft add table inet t; nft add chain inet t in '{ type filter hook input priority 0; }'\n"
         "nft add rule inet t in tcp dport 22 counter accept comment '\"},\\n\"'\n"
         "settle\n"
-        "$PYTHON -m netstack_docs capture --env lab --host h --out /tmp/h.json --quiet\n"
-        "cat /tmp/h.json\n"
+        "T=$(mktemp -d)\n"
+        "$PYTHON -m netstack_docs capture --env lab --host h --out $T/h.json --quiet\n"
+        "cat $T/h.json; rm -r $T\n"
     )
     text = run_in_sandbox(script).stdout
     doc = json.loads(text)
