@@ -22,8 +22,8 @@ REPO = LAB.parent
 
 
 # Labs that test trace against rules as upstream projects install them (tests/trace/
-# test_kernel_agreement.py): not demo environments, captured only when named.
-NOT_DEMO = {"upstream"}
+# test_kernel_agreement.py) and lab/ (kernel semantics): not demo environments, captured only when named.
+NOT_DEMO = {"upstream", "lab"}
 
 
 def topologies(selected: list[str]) -> list[Path]:
