@@ -1,7 +1,8 @@
 # Sourced at the start of every sandbox (tests and lab): runs inside
 # `unshare --net --mount --uts --pid --fork --mount-proc --propagation private`.
-# Private tmpfs on /run/netns and /run/docker, a fresh sysfs for this netns, and /etc behind a
-# throwaway overlay so a topology may write rt_tables or daemon config files without touching the machine.
+# Private tmpfs on /run/netns and /run/docker, a fresh sysfs for this netns, and /etc and /var/lib
+# behind throwaway overlays so a topology may write rt_tables, daemon config or state files (kubelet,
+# kube-proxy, docker) without touching the machine.
 set -eu
 mkdir -p /run/netns /run/docker
 mount -t tmpfs tmpfs /run/netns
@@ -9,8 +10,9 @@ mount -t tmpfs tmpfs /run/docker
 mkdir -p /run/docker/netns
 mount -t sysfs sysfs /sys 2>/dev/null || true
 mount -t tmpfs tmpfs /mnt
-mkdir -p /mnt/etc-upper /mnt/etc-work
+mkdir -p /mnt/etc-upper /mnt/etc-work /mnt/varlib-upper /mnt/varlib-work
 mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/etc-upper,workdir=/mnt/etc-work /etc
+mount -t overlay overlay -o lowerdir=/var/lib,upperdir=/mnt/varlib-upper,workdir=/mnt/varlib-work /var/lib
 ip link set lo up
 
 # settle: wait until what a script built has settled in every namespace of this sandbox: no IPv6

@@ -78,7 +78,8 @@ table ip kube-proxy {
   }
 }
 NFT
-mkdir -p /etc/cni/net.d /etc/containerd /var/lib/kubelet 2>/dev/null || true
+mkdir -p /etc/cni/net.d /etc/containerd
+mkdir -p /var/lib/kubelet  # /var/lib is the sandbox's throwaway overlay (sandbox-prelude.sh)
 cat > /etc/cni/net.d/10-flannel.conflist <<'JSON'
 {"name": "cbr0", "cniVersion": "1.0.0", "plugins": [
   {"type": "flannel", "delegate": {"bridge": "cni0", "hairpinMode": true, "isDefaultGateway": true}},

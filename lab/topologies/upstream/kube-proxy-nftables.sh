@@ -199,7 +199,8 @@ add element ip kube-proxy cluster-ips { 10.96.45.3 }
 add element ip kube-proxy no-endpoint-services { 10.96.45.3 . tcp . 9000 comment "shop/api:grpc" : goto reject-chain }
 NFT
 
-mkdir -p /etc/cni/net.d /etc/containerd /var/lib/kubelet /var/lib/kube-proxy
+mkdir -p /etc/cni/net.d /etc/containerd
+mkdir -p /var/lib/kubelet /var/lib/kube-proxy  # /etc and /var/lib: the sandbox's overlays (prelude)
 cat > /etc/cni/net.d/10-bridge.conflist <<'JSON'
 {"name": "k8s-pod-network", "cniVersion": "1.0.0", "plugins": [
   {"type": "bridge", "bridge": "cni0", "isGateway": true, "hairpinMode": true,
