@@ -92,7 +92,7 @@ def test_wan0_arriving_xdp_then_tc_redirect_to_ifb0_then_netdev_chains_then_prer
     ]
     assert order == sorted(order)
     line, _ = _at(wan0, "[xdp_edge_pass](ebpf.md#prog-host--xdp--xdp-edge-pass--")
-    assert "id 789, mode xdpgeneric" in wan0[line]
+    assert re.search(r"id \d+, mode xdpgeneric", wan0[line])
     flt, depth = _at(wan0, "action mirred egress redirect dev ifb0 stolen")
     assert (
         "bpf bytecode '1,6 0 0 4294967295'" in wan0[flt]
@@ -104,7 +104,9 @@ def test_wan0_arriving_xdp_then_tc_redirect_to_ifb0_then_netdev_chains_then_prer
     )
     ifb, ifb_depth = _at(wan0, "[ifb0](interfaces.md#iface-root--ifb0)")  # the ifb's own section, this page
     assert (ifb, ifb_depth) == (flt + 1, depth + 1) and "handed back to wan0" in wan0[ifb]
-    qdisc, qdisc_depth = _at(wan0, "[qdisc tbf 827e:](traffic-control.md#qdisc-root--ifb0--root)")
+    # the ifb's tbf (its handle is the kernel's choice, new on every capture)
+    qdisc, qdisc_depth = _at(wan0, "](traffic-control.md#qdisc-root--ifb0--root)")
+    assert "[qdisc tbf " in wan0[qdisc]
     assert (qdisc, qdisc_depth) == (ifb + 1, ifb_depth + 1) and "rate 80Mbit burst 64Kb latency 50ms" in wan0[
         qdisc
     ]
@@ -158,10 +160,8 @@ def test_wan0_leaving_routes_nat_and_the_htb_tree_with_its_u32_match_decoded(edg
 
 def test_lan0_ifb0_and_the_namespaces_peers(edge: Edge) -> None:
     lan0 = _section(edge.markdown, "iface-root--lan0")
-    assert (
-        "pref 1 bpf tc_lan_mark id 790 direct-action"
-        in lan0[_at(lan0, "(traffic-control.md#filter-root--lan0--")[0]]
-    )
+    filter_line = lan0[_at(lan0, "(traffic-control.md#filter-root--lan0--")[0]]
+    assert re.search(r"pref 1 bpf tc_lan_mark id \d+ direct-action", filter_line)  # the id is the kernel's
     text = "\n".join(lan0)
     assert (
         'iifname "lan0" tcp dport 22 accept' in text
