@@ -22,6 +22,7 @@ sys.path.insert(1, str(REPO / "tests"))
 
 from browser import OFFLINE, chromium, serve_directory  # noqa: E402
 
+from bench.figures import Figures, add_record_option  # noqa: E402
 from netstack_docs.site.build import build_site  # noqa: E402
 
 DONE = "n => Number(document.getElementById('netstack-trace-result').dataset.runs || 0) >= n"
@@ -33,6 +34,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "browser-trace")
+    add_record_option(parser)
     args = parser.parse_args()
     site = args.out / "site"
     build_site(REPO / "snapshots", site, config_file=REPO / "mkdocs.yml")
@@ -65,6 +67,12 @@ def main() -> None:
     mb = round(downloaded / 1e6, 1)
     row = {"first_trace_s": round(first, 2), "first_trace_downloaded_mb": mb, "next_traces_s": times}
     print(json.dumps(row))
+    figures = Figures("browser_trace", args.record)
+    figures.show("first trace s (Pyodide start)", first, "s", digits=1)
+    figures.show("downloaded for the first trace MB", downloaded / 1e6, "MB", digits=1)
+    for i, t in enumerate(times, 1):
+        figures.show(f"trace {i} after the first s", t, "s", digits=2)
+    figures.close()
 
 
 if __name__ == "__main__":
