@@ -159,7 +159,11 @@ def test_a_host_page_opens_the_trace_with_its_host_chosen(
     offline_browser: tuple[str, Any, list[str]],
 ) -> None:
     base, page, elsewhere = offline_browser
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
     page.goto(base + "staging/docker-01/")
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in seen if "/trace/" in u]  # Pyodide and the page's script load on /trace/ only
     page.click("text=Trace a packet through this host")  # Material's instant navigation: no reload
     page.wait_for_function("() => document.querySelector('select[name=host]')?.value === 'docker-01'",
                            timeout=TIMEOUT_MS)
