@@ -287,9 +287,8 @@ def causes(result: TraceResult) -> list[str]:
     """Why a verdict is undetermined: the unknowns that mattered (the forking engine), or the text of
     the steps marked undetermined (an engine without `unknowns`)."""
     unknowns = getattr(result, "unknowns", None)
-    if unknowns is not None:
-        found = {str(u.what) for u in unknowns if getattr(u, "mattered", False)}
-    else:
+    found = {str(u.what) for u in unknowns or () if getattr(u, "mattered", False)}
+    if not found:  # no unknown that mattered (or an engine without them): the steps marked undetermined
         found = {s.what for s in result.steps if getattr(s, "undetermined", False)}
     return sorted(found) or ["(no cause given)"]
 
