@@ -237,15 +237,31 @@ class CompiledRule:
         return [*self.guard_ops, *self.ops]
 
     def run(self, ctx: EvalContext, fork: Fork) -> Effect | None:
-        """The rule's effect when it matches (in this walk), None when it does not."""
+        """The rule's effect when it matches (in this walk), None when it does not.
+
+        The hot path: most rules fail a leading match, with nothing to remember on the way."""
         ctx.rule = self.key
+        try:
+            for get, pred in self.guards:
+                if not pred(get(ctx)):
+                    return None
+        except Undetermined:
+            return self._careful(ctx, fork)
+        return self._rest(ctx, fork, [])
+
+    def _careful(self, ctx: EvalContext, fork: Fork) -> Effect | None:
+        """A leading match could not be evaluated (a value known only at run time, such as the ct mark
+        of an established flow): every other match still decides first, then the rule forks."""
         pending: list[str] = []
         for get, pred in self.guards:
             try:
                 if not pred(get(ctx)):
                     return None
-            except Undetermined as exc:  # a value known only at run time (ct mark of an established flow)
+            except Undetermined as exc:
                 pending.append(str(exc))
+        return self._rest(ctx, fork, pending)
+
+    def _rest(self, ctx: EvalContext, fork: Fork, pending: list[str]) -> Effect | None:
         eff = Effect()
         for op in self.ops:
             if op.kind == "match":
