@@ -378,3 +378,21 @@ def test_a_captured_v6only_decides_what_would_otherwise_fork() -> None:
     assert run(host(False), packet, ingress="eth0").verdict == "delivered"
     r = run(host(True), packet, ingress="eth0")
     assert r.verdict == "rejected" and r.unknowns == []
+
+
+def test_too_many_chains_of_unknown_order_that_change_packets_end_undetermined() -> None:
+    tables = "abcde"
+    chains = [chain("pre", "prerouting", table=t, priority=0) for t in tables]
+    rules = [
+        nft_rule("pre", f"meta mark set {i + 1}", {"mangle": {"key": meta("mark"), "value": i + 1}}, table=t)
+        for i, t in enumerate(tables)
+    ]
+    f = _host([*chains, chain("input", "input", table="a")], rules)
+    r = run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
+    assert r.verdict == "undetermined" and "too many orders to walk" in r.steps[-1].what
+    # four tables: every order is walked (they only mark, and nothing reads the mark: all agree)
+    f = _host([*chains[:4], chain("input", "input", table="a")], rules[:4])
+    r = run(f, tcp("198.51.100.7", "198.51.100.1", 22), ingress="eth0")
+    assert (
+        r.verdict == "delivered" and r.unknowns[0].key == "order:prerouting:0" and not r.unknowns[0].mattered
+    )

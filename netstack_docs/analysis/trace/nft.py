@@ -98,12 +98,23 @@ class Ruleset:
         return self._changes[key]
 
 
-def _ordered(trail: Trail, ruleset: Ruleset, hook: str, slot: Slot) -> tuple[HookEntry, ...]:
-    """The entries of one priority in the order this walk runs them (forked when unknown and it matters)."""
+MAX_ORDERED = 4  # 24 orders to walk; more chains of unknown order end the walk undetermined
+
+
+def _ordered(trail: Trail, ruleset: Ruleset, hook: str, slot: Slot) -> tuple[HookEntry, ...] | None:
+    """The entries of one priority in the order this walk runs them (forked when unknown and it matters);
+    None when there are too many orders to walk."""
     entries = slot.entries
     if slot.known or len(entries) < 2 or not any(ruleset.changes_packets(e) for e in entries):
         return entries
-    orders = list(itertools.permutations(entries))[:24]
+    if len(entries) > MAX_ORDERED:
+        what = (
+            f"{hook}: {len(entries)} chains of equal priority {slot.priority} in an order the snapshot does "
+            f"not tell ({', '.join(e.label for e in entries)}), too many orders to walk"
+        )
+        trail.step(ruleset.ns, "netfilter", what, undetermined=True, decides=True)
+        return None
+    orders = list(itertools.permutations(entries))
     names = tuple(" then ".join(e.label for e in order) for order in orders)
     picked = trail.choose(
         ruleset.ns,
@@ -140,7 +151,10 @@ def run_hook(
         ns, "netfilter", key, what, outcomes, random=random
     )
     for slot in ruleset.slots(hook, ctx.packet.version, device):
-        for entry in _ordered(trail, ruleset, hook, slot):
+        ordered = _ordered(trail, ruleset, hook, slot)
+        if ordered is None:
+            return HookOutcome("undetermined", nat)
+        for entry in ordered:
             if entry.source == "iptables-legacy":
                 verdict = legacy_chain(trail, ns, hook, entry.obj, ctx.packet.state == "new" and not nat_done)
                 if verdict != "accept":
