@@ -152,7 +152,7 @@ def netdev_hook(ns_doc: Obj, hook: str, device: str | None) -> list[Slot]:
     return _slots(_nft_entries(ns_doc, hook, (), device))
 
 
-def _filter_devices(ns_doc: Obj, flt: Obj, direction: str) -> list[str]:
+def filter_devices(ns_doc: Obj, flt: Obj, direction: str) -> list[str]:
     """The devices a filter runs on: its own, or every device whose clsact shares its block."""
     if flt.get("block") is None:
         return [str(flt.get("ifname"))]
@@ -168,7 +168,7 @@ def tc_filters(ns_doc: Obj, ifname: str, direction: str) -> list[Obj]:
         f
         for f in (ns_doc.get("tc") or {}).get("filters", [])
         if (f.get("parent") in parents or f.get("direction") == direction)
-        and ifname in _filter_devices(ns_doc, f, direction)
+        and ifname in filter_devices(ns_doc, f, direction)
     ]
     return sorted(out, key=lambda f: (f.get("pref") or 0, str(f.get("handle"))))
 

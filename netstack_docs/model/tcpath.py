@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from netstack_docs.model.hookorder import EGRESS_PARENTS, INGRESS_PARENTS, filter_devices
 from netstack_docs.model.pathstep import Step, step
 from netstack_docs.model.sections import section
 
-INGRESS_PARENTS = {"ffff:fff2", "ffff:", "ingress"}
-EGRESS_PARENTS = {"ffff:fff3", "egress"}
+__all__ = ["EGRESS_PARENTS", "INGRESS_PARENTS", "ingress_redirects", "tc_steps", "tcx_steps"]
 
 
 def ingress_redirects(ns: dict[str, Any]) -> dict[str, list[str]]:
@@ -28,19 +28,11 @@ def ingress_redirects(ns: dict[str, Any]) -> dict[str, list[str]]:
             continue
         for act in f.get("actions") or []:
             target = act.get("dev")
-            for dev in _filter_devices(ns, f, "ingress"):
+            for dev in filter_devices(ns, f, "ingress"):
                 targets = out.setdefault(dev, [])
                 if act.get("kind") == "mirred" and kinds.get(target) == "ifb" and target not in targets:
                     targets.append(target)
     return {dev: targets for dev, targets in out.items() if targets}
-
-
-def _filter_devices(ns: dict[str, Any], flt: dict[str, Any], direction: str) -> list[str]:
-    """The devices a filter runs on: its own, or every device whose clsact shares its block."""
-    if flt.get("block") is None:
-        return [flt["ifname"]]
-    key = f"{direction}_block"
-    return [q["ifname"] for q in section("tc.qdiscs").items(ns) if q.get(key) == flt["block"]]
 
 
 def _u32_hash_table(flt: dict[str, Any]) -> bool:
@@ -49,7 +41,7 @@ def _u32_hash_table(flt: dict[str, Any]) -> bool:
     return flt.get("kind") == "u32" and "divisor" in options and "keys" not in options
 
 
-def tc_steps(ns: dict[str, Any], parents: set[str], direction: str) -> list[Step]:
+def tc_steps(ns: dict[str, Any], parents: tuple[str, ...], direction: str) -> list[Step]:
     filters = section("tc.filters").items(ns)
     qdiscs = section("tc.qdiscs").items(ns)
     redirects = ingress_redirects(ns)
@@ -57,7 +49,7 @@ def tc_steps(ns: dict[str, Any], parents: set[str], direction: str) -> list[Step
     out = []
     for q in qdiscs:
         count = sum(1 for f in filters if f["parent"] in parents and not _u32_hash_table(f)
-                    and q["ifname"] in _filter_devices(ns, f, direction))
+                    and q["ifname"] in filter_devices(ns, f, direction))
         if q["kind"] in ("clsact", "ingress") and (
             count or direction == "ingress" and q["kind"] == "ingress"
         ):

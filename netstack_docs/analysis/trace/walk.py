@@ -15,6 +15,7 @@ from typing import Any
 
 from netstack_docs.analysis.trace.fib import Fib
 from netstack_docs.analysis.trace.namespace import Namespace
+from netstack_docs.analysis.trace.nat import apply as apply_nat
 from netstack_docs.analysis.trace.nft import Ruleset, run_hook
 from netstack_docs.analysis.trace.nftexpr import EvalContext
 from netstack_docs.analysis.trace.packet import Packet
@@ -170,8 +171,6 @@ def hook(
     """Run one netfilter hook: (the End when it stops the packet, the packet with marks set and NAT
     applied where the NAT core runs, NAT left to apply: none). `iif_addr` is where `redirect` sends a
     packet, `oif_addr` what `masquerade` writes."""
-    from netstack_docs.analysis.trace.nat import apply as apply_nat
-
     st = stack(ns)
     ctx = st.context(packet, name, iif, oif)
 
