@@ -295,24 +295,17 @@ def test_an_xdp_program_forks_and_a_stated_outcome_decides_it():
     assert run(f, packet, ingress="eth0", assume=["xdp:*=drop"]).verdict == "dropped"
 
 
+# ssh from the office to the edge router: lan0 has a tc BPF program trace cannot run
+LAN_SSH = ("prod/edge-01", "--in", "lan0", "--src", "10.10.0.10", "--dst", "10.10.0.1", "--dport", "22")
+
+
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "netstack_docs", "trace", "--snapshots", str(REPO / "snapshots"), *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
 
 
 def test_cli_json_marks_undetermined_steps_lists_unknowns_and_alternatives(tmp_path: Path) -> None:
-    args = (
-        "prod/edge-01",
-        "--in",
-        "lan0",
-        "--src",
-        "10.10.0.10",
-        "--dst",
-        "10.10.0.1",
-        "--dport",
-        "22",
-        "--json",
-    )
+    args = (*LAN_SSH, "--json")
     p = _cli(*args, cwd=tmp_path)  # no mkdocs.yml here: no repository defaults
     assert p.returncode == 3, p.stderr
     out = json.loads(p.stdout)
@@ -335,15 +328,7 @@ def test_cli_json_marks_undetermined_steps_lists_unknowns_and_alternatives(tmp_p
 
 def test_packet_defaults_are_shown_in_the_text_result(tmp_path: Path) -> None:
     p = _cli(
-        "prod/edge-01",
-        "--in",
-        "lan0",
-        "--src",
-        "10.10.0.10",
-        "--dst",
-        "10.10.0.1",
-        "--dport",
-        "22",
+        *LAN_SSH,
         "--ttl",
         "3",
         "--assume",
