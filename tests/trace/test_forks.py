@@ -381,3 +381,31 @@ def test_too_many_chains_of_unknown_order_that_change_packets_end_undetermined()
     assert (
         r.verdict == "delivered" and r.unknowns[0].key == "order:prerouting:0" and not r.unknowns[0].mattered
     )
+
+
+def test_a_subnet_broadcast_is_pkttype_broadcast_not_guessed_host() -> None:
+    f = fleet(
+        (
+            "h",
+            [
+                namespace(
+                    links=[link("eth0")],
+                    addresses=[addr("eth0", "10.0.0.1/24")],
+                    routes=[
+                        route("10.0.0.0/24", "eth0"),
+                        route("10.0.0.1", "eth0", table="local", type_="local"),
+                        route("10.0.0.255", "eth0", table="local", type_="broadcast"),
+                    ],
+                    chains=[chain("input", "input")],
+                    nft_rules=[
+                        nft_rule(
+                            "input", "meta pkttype broadcast drop", match(meta("pkttype"), "broadcast"), DROP
+                        )
+                    ],
+                    sockets=[sock("udp", "0.0.0.0", 53)],
+                )
+            ],
+        )
+    )
+    assert run(f, Packet("10.0.0.7", "10.0.0.255", "udp", 40000, 53), ingress="eth0").verdict == "dropped"
+    assert run(f, Packet("10.0.0.7", "10.0.0.1", "udp", 40000, 53), ingress="eth0").verdict == "delivered"

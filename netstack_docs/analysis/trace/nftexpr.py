@@ -233,16 +233,20 @@ META: dict[str, tuple[Getter, str]] = {
     "protocol": (lambda c: c.packet.version, "nfproto"),
     "mark": (lambda c: c.packet.mark, "int"),
     "length": (lambda c: c.packet.ip_length, "int"),
-    "pkttype": (lambda c: _pkttype(c.packet), "pkttype"),
+    "pkttype": (lambda c: _pkttype(c), "pkttype"),
 }
 
 
-def _pkttype(p: Packet) -> int:
+def _pkttype(ctx: EvalContext) -> int:
+    """host, broadcast (255.255.255.255, or a broadcast route of the local table), multicast."""
+    p = ctx.packet
     if p.dst_ip.is_multicast:
         return PKTTYPES["multicast"]
     if p.version == 4 and p.dst == "255.255.255.255":
         return PKTTYPES["broadcast"]
-    return PKTTYPES["host"]  # a subnet's broadcast address arrives as broadcast: not told apart here
+    if p.version == 4 and ctx.fib is not None and ctx.fib.addr_type(p.dst, None) == "broadcast":
+        return PKTTYPES["broadcast"]
+    return PKTTYPES["host"]
 
 
 def _ct_state(ctx: EvalContext) -> Any:
