@@ -10,6 +10,11 @@ busy spell of the machine hits all three alike):
   (a) the installed package: `python -m netstack_docs capture` (one process; peak RSS from wait4),
   (b) the single-file bundle, as `netstack-docs bundle` writes it, run by the machine's own
       /usr/bin/python3 as a host runs it,
+  (b') the installed wheel run by that same /usr/bin/python3 (`pip install --target` of the wheel
+      built from this checkout, with the two modules its capture path imports, pyroute2 and
+      jsonschema_rs, beside it): how a host where the package is pip-installed runs it. The venv's
+      interpreter here (pyenv, built without PGO/LTO) is ~15% slower than Debian's on the same code,
+      so (a) measures the interpreter as much as the package;
   (c) for the root namespace and each named one, every inspection command a person would use,
       each through `ip netns exec NS` (ip -j link/addr/route/rule/neigh, bridge -j fdb,
       tc -j qdisc/class/filter, nft -j list ruleset, ss -tulpn, sysctl net.ipv4.ip_forward).
@@ -23,9 +28,11 @@ With --profile FILE (relative to the repository), one more package capture runs 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
@@ -102,6 +109,32 @@ class Run:
         return out
 
 
+def install_wheel() -> Path:
+    """The wheel of this checkout installed into a directory, with the capture path's dependencies.
+
+    Built before the sandbox (pip's build isolation fetches setuptools), from a copy of the checkout
+    (setuptools writes build/ and *.egg-info into the source tree)."""
+    work = Path(tempfile.mkdtemp(prefix="nsd-capture-wheel-"))
+    junk = shutil.ignore_patterns(".venv", ".git", "build", "site", ".build", ".cache", "*.egg-info",
+                                  "__pycache__", ".*_cache", "pyodide")
+    shutil.copytree(REPO, work / "src", ignore=junk)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work / "dist"),
+                    str(work / "src")], check=True, stdout=subprocess.DEVNULL)
+    (wheel,) = (work / "dist").glob("netstack_docs-*.whl")
+    target = work / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                    str(wheel)], check=True, stdout=subprocess.DEVNULL)
+    import jsonschema_rs
+    import pyroute2.config  # noqa: F401  (for its package directory)
+
+    for module in (sys.modules["pyroute2"], jsonschema_rs):
+        source = Path(module.__file__).parent  # type: ignore[arg-type]
+        shutil.copytree(source, target / source.name)
+    subprocess.run([SYSTEM_PYTHON, "-m", "compileall", "-q", str(target)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return target
+
+
 def time_loop(count: int) -> float:
     namespaces = ["root"] + [f"n{i}" for i in range(count)]
     start = time.perf_counter()
@@ -117,7 +150,8 @@ def median_of(rows: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(row.get(name, 0.0) for row in rows) for name in names}
 
 
-def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: Path | None) -> None:
+def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: Path | None,
+           installed: Path) -> None:
     from netstack_docs.bundle.build import write_bundle
 
     t0 = time.perf_counter()
@@ -130,6 +164,8 @@ def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: 
     commands = {
         "package": ([sys.executable, "-m", "netstack_docs", *ARGS], REPO),
         "bundle": ([SYSTEM_PYTHON, "-I", "-S", str(bundle), *ARGS], REPO),
+        "installed wheel": (["env", f"PYTHONPATH={installed}", SYSTEM_PYTHON, "-m", "netstack_docs",
+                             *ARGS], work),
     }
     if baseline is not None:  # the same two from another checkout, in the same rounds
         old_bundle = work / "baseline.pyz"
@@ -201,13 +237,16 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a checkout of an earlier commit (git archive or git worktree): its package "
                              "and bundle captures join the same rounds, printed as 'baseline ...'")
+    parser.add_argument("--installed", type=Path, help=argparse.SUPPRESS)  # set before the sandbox
     add_record_option(parser)
     args = parser.parse_args()
     if not args.inside:
+        print("building and installing the wheel of this checkout ...", flush=True)
+        sys.argv += ["--installed", str(install_wheel())]
         run_inside(__file__, "it builds namespaces inside a sandbox")
     profile = args.profile.resolve() if args.profile else None
     baseline = args.baseline.resolve() if args.baseline else None
-    inside(args.namespaces, args.runs, profile, args.record, baseline)
+    inside(args.namespaces, args.runs, profile, args.record, baseline, args.installed)
 
 
 if __name__ == "__main__":

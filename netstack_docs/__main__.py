@@ -1,3 +1,3 @@
-from netstack_docs.cli import main
+from netstack_docs.entry import main
 
 main()

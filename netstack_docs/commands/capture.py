@@ -2,11 +2,14 @@
 with the schema check before writing. One definition of the options for this CLI and the bundle.
 
 Run in a docs repository, it adds `extra.netstack.exclude_netns` of its mkdocs.yml as --exclude-netns
-options (the bundle, which has no YAML reader, gets them from the fleet's action instead)."""
+options (the bundle, which has no YAML reader, gets them from the fleet's action instead).
+The program (netstack_docs.entry) runs `run_capture` directly, without click, so a capture starts fast."""
 
 from __future__ import annotations
 
 import click
+
+from netstack_docs.entry import run_capture
 
 
 @click.command(
@@ -17,11 +20,4 @@ import click
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def command(args: tuple[str, ...]) -> int:
     """Capture this host's network stack into a snapshot file (see `netstack-docs capture --help`)."""
-    from netstack_docs.capture.cli import run
-    from netstack_docs.site.config import exclude_netns
-    from netstack_docs.site.project import find_project
-    from netstack_docs.snapshot.load import validate_document
-
-    configured = [] if "-h" in args or "--help" in args else exclude_netns(find_project().config)
-    extra = [arg for pattern in configured for arg in ("--exclude-netns", pattern)]
-    return run([*args, *extra], validate=validate_document)
+    return run_capture(args)

@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
+from netstack_docs.entry import CONFIG_NAMES  # one list, readable without YAML (the capture)
 from netstack_docs.errors import UserError
 from netstack_docs.site.merge import merge_user_config
 from netstack_docs.site.userconfig import UserConfig, read_user_config
 
 BASE = Path(__file__).resolve().parent / "base"
-CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 # Top-level paths the build generates (besides one directory per environment).
 GENERATED = ("handbook", "changes", "trace")
 
