@@ -126,7 +126,8 @@ def read_sets() -> list[dict[str, Any]]:
 def _getsockopt() -> Any:
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     func = libc.getsockopt
-    func.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]
+    func.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
+                     ctypes.POINTER(ctypes.c_uint32)]
     return func
 
 

@@ -169,13 +169,15 @@ def iptables_rule(chain: str, family: str, expr: list[dict[str, Any]], xt_texts:
         if isinstance(part, str):
             out += part
         else:
-            out += f" -m {part['proto']}" + "".join(part.get(o, "") for o in ("--sport", "--dport", "--tcp-flags"))
+            options = ("--sport", "--dport", "--tcp-flags")
+            out += f" -m {part['proto']}" + "".join(part.get(o, "") for o in options)
     return out + state.target
 
 
 def _limit(body: dict[str, Any]) -> str:
     """nft's limit as iptables-nft writes `-m limit` (packets only, never inverted)."""
-    if body.get("inv") or body.get("rate_unit", "packets") != "packets" or body.get("per") not in NFT_RATE_UNITS:
+    packets = body.get("rate_unit", "packets") == "packets"
+    if body.get("inv") or not packets or body.get("per") not in NFT_RATE_UNITS:
         raise Undecodable(f"limit {body!r}")
     burst = body.get("burst", 5)
     return f" -m limit --limit {body['rate']}/{NFT_RATE_UNITS[body['per']]}" + (

@@ -1,4 +1,4 @@
-"""Give iptables-nft rules their iptables form: xt parameters decoded, and the whole rule as iptables-save prints it.
+"""iptables-nft rules in iptables form: xt parameters decoded, the whole rule as iptables-save prints it.
 
 For each table nft itself calls "managed by iptables-nft" (an ip/ip6 table with xt expressions),
 one kernel dump of the table's rules (xtrules) supplies each xt expression's revision and payload.

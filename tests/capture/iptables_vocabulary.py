@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (shell lines of rules, kept whole so that each reads as the project writes it)
 """The iptables rules that Docker, kube-proxy (iptables mode), Tailscale, Calico, firewalld's iptables
 backend and fail2ban install, as shell commands for a sandbox (iptables-nft or iptables-legacy).
 
