@@ -33,16 +33,18 @@ def iptables_nft_tables(rules: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return sorted(t for t in found if t[0] in FAMILY_NUMBERS and t[1] in IPTABLES_TABLES)
 
 
-def decode(expr: xtrules.XtExpr, family: str, set_names: dict[int, str]) -> str:
+def decode(expr: xtrules.XtExpr, family: str, set_names: dict[int, str],
+           tables: tuple[dict[Any, Any], dict[Any, Any]] | None = None) -> str:
     """The iptables-save fragment of one xt expression; Undecodable when it cannot be exact."""
     number = FAMILY_NUMBERS[family]
+    match_table, target_table = tables or (matches(set_names), targets())
     if expr.type == "match":
-        decoder = matches(set_names).get((expr.name, expr.rev))
+        decoder = match_table.get((expr.name, expr.rev))
         if decoder is None:
             raise Undecodable(f"match {expr.name} revision {expr.rev} is not decoded")
         module = conntrack_module(expr.info) if expr.name == "conntrack" else expr.name
         return f"-m {module}" + decoder(expr.info, number)
-    decoder = targets().get((expr.name, expr.rev))
+    decoder = target_table.get((expr.name, expr.rev))
     if decoder is None:
         raise Undecodable(f"target {expr.name} revision {expr.rev} is not decoded")
     name = ct_target_name(expr.info) if expr.name == "CT" else expr.name
@@ -64,13 +66,14 @@ def enrich(ns: NamespaceCapture, config: dict[str, Any]) -> None:
             ns.gap(f"xt payloads {family} {table}", f"reading the rules over netlink failed: {exc}")
             found = {}
         set_names = ipset.names_by_index(_set_indexes(found)) if found else {}
+        tables = (matches(set_names), targets())
         for rule in config["rules"]:
             if (rule["family"], rule["table"]) == (family, table):
-                _enrich_rule(rule, found.get((rule["chain"], rule["handle"])), set_names)
+                _enrich_rule(rule, found.get((rule["chain"], rule["handle"])), set_names, tables)
 
 
 def _enrich_rule(rule: dict[str, Any], kernel: list[xtrules.XtExpr] | None,
-                 set_names: dict[int, str]) -> None:
+                 set_names: dict[int, str], tables: tuple[dict[Any, Any], dict[Any, Any]]) -> None:
     xts = _xt_exprs(rule)
     texts: list[str | None] = []
     if xts and (kernel is None or len(kernel) != len(xts)
@@ -82,7 +85,7 @@ def _enrich_rule(rule: dict[str, Any], kernel: list[xtrules.XtExpr] | None,
         for x, k in zip(xts, kernel or []):
             x["rev"] = k.rev
             try:
-                x["text"] = decode(k, rule["family"], set_names)
+                x["text"] = decode(k, rule["family"], set_names, tables)
             except (Undecodable, ValueError, IndexError) as exc:
                 x.update(text=None, undecoded=str(exc))
             texts.append(x["text"])

@@ -40,7 +40,8 @@ def parse_rule(payload: bytes) -> tuple[str, int, list[XtExpr]]:
     handle = rawattr.u64(attrs.get(NFTA_RULE_HANDLE), ">") or 0
     found: list[XtExpr] = []
     for kind, elem in rawattr.walk_list(attrs.get(NFTA_RULE_EXPRESSIONS, b"")):
-        if kind != NFTA_LIST_ELEM:
+        # the expression's name comes first: skip the payload/cmp/meta/... ones without walking them
+        if kind != NFTA_LIST_ELEM or elem[4:10] not in (b"match\0", b"target"):
             continue
         expr = rawattr.walk(elem)
         name = rawattr.string(expr.get(NFTA_EXPR_NAME))
