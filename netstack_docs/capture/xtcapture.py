@@ -90,7 +90,8 @@ def _enrich_rule(rule: dict[str, Any], kernel: list[xtrules.XtExpr] | None,
                 x.update(text=None, undecoded=str(exc))
             texts.append(x["text"])
     try:
-        rule["iptables"] = iptables_rule(rule["chain"], rule["family"], rule["expr"], texts, rule.get("comment"))
+        rule["iptables"] = iptables_rule(rule["chain"], rule["family"], rule["expr"], texts,
+                                         rule.get("comment"))
     except (Undecodable, ValueError, KeyError) as exc:
         rule["iptables"] = None
         rule["iptables_undecoded"] = str(exc)
