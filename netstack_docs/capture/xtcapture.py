@@ -59,7 +59,13 @@ def _set_indexes(found: dict[tuple[str, int], list[xtrules.XtExpr]]) -> set[int]
 
 def enrich(ns: NamespaceCapture, config: dict[str, Any]) -> None:
     """Add rev/text to xt expressions and `iptables` to the rules of iptables-nft tables (in place)."""
-    for family, table in iptables_nft_tables(config["rules"]):
+    decoded = iptables_nft_tables(config["rules"])
+    for rule in config["rules"]:  # ebtables-nft / arptables-nft (bridge, arp) and odd tables: said so
+        if (rule["family"], rule["table"]) not in decoded:
+            for x in _xt_exprs(rule):
+                x.update(text=None, undecoded=f"xt in table {rule['family']} {rule['table']}: only "
+                         "iptables-nft's ip/ip6 filter, nat, mangle, raw and security tables are decoded")
+    for family, table in decoded:
         try:
             found = xtrules.table_xt(family, table)
         except OSError as exc:

@@ -15,8 +15,9 @@ import struct
 
 import pytest
 
+from netstack_docs.capture.context import NamespaceCapture, empty_namespace
 from netstack_docs.capture.iptnft import iptables_rule
-from netstack_docs.capture.xtcapture import decode
+from netstack_docs.capture.xtcapture import decode, enrich
 from netstack_docs.capture.xtformat import NFPROTO_IPV4, NFPROTO_IPV6, Undecodable
 from netstack_docs.capture.xtmatch import matches
 from netstack_docs.capture.xtrules import XtExpr
@@ -112,3 +113,13 @@ def test_rules_of_older_iptables_nft_and_unknown_expressions() -> None:
         iptables_rule("INPUT", "ip", native_nft, [])
     with pytest.raises(Undecodable):  # an xt part that did not decode: no rule at all, not a partial one
         iptables_rule("INPUT", "ip", older, [None])
+
+
+def test_xt_outside_iptables_nft_tables_says_it_is_not_decoded() -> None:
+    """ebtables-nft (bridge) and arptables-nft (arp) also use xt: not decoded, and said so."""
+    rule = {"family": "bridge", "table": "filter", "chain": "FORWARD", "handle": 3,
+            "expr": [{"xt": {"type": "match", "name": "ip"}}, {"accept": None}]}
+    ns = NamespaceCapture("root", empty_namespace("root", "root"))
+    enrich(ns, {"rules": [rule]})
+    assert rule["expr"][0]["xt"]["text"] is None and "bridge filter" in rule["expr"][0]["xt"]["undecoded"]
+    assert "iptables" not in rule and not ns.doc["gaps"]
