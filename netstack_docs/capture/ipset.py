@@ -80,7 +80,10 @@ def member(type_name: str, attrs: dict[int, bytes]) -> str:
         elif kind == "port":
             port = rawattr.u16(attrs.get(A_PORT), ">")
             proto = rawattr.u8(attrs.get(A_PROTO))
-            text = f"{port}" if proto is None else f"{PROTOS.get(proto, proto)}:{port}"
+            if proto in (1, 58) and port is not None:  # icmp type and code travel as one port
+                text = f"{PROTOS[proto]}:{port >> 8}/{port & 0xFF}"
+            else:
+                text = f"{port}" if proto is None else f"{PROTOS.get(proto, proto)}:{port}"
             parts.append(text)
         elif kind == "mac":
             parts.append(":".join(f"{b:02X}" for b in attrs.get(A_ETHER, b"")))
