@@ -42,8 +42,9 @@ REAL = {
     "calico": [
         '-A cali-FORWARD -m comment --comment "cali:vjrMJCRpqwy5oRoX" -j MARK --set-xmark 0x0/0xe0000',
         '-A cali-from-wl-dispatch -i cali+ -m comment --comment "cali:8gXkDHwDg5Srn3bp" -j DROP',
-        '-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set '
-        "cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully",
+        '-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" '
+        "-m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst "
+        "-j MASQUERADE --random-fully",
     ],
     "fail2ban": [
         "-A INPUT -p tcp -m multiport --dports 22,2200:2299 -j f2b-sshd",
@@ -69,7 +70,11 @@ def test_real_lines_parse_and_compile_to_evaluable_ops(line: str) -> None:
     parsed = parse(line)
     assert parsed.chain == line.split()[1]
     assert parsed.target is not None
-    chains = frozenset({parsed.target.name}) if parsed.target.name[0].islower() or "-" in parsed.target.name else []
+    chains = (
+        frozenset({parsed.target.name})
+        if parsed.target.name[0].islower() or "-" in parsed.target.name
+        else []
+    )
     ops = compile_text(line, "ip", None, frozenset(chains))
     unknown = [op.reason for op in ops if op.kind == "unknown"]
     allowed = ("ipset", "DNAT")  # sets not captured here; firewalld's DNAT state is run-time state
@@ -79,7 +84,10 @@ def test_real_lines_parse_and_compile_to_evaluable_ops(line: str) -> None:
 
 def test_parser_keeps_negation_quoting_and_the_implicit_protocol_match() -> None:
     r = parse('-A X ! -s 10.0.0.0/8 -p tcp --dport 22 -m comment --comment "a \\"b\\" -c" -g Y')
-    assert [(o.name, o.value, o.negated) for o in r.generic] == [("-s", "10.0.0.0/8", True), ("-p", "tcp", False)]
+    assert [(o.name, o.value, o.negated) for o in r.generic] == [
+        ("-s", "10.0.0.0/8", True),
+        ("-p", "tcp", False),
+    ]
     assert r.matches[0].name == "tcp" and r.matches[0].options[0].name == "--dport"
     assert r.matches[1].get("--comment").value == 'a "b" -c'
     assert r.target.name == "Y" and r.goto
@@ -94,7 +102,9 @@ class _Fib:
         return "local" if address in ("198.51.100.1", "10.0.0.1") else "unicast"
 
 
-def _eval(line: str, packet: Packet, hook: str = "prerouting", iif: str | None = "eth0", oif=None, choose=None):
+def _eval(
+    line: str, packet: Packet, hook: str = "prerouting", iif: str | None = "eth0", oif=None, choose=None
+):
     rule = build_rule({"text": line}, "k", compile_text(line, "ip", None, frozenset({"CH"})))
     ctx = EvalContext(packet, iif, oif, hook, lambda a: False, fib=_Fib())
     if choose is not None:
@@ -164,24 +174,32 @@ def test_what_trace_cannot_evaluate_forks_and_a_random_choice_is_random() -> Non
     assert eff.nat == ("dnat", {"addr": "10.0.0.5", "port": 80})
     eff = _eval("-A X -j SNAT --to-source 203.0.113.1:1024-2047 --random", p)[0]
     assert eff.nat == ("snat", {"addr": "203.0.113.1", "port": "1024-2047"})
-    assert _eval("-A X -j LOG --log-prefix \"-x \"", p)[0].verdict is None
+    assert _eval('-A X -j LOG --log-prefix "-x "', p)[0].verdict is None
 
 
 def test_ipset_members_decide_when_captured_else_the_walk_forks() -> None:
     sets = {
-        "f2b": {"name": "f2b", "type": "hash:net", "family": "inet", "members": ["198.51.100.0/24",
-                "198.51.100.7 nomatch"], "truncated": False},
+        "f2b": {
+            "name": "f2b",
+            "type": "hash:net",
+            "family": "inet",
+            "members": ["198.51.100.0/24", "198.51.100.7 nomatch"],
+            "truncated": False,
+        },
         "svc": {"name": "svc", "type": "hash:ip,port", "family": "inet", "members": ["198.51.100.1,tcp:80"]},
     }
     rule = "-A X -m set --match-set f2b src -j DROP"
-    ops = compile_text(rule, "ip", sets.get)
-    assert ops[0].kind == "match"
+    assert compile_text(rule, "ip", sets.get)[0].kind == "match"
     ctx = EvalContext(tcp("198.51.100.8", "198.51.100.1", 80), "eth0", None, "input", lambda a: False)
-    assert build_rule({}, "k", ops).run(ctx, lambda r, w: True).verdict == "drop"
+
+    def run_rule(text):
+        return build_rule({}, "k", compile_text(text, "ip", sets.get)).run(ctx, lambda r, w: True)
+
+    assert run_rule(rule).verdict == "drop"
     ctx.packet = tcp("198.51.100.7", "198.51.100.1", 80)  # the nomatch entry inside the net
-    assert build_rule({}, "k", ops).run(ctx, lambda r, w: True) is None
-    ops = compile_text("-A X -m set --match-set svc dst,dst -j ACCEPT", "ip", sets.get)
-    assert build_rule({}, "k", ops).run(ctx, lambda r, w: True).verdict == "accept"
+    assert run_rule(rule) is None
+    assert run_rule("-A X -m set --match-set svc dst,dst -j ACCEPT").verdict == "accept"
+    assert run_rule("-A X -m set --match-set svc src,dst -j ACCEPT") is None
     ops = compile_text("-A X -m set --match-set other src -j DROP", "ip", sets.get)
     assert ops[0].kind == "unknown" and "not in the snapshot" in ops[0].reason
 
@@ -221,7 +239,10 @@ def test_legacy_filter_rules_and_policy_decide_firmly() -> None:
         {
             "filter": {
                 "INPUT": {"policy": "DROP", "rules": ["-j ZONE"]},
-                "ZONE": {"policy": None, "rules": ["-s 198.51.100.66/32 -j RETURN", "-p tcp -m tcp --dport 22 -j ACCEPT"]},
+                "ZONE": {
+                    "policy": None,
+                    "rules": ["-s 198.51.100.66/32 -j RETURN", "-p tcp -m tcp --dport 22 -j ACCEPT"],
+                },
             },
             "ip6:filter": {"INPUT": {"policy": "DROP", "rules": []}},
         }
@@ -239,24 +260,37 @@ def test_legacy_nat_dnat_then_filter_forward_and_masquerade_as_docker_writes_the
             "nat": {
                 "PREROUTING": {"policy": "ACCEPT", "rules": ["-m addrtype --dst-type LOCAL -j DOCKER"]},
                 "POSTROUTING": {"policy": "ACCEPT", "rules": ["-d 10.0.0.0/24 ! -o eth0 -j MASQUERADE"]},
-                "DOCKER": {"policy": None, "rules": ["! -i eth1 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.5:80"]},
+                "DOCKER": {
+                    "policy": None,
+                    "rules": ["! -i eth1 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.5:80"],
+                },
             },
             "filter": {
-                "FORWARD": {"policy": "DROP", "rules": ["-d 10.0.0.5/32 -o eth1 -p tcp -m tcp --dport 80 -j ACCEPT"]},
+                "FORWARD": {
+                    "policy": "DROP",
+                    "rules": ["-d 10.0.0.5/32 -o eth1 -p tcp -m tcp --dport 80 -j ACCEPT"],
+                },
             },
         }
     )
     r = _in(f, 8080)
     assert r.verdict == "forwarded" and (r.final.dst, r.final.dport) == ("10.0.0.5", 80)
     assert r.final.src == "10.0.0.1"  # masqueraded behind eth1's address
-    assert _in(f, 8081).verdict == "dropped"  # not DNATed: local, no listener... FORWARD never runs
+    assert _in(f, 8081).verdict == "rejected"  # not DNATed: to the host itself, where nothing listens
     assert _in(f, 8080, state="established").verdict == "delivered"  # nat rules only for new connections
 
 
 def test_legacy_and_nftables_chains_run_by_priority() -> None:
     # legacy mangle (-150) marks; an nftables filter chain at priority -100 sees the mark and drops
     f = _host(
-        {"mangle": {"PREROUTING": {"policy": "ACCEPT", "rules": ["-p tcp -m tcp --dport 22 -j MARK --set-xmark 0x7/0xff"]}}},
+        {
+            "mangle": {
+                "PREROUTING": {
+                    "policy": "ACCEPT",
+                    "rules": ["-p tcp -m tcp --dport 22 -j MARK --set-xmark 0x7/0xff"],
+                }
+            }
+        },
         [chain("pre", "prerouting", priority=-100)],
         [nft_rule("pre", "meta mark 7 drop", match(meta("mark"), 7), {"drop": None})],
     )
@@ -272,12 +306,21 @@ def test_legacy_match_trace_cannot_evaluate_forks() -> None:
 
 
 def test_iptables_nft_xt_with_text_is_evaluated_without_text_it_forks() -> None:
-    xt_mark = {"xt": {"type": "target", "name": "MARK", "rev": 2, "text": "-j MARK --set-xmark 0x4000/0x4000"}}
+    xt_mark = {
+        "xt": {"type": "target", "name": "MARK", "rev": 2, "text": "-j MARK --set-xmark 0x4000/0x4000"}
+    }
     xt_local = {"xt": {"type": "match", "name": "addrtype", "rev": 1, "text": "-m addrtype --dst-type LOCAL"}}
     rules = [
-        nft_rule("pre", "-A PREROUTING -m addrtype --dst-type LOCAL -j MARK ...", xt_local, xt_mark, family="ip"),
-        nft_rule("in", "meta mark & 0x4000 == 0x4000 drop", match({"&": [meta("mark"), 0x4000]}, 0x4000),
-                 {"drop": None}, family="ip"),
+        nft_rule(
+            "pre", "-A PREROUTING -m addrtype --dst-type LOCAL -j MARK ...", xt_local, xt_mark, family="ip"
+        ),
+        nft_rule(
+            "in",
+            "meta mark & 0x4000 == 0x4000 drop",
+            match({"&": [meta("mark"), 0x4000]}, 0x4000),
+            {"drop": None},
+            family="ip",
+        ),
     ]
     chains = [chain("pre", "prerouting", family="ip", priority=-150), chain("in", "input", family="ip")]
     f = _host({}, chains, rules)

@@ -114,7 +114,9 @@ def parse(text: str) -> ParsedRule:
             negate, args = True, [words[i + 1]]  # old syntax: --opt ! value
             i += 2
         if word in ("-A", "--append", "-I", "--insert"):
-            rule.chain = args[0] if args else None
+            if len(args) != 1:
+                raise RuleSyntaxError(f"{word} {' '.join(args)}: one chain expected in `{text}`")
+            rule.chain = args[0]
         elif word in ("-m", "--match") and not in_target:
             if not args:
                 raise RuleSyntaxError(f"-m without a module name in `{text}`")
