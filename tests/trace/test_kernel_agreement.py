@@ -80,6 +80,7 @@ wait_listening 80 53 8080 9000
 # The upstream labs hold their own listeners (in the containers, pods and far namespaces).
 UPSTREAM = {
     "upstream/docker-iptables": "",
+    "upstream/docker-iptables-legacy": "",
     "upstream/kube-proxy-nftables": "",
 }
 EXTRA.update(UPSTREAM)
@@ -135,6 +136,9 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
          ("10.244.0.3",)),
     ],
 }
+
+
+PROBES["upstream/docker-iptables-legacy"] = PROBES["upstream/docker-iptables"]  # the same rules, x_tables
 
 
 class Contradicted(AssertionError):
