@@ -175,6 +175,13 @@ def test_what_trace_cannot_evaluate_forks_and_a_random_choice_is_random() -> Non
     eff = _eval("-A X -j SNAT --to-source 203.0.113.1:1024-2047 --random", p)[0]
     assert eff.nat == ("snat", {"addr": "203.0.113.1", "port": "1024-2047"})
     assert _eval('-A X -j LOG --log-prefix "-x "', p)[0].verdict is None
+    assert "untracked" in (_eval("-A X -p tcp -j CT --notrack", p)[0].undetermined or "")
+    eff, forks = _eval("-A X -m owner --uid-owner 0 -j DROP", p, hook="output", iif=None)
+    assert eff.verdict == "drop" and "owner" in forks[0][0]
+    assert _eval("-A X -m owner --uid-owner 0 -j DROP", p, hook="postrouting", iif="eth0")[0] is None
+    assert (
+        _eval("-A X -m owner ! --uid-owner 0 -j DROP", p, hook="postrouting", iif="eth0")[0].verdict == "drop"
+    )
 
 
 def test_ipset_members_decide_when_captured_else_the_walk_forks() -> None:

@@ -51,7 +51,6 @@ NO_EFFECT_TARGETS = {
     "ULOG",
     "TRACE",
     "CT",
-    "NOTRACK",
     "TCPMSS",
     "CLASSIFY",
     "DSCP",
@@ -76,7 +75,6 @@ RUNTIME_MATCHES = {
     "quota": "a quota's state at run time decides",
     "connbytes": "the connection's byte count at run time decides",
     "time": "the time of day decides",
-    "owner": "the sending socket's owner (uid, gid) is not part of the traced packet",
     "socket": "a socket lookup at run time decides",
     "tcpmss": "the SYN's MSS option is not part of the traced packet",
     "physdev": "the bridge port of a bridged packet (br_netfilter) is not followed by trace yet",
@@ -248,6 +246,23 @@ class _Compiler:
 
     def m_comment(self, module: Module) -> list[Op]:
         return []
+
+    def m_nfacct(self, module: Module) -> list[Op]:
+        return []  # accounting: it counts the packet and always matches
+
+    def m_owner(self, module: Module) -> list[Op]:
+        """The sending socket's owner: known to be absent for a forwarded packet (xt_owner then matches
+        only when every option is negated), else run-time state the traced packet does not carry."""
+        all_negated = all(o.negated for o in module.options)
+
+        def get(ctx: EvalContext) -> bool:
+            if ctx.iif is not None and ctx.hook in ("postrouting", "output", "forward"):
+                return all_negated  # forwarded: no socket
+            raise Undetermined(
+                "-m owner: the sending socket's owner (uid, gid) is not part of the traced packet"
+            )
+
+        return [self.custom("owner", get, lambda v: bool(v))]
 
     def m_tcp(self, module: Module) -> list[Op]:
         return self._ports(module, "tcp")
@@ -570,6 +585,9 @@ class _Compiler:
             return Op("statement", run=_verdict(verdict, None), expr=expr)
         if name in self.chains:
             return Op("statement", run=_verdict("goto" if goto else "jump", name), expr=expr)
+        if name == "NOTRACK" or name == "CT" and target.get("--notrack") is not None:
+            reason = f"-j {name} --notrack: an untracked connection (no conntrack, no NAT) is not followed"
+            return Op("statement", run=_stuck(reason), expr=expr)
         if name in NO_EFFECT_TARGETS:
             return Op("statement", run=lambda ctx, eff: True, effect=False, expr=expr)
         try:
