@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := graphviz nftables libnftables1 iproute2 ethtool iptables bpftool chromium git util-linux fonts-dejavu-core openssh-server openssh-client openvswitch-switch nodejs openssl
+DEB_PACKAGES := graphviz nftables libnftables1 iproute2 ethtool iptables bpftool chromium git util-linux fonts-dejavu-core openssh-server openssh-client openvswitch-switch nodejs openssl ipset
 
 .PHONY: site test lint deps pyodide venv serve bench clean
 
