@@ -784,7 +784,9 @@ def ipset_member(doc: dict[str, Any], dims: list[str]) -> Callable[[Any], bool]:
         raise Undetermined(f"sets of type {kind or '?'} are not evaluated by trace")
     if any(p not in ("ip", "net", "port") for p in parts):
         raise Undetermined(f"sets of type {kind} are not evaluated by trace")
-    version = 6 if str(doc.get("family")) in ("inet6", "ipv6", "ip6") else 4
+    family = doc.get("family")
+    version = None if family is None else 6 if str(family) in ("inet6", "ipv6", "ip6") else 4
+    any_proto = kind.startswith("bitmap:port")  # a bitmap of ports holds no protocol: any with ports
     entries = []
     for member in doc.get("members") or []:
         words = str(member).split()
@@ -796,13 +798,15 @@ def ipset_member(doc: dict[str, Any], dims: list[str]) -> Callable[[Any], bool]:
         fields = words[0].split(",")
         if len(fields) != len(parts):
             raise Undetermined(f"member {member!r} does not fit type {kind}")
-        entries.append((tuple(_dimension(p, f) for p, f in zip(parts, fields, strict=True)), nomatch))
+        entries.append(
+            (tuple(_dimension(p, f, any_proto) for p, f in zip(parts, fields, strict=True)), nomatch)
+        )
     # most specific first, as hash:net looks its prefixes up (a nomatch entry inside a wider one wins)
     entries.sort(key=lambda e: -sum(getattr(x, "prefixlen", 0) for x in e[0] if x is not None))
     use_src = [d.strip() == "src" for d in dims[: len(parts)]]
 
     def member_of(packet: Any) -> bool:
-        if packet.version != version:
+        if version is not None and packet.version != version:
             return False
         values = []
         for part, src in zip(parts, use_src, strict=True):
@@ -820,11 +824,11 @@ def ipset_member(doc: dict[str, Any], dims: list[str]) -> Callable[[Any], bool]:
     return member_of
 
 
-def _dimension(part: str, text: str) -> Any:
+def _dimension(part: str, text: str, any_proto: bool = False) -> Any:
     if part == "port":
         proto, _, port = text.rpartition(":")
         low, high = _port_range(port)
-        return (proto.lower() or "tcp", low, high)
+        return (None if any_proto else proto.lower() or "tcp", low, high)
     if "-" in text:
         first, _, last = text.partition("-")
         return (ipaddress.ip_address(first), ipaddress.ip_address(last))
@@ -834,7 +838,7 @@ def _dimension(part: str, text: str) -> Any:
 def _within(value: Any, field: Any) -> bool:
     if isinstance(field, tuple) and len(field) == 3:
         proto, low, high = field
-        return bool(value[0] == proto and low <= value[1] <= high)
+        return bool(proto in (None, value[0]) and low <= value[1] <= high)
     if isinstance(field, tuple):
         return bool(value.version == field[0].version and field[0] <= value <= field[1])
     return bool(value.version == field.version and value in field)
