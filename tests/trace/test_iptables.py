@@ -126,6 +126,12 @@ def test_matches_evaluate_as_the_kernel_does() -> None:
     assert _eval("-A X -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP", p)[0].verdict == "drop"
     est = tcp("198.51.100.7", "198.51.100.1", 8080, state="established")
     assert _eval("-A X -m state --state RELATED,ESTABLISHED -j ACCEPT", est)[0].verdict == "accept"
+    firewalld = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT"
+    assert _eval(firewalld, p)[0] is None  # a new connection this walk did not DNAT
+    assert _eval(firewalld, p.with_(dnat=True))[0].verdict == "accept"
+    orig = "-A X -m conntrack --ctorigdst 198.51.100.1 -j DROP"
+    assert _eval(orig, p)[0].verdict == "drop"
+    assert "original destination" in _eval(orig, p.with_(dnat=True))[1][0][0]  # forks: NAT rewrote it
     assert _eval("-A X -p tcp -m tcp --tcp-flags SYN,RST,ACK,FIN SYN -j DROP", p)[0].verdict == "drop"
     assert _eval("-A X -p tcp -m tcp ! --syn -j DROP", p)[0] is None
     assert _eval("-A X -p tcp -m tcp ! --syn -j DROP", est)[0].verdict == "drop"
@@ -346,3 +352,20 @@ def test_xt_text_compiles_alone() -> None:
     (target,) = compile_xt({"type": "target", "name": "MASQUERADE", "text": "-j MASQUERADE"}, "ip")
     eff = Effect()
     assert target.run(ctx, eff) and eff.nat == ("masquerade", {})
+
+
+def test_a_connection_this_walk_dnatted_is_in_ctstate_dnat() -> None:
+    f = _host(
+        {
+            "nat": {
+                "PREROUTING": {
+                    "policy": "ACCEPT",
+                    "rules": ["-p tcp --dport 2222 -j DNAT --to-destination :22"],
+                }
+            },
+            "filter": {"INPUT": {"policy": "DROP", "rules": ["-m conntrack --ctstate DNAT -j ACCEPT"]}},
+        }
+    )
+    r = _in(f, 2222)
+    assert r.verdict == "delivered" and r.final.dport == 22
+    assert _in(f, 22).verdict == "dropped"

@@ -82,6 +82,7 @@ UPSTREAM = {
     "upstream/docker-iptables": "",
     "upstream/docker-iptables-legacy": "",
     "upstream/kube-proxy-iptables": "",
+    "upstream/kube-proxy-iptables-nft": "",
     "upstream/kube-proxy-nftables": "",
 }
 EXTRA.update(UPSTREAM)
@@ -146,6 +147,7 @@ PROBES["upstream/kube-proxy-iptables"] = [
     p for p in PROBES["upstream/kube-proxy-nftables"] if p[0].split()[2] not in ("10.96.0.99",) and
     not (p[0].split()[2] == "10.96.0.10" and p[0].split()[4] == "80")
 ]
+PROBES["upstream/kube-proxy-iptables-nft"] = PROBES["upstream/kube-proxy-iptables"]  # the same, nf_tables
 
 
 class Contradicted(AssertionError):

@@ -80,7 +80,7 @@ WEB_A=cni-7c0d0002-0002-4000-8000-000000000002
 WEB_B=cni-7c0d0003-0003-4000-8000-000000000003
 API=cni-7c0d0004-0004-4000-8000-000000000004
 
-iptables-legacy-restore --noflush <<'RULES'
+"${IPTABLES_RESTORE:-iptables-legacy-restore}" --noflush <<'RULES'
 *filter
 :KUBE-EXTERNAL-SERVICES - [0:0]
 :KUBE-FIREWALL - [0:0]

@@ -378,8 +378,8 @@ class _Compiler:
                     )
 
                 ops.append(self.custom("conntrack", get_dir, _member({want}, neg)))
-            elif opt.name == "--ctorigsrc":
-                ops.append(self.ct_orig_src(opt))
+            elif opt.name in ("--ctorigsrc", "--ctorigdst"):
+                ops.append(self.ct_orig(opt))
             else:
                 ops.append(
                     self.unknown(
@@ -398,16 +398,18 @@ class _Compiler:
         neg = opt.negated
         virtual = wanted & {"SNAT", "DNAT"}
 
-        def pred(state: str) -> bool:
-            if state in wanted:
-                return not neg
-            if virtual:
+        def get(ctx: EvalContext) -> bool:
+            p = ctx.packet
+            if p.state.upper() in wanted:
+                return True
+            if virtual and p.state != "new":
                 raise Undetermined(
                     f"whether the connection is {'/'.join(sorted(virtual))}ed is run-time state"
                 )
-            return neg
+            # a new connection is DNAT / SNAT once this walk's NAT rewrote it (IPS_DST_NAT / IPS_SRC_NAT)
+            return "DNAT" in virtual and p.dnat or "SNAT" in virtual and p.snat
 
-        return self.custom(module, lambda ctx: ctx.packet.state.upper(), pred)
+        return self.custom(module, get, lambda v: v != neg)
 
     def ct_status(self, opt: Option) -> Op:
         wanted = {s.strip().upper() for s in opt.value.split(",") if s.strip()}
@@ -422,15 +424,19 @@ class _Compiler:
 
         return self.custom("conntrack", get, lambda v: v != neg)
 
-    def ct_orig_src(self, opt: Option) -> Op:
-        """The original source of a new connection is the packet's source until SNAT (postrouting, input)."""
+    def ct_orig(self, opt: Option) -> Op:
+        """A new connection's original source or destination: the packet's, until this walk's NAT rewrote
+        it."""
         net = ipaddress.ip_network(opt.value, strict=False)
-        neg = opt.negated
+        neg, src = opt.negated, opt.name == "--ctorigsrc"
 
         def get(ctx: EvalContext) -> Any:
-            if ctx.packet.state != "new" or ctx.hook in ("postrouting", "input"):
-                raise Undetermined("the connection's original source is run-time state here")
-            return ctx.packet.src_ip
+            p = ctx.packet
+            if p.state != "new" or (p.snat if src else p.dnat):
+                raise Undetermined(
+                    f"the connection's original {'source' if src else 'destination'} is run-time state"
+                )
+            return p.src_ip if src else p.dst_ip
 
         return self.custom("conntrack", get, lambda v: (v.version == net.version and v in net) != neg)
 
