@@ -380,6 +380,8 @@ class _Compiler:
                 ops.append(self.custom("conntrack", get_dir, _member({want}, neg)))
             elif opt.name in ("--ctorigsrc", "--ctorigdst"):
                 ops.append(self.ct_orig(opt))
+            elif opt.name in ("--ctorigsrcport", "--ctorigdstport"):
+                ops.append(self.ct_orig_port(opt))
             else:
                 ops.append(
                     self.unknown(
@@ -439,6 +441,20 @@ class _Compiler:
             return p.src_ip if src else p.dst_ip
 
         return self.custom("conntrack", get, lambda v: (v.version == net.version and v in net) != neg)
+
+    def ct_orig_port(self, opt: Option) -> Op:
+        low, high = _port_range(opt.value)
+        neg, src = opt.negated, opt.name == "--ctorigsrcport"
+
+        def get(ctx: EvalContext) -> Any:
+            p = ctx.packet
+            if p.state != "new" or (p.snat if src else p.dnat):
+                raise Undetermined(
+                    f"the connection's original {'source' if src else 'destination'} port is run-time state"
+                )
+            return (p.sport if src else p.dport) if p.has_ports else ABSENT
+
+        return self.custom("conntrack", get, lambda v: v is not ABSENT and (low <= v <= high) != neg)
 
     def m_addrtype(self, module: Module) -> list[Op]:
         limit_in = module.get("--limit-iface-in") is not None
@@ -592,7 +608,8 @@ class _Compiler:
         if name in self.chains:
             return Op("statement", run=_verdict("goto" if goto else "jump", name), expr=expr)
         if name == "NOTRACK" or name == "CT" and target.get("--notrack") is not None:
-            reason = f"-j {name} --notrack: an untracked connection (no conntrack, no NAT) is not followed"
+            how = f"-j {name}" + (" --notrack" if name == "CT" else "")
+            reason = f"{how}: an untracked connection (no conntrack, no NAT) is not followed"
             return Op("statement", run=_stuck(reason), expr=expr)
         if name in NO_EFFECT_TARGETS:
             return Op("statement", run=lambda ctx, eff: True, effect=False, expr=expr)
