@@ -5,7 +5,21 @@ evaluated in walks (hooks by priority, user chains, policies, marks, NAT)."""
 from __future__ import annotations
 
 import pytest
-from tracekit import addr, chain, fleet, link, match, meta, namespace, nft_rule, route, run, sock, tcp
+from tracekit import (
+    addr,
+    chain,
+    fleet,
+    link,
+    match,
+    meta,
+    namespace,
+    nft_rule,
+    payload,
+    route,
+    run,
+    sock,
+    tcp,
+)
 
 from netstack_docs.analysis.trace import Packet
 from netstack_docs.analysis.trace.iptparse import RuleSyntaxError, parse
@@ -217,6 +231,9 @@ def test_ipset_members_decide_when_captured_else_the_walk_forks() -> None:
     assert ops[0].kind == "unknown" and "not in the snapshot" in ops[0].reason
 
 
+DPORT, DROP = payload("tcp", "dport"), {"drop": None}
+
+
 # --- walks -------------------------------------------------------------------------------------------
 def _host(iptables, nft_chains=(), nft_rules=()):
     return fleet(
@@ -369,3 +386,19 @@ def test_a_connection_this_walk_dnatted_is_in_ctstate_dnat() -> None:
     r = _in(f, 2222)
     assert r.verdict == "delivered" and r.final.dport == 22
     assert _in(f, 22).verdict == "dropped"
+
+
+def test_filter_only_tables_of_equal_priority_need_no_order_fork() -> None:
+    # legacy filter INPUT (priority 0) and an nftables input chain at priority 0: the kernel's order between
+    # them is unknown, but with verdicts only it cannot change a fate; a MARK makes it matter
+    legacy = {"filter": {"INPUT": {"policy": "ACCEPT", "rules": ["-p tcp -m tcp --dport 80 -j DROP"]}}}
+    nft = (
+        [chain("in", "input", family="ip")],
+        [nft_rule("in", "tcp dport 22 drop", match(DPORT, 22), DROP, family="ip")],
+    )
+    f = _host(legacy, *nft)
+    assert _in(f, 80).verdict == "dropped" and _in(f, 22).verdict == "dropped"
+    assert _in(f, 443).verdict == "rejected" and not _in(f, 443).unknowns
+    legacy["filter"]["INPUT"]["rules"].append("-j MARK --set-mark 1")
+    r = _in(_host(legacy, *nft), 443)
+    assert r.unknowns and "equal priority" in r.unknowns[0].what

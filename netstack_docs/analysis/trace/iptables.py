@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from netstack_docs.analysis.trace.iptparse import RuleSyntaxError
-from netstack_docs.analysis.trace.iptrules import compile_text
+from netstack_docs.analysis.trace.iptparse import RuleSyntaxError, parse
+from netstack_docs.analysis.trace.iptrules import NO_EFFECT_TARGETS, VERDICT_TARGETS, compile_text
 from netstack_docs.analysis.trace.nftexpr import Undetermined
 from netstack_docs.analysis.trace.nftrules import CompiledRule, Op, build_rule
 
@@ -38,6 +38,26 @@ class LegacyTables:
         self.tables: dict[str, dict[str, Any]] = ns_doc.get("iptables") or {}
         self.ipsets = ipset_lookup(ns_doc)
         self._compiled: dict[tuple[str, str], list[CompiledRule]] = {}
+
+    def changes_packets(self, key: str) -> bool:
+        """Whether the table holds anything besides matches and verdicts (a mark, NAT, a target trace
+        cannot follow): only then can its order among chains of equal priority change a packet's fate."""
+        if key.rpartition(":")[2] in ("nat", "mangle"):
+            return True
+        chains = self.tables.get(key) or {}
+        for chain in chains.values():
+            for text in (chain or {}).get("rules") or []:
+                try:
+                    target = parse(f"-A X {text}").target
+                except RuleSyntaxError:
+                    return True
+                if target is not None and not (
+                    target.name in chains
+                    or target.name in VERDICT_TARGETS
+                    or target.name in NO_EFFECT_TARGETS
+                ):
+                    return True
+        return False
 
     def exists(self, key: str, chain: str) -> bool:
         return chain in (self.tables.get(key) or {})

@@ -84,11 +84,14 @@ class Ruleset:
             )
         return self._tables[key]
 
+    def _legacy_tables(self) -> LegacyTables:
+        if self._legacy is None:
+            self._legacy = LegacyTables(self.ns.doc)
+        return self._legacy
+
     def legacy(self, key: str) -> ChainTable:
         if ("legacy", key) not in self._tables:
-            if self._legacy is None:
-                self._legacy = LegacyTables(self.ns.doc)
-            tables = self._legacy
+            tables = self._legacy_tables()
             self._tables[("legacy", key)] = ChainTable(
                 f"iptables-legacy {key}",
                 lambda chain: tables.rules(key, chain),
@@ -98,9 +101,7 @@ class Ruleset:
         return self._tables[("legacy", key)]
 
     def legacy_policy(self, key: str, chain: str) -> str:
-        if self._legacy is None:
-            self._legacy = LegacyTables(self.ns.doc)
-        return self._legacy.policy(key, chain)
+        return self._legacy_tables().policy(key, chain)
 
     def slots(self, hook: str, version: int, device: str | None = None) -> list[Slot]:
         key = (hook, version, device)
@@ -124,6 +125,8 @@ class Ruleset:
     def changes_packets(self, entry: HookEntry) -> bool:
         """Whether the entry's table holds anything besides plain matches and verdicts: only then can the
         order among chains of equal priority change a packet's fate."""
+        if entry.source == "iptables-legacy":
+            return self._legacy_tables().changes_packets(entry.obj["key"])
         if entry.source != "nftables":
             return True
         key = (entry.obj["family"], entry.obj["table"])
