@@ -81,6 +81,7 @@ wait_listening 80 53 8080 9000
 UPSTREAM = {
     "upstream/docker-iptables": "",
     "upstream/docker-iptables-legacy": "",
+    "upstream/docker-legacy-nft-server": "",
     "upstream/kube-proxy-iptables": "",
     "upstream/kube-proxy-iptables-nft": "",
     "upstream/kube-proxy-nftables": "",
