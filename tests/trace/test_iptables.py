@@ -402,3 +402,14 @@ def test_filter_only_tables_of_equal_priority_need_no_order_fork() -> None:
     legacy["filter"]["INPUT"]["rules"].append("-j MARK --set-mark 1")
     r = _in(_host(legacy, *nft), 443)
     assert r.unknowns and "equal priority" in r.unknowns[0].what
+
+
+def test_rpfilter_follows_the_route_back_to_the_source() -> None:
+    rules = ["-m rpfilter --invert -j DROP"]
+    f = _host({"raw": {"PREROUTING": {"policy": "ACCEPT", "rules": rules}}})
+    assert _in(f, 22).verdict == "delivered"  # 198.51.100.7 is routed back through eth0
+    assert _in(f, 22, src="10.0.0.9").verdict == "dropped"  # 10.0.0.0/24 lies behind eth1
+    rules[0] = "-m rpfilter --loose --invert -j DROP"
+    assert _in(
+        _host({"raw": {"PREROUTING": {"policy": "ACCEPT", "rules": rules}}}), 22, src="10.0.0.9"
+    ).verdict == ("delivered")

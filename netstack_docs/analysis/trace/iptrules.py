@@ -80,7 +80,6 @@ RUNTIME_MATCHES = {
     "physdev": "the bridge port of a bridged packet (br_netfilter) is not followed by trace yet",
     "mac": "the source MAC address is not part of the traced packet",
     "policy": "IPsec policies are not followed by trace",
-    "rpfilter": "the reverse-path lookup of the iptables rpfilter match is not evaluated by trace yet",
     "bpf": "a BPF program decides",
     "cgroup": "the sending socket's cgroup is not part of the traced packet",
     "u32": "raw header bytes are not evaluated by trace",
@@ -455,6 +454,36 @@ class _Compiler:
             return (p.sport if src else p.dport) if p.has_ports else ABSENT
 
         return self.custom("conntrack", get, lambda v: v is not ABSENT and (low <= v <= high) != neg)
+
+    def m_rpfilter(self, module: Module) -> list[Op]:
+        """The reverse-path check (rpfilter_mt): the route back to the source, looked up from loopback
+        (with the mark under --validmark), must leave through the input device (any device with
+        --loose); a looped-back packet passes. What the lookup cannot settle here (an IPv6 source whose
+        best route leaves elsewhere: the kernel retries bound to the input device; link-local or
+        zero-network sources) forks."""
+        loose = module.get("--loose") is not None
+        validmark = module.get("--validmark") is not None
+        accept_local = module.get("--accept-local") is not None
+        invert = module.get("--invert") is not None
+
+        def get(ctx: EvalContext) -> bool:
+            p = ctx.packet
+            if ctx.iif == "lo":
+                return True
+            if ctx.fib is None or p.src_ip.is_link_local or p.version == 4 and int(p.src_ip) >> 24 == 0:
+                raise Undetermined(f"-m rpfilter of source {p.src}: not evaluated by trace")
+            if accept_local and ctx.fib.addr_type(p.src, None) == "local":
+                return True
+            dev = ctx.fib.route_dev(p, p.src, p.dst, validmark)
+            if loose:
+                return dev is not None
+            if dev == ctx.iif:
+                return True
+            if p.version == 6:
+                raise Undetermined(f"-m rpfilter: a route to {p.src} bound to {ctx.iif} is looked up too")
+            return False
+
+        return [self.custom("rpfilter", get, lambda v: v != invert)]
 
     def m_addrtype(self, module: Module) -> list[Op]:
         limit_in = module.get("--limit-iface-in") is not None
