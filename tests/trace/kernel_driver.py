@@ -5,7 +5,7 @@
 Flows go from every (namespace, address) of the snapshot to every address it holds or its nftables
 rulesets and iptables-legacy rules name, on the ports of its listeners and rulesets plus a closed
 one; TCP flows whose SYN is delivered are also traced backwards as an established reply. The
-kernel's answer: connect() succeeds (delivered), ECONNREFUSED / EHOSTUNREACH / ENETUNREACH
+kernel's answer: connect() succeeds (delivered), ECONNREFUSED / EHOSTUNREACH / ENETUNREACH / EACCES
 (rejected), EPERM (a local output drop) or a timeout (dropped); for UDP, ECONNREFUSED on a connected
 socket (rejected, also after an EPERM from send: a `reject` in an output hook drops the datagram and
 sends the ICMP error) or a receive queue growing (delivered), which also says where it landed.
@@ -107,6 +107,7 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int,
                     errno.ECONNREFUSED: "rejected",
                     errno.EHOSTUNREACH: "rejected",
                     errno.ENETUNREACH: "rejected",
+                    errno.EACCES: "rejected",  # ICMPv6 administratively prohibited (icmpv6_err_convert)
                     errno.EPERM: "dropped",
                 }.get(exc.errno, f"error {exc.errno}"), None
         # Without IP_RECVERR a UDP socket ignores ICMP errors other than port/protocol unreachable
@@ -138,7 +139,7 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int,
             except BlockingIOError:
                 pass
             except OSError as exc:
-                if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+                if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES):
                     return "rejected", None
                 return f"error {exc.errno}", None
             after = udp_queues(namespaces)

@@ -82,6 +82,7 @@ UPSTREAM = {
     "upstream/docker-iptables": "",
     "upstream/docker-iptables-legacy": "",
     "upstream/docker-legacy-nft-server": "",
+    "upstream/firewalld-iptables": "",
     "upstream/kube-proxy-iptables": "",
     "upstream/kube-proxy-iptables-nft": "",
     "upstream/kube-proxy-nftables": "",
@@ -142,6 +143,18 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
 
 
 PROBES["upstream/docker-iptables-legacy"] = PROBES["upstream/docker-iptables"]  # the same rules, x_tables
+PROBES["upstream/firewalld-iptables"] = [
+    # the forward port reaches the LAN host (conntrack state DNAT lets it through FORWARD)
+    ("internet 203.0.113.1 203.0.113.2 tcp 2222", "delivered", ("lan 22",), ("203.0.113.1",)),
+    # services of zone public are open, the rest rejected (icmp-host-prohibited: EHOSTUNREACH)
+    ("internet 203.0.113.1 203.0.113.2 tcp 22", "delivered", ("root 22",), None),
+    ("internet 203.0.113.1 203.0.113.2 tcp 80", "rejected", None, None),
+    # zone trusted reaches everything on the host, and the internet masqueraded
+    ("lan 10.0.0.2 10.0.0.1 tcp 80", "delivered", ("root 80",), None),
+    ("lan 10.0.0.2 198.51.100.10 tcp 443", "delivered", ("internet 443",), ("203.0.113.2",)),
+    # from outside to the LAN directly: no zone forwards it
+    ("internet 203.0.113.1 10.0.0.2 tcp 8080", "rejected", None, None),
+]
 # kube-proxy's iptables mode serves the same services; a port a ClusterIP does not serve, or an unallocated
 # ClusterIP, is not caught there (no rule: routed on), so those two probes of the nftables mode do not apply.
 PROBES["upstream/kube-proxy-iptables"] = [
