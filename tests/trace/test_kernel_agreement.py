@@ -83,6 +83,7 @@ UPSTREAM = {
     "upstream/docker-iptables-legacy": "",
     "upstream/docker-legacy-nft-server": "",
     "upstream/firewalld-iptables": "",
+    "upstream/fail2ban-iptables": "",
     "upstream/kube-proxy-iptables": "",
     "upstream/kube-proxy-iptables-nft": "",
     "upstream/kube-proxy-nftables": "",
@@ -143,6 +144,13 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
 
 
 PROBES["upstream/docker-iptables-legacy"] = PROBES["upstream/docker-iptables"]  # the same rules, x_tables
+PROBES["upstream/fail2ban-iptables"] = [
+    # a banned address is refused on its jail's ports (icmp-port-unreachable), served on others
+    ("internet 203.0.113.66 203.0.113.2 tcp 22", "rejected", None, None),
+    ("internet 203.0.113.77 203.0.113.2 tcp 22", "delivered", ("root 22",), None),
+    ("internet 203.0.113.77 203.0.113.2 tcp 443", "rejected", None, None),
+    ("internet 198.51.100.5 203.0.113.2 tcp 80", "delivered", ("root 80",), None),
+]
 PROBES["upstream/firewalld-iptables"] = [
     # the forward port reaches the LAN host (conntrack state DNAT lets it through FORWARD)
     ("internet 203.0.113.1 203.0.113.2 tcp 2222", "delivered", ("lan 22",), ("203.0.113.1",)),
