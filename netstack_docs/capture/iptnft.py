@@ -123,6 +123,10 @@ def _match(state: _State, body: dict[str, Any]) -> None:
             return
     if isinstance(left, dict) and "payload" in left:
         proto, field_ = left["payload"].get("protocol"), left["payload"].get("field")
+        if (proto, field_) == ("ip", "protocol") and state.family == "ip":  # iptables-nft before 1.8.9
+            number = right if isinstance(right, int) else NFT_PROTO_NUMBERS.get(str(right))
+            state.proto = f"{neg} -p {PROTO_NAMES.get(number, str(right)) if number is not None else right}"
+            return
         if proto == state.family and field_ in ("saddr", "daddr"):
             letter = "s" if field_ == "saddr" else "d"
             state.addrs[letter] = f"{neg} -{letter} {_prefix(right, state.family)}"
@@ -135,8 +139,12 @@ def _match(state: _State, body: dict[str, Any]) -> None:
     raise Undecodable(f"expression {body!r:.80}")
 
 
-def iptables_rule(chain: str, family: str, expr: list[dict[str, Any]], xt_texts: list[str | None]) -> str:
-    """`-A CHAIN ...` as iptables-nft-save prints it; raises Undecodable for anything it cannot."""
+def iptables_rule(chain: str, family: str, expr: list[dict[str, Any]], xt_texts: list[str | None],
+                  comment: str | None = None) -> str:
+    """`-A CHAIN ...` as iptables-nft-save prints it; raises Undecodable for anything it cannot.
+
+    `comment` is the rule's own nft comment (rule userdata): iptables-nft reads it as one more
+    `-m comment` match after the others."""
     state = _State(family)
     texts = iter(xt_texts)
     for item in expr:
@@ -169,13 +177,17 @@ def iptables_rule(chain: str, family: str, expr: list[dict[str, Any]], xt_texts:
         if isinstance(part, str):
             out += part
         else:
-            out += f" -m {part['proto']}" + "".join(part.get(o, "") for o in ("--sport", "--dport", "--tcp-flags"))
+            options = ("--sport", "--dport", "--tcp-flags")
+            out += f" -m {part['proto']}" + "".join(part.get(o, "") for o in options)
+    if comment is not None:
+        out += " -m comment --comment" + save_string(comment)
     return out + state.target
 
 
 def _limit(body: dict[str, Any]) -> str:
     """nft's limit as iptables-nft writes `-m limit` (packets only, never inverted)."""
-    if body.get("inv") or body.get("rate_unit", "packets") != "packets" or body.get("per") not in NFT_RATE_UNITS:
+    packets = body.get("rate_unit", "packets") == "packets"
+    if body.get("inv") or not packets or body.get("per") not in NFT_RATE_UNITS:
         raise Undecodable(f"limit {body!r}")
     burst = body.get("burst", 5)
     return f" -m limit --limit {body['rate']}/{NFT_RATE_UNITS[body['per']]}" + (

@@ -1,4 +1,4 @@
-"""Give iptables-nft rules their iptables form: xt parameters decoded, and the whole rule as iptables-save prints it.
+"""iptables-nft rules in iptables form: xt parameters decoded, the whole rule as iptables-save prints it.
 
 For each table nft itself calls "managed by iptables-nft" (an ip/ip6 table with xt expressions),
 one kernel dump of the table's rules (xtrules) supplies each xt expression's revision and payload.
@@ -33,16 +33,18 @@ def iptables_nft_tables(rules: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return sorted(t for t in found if t[0] in FAMILY_NUMBERS and t[1] in IPTABLES_TABLES)
 
 
-def decode(expr: xtrules.XtExpr, family: str, set_names: dict[int, str]) -> str:
+def decode(expr: xtrules.XtExpr, family: str, set_names: dict[int, str],
+           tables: tuple[dict[Any, Any], dict[Any, Any]] | None = None) -> str:
     """The iptables-save fragment of one xt expression; Undecodable when it cannot be exact."""
     number = FAMILY_NUMBERS[family]
+    match_table, target_table = tables or (matches(set_names), targets())
     if expr.type == "match":
-        decoder = matches(set_names).get((expr.name, expr.rev))
+        decoder = match_table.get((expr.name, expr.rev))
         if decoder is None:
             raise Undecodable(f"match {expr.name} revision {expr.rev} is not decoded")
         module = conntrack_module(expr.info) if expr.name == "conntrack" else expr.name
         return f"-m {module}" + decoder(expr.info, number)
-    decoder = targets().get((expr.name, expr.rev))
+    decoder = target_table.get((expr.name, expr.rev))
     if decoder is None:
         raise Undecodable(f"target {expr.name} revision {expr.rev} is not decoded")
     name = ct_target_name(expr.info) if expr.name == "CT" else expr.name
@@ -57,20 +59,27 @@ def _set_indexes(found: dict[tuple[str, int], list[xtrules.XtExpr]]) -> set[int]
 
 def enrich(ns: NamespaceCapture, config: dict[str, Any]) -> None:
     """Add rev/text to xt expressions and `iptables` to the rules of iptables-nft tables (in place)."""
-    for family, table in iptables_nft_tables(config["rules"]):
+    decoded = iptables_nft_tables(config["rules"])
+    for rule in config["rules"]:  # ebtables-nft / arptables-nft (bridge, arp) and odd tables: said so
+        if (rule["family"], rule["table"]) not in decoded:
+            for x in _xt_exprs(rule):
+                x.update(text=None, undecoded=f"xt in table {rule['family']} {rule['table']}: only "
+                         "iptables-nft's ip/ip6 filter, nat, mangle, raw and security tables are decoded")
+    for family, table in decoded:
         try:
             found = xtrules.table_xt(family, table)
         except OSError as exc:
             ns.gap(f"xt payloads {family} {table}", f"reading the rules over netlink failed: {exc}")
             found = {}
         set_names = ipset.names_by_index(_set_indexes(found)) if found else {}
+        tables = (matches(set_names), targets())
         for rule in config["rules"]:
             if (rule["family"], rule["table"]) == (family, table):
-                _enrich_rule(rule, found.get((rule["chain"], rule["handle"])), set_names)
+                _enrich_rule(rule, found.get((rule["chain"], rule["handle"])), set_names, tables)
 
 
 def _enrich_rule(rule: dict[str, Any], kernel: list[xtrules.XtExpr] | None,
-                 set_names: dict[int, str]) -> None:
+                 set_names: dict[int, str], tables: tuple[dict[Any, Any], dict[Any, Any]]) -> None:
     xts = _xt_exprs(rule)
     texts: list[str | None] = []
     if xts and (kernel is None or len(kernel) != len(xts)
@@ -82,12 +91,13 @@ def _enrich_rule(rule: dict[str, Any], kernel: list[xtrules.XtExpr] | None,
         for x, k in zip(xts, kernel or []):
             x["rev"] = k.rev
             try:
-                x["text"] = decode(k, rule["family"], set_names)
+                x["text"] = decode(k, rule["family"], set_names, tables)
             except (Undecodable, ValueError, IndexError) as exc:
                 x.update(text=None, undecoded=str(exc))
             texts.append(x["text"])
     try:
-        rule["iptables"] = iptables_rule(rule["chain"], rule["family"], rule["expr"], texts)
+        rule["iptables"] = iptables_rule(rule["chain"], rule["family"], rule["expr"], texts,
+                                         rule.get("comment"))
     except (Undecodable, ValueError, KeyError) as exc:
         rule["iptables"] = None
         rule["iptables_undecoded"] = str(exc)

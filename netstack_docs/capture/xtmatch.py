@@ -68,7 +68,8 @@ def _conntrack(info: bytes, family: int, rev: int) -> str:
     for i, (flag, opt) in enumerate(((CT_ORIGSRC, "ctorigsrc"), (CT_ORIGDST, "ctorigdst"),
                                      (CT_REPLSRC, "ctreplsrc"), (CT_REPLDST, "ctrepldst"))):
         if match & flag:
-            out += _not(bool(invert & flag)) + f" --{opt} " + addr_mask(family, addrs[2 * i], addrs[2 * i + 1])
+            value = addr_mask(family, addrs[2 * i], addrs[2 * i + 1])
+            out += _not(bool(invert & flag)) + f" --{opt} {value}"
     for i, (flag, opt) in enumerate(((CT_ORIGSRC_PORT, "ctorigsrcport"), (CT_ORIGDST_PORT, "ctorigdstport"),
                                      (CT_REPLSRC_PORT, "ctreplsrcport"), (CT_REPLDST_PORT, "ctrepldstport"))):
         if match & flag:
@@ -292,9 +293,9 @@ def _iprange(info: bytes, family: int) -> str:
     flags = info[64]
     out = ""
     if flags & 1:
-        out += _not(bool(flags & 0x10)) + f" --src-range {ntop(family, info[0:16])}-{ntop(family, info[16:32])}"
+        out += _not(bool(flags & 0x10)) + f" --src-range {ntop(family, info[0:])}-{ntop(family, info[16:])}"
     if flags & 2:
-        out += _not(bool(flags & 0x20)) + f" --dst-range {ntop(family, info[32:48])}-{ntop(family, info[48:64])}"
+        out += _not(bool(flags & 0x20)) + f" --dst-range {ntop(family, info[32:])}-{ntop(family, info[48:])}"
     return out
 
 

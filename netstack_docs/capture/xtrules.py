@@ -39,10 +39,18 @@ def parse_rule(payload: bytes) -> tuple[str, int, list[XtExpr]]:
     chain = rawattr.string(attrs.get(NFTA_RULE_CHAIN)) or ""
     handle = rawattr.u64(attrs.get(NFTA_RULE_HANDLE), ">") or 0
     found: list[XtExpr] = []
-    for kind, elem in rawattr.walk_list(attrs.get(NFTA_RULE_EXPRESSIONS, b"")):
-        if kind != NFTA_LIST_ELEM:
+    exprs = attrs.get(NFTA_RULE_EXPRESSIONS, b"")
+    pos, end = 0, len(exprs)
+    while pos + 4 <= end:  # the list by offsets: most expressions (payload, cmp, meta...) are skipped
+        length, kind = struct.unpack_from("=HH", exprs, pos)
+        if length < 4:
+            break
+        start, pos = pos, pos + ((length + 3) & ~3)
+        # the expression's name comes first: NFTA_EXPR_NAME "match" or "target"
+        if (kind & rawattr.NLA_TYPE_MASK) != NFTA_LIST_ELEM or exprs[start + 8:start + 14] not in (
+                b"match\0", b"target"):
             continue
-        expr = rawattr.walk(elem)
+        expr = rawattr.walk(exprs, start + 4, start + length)
         name = rawattr.string(expr.get(NFTA_EXPR_NAME))
         if name not in ("match", "target"):
             continue

@@ -36,7 +36,9 @@ def ipt_names(rule: str, ifname: str, incoming: bool) -> bool:
 
 class NftStages(DeviceBase):
     def _rule_item(self, rule: Obj) -> Item:
-        return Item("rule", self.target("nftrule", rule), str(rule.get("text") or nft_rule_content(rule)))
+        # a rule of an iptables-nft table reads as iptables-nft-save prints it (nft's text may be cut)
+        text = rule.get("iptables") or rule.get("text") or nft_rule_content(rule)
+        return Item("rule", self.target("nftrule", rule), str(text))
 
     def _netdev(self, stage: Stage) -> StageView:
         items = []

@@ -64,6 +64,7 @@ class TableListing:
     namespace_label: str
     chains: list[ChainListing] = field(default_factory=list)
     sets: list[SetListing] = field(default_factory=list)
+    iptables_nft: bool = False  # written by iptables-nft: its rules read as iptables-nft-save prints them
 
 
 def _chain_sort_key(chain: dict[str, Any]) -> tuple[int, int, int, str]:
@@ -134,7 +135,9 @@ def nft_tables(components: list[Component], state: dict[str, Any]) -> list[Table
         owner = chains.get((c.namespace.id, c.obj["family"], c.obj["table"], c.obj["chain"]))
         if owner is None:
             continue  # a rule of a chain the capture did not list: see rules_outside_listings
-        text = c.obj.get("text") or f"(rule text not captured) {c.name}"
+        text = rule_text(c)
+        if "iptables" in c.obj:
+            table_of(c).iptables_nft = True
         counters = _counters(state, c.namespace.id, c.obj)
         owner.rules.append(RuleLine(text, c.anchor, c.obj.get("handle"), counters))
     for table in tables.values():
@@ -144,6 +147,22 @@ def nft_tables(components: list[Component], state: dict[str, Any]) -> list[Table
     for c in components:
         order.setdefault(c.namespace.id, len(order))
     return [tables[key] for key in sorted(tables, key=lambda k: (order[k[0]], k[1], k[2]))]
+
+
+def rule_text(c: Component) -> str:
+    """The line a rule is shown as. A rule of an iptables-nft table reads as `iptables-nft-save`
+    prints it: that is how the people who wrote it (Docker, kube-proxy, firewalld...) and the
+    on-call engineer's `iptables -S` know it, and libnftables' own text of xt matches and targets
+    may be cut ("XT target MASQUERADE not found"). A cut nft text is never shown as if whole."""
+    obj = c.obj
+    if obj.get("iptables"):
+        return str(obj["iptables"])
+    text = obj.get("text")
+    if not text:
+        return f"(rule text not captured) {c.name}"
+    if obj.get("text_incomplete"):
+        return f"{text} (incomplete: libnftables could not print an iptables match or target of this rule)"
+    return str(text)
 
 
 def rules_outside_listings(components: Iterable[Component], tables: list[TableListing]) -> list[Component]:

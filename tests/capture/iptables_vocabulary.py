@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (shell lines of rules, kept whole so that each reads as the project writes it)
 """The iptables rules that Docker, kube-proxy (iptables mode), Tailscale, Calico, firewalld's iptables
 backend and fail2ban install, as shell commands for a sandbox (iptables-nft or iptables-legacy).
 
@@ -147,6 +148,9 @@ RULES = r"""
 {ipt} -t nat -A POSTROUTING -o eth3 -p udp -j MASQUERADE --to-ports 1024-65535 --random
 {ipt} -t nat -A PREROUTING -p tcp -m tcp --dport 81 -j REDIRECT --to-ports 8080
 {ipt} -t nat -A PREROUTING -p tcp -m tcp --dport 82 -j DNAT --to-destination 10.0.0.1-10.0.0.3
+# a match the capture does not decode (hashlimit), in a chain of its own
+{ipt} -N undecodable
+{ipt} -A undecodable -m hashlimit --hashlimit-upto 5/sec --hashlimit-name hl -j ACCEPT
 # IPv6
 {ip6t} -A INPUT -s fd00::/8 -j ACCEPT
 {ip6t} -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
@@ -156,6 +160,12 @@ RULES = r"""
 {ip6t} -t nat -A POSTROUTING -o eth0 -j MASQUERADE
 {ip6t} -t nat -A POSTROUTING -o eth1 -j SNAT --to-source fd00::1
 {ip6t} -t nat -A PREROUTING -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00::2]:80
+"""
+
+
+# A rule nft itself adds to an iptables-nft table, with nft's own comment (rule userdata), which
+# iptables-nft-save prints as `-m comment`.
+NFT_COMMENT = """nft add rule ip filter INPUT ip saddr 10.9.9.9 counter accept comment '"hand written"'
 """
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from capturecli import namespace
-from iptables_vocabulary import IPSETS, rules
+from iptables_vocabulary import IPSETS, NFT_COMMENT, rules
 from sandbox import run_in_sandbox
 
 from netstack_docs.snapshot.load import validate_document
@@ -29,6 +29,10 @@ SETUP = (
     "ip netns add legacy\n"
     + IPSETS
     + rules("iptables-nft", "ip6tables-nft")
+    + NFT_COMMENT
+    + "ipset create big hash:ip\n"
+    + "i=0; while [ $i -lt 1100 ]; do echo \"add big 10.7.$((i / 256)).$((i % 256))\"; i=$((i+1)); done"
+    + " | ipset restore\n"
     + "ip netns exec legacy sh -e <<'LEGACY'\n" + IPSETS + rules("iptables-legacy", "ip6tables-legacy")
     + "LEGACY\n"
 )
@@ -90,12 +94,29 @@ def test_every_iptables_nft_rule_reads_as_iptables_nft_save_prints_it(family: st
     root = namespace(doc, "root")
     expected = save_rules(_section(out, section))
     assert sum(len(v) for v in expected.values()) > (60 if family == "ip" else 5)
-    assert snapshot_rules(root, family) == expected
+    got = snapshot_rules(root, family)
+    assert got.pop(("filter", "undecodable"), None) == ([None] if family == "ip" else None)
+    expected.pop(("filter", "undecodable"), None)
+    assert got == expected
+    if family == "ip":
+        hand_written = '-A INPUT -s 10.9.9.9/32 -m comment --comment "hand written" -j ACCEPT'
+        assert hand_written in got[("filter", "INPUT")]
+
+
+def test_a_match_it_cannot_decode_leaves_the_rule_without_an_iptables_form_and_says_why() -> None:
+    """Never a wrong or truncated rule: hashlimit is not decoded, so its expression has `text: null`
+    and `undecoded`, and its rule `iptables: null` with the reason (trace then forks on it)."""
+    doc, _ = _captured()
+    [rule] = [r for r in namespace(doc, "root")["nftables"]["rules"] if r["chain"] == "undecodable"]
+    [xt] = [e["xt"] for e in rule["expr"] if "xt" in e and e["xt"]["name"] == "hashlimit"]
+    assert xt["text"] is None and "hashlimit revision" in xt["undecoded"] and isinstance(xt["rev"], int)
+    assert rule["iptables"] is None and "hashlimit" in rule["iptables_undecoded"]
 
 
 def test_every_xt_expression_has_its_revision_and_iptables_save_fragment() -> None:
     doc, out = _captured()
-    xts = [e["xt"] for r in namespace(doc, "root")["nftables"]["rules"] for e in r["expr"] if "xt" in e]
+    xts = [e["xt"] for r in namespace(doc, "root")["nftables"]["rules"] for e in r["expr"]
+           if "xt" in e and r["chain"] != "undecodable"]
     assert xts and all(isinstance(x["rev"], int) and x["text"] for x in xts), \
         [x for x in xts if not x.get("text")]
     texts = " ".join(x["text"] for x in xts)
@@ -115,10 +136,11 @@ def test_a_rule_text_libnftables_cut_is_flagged_and_a_gap_says_so() -> None:
     `iptables` form is whole."""
     doc, _ = _captured()
     root = namespace(doc, "root")
+    verbs = ("masquerade", "snat", "dnat", "redirect")
     nat = [r for r in root["nftables"]["rules"] if r["table"] == "nat"
-           and any(e.get("xt", {}).get("name") in ("MASQUERADE", "SNAT", "DNAT", "REDIRECT") for e in r["expr"])]
+           and any(e.get("xt", {}).get("name", "").lower() in verbs for e in r["expr"])]
     assert nat
-    cut = [r for r in nat if not any(v in (r["text"] or "") for v in ("masquerade", "snat", "dnat", "redirect"))]
+    cut = [r for r in nat if not any(v in (r["text"] or "") for v in verbs)]
     assert all(r.get("text_incomplete") for r in cut)
     assert all(r["iptables"] and " -j " in r["iptables"] for r in nat)
     assert bool(cut) == any(g["what"] == "nftables rule text" for g in root["gaps"])
@@ -145,7 +167,8 @@ def test_ipsets_are_captured_with_type_family_and_members() -> None:
     assert sets["v6-blocked"]["family"] == "inet6" and sets["v6-blocked"]["members"] == ["2001:db8::7"]
     assert sets["some-ports"]["type"] == "bitmap:port" and sets["some-ports"]["members"] == ["22"]
     assert sets["all-sets"]["members"] == ["f2b-sshd"]
-    assert {s["name"] for s in namespace(doc, "legacy")["ipsets"]} == set(sets)
+    assert sets["big"]["truncated"] is True and len(sets["big"]["members"]) == 1000
+    assert {s["name"] for s in namespace(doc, "legacy")["ipsets"]} == set(sets) - {"big"}
 
 
 def test_capturing_such_a_ruleset_twice_gives_byte_identical_snapshots_but_for_the_time() -> None:

@@ -98,3 +98,21 @@ def test_iptables_tables_list_policies_user_chains_then_rules_in_hook_order() ->
         "-A FORWARD -j DOCKER-USER",
         "-A DOCKER-USER -j RETURN",
     ]
+
+
+def test_a_rule_of_an_iptables_nft_table_reads_as_iptables_save_prints_it_and_a_cut_text_says_so() -> None:
+    """issue 20: libnftables may print an xt rule without its verb; the page shows the iptables form
+    the capture decoded, and a cut nft text without one is labelled incomplete, never shown as whole."""
+    doc = rich_host()
+    nft = next(ns for ns in doc["namespaces"] if ns["id"] == "root")["nftables"]
+    rules = [r for r in nft["rules"] if (r["family"], r["table"]) == ("ip", "nat")]
+    assert len(rules) >= 2
+    rules[0].update(iptables='-A POSTROUTING -s 10.0.0.0/8 -m comment --comment "<b>x</b>" -j MASQUERADE',
+                    text="ip saddr 10.0.0.0/8 counter ", text_incomplete=True)
+    rules[1].update(iptables=None, iptables_undecoded="match foo revision 9 is not decoded",
+                    text="counter ", text_incomplete=True)
+    table = next(t for t in nft_tables(netfilter(doc), doc["state"]) if (t.family, t.name) == ("ip", "nat"))
+    lines = {r.anchor: r.text for ch in table.chains for r in ch.rules}
+    assert table.iptables_nft
+    assert '-A POSTROUTING -s 10.0.0.0/8 -m comment --comment "<b>x</b>" -j MASQUERADE' in lines.values()
+    assert any(t.startswith("counter  (incomplete: libnftables could not print") for t in lines.values())
