@@ -413,3 +413,15 @@ def test_rpfilter_follows_the_route_back_to_the_source() -> None:
     assert _in(
         _host({"raw": {"PREROUTING": {"policy": "ACCEPT", "rules": rules}}}), 22, src="10.0.0.9"
     ).verdict == ("delivered")
+
+
+def test_a_rule_nft_cannot_print_is_named_in_its_iptables_form() -> None:
+    xt = {"xt": {"type": "target", "name": "MASQUERADE", "rev": 0, "text": "-j MASQUERADE"}}
+    rule = nft_rule(
+        "post", 'oifname "eth1" counter', match(meta("oifname"), "eth1"), xt, table="nat", family="ip"
+    )
+    rule |= {"text_incomplete": True, "iptables": "-A POSTROUTING -o eth1 -j MASQUERADE"}
+    f = _host({}, [chain("post", "postrouting", family="ip", type_="nat", table="nat", priority=100)], [rule])
+    r = run(f, tcp("198.51.100.7", "10.0.0.5", 80), ingress="eth0")
+    assert r.verdict == "forwarded" and r.final.src == "10.0.0.1"
+    assert any("-A POSTROUTING -o eth1 -j MASQUERADE" in s.what for s in r.steps)

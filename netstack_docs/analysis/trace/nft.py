@@ -255,7 +255,7 @@ def _run_chain(
             chain, index = stack.pop()
             continue
         rule = compiled.rule
-        text = rule.get("text") or rule.get("comment") or "rule"
+        text = rule_text(rule)
         if eff.undetermined:
             trail.step(
                 ns,
@@ -303,10 +303,18 @@ def _run_chain(
             return verdict, rule
 
 
+def rule_text(rule: dict[str, Any]) -> str:
+    """How a step names a rule: nft's text, or the iptables-nft rule in iptables form when nft could not
+    print its xt match or target (`text_incomplete`)."""
+    if rule.get("text_incomplete") and rule.get("iptables"):
+        return str(rule["iptables"])
+    return str(rule.get("text") or rule.get("comment") or "rule")
+
+
 def _fork(trail: Trail, ns: Namespace, kind: str = "nftrule") -> Fork:
     def fork(compiled: CompiledRule, reasons: list[str]) -> bool:
         rule = compiled.rule
-        text = rule.get("text") or rule.get("comment") or "rule"
+        text = rule_text(rule)
         what = f"whether `{text}` in {rule.get('chain')} matches ({'; '.join(reasons)})"
         outcome = trail.choose(
             ns, "netfilter", f"rule:{compiled.key}", what, ("match", "nomatch"), kind, rule
