@@ -366,6 +366,10 @@ def test_xt_text_compiles_alone() -> None:
     assert [op.kind for op in ops] == ["match"]
     ctx = EvalContext(tcp("198.51.100.7", "198.51.100.1", 80), "eth0", None, "input", lambda a: False)
     assert ops[0].pred(ops[0].get(ctx)) is False
+    (negated,) = compile_xt(
+        {"type": "match", "name": "conntrack", "text": "! --ctstate RELATED,ESTABLISHED"}, "ip"
+    )
+    assert negated.pred(negated.get(ctx)) is True
     (target,) = compile_xt({"type": "target", "name": "MASQUERADE", "text": "-j MASQUERADE"}, "ip")
     eff = Effect()
     assert target.run(ctx, eff) and eff.nat == ("masquerade", {})

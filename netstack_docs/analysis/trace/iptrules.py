@@ -933,11 +933,11 @@ def compile_xt(arg: dict[str, Any], family: str, ipsets: IpsetLookup | None = No
     """An iptables-nft `xt` expression whose `text` the capture decoded (`-m conntrack --ctstate ...`,
     `-j MASQUERADE`): its ops. RuleSyntaxError when the text cannot be read."""
     text = str(arg.get("text") or "")
-    words = text.split()
+    words = [w for w in text.split() if w != "!"]
     is_target = arg.get("type") == "target"
     head = ("-j", "--jump") if is_target else ("-m", "--match")
-    if not words or words[0] not in head and words[0] not in ("-p", "!", "-s", "-d", "-i", "-o"):
-        text = f"{head[0]} {arg.get('name')} {text}".strip()
+    if not words or words[0] not in (*head, "-g", "-p", "-s", "-d", "-i", "-o"):
+        text = f"{head[0]} {arg.get('name')} {text}".strip()  # the module's options alone
     parsed = parse(text)
     if is_target and parsed.target is None or not is_target and parsed.target is not None:
         raise RuleSyntaxError(f"xt {arg.get('type')} text `{text}` does not read as one")
