@@ -205,11 +205,13 @@ def run_hook(
                     continue  # later packets of a connection follow its NAT, not the rules
                 table, name = ruleset.legacy(chain["key"]), chain["chain"]
                 kind, obj, policy = "iptables", chain, ruleset.legacy_policy(chain["key"], name)
+                label = f"iptables-legacy {entry.label}"
             else:
                 if chain.get("type") == "nat" and (ctx.packet.state != "new" or nat_done):
                     continue
                 table, name = ruleset.table(chain["family"], chain["table"]), chain["name"]
                 kind, obj, policy = "nftchain", chain, chain.get("policy") or "accept"
+                label = entry.label
             verdict, rule = _run_chain(trail, ns, table, name, ctx, nat)
             if verdict == "undetermined":
                 return HookOutcome("undetermined", nat)
@@ -222,7 +224,7 @@ def run_hook(
                 trail.step(
                     ns,
                     "netfilter",
-                    f"{hook}: {entry.label}: no rule decided, chain policy {policy}",
+                    f"{hook}: {label}: no rule decided, chain policy {policy}",
                     kind,
                     obj,
                     decides=policy == "drop",
