@@ -1,11 +1,12 @@
 """Trace-speed benchmark (issue 10): traces per second on one core, goal >= 1,000/s.
 
-Two workloads: (1) the largest demo host (by namespaces + rules), with packets drawn from its
+Three workloads: (1) the largest demo host (by namespaces + rules), with packets drawn from its
 addresses, listener ports and closed ports, each from an interface or a local sender; (2) a generated
 host whose input chain holds 500 rules (ports, address sets, interface matches) that most packets
-walk to the end of. The first trace of a namespace compiles its ruleset; both figures include that
-once and report the steady rate. The kernel-agreement figures come from the test
-(tests/trace/test_kernel_agreement.py, needs root): pass --kernel to run it and print them.
+walk to the end of; (3) the same 500 rules as iptables-legacy rules. The first trace of a namespace
+compiles its ruleset; the figures include that once and report the steady rate. The kernel-agreement
+figures come from the test (tests/trace/test_kernel_agreement.py, needs root): pass --kernel to run it
+and print them.
 
     .venv/bin/python bench/trace.py [--seconds 3] [--exposure 1000] [--kernel]
 """
@@ -86,6 +87,26 @@ def ruleset_workload(
     return fleet(("big", [ns])), "lab", "big", jobs
 
 
+def legacy_workload(rng: random.Random, size: int = 500) -> tuple[Fleet, str, str, list[tuple[Packet, dict]]]:
+    """The 500-rule chain as iptables-legacy rules (filter INPUT), evaluated by the same walker."""
+    fleet, env, host, jobs = ruleset_workload(rng, size)
+    rules = []
+    for i in range(size):
+        kind = i % 3
+        m = (
+            f"-p tcp -m tcp --dport {10000 + i}"
+            if kind == 0
+            else f"-s 10.{i % 250}.0.0/16"
+            if kind == 1
+            else f"-i vlan{i}"
+        )
+        rules.append(f'{m} -m comment --comment "rule {i}" -j {"DROP" if i % 2 else "ACCEPT"}')
+    doc = fleet.hosts[(env, host)].doc
+    ns = dict(doc["namespaces"][0], nftables={"tables": [], "chains": [], "rules": [], "sets": []})
+    ns["iptables"] = {"filter": {"INPUT": {"policy": "ACCEPT", "rules": rules}}}
+    return Fleet.from_docs({(env, "big-legacy"): {**doc, "namespaces": [ns]}}), env, "big-legacy", jobs
+
+
 def rate(
     fleet: Fleet, env: str, host: str, jobs: list[tuple[Packet, dict]], seconds: float
 ) -> tuple[float, float]:
@@ -137,6 +158,7 @@ def main() -> None:
     for name, (fleet, env, host, jobs) in (
         ("demo", demo_workload(rng)),
         ("500 rules", ruleset_workload(rng)),
+        ("500 legacy", legacy_workload(rng)),
     ):
         wall, cpu = rate(fleet, env, host, jobs, args.seconds)
         verdict = "ok" if cpu >= 1000 else "BELOW GOAL"

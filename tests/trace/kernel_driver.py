@@ -3,13 +3,13 @@
     python kernel_driver.py SNAPSHOT.json ENV HOST SEED COUNT
 
 Flows go from every (namespace, address) of the snapshot to every address it holds or its nftables
-rulesets name, on the ports of its listeners and rulesets plus a closed one; TCP flows whose SYN is
-delivered are also traced backwards as an established reply. The kernel's answer: connect()
-succeeds (delivered), ECONNREFUSED / EHOSTUNREACH / ENETUNREACH (rejected), EPERM (a local output
-drop) or a timeout (dropped); for UDP, ECONNREFUSED on a connected socket (rejected, also after an
-EPERM from send: a `reject` in an output hook drops the datagram and sends the ICMP error) or a
-receive queue growing (delivered), which also says where it landed. Prints one JSON summary line;
-exits 1 when a firm verdict is contradicted.
+rulesets and iptables-legacy rules name, on the ports of its listeners and rulesets plus a closed
+one; TCP flows whose SYN is delivered are also traced backwards as an established reply. The
+kernel's answer: connect() succeeds (delivered), ECONNREFUSED / EHOSTUNREACH / ENETUNREACH / EACCES
+(rejected), EPERM (a local output drop) or a timeout (dropped); for UDP, ECONNREFUSED on a connected
+socket (rejected, also after an EPERM from send: a `reject` in an output hook drops the datagram and
+sends the ICMP error) or a receive queue growing (delivered), which also says where it landed.
+Prints one JSON summary line; exits 1 when a firm verdict is contradicted.
 
 Only firm verdicts are compared: a verdict is firm unless trace says `undetermined` (for the flow,
 or for the answer that must come back for the sender to see it). Undetermined flows are counted
@@ -107,6 +107,7 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int,
                     errno.ECONNREFUSED: "rejected",
                     errno.EHOSTUNREACH: "rejected",
                     errno.ENETUNREACH: "rejected",
+                    errno.EACCES: "rejected",  # ICMPv6 administratively prohibited (icmpv6_err_convert)
                     errno.EPERM: "dropped",
                 }.get(exc.errno, f"error {exc.errno}"), None
         # Without IP_RECVERR a UDP socket ignores ICMP errors other than port/protocol unreachable
@@ -138,7 +139,7 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int,
             except BlockingIOError:
                 pass
             except OSError as exc:
-                if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+                if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES):
                     return "rejected", None
                 return f"error {exc.errno}", None
             after = udp_queues(namespaces)
@@ -224,6 +225,33 @@ def _nft_services(ns: dict, own: list[str]) -> set[tuple[str, str, int]]:
     return found
 
 
+def _iptables_named(ns: dict) -> tuple[set[str], set[tuple[str, int]], set[tuple[str, str, int]]]:
+    """What iptables-legacy rules name: addresses (`-d`, `-s`, NAT targets, network addresses of their
+    prefixes as the nftables side counts them), (protocol, port) of `-p P ... --dport N`, and
+    (address, protocol, port) when one rule names all three (a Service's cluster IP and port)."""
+    addrs, ports, services = set(), set(), set()
+    for chains in (ns.get("iptables") or {}).values():
+        for chain in (chains or {}).values():
+            for rule in chain.get("rules") or []:
+                words = rule.replace("!", " ").split()
+                proto = words[words.index("-p") + 1] if "-p" in words[:-1] else None
+                dst = dport = None
+                for opt, value in zip(words, words[1:], strict=False):
+                    if opt in ("-s", "-d", "--to-destination", "--to-source"):
+                        host = value.split("/")[0].rsplit(":", 1)[0] if value.count(":") <= 1 else value
+                        try:
+                            addrs.add(str(ipaddress.ip_address(host)))
+                        except ValueError:
+                            pass
+                        dst = host if opt == "-d" and value.endswith("/32") else dst
+                    if opt == "--dport" and value.isdigit() and proto in ("tcp", "udp"):
+                        dport = int(value)
+                        ports.add((proto, dport))
+                if dst and dport is not None and proto:
+                    services.add((dst, proto, dport))
+    return addrs, ports, services
+
+
 def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, int, int]]:
     """Half the flows aim at a listener (its address, or any address of its namespace for a wildcard) or
     at a service a verdict map names (address . protocol . port), half are drawn at random from every
@@ -245,6 +273,10 @@ def flows(doc: dict, seed: int, count: int) -> list[tuple[dict, str, str, str, i
             addrs = own if s["local_address"] in ("0.0.0.0", "::") else [s["local_address"]]
             listeners += [(a, s["protocol"], s["port"]) for a in addrs if not a.startswith("127.")]
         listeners += sorted(_nft_services(ns, own))
+        legacy_addrs, legacy_ports, legacy_services = _iptables_named(ns)
+        targets.update(legacy_addrs)
+        ports.update(legacy_ports)
+        listeners += sorted(legacy_services)
     rng = random.Random(seed)
     out, seen = [], set()
     targets_list, ports_list = sorted(targets), sorted(ports)

@@ -80,6 +80,12 @@ wait_listening 80 53 8080 9000
 # The upstream labs hold their own listeners (in the containers, pods and far namespaces).
 UPSTREAM = {
     "upstream/docker-iptables": "",
+    "upstream/docker-iptables-legacy": "",
+    "upstream/docker-legacy-nft-server": "",
+    "upstream/firewalld-iptables": "",
+    "upstream/fail2ban-iptables": "",
+    "upstream/kube-proxy-iptables": "",
+    "upstream/kube-proxy-iptables-nft": "",
     "upstream/kube-proxy-nftables": "",
 }
 EXTRA.update(UPSTREAM)
@@ -135,6 +141,35 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
          ("10.244.0.3",)),
     ],
 }
+
+
+PROBES["upstream/docker-iptables-legacy"] = PROBES["upstream/docker-iptables"]  # the same rules, x_tables
+PROBES["upstream/fail2ban-iptables"] = [
+    # a banned address is refused on its jail's ports (icmp-port-unreachable), served on others
+    ("internet 203.0.113.66 203.0.113.2 tcp 22", "rejected", None, None),
+    ("internet 203.0.113.77 203.0.113.2 tcp 22", "delivered", ("root 22",), None),
+    ("internet 203.0.113.77 203.0.113.2 tcp 443", "rejected", None, None),
+    ("internet 198.51.100.5 203.0.113.2 tcp 80", "delivered", ("root 80",), None),
+]
+PROBES["upstream/firewalld-iptables"] = [
+    # the forward port reaches the LAN host (conntrack state DNAT lets it through FORWARD)
+    ("internet 203.0.113.1 203.0.113.2 tcp 2222", "delivered", ("lan 22",), ("203.0.113.1",)),
+    # services of zone public are open, the rest rejected (icmp-host-prohibited: EHOSTUNREACH)
+    ("internet 203.0.113.1 203.0.113.2 tcp 22", "delivered", ("root 22",), None),
+    ("internet 203.0.113.1 203.0.113.2 tcp 80", "rejected", None, None),
+    # zone trusted reaches everything on the host, and the internet masqueraded
+    ("lan 10.0.0.2 10.0.0.1 tcp 80", "delivered", ("root 80",), None),
+    ("lan 10.0.0.2 198.51.100.10 tcp 443", "delivered", ("internet 443",), ("203.0.113.2",)),
+    # from outside to the LAN directly: no zone forwards it
+    ("internet 203.0.113.1 10.0.0.2 tcp 8080", "rejected", None, None),
+]
+# kube-proxy's iptables mode serves the same services; a port a ClusterIP does not serve, or an unallocated
+# ClusterIP, is not caught there (no rule: routed on), so those two probes of the nftables mode do not apply.
+PROBES["upstream/kube-proxy-iptables"] = [
+    p for p in PROBES["upstream/kube-proxy-nftables"] if p[0].split()[2] not in ("10.96.0.99",) and
+    not (p[0].split()[2] == "10.96.0.10" and p[0].split()[4] == "80")
+]
+PROBES["upstream/kube-proxy-iptables-nft"] = PROBES["upstream/kube-proxy-iptables"]  # the same, nf_tables
 
 
 class Contradicted(AssertionError):

@@ -223,23 +223,6 @@ def test_limit_quota_runtime_sets_and_unknown_expressions_are_stated_not_guessed
     assert {a.verdict for a in r.alternatives} == {"dropped", "delivered"}
 
 
-def test_iptables_legacy_chains_on_the_hook_are_stated_not_ignored():
-    from tracekit import fleet as make_fleet
-
-    f = _host([], [])
-    ns = next(iter(f.hosts.values())).namespaces[0].doc
-    ns["iptables"] = {
-        "filter": {"INPUT": {"policy": "DROP", "rules": ["-p tcp --dport 22 -j ACCEPT"]}},
-        "ip6:filter": {"INPUT": {"policy": "DROP", "rules": []}},
-    }
-    r = _in(make_fleet(("h", [ns])), 22)
-    legacy = [s for s in r.steps if "iptables-legacy" in s.what]
-    assert len(legacy) == 1 and legacy[0].undetermined and "filter INPUT" in legacy[0].what
-    assert legacy[0].component and legacy[0].component.startswith("iptables-")
-    assert r.verdict == "undetermined" and r.unknowns[0].key == "legacy:filter:INPUT"
-    assert _in(make_fleet(("h", [ns])), 22, assume=["legacy:filter:INPUT=accept"]).verdict == "delivered"
-
-
 def test_iifname_of_a_locally_sent_packet_is_empty_not_absent():
     """Measured on the Docker lab: `iifname != "docker0" ... dnat` in a nat output chain rewrites local
     connections (the kernel compares an empty name); `meta iif` there breaks the rule instead."""

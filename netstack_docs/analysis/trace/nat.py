@@ -71,6 +71,10 @@ def apply(
                 decides=True,
             )
             return None
+        if (new.dst, new.dport) != (packet.dst, packet.dport):
+            new = new.with_(dnat=True)  # the kernel flags the connection only when the tuple changed
+        if (new.src, new.sport) != (packet.src, packet.sport):
+            new = new.with_(snat=True)
         trail.step(
             ns,
             "netfilter",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from netstack_docs.analysis.trace.iptables import legacy_chain
+from netstack_docs.analysis.trace.iptables import LegacyTables, ipset_lookup
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nftexpr import EvalContext
 from netstack_docs.analysis.trace.nftrules import CompiledRule, Effect, Fork, compile_rule
@@ -40,6 +40,16 @@ PLAIN = {
 }
 
 
+@dataclass(frozen=True)
+class ChainTable:
+    """The chains one base chain may jump to: an nftables table, or an iptables-legacy table."""
+
+    label: str  # "ip filter", "iptables-legacy nat"
+    rules: Callable[[str], list[CompiledRule]]
+    exists: Callable[[str], bool]
+    kind: str = "nftrule"  # the steps' anchor kind for its rules
+
+
 @dataclass
 class HookOutcome:
     verdict: str  # accept | drop | reject | undetermined
@@ -60,6 +70,38 @@ class Ruleset:
         self._compiled: dict[tuple[str, str, str], list[CompiledRule]] = {}
         self._slots: dict[tuple[str, int, str | None], list[Slot]] = {}
         self._changes: dict[tuple[str, str], bool] = {}
+        self.ipsets = ipset_lookup(ns.doc)
+        self._legacy: LegacyTables | None = None
+        self._tables: dict[tuple[str, str], ChainTable] = {}
+
+    def table(self, family: str, table: str) -> ChainTable:
+        key = (family, table)
+        if key not in self._tables:
+            self._tables[key] = ChainTable(
+                f"{family} {table}",
+                lambda chain: self.rules((family, table, chain)),
+                lambda chain: (family, table, chain) in self.chains,
+            )
+        return self._tables[key]
+
+    def _legacy_tables(self) -> LegacyTables:
+        if self._legacy is None:
+            self._legacy = LegacyTables(self.ns.doc)
+        return self._legacy
+
+    def legacy(self, key: str) -> ChainTable:
+        if ("legacy", key) not in self._tables:
+            tables = self._legacy_tables()
+            self._tables[("legacy", key)] = ChainTable(
+                f"iptables-legacy {key}",
+                lambda chain: tables.rules(key, chain),
+                lambda chain: tables.exists(key, chain),
+                "iptables",
+            )
+        return self._tables[("legacy", key)]
+
+    def legacy_policy(self, key: str, chain: str) -> str:
+        return self._legacy_tables().policy(key, chain)
 
     def slots(self, hook: str, version: int, device: str | None = None) -> list[Slot]:
         key = (hook, version, device)
@@ -77,12 +119,14 @@ class Ruleset:
             def find(name: str) -> dict[str, Any] | None:
                 return self.sets.get((family, table, name))
 
-            self._compiled[key] = [compile_rule(r, find) for r in self._rules.get(key, [])]
+            self._compiled[key] = [compile_rule(r, find, self.ipsets) for r in self._rules.get(key, [])]
         return self._compiled[key]
 
     def changes_packets(self, entry: HookEntry) -> bool:
         """Whether the entry's table holds anything besides plain matches and verdicts: only then can the
         order among chains of equal priority change a packet's fate."""
+        if entry.source == "iptables-legacy":
+            return self._legacy_tables().changes_packets(entry.obj["key"])
         if entry.source != "nftables":
             return True
         key = (entry.obj["family"], entry.obj["table"])
@@ -155,15 +199,20 @@ def run_hook(
         if ordered is None:
             return HookOutcome("undetermined", nat)
         for entry in ordered:
-            if entry.source == "iptables-legacy":
-                verdict = legacy_chain(trail, ns, hook, entry.obj, ctx.packet.state == "new" and not nat_done)
-                if verdict != "accept":
-                    return HookOutcome(verdict, nat)
-                continue
             chain = entry.obj
-            if chain.get("type") == "nat" and (ctx.packet.state != "new" or nat_done):
-                continue
-            verdict, rule = _run_chain(trail, ruleset, chain, ctx, nat)
+            if entry.source == "iptables-legacy":
+                if chain["table"] == "nat" and (ctx.packet.state != "new" or nat_done):
+                    continue  # later packets of a connection follow its NAT, not the rules
+                table, name = ruleset.legacy(chain["key"]), chain["chain"]
+                kind, obj, policy = "iptables", chain, ruleset.legacy_policy(chain["key"], name)
+                label = f"iptables-legacy {entry.label}"
+            else:
+                if chain.get("type") == "nat" and (ctx.packet.state != "new" or nat_done):
+                    continue
+                table, name = ruleset.table(chain["family"], chain["table"]), chain["name"]
+                kind, obj, policy = "nftchain", chain, chain.get("policy") or "accept"
+                label = entry.label
+            verdict, rule = _run_chain(trail, ns, table, name, ctx, nat)
             if verdict == "undetermined":
                 return HookOutcome("undetermined", nat)
             if nat and apply_nat is not None:
@@ -172,13 +221,12 @@ def run_hook(
                     return HookOutcome("undetermined", [])
                 ctx.packet, nat_done, nat = rewritten, True, []
             if rule is None:
-                policy = chain.get("policy") or "accept"
                 trail.step(
                     ns,
                     "netfilter",
-                    f"{hook}: {entry.label}: no rule decided, chain policy {policy}",
-                    "nftchain",
-                    chain,
+                    f"{hook}: {label}: no rule decided, chain policy {policy}",
+                    kind,
+                    obj,
                     decides=policy == "drop",
                 )
                 verdict = policy
@@ -188,17 +236,16 @@ def run_hook(
 
 
 def _run_chain(
-    trail: Trail, ruleset: Ruleset, base: dict[str, Any], ctx: EvalContext, nat: list[Any]
+    trail: Trail, ns: Namespace, table: ChainTable, base: str, ctx: EvalContext, nat: list[Any]
 ) -> tuple[str, dict[str, Any] | None]:
     """(verdict, deciding rule or None when the base chain ran off its end)."""
-    ns = ruleset.ns
-    family, table = base["family"], base["table"]
-    base_name = f"{family} {table} {base['name']}"
+    base_name = f"{table.label} {base}"
+    kind = table.kind
     stack: list[tuple[str, int]] = []
-    chain, index, jumps = base["name"], 0, 0
-    fork = _fork(trail, ns)
+    chain, index, jumps = base, 0, 0
+    fork = _fork(trail, ns, kind)
     while True:
-        rules = ruleset.rules((family, table, chain))
+        rules = table.rules(chain)
         eff = None
         while index < len(rules) and eff is None:  # the hot loop: most rules do not match
             compiled = rules[index]
@@ -210,27 +257,27 @@ def _run_chain(
             chain, index = stack.pop()
             continue
         rule = compiled.rule
-        text = rule.get("text") or rule.get("comment") or "rule"
+        text = rule_text(rule)
         if eff.undetermined:
             trail.step(
                 ns,
                 "netfilter",
                 f"{chain}: `{text}` matches, and what it does cannot be evaluated: {eff.undetermined}",
-                "nftrule",
+                kind,
                 rule,
                 undetermined=True,
                 decides=True,
             )
             return "undetermined", rule
-        _apply(trail, ns, chain, rule, text, eff, ctx, nat)
+        _apply(trail, ns, chain, rule, text, eff, ctx, nat, kind)
         if eff.verdict in ("jump", "goto"):
             jumps += 1
-            if jumps > MAX_JUMPS or (family, table, eff.target) not in ruleset.chains:
+            if jumps > MAX_JUMPS or not table.exists(str(eff.target)):
                 trail.step(
                     ns,
                     "netfilter",
                     f"{chain}: {eff.verdict} {eff.target}: chain missing or loop",
-                    "nftrule",
+                    kind,
                     rule,
                     undetermined=True,
                     decides=True,
@@ -250,21 +297,29 @@ def _run_chain(
             trail.step(
                 ns,
                 "netfilter",
-                f"{base_name}: {verdict} by `{text}`" + (f" (in {chain})" if chain != base["name"] else ""),
-                "nftrule",
+                f"{base_name}: {verdict} by `{text}`" + (f" (in {chain})" if chain != base else ""),
+                kind,
                 rule,
                 decides=verdict in ("drop", "reject"),
             )
             return verdict, rule
 
 
-def _fork(trail: Trail, ns: Namespace) -> Fork:
+def rule_text(rule: dict[str, Any]) -> str:
+    """How a step names a rule: nft's text, or the iptables-nft rule in iptables form when nft could not
+    print its xt match or target (`text_incomplete`)."""
+    if rule.get("text_incomplete") and rule.get("iptables"):
+        return str(rule["iptables"])
+    return str(rule.get("text") or rule.get("comment") or "rule")
+
+
+def _fork(trail: Trail, ns: Namespace, kind: str = "nftrule") -> Fork:
     def fork(compiled: CompiledRule, reasons: list[str]) -> bool:
         rule = compiled.rule
-        text = rule.get("text") or rule.get("comment") or "rule"
+        text = rule_text(rule)
         what = f"whether `{text}` in {rule.get('chain')} matches ({'; '.join(reasons)})"
         outcome = trail.choose(
-            ns, "netfilter", f"rule:{compiled.key}", what, ("match", "nomatch"), "nftrule", rule
+            ns, "netfilter", f"rule:{compiled.key}", what, ("match", "nomatch"), kind, rule
         )
         return outcome == "match"
 
@@ -280,11 +335,12 @@ def _apply(
     eff: Effect,
     ctx: EvalContext,
     nat: list[Any],
+    kind: str = "nftrule",
 ) -> None:
     if eff.sets:
         ctx.packet = ctx.packet.with_(**eff.sets)
         for name, value in sorted(eff.sets.items()):
             what = "mark" if name == "mark" else "conntrack mark"
-            trail.step(ns, "netfilter", f"{chain}: {what} set to {value:#x} by `{text}`", "nftrule", rule)
+            trail.step(ns, "netfilter", f"{chain}: {what} set to {value:#x} by `{text}`", kind, rule)
     if eff.nat is not None:
         nat.append((eff.nat[0], eff.nat[1], rule))

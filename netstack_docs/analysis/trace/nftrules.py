@@ -298,11 +298,40 @@ def _guard(stmt: dict[str, Any], find: FindSet) -> tuple[Getter, Predicate]:
         raise Undetermined(f"match {left!r} {op} {right!r}: {exc}") from None
 
 
-def compile_rule(rule: dict[str, Any], find: FindSet) -> CompiledRule:
+def compile_rule(rule: dict[str, Any], find: FindSet, ipsets: Any = None) -> CompiledRule:
     key = f"{rule.get('family')}/{rule.get('table')}/{rule.get('chain')}/{rule.get('handle')}"
-    ops = [compile_op(s, find) for s in rule.get("expr") or [] if isinstance(s, dict) and len(s) == 1]
+    ops: list[Op] = []
+    for s in rule.get("expr") or []:
+        if isinstance(s, dict) and len(s) == 1:
+            ops += _xt_ops(s["xt"], rule, ipsets) if "xt" in s else [compile_op(s, find)]
     if any(not (isinstance(s, dict) and len(s) == 1) for s in rule.get("expr") or []):
         ops.append(Op("statement", run=_stuck("rule expression not understood")))
+    return build_rule(rule, key, ops)
+
+
+def _xt_ops(arg: Any, rule: dict[str, Any], ipsets: Any) -> list[Op]:
+    """An iptables-nft xt expression: the ops of its decoded iptables text (iptrules), or, without
+    a text (not decoded, an ebtables/arptables one), today's fork on it."""
+    from netstack_docs.analysis.trace.iptparse import RuleSyntaxError
+    from netstack_docs.analysis.trace.iptrules import compile_xt
+
+    family = rule.get("family")
+    if isinstance(arg, dict) and arg.get("text") and family in ("ip", "ip6"):
+        try:
+            return compile_xt(arg, str(family), ipsets)
+        except (RuleSyntaxError, ValueError) as exc:
+            why = f"iptables {arg.get('type')} `{arg.get('text')}` not understood ({exc})"
+    else:
+        undecoded = (arg or {}).get("undecoded") if isinstance(arg, dict) else None
+        why = f"iptables {(arg or {}).get('type')} {(arg or {}).get('name')}"
+        why += f" ({undecoded})" if undecoded else ""
+    if isinstance(arg, dict) and arg.get("type") == "match":
+        return [Op("unknown", reason=f"{why}: not evaluated by trace", expr={"xt": arg})]
+    return [Op("statement", run=_stuck(f"{why}: not evaluated by trace"), expr={"xt": arg})]
+
+
+def build_rule(rule: dict[str, Any], key: str, ops: list[Op]) -> CompiledRule:
+    """A rule of compiled ops: its leading matches become the hot path's guards."""
     guards, guard_ops = [], []
     while ops and ops[0].kind == "match":
         op = ops.pop(0)
