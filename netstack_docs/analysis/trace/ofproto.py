@@ -1,0 +1,414 @@
+"""The OpenFlow pipeline of captured OVS bridges, walked the way `ovs-appctl ofproto/trace` walks it.
+
+Tables by priority, resubmit/goto_table, NORMAL as OVS's learning switch with the ports' VLAN
+configuration (without learned MACs, which are run-time state, it floods, as ofproto/trace says),
+patch ports continue on the peer bridge with registers, metadata and tunnel fields cleared, tunnel
+ports end encapsulated towards their remote_ip with the tunnel id. What a snapshot cannot decide
+(ct with NAT, a controller, a group, bundle/multipath choices, a field or action not read here)
+asks `choose` (the trace's fork mechanism). The result: every output (the walk's ends), and the
+events that led to each, for the trail.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from netstack_docs.analysis.trace import ofactions as act
+from netstack_docs.analysis.trace.ofmatch import CT_FLAGS, VLAN_CFI, Frame, Test, Unevaluable, matches, parse_match
+
+Obj = dict[str, Any]
+Choose = Callable[..., str]  # (key, what, outcomes, random=False) -> the outcome this walk takes
+MAX_RESUBMITS = 64
+LOCAL_OFPORT = 65534
+TUNNEL_TYPES = {"vxlan", "geneve", "gre", "ip6gre", "erspan", "ip6erspan", "stt", "lisp", "gtpu", "bareudp"}
+
+
+@dataclass(frozen=True)
+class Event:
+    bridge: str
+    what: str  # holds strings from the snapshot: escape before showing
+    flow: Obj | None = None
+    undetermined: bool = False
+
+
+@dataclass
+class Output:
+    """Where a copy of the frame leaves the pipeline: kind port/tunnel/undetermined, with the frame then."""
+
+    kind: str
+    bridge: str
+    port: str
+    frame: Frame
+    events: int  # how many events led to it
+    iface: Obj = field(default_factory=dict)
+    why: str = ""
+
+    @property
+    def vlan(self) -> int | None:
+        tci = int(self.frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+        return tci & 0xFFF if tci & VLAN_CFI else None
+
+
+class Switch:
+    """The captured OVS of one host: bridges, their ports by interface name, flows by table."""
+
+    def __init__(self, ovs: Obj, state: Obj | None = None):
+        self.bridges: dict[str, Obj] = {b["name"]: b for b in ovs.get("bridges") or []}
+        self.port_of: dict[str, tuple[str, Obj, Obj]] = {}  # interface name -> (bridge, port, interface)
+        self.tables: dict[str, dict[int, list[Obj]]] = {}
+        self.numbers: dict[str, dict[int, str]] = {}
+        self._compiled: dict[tuple[str, str], tuple[Test, ...]] = {}
+        bstate = (state or {}).get("bridges") or {}
+        for name, br in self.bridges.items():
+            for port in br.get("ports") or []:
+                for iface in port.get("interfaces") or []:
+                    self.port_of[iface["name"]] = (name, port, iface)
+            tables: dict[int, list[Obj]] = {}
+            for flow in br.get("flows") or []:
+                tables.setdefault(int(flow.get("table", 0)), []).append(flow)
+            for flows in tables.values():
+                flows.sort(key=lambda f: -int(f.get("priority", 32768)))
+            self.tables[name] = tables
+            ifaces = (bstate.get(name) or {}).get("interfaces") or {}
+            self.numbers[name] = {int(v["ofport"]): k for k, v in ifaces.items()
+                                  if isinstance(v, dict) and isinstance(v.get("ofport"), int)}
+            self.numbers[name][LOCAL_OFPORT] = name
+
+    def tests(self, bridge: str, match: str) -> tuple[Test, ...]:
+        """A flow's match, its in_port (LOCAL, a number) resolved to the interface name."""
+        key = (bridge, match)
+        if key not in self._compiled:
+            self._compiled[key] = tuple(
+                Test(t.field, self.port_name(bridge, str(t.value))) if t.field == "in_port" else t
+                for t in parse_match(match)
+            )
+        return self._compiled[key]
+
+    def port_name(self, bridge: str, text: str) -> str:
+        text = text.strip().strip('"')
+        if text == "LOCAL":
+            return bridge
+        if text.isdigit():
+            return self.numbers.get(bridge, {}).get(int(text), text)
+        return text
+
+
+@dataclass
+class _Ctx:
+    switch: Switch
+    choose: Choose
+    ct_next: int
+    events: list[Event] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
+    depth: int = 0
+    recirculated: list[tuple[str, Frame, int]] = field(default_factory=list)  # ct(table=N) clones
+    stop: bool = False  # `exit` or an unevaluable action: nothing more runs
+
+    def note(self, bridge: str, what: str, flow: Obj | None = None, undetermined: bool = False) -> None:
+        self.events.append(Event(bridge, what, flow, undetermined))
+
+    def out(self, kind: str, bridge: str, port: str, frame: Frame, iface: Obj | None = None, why: str = "") -> None:
+        self.outputs.append(Output(kind, bridge, port, dict(frame), len(self.events), iface or {}, why))
+
+    def undetermined(self, bridge: str, what: str, frame: Frame) -> None:
+        self.note(bridge, what, undetermined=True)
+        self.out("undetermined", bridge, "", frame, why=what)
+        self.stop = True
+
+
+def flow_text(flow: Obj) -> str:
+    """A flow as `ovs-ofctl dump-flows` prints it (without counters)."""
+    cookie = f"cookie={flow.get('cookie')}, " if flow.get("cookie") not in (None, "0x0") else ""
+    match = flow.get("match") or ""
+    sep = "," if match else ""
+    return f"{cookie}table={flow.get('table', 0)}, priority={flow.get('priority')}{sep}{match} " \
+           f"actions={flow.get('actions') or 'drop'}"
+
+
+def run(switch: Switch, bridge: str, frame: Frame, choose: Choose, ct_next: str = "new") -> tuple[list[Event], list[Output]]:
+    """Every output of `frame` entering `bridge` on port frame["in_port"], and the events on the way.
+    `ct_next` is the conntrack state a ct() recirculation sees (the trace's --state)."""
+    ctx = _Ctx(switch, choose, CT_FLAGS["trk"] | CT_FLAGS[ct_next])
+    frame = dict(frame)
+    _table(ctx, bridge, frame, 0, goto=True)
+    while ctx.recirculated and not ctx.stop:  # as ofproto/trace: each clone resumes after the frame's own pass
+        where, copy, table = ctx.recirculated.pop(0)
+        ctx.depth = 0
+        ctx.note(where, f"{where}: the conntrack clone resumes at table {table}")
+        _table(ctx, where, copy, table, goto=True)
+    return ctx.events, ctx.outputs
+
+
+def _lookup(ctx: _Ctx, bridge: str, frame: Frame, table: int) -> Obj | None:
+    for flow in ctx.switch.tables.get(bridge, {}).get(table, []):
+        try:
+            tests = ctx.switch.tests(bridge, str(flow.get("match") or ""))
+        except Unevaluable as exc:
+            what = f"{bridge} table {table} priority {flow.get('priority')}: {exc} is not read by trace"
+            key = f"ofp:{bridge}/{table}/{flow.get('priority')}/{flow.get('match')}"
+            if ctx.choose(key, what, ("nomatch", "match")) == "match":
+                return flow
+            continue
+        if matches(tests, frame):
+            return flow
+    return None
+
+
+def _table(ctx: _Ctx, bridge: str, frame: Frame, table: int, goto: bool) -> None:
+    ctx.depth += 1
+    if ctx.depth > MAX_RESUBMITS:
+        ctx.undetermined(bridge, f"more than {MAX_RESUBMITS} resubmits: a loop?", frame)
+        return
+    flow = _lookup(ctx, bridge, frame, table)
+    if flow is None:
+        ctx.note(bridge, f"{bridge} table {table}: no flow matches" + (": dropped" if goto else ""))
+    else:
+        ctx.note(bridge, f"{bridge} table {table} priority {flow.get('priority')}: {flow_text(flow)}", flow)
+        _actions(ctx, bridge, frame, act.parse_actions(str(flow.get("actions") or "")), table, flow)
+    ctx.depth -= 1
+
+
+def _actions(ctx: _Ctx, bridge: str, frame: Frame, actions: tuple[act.Action, ...], table: int, flow: Obj) -> None:
+    for name, arg in actions:
+        if ctx.stop:
+            return
+        try:
+            _action(ctx, bridge, frame, name, arg, table, flow)
+        except Unevaluable as exc:
+            ctx.undetermined(bridge, f"{bridge}: action {name}:{arg} is not evaluated by trace ({exc})", frame)
+
+
+def _action(ctx: _Ctx, bridge: str, frame: Frame, name: str, arg: str, table: int, flow: Obj) -> None:
+    tci = int(frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+    if name.isdigit() or name.startswith('"'):
+        name, arg = "output", name
+    if name == "output":
+        _output(ctx, bridge, frame, arg)
+    elif name == "resubmit":
+        port, _, tab = arg.partition(",") if "," in arg else (arg, "", "")
+        saved = frame.get("in_port")
+        if port.strip():
+            frame["in_port"] = ctx.switch.port_name(bridge, port)
+        _table(ctx, bridge, frame, int(tab.split(",")[0]) if tab.strip() else table, goto=False)
+        frame["in_port"] = saved
+    elif name == "goto_table":
+        _table(ctx, bridge, frame, int(arg), goto=True)  # the flow's last instruction
+    elif name in ("mod_vlan_vid", "mod_vlan_pcp"):
+        vid, pcp = (int(arg, 0), (tci >> 13) & 7) if name == "mod_vlan_vid" else (tci & 0xFFF, int(arg, 0))
+        frame["vlan_tci"] = VLAN_CFI | (pcp << 13) | vid
+    elif name in ("strip_vlan", "pop_vlan"):
+        frame["vlan_tci"] = 0
+    elif name == "push_vlan":
+        if tci & VLAN_CFI:
+            raise Unevaluable("a second VLAN header (QinQ)")
+        frame["vlan_tci"] = VLAN_CFI
+    elif name == "set_field":
+        act.set_field(frame, arg)
+    elif name == "load":
+        act.load(frame, arg)
+    elif name == "move":
+        act.move(frame, arg)
+    elif name in ("set_tunnel", "set_tunnel64"):
+        frame["tun_id"] = int(arg, 0)
+    elif name in ("mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst", "mod_tp_src", "mod_tp_dst", "mod_nw_tos"):
+        act.set_field(frame, f"{arg}->{name[4:]}")
+    elif name == "write_metadata":
+        act.set_field(frame, f"{arg}->metadata")
+    elif name == "dec_ttl":
+        frame["nw_ttl"] = max(int(frame.get("nw_ttl", 64) or 0) - 1, 0)  # type: ignore[call-overload]
+    elif name in ("note", "set_queue", "pop_queue", "sample"):
+        pass
+    elif name == "learn":
+        ctx.note(bridge, f"{bridge}: learn() adds flows for later frames; this frame is not changed by it "
+                 "(as ofproto/trace: its side effects are not applied)")
+    elif name == "exit":
+        ctx.stop = True
+    elif name == "clone":
+        copy = dict(frame)
+        _actions(ctx, bridge, copy, act.parse_actions(arg), table, flow)
+        ctx.stop = False
+    elif name == "ct":
+        _ct(ctx, bridge, frame, arg)
+    elif name == "controller":
+        what = f"{bridge}: a copy goes to the OpenFlow controller ({arg or 'packet-in'}); what it does with it"
+        if ctx.choose(f"ofp-controller:{bridge}", what, ("nothing", "packet-out")) == "packet-out":
+            ctx.undetermined(bridge, f"{bridge}: the controller sends the frame out (in this walk)", frame)
+    elif name == "bundle":
+        _bundle(ctx, bridge, frame, arg)
+    else:
+        raise Unevaluable(f"action {name}")
+
+
+def _ct(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
+    """ct(): conntrack. With table=N the frame recirculates with ct_state from the trace's --state
+    (ofproto/trace's --ct-next); NAT rewrites what only the run-time connection knows: a fork."""
+    opts = act.split(arg)
+    if any(o == "nat" or o.startswith("nat(") for o in opts):
+        what = f"{bridge}: ct({arg}) NATs by the connection's run-time binding"
+        ctx.choose(f"ofp-ct-nat:{bridge}", what, ("unknown",))
+        ctx.undetermined(bridge, what, frame)
+        return
+    zone = next((o.split("=", 1)[1] for o in opts if o.startswith("zone=")), None)
+    table = next((o.split("=", 1)[1] for o in opts if o.startswith("table=")), None)
+    exec_actions = next((o[5:-1] for o in opts if o.startswith("exec(")), "")
+    if table is None:
+        ctx.note(bridge, f"{bridge}: ct({arg}): sent to conntrack, no recirculation; this frame goes on unchanged")
+        return
+    copy = dict(frame)
+    copy["ct_state"] = ctx.ct_next
+    if zone is not None:
+        try:
+            copy["ct_zone"] = int(zone, 0)
+        except ValueError:
+            copy["ct_zone"] = act.read(frame, act.subfield(zone)[0])
+    if exec_actions:
+        _actions(ctx, bridge, copy, act.parse_actions(exec_actions), int(table), {})
+    states = "|".join(k for k, v in CT_FLAGS.items() if v & ctx.ct_next)
+    ctx.note(bridge, f"{bridge}: ct({arg}): a clone recirculates to table {table} with ct_state={states} (the "
+             "trace's --state); this frame goes on untracked")
+    ctx.recirculated.append((bridge, copy, int(table)))
+    for key in [k for k in frame if k.startswith("ct_")]:
+        del frame[key]
+
+
+def _bundle(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
+    members = arg.split("members:", 1)[-1] if "members:" in arg else arg.split("slaves:", 1)[-1]
+    names = tuple(ctx.switch.port_name(bridge, m) for m in members.split(","))
+    what = f"{bridge}: bundle() hashes the frame over {', '.join(names)}"
+    picked = ctx.choose(f"ofp-bundle:{bridge}", what, names, random=True)
+    _output(ctx, bridge, frame, picked)
+
+
+def _output(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
+    port = ctx.switch.port_name(bridge, arg)
+    if port.startswith(("NXM_", "OXM_", "reg")):
+        field, low, bits = act.subfield(port)
+        number = (act.read(frame, field) >> low) & ((1 << bits) - 1)
+        port = ctx.switch.port_name(bridge, str(number))
+    if port == "NORMAL":
+        _normal(ctx, bridge, frame)
+    elif port in ("FLOOD", "ALL"):
+        for name in sorted(ctx.switch.port_of):
+            if ctx.switch.port_of[name][0] == bridge and name != frame.get("in_port"):
+                _to_port(ctx, bridge, frame, name)
+    elif port == "IN_PORT":
+        _to_port(ctx, bridge, frame, str(frame.get("in_port")), allow_in_port=True)
+    elif port == "LOCAL":
+        _to_port(ctx, bridge, frame, bridge)
+    elif port in ("CONTROLLER", "NONE"):
+        if port == "CONTROLLER":
+            _action(ctx, bridge, frame, "controller", "", 0, {})
+    else:
+        _to_port(ctx, bridge, frame, port)
+
+
+def _to_port(ctx: _Ctx, bridge: str, frame: Frame, port: str, allow_in_port: bool = False) -> None:
+    if port == frame.get("in_port") and not allow_in_port:
+        ctx.note(bridge, f"{bridge}: output to {port} skipped: it is the input port")
+        return
+    found = ctx.switch.port_of.get(port)
+    if found is None or found[0] != bridge:
+        ctx.note(bridge, f"{bridge}: output to {port}: no such port on this bridge")
+        return
+    _, _, iface = found
+    kind = str(iface.get("type") or "system")
+    if kind == "patch":
+        peer = str((iface.get("options") or {}).get("peer") or "")
+        far = ctx.switch.port_of.get(peer)
+        if far is None:
+            ctx.note(bridge, f"{bridge}: patch port {port}: its peer {peer} is not on any bridge: dropped")
+            return
+        copy = {k: v for k, v in frame.items()
+                if not (k.startswith(("reg", "xreg", "tun_", "ct_")) or k == "metadata")}
+        copy["in_port"] = peer
+        ctx.note(far[0], f"{bridge}: output to patch port {port}: continues on bridge {far[0]} from {peer}")
+        _table(ctx, far[0], copy, 0, goto=True)
+        return
+    if kind in TUNNEL_TYPES:
+        options = iface.get("options") or {}
+        key = str(options.get("out_key") or options.get("key") or "0")
+        out = dict(frame)
+        if key != "flow":
+            out["tun_id"] = int(key, 0) if key.strip().lstrip("-").isdigit() or key.startswith("0x") else 0
+        remote = options.get("remote_ip")
+        if remote == "flow":
+            remote = str(ipaddress.ip_address(int(out.get("tun_dst", 0) or 0)))  # type: ignore[call-overload]
+        ctx.note(bridge, f"{bridge}: output to {kind} port {port}: encapsulated with tunnel id "
+                 f"{hex(int(out.get('tun_id', 0) or 0))} towards {remote}")  # type: ignore[call-overload]
+        ctx.out("tunnel", bridge, port, out, iface)
+        return
+    ctx.note(bridge, f"{bridge}: output to {port}")
+    ctx.out("port", bridge, port, frame, iface)
+
+
+# -- NORMAL: OVS's learning switch (ofproto-dpif-xlate's xlate_normal) ------------------------------
+def _mode(port: Obj) -> str:
+    if port.get("vlan_mode"):
+        return str(port["vlan_mode"])
+    return "access" if port.get("tag") is not None else "trunk"
+
+
+def _trunks(port: Obj, vid: int) -> bool:
+    """Does the port trunk VLAN `vid` (empty trunks: all; native modes add their tag and drop VLAN 0)."""
+    mode, trunks = _mode(port), set(port.get("trunks") or [])
+    if mode == "access":
+        return False
+    if mode.startswith("native") and port.get("tag") is not None:
+        if not trunks:
+            return vid != 0
+        trunks = (trunks | {int(port["tag"])}) - {0}
+    return not trunks or vid in trunks
+
+
+def _includes(port: Obj, vlan: int) -> bool:
+    mode = _mode(port)
+    if mode == "access":
+        return port.get("tag") == vlan
+    if mode.startswith("native") and port.get("tag") == vlan:
+        return True
+    return _trunks(port, vlan)
+
+
+def _normal(ctx: _Ctx, bridge: str, frame: Frame) -> None:
+    found = ctx.switch.port_of.get(str(frame.get("in_port")))
+    if found is None or found[0] != bridge:
+        ctx.note(bridge, f"{bridge}: NORMAL: no input port {frame.get('in_port')} on this bridge: dropped")
+        return
+    in_port = found[1]
+    tci = int(frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+    vid = tci & 0xFFF if tci & VLAN_CFI else 0
+    mode = _mode(in_port)
+    if mode == "access" and vid != 0:
+        ctx.note(bridge, f"{bridge}: NORMAL: VLAN {vid} tagged frame received on port {in_port['name']} "
+                 f"configured as VLAN {in_port.get('tag')} access port: dropped")
+        return
+    if not (mode == "access" or (mode.startswith("native") and vid == 0)) and not _trunks(in_port, vid):
+        ctx.note(bridge, f"{bridge}: NORMAL: VLAN {vid} frame received on port {in_port['name']}, which does not "
+                 f"trunk VLAN {vid}: dropped")
+        return
+    vlan = int(in_port["tag"]) if mode == "access" or (mode.startswith("native") and vid == 0) else vid
+    dst = int(frame.get("dl_dst", 0) or 0)  # type: ignore[call-overload]
+    why = "broadcast/multicast destination" if dst >> 40 & 1 else (
+        "no learned MAC for the destination (learned MACs are run-time state; with one, only its port)")
+    ports = [p for p in ctx.switch.bridges[bridge].get("ports") or []
+             if p["name"] != in_port["name"] and _includes(p, vlan)]
+    names = ", ".join(p["name"] for p in ports) or "no port"
+    ctx.note(bridge, f"{bridge}: NORMAL: VLAN {vlan} from port {in_port['name']}: {why}: flooded to {names}")
+    for port in sorted(ports, key=lambda p: p["name"]):
+        out = dict(frame)
+        pcp = tci & 0xE000
+        untagged = _mode(port) == "access" or (_mode(port) == "native-untagged" and port.get("tag") == vlan)
+        out["vlan_tci"] = 0 if untagged or vlan == 0 else VLAN_CFI | pcp | vlan
+        ifaces = port.get("interfaces") or []
+        if len(ifaces) > 1:
+            names_ = tuple(i["name"] for i in ifaces)
+            what = f"{bridge}: bond {port['name']}: the member in use is run-time state"
+            target = ctx.choose(f"ofp-bond:{port['name']}", what, names_, random=True)
+        elif ifaces:
+            target = ifaces[0]["name"]
+        else:
+            continue
+        _to_port(ctx, bridge, out, target)
