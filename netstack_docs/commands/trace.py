@@ -166,7 +166,7 @@ def text_lines(result: Any, base: str | None = None) -> list[str]:
     `base`: the published site's address, when mkdocs.yml has a site_url (links are then absolute)."""
     out = _steps(result.steps, base)
     if len(result.ends) > 1:
-        out.append(f"verdict: {result.verdict} to one of:")
+        out.append(f"verdict: {result.verdict} to " + ("each of (copies):" if result.copies else "one of:"))
         out += [f"  {_final(f)}" for f in result.ends]
     else:
         out.append(f"verdict: {result.verdict} ({_final(result.final)})")

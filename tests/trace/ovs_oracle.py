@@ -23,7 +23,9 @@ def datapath_ports(dpif_show: str) -> dict[int, str]:
     return out
 
 
-def _read(actions: list[str], names: dict[int, str], vlans: list[int], eth: dict[str, str], ends: set[End]) -> None:
+def _read(
+    actions: list[str], names: dict[int, str], vlans: list[int], eth: dict[str, str], ends: set[End]
+) -> None:
     for action in actions:
         macs = (eth["src"], eth["dst"])
         if action.isdigit():
@@ -55,7 +57,7 @@ def oracle_ends(trace_text: str, names: dict[int, str], spec: str) -> set[End]:
     vlans = [int(tag.group(1))] if tag else []
     for line in trace_text.splitlines():
         if line.startswith("Datapath actions: "):
-            _read(split(line[len("Datapath actions: "):]), names, list(vlans), dict(start), ends)
+            _read(split(line[len("Datapath actions: ") :]), names, list(vlans), dict(start), ends)
     return ends
 
 
@@ -76,9 +78,11 @@ def walk_ends(switch: ofproto.Switch, bridge: str, spec: str, ct_next: str = "ne
     for out in outputs:
         assert out.kind != "undetermined", out.why
         macs = tuple(format(int(out.frame[k]), "012x") for k in ("dl_src", "dl_dst"))  # type: ignore[call-overload]
-        macs = tuple(":".join(m[i:i + 2] for i in range(0, 12, 2)) for m in macs)
+        macs = tuple(":".join(m[i : i + 2] for i in range(0, 12, 2)) for m in macs)
         if out.kind == "tunnel":
-            ends.add(("tunnel", out.iface["options"]["remote_ip"], out.frame.get("tun_id", 0), out.vlan, *macs))
+            ends.add(
+                ("tunnel", out.iface["options"]["remote_ip"], out.frame.get("tun_id", 0), out.vlan, *macs)
+            )
         else:
             ends.add((out.port, out.vlan, *macs))
     return ends

@@ -16,7 +16,9 @@ from sandbox import REPO, run_in_sandbox
 
 from netstack_docs.analysis.trace import ofproto
 
-pytestmark = pytest.mark.skipif(shutil.which("ovs-vswitchd") is None, reason="openvswitch-switch not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("ovs-vswitchd") is None, reason="openvswitch-switch not installed"
+)
 
 MACS = {"tap1": "fa:16:3e:00:00:11", "tap2": "fa:16:3e:00:00:12"}
 DSTS = ("ff:ff:ff:ff:ff:ff", "fa:16:3e:00:00:22", "fa:16:3e:00:00:33", "fa:16:3e:00:00:99")
@@ -35,19 +37,34 @@ def _specs() -> list[tuple[str, str, str]]:
     for port, dst, l3 in itertools.product(("tap1", "tap2", "tap3", "tap4", "nt0"), DSTS, L3):
         src = MACS.get(port, "fa:16:3e:00:00:44")
         specs.append(("br-int", f"in_port={port},dl_src={src},dl_dst={dst},{l3}", "new"))
-    for port, vlan, dst in itertools.product(("trunk0", "nt0", "br-int", "tap1"), (None, 1, 2, 3, 4), DSTS[:2]):
+    for port, vlan, dst in itertools.product(
+        ("trunk0", "nt0", "br-int", "tap1"), (None, 1, 2, 3, 4), DSTS[:2]
+    ):
         tag = f",dl_vlan={vlan}" if vlan is not None else ""
         specs.append(("br-int", f"in_port={port}{tag},dl_src=fa:16:3e:00:00:55,dl_dst={dst},{L3[0]}", "new"))
-    specs.append(("br-int", f"in_port=tap1,dl_src=fa:16:3e:00:00:66,dl_dst={DSTS[0]},{L3[0]}", "new"))  # spoofed
+    specs.append(
+        ("br-int", f"in_port=tap1,dl_src=fa:16:3e:00:00:66,dl_dst={DSTS[0]},{L3[0]}", "new")
+    )  # spoofed
     for state, l3 in itertools.product(("new", "est"), L3):
         specs.append(("br-int", f"in_port=tap3,dl_src=fa:16:3e:00:00:44,dl_dst={DSTS[1]},{l3}", state))
-    for tunnel, tun_id, dst in itertools.product(("vxlan-0a000002", "vxlan-0a000003"), (0x64, 0xC8, 0x5), DSTS[:2]):
-        specs.append(("br-tun", f"in_port={tunnel},tun_id={hex(tun_id)},dl_src=fa:16:3e:00:00:77,dl_dst={dst},"
-                      f"{L3[0]}", "new"))
+    for tunnel, tun_id, dst in itertools.product(
+        ("vxlan-0a000002", "vxlan-0a000003"), (0x64, 0xC8, 0x5), DSTS[:2]
+    ):
+        specs.append(
+            (
+                "br-tun",
+                f"in_port={tunnel},tun_id={hex(tun_id)},dl_src=fa:16:3e:00:00:77,dl_dst={dst},{L3[0]}",
+                "new",
+            )
+        )
     for vlan in (None, 3, 100):
         tag = f",dl_vlan={vlan}" if vlan is not None else ""
-        specs.append(("br-ex", f"in_port=eth-ex{tag},dl_src=fa:16:3e:00:00:88,dl_dst={DSTS[0]},{L3[2]}", "new"))
-    specs.append(("br-int", f"in_port=tap1,dl_vlan=4095,dl_src={MACS['tap1']},dl_dst={DSTS[0]},{L3[0]}", "new"))
+        specs.append(
+            ("br-ex", f"in_port=eth-ex{tag},dl_src=fa:16:3e:00:00:88,dl_dst={DSTS[0]},{L3[2]}", "new")
+        )
+    specs.append(
+        ("br-int", f"in_port=tap1,dl_vlan=4095,dl_src={MACS['tap1']},dl_dst={DSTS[0]},{L3[0]}", "new")
+    )
     return specs
 
 
@@ -92,7 +109,9 @@ def test_every_frame_ends_where_ofproto_trace_says(lab: dict[str, object]) -> No
         expected, got = oracle_ends(text, names, flow), walk_ends(switch, bridge, flow, state)
         kinds.add(len(expected))
         if expected != got:
-            disagreements.append(f"{bridge} {flow} ct={state}\n  ofproto/trace: {sorted(map(str, expected))}"
-                                 f"\n  trace:         {sorted(map(str, got))}")
+            disagreements.append(
+                f"{bridge} {flow} ct={state}\n  ofproto/trace: {sorted(map(str, expected))}"
+                f"\n  trace:         {sorted(map(str, got))}"
+            )
     assert not disagreements, f"{len(disagreements)} of {len(specs)} disagree:\n" + "\n".join(disagreements)
     assert len(specs) >= 150 and {0, 1} < kinds and max(kinds) >= 5  # drops, single ports and floods all seen

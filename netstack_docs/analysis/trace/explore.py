@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netstack_docs.analysis.trace.forks import MAX_WALKS, Assumption, Choice, Forks
-from netstack_docs.analysis.trace.result import Alternative, Final, TraceResult, Unknown
+from netstack_docs.analysis.trace.result import VERDICTS, Alternative, Final, TraceResult, Unknown
 from netstack_docs.analysis.trace.trail import Trail
 from netstack_docs.analysis.trace.walk import End
 
@@ -74,7 +74,10 @@ def explore(walk: Walk, stated: list[Assumption], packet: dict[str, Any]) -> Tra
         used += [a for a in forks.used if a not in used]
         pending.extend(reversed(forks.branches()))
     verdict, ends = _verdict(leaves, bool(notes))
+    notes += _other_copies(leaves, verdict)
     first = leaves[0]
+    if verdict != "undetermined":  # copies: show a walk that reached the verdict
+        first = next(leaf for leaf in leaves if leaf.end.verdict == verdict)
     result = TraceResult(
         verdict,
         first.final,
@@ -89,12 +92,15 @@ def explore(walk: Walk, stated: list[Assumption], packet: dict[str, Any]) -> Tra
         result.alternatives = _alternatives(leaves)
     elif len(ends) > 1:
         result.ends = ends
+    result.copies = any(c.copies for leaf in leaves for c, _ in leaf.path)
     return result
 
 
-def _verdict(leaves: list[Leaf], bound_hit: bool) -> tuple[str, list[Final]]:
+def _verdict(leaves: list[Leaf], bound_hit: bool, one_copy: bool = False) -> tuple[str, list[Final]]:
     outcomes = [leaf.outcome for leaf in leaves]
     verdicts = {leaf.end.verdict for leaf in leaves}
+    if not bound_hit and not one_copy and any(c.copies for c, _ in leaves[0].path):
+        return _copies_verdict(leaves)
     if bound_hit or "undetermined" in verdicts:
         return "undetermined", []
     if len(set(outcomes)) == 1:
@@ -118,11 +124,59 @@ def _verdict(leaves: list[Leaf], bound_hit: bool) -> tuple[str, list[Final]]:
     return verdict, ends
 
 
+def _copy_of(leaf: Leaf) -> tuple[tuple[str, str], ...] | None:
+    """Which copy of a frame a walk followed (its copies outcomes), None when an unknown came first."""
+    out = []
+    for choice, value in leaf.path:
+        if choice.copies:
+            out.append((choice.key, value))
+        elif not out:
+            return None
+    return tuple(out) or None
+
+
+def _copies_verdict(leaves: list[Leaf]) -> tuple[str, list[Final]]:
+    """Copies of a frame (an Open vSwitch flood) all happen: each copy's walks are summed up alone, and the
+    verdict is the best any copy gets, firm when every copy's is."""
+    groups: dict[tuple[tuple[str, str], ...], list[Leaf]] = {}
+    for leaf in leaves:
+        copy = _copy_of(leaf)
+        if copy is None:  # an unknown before the copies were made: not summed up copy by copy
+            return "undetermined", []
+        groups.setdefault(copy, []).append(leaf)
+    summed = []
+    for group in groups.values():
+        verdict, ends = _verdict(group, False, True) if len(group) > 1 else (group[0].end.verdict, [])
+        summed.append((verdict, ends or [group[0].final]))
+    best = next(v for v in VERDICTS if any(v == s for s, _ in summed))
+    if best != "delivered" and any(s == "undetermined" for s, _ in summed):
+        return "undetermined", []  # a copy whose fate is open could do better than the others
+    out: list[Final] = []
+    for verdict, ends in summed:
+        out += [f for f in ends if verdict == best and f not in out]
+    return best, out
+
+
+def _other_copies(leaves: list[Leaf], verdict: str) -> list[str]:
+    """Copies of a frame (an Open vSwitch flood) that ended otherwise than the verdict: each named."""
+    if verdict == "undetermined":
+        return []
+    out = []
+    for leaf in leaves:
+        copies = [f"{c.key}={v}" for c, v in leaf.path if c.copies]
+        if copies and leaf.end.verdict != verdict:
+            text = f"the copy {', '.join(copies)}: {_describe([leaf])} ({leaf.final.host}:{leaf.final.netns})"
+            if text not in out:
+                out.append(text)
+    return out
+
+
 def _unknowns(leaves: list[Leaf], verdict: str) -> list[Unknown]:
     choices: dict[str, Choice] = {}
     for leaf in leaves:
         for choice, _ in leaf.path:
-            choices.setdefault(choice.key, choice)
+            if not (choice.copies and verdict != "undetermined"):  # copies all happen: not an unknown
+                choices.setdefault(choice.key, choice)
     out = []
     for key, choice in choices.items():
         by_outcome: dict[str, list[Leaf]] = {}

@@ -68,7 +68,7 @@ def subfield(text: str) -> tuple[str, int, int]:
 
 def read(frame: Frame, field: str) -> int:
     if field == "vlan_vid":  # OXM vlan_vid: the present bit and the VID
-        tci = int(frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+        tci = read(frame, "vlan_tci")
         return tci & 0x1FFF
     value = frame.get(field, 0)
     if not isinstance(value, int):
@@ -84,7 +84,7 @@ def write(frame: Frame, field: str, value: int, low: int = 0, bits: int | None =
     bits = width if bits is None else bits
     mask = ((1 << bits) - 1) << low
     if field == "vlan_vid":
-        old = int(frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+        old = read(frame, "vlan_tci")
         vid = ((read(frame, "vlan_vid") & ~mask) | ((value << low) & mask)) & 0xFFF
         frame["vlan_tci"] = (old & 0xE000) | VLAN_CFI | vid  # a VID written to an untagged frame pushes a tag
         return

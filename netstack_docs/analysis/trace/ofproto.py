@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.analysis.trace import ofactions as act
-from netstack_docs.analysis.trace.ofmatch import CT_FLAGS, VLAN_CFI, Frame, Test, Unevaluable, matches, parse_match
+from netstack_docs.analysis.trace.ofmatch import (
+    CT_FLAGS,
+    VLAN_CFI,
+    Frame,
+    Test,
+    Unevaluable,
+    matches,
+    parse_match,
+)
 
 Obj = dict[str, Any]
 Choose = Callable[..., str]  # (key, what, outcomes, random=False) -> the outcome this walk takes
@@ -32,6 +40,7 @@ class Event:
     what: str  # holds strings from the snapshot: escape before showing
     flow: Obj | None = None
     undetermined: bool = False
+    choice: bool = False  # an unknown met here: the caller's choose() said what this walk takes
 
 
 @dataclass
@@ -48,7 +57,7 @@ class Output:
 
     @property
     def vlan(self) -> int | None:
-        tci = int(self.frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+        tci = act.read(self.frame, "vlan_tci")
         return tci & 0xFFF if tci & VLAN_CFI else None
 
 
@@ -73,8 +82,11 @@ class Switch:
                 flows.sort(key=lambda f: -int(f.get("priority", 32768)))
             self.tables[name] = tables
             ifaces = (bstate.get(name) or {}).get("interfaces") or {}
-            self.numbers[name] = {int(v["ofport"]): k for k, v in ifaces.items()
-                                  if isinstance(v, dict) and isinstance(v.get("ofport"), int)}
+            self.numbers[name] = {
+                act.read(v, "ofport"): k
+                for k, v in ifaces.items()
+                if isinstance(v, dict) and isinstance(v.get("ofport"), int)
+            }
             self.numbers[name][LOCAL_OFPORT] = name
 
     def tests(self, bridge: str, match: str) -> tuple[Test, ...]:
@@ -110,8 +122,14 @@ class _Ctx:
     def note(self, bridge: str, what: str, flow: Obj | None = None, undetermined: bool = False) -> None:
         self.events.append(Event(bridge, what, flow, undetermined))
 
-    def out(self, kind: str, bridge: str, port: str, frame: Frame, iface: Obj | None = None, why: str = "") -> None:
+    def out(
+        self, kind: str, bridge: str, port: str, frame: Frame, iface: Obj | None = None, why: str = ""
+    ) -> None:
         self.outputs.append(Output(kind, bridge, port, dict(frame), len(self.events), iface or {}, why))
+
+    def ask(self, bridge: str, key: str, what: str, outcomes: tuple[str, ...], random: bool = False) -> str:
+        self.events.append(Event(bridge, what, choice=True))
+        return self.choose(key, what, outcomes, random=random)
 
     def undetermined(self, bridge: str, what: str, frame: Frame) -> None:
         self.note(bridge, what, undetermined=True)
@@ -124,17 +142,23 @@ def flow_text(flow: Obj) -> str:
     cookie = f"cookie={flow.get('cookie')}, " if flow.get("cookie") not in (None, "0x0") else ""
     match = flow.get("match") or ""
     sep = "," if match else ""
-    return f"{cookie}table={flow.get('table', 0)}, priority={flow.get('priority')}{sep}{match} " \
-           f"actions={flow.get('actions') or 'drop'}"
+    return (
+        f"{cookie}table={flow.get('table', 0)}, priority={flow.get('priority')}{sep}{match} "
+        f"actions={flow.get('actions') or 'drop'}"
+    )
 
 
-def run(switch: Switch, bridge: str, frame: Frame, choose: Choose, ct_next: str = "new") -> tuple[list[Event], list[Output]]:
+def run(
+    switch: Switch, bridge: str, frame: Frame, choose: Choose, ct_next: str = "new"
+) -> tuple[list[Event], list[Output]]:
     """Every output of `frame` entering `bridge` on port frame["in_port"], and the events on the way.
     `ct_next` is the conntrack state a ct() recirculation sees (the trace's --state)."""
     ctx = _Ctx(switch, choose, CT_FLAGS["trk"] | CT_FLAGS[ct_next])
     frame = dict(frame)
     _table(ctx, bridge, frame, 0, goto=True)
-    while ctx.recirculated and not ctx.stop:  # as ofproto/trace: each clone resumes after the frame's own pass
+    while (
+        ctx.recirculated and not ctx.stop
+    ):  # as ofproto/trace: each clone resumes after the frame's own pass
         where, copy, table = ctx.recirculated.pop(0)
         ctx.depth = 0
         ctx.note(where, f"{where}: the conntrack clone resumes at table {table}")
@@ -149,7 +173,7 @@ def _lookup(ctx: _Ctx, bridge: str, frame: Frame, table: int) -> Obj | None:
         except Unevaluable as exc:
             what = f"{bridge} table {table} priority {flow.get('priority')}: {exc} is not read by trace"
             key = f"ofp:{bridge}/{table}/{flow.get('priority')}/{flow.get('match')}"
-            if ctx.choose(key, what, ("nomatch", "match")) == "match":
+            if ctx.ask(bridge, key, what, ("nomatch", "match")) == "match":
                 return flow
             continue
         if matches(tests, frame):
@@ -171,18 +195,22 @@ def _table(ctx: _Ctx, bridge: str, frame: Frame, table: int, goto: bool) -> None
     ctx.depth -= 1
 
 
-def _actions(ctx: _Ctx, bridge: str, frame: Frame, actions: tuple[act.Action, ...], table: int, flow: Obj) -> None:
+def _actions(
+    ctx: _Ctx, bridge: str, frame: Frame, actions: tuple[act.Action, ...], table: int, flow: Obj
+) -> None:
     for name, arg in actions:
         if ctx.stop:
             return
         try:
             _action(ctx, bridge, frame, name, arg, table, flow)
         except Unevaluable as exc:
-            ctx.undetermined(bridge, f"{bridge}: action {name}:{arg} is not evaluated by trace ({exc})", frame)
+            ctx.undetermined(
+                bridge, f"{bridge}: action {name}:{arg} is not evaluated by trace ({exc})", frame
+            )
 
 
 def _action(ctx: _Ctx, bridge: str, frame: Frame, name: str, arg: str, table: int, flow: Obj) -> None:
-    tci = int(frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+    tci = act.read(frame, "vlan_tci")
     if name.isdigit() or name.startswith('"'):
         name, arg = "output", name
     if name == "output":
@@ -213,17 +241,28 @@ def _action(ctx: _Ctx, bridge: str, frame: Frame, name: str, arg: str, table: in
         act.move(frame, arg)
     elif name in ("set_tunnel", "set_tunnel64"):
         frame["tun_id"] = int(arg, 0)
-    elif name in ("mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst", "mod_tp_src", "mod_tp_dst", "mod_nw_tos"):
+    elif name in (
+        "mod_dl_src",
+        "mod_dl_dst",
+        "mod_nw_src",
+        "mod_nw_dst",
+        "mod_tp_src",
+        "mod_tp_dst",
+        "mod_nw_tos",
+    ):
         act.set_field(frame, f"{arg}->{name[4:]}")
     elif name == "write_metadata":
         act.set_field(frame, f"{arg}->metadata")
     elif name == "dec_ttl":
-        frame["nw_ttl"] = max(int(frame.get("nw_ttl", 64) or 0) - 1, 0)  # type: ignore[call-overload]
+        frame["nw_ttl"] = max(act.read(frame, "nw_ttl") - 1, 0)
     elif name in ("note", "set_queue", "pop_queue", "sample"):
         pass
     elif name == "learn":
-        ctx.note(bridge, f"{bridge}: learn() adds flows for later frames; this frame is not changed by it "
-                 "(as ofproto/trace: its side effects are not applied)")
+        ctx.note(
+            bridge,
+            f"{bridge}: learn() adds flows for later frames; this frame is not changed by it "
+            "(as ofproto/trace: its side effects are not applied)",
+        )
     elif name == "exit":
         ctx.stop = True
     elif name == "clone":
@@ -233,8 +272,10 @@ def _action(ctx: _Ctx, bridge: str, frame: Frame, name: str, arg: str, table: in
     elif name == "ct":
         _ct(ctx, bridge, frame, arg)
     elif name == "controller":
-        what = f"{bridge}: a copy goes to the OpenFlow controller ({arg or 'packet-in'}); what it does with it"
-        if ctx.choose(f"ofp-controller:{bridge}", what, ("nothing", "packet-out")) == "packet-out":
+        what = (
+            f"{bridge}: a copy goes to the OpenFlow controller ({arg or 'packet-in'}); what it does with it"
+        )
+        if ctx.ask(bridge, f"ofp-controller:{bridge}", what, ("nothing", "packet-out")) == "packet-out":
             ctx.undetermined(bridge, f"{bridge}: the controller sends the frame out (in this walk)", frame)
     elif name == "bundle":
         _bundle(ctx, bridge, frame, arg)
@@ -248,14 +289,16 @@ def _ct(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
     opts = act.split(arg)
     if any(o == "nat" or o.startswith("nat(") for o in opts):
         what = f"{bridge}: ct({arg}) NATs by the connection's run-time binding"
-        ctx.choose(f"ofp-ct-nat:{bridge}", what, ("unknown",))
+        ctx.ask(bridge, f"ofp-ct-nat:{bridge}", what, ("unknown",))
         ctx.undetermined(bridge, what, frame)
         return
     zone = next((o.split("=", 1)[1] for o in opts if o.startswith("zone=")), None)
     table = next((o.split("=", 1)[1] for o in opts if o.startswith("table=")), None)
     exec_actions = next((o[5:-1] for o in opts if o.startswith("exec(")), "")
     if table is None:
-        ctx.note(bridge, f"{bridge}: ct({arg}): sent to conntrack, no recirculation; this frame goes on unchanged")
+        ctx.note(
+            bridge, f"{bridge}: ct({arg}): sent to conntrack, no recirculation; this frame goes on unchanged"
+        )
         return
     copy = dict(frame)
     copy["ct_state"] = ctx.ct_next
@@ -267,8 +310,11 @@ def _ct(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
     if exec_actions:
         _actions(ctx, bridge, copy, act.parse_actions(exec_actions), int(table), {})
     states = "|".join(k for k, v in CT_FLAGS.items() if v & ctx.ct_next)
-    ctx.note(bridge, f"{bridge}: ct({arg}): a clone recirculates to table {table} with ct_state={states} (the "
-             "trace's --state); this frame goes on untracked")
+    ctx.note(
+        bridge,
+        f"{bridge}: ct({arg}): a clone recirculates to table {table} with ct_state={states} (the "
+        "trace's --state); this frame goes on untracked",
+    )
     ctx.recirculated.append((bridge, copy, int(table)))
     for key in [k for k in frame if k.startswith("ct_")]:
         del frame[key]
@@ -278,7 +324,7 @@ def _bundle(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
     members = arg.split("members:", 1)[-1] if "members:" in arg else arg.split("slaves:", 1)[-1]
     names = tuple(ctx.switch.port_name(bridge, m) for m in members.split(","))
     what = f"{bridge}: bundle() hashes the frame over {', '.join(names)}"
-    picked = ctx.choose(f"ofp-bundle:{bridge}", what, names, random=True)
+    picked = ctx.ask(bridge, f"ofp-bundle:{bridge}", what, names, random=True)
     _output(ctx, bridge, frame, picked)
 
 
@@ -321,8 +367,11 @@ def _to_port(ctx: _Ctx, bridge: str, frame: Frame, port: str, allow_in_port: boo
         if far is None:
             ctx.note(bridge, f"{bridge}: patch port {port}: its peer {peer} is not on any bridge: dropped")
             return
-        copy = {k: v for k, v in frame.items()
-                if not (k.startswith(("reg", "xreg", "tun_", "ct_")) or k == "metadata")}
+        copy = {
+            k: v
+            for k, v in frame.items()
+            if not (k.startswith(("reg", "xreg", "tun_", "ct_")) or k == "metadata")
+        }
         copy["in_port"] = peer
         ctx.note(far[0], f"{bridge}: output to patch port {port}: continues on bridge {far[0]} from {peer}")
         _table(ctx, far[0], copy, 0, goto=True)
@@ -335,9 +384,10 @@ def _to_port(ctx: _Ctx, bridge: str, frame: Frame, port: str, allow_in_port: boo
             out["tun_id"] = int(key, 0) if key.strip().lstrip("-").isdigit() or key.startswith("0x") else 0
         remote = options.get("remote_ip")
         if remote == "flow":
-            remote = str(ipaddress.ip_address(int(out.get("tun_dst", 0) or 0)))  # type: ignore[call-overload]
-        ctx.note(bridge, f"{bridge}: output to {kind} port {port}: encapsulated with tunnel id "
-                 f"{hex(int(out.get('tun_id', 0) or 0))} towards {remote}")  # type: ignore[call-overload]
+            remote = str(ipaddress.ip_address(act.read(out, "tun_dst")))
+        tun_id = act.read(out, "tun_id")
+        ctx.note(bridge, f"{bridge}: output to {kind} port {port}: encapsulated with tunnel id {hex(tun_id)} "
+                 f"towards {remote}")
         ctx.out("tunnel", bridge, port, out, iface)
         return
     ctx.note(bridge, f"{bridge}: output to {port}")
@@ -359,7 +409,7 @@ def _trunks(port: Obj, vid: int) -> bool:
     if mode.startswith("native") and port.get("tag") is not None:
         if not trunks:
             return vid != 0
-        trunks = (trunks | {int(port["tag"])}) - {0}
+        trunks = (trunks | {act.read(port, "tag")}) - {0}
     return not trunks or vid in trunks
 
 
@@ -378,23 +428,35 @@ def _normal(ctx: _Ctx, bridge: str, frame: Frame) -> None:
         ctx.note(bridge, f"{bridge}: NORMAL: no input port {frame.get('in_port')} on this bridge: dropped")
         return
     in_port = found[1]
-    tci = int(frame.get("vlan_tci", 0) or 0)  # type: ignore[call-overload]
+    tci = act.read(frame, "vlan_tci")
     vid = tci & 0xFFF if tci & VLAN_CFI else 0
     mode = _mode(in_port)
     if mode == "access" and vid != 0:
-        ctx.note(bridge, f"{bridge}: NORMAL: VLAN {vid} tagged frame received on port {in_port['name']} "
-                 f"configured as VLAN {in_port.get('tag')} access port: dropped")
+        ctx.note(
+            bridge,
+            f"{bridge}: NORMAL: VLAN {vid} tagged frame received on port {in_port['name']} "
+            f"configured as VLAN {in_port.get('tag')} access port: dropped",
+        )
         return
     if not (mode == "access" or (mode.startswith("native") and vid == 0)) and not _trunks(in_port, vid):
-        ctx.note(bridge, f"{bridge}: NORMAL: VLAN {vid} frame received on port {in_port['name']}, which does not "
-                 f"trunk VLAN {vid}: dropped")
+        ctx.note(
+            bridge,
+            f"{bridge}: NORMAL: VLAN {vid} frame received on port {in_port['name']}, which does not "
+            f"trunk VLAN {vid}: dropped",
+        )
         return
-    vlan = int(in_port["tag"]) if mode == "access" or (mode.startswith("native") and vid == 0) else vid
-    dst = int(frame.get("dl_dst", 0) or 0)  # type: ignore[call-overload]
-    why = "broadcast/multicast destination" if dst >> 40 & 1 else (
-        "no learned MAC for the destination (learned MACs are run-time state; with one, only its port)")
-    ports = [p for p in ctx.switch.bridges[bridge].get("ports") or []
-             if p["name"] != in_port["name"] and _includes(p, vlan)]
+    vlan = act.read(in_port, "tag") if mode == "access" or (mode.startswith("native") and vid == 0) else vid
+    dst = act.read(frame, "dl_dst")
+    why = (
+        "broadcast/multicast destination"
+        if dst >> 40 & 1
+        else ("no learned MAC for the destination (learned MACs are run-time state; with one, only its port)")
+    )
+    ports = [
+        p
+        for p in ctx.switch.bridges[bridge].get("ports") or []
+        if p["name"] != in_port["name"] and _includes(p, vlan)
+    ]
     names = ", ".join(p["name"] for p in ports) or "no port"
     ctx.note(bridge, f"{bridge}: NORMAL: VLAN {vlan} from port {in_port['name']}: {why}: flooded to {names}")
     for port in sorted(ports, key=lambda p: p["name"]):
@@ -406,7 +468,7 @@ def _normal(ctx: _Ctx, bridge: str, frame: Frame) -> None:
         if len(ifaces) > 1:
             names_ = tuple(i["name"] for i in ifaces)
             what = f"{bridge}: bond {port['name']}: the member in use is run-time state"
-            target = ctx.choose(f"ofp-bond:{port['name']}", what, names_, random=True)
+            target = ctx.ask(bridge, f"ofp-bond:{port['name']}", what, names_, random=True)
         elif ifaces:
             target = ifaces[0]["name"]
         else:

@@ -1,13 +1,29 @@
-"""Open vSwitch on the walk: a packet handed to an OVS bridge (out of one of its interfaces, or in on one
-of its ports) is decided by OpenFlow tables trace does not evaluate: an undetermined end, named."""
+"""Open vSwitch on the walk: a frame entering an OVS bridge (in on one of its ports, or sent by the host out
+of an internal port) goes through the captured OpenFlow tables (ofproto.py, as ofproto/trace walks
+them), and the walk follows each copy that comes out: into the host's stack on an internal port, out
+of a system port (a veth into its peer namespace), or encapsulated to a tunnel's remote VTEP and into
+the OVS bridge of the captured host that holds it. Several copies (a flood) are each walked: the
+result lists every port reached."""
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from netstack_docs.analysis.trace import ofproto
+from netstack_docs.analysis.trace.forks import Choice
 from netstack_docs.analysis.trace.namespace import Namespace
+from netstack_docs.analysis.trace.ofactions import read as read_field
+from netstack_docs.analysis.trace.ovsframe import frame_of, l2_of, packet_after, vlan_device
+from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.walk import MAX_HOPS, End
 
+if TYPE_CHECKING:
+    from netstack_docs.analysis.trace.fleet import Host
+    from netstack_docs.analysis.trace.walker import Walker
+
+Obj = dict[str, Any]
 Ports = tuple[tuple[str, str, str], ...]  # (interface, bridge, interface type)
 
 
@@ -28,3 +44,277 @@ def ovs_port(ns: Namespace, ifname: str) -> tuple[str, str] | None:
         for i in p.get("interfaces") or []
     )
     return _index(ports).get(ifname) if ports else None
+
+
+_SWITCHES: dict[int, tuple[Obj, ofproto.Switch]] = {}
+
+
+def switch_of(host: Host) -> ofproto.Switch:
+    """The host's OVS, indexed once (kept with the document it was built from)."""
+    kept = _SWITCHES.get(id(host.doc))
+    if kept is None or kept[0] is not host.doc:
+        state = (host.doc.get("state") or {}).get("ovs")
+        kept = (host.doc, ofproto.Switch(host.doc.get("ovs") or {}, state))
+        _SWITCHES[id(host.doc)] = kept
+    return kept[1]
+
+
+def _flows_missing(host: Host, bridge: str) -> str | None:
+    """Why the snapshot lacks `bridge`'s flows (a capture gap, or none recorded), None when it has them."""
+    for gap in host.doc.get("gaps") or []:
+        if str(gap.get("what")) in ("ovs flows", f"ovs flows of {bridge}"):
+            return str(gap.get("reason"))
+    br = next((b for b in (host.doc.get("ovs") or {}).get("bridges") or [] if b.get("name") == bridge), {})
+    return None if "flows" in br else "the snapshot has no flows for it"
+
+
+def _table_obj(event: ofproto.Event) -> tuple[str | None, Obj | None]:
+    flow = event.flow
+    if flow is None:
+        return None, None
+    return "ovstable", {"bridge": event.bridge, "table": flow.get("table", 0)}
+
+
+def _chooser(w: Walker, ns: Namespace, events: list[tuple[str, bool]]) -> ofproto.Choose:
+    """Forks met inside the tables, recorded in the tables' order (the trail gets them with the events)."""
+
+    def choose(key: str, what: str, outcomes: tuple[str, ...], random: bool = False) -> str:
+        forks = w.trail.forks
+        before = len(forks.path)
+        outcome = forks.choose(Choice(key, what, outcomes, ns.host.slug, random))
+        if len(forks.path) == before:
+            events.append((f"{what}: assumed {outcome} (stated: {key}={outcome})", False))
+        else:
+            others = ", ".join(o for o in outcomes if o != outcome)
+            verb = "picked at random" if random else "not evaluable from the snapshot"
+            events.append((f"{what}: {verb}; this walk: {outcome} (forks: {others}) [{key}]", True))
+        return outcome
+
+    return choose
+
+
+def enter(
+    w: Walker,
+    ns: Namespace,
+    port: str,
+    packet: Packet,
+    nexthop: str | None,
+    *,
+    sent: bool = False,
+    tunnel: Obj | None = None,
+) -> End:
+    """A frame entering OVS on interface `port`: received there (`sent` False), or sent by this host's stack
+    out of that internal port (`sent`). `tunnel`: the tunnel fields of a frame that came encapsulated."""
+    w.hops += 1
+    if w.hops > MAX_HOPS:
+        w.trail.step(ns, "virtual", f"more than {MAX_HOPS} hops: a loop?", undetermined=True, decides=True)
+        return End("undetermined", ns, packet, port)
+    switch = switch_of(ns.host)
+    bridge = switch.port_of[port][0]
+    missing = _flows_missing(ns.host, bridge)
+    if missing:
+        w.trail.step(
+            ns,
+            "virtual",
+            f"{port} is a port of Open vSwitch bridge {bridge}, whose OpenFlow flows "
+            f"were not captured ({missing}): its tables decide",
+            "link",
+            ns.link(port),
+            undetermined=True,
+            decides=True,
+        )
+        return End("undetermined", ns, packet, port)
+    l2, told = l2_of(ns, port, packet, nexthop, sent)
+    for key, value in told.items():
+        w.trail.l2.setdefault(key, value)
+    frame = frame_of(packet, port, l2, tunnel)
+    how = "sent by the host out of" if sent else "in on"
+    w.trail.step(
+        ns,
+        "virtual",
+        f"Open vSwitch bridge {bridge}: {how} port {port}; {l2['describe']}",
+        "ovsport",
+        {"bridge": bridge, "name": switch.port_of[port][1]["name"]},
+    )
+    marks: list[tuple[str, bool]] = []
+    events, outputs = ofproto.run(switch, bridge, frame, _chooser(w, ns, marks), packet.state)
+    for event in events:
+        if event.choice:
+            text, unknown = marks.pop(0)
+            w.trail.step(ns, "virtual", text, undetermined=unknown)
+            continue
+        kind, obj = _table_obj(event)
+        w.trail.step(ns, "virtual", event.what, kind, obj, undetermined=event.undetermined)
+    if not outputs:
+        last = events[-1].what if events else f"{bridge}: no flows"
+        w.trail.step(
+            ns,
+            "virtual",
+            f"Open vSwitch: no action sends the frame out of a port: dropped ({last})",
+            decides=True,
+        )
+        return End("dropped", ns, packet, port)
+    out = _pick(w, ns, bridge, outputs)
+    return _follow(w, ns, out, packet, l2)
+
+
+def _label(out: ofproto.Output) -> str:
+    if out.kind == "tunnel":
+        return f"{out.port} (to {out.iface.get('options', {}).get('remote_ip')})"
+    vlan = f" VLAN {out.vlan}" if out.vlan is not None else ""
+    return f"{out.port}{vlan}" if out.kind == "port" else f"undetermined: {out.why}"
+
+
+def _pick(w: Walker, ns: Namespace, bridge: str, outputs: list[ofproto.Output]) -> ofproto.Output:
+    if len(outputs) == 1:
+        return outputs[0]
+    labels: list[str] = []
+    for out in outputs:
+        label, n = _label(out), 2
+        while label in labels:
+            label, n = f"{_label(out)} #{n}", n + 1
+        labels.append(label)
+    what = f"Open vSwitch bridge {bridge} sends {len(outputs)} copies"
+    picked = w.trail.choose(ns, "virtual", f"ovs-copy:{bridge}", what, tuple(labels), copies=True)
+    return outputs[labels.index(picked)]
+
+
+def _follow(w: Walker, ns: Namespace, out: ofproto.Output, packet: Packet, l2: Obj) -> End:
+    trail = w.trail
+    if out.kind == "undetermined":
+        trail.step(ns, "virtual", f"Open vSwitch: {out.why}", undetermined=True, decides=True)
+        return End("undetermined", ns, packet, out.port or None)
+    packet = packet_after(packet, out.frame, l2)
+    if out.kind == "tunnel":
+        return _tunnel(w, ns, out, packet)
+    iface_type = str(out.iface.get("type") or "system")
+    if iface_type == "internal":
+        home = next((n for n in [ns.host.root, *ns.host.namespaces] if n.link(out.port) is not None), None)
+        if home is None:
+            trail.step(
+                ns,
+                "virtual",
+                f"out of internal port {out.port}: its device is in no captured namespace",
+                decides=True,
+            )
+            return End("forwarded", ns, packet, out.port)
+        return _into_stack(w, home, out.port, out.vlan, packet)
+    link = ns.link(out.port)
+    parent = (link or {}).get("parent") or {}
+    peer_ns = ns.host.namespace_by_id(parent.get("netns") or "") if parent.get("netns") else None
+    if (
+        link is not None
+        and link.get("kind") == "veth"
+        and peer_ns is not None
+        and peer_ns.link(str(parent.get("ifname"))) is not None
+    ):
+        trail.step(
+            ns,
+            "virtual",
+            f"out of OVS port {out.port} (veth) into {peer_ns.label} as {parent['ifname']}",
+            "link",
+            link,
+        )
+        return _into_stack(w, peer_ns, str(parent["ifname"]), out.vlan, packet)
+    vlan = f" tagged VLAN {out.vlan}" if out.vlan is not None else ""
+    what = f"leaves the host out of OVS port {out.port}{vlan}: {packet.describe()}"
+    trail.step(ns, "link", what, "link" if link else None, link, decides=True)
+    return End("forwarded", ns, packet, out.port)
+
+
+def _into_stack(w: Walker, ns: Namespace, ifname: str, vlan: int | None, packet: Packet) -> End:
+    """A frame out of OVS arriving on a kernel device: a tagged one only through its VLAN device, and one
+    addressed to another MAC is not for this host (the kernel marks it PACKET_OTHERHOST and IP drops it)."""
+    link = ns.require_link(ifname)
+    if vlan is not None:
+        sub = vlan_device(ns, ifname, vlan)
+        if sub is None:
+            w.trail.step(
+                ns,
+                "link",
+                f"arrives on {ifname} tagged VLAN {vlan}, and no VLAN {vlan} device sits on "
+                f"it: the kernel drops it",
+                "link",
+                link,
+                decides=True,
+            )
+            return End("dropped", ns, packet, ifname)
+        ifname, link = str(sub["ifname"]), sub
+    mine = str(link.get("address") or "").lower()
+    dst = (packet.dst_mac or "").lower()
+    if (
+        dst
+        and mine
+        and dst != mine
+        and not int(dst.split(":")[0], 16) & 1
+        and link.get("kind") != "bridge"
+        and not link.get("master")
+    ):
+        w.trail.step(
+            ns,
+            "link",
+            f"arrives on {ifname} addressed to {dst}, not to {ifname}'s {mine}: not for this "
+            "host (PACKET_OTHERHOST), IP drops it",
+            "link",
+            link,
+            decides=True,
+        )
+        return End("dropped", ns, packet, ifname)
+    return w.receive(ns, ifname, packet)
+
+
+def _tunnel(w: Walker, ns: Namespace, out: ofproto.Output, packet: Packet) -> End:
+    trail = w.trail
+    options = out.iface.get("options") or {}
+    remote = str(options.get("remote_ip"))
+    tun_id = read_field(out.frame, "tun_id")
+    kind = str(out.iface.get("type"))
+    owner = w.fleet.owner_of(ns.host.env, remote)
+    if owner is None:
+        trail.step(
+            ns,
+            "virtual",
+            f"leaves the host encapsulated ({kind}, tunnel id {hex(tun_id)}) towards VTEP "
+            f"{remote} (no captured host holds it)",
+            decides=True,
+        )
+        return End("forwarded", ns, packet, out.port)
+    host, remote_ns = owner
+    what = (
+        f"whether the outer packet to VTEP {remote} crosses the underlay and both hosts' firewalls "
+        "(trace does not follow the outer packet)"
+    )
+    if trail.choose(ns, "virtual", f"underlay:{remote}", what, ("crosses", "dropped")) == "dropped":
+        trail.step(ns, "virtual", f"the outer packet to {remote} is dropped (in this walk)", decides=True)
+        return End("dropped", ns, packet, out.port)
+    mine = {a.get("address") for n in ns.host.namespaces for a in n.doc.get("addresses", [])}
+    far = switch_of(host)
+    port = next(
+        (
+            name
+            for name, (_, _, iface) in sorted(far.port_of.items())
+            if iface.get("type") == kind
+            and (iface.get("options") or {}).get("remote_ip") in (mine | {"flow"})
+        ),
+        None,
+    )
+    if port is None or host.root.link(port) is None and ovs_port(host.root, port) is None:
+        trail.step(
+            remote_ns,
+            "virtual",
+            f"{host.slug} holds {remote} but no OVS {kind} port of it has this host as remote_ip: dropped",
+            decides=True,
+        )
+        return End("dropped", remote_ns, packet, None)
+    trail.step(
+        ns,
+        "virtual",
+        f"encapsulated ({kind}, tunnel id {hex(tun_id)}) to VTEP {remote}: arrives on "
+        f"{host.slug} port {port}",
+    )
+    tunnel = {"tun_id": tun_id}
+    return enter(w, host.root, port, packet, None, tunnel=tunnel)
+
+
+def address_int(text: str) -> int:
+    return int(ipaddress.ip_address(text))
