@@ -64,7 +64,8 @@ def _flows_missing(host: Host, bridge: str) -> str | None:
     for gap in host.doc.get("gaps") or []:
         if str(gap.get("what")) in ("ovs flows", f"ovs flows of {bridge}"):
             return str(gap.get("reason"))
-    br = next((b for b in (host.doc.get("ovs") or {}).get("bridges") or [] if b.get("name") == bridge), {})
+    bridges: list[Obj] = (host.doc.get("ovs") or {}).get("bridges") or []
+    br = next((b for b in bridges if b.get("name") == bridge), {})
     return None if "flows" in br else "the snapshot has no flows for it"
 
 
