@@ -74,10 +74,10 @@ def explore(walk: Walk, stated: list[Assumption], packet: dict[str, Any]) -> Tra
         used += [a for a in forks.used if a not in used]
         pending.extend(reversed(forks.branches()))
     verdict, ends = _verdict(leaves, bool(notes))
-    notes += _other_copies(leaves, verdict)
     first = leaves[0]
     if verdict != "undetermined":  # copies: show a walk that reached the verdict
         first = next(leaf for leaf in leaves if leaf.end.verdict == verdict)
+    notes += _other_copies(leaves, verdict, first)
     result = TraceResult(
         verdict,
         first.final,
@@ -124,47 +124,44 @@ def _verdict(leaves: list[Leaf], bound_hit: bool, one_copy: bool = False) -> tup
     return verdict, ends
 
 
-def _copy_of(leaf: Leaf) -> tuple[tuple[str, str], ...] | None:
-    """Which copy of a frame a walk followed (its copies outcomes), None when an unknown came first."""
-    out = []
-    for choice, value in leaf.path:
-        if choice.copies:
-            out.append((choice.key, value))
-        elif not out:
-            return None
-    return tuple(out) or None
-
-
-def _copies_verdict(leaves: list[Leaf]) -> tuple[str, list[Final]]:
-    """Copies of a frame (an Open vSwitch flood) all happen: each copy's walks are summed up alone, and the
-    verdict is the best any copy gets, firm when every copy's is."""
-    groups: dict[tuple[tuple[str, str], ...], list[Leaf]] = {}
+def _copies_verdict(leaves: list[Leaf], depth: int = 0) -> tuple[str, list[Final]]:
+    """The walks as the tree of their choices, summed up from the ends: copies of a frame (an Open vSwitch
+    flood) all happen, so a copies node gets the best verdict of its copies (firm unless an open copy could
+    do better); any other unknown above them must agree, as everywhere (a random one may differ in ends)."""
+    if not any(c.copies for leaf in leaves for c, _ in leaf.path[depth:]):
+        verdict, ends = _verdict(leaves, False, True)
+        found = [leaf.final for leaf in leaves if leaf.end.verdict == verdict]
+        return verdict, ends or found[:1]
+    choice = next(leaf.path[depth][0] for leaf in leaves if len(leaf.path) > depth)
+    groups: dict[str, list[Leaf]] = {}
     for leaf in leaves:
-        copy = _copy_of(leaf)
-        if copy is None:  # an unknown before the copies were made: not summed up copy by copy
-            return "undetermined", []
-        groups.setdefault(copy, []).append(leaf)
-    summed = []
-    for group in groups.values():
-        verdict, ends = _verdict(group, False, True) if len(group) > 1 else (group[0].end.verdict, [])
-        summed.append((verdict, ends or [group[0].final]))
-    best = next(v for v in VERDICTS if any(v == s for s, _ in summed))
-    if best != "delivered" and any(s == "undetermined" for s, _ in summed):
-        return "undetermined", []  # a copy whose fate is open could do better than the others
-    out: list[Final] = []
-    for verdict, ends in summed:
-        out += [f for f in ends if verdict == best and f not in out]
-    return best, out
+        groups.setdefault(leaf.path[depth][1], []).append(leaf)
+    results = [_copies_verdict(group, depth + 1) for group in groups.values()]
+    verdicts = {v for v, _ in results}
+    if choice.copies:
+        best = next(v for v in VERDICTS if v in verdicts)
+        if best != "delivered" and "undetermined" in verdicts:
+            return "undetermined", []  # a copy whose fate is open could do better than the others
+        return best, list(dict.fromkeys(f for v, ends in results if v == best for f in ends))
+    if len(verdicts) != 1 or "undetermined" in verdicts:
+        return "undetermined", []
+    (verdict,) = verdicts
+    if verdict in ("dropped", "rejected"):
+        hosts = {frozenset(f.host for f in ends) for _, ends in results}
+        return (verdict, results[0][1]) if len(hosts) == 1 else ("undetermined", [])
+    if choice.random or len({frozenset(ends) for _, ends in results}) == 1:
+        return verdict, list(dict.fromkeys(f for _, ends in results for f in ends))
+    return "undetermined", []
 
 
-def _other_copies(leaves: list[Leaf], verdict: str) -> list[str]:
-    """Copies of a frame (an Open vSwitch flood) that ended otherwise than the verdict: each named."""
+def _other_copies(leaves: list[Leaf], verdict: str, shown: Leaf) -> list[str]:
+    """Where the other copies of a frame (an Open vSwitch flood) ended: each named."""
     if verdict == "undetermined":
         return []
     out = []
     for leaf in leaves:
         copies = [f"{c.key}={v}" for c, v in leaf.path if c.copies]
-        if copies and leaf.end.verdict != verdict:
+        if copies and leaf is not shown:
             text = f"the copy {', '.join(copies)}: {_describe([leaf])} ({leaf.final.host}:{leaf.final.netns})"
             if text not in out:
                 out.append(text)
@@ -175,7 +172,7 @@ def _unknowns(leaves: list[Leaf], verdict: str) -> list[Unknown]:
     choices: dict[str, Choice] = {}
     for leaf in leaves:
         for choice, _ in leaf.path:
-            if not (choice.copies and verdict != "undetermined"):  # copies all happen: not an unknown
+            if not choice.copies:  # copies of a frame all happen: not an unknown
                 choices.setdefault(choice.key, choice)
     out = []
     for key, choice in choices.items():

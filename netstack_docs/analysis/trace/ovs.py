@@ -125,7 +125,7 @@ def enter(
             decides=True,
         )
         return End("undetermined", ns, packet, port)
-    l2, told = l2_of(ns, port, packet, nexthop, sent)
+    l2, told = l2_of(w.fleet, ns, port, packet, nexthop, sent)
     for key, value in told.items():
         w.trail.l2.setdefault(key, value)
     frame = frame_of(packet, port, l2, tunnel)

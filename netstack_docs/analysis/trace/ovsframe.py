@@ -5,12 +5,15 @@ next hop, for the destination), else stated defaults; and the packet again after
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.ofactions import read as read_field
 from netstack_docs.analysis.trace.ofmatch import VLAN_CFI, Frame
 from netstack_docs.analysis.trace.packet import Packet
+
+if TYPE_CHECKING:
+    from netstack_docs.analysis.trace.fleet import Fleet
 
 Obj = dict[str, Any]
 DEFAULT_SRC_MAC = "02:00:00:00:00:01"  # what a frame is given when its sender's MAC is not in any snapshot
@@ -42,19 +45,24 @@ def _neighbour(ns: Namespace, ifname: str | None, address: str) -> str | None:
     return None
 
 
-def _holder(ns: Namespace, address: str) -> tuple[str, str] | None:
-    """(MAC, where) of the captured interface on this host that holds `address`: who answers ARP for it."""
-    for other in ns.host.namespaces:
+def _holder(ns: Namespace, address: str, fleet: Fleet | None) -> tuple[str, str] | None:
+    """(MAC, where) of the captured interface that holds `address` (on this host, else on a host of its
+    environment): who answers ARP for it."""
+    owner = fleet.owner_of(ns.host.env, address) if fleet is not None else None
+    for other in [*ns.host.namespaces, *([owner[1]] if owner else [])]:
         for addr in other.doc.get("addresses") or []:
             if addr.get("address") == address:
                 link = other.link(str(addr.get("ifname"))) or {}
                 if link.get("address"):
-                    return str(link["address"]), f"{addr.get('ifname')} in {other.label} holds {address}"
+                    where = f"{other.host.slug} " if other.host is not ns.host else ""
+                    return str(
+                        link["address"]
+                    ), f"{addr.get('ifname')} in {where}{other.label} holds {address}"
     return None
 
 
 def l2_of(
-    ns: Namespace, port: str, packet: Packet, nexthop: str | None, sent: bool
+    fleet: Fleet | None, ns: Namespace, port: str, packet: Packet, nexthop: str | None, sent: bool
 ) -> tuple[Obj, dict[str, str]]:
     """The frame's MACs entering OVS on `port`, and what the result's packet shows about them."""
     link = ns.link(port) or {}
@@ -81,7 +89,7 @@ def l2_of(
         found := _neighbour(sender_ns, sender_if if sender_if != port or sent else None, target)
     ) is not None:
         dst, dst_from = found, f"the neighbour entry for {target} in {sender_ns.label}"
-    elif (held := _holder(ns, target)) is not None:
+    elif (held := _holder(ns, target, fleet)) is not None:
         dst, dst_from = held
     else:
         dst, dst_from, known = (
