@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tracekit import addr, fleet, link, namespace, route, sock, tcp
 
-from netstack_docs.analysis.trace import Fleet, ofproto, trace
+from netstack_docs.analysis.trace import Fleet, Packet, ofproto, trace
 from netstack_docs.analysis.trace.ofactions import load, move, parse_actions, set_field
 from netstack_docs.analysis.trace.ofmatch import Unevaluable, matches, parse_match
 
@@ -255,3 +255,39 @@ def test_action_text_is_split_as_dump_flows_prints_it() -> None:
     load(frame, "0x64->NXM_NX_TUN_ID[]")
     move(frame, "NXM_NX_TUN_ID[0..11]->NXM_NX_REG3[16..27]")
     assert (frame["vlan_tci"], frame["tun_id"], frame["reg3"]) == (0x1002, 0x64, 0x64 << 16)
+
+
+def test_multipath_and_meters_fork() -> None:
+    flows = [
+        _flow(0, 1, "", "multipath(eth_src,50,hrw,2,0,NXM_NX_REG0[0..1]),resubmit(,1)"),
+        _flow(1, 2, "reg0=0", "output:p2"),
+        _flow(1, 2, "reg0=1", "output:p3"),
+    ]
+    _, outs, asked = _run(flows, answers=("1",))
+    assert asked == ["ofp-multipath:br"] and [o.port for o in outs] == ["p3"]
+    _, outs, asked = _run([_flow(0, 1, "", "meter:1,output:p2")], answers=("over",))
+    assert asked == ["ofp-meter:br/1"] and outs == []
+
+
+def test_an_internal_port_moved_into_a_namespace_takes_the_frame_there(two_nodes: Fleet) -> None:
+    """Neutron's DHCP namespace: an OVS internal port (tag 1) inside qdhcp, dnsmasq listening on it."""
+    host = two_nodes.host("lab", "c1")
+    host.doc["ovs"]["bridges"][0]["ports"].append(_port("tapdhcp", "internal", tag=1))
+    qdhcp = namespace(
+        "qdhcp",
+        links=[link("tapdhcp", "tun", address="fa:16:3e:00:00:02")],
+        addresses=[addr("tapdhcp", "192.168.1.2/24")],
+        routes=[route("192.168.1.0/24", "tapdhcp")],
+        sockets=[sock("udp", "0.0.0.0", 67, "dnsmasq")],
+    )
+    host.doc["namespaces"].append(qdhcp)
+    f = Fleet.from_docs({("lab", h.slug): h.doc for h in two_nodes.hosts.values()})
+    packet = Packet("192.168.1.11", "192.168.1.2", "udp", 68, 67)
+    r = trace(f, "lab", "c1", packet, netns="vm1", from_local=True, assume=["underlay:*=crosses"])
+    assert r.verdict == "delivered" and (r.final.netns, r.final.socket) == (
+        "qdhcp",
+        "udp 0.0.0.0:67 (dnsmasq)",
+    ), r.notes
+    assert r.packet["dst_mac"] == "fa:16:3e:00:00:02"
+    # the copy that crossed to c2 reached vm2's port, whose interface has another MAC: not for it
+    assert any("(c2:vm2)" in n and "dropped" in n for n in r.notes), r.notes

@@ -279,6 +279,13 @@ def _action(ctx: _Ctx, bridge: str, frame: Frame, name: str, arg: str, table: in
             ctx.undetermined(bridge, f"{bridge}: the controller sends the frame out (in this walk)", frame)
     elif name == "bundle":
         _bundle(ctx, bridge, frame, arg)
+    elif name == "multipath":
+        _multipath(ctx, bridge, frame, arg)
+    elif name == "meter":
+        what = f"{bridge}: meter {arg} limits a rate; whether this frame is over it is run-time state"
+        if ctx.ask(bridge, f"ofp-meter:{bridge}/{arg}", what, ("under", "over")) == "over":
+            ctx.note(bridge, f"{bridge}: meter {arg}: over its rate, dropped (in this walk)")
+            ctx.stop = True
     else:
         raise Unevaluable(f"action {name}")
 
@@ -326,6 +333,18 @@ def _bundle(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
     what = f"{bridge}: bundle() hashes the frame over {', '.join(names)}"
     picked = ctx.ask(bridge, f"ofp-bundle:{bridge}", what, names, random=True)
     _output(ctx, bridge, frame, picked)
+
+
+def _multipath(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
+    """multipath(fields, basis, algorithm, n_links, arg, dst): a hash picks a link number into dst."""
+    parts = act.split(arg)
+    if len(parts) != 6 or not parts[3].strip().isdigit():
+        raise Unevaluable(f"multipath({arg})")
+    links = tuple(str(i) for i in range(int(parts[3])))
+    what = f"{bridge}: multipath() hashes the frame to one of {len(links)} links"
+    picked = ctx.ask(bridge, f"ofp-multipath:{bridge}", what, links, random=True)
+    field, low, bits = act.subfield(parts[5])
+    act.write(frame, field, int(picked), low, bits)
 
 
 def _output(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:

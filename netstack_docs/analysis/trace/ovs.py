@@ -33,9 +33,8 @@ def _index(ports: Ports) -> dict[str, tuple[str, str]]:
 
 
 def ovs_port(ns: Namespace, ifname: str) -> tuple[str, str] | None:
-    """(bridge, interface type: internal, system, patch...) of an OVS interface of the root namespace."""
-    if ns.kind != "root":
-        return None
+    """(bridge, interface type: internal, system, patch...) of an OVS interface of the root namespace, or of
+    an internal port moved into another namespace (Neutron's router and DHCP namespaces)."""
     ovs: dict[str, Any] = ns.host.doc.get("ovs") or {}
     ports: Ports = tuple(
         (str(i.get("name")), str(b.get("name")), str(i.get("type") or "system"))
@@ -43,7 +42,10 @@ def ovs_port(ns: Namespace, ifname: str) -> tuple[str, str] | None:
         for p in b.get("ports") or []
         for i in p.get("interfaces") or []
     )
-    return _index(ports).get(ifname) if ports else None
+    found = _index(ports).get(ifname) if ports else None
+    if found is not None and ns.kind != "root" and (found[1] != "internal" or ns.host.root.link(ifname)):
+        return None
+    return found
 
 
 _SWITCHES: dict[int, tuple[Obj, ofproto.Switch]] = {}
