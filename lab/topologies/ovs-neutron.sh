@@ -5,6 +5,7 @@
 # sends known unicast to one VTEP and floods the rest to every VTEP of the network (tables 2/20/22),
 # and maps tunnel ids back to VLANs on the way in (tables 4/10, with learn). br-ex is a provider
 # bridge: local VLAN 3 <-> VLAN 100 on eth-ex. br-phy holds the underlay address 10.0.0.1.
+# Groups on br-int: one `all` (two copies, one re-tagged), one `indirect`.
 # br-tun speaks OpenFlow 1.3 only (its flows are dumped in 1.3's words), br-int 1.0 and 1.3.
 # VM ports are internal ports (the userspace datapath has no kernel tap for us here).
 ovs_neutron() {
@@ -35,6 +36,8 @@ ovs_neutron() {
   ovs-ofctl add-flows br-phy - <<'FLOWS'
 priority=0,actions=NORMAL
 FLOWS
+  ovs-ofctl -O OpenFlow13 add-group br-int 'group_id=1,type=all,bucket=actions=output:tap2,bucket=actions=mod_vlan_vid:3,output:trunk0'
+  ovs-ofctl -O OpenFlow13 add-group br-int 'group_id=2,type=indirect,bucket=actions=resubmit(,60)'
   ovs-ofctl -O OpenFlow13 add-flows br-int - <<'FLOWS'
 table=0,priority=65535,vlan_tci=0x0fff/0x1fff,actions=drop
 table=0,priority=10,in_port=tap1,actions=resubmit(,25)
@@ -50,6 +53,8 @@ table=0,priority=2,in_port=int-br-ex,actions=drop
 table=25,priority=2,in_port=tap1,dl_src=fa:16:3e:00:00:11,actions=resubmit(,30)
 table=25,priority=2,in_port=tap2,dl_src=fa:16:3e:00:00:12,actions=resubmit(,30)
 table=30,priority=50,udp,in_port=tap2,tp_dst=0x44/0xfffe,actions=drop
+table=30,priority=48,udp,in_port=tap1,tp_dst=53,actions=group:1
+table=30,priority=47,udp,in_port=tap1,tp_dst=123,actions=group:2
 table=30,priority=45,tcp,in_port=tap2,nw_dst=192.168.1.10,tp_dst=80,actions=mod_dl_dst:fa:16:3e:00:00:99,set_field:0x7->metadata,resubmit(,31)
 table=30,priority=40,ip,in_port=tap2,nw_dst=192.168.0.0/16,actions=drop
 table=30,priority=30,ipv6,in_port=tap1,actions=drop

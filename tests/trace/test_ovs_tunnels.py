@@ -291,3 +291,40 @@ def test_an_internal_port_moved_into_a_namespace_takes_the_frame_there(two_nodes
     assert r.packet["dst_mac"] == "fa:16:3e:00:00:02"
     # the copy that crossed to c2 reached vm2's port, whose interface has another MAC: not for it
     assert any("(c2:vm2)" in n and "dropped" in n for n in r.notes), r.notes
+
+
+def test_groups_all_copies_select_hashes_fast_failover_forks_and_uncaptured_ones_are_undetermined() -> None:
+    groups = [
+        {
+            "group_id": 1,
+            "type": "all",
+            "buckets": [{"actions": "output:p2"}, {"actions": "mod_vlan_vid:5,output:p3"}],
+        },
+        {
+            "group_id": 2,
+            "type": "select",
+            "buckets": [{"actions": "output:p2", "weight": 100}, {"actions": "output:p3", "weight": 0}],
+        },
+        {
+            "group_id": 3,
+            "type": "ff",
+            "buckets": [
+                {"actions": "output:p2", "watch_port": "p2"},
+                {"actions": "output:p3", "watch_port": "p3"},
+            ],
+        },
+    ]
+    SWITCH.bridges["br"]["groups"] = groups
+    try:
+        _, outs, _ = _run([_flow(0, 1, "", "group:1")])
+        assert [(o.port, o.vlan) for o in outs] == [("p2", None), ("p3", 5)]
+        _, outs, asked = _run([_flow(0, 1, "", "group:2")])
+        assert asked == ["ofp-group:br/2"] and [o.port for o in outs] == ["p2"]  # weight 0: never picked
+        _, outs, asked = _run([_flow(0, 1, "", "group:3")], answers=("bucket 1: output:p3",))
+        assert [o.port for o in outs] == ["p3"]
+        _, outs, _ = _run([_flow(0, 1, "", "group:9,output:p2")])
+        assert [o.port for o in outs] == ["p2"]  # no such group: nothing happens
+    finally:
+        del SWITCH.bridges["br"]["groups"]
+    _, outs, _ = _run([_flow(0, 1, "", "group:1")])
+    assert outs[0].kind == "undetermined" and "groups were not captured" in outs[0].why

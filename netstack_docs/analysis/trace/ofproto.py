@@ -69,6 +69,7 @@ class Switch:
         self.port_of: dict[str, tuple[str, Obj, Obj]] = {}  # interface name -> (bridge, port, interface)
         self.tables: dict[str, dict[int, list[Obj]]] = {}
         self.numbers: dict[str, dict[int, str]] = {}
+        self.groups: dict[str, dict[int, Obj] | None] = {}  # None: the snapshot has no groups of the bridge
         self._compiled: dict[tuple[str, str], tuple[Test, ...]] = {}
         bstate = (state or {}).get("bridges") or {}
         for name, br in self.bridges.items():
@@ -81,6 +82,8 @@ class Switch:
             for flows in tables.values():
                 flows.sort(key=lambda f: -int(f.get("priority", 32768)))
             self.tables[name] = tables
+            groups = br.get("groups")
+            self.groups[name] = {int(g["group_id"]): g for g in groups} if isinstance(groups, list) else None
             ifaces = (bstate.get(name) or {}).get("interfaces") or {}
             self.numbers[name] = {
                 act.read(v, "ofport"): k
@@ -117,7 +120,8 @@ class _Ctx:
     outputs: list[Output] = field(default_factory=list)
     depth: int = 0
     recirculated: list[tuple[str, Frame, int]] = field(default_factory=list)  # ct(table=N) clones
-    stop: bool = False  # `exit` or an unevaluable action: nothing more runs
+    stop: bool = False  # `exit`: the rest of this pipeline does not run
+    halted: bool = False  # an unevaluable action: nothing more runs at all
 
     def note(self, bridge: str, what: str, flow: Obj | None = None, undetermined: bool = False) -> None:
         self.events.append(Event(bridge, what, flow, undetermined))
@@ -134,7 +138,7 @@ class _Ctx:
     def undetermined(self, bridge: str, what: str, frame: Frame) -> None:
         self.note(bridge, what, undetermined=True)
         self.out("undetermined", bridge, "", frame, why=what)
-        self.stop = True
+        self.halted = True
 
 
 def flow_text(flow: Obj) -> str:
@@ -156,11 +160,9 @@ def run(
     ctx = _Ctx(switch, choose, CT_FLAGS["trk"] | CT_FLAGS[ct_next])
     frame = dict(frame)
     _table(ctx, bridge, frame, 0, goto=True)
-    while (
-        ctx.recirculated and not ctx.stop
-    ):  # as ofproto/trace: each clone resumes after the frame's own pass
+    while ctx.recirculated and not ctx.halted:  # as ofproto/trace: after the frame's own pass
         where, copy, table = ctx.recirculated.pop(0)
-        ctx.depth = 0
+        ctx.depth, ctx.stop = 0, False
         ctx.note(where, f"{where}: the conntrack clone resumes at table {table}")
         _table(ctx, where, copy, table, goto=True)
     return ctx.events, ctx.outputs
@@ -199,7 +201,7 @@ def _actions(
     ctx: _Ctx, bridge: str, frame: Frame, actions: tuple[act.Action, ...], table: int, flow: Obj
 ) -> None:
     for name, arg in actions:
-        if ctx.stop:
+        if ctx.stop or ctx.halted:
             return
         try:
             _action(ctx, bridge, frame, name, arg, table, flow)
@@ -279,13 +281,15 @@ def _action(ctx: _Ctx, bridge: str, frame: Frame, name: str, arg: str, table: in
             ctx.undetermined(bridge, f"{bridge}: the controller sends the frame out (in this walk)", frame)
     elif name == "bundle":
         _bundle(ctx, bridge, frame, arg)
+    elif name == "group":
+        _group(ctx, bridge, frame, arg, table, flow)
     elif name == "multipath":
         _multipath(ctx, bridge, frame, arg)
     elif name == "meter":
         what = f"{bridge}: meter {arg} limits a rate; whether this frame is over it is run-time state"
         if ctx.ask(bridge, f"ofp-meter:{bridge}/{arg}", what, ("under", "over")) == "over":
             ctx.note(bridge, f"{bridge}: meter {arg}: over its rate, dropped (in this walk)")
-            ctx.stop = True
+            ctx.halted = True
     else:
         raise Unevaluable(f"action {name}")
 
@@ -333,6 +337,41 @@ def _bundle(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
     what = f"{bridge}: bundle() hashes the frame over {', '.join(names)}"
     picked = ctx.ask(bridge, f"ofp-bundle:{bridge}", what, names, random=True)
     _output(ctx, bridge, frame, picked)
+
+
+def _group(ctx: _Ctx, bridge: str, frame: Frame, arg: str, table: int, flow: Obj) -> None:
+    """group:N: `all` runs every bucket on its own copy, `indirect` its one bucket, `select` a bucket by a
+    hash (random), `ff` the first bucket whose watched port is live (run-time state: a fork)."""
+    groups = ctx.switch.groups.get(bridge)
+    if groups is None:
+        raise Unevaluable(f"group {arg}: the bridge's groups were not captured")
+    group = groups.get(int(arg, 0))
+    if group is None:
+        ctx.note(bridge, f"{bridge}: group {arg} does not exist: nothing happens")
+        return
+    kind, buckets = str(group.get("type")), list(group.get("buckets") or [])
+    labels = tuple(f"bucket {i}: {b.get('actions') or 'drop'}" for i, b in enumerate(buckets))
+    if kind == "all":
+        picked = list(range(len(buckets)))
+    elif kind in ("select", "ff", "fast_failover") and buckets:
+        live = [i for i, b in enumerate(buckets) if kind != "select" or b.get("weight", 1) != 0]
+        what = (
+            f"{bridge}: select group {arg} hashes the frame to one bucket"
+            if kind == "select"
+            else f"{bridge}: fast-failover group {arg} takes the first bucket whose port is live (run-time)"
+        )
+        choice = ctx.ask(
+            bridge, f"ofp-group:{bridge}/{arg}", what, tuple(labels[i] for i in live), random=kind == "select"
+        )
+        picked = [labels.index(choice)]
+    else:
+        picked = list(range(len(buckets)))[:1]
+    ctx.note(bridge, f"{bridge}: group {arg} ({kind}): " + "; ".join(labels[i] for i in picked))
+    for i in picked:
+        _actions(
+            ctx, bridge, dict(frame), act.parse_actions(str(buckets[i].get("actions") or "")), table, flow
+        )
+        ctx.stop = False
 
 
 def _multipath(ctx: _Ctx, bridge: str, frame: Frame, arg: str) -> None:
@@ -405,8 +444,11 @@ def _to_port(ctx: _Ctx, bridge: str, frame: Frame, port: str, allow_in_port: boo
         if remote == "flow":
             remote = str(ipaddress.ip_address(act.read(out, "tun_dst")))
         tun_id = act.read(out, "tun_id")
-        ctx.note(bridge, f"{bridge}: output to {kind} port {port}: encapsulated with tunnel id {hex(tun_id)} "
-                 f"towards {remote}")
+        ctx.note(
+            bridge,
+            f"{bridge}: output to {kind} port {port}: encapsulated with tunnel id {hex(tun_id)} "
+            f"towards {remote}",
+        )
         ctx.out("tunnel", bridge, port, out, iface)
         return
     ctx.note(bridge, f"{bridge}: output to {port}")
