@@ -98,6 +98,19 @@ def flows_of(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int
     return flows, counters, unread
 
 
+def _top_level(text: str) -> list[str]:
+    """Comma-separated parts, commas inside parentheses kept (`fields(ip_src,ip_dst)`)."""
+    parts, current, depth = [], "", 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current] if current else parts
+
+
 def parse_group(line: str) -> dict[str, Any] | None:
     """One `ovs-ofctl dump-groups` line: group_id, type, its other settings (selection_method...) and its
     buckets, each with its actions and settings (weight, watch_port, bucket_id); None for a header line."""
@@ -107,7 +120,7 @@ def parse_group(line: str) -> dict[str, Any] | None:
     head, *buckets = text.split(",bucket=")
     group: dict[str, Any] = {"group_id": -1, "type": "", "buckets": []}
     settings: dict[str, str] = {}
-    for part in head.split(","):
+    for part in _top_level(head):
         key, _, value = part.partition("=")
         if key == "group_id":
             group["group_id"] = int(value, 0)
