@@ -48,17 +48,13 @@ def ovs_port(ns: Namespace, ifname: str) -> tuple[str, str] | None:
     return found
 
 
-_SWITCHES: dict[int, tuple[Obj, ofproto.Switch]] = {}
-
-
 def switch_of(host: Host) -> ofproto.Switch:
-    """The host's OVS, indexed once (kept with the document it was built from)."""
-    kept = _SWITCHES.get(id(host.doc))
-    if kept is None or kept[0] is not host.doc:
+    """The host's OVS, indexed once and kept on the host (it lives as long as the fleet's traces)."""
+    kept = vars(host).get("_ovs_switch")
+    if not isinstance(kept, ofproto.Switch):
         state = (host.doc.get("state") or {}).get("ovs")
-        kept = (host.doc, ofproto.Switch(host.doc.get("ovs") or {}, state))
-        _SWITCHES[id(host.doc)] = kept
-    return kept[1]
+        kept = vars(host)["_ovs_switch"] = ofproto.Switch(host.doc.get("ovs") or {}, state)
+    return kept
 
 
 def _flows_missing(host: Host, bridge: str) -> str | None:
