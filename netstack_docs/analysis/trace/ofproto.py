@@ -30,6 +30,7 @@ from netstack_docs.analysis.trace.ofmatch import (
 Obj = dict[str, Any]
 Choose = Callable[..., str]  # (key, what, outcomes, random=False) -> the outcome this walk takes
 MAX_RESUBMITS = 64
+MAX_KEPT = 4096  # pipeline passes kept per switch
 LOCAL_OFPORT = 65534
 TUNNEL_TYPES = {"vxlan", "geneve", "gre", "ip6gre", "erspan", "ip6erspan", "stt", "lisp", "gtpu", "bareudp"}
 
@@ -71,6 +72,8 @@ class Switch:
         self.numbers: dict[str, dict[int, str]] = {}
         self.groups: dict[str, dict[int, Obj] | None] = {}  # None: the snapshot has no groups of the bridge
         self._compiled: dict[tuple[str, str], tuple[Test, ...]] = {}
+        self.passes: dict[tuple[Any, ...], tuple[list[Event], list[Output]]] = {}
+        self.anchors: dict[tuple[str, str, int], tuple[str, str]] = {}  # the trail's links to tables
         bstate = (state or {}).get("bridges") or {}
         for name, br in self.bridges.items():
             for port in br.get("ports") or []:
@@ -156,8 +159,19 @@ def run(
     switch: Switch, bridge: str, frame: Frame, choose: Choose, ct_next: str = "new"
 ) -> tuple[list[Event], list[Output]]:
     """Every output of `frame` entering `bridge` on port frame["in_port"], and the events on the way.
-    `ct_next` is the conntrack state a ct() recirculation sees (the trace's --state)."""
-    ctx = _Ctx(switch, choose, CT_FLAGS["trk"] | CT_FLAGS[ct_next])
+    `ct_next` is the conntrack state a ct() recirculation sees (the trace's --state). A pass that met no
+    unknown is kept: the walks of a flood's copies re-run it with the same frame."""
+    key = (bridge, tuple(sorted(frame.items())), ct_next)
+    kept = switch.passes.get(key)
+    if kept is not None:
+        return kept
+    asked: list[str] = []
+
+    def ask(*args: Any, **kwargs: Any) -> str:
+        asked.append(args[0])
+        return choose(*args, **kwargs)
+
+    ctx = _Ctx(switch, ask, CT_FLAGS["trk"] | CT_FLAGS[ct_next])
     frame = dict(frame)
     _table(ctx, bridge, frame, 0, goto=True)
     while ctx.recirculated and not ctx.halted:  # as ofproto/trace: after the frame's own pass
@@ -165,6 +179,8 @@ def run(
         ctx.depth, ctx.stop = 0, False
         ctx.note(where, f"{where}: the conntrack clone resumes at table {table}")
         _table(ctx, where, copy, table, goto=True)
+    if not asked and len(switch.passes) < MAX_KEPT:
+        switch.passes[key] = (ctx.events, ctx.outputs)
     return ctx.events, ctx.outputs
 
 

@@ -17,6 +17,7 @@ from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.ofactions import read as read_field
 from netstack_docs.analysis.trace.ovsframe import frame_of, l2_of, packet_after, vlan_device
 from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.result import Step
 from netstack_docs.analysis.trace.walk import MAX_HOPS, End
 
 if TYPE_CHECKING:
@@ -67,11 +68,17 @@ def _flows_missing(host: Host, bridge: str) -> str | None:
     return None if "flows" in br else "the snapshot has no flows for it"
 
 
-def _table_obj(event: ofproto.Event) -> tuple[str | None, Obj | None]:
-    flow = event.flow
-    if flow is None:
-        return None, None
-    return "ovstable", {"bridge": event.bridge, "table": flow.get("table", 0)}
+def _table_step(w: Walker, ns: Namespace, event: ofproto.Event) -> None:
+    """An event of the tables as a step, linked to its OpenFlow table (the link is worked out once)."""
+    if event.flow is None:
+        w.trail.step(ns, "virtual", event.what, undetermined=event.undetermined)
+        return
+    switch = switch_of(ns.host)
+    key = (ns.id, event.bridge, int(event.flow.get("table", 0)))
+    if key not in switch.anchors:
+        switch.anchors[key] = ns.anchor("ovstable", {"bridge": key[1], "table": key[2]})
+    component, url = switch.anchors[key]
+    w.trail.steps.append(Step("virtual", ns.host.slug, ns.id, event.what, component, url, event.undetermined))
 
 
 def _chooser(w: Walker, ns: Namespace, events: list[tuple[str, bool]]) -> ofproto.Choose:
@@ -142,8 +149,7 @@ def enter(
             text, unknown = marks.pop(0)
             w.trail.step(ns, "virtual", text, undetermined=unknown)
             continue
-        kind, obj = _table_obj(event)
-        w.trail.step(ns, "virtual", event.what, kind, obj, undetermined=event.undetermined)
+        _table_step(w, ns, event)
     if not outputs:
         last = events[-1].what if events else f"{bridge}: no flows"
         w.trail.step(

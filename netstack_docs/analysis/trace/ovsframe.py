@@ -135,11 +135,13 @@ def packet_after(packet: Packet, frame: Frame, l2: Obj) -> Packet:
     """The packet as OVS left it: rewritten addresses, ports and MACs (an unknown destination MAC stays
     unknown unless a flow wrote one)."""
     changes: dict[str, object] = {}
-    for key, name in (("nw_src", "src"), ("nw_dst", "dst"), ("ipv6_src", "src"), ("ipv6_dst", "dst")):
-        if key in frame:
-            value = str(ipaddress.ip_address(read_field(frame, key)))
-            if ipaddress.ip_address(value).version == packet.version and value != getattr(packet, name):
-                changes[name] = value
+    v4 = packet.version == 4
+    for key, name in (
+        (("nw_src", "src"), ("nw_dst", "dst")) if v4 else (("ipv6_src", "src"), ("ipv6_dst", "dst"))
+    ):
+        value = read_field(frame, key)
+        if value != int(getattr(packet, f"{name}_ip")):
+            changes[name] = str(ipaddress.IPv4Address(value) if v4 else ipaddress.IPv6Address(value))
     if packet.has_ports:
         for key, name in (("tp_src", "sport"), ("tp_dst", "dport")):
             if frame.get(key) != getattr(packet, name):
@@ -149,6 +151,8 @@ def packet_after(packet: Packet, frame: Frame, l2: Obj) -> Packet:
     if l2["dst_known"] or dst != l2["dst"]:
         changes["dst_mac"] = dst
     changes["vlan"] = None
+    if all(getattr(packet, k) == v for k, v in changes.items()):
+        return packet
     return packet.with_(**changes)
 
 
