@@ -53,6 +53,8 @@ table=0,priority=2,in_port=int-br-ex,actions=drop
 table=25,priority=2,in_port=tap1,dl_src=fa:16:3e:00:00:11,actions=resubmit(,30)
 table=25,priority=2,in_port=tap2,dl_src=fa:16:3e:00:00:12,actions=resubmit(,30)
 table=30,priority=50,udp,in_port=tap2,tp_dst=0x44/0xfffe,actions=drop
+table=30,priority=49,tcp,in_port=tap1,tp_dst=25,tcp_flags=+syn-ack,actions=drop
+table=30,priority=49,ip,nw_frag=later,actions=drop
 table=30,priority=48,udp,in_port=tap1,tp_dst=53,actions=group:1
 table=30,priority=47,udp,in_port=tap1,tp_dst=123,actions=group:2
 table=30,priority=45,tcp,in_port=tap2,nw_dst=192.168.1.10,tp_dst=80,actions=mod_dl_dst:fa:16:3e:00:00:99,set_field:0x7->metadata,resubmit(,31)

@@ -89,6 +89,7 @@ WIDTH = {
     "ct_mark": 32,
     "ct_zone": 16,
     "ct_state": 32,
+    "nw_frag": 8,
     "ipv6_src": 128,
     "ipv6_dst": 128,
     "tcp_flags": 12,
@@ -121,6 +122,18 @@ CT_FLAGS = {
     "dnat": 0x80,
 }
 VLAN_CFI = 0x1000
+TCP_FLAGS = {
+    "fin": 0x001,
+    "syn": 0x002,
+    "rst": 0x004,
+    "psh": 0x008,
+    "ack": 0x010,
+    "urg": 0x020,
+    "ece": 0x040,
+    "cwr": 0x080,
+    "ns": 0x100,
+}
+FRAG = {"no": (0, 1), "yes": (1, 1), "first": (1, 3), "later": (3, 3), "not_later": (0, 2)}  # (value, mask)
 
 
 class Unevaluable(ValueError):
@@ -178,36 +191,45 @@ class Test:
         return (have & self.mask) == self.value
 
 
-def _ct_state(text: str) -> Test:
-    """`+trk-new`, `-trk`, `trk|est` as a (value, mask) over the ct_state bits."""
+def _flags(field: str, names: dict[str, int], text: str) -> Test:
+    """`+trk-new`, `-trk`, `trk|est`, `0x02/0x12` as a (value, mask) over a field of flag bits."""
+    if text[:1].isdigit():
+        value, mask = value_mask(field, text)
+        return Test(field, value, mask)
     value = mask = 0
     if "|" in text or text[:1] not in "+-":
         for name in text.split("|"):
-            if name not in CT_FLAGS:
-                raise Unevaluable(f"ct_state flag {name}")
-            value |= CT_FLAGS[name]
-            mask |= CT_FLAGS[name]
-        return Test("ct_state", value, mask)
+            if name not in names:
+                raise Unevaluable(f"{field} flag {name}")
+            value |= names[name]
+            mask |= names[name]
+        return Test(field, value, mask)
     sign = ""
     word = ""
     for ch in text + "+":
         if ch in "+-":
             if word:
-                if word not in CT_FLAGS:
-                    raise Unevaluable(f"ct_state flag {word}")
-                mask |= CT_FLAGS[word]
-                value |= CT_FLAGS[word] if sign == "+" else 0
+                if word not in names:
+                    raise Unevaluable(f"{field} flag {word}")
+                mask |= names[word]
+                value |= names[word] if sign == "+" else 0
             sign, word = ch, ""
         else:
             word += ch
-    return Test("ct_state", value, mask)
+    return Test(field, value, mask)
 
 
 def _test(key: str, text: str) -> list[Test]:
     if key == "in_port":
         return [Test("in_port", text.strip('"'))]
     if key == "ct_state":
-        return [_ct_state(text)]
+        return [_flags("ct_state", CT_FLAGS, text)]
+    if key == "tcp_flags":
+        return [_flags("tcp_flags", TCP_FLAGS, text)]
+    if key in ("nw_frag", "ip_frag"):  # a trace's packet is never a fragment
+        if text not in FRAG:
+            raise Unevaluable(f"nw_frag {text}")
+        return [Test("nw_frag", *FRAG[text])]
     if key == "dl_vlan":
         vid = number(text)
         if vid == 0xFFFF:

@@ -232,7 +232,10 @@ def _action(ctx: _Ctx, bridge: str, frame: Frame, name: str, arg: str, table: in
     if name.isdigit() or name.startswith('"'):
         name, arg = "output", name
     if name == "output":
-        _output(ctx, bridge, frame, arg)
+        port = arg.split("port=", 1)[-1].split(",")[0] if arg.startswith("port=") else arg  # output(port=P)
+        _output(ctx, bridge, frame, port)
+    elif name == "enqueue":  # enqueue:PORT:QUEUE, a queue of that port
+        _output(ctx, bridge, frame, arg.rsplit(":", 1)[0])
     elif name == "resubmit":
         port, _, tab = arg.partition(",") if "," in arg else (arg, "", "")
         saved = frame.get("in_port")
