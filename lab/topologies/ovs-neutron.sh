@@ -5,7 +5,7 @@
 # sends known unicast to one VTEP and floods the rest to every VTEP of the network (tables 2/20/22),
 # and maps tunnel ids back to VLANs on the way in (tables 4/10, with learn). br-ex is a provider
 # bridge: local VLAN 3 <-> VLAN 100 on eth-ex. br-phy holds the underlay address 10.0.0.1.
-# Groups on br-int: one `all` (two copies, one re-tagged), one `indirect`.
+# Groups on br-int: one `all` (two copies, one re-tagged), one `indirect`; a conjunctive match (conj_id 7).
 # br-tun speaks OpenFlow 1.3 only (its flows are dumped in 1.3's words), br-int 1.0 and 1.3.
 # VM ports are internal ports (the userspace datapath has no kernel tap for us here).
 ovs_neutron() {
@@ -53,6 +53,11 @@ table=0,priority=2,in_port=int-br-ex,actions=drop
 table=25,priority=2,in_port=tap1,dl_src=fa:16:3e:00:00:11,actions=resubmit(,30)
 table=25,priority=2,in_port=tap2,dl_src=fa:16:3e:00:00:12,actions=resubmit(,30)
 table=30,priority=50,udp,in_port=tap2,tp_dst=0x44/0xfffe,actions=drop
+table=30,priority=60,conj_id=7,ip,actions=drop
+table=30,priority=60,ip,nw_src=10.1.0.5,actions=conjunction(7,1/2)
+table=30,priority=60,ip,nw_src=10.1.0.6,actions=conjunction(7,1/2)
+table=30,priority=60,tcp,tp_dst=8443,actions=conjunction(7,2/2)
+table=30,priority=60,udp,tp_dst=5353,actions=conjunction(7,2/2)
 table=30,priority=49,tcp,in_port=tap1,tp_dst=25,tcp_flags=+syn-ack,actions=drop
 table=30,priority=49,ip,nw_frag=later,actions=drop
 table=30,priority=48,udp,in_port=tap1,tp_dst=53,actions=group:1

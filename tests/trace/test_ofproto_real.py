@@ -30,6 +30,9 @@ L3 = (
     "tcp6,ipv6_src=2001:db8::5,ipv6_dst=2001:db8::9,tp_src=40000,tp_dst=443",
     "udp,nw_src=10.1.0.5,nw_dst=10.1.0.53,udp_src=5353,udp_dst=53",
     "tcp,nw_src=10.1.0.5,nw_dst=10.1.0.25,tp_src=40000,tp_dst=25,tcp_flags=0x002",
+    "tcp,nw_src=10.1.0.5,nw_dst=10.1.0.9,tp_src=40000,tp_dst=8443",
+    "tcp,nw_src=10.1.0.7,nw_dst=10.1.0.9,tp_src=40000,tp_dst=8443",
+    "udp,nw_src=10.1.0.6,nw_dst=10.1.0.9,udp_src=5353,udp_dst=5353",
     "tcp,nw_src=10.1.0.5,nw_dst=10.1.0.25,tp_src=40000,tp_dst=25,tcp_flags=0x012",
     "udp,nw_src=10.1.0.5,nw_dst=10.1.0.53,udp_src=5353,udp_dst=123",
 )

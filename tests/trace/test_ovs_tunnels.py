@@ -328,3 +328,15 @@ def test_groups_all_copies_select_hashes_fast_failover_forks_and_uncaptured_ones
         del SWITCH.bridges["br"]["groups"]
     _, outs, _ = _run([_flow(0, 1, "", "group:1")])
     assert outs[0].kind == "undetermined" and "groups were not captured" in outs[0].why
+
+
+def test_a_conjunctive_match_leads_to_its_conj_id_flow_else_the_table_goes_on() -> None:
+    flows = [
+        _flow(0, 50, "conj_id=3", "output:p3"),
+        _flow(0, 50, "tp_dst=80", "conjunction(3,1/2)"),
+        _flow(0, 50, "in_port=p1", "conjunction(3,2/2)"),
+        _flow(0, 10, "", "output:p2"),
+    ]
+    assert [o.port for o in _run(flows, {"tp_dst": 80})[1]] == ["p3"]
+    assert [o.port for o in _run(flows, {"tp_dst": 81})[1]] == ["p2"]  # one dimension only
+    assert [o.port for o in _run(flows[1:], {"tp_dst": 80})[1]] == ["p2"]  # no conj_id flow: as if unmatched

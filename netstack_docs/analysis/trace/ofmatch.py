@@ -90,6 +90,7 @@ WIDTH = {
     "ct_zone": 16,
     "ct_state": 32,
     "nw_frag": 8,
+    "conj_id": 32,
     "ipv6_src": 128,
     "ipv6_dst": 128,
     "tcp_flags": 12,

@@ -184,19 +184,61 @@ def run(
     return ctx.events, ctx.outputs
 
 
-def _lookup(ctx: _Ctx, bridge: str, frame: Frame, table: int) -> Obj | None:
+def _holds(ctx: _Ctx, bridge: str, table: int, flow: Obj, frame: Frame) -> bool:
+    try:
+        tests = ctx.switch.tests(bridge, str(flow.get("match") or ""))
+    except Unevaluable as exc:
+        what = f"{bridge} table {table} priority {flow.get('priority')}: {exc} is not read by trace"
+        key = f"ofp:{bridge}/{table}/{flow.get('priority')}/{flow.get('match')}"
+        return ctx.ask(bridge, key, what, ("nomatch", "match")) == "match"
+    return matches(tests, frame)
+
+
+def _conjunctions(flow: Obj) -> list[tuple[int, int, int]] | None:
+    """(id, k, n) of a flow whose actions are conjunction(id,k/n) (and notes), None for any other flow."""
+    actions = act.parse_actions(str(flow.get("actions") or ""))
+    if not actions or any(name not in ("conjunction", "note") for name, _ in actions):
+        return None
+    out = []
+    for name, arg in actions:
+        if name == "conjunction":
+            ident, _, dim = arg.partition(",")
+            k, _, n = dim.strip().partition("/")
+            out.append((int(ident, 0), int(k), int(n)))
+    return out
+
+
+def _lookup(ctx: _Ctx, bridge: str, frame: Frame, table: int, soft: bool = True) -> Obj | None:
+    """The flow a frame matches: the highest priority, where conjunctive flows whose every dimension
+    matches (at a higher priority than the best plain flow) lead to their conj_id=ID flow (ovs-fields(7))."""
+    found: dict[int, dict[int, dict[int, set[int]]]] = {}  # priority -> id -> n -> dimensions matched
+    hard = None
     for flow in ctx.switch.tables.get(bridge, {}).get(table, []):
-        try:
-            tests = ctx.switch.tests(bridge, str(flow.get("match") or ""))
-        except Unevaluable as exc:
-            what = f"{bridge} table {table} priority {flow.get('priority')}: {exc} is not read by trace"
-            key = f"ofp:{bridge}/{table}/{flow.get('priority')}/{flow.get('match')}"
-            if ctx.ask(bridge, key, what, ("nomatch", "match")) == "match":
-                return flow
+        conjunctions = _conjunctions(flow)
+        if conjunctions is not None:
+            if soft and _holds(ctx, bridge, table, flow, frame):
+                for ident, k, n in conjunctions:
+                    found.setdefault(int(flow.get("priority", 0)), {}).setdefault(ident, {}).setdefault(
+                        n, set()
+                    ).add(k)
             continue
-        if matches(tests, frame):
-            return flow
-    return None
+        if _holds(ctx, bridge, table, flow, frame):
+            hard = flow
+            break
+    for priority in sorted(found, reverse=True):
+        if hard is not None and priority <= int(hard.get("priority", 0)):
+            break
+        for ident, dims in sorted(found[priority].items()):
+            if any(len(ks) == n for n, ks in dims.items()):
+                target = _lookup(ctx, bridge, {**frame, "conj_id": ident}, table, soft=False)
+                if target is not None:
+                    ctx.note(
+                        bridge,
+                        f"{bridge} table {table}: every dimension of conjunction {ident} matches "
+                        f"(priority {priority}): its conj_id={ident} flow decides",
+                    )
+                    return target
+    return hard
 
 
 def _table(ctx: _Ctx, bridge: str, frame: Frame, table: int, goto: bool) -> None:
