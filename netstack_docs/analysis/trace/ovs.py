@@ -317,9 +317,18 @@ def _tunnel(w: Walker, ns: Namespace, out: ofproto.Output, packet: Packet) -> En
         f"encapsulated ({kind}, tunnel id {hex(tun_id)}) to VTEP {remote}: arrives on "
         f"{host.slug} port {port}",
     )
-    tunnel = {"tun_id": tun_id}
+    tunnel = {"tun_id": tun_id, "tun_dst": _address_int(remote)}
+    if _v4(str(options.get("local_ip"))):  # without local_ip the route to the VTEP picks it: not known here
+        tunnel["tun_src"] = _address_int(str(options["local_ip"]))
     return enter(w, host.root, port, packet, None, tunnel=tunnel)
 
 
-def address_int(text: str) -> int:
-    return int(ipaddress.ip_address(text))
+def _address_int(text: str) -> int:
+    return int(ipaddress.ip_address(text)) if _v4(text) else 0
+
+
+def _v4(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == 4
+    except ValueError:
+        return False
