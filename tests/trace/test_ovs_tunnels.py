@@ -340,3 +340,16 @@ def test_a_conjunctive_match_leads_to_its_conj_id_flow_else_the_table_goes_on() 
     assert [o.port for o in _run(flows, {"tp_dst": 80})[1]] == ["p3"]
     assert [o.port for o in _run(flows, {"tp_dst": 81})[1]] == ["p2"]  # one dimension only
     assert [o.port for o in _run(flows[1:], {"tp_dst": 80})[1]] == ["p2"]  # no conj_id flow: as if unmatched
+
+
+def test_the_far_side_sees_the_tunnels_endpoints(two_nodes: Fleet) -> None:
+    tun = two_nodes.host("lab", "c2").doc["ovs"]["bridges"][1]
+    packet = tcp("192.168.1.11", "192.168.1.12", 22)
+    for match, verdict in (
+        ("tun_src=10.0.0.1,tun_dst=10.0.0.2,tun_id=0x64", "delivered"),
+        ("tun_src=10.0.0.9,tun_id=0x64", "dropped"),
+    ):
+        tun["flows"][-1]["match"] = match
+        f = Fleet.from_docs({("lab", h.slug): h.doc for h in two_nodes.hosts.values()})
+        r = trace(f, "lab", "c1", packet, netns="vm1", from_local=True, assume=["underlay:*=crosses"])
+        assert r.verdict == verdict, match
