@@ -88,7 +88,11 @@ specs = json.loads(sys.argv[1] if len(sys.argv) > 1 else open("/tmp/specs.json")
 def appctl(*args):
     return subprocess.run(["ovs-appctl", *args], capture_output=True, text=True, check=True).stdout
 traces = [appctl("ofproto/trace", "--ct-next", "trk," + state, bridge, flow) for bridge, flow, state in specs]
-print(json.dumps({{"doc": doc, "dpif": appctl("dpif/show"), "traces": traces}}))
+# each bridge in the version the capture speaks to it (br-int: 1.0, br-tun: 1.3 only)
+dumps = {{br: subprocess.run(["ovs-ofctl", *version, "--names", "--no-stats", "dump-flows", br],
+                           capture_output=True, text=True, check=True).stdout
+         for br, version in (("br-int", []), ("br-tun", ["-O", "OpenFlow13"]))}}
+print(json.dumps({{"doc": doc, "dpif": appctl("dpif/show"), "traces": traces, "dumps": dumps}}))
 PY
 """
 
@@ -126,3 +130,13 @@ def test_every_frame_ends_where_ofproto_trace_says(lab: dict[str, object]) -> No
     assert not disagreements, f"{len(disagreements)} of {len(specs)} disagree:\n" + "\n".join(disagreements)
     assert group_copies == {("tap2", None), ("trunk0", 3)}  # the `all` group's two buckets
     assert len(specs) >= 200 and {0, 1} < kinds and max(kinds) >= 5  # drops, single ports and floods all seen
+
+
+def test_steps_name_each_flow_as_ovs_ofctl_prints_it(lab: dict[str, object]) -> None:
+    doc, dumps = lab["doc"], lab["dumps"]
+    assert isinstance(doc, dict) and isinstance(dumps, dict)
+    for bridge in doc["ovs"]["bridges"]:
+        if bridge["name"] in dumps:
+            lines = dumps[bridge["name"]].splitlines()
+            printed = {line.strip() for line in lines if not line.startswith(("NXST", "OFPST"))}
+            assert {ofproto.flow_text(f) for f in bridge["flows"]} == printed

@@ -30,6 +30,7 @@ from netstack_docs.analysis.trace.ofmatch import (
 Obj = dict[str, Any]
 Choose = Callable[..., str]  # (key, what, outcomes, random=False) -> the outcome this walk takes
 MAX_RESUBMITS = 64
+DEFAULT_PRIORITY = 32768
 MAX_KEPT = 4096  # pipeline passes kept per switch
 LOCAL_OFPORT = 65534
 TUNNEL_TYPES = {"vxlan", "geneve", "gre", "ip6gre", "erspan", "ip6erspan", "stt", "lisp", "gtpu", "bareudp"}
@@ -145,14 +146,16 @@ class _Ctx:
 
 
 def flow_text(flow: Obj) -> str:
-    """A flow as `ovs-ofctl dump-flows` prints it (without counters)."""
-    cookie = f"cookie={flow.get('cookie')}, " if flow.get("cookie") not in (None, "0x0") else ""
-    match = flow.get("match") or ""
-    sep = "," if match else ""
-    return (
-        f"{cookie}table={flow.get('table', 0)}, priority={flow.get('priority')}{sep}{match} "
-        f"actions={flow.get('actions') or 'drop'}"
+    """A flow as `ovs-ofctl --names --no-stats dump-flows` prints it (defaults left out, as it does)."""
+    head = "" if flow.get("cookie") in (None, "0x0") else f"cookie={flow.get('cookie')}, "
+    for key in ("table", "idle_timeout", "hard_timeout"):
+        if flow.get(key):
+            head += f"{key}={flow.get(key)}, "
+    priority = flow.get("priority", DEFAULT_PRIORITY)
+    match = ",".join(
+        p for p in (f"priority={priority}" if priority != DEFAULT_PRIORITY else "", flow.get("match")) if p
     )
+    return f"{head}{match + ' ' if match else ''}actions={flow.get('actions') or 'drop'}"
 
 
 def run(
