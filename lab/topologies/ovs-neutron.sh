@@ -5,6 +5,7 @@
 # sends known unicast to one VTEP and floods the rest to every VTEP of the network (tables 2/20/22),
 # and maps tunnel ids back to VLANs on the way in (tables 4/10, with learn). br-ex is a provider
 # bridge: local VLAN 3 <-> VLAN 100 on eth-ex. br-phy holds the underlay address 10.0.0.1.
+# br-tun table 20 holds one flow as learn() would have left it (hard_timeout: run-time state).
 # Groups on br-int: one `all` (two copies, one re-tagged), one `indirect`; a conjunctive match (conj_id 7).
 # br-tun speaks OpenFlow 1.3 only (its flows are dumped in 1.3's words), br-int 1.0 and 1.3.
 # VM ports are internal ports (the userspace datapath has no kernel tap for us here).
@@ -89,6 +90,7 @@ table=4,priority=0,actions=drop
 table=10,priority=1,actions=learn(table=20,hard_timeout=300,priority=1,cookie=0x1,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:OXM_OF_IN_PORT[]),output:patch-int
 table=20,priority=2,dl_vlan=1,dl_dst=fa:16:3e:00:00:22,actions=strip_vlan,load:0x64->NXM_NX_TUN_ID[],output:vxlan-0a000002
 table=20,priority=2,dl_vlan=2,dl_dst=fa:16:3e:00:00:33,actions=strip_vlan,set_field:0xc8->tun_id,output:vxlan-0a000003
+table=20,priority=1,hard_timeout=3600,dl_vlan=1,dl_dst=fa:16:3e:00:00:45,actions=strip_vlan,load:0x64->NXM_NX_TUN_ID[],output:vxlan-0a000003
 table=20,priority=0,actions=resubmit(,22)
 table=22,priority=1,dl_vlan=1,actions=strip_vlan,load:0x64->NXM_NX_TUN_ID[],output:vxlan-0a000002,output:vxlan-0a000003
 table=22,priority=1,dl_vlan=2,actions=strip_vlan,set_field:0xc8->tun_id,output:vxlan-0a000003

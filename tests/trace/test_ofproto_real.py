@@ -21,7 +21,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 MACS = {"tap1": "fa:16:3e:00:00:11", "tap2": "fa:16:3e:00:00:12"}
-DSTS = ("ff:ff:ff:ff:ff:ff", "fa:16:3e:00:00:22", "fa:16:3e:00:00:33", "fa:16:3e:00:00:99")
+# broadcast, known in br-tun table 20 (static, and learned with a timeout), unknown
+DSTS = ("ff:ff:ff:ff:ff:ff", "fa:16:3e:00:00:22", "fa:16:3e:00:00:33", "fa:16:3e:00:00:99",
+        "fa:16:3e:00:00:45")
 L3 = (
     "tcp,nw_src=10.1.0.5,nw_dst=10.1.0.9,tp_src=40000,tp_dst=22",
     "tcp,nw_src=10.1.0.5,nw_dst=192.168.1.10,tp_src=40000,tp_dst=80",

@@ -353,3 +353,13 @@ def test_the_far_side_sees_the_tunnels_endpoints(two_nodes: Fleet) -> None:
         f = Fleet.from_docs({("lab", h.slug): h.doc for h in two_nodes.hosts.values()})
         r = trace(f, "lab", "c1", packet, netns="vm1", from_local=True, assume=["underlay:*=crosses"])
         assert r.verdict == verdict, match
+
+
+def test_a_learned_flow_is_run_time_state_and_forks() -> None:
+    learned = {**_flow(0, 5, "tp_dst=80", "output:p3"), "hard_timeout": 300}
+    flows = [learned, _flow(0, 1, "", "output:p2")]
+    _, outs, asked = _run(flows, {"tp_dst": 80})
+    assert asked == ["ofp-expiry:br/0/5/tp_dst=80"] and [o.port for o in outs] == ["p3"]
+    _, outs, _ = _run(flows, {"tp_dst": 80}, answers=("expired",))
+    assert [o.port for o in outs] == ["p2"]
+    assert _run(flows, {"tp_dst": 81})[2] == []  # a flow that does not match asks nothing

@@ -197,6 +197,19 @@ def _holds(ctx: _Ctx, bridge: str, table: int, flow: Obj, frame: Frame) -> bool:
     return matches(tests, frame)
 
 
+def _present(ctx: _Ctx, bridge: str, table: int, flow: Obj) -> bool:
+    """A flow with a timeout (one a learn() action or a controller added) is run-time state: it may have
+    expired, or been replaced, since the capture. Other flows are configuration."""
+    if not (flow.get("idle_timeout") or flow.get("hard_timeout")):
+        return True
+    what = (
+        f"{bridge} table {table}: the flow {flow_text(flow)} expires (a learned or temporary flow); "
+        "whether it is still there is run-time state"
+    )
+    key = f"ofp-expiry:{bridge}/{table}/{flow.get('priority')}/{flow.get('match')}"
+    return ctx.ask(bridge, key, what, ("present", "expired")) == "present"
+
+
 def _conjunctions(flow: Obj) -> list[tuple[int, int, int]] | None:
     """(id, k, n) of a flow whose actions are conjunction(id,k/n) (and notes), None for any other flow."""
     actions = act.parse_actions(str(flow.get("actions") or ""))
@@ -225,7 +238,7 @@ def _lookup(ctx: _Ctx, bridge: str, frame: Frame, table: int, soft: bool = True)
                         n, set()
                     ).add(k)
             continue
-        if _holds(ctx, bridge, table, flow, frame):
+        if _holds(ctx, bridge, table, flow, frame) and _present(ctx, bridge, table, flow):
             hard = flow
             break
     for priority in sorted(found, reverse=True):
