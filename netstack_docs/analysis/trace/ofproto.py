@@ -17,102 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.analysis.trace import ofactions as act
-from netstack_docs.analysis.trace.ofmatch import (
-    CT_FLAGS,
-    VLAN_CFI,
-    Frame,
-    Test,
-    Unevaluable,
-    matches,
-    parse_match,
-)
+from netstack_docs.analysis.trace import ofnormal
+from netstack_docs.analysis.trace.ofmatch import CT_FLAGS, VLAN_CFI, Frame, Unevaluable, matches
+from netstack_docs.analysis.trace.ofswitch import TUNNEL_TYPES, Event, Output, Switch, flow_text
+
+__all__ = ["Event", "Output", "Switch", "flow_text", "run"]
 
 Obj = dict[str, Any]
 Choose = Callable[..., str]  # (key, what, outcomes, random=False) -> the outcome this walk takes
 MAX_RESUBMITS = 64
-DEFAULT_PRIORITY = 32768
 MAX_KEPT = 4096  # pipeline passes kept per switch
-LOCAL_OFPORT = 65534
-TUNNEL_TYPES = {"vxlan", "geneve", "gre", "ip6gre", "erspan", "ip6erspan", "stt", "lisp", "gtpu", "bareudp"}
-
-
-@dataclass(frozen=True)
-class Event:
-    bridge: str
-    what: str  # holds strings from the snapshot: escape before showing
-    flow: Obj | None = None
-    undetermined: bool = False
-    choice: bool = False  # an unknown met here: the caller's choose() said what this walk takes
-
-
-@dataclass
-class Output:
-    """Where a copy of the frame leaves the pipeline: kind port/tunnel/undetermined, with the frame then."""
-
-    kind: str
-    bridge: str
-    port: str
-    frame: Frame
-    events: int  # how many events led to it
-    iface: Obj = field(default_factory=dict)
-    why: str = ""
-
-    @property
-    def vlan(self) -> int | None:
-        tci = act.read(self.frame, "vlan_tci")
-        return tci & 0xFFF if tci & VLAN_CFI else None
-
-
-class Switch:
-    """The captured OVS of one host: bridges, their ports by interface name, flows by table."""
-
-    def __init__(self, ovs: Obj, state: Obj | None = None):
-        self.bridges: dict[str, Obj] = {b["name"]: b for b in ovs.get("bridges") or []}
-        self.port_of: dict[str, tuple[str, Obj, Obj]] = {}  # interface name -> (bridge, port, interface)
-        self.tables: dict[str, dict[int, list[Obj]]] = {}
-        self.numbers: dict[str, dict[int, str]] = {}
-        self.groups: dict[str, dict[int, Obj] | None] = {}  # None: the snapshot has no groups of the bridge
-        self._compiled: dict[tuple[str, str], tuple[Test, ...]] = {}
-        self.passes: dict[tuple[Any, ...], tuple[list[Event], list[Output]]] = {}
-        self.anchors: dict[tuple[str, str, int], tuple[str, str]] = {}  # the trail's links to tables
-        bstate = (state or {}).get("bridges") or {}
-        for name, br in self.bridges.items():
-            for port in br.get("ports") or []:
-                for iface in port.get("interfaces") or []:
-                    self.port_of[iface["name"]] = (name, port, iface)
-            tables: dict[int, list[Obj]] = {}
-            for flow in br.get("flows") or []:
-                tables.setdefault(int(flow.get("table", 0)), []).append(flow)
-            for flows in tables.values():
-                flows.sort(key=lambda f: -int(f.get("priority", 32768)))
-            self.tables[name] = tables
-            groups = br.get("groups")
-            self.groups[name] = {int(g["group_id"]): g for g in groups} if isinstance(groups, list) else None
-            ifaces = (bstate.get(name) or {}).get("interfaces") or {}
-            self.numbers[name] = {
-                act.read(v, "ofport"): k
-                for k, v in ifaces.items()
-                if isinstance(v, dict) and isinstance(v.get("ofport"), int)
-            }
-            self.numbers[name][LOCAL_OFPORT] = name
-
-    def tests(self, bridge: str, match: str) -> tuple[Test, ...]:
-        """A flow's match, its in_port (LOCAL, a number) resolved to the interface name."""
-        key = (bridge, match)
-        if key not in self._compiled:
-            self._compiled[key] = tuple(
-                Test(t.field, self.port_name(bridge, str(t.value))) if t.field == "in_port" else t
-                for t in parse_match(match)
-            )
-        return self._compiled[key]
-
-    def port_name(self, bridge: str, text: str) -> str:
-        text = text.strip().strip('"')
-        if text == "LOCAL":
-            return bridge
-        if text.isdigit():
-            return self.numbers.get(bridge, {}).get(int(text), text)
-        return text
 
 
 @dataclass
@@ -143,19 +57,6 @@ class _Ctx:
         self.note(bridge, what, undetermined=True)
         self.out("undetermined", bridge, "", frame, why=what)
         self.halted = True
-
-
-def flow_text(flow: Obj) -> str:
-    """A flow as `ovs-ofctl --names --no-stats dump-flows` prints it (defaults left out, as it does)."""
-    head = "" if flow.get("cookie") in (None, "0x0") else f"cookie={flow.get('cookie')}, "
-    for key in ("table", "idle_timeout", "hard_timeout"):
-        if flow.get(key):
-            head += f"{key}={flow.get(key)}, "
-    priority = flow.get("priority", DEFAULT_PRIORITY)
-    match = ",".join(
-        p for p in (f"priority={priority}" if priority != DEFAULT_PRIORITY else "", flow.get("match")) if p
-    )
-    return f"{head}{match + ' ' if match else ''}actions={flow.get('actions') or 'drop'}"
 
 
 def run(
@@ -532,81 +433,19 @@ def _to_port(ctx: _Ctx, bridge: str, frame: Frame, port: str, allow_in_port: boo
     ctx.out("port", bridge, port, frame, iface)
 
 
-# -- NORMAL: OVS's learning switch (ofproto-dpif-xlate's xlate_normal) ------------------------------
-def _mode(port: Obj) -> str:
-    if port.get("vlan_mode"):
-        return str(port["vlan_mode"])
-    return "access" if port.get("tag") is not None else "trunk"
-
-
-def _trunks(port: Obj, vid: int) -> bool:
-    """Does the port trunk VLAN `vid` (empty trunks: all; native modes add their tag and drop VLAN 0)."""
-    mode, trunks = _mode(port), set(port.get("trunks") or [])
-    if mode == "access":
-        return False
-    if mode.startswith("native") and port.get("tag") is not None:
-        if not trunks:
-            return vid != 0
-        trunks = (trunks | {act.read(port, "tag")}) - {0}
-    return not trunks or vid in trunks
-
-
-def _includes(port: Obj, vlan: int) -> bool:
-    mode = _mode(port)
-    if mode == "access":
-        return port.get("tag") == vlan
-    if mode.startswith("native") and port.get("tag") == vlan:
-        return True
-    return _trunks(port, vlan)
-
-
 def _normal(ctx: _Ctx, bridge: str, frame: Frame) -> None:
     found = ctx.switch.port_of.get(str(frame.get("in_port")))
     if found is None or found[0] != bridge:
         ctx.note(bridge, f"{bridge}: NORMAL: no input port {frame.get('in_port')} on this bridge: dropped")
         return
-    in_port = found[1]
-    tci = act.read(frame, "vlan_tci")
-    vid = tci & 0xFFF if tci & VLAN_CFI else 0
-    mode = _mode(in_port)
-    if mode == "access" and vid != 0:
-        ctx.note(
-            bridge,
-            f"{bridge}: NORMAL: VLAN {vid} tagged frame received on port {in_port['name']} "
-            f"configured as VLAN {in_port.get('tag')} access port: dropped",
-        )
-        return
-    if not (mode == "access" or (mode.startswith("native") and vid == 0)) and not _trunks(in_port, vid):
-        ctx.note(
-            bridge,
-            f"{bridge}: NORMAL: VLAN {vid} frame received on port {in_port['name']}, which does not "
-            f"trunk VLAN {vid}: dropped",
-        )
-        return
-    vlan = act.read(in_port, "tag") if mode == "access" or (mode.startswith("native") and vid == 0) else vid
-    dst = act.read(frame, "dl_dst")
-    why = (
-        "broadcast/multicast destination"
-        if dst >> 40 & 1
-        else ("no learned MAC for the destination (learned MACs are run-time state; with one, only its port)")
-    )
-    ports = [
-        p
-        for p in ctx.switch.bridges[bridge].get("ports") or []
-        if p["name"] != in_port["name"] and _includes(p, vlan)
-    ]
-    names = ", ".join(p["name"] for p in ports) or "no port"
-    ctx.note(bridge, f"{bridge}: NORMAL: VLAN {vlan} from port {in_port['name']}: {why}: flooded to {names}")
-    for port in sorted(ports, key=lambda p: p["name"]):
-        out = dict(frame)
-        pcp = tci & 0xE000
-        untagged = _mode(port) == "access" or (_mode(port) == "native-untagged" and port.get("tag") == vlan)
-        out["vlan_tci"] = 0 if untagged or vlan == 0 else VLAN_CFI | pcp | vlan
+    what, copies = ofnormal.flood(ctx.switch.bridges[bridge].get("ports") or [], found[1], frame)
+    ctx.note(bridge, f"{bridge}: NORMAL: {what}")
+    for port, out in copies:
         ifaces = port.get("interfaces") or []
         if len(ifaces) > 1:
-            names_ = tuple(i["name"] for i in ifaces)
+            names = tuple(i["name"] for i in ifaces)
             what = f"{bridge}: bond {port['name']}: the member in use is run-time state"
-            target = ctx.ask(bridge, f"ofp-bond:{port['name']}", what, names_, random=True)
+            target = ctx.ask(bridge, f"ofp-bond:{port['name']}", what, names, random=True)
         elif ifaces:
             target = ifaces[0]["name"]
         else:
