@@ -363,3 +363,8 @@ def test_a_learned_flow_is_run_time_state_and_forks() -> None:
     _, outs, _ = _run(flows, {"tp_dst": 80}, answers=("expired",))
     assert [o.port for o in outs] == ["p2"]
     assert _run(flows, {"tp_dst": 81})[2] == []  # a flow that does not match asks nothing
+
+
+def test_an_established_packet_recirculates_as_est() -> None:
+    flows = [_flow(0, 10, "ct_state=-trk", "ct(table=1)"), _flow(1, 10, "ct_state=+trk+est", "output:p2")]
+    assert [o.port for o in _run(flows, ct="established")[1]] == ["p2"]

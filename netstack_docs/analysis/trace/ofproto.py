@@ -75,7 +75,8 @@ def run(
         asked.append(args[0])
         return choose(*args, **kwargs)
 
-    ctx = _Ctx(switch, ask, CT_FLAGS["trk"] | CT_FLAGS[ct_next])
+    state = {"established": "est"}.get(ct_next, ct_next)  # the trace's --state in ct_state's words
+    ctx = _Ctx(switch, ask, CT_FLAGS["trk"] | CT_FLAGS[state])
     frame = dict(frame)
     _table(ctx, bridge, frame, 0, goto=True)
     while ctx.recirculated and not ctx.halted:  # as ofproto/trace: after the frame's own pass

@@ -15,7 +15,7 @@ from netstack_docs.analysis.trace import ofproto
 from netstack_docs.analysis.trace.forks import Choice
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.ofactions import read as read_field
-from netstack_docs.analysis.trace.ovsframe import frame_of, l2_of, packet_after, vlan_device
+from netstack_docs.analysis.trace.ovsframe import arp_request, frame_of, l2_of, packet_after, vlan_device
 from netstack_docs.analysis.trace.packet import Packet
 from netstack_docs.analysis.trace.result import Step
 from netstack_docs.analysis.trace.walk import MAX_HOPS, End
@@ -142,6 +142,8 @@ def enter(
         "ovsport",
         {"bridge": bridge, "name": switch.port_of[port][1]["name"]},
     )
+    if l2["arp"][0] and packet.version == 4 and not _arp_answered(w, ns, bridge, frame, l2):
+        return End("rejected", ns, packet, port)
     marks: list[tuple[str, bool]] = []
     events, outputs = ofproto.run(switch, bridge, frame, _chooser(w, ns, marks), packet.state)
     for event in events:
@@ -161,6 +163,43 @@ def enter(
         return End("dropped", ns, packet, port)
     out = _pick(w, ns, bridge, outputs)
     return _follow(w, ns, out, packet, l2)
+
+
+def _arp_answered(w: Walker, ns: Namespace, bridge: str, frame: Obj, l2: Obj) -> bool:
+    """The sender ARPs for the next hop first: does that broadcast reach the interface that holds it (on
+    this host)? If not, nobody answers and the kernel reports the host unreachable."""
+    marks: list[tuple[str, bool]] = []
+    request = arp_request(frame, l2["target"])
+    events, outputs = ofproto.run(switch_of(ns.host), bridge, request, _chooser(w, ns, marks))
+    answered = any(out.kind != "port" or _leads_to(ns, out) == l2["arp"] for out in outputs)
+    for event in events:  # the request's own walk is shown when it decides
+        if event.choice:
+            text, unknown = marks.pop(0)
+            w.trail.step(ns, "virtual", f"(the ARP request) {text}", undetermined=unknown)
+        elif not answered:
+            _table_step(w, ns, ofproto.Event(event.bridge, f"(the ARP request) {event.what}", event.flow))
+    if answered:
+        return True  # reached, or a copy trace cannot follow (it may reach it)
+    holder = " ".join(reversed(l2["arp"]))
+    w.trail.step(
+        ns,
+        "virtual",
+        f"the ARP request for {l2['target']} is flooded by bridge {bridge} and does not "
+        f"reach {holder}, which holds it: no neighbour answers, host unreachable",
+        decides=True,
+    )
+    return False
+
+
+def _leads_to(ns: Namespace, out: ofproto.Output) -> tuple[str, str] | None:
+    """(namespace id, ifname) where an untagged copy out of an OVS port lands on this host."""
+    if out.vlan is not None:
+        return None
+    if str(out.iface.get("type")) == "internal":
+        home = next((n for n in [ns.host.root, *ns.host.namespaces] if n.link(out.port) is not None), None)
+        return (home.id, out.port) if home else None
+    parent = (ns.link(out.port) or {}).get("parent") or {}
+    return (str(parent.get("netns")), str(parent.get("ifname"))) if parent.get("netns") else None
 
 
 def _label(out: ofproto.Output) -> str:

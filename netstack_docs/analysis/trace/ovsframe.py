@@ -45,9 +45,9 @@ def _neighbour(ns: Namespace, ifname: str | None, address: str) -> str | None:
     return None
 
 
-def _holder(ns: Namespace, address: str, fleet: Fleet | None) -> tuple[str, str] | None:
-    """(MAC, where) of the captured interface that holds `address` (on this host, else on a host of its
-    environment): who answers ARP for it."""
+def _holder(ns: Namespace, address: str, fleet: Fleet | None) -> tuple[str, str, tuple[str, str]] | None:
+    """(MAC, where, (namespace id, ifname)) of the captured interface that holds `address` (on this host,
+    else on a host of its environment): who answers ARP for it."""
     owner = fleet.owner_of(ns.host.env, address) if fleet is not None else None
     for other in [*ns.host.namespaces, *([owner[1]] if owner else [])]:
         for addr in other.doc.get("addresses") or []:
@@ -55,9 +55,9 @@ def _holder(ns: Namespace, address: str, fleet: Fleet | None) -> tuple[str, str]
                 link = other.link(str(addr.get("ifname"))) or {}
                 if link.get("address"):
                     where = f"{other.host.slug} " if other.host is not ns.host else ""
-                    return str(
-                        link["address"]
-                    ), f"{addr.get('ifname')} in {where}{other.label} holds {address}"
+                    text = f"{addr.get('ifname')} in {where}{other.label} holds {address}"
+                    home = (other.id, str(addr.get("ifname"))) if other.host is ns.host else ("", "")
+                    return str(link["address"]), text, home
     return None
 
 
@@ -81,6 +81,7 @@ def l2_of(
         src, src_from = DEFAULT_SRC_MAC, "stated default: the sender is not captured"
     target = nexthop or packet.dst
     known = True
+    holder = ("", "")  # who must answer ARP first (a holder on this host, no neighbour entry)
     if packet.dst_mac:
         dst, dst_from = packet.dst_mac, "given (--dst-mac)"
     elif ipaddress.ip_address(target).is_multicast or target == "255.255.255.255":
@@ -90,7 +91,7 @@ def l2_of(
     ) is not None:
         dst, dst_from = found, f"the neighbour entry for {target} in {sender_ns.label}"
     elif (held := _holder(ns, target, fleet)) is not None:
-        dst, dst_from = held
+        dst, dst_from, holder = held
     else:
         dst, dst_from, known = (
             DEFAULT_DST_MAC,
@@ -101,7 +102,8 @@ def l2_of(
     if packet.vlan is not None:
         describe += f", VLAN {packet.vlan} (given)"
     told = {"src_mac": src, "src_mac_from": src_from, "dst_mac": dst, "dst_mac_from": dst_from}
-    return {"src": src, "dst": dst, "dst_known": known, "describe": describe}, told
+    l2 = {"src": src, "dst": dst, "dst_known": known, "describe": describe, "arp": holder, "target": target}
+    return l2, told
 
 
 def frame_of(packet: Packet, port: str, l2: Obj, tunnel: Obj | None = None) -> Frame:
@@ -166,3 +168,17 @@ def vlan_device(ns: Namespace, ifname: str, vid: int) -> Obj | None:
         ):
             return link
     return None
+
+
+def arp_request(frame: Frame, target: str) -> Frame:
+    """The ARP request the sender's kernel broadcasts for `target` before the frame (IPv4)."""
+    arp = {k: v for k, v in frame.items() if k not in ("tcp_flags", "ipv6_src", "ipv6_dst")}
+    arp.update(
+        dl_dst=mac_int(BROADCAST_MAC),
+        dl_type=0x0806,
+        nw_proto=1,
+        tp_src=0,
+        tp_dst=0,
+        nw_dst=int(ipaddress.IPv4Address(target)),
+    )
+    return arp
