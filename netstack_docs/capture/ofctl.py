@@ -63,16 +63,17 @@ def _number(text: str) -> int | float | str:
     return text
 
 
-def dump_flows(tool: str, bridge: str, protocols: list[str], timeout: float = 20.0) -> str:
+def dump_flows(tool: str, bridge: str, protocols: list[str], timeout: float = 20.0,
+               command: str = "dump-flows") -> str:
     """The raw dump of one bridge; OSError (tool or vswitchd unreachable) or ValueError (it failed)."""
     cmd = [tool, "--names"]
     if protocols and "OpenFlow10" not in protocols:  # speak a version the bridge accepts
         cmd += ["-O", ",".join(v for v in ALL_VERSIONS if v in protocols) or protocols[0]]
     try:
-        proc = subprocess.run([*cmd, "dump-flows", "--", bridge], capture_output=True, text=True,
+        proc = subprocess.run([*cmd, command, "--", bridge], capture_output=True, text=True,
                               timeout=timeout, errors="backslashreplace")
     except subprocess.TimeoutExpired:
-        raise ValueError(f"ovs-ofctl dump-flows {bridge} did not answer within {timeout:g} s") from None
+        raise ValueError(f"ovs-ofctl {command} {bridge} did not answer within {timeout:g} s") from None
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
         raise ValueError(lines[-1] if lines else f"ovs-ofctl exited with status {proc.returncode}")
@@ -95,3 +96,66 @@ def flows_of(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int
     flows = [flow for flow, _ in pairs]
     counters = [{"table": f["table"], "priority": f["priority"], "match": f["match"], **c} for f, c in pairs]
     return flows, counters, unread
+
+
+def _top_level(text: str) -> list[str]:
+    """Comma-separated parts, commas inside parentheses kept (`fields(ip_src,ip_dst)`)."""
+    parts, current, depth = [], "", 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current] if current else parts
+
+
+def parse_group(line: str) -> dict[str, Any] | None:
+    """One `ovs-ofctl dump-groups` line: group_id, type, its other settings (selection_method...) and its
+    buckets, each with its actions and settings (weight, watch_port, bucket_id); None for a header line."""
+    text = line.strip()
+    if not text.startswith("group_id="):
+        return None
+    head, *buckets = text.split(",bucket=")
+    group: dict[str, Any] = {"group_id": -1, "type": "", "buckets": []}
+    settings: dict[str, str] = {}
+    for part in _top_level(head):
+        key, _, value = part.partition("=")
+        if key == "group_id":
+            group["group_id"] = int(value, 0)
+        elif key == "type":
+            group["type"] = value
+        elif key:
+            settings[key] = value
+    if settings:
+        group["settings"] = settings
+    for bucket_text in buckets:
+        params, sep, actions = bucket_text.partition("actions=")
+        if not sep:
+            params, actions = bucket_text, ""
+        bucket: dict[str, Any] = {"actions": actions}
+        for part in params.rstrip(",").split(","):
+            key, _, value = part.partition(":")
+            if key in ("weight", "bucket_id"):
+                bucket[key] = int(value, 0)
+            elif key in ("watch_port", "watch_group"):
+                bucket[key] = value.strip('"')
+        group["buckets"].append(bucket)
+    if group["group_id"] < 0 or not group["type"]:
+        raise ValueError(f"not a group: {text[:80]}")
+    return group
+
+
+def groups_of(text: str) -> tuple[list[dict[str, Any]], int]:
+    """Groups (sorted by id) and how many lines could not be read."""
+    groups, unread = [], 0
+    for line in text.splitlines():
+        try:
+            group = parse_group(line)
+        except ValueError:
+            unread += 1
+            continue
+        if group is not None:
+            groups.append(group)
+    return sorted(groups, key=lambda g: g["group_id"]), unread

@@ -1,4 +1,4 @@
-"""Host collector: Open vSwitch bridges, ports and interfaces from OVSDB, and each bridge's OpenFlow flows.
+"""Host collector: Open vSwitch bridges, ports and interfaces from OVSDB; each bridge's flows and groups.
 
 OVS keeps its configuration in its own database, not in the kernel: netlink shows an OVS bridge
 as a bare device. The database is read over its unix socket (netstack_docs.capture.ovsdb), flows
@@ -147,6 +147,14 @@ def _add_flows(host: HostCapture, config: dict[str, Any], state: dict[str, Any])
         bridge["flows"], state["bridges"][bridge["name"]]["flows"], unread = ofctl.flows_of(text)
         if unread:
             host.gap(f"ovs flows of {bridge['name']}", f"{unread} flows in a form this capture cannot read")
+        try:
+            text = ofctl.dump_flows(tool, bridge["name"], bridge["protocols"], command="dump-groups")
+        except (OSError, ValueError) as exc:
+            host.gap(f"ovs groups of {bridge['name']}", str(exc))
+            continue
+        bridge["groups"], unread = ofctl.groups_of(text)
+        if unread:
+            host.gap(f"ovs groups of {bridge['name']}", f"{unread} groups in a form this capture cannot read")
 
 
 def collect(host: HostCapture, path: str = ovsdb.DB_SOCKET) -> None:

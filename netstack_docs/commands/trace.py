@@ -39,6 +39,15 @@ and a trailing @HOST work); extra.netstack.assume in mkdocs.yml states defaults 
 \b
 Fields not given take defaults, shown in the result: --len the headers only (IPv4 20 + TCP 20,
 UDP/ICMP 8; IPv6 40 + ...), --ttl 64, --dscp 0, --tcp-flags syn (new) or ack (established).
+Where a frame enters Open vSwitch, --src-mac is the sending interface's MAC and --dst-mac the
+neighbour entry's, or the MAC of the captured interface holding the next hop; else 02:00:00:00:00:01
+and 02:00:00:00:00:02 (the result's packet says which). No --vlan: untagged.
+
+\b
+Open vSwitch: the captured OpenFlow tables are walked as `ovs-appctl ofproto/trace` walks them;
+learned MACs are run-time state, so NORMAL floods the VLAN, and every copy is walked (the verdict is
+the best any copy gets; the others are listed). ct(table=N) recirculates with --state; NAT in
+ct(), a controller, bundle() fork; groups (not captured) end undetermined.
 
 \b
 Exit status: 0 delivered or forwarded, 1 dropped or rejected, 3 undetermined, 2 usage or input error.
@@ -77,6 +86,9 @@ With `site_url` in mkdocs.yml each step links to the published site (its latest 
 @click.option("--ttl", type=click.IntRange(0, 255), default=64, show_default=True, help="TTL / hop limit.")
 @click.option("--dscp", type=click.IntRange(0, 63), default=0, show_default=True)
 @click.option("--tcp-flags", metavar="FLAGS", help="Comma-separated TCP flags, e.g. syn or fin,ack.")
+@click.option("--src-mac", metavar="MAC", help="Source MAC of the frame (Open vSwitch flows match it).")
+@click.option("--dst-mac", metavar="MAC", help="Destination MAC of the frame.")
+@click.option("--vlan", type=click.IntRange(0, 4095), help="802.1Q VLAN id the frame arrives tagged with.")
 @click.option(
     "--assume",
     multiple=True,
@@ -102,6 +114,9 @@ def command(
     ttl: int,
     dscp: int,
     tcp_flags: str | None,
+    src_mac: str | None,
+    dst_mac: str | None,
+    vlan: int | None,
     assume: tuple[str, ...],
     as_json: bool,
 ) -> int:
@@ -121,6 +136,8 @@ def command(
     if from_local == (ingress is not None):
         raise UserError("give exactly one of --in IFNAME or --from-local")
     packet = make_packet(src, dst, proto, sport, dport, state, mark, length, ttl, dscp, tcp_flags)
+    if src_mac or dst_mac or vlan is not None:
+        packet = packet.with_(src_mac=src_mac, dst_mac=dst_mac, vlan=vlan)
     defaults = repository_assumptions(config_file)
     result = trace(
         Fleet.load(repository_snapshots(snapshots_dir, config_file), defaults),
@@ -166,7 +183,7 @@ def text_lines(result: Any, base: str | None = None) -> list[str]:
     `base`: the published site's address, when mkdocs.yml has a site_url (links are then absolute)."""
     out = _steps(result.steps, base)
     if len(result.ends) > 1:
-        out.append(f"verdict: {result.verdict} to one of:")
+        out.append(f"verdict: {result.verdict} to " + ("each of (copies):" if result.copies else "one of:"))
         out += [f"  {_final(f)}" for f in result.ends]
     else:
         out.append(f"verdict: {result.verdict} ({_final(result.final)})")

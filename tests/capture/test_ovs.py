@@ -49,6 +49,8 @@ ovs-vsctl set-controller br-int tcp:127.0.0.1:6653
 ovs-ofctl add-flow br-int "table=0,priority=100,in_port=tap1,actions=normal"
 ovs-ofctl add-flow br-int "table=0,priority=10,cookie=0x1234,ip,nw_dst=10.0.0.0/8,actions=resubmit(,1)"
 ovs-ofctl -O OpenFlow13 add-flow br-tun "table=0,priority=1,in_port=patch-int,actions=output:vxlan-0a000002"
+ovs-ofctl -O OpenFlow13 add-group br-tun \
+  "group_id=5,type=select,bucket=weight:10,actions=output:vxlan-0a000002"
 """
 )
 
@@ -89,6 +91,10 @@ def test_bridges_ports_tunnels_and_flows_come_from_ovsdb_and_openflow():
         ("", "NORMAL"),
     ]
     assert all("n_packets" not in f and "duration" not in f for f in br_int["flows"])
+    assert br_int["groups"] == []  # groups: read from every bridge, in the version it speaks
+    assert br_tun["groups"] == [
+        {"group_id": 5, "type": "select", "buckets": [{"actions": 'output:"vxlan-0a000002"', "weight": 10}]}
+    ]
     state = doc["state"]["ovs"]["bridges"]
     assert {c["n_packets"] for c in state["br-int"]["flows"]} == {0}
     assert isinstance(state["br-int"]["interfaces"]["tap1"]["ofport"], int)
@@ -151,3 +157,26 @@ def test_a_flow_line_that_cannot_be_read_is_counted_not_fatal():
     ]
     assert counters[1] == {"table": 0, "priority": 5, "match": "arp", "duration": 1.5, "n_packets": 3,
                            "n_bytes": 180}
+
+
+def test_group_lines_are_read_in_both_printed_forms() -> None:
+    from netstack_docs.capture import ofctl
+
+    text = (
+        "NXST_GROUP_DESC reply (xid=0x2):\n"
+        " group_id=4,type=ff,bucket=bucket_id:0,watch_port:p2,actions=output:p2,bucket=bucket_id:1,"
+        "watch_port:p3,actions=output:p3\n"
+        " group_id=1,type=select,selection_method=hash,fields(ip_src,ip_dst),bucket=weight:100,"
+        'actions=mod_vlan_vid:5,output:"a-b"\n'
+        " group_id=x,type=all\n"
+    )
+    groups, unread = ofctl.groups_of(text)
+    assert unread == 1
+    assert groups == [
+        {"group_id": 1, "type": "select",
+         "settings": {"selection_method": "hash", "fields(ip_src,ip_dst)": ""},
+         "buckets": [{"actions": 'mod_vlan_vid:5,output:"a-b"', "weight": 100}]},
+        {"group_id": 4, "type": "ff", "buckets": [
+            {"actions": "output:p2", "bucket_id": 0, "watch_port": "p2"},
+            {"actions": "output:p3", "bucket_id": 1, "watch_port": "p3"}]},
+    ]

@@ -129,3 +129,22 @@ def test_steps_link_to_the_published_site_when_site_url_is_set(tmp_path: Path) -
     linked = [s for s in out["steps"] if s["url"]]
     assert linked and not any(s["url"].startswith("http") for s in linked)
     assert all(s["absolute_url"] == "https://docs.example.net/network/latest/" + s["url"] for s in linked)
+
+
+def test_layer2_options_reach_open_vswitch_and_a_flood_lists_its_copies() -> None:
+    """compute-01's VM port: the frame's MACs as given, NORMAL floods VLAN 1, each copy walked; the copy to
+    the uncaptured VTEP is forwarded, so the verdict is forwarded and the dropped copies are listed."""
+    args = ["prod/compute-01", "--in", "tap3f1c-01", "--src", "192.168.10.5", "--dst", "192.168.10.6"]
+    args += ["--dport", "22", "--src-mac", "FA:16:3E:00:00:01", "--dst-mac", "fa:16:3e:00:00:02"]
+    p = _cli(*args, "--assume", "underlay:*=crosses", "--json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = json.loads(p.stdout)
+    assert out["packet"]["src_mac"] == "fa:16:3e:00:00:01" and out["packet"]["dst_mac"] == "fa:16:3e:00:00:02"
+    assert out["verdict"] == "forwarded" and out["copies"] is True
+    assert out["final"]["ifname"] == "vxlan-0a00000a"
+    assert any("no learned MAC" in s["what"] and "flooded to br-int, int-br-ex, patch-tun" in s["what"]
+               for s in out["steps"])
+    assert any(s["url"] == "prod/compute-01/virtual/#ovstable-host--br-tun--table-22" for s in out["steps"])
+    assert any("vxlan-0a00000c" in n and "dropped (compute-02:root)" in n for n in out["notes"])
+    p = _cli(*args[:-4], "--src-mac", "fa:16:3e", "--vlan", "5")
+    assert p.returncode == 2 and "src-mac 'fa:16:3e' is not a MAC" in p.stderr and "Traceback" not in p.stderr

@@ -141,21 +141,18 @@ def test_bridge_floods_when_no_captured_port_holds_the_address() -> None:
     assert r.verdict == "forwarded" and r.final.ifname == "br0" and "flooded to tap0" in r.steps[-1].what
 
 
-def test_open_vswitch_ports_end_the_walk_undetermined(demo: Fleet) -> None:
-    """compute-01 (OVS, userspace datapath): its flows are not evaluated, so trace says so, in and out."""
-    host = demo.host("prod", "compute-01")
-    ovs_in = next(
-        i["name"]
-        for b in host.doc["ovs"]["bridges"]
-        for p in b["ports"]
-        for i in p["interfaces"]
-        if i.get("type") == "system" and host.root.link(i["name"])
-    )
-    r = trace(
-        demo, "prod", "compute-01", Packet("198.51.100.9", "198.51.100.1", "tcp", 1, 22), ingress=ovs_in
-    )
-    assert r.verdict == "undetermined" and "Open vSwitch bridge" in r.steps[-1].what
-    # out of an OVS internal port (hand-built: the demo has no address on one)
+def test_open_vswitch_flows_decide_and_a_bridge_without_captured_flows_is_undetermined(demo: Fleet) -> None:
+    """compute-01 (OVS, userspace datapath): a frame in on eth1 (br-ex) goes through br-ex's NORMAL, one copy
+    into the host on br-ex, one over the patch pair into br-int, whose table 0 drops what comes from br-ex."""
+    packet = Packet("198.51.100.9", "198.51.100.1", "tcp", 1, 22)
+    r = trace(demo, "prod", "compute-01", packet, ingress="eth1")
+    texts = [s.what for s in r.steps]
+    assert "br-ex table 0 priority 0: priority=0 actions=NORMAL" in texts
+    assert any(t.startswith("br-int table 0 priority 2: ") and 'in_port="int-br-ex" actions=drop' in t
+               for t in texts)
+    assert r.verdict == "dropped" and r.final.ifname == "br-ex"  # the host's copy: not forwarded
+    assert r.steps[1].url == "prod/compute-01/virtual/#ovsport-host--br-ex--eth1"
+    # out of an OVS internal port of a bridge whose flows were not captured (hand-built)
     root = namespace(
         links=[link("br-ex", "tun"), link("eth1", "veth")],
         addresses=[addr("br-ex", "203.0.113.1/24")],
@@ -175,7 +172,7 @@ def test_open_vswitch_ports_end_the_walk_undetermined(demo: Fleet) -> None:
     assert (
         r.verdict == "undetermined"
         and r.final.ifname == "br-ex"
-        and "Open vSwitch bridge br-ex" in r.steps[-1].what
+        and "Open vSwitch bridge br-ex, whose OpenFlow flows were not captured" in r.steps[-1].what
     )
 
 

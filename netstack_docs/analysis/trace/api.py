@@ -40,12 +40,18 @@ def trace(
     stated += parse_assumptions([a for a in given if isinstance(a, str)])
     stated += parse_assumptions(fleet.assume, "extra.netstack.assume")  # the repository's defaults come last
 
+    trails: list[Trail] = []
+
     def walk(forks: Forks) -> tuple[End, Trail]:
         trail = Trail(forks)
+        trails.append(trail)
         walker = Walker(fleet, trail)
         if from_local:
             return walker.local_out(ns, packet), trail
         assert ingress is not None
         return walker.receive(ns, ingress, packet), trail
 
-    return explore(walk, stated, packet.fields())
+    result = explore(walk, stated, packet.fields())
+    for key, value in trails[0].l2.items():  # layer-2 fields derived on the first walk (Open vSwitch frames)
+        result.packet.setdefault(key, value)
+    return result

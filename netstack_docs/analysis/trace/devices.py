@@ -52,9 +52,10 @@ def egress(w: Walker, ns: Namespace, dev: str, packet: Packet, nexthop: str) -> 
         return stop
     link = ns.require_link(dev)
     port = ovs_port(ns, dev)
-    if port is not None:
-        what = f"handed to Open vSwitch bridge {port[0]} through {dev}: its OpenFlow tables decide"
-        return end_here(w, ns, "undetermined", "virtual", what, link, packet, dev)
+    if port is not None and port[1] == "internal":  # the host's stack hands the frame to OVS
+        from netstack_docs.analysis.trace.ovs import enter
+
+        return enter(w, ns, dev, packet, nexthop, sent=True)
     handler = EGRESS.get(str(link.get("kind")))
     if handler is not None:
         return handler(w, ns, link, packet, nexthop)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netstack_docs.analysis.trace.forks import MAX_WALKS, Assumption, Choice, Forks
-from netstack_docs.analysis.trace.result import Alternative, Final, TraceResult, Unknown
+from netstack_docs.analysis.trace.result import VERDICTS, Alternative, Final, TraceResult, Unknown
 from netstack_docs.analysis.trace.trail import Trail
 from netstack_docs.analysis.trace.walk import End
 
@@ -75,6 +75,9 @@ def explore(walk: Walk, stated: list[Assumption], packet: dict[str, Any]) -> Tra
         pending.extend(reversed(forks.branches()))
     verdict, ends = _verdict(leaves, bool(notes))
     first = leaves[0]
+    if verdict != "undetermined":  # copies: show a walk that reached the verdict
+        first = next(leaf for leaf in leaves if leaf.end.verdict == verdict)
+    notes += _other_copies(leaves, verdict, first)
     result = TraceResult(
         verdict,
         first.final,
@@ -89,12 +92,15 @@ def explore(walk: Walk, stated: list[Assumption], packet: dict[str, Any]) -> Tra
         result.alternatives = _alternatives(leaves)
     elif len(ends) > 1:
         result.ends = ends
+    result.copies = any(c.copies for leaf in leaves for c, _ in leaf.path)
     return result
 
 
-def _verdict(leaves: list[Leaf], bound_hit: bool) -> tuple[str, list[Final]]:
+def _verdict(leaves: list[Leaf], bound_hit: bool, one_copy: bool = False) -> tuple[str, list[Final]]:
     outcomes = [leaf.outcome for leaf in leaves]
     verdicts = {leaf.end.verdict for leaf in leaves}
+    if not bound_hit and not one_copy and any(c.copies for c, _ in leaves[0].path):
+        return _copies_verdict(leaves)
     if bound_hit or "undetermined" in verdicts:
         return "undetermined", []
     if len(set(outcomes)) == 1:
@@ -118,11 +124,56 @@ def _verdict(leaves: list[Leaf], bound_hit: bool) -> tuple[str, list[Final]]:
     return verdict, ends
 
 
+def _copies_verdict(leaves: list[Leaf], depth: int = 0) -> tuple[str, list[Final]]:
+    """The walks as the tree of their choices, summed up from the ends: copies of a frame (an Open vSwitch
+    flood) all happen, so a copies node gets the best verdict of its copies (firm unless an open copy could
+    do better); any other unknown above them must agree, as everywhere (a random one may differ in ends)."""
+    if not any(c.copies for leaf in leaves for c, _ in leaf.path[depth:]):
+        verdict, ends = _verdict(leaves, False, True)
+        found = [leaf.final for leaf in leaves if leaf.end.verdict == verdict]
+        return verdict, ends or found[:1]
+    choice = next(leaf.path[depth][0] for leaf in leaves if len(leaf.path) > depth)
+    groups: dict[str, list[Leaf]] = {}
+    for leaf in leaves:
+        groups.setdefault(leaf.path[depth][1], []).append(leaf)
+    results = [_copies_verdict(group, depth + 1) for group in groups.values()]
+    verdicts = {v for v, _ in results}
+    if choice.copies:
+        best = next(v for v in VERDICTS if v in verdicts)
+        if best != "delivered" and "undetermined" in verdicts:
+            return "undetermined", []  # a copy whose fate is open could do better than the others
+        return best, list(dict.fromkeys(f for v, ends in results if v == best for f in ends))
+    if len(verdicts) != 1 or "undetermined" in verdicts:
+        return "undetermined", []
+    (verdict,) = verdicts
+    if verdict in ("dropped", "rejected"):
+        hosts = {frozenset(f.host for f in ends) for _, ends in results}
+        return (verdict, results[0][1]) if len(hosts) == 1 else ("undetermined", [])
+    if choice.random or len({frozenset(ends) for _, ends in results}) == 1:
+        return verdict, list(dict.fromkeys(f for _, ends in results for f in ends))
+    return "undetermined", []
+
+
+def _other_copies(leaves: list[Leaf], verdict: str, shown: Leaf) -> list[str]:
+    """Where the other copies of a frame (an Open vSwitch flood) ended: each named."""
+    if verdict == "undetermined":
+        return []
+    out = []
+    for leaf in leaves:
+        copies = [f"{c.key}={v}" for c, v in leaf.path if c.copies]
+        if copies and leaf is not shown:
+            text = f"the copy {', '.join(copies)}: {_describe([leaf])} ({leaf.final.host}:{leaf.final.netns})"
+            if text not in out:
+                out.append(text)
+    return out
+
+
 def _unknowns(leaves: list[Leaf], verdict: str) -> list[Unknown]:
     choices: dict[str, Choice] = {}
     for leaf in leaves:
         for choice, _ in leaf.path:
-            choices.setdefault(choice.key, choice)
+            if not choice.copies:  # copies of a frame all happen: not an unknown
+                choices.setdefault(choice.key, choice)
     out = []
     for key, choice in choices.items():
         by_outcome: dict[str, list[Leaf]] = {}

@@ -30,6 +30,7 @@ class Choice:
     outcomes: tuple[str, ...]
     host: str = ""
     random: bool = False  # a random choice among known outcomes (numgen, a multipath hash)
+    copies: bool = False  # every outcome happens (copies of a frame): each is walked, each an end
 
     def names(self) -> tuple[str, ...]:
         return (self.key, f"{self.key}@{self.host}") if self.host else (self.key,)

@@ -36,6 +36,10 @@ def answers(ns: Namespace, ifname: str, address: str, depth: int = 0) -> bool:
     """Would this end answer ARP/ND for `address`: it owns it, or a bridge port leads to who does."""
     if stack(ns).is_local(address):
         return True
+    from netstack_docs.analysis.trace.ovs import ovs_port
+
+    if ovs_port(ns, ifname) is not None:  # an Open vSwitch port: its flows decide where the frame goes
+        return True
     link = ns.link(ifname) or {}
     if not link.get("master") or depth > 4:
         return False

@@ -101,7 +101,7 @@ class Namespace:
 
     def anchor(self, identity_kind: str, obj: Obj) -> tuple[str, str]:
         """(anchor id, site-relative URL) of one of this namespace's objects on its layer page."""
-        where = "host" if identity_kind in ("prog", "daemon") else self.id
+        where = "host" if identity_kind in ("prog", "daemon", "ovsbridge", "ovsport", "ovstable") else self.id
         anchor = anchor_id(identity_kind, where, identity(identity_kind, obj))
         layer = layer_of(identity_kind, obj)
         return anchor, f"{self.host.env}/{self.host.slug}/{layer}/#{anchor}"

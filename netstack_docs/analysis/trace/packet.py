@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -22,6 +23,7 @@ TCP_FLAGS = {
     "cwr": 0x80,
 }
 DEFAULT_TTL = 64
+MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 # What a field not given on the command line is taken to be (shown in every result, documented in --help):
 # the length of a packet without payload, TTL 64, DSCP 0, TCP flags syn for a new connection and ack
 # for an established one.
@@ -55,6 +57,9 @@ class Packet:
     ctmark: int = 0  # the connection's mark (a new connection starts at 0)
     dnat: bool = False  # this walk's NAT rewrote the destination (conntrack status DST_NAT, ctstate DNAT)
     snat: bool = False  # ... the source (SRC_NAT, ctstate SNAT)
+    src_mac: str | None = None  # layer 2 (Open vSwitch flows match it); None: derived where the frame is made
+    dst_mac: str | None = None
+    vlan: int | None = None  # the frame's 802.1Q VLAN id as it arrives (None: untagged)
 
     def __post_init__(self) -> None:
         try:
@@ -88,6 +93,15 @@ class Packet:
             raise TraceInputError(f"packet: dscp {self.dscp} is not between 0 and 63")
         if self.length is not None and not 20 <= self.length <= 65535:
             raise TraceInputError(f"packet: length {self.length} is not between 20 and 65535")
+        for name in ("src_mac", "dst_mac"):
+            mac = getattr(self, name)
+            if mac is not None:
+                if not MAC.match(mac):
+                    option = name.replace("_", "-")
+                    raise TraceInputError(f"packet: {option} {mac!r} is not a MAC (aa:bb:cc:dd:ee:ff)")
+                object.__setattr__(self, name, mac.lower())
+        if self.vlan is not None and not 0 <= self.vlan <= 4095:
+            raise TraceInputError(f"packet: vlan {self.vlan} is not between 0 and 4095")
         object.__setattr__(self, "src", str(src))
         object.__setattr__(self, "dst", str(dst))
 
@@ -145,7 +159,11 @@ class Packet:
             "ttl": self.ttl,
             "dscp": self.dscp,
             **({"tcp_flags": flags} if self.proto == "tcp" else {}),
+            **{k: v for k, v in self.layer2().items() if v is not None},
         }
+
+    def layer2(self) -> dict[str, object]:
+        return {"src_mac": self.src_mac, "dst_mac": self.dst_mac, "vlan": self.vlan}
 
     def with_(self, **changes: object) -> Packet:
         """A copy with fields rewritten (NAT, mark set)."""

@@ -100,6 +100,7 @@ class TraceResult:
     ends: list[Final] = field(default_factory=list)  # a random choice among agreeing ends: each of them
     packet: dict[str, Any] = field(default_factory=dict)  # the fields rules may test, defaults included
     notes: list[str] = field(default_factory=list)  # e.g. the fork bound was hit
+    copies: bool = False  # the walk made copies of a frame (an Open vSwitch flood): `ends` are all reached
 
     @property
     def exit_code(self) -> int:
@@ -120,6 +121,8 @@ class TraceResult:
         }
         if len(self.ends) > 1:
             out["ends"] = [asdict(e) for e in self.ends]
+        if self.copies:
+            out["copies"] = True
         if self.verdict == "undetermined":
             out["alternatives"] = [a.to_json() for a in self.alternatives]
         if self.notes:

@@ -15,6 +15,7 @@ class Trail:
         self.steps: list[Step] = []
         self.decided_by: Step | None = None
         self.forks = forks if forks is not None else Forks()
+        self.l2: dict[str, str] = {}  # layer-2 fields derived on the way (shown in the result's packet)
 
     def step(
         self,
@@ -49,9 +50,10 @@ class Trail:
         obj: dict[str, Any] | None = None,
         *,
         random: bool = False,
+        copies: bool = False,
     ) -> str:
         """An unknown: the outcome this walk takes (stated, or the explorer's pick), as a step."""
-        choice = Choice(key, what, outcomes, ns.host.slug, random)
+        choice = Choice(key, what, outcomes, ns.host.slug, random, copies)
         before = len(self.forks.path)
         outcome = self.forks.choose(choice)
         if len(self.forks.path) == before:
@@ -61,5 +63,7 @@ class Trail:
             others = ", ".join(o for o in outcomes if o != outcome)
             verb = "picked at random" if random else "not evaluable from the snapshot"
             text = f"{what}: {verb}; this walk: {outcome} (forks: {others}) [{key}]"
-            self.step(ns, layer, text, kind, obj, undetermined=True)
+            if copies:
+                text = f"{what}: each is walked; this walk follows {outcome} (the others: {others}) [{key}]"
+            self.step(ns, layer, text, kind, obj, undetermined=not copies)
         return outcome

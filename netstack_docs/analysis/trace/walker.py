@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netstack_docs.analysis.trace import checks, sockets, tc
+from netstack_docs.analysis.trace import checks, ovs, sockets, tc
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.ovs import ovs_port
 from netstack_docs.analysis.trace.packet import Packet
@@ -59,9 +59,7 @@ class Walker:
                 return End("undetermined", ns, packet, ifname)
         port = ovs_port(ns, ifname)
         if port is not None and port[1] != "internal":  # an internal port is OVS handing it to the kernel
-            what = f"{ifname} is a port of Open vSwitch bridge {port[0]}: its OpenFlow tables decide"
-            trail.step(ns, "virtual", what, "link", link, undetermined=True, decides=True)
-            return End("undetermined", ns, packet, ifname)
+            return ovs.enter(self, ns, ifname, packet, nexthop)
         fate = tc.ingress(trail, ns, ifname)
         if fate in ("drop", "undetermined"):
             return End("dropped" if fate == "drop" else "undetermined", ns, packet, ifname)
