@@ -190,17 +190,26 @@ def compute_exposures(
 
 
 def render_changes(
-    docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None, previous_version: str | None
+    docs: Path,
+    snapshots: list[SnapshotFile],
+    previous_snapshots: Path | None,
+    previous_version: str | None,
+    assume: list[str] | None = None,
+    outside: dict[str, list[str]] | None = None,
 ) -> None:
     """The /changes/ page and one per host (netstack_docs.versions), against the previous snapshots
-    (of the published `previous_version`, which each page then names and links)."""
+    (of the published `previous_version`, which each page then names and links), with what changed in
+    reachability (netstack_docs.analysis.reach.delta)."""
+    from netstack_docs.analysis.reach.delta import reach_diff
     from netstack_docs.versions.changes import changes_pages
 
     previous = None
     if previous_snapshots is not None:
         previous = {(s.env, s.slug): s.doc for s in load_snapshots(previous_snapshots)}
     current = {(s.env, s.slug): s.doc for s in snapshots}
-    for rel_path, markdown in changes_pages(previous, current, version=previous_version).items():
+    reach = reach_diff(previous, current, assume or [], outside) if previous is not None else None
+    pages = changes_pages(previous, current, version=previous_version, reach=reach)
+    for rel_path, markdown in pages.items():
         (docs / rel_path).parent.mkdir(parents=True, exist_ok=True)
         (docs / rel_path).write_text(markdown, encoding="utf-8")
 
@@ -274,7 +283,7 @@ def build_site(
             [h.view for h in hosts], docs, diagram_cache(), progress=progress, draw=options.diagrams
         )
         step("diagrams")
-        render_changes(docs, snapshots, previous_snapshots, previous_version)
+        render_changes(docs, snapshots, previous_snapshots, previous_version, assume, outside)
         add_check_changes(docs, project.root, checks, previous_snapshots, assume)
         page_count = render_pages(
             docs, model, hosts, snapshots, intro, figures, progress, checks, waiting, assume, outside

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.analysis.reach.outside import Outside
-from netstack_docs.analysis.reach.selfaddr import address_space, socket_addresses
+from netstack_docs.analysis.reach.selfaddr import address_space, self_addresses, socket_addresses
 from netstack_docs.analysis.trace.fleet import Fleet
 from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.sockets import Found
@@ -153,10 +153,30 @@ def outside_rows(
     assume: tuple[str, ...],
     reach: ReachFn,
 ) -> list[Row]:
-    """Every packet from outside arriving on one uplink, in regions; the sockets some of them land on
-    (in this namespace, or in another one after DNAT and forwarding), one row each, and the regions
-    that depend on what the snapshot cannot decide."""
-    answer = reach(fleet, env, host, ingress=ifname, netns=ns_id, src=outside.space(), assume=assume)
+    """The packets from outside arriving on one uplink for a service of the host, in regions; the
+    sockets some of them land on (in this namespace, or in another one after DNAT and forwarding), one
+    row each, and the regions that depend on what the snapshot cannot decide.
+
+    "For a service" is: addressed to an address of the host (any namespace) with the protocol and port
+    of one of its listening sockets. Packets for other addresses are the forwarding question (`reach
+    --dst`), and a DNAT that changes the port is seen only when the outside port is also listened on.
+    """
+    from netstack_docs.analysis.reach.space import Space
+
+    h = fleet.host(env, host)
+    ports: dict[str, set[int]] = {}
+    addresses: set[str] = set()
+    for ns in h.namespaces:
+        addresses.update(self_addresses(ns.doc, None))
+        for sock in (ns.doc.get("sockets") or {}).get("listening", []):
+            ports.setdefault(str(sock["protocol"]), set()).add(int(sock["port"]))
+    services = Space.empty()
+    for proto, numbers in sorted(ports.items()):
+        services = services | Space.where(proto=proto, dport=sorted(numbers))
+    src, dst = outside.space() & services, address_space(sorted(addresses))
+    if src.is_empty() or dst.is_empty():
+        return []
+    answer = reach(fleet, env, host, ingress=ifname, netns=ns_id, src=src, dst=dst, assume=assume)
     by_end: dict[str, list[Any]] = {}
     for region in answer.regions:
         end = str(region.end)
