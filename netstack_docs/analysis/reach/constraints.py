@@ -86,13 +86,30 @@ def pin(cell: Box, packet: Packet, names: set[str]) -> Space:
 def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
     """`space` is over the fields of `now`; the same set over the fields of `orig` (see module doc)."""
     where: dict[str, str | None] = {}
+    ambiguous: set[str] = set()
+    # a reverse lookup (rp_filter, fib saddr) swaps both addresses and ports: the ports tell which
+    # way round the addresses are when the entering packet's source is its destination
+    turned = (
+        now.sport is not None
+        and orig.sport != orig.dport
+        and (now.sport, now.dport) == (orig.dport, orig.sport)
+    )
     for name in FIELDS:
         v = _value(now, name)
+        swap = {"saddr": "daddr", "daddr": "saddr", "sport": "dport", "dport": "sport"}.get(name)
+        if v is not None and swap and _value(orig, name) == v and _value(orig, swap) == v:
+            if name in ("saddr", "daddr") and now.sport is not None and orig.sport != orig.dport:
+                where[name] = swap if turned else name
+            else:
+                ambiguous |= {name, swap}  # which one is read cannot be told: both are pinned
+                where[name] = name
+            continue
         if v is None or _value(orig, name) == v:
             where[name] = name
             continue
-        swap = {"saddr": "daddr", "daddr": "saddr", "sport": "dport", "dport": "sport"}.get(name)
         where[name] = swap if swap and _value(orig, swap) == v else None
+    if ambiguous:
+        space = space & pin(cell, orig, ambiguous)
     if all(where[n] == n for n in FIELDS):
         return space
     out = []
@@ -382,6 +399,8 @@ def _map_condition(cell: Box, m: dict[str, Any], ctx: EvalContext, find: Any, pa
             return None
         get, kind = compile_value(m["key"])
         key = get(ctx)
+        if key is ABSENT:
+            return None  # the field is not in this protocol's packets: the same for the whole cell
         data = m["data"]
         elements = _elements(data, find)
         keys = [k for k, _ in elements]

@@ -84,7 +84,7 @@ def describe_box(box: Box) -> str:
     if box.iif:
         text += ", via " + ", ".join(sorted(box.iif))
     mark = describe_dim(box.mark, "mark")
-    if mark:
+    if mark and box.mark.intervals != ((0, 0),):  # mark 0, as from a wire: not worth a word
         text += f", mark {mark}"
     if box.state != frozenset({"new", "established"}):
         text += ", " + " and ".join(

@@ -141,7 +141,11 @@ def outcome(
         end = " | ".join(dict.fromkeys(ends)) if result.verdict in ("delivered", "forwarded") else ""
     rules = tuple(
         dict.fromkeys(
-            s.url for s in steps if s.url and s.layer in ("netfilter", "routing", "transport", "ebpf")
+            s.url
+            for s in steps
+            if s.url
+            and s.layer in ("netfilter", "routing", "transport")
+            and not s.what.endswith("chain policy accept")  # a chain that decided nothing
         )
     )
     return fate, end, rules, depends

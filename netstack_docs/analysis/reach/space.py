@@ -320,19 +320,45 @@ class Box:
             return x
 
         state = sorted(self.state)[0] if rng is None else rng.choice(sorted(self.state))
-        sport = None
+        sport = dport = None
         if self.has_ports:
             sport = 40000 if self.sport.contains(40000) and rng is None else pick(self.sport)
+            dport = pick(self.dport)
+            if dport == sport:  # keep the two ports apart, as the two addresses
+                other = _first_after(self.sport, sport) if rng is None else None
+                sport = other if other is not None else sport
+        src = pick(self.saddr)
+        dst = pick(self.daddr)
+        if dst == src:  # an example whose source is its destination tells the fields apart badly
+            nxt = _first_after(self.daddr, dst)
+            if nxt is not None:
+                dst = nxt
+            else:
+                src = (
+                    self.saddr.first() if self.saddr.first() != dst else _first_after(self.saddr, src) or src
+                )
         return {
-            "src": _ip(self.family, pick(self.saddr)),
-            "dst": _ip(self.family, pick(self.daddr)),
+            "src": _ip(self.family, src),
+            "dst": _ip(self.family, dst),
             "proto": self.proto,
             "sport": sport,
-            "dport": pick(self.dport) if self.has_ports else None,
+            "dport": dport if self.has_ports else None,
             "state": state,
             "mark": pick(self.mark),
             "iif": sorted(self.iif)[0] if self.iif else None,
         }
+
+
+def _first_after(d: Dim, x: int) -> int | None:
+    """The smallest member of `d` above `x` (None: none)."""
+    for lo, hi in d.intervals:
+        if hi <= x:
+            continue
+        start = max(lo, x + 1)
+        y = start if not d.masks else _first_masked(start, hi, d.masks, d.width)
+        if y is not None:
+            return y
+    return None
 
 
 class Space:
