@@ -69,8 +69,8 @@ def _full(cell: Box) -> Box:
 
 
 def box_with(cell: Box, dims: dict[str, Dim]) -> Box:
-    base = replace(_full(cell), state=cell.state, iif=cell.iif)
-    return replace(base, **{k: getattr(base, k) & v for k, v in dims.items()})
+    """The cell (one family, protocol, state and ingress; every field any) narrowed in `dims`."""
+    return replace(cell, **dims) if dims else cell
 
 
 def pin(cell: Box, packet: Packet, names: set[str]) -> Space:
@@ -80,6 +80,46 @@ def pin(cell: Box, packet: Packet, names: set[str]) -> Space:
         if v is not None:
             dims[n] = Dim.of(_width(cell, n), [(v, v)])
     return Space([box_with(cell, dims)])
+
+
+def keep(space: Space, packet: Packet, cell: Box) -> Space:
+    """Only the box of `space` that holds `packet` (a condition is a union; the walk took one part of it).
+    Keeping one box per condition keeps their intersection one box; the other parts are answered by
+    later representatives."""
+    fields = _fields(packet, cell)
+    for box in space.boxes:
+        if box.contains(fields):
+            return Space([box])
+    return pin(cell, packet, set(FIELDS))
+
+
+def outside(space: Space, packet: Packet, cell: Box) -> Space:
+    """A box around `packet` that meets none of `space` (the packet is outside it): each box of `space`
+    carved off in turn, keeping the piece that holds the packet. Linear in the boxes, where the full
+    complement of 3,000 service keys would be quadratic."""
+    cur = keep(Space([cell]), packet, cell).boxes[0]
+    fields = _fields(packet, cell)
+    for box in space.boxes:
+        if (cur & box) is None:
+            continue
+        piece = next((p for p in cur.minus(box) if p.contains(fields)), None)
+        if piece is None:  # the packet is inside `space` after all: nothing around it is outside
+            return pin(cell, packet, set(FIELDS))
+        cur = piece
+    return Space([cur])
+
+
+def _fields(packet: Packet, cell: Box) -> dict[str, Any]:
+    return {
+        "src": packet.src,
+        "dst": packet.dst,
+        "proto": cell.proto,
+        "sport": packet.sport,
+        "dport": packet.dport,
+        "state": next(iter(cell.state)),
+        "mark": packet.mark,
+        "iif": next(iter(cell.iif)) if cell.iif else None,
+    }
 
 
 # -- carrying a condition back to the entering packet --------------------------------------------------
@@ -151,7 +191,7 @@ def _reads(expr: Any) -> set[str]:
     return out
 
 
-def _left(expr: Any) -> list[tuple[str, int | None]] | None:
+def _left(expr: Any) -> list[tuple[str, Any]] | None:
     """[(field, mask)] per component, None when the expression reads no field of the space."""
     if isinstance(expr, dict) and len(expr) == 1:
         ((op, arg),) = expr.items()
@@ -171,11 +211,11 @@ def _left(expr: Any) -> list[tuple[str, int | None]] | None:
                 mask = int(ipaddress.ip_address(mask))
             return [(inner[0][0], int(mask) if not isinstance(mask, str) else int(mask, 0))]
         if op == "concat":
-            parts: list[tuple[str, int | None]] = []
+            parts: list[tuple[str, Any]] = []
             for e in arg:
                 sub = _left(e)
                 if sub is None:
-                    parts.append(("", None))  # a component outside the space: constant
+                    parts.append(("", e))  # outside the space (meta l4proto): one value on the region
                 else:
                     parts += sub
             return parts if any(n for n, _ in parts) else None
@@ -231,12 +271,29 @@ def _component_values(element: Any, n: int) -> list[Any]:
     return parts
 
 
-def member_space(cell: Box, left: list[tuple[str, int | None]], elements: list[Any]) -> Space:
-    """The packets whose `left` value is one of `elements` (over the fields as the rule sees them)."""
+def member_space(
+    cell: Box, left: list[tuple[str, Any]], elements: list[Any], ctx: EvalContext | None = None
+) -> Space:
+    """The packets whose `left` value is one of `elements` (over the fields as the rule sees them). A
+    component outside the space (`meta l4proto` in a concatenation) has one value on the whole region:
+    an element whose component differs from the packet's is left out."""
+    from netstack_docs.analysis.trace.nftexpr import compile_value
+    from netstack_docs.analysis.trace.nftsets import element_matcher
+
+    fixed: dict[int, Any] = {}
+    for i, (name, expr) in enumerate(left):
+        if not name:
+            if ctx is None:
+                raise Untranslatable("a component outside the space without a packet")
+            get, kind = compile_value(expr)
+            fixed[i] = (get(ctx), kind)
     boxes = []
     for element in elements:
         dims: dict[str, Dim] = {}
-        for (name, mask), value in zip(left, _component_values(element, len(left)), strict=True):
+        values = _component_values(element, len(left))
+        if any(not element_matcher(values[i], kind)(v) for i, (v, kind) in fixed.items()):
+            continue
+        for (name, mask), value in zip(left, values, strict=True):
             if not name:
                 continue
             width, kind = _width(cell, name), KIND[name]
@@ -254,13 +311,15 @@ def member_space(cell: Box, left: list[tuple[str, int | None]], elements: list[A
     return Space(boxes)
 
 
-def match_space(cell: Box, left_expr: Any, op: str, right: Any, find: Any) -> Space | None:
+def match_space(
+    cell: Box, left_expr: Any, op: str, right: Any, find: Any, ctx: EvalContext | None = None
+) -> Space | None:
     """The packets for which `left op right` holds; None when it reads nothing of the space."""
     left = _left(left_expr)
     if left is None:
         return None
     if op in ("==", "in", "!="):
-        inside = member_space(cell, left, _elements(right, find))
+        inside = member_space(cell, left, _elements(right, find), ctx)
         return inside if op != "!=" else Space([box_with(cell, {})]) - inside
     if op in ("<", ">", "<=", ">=") and len(left) == 1 and left[0][1] is None:
         name = left[0][0]
@@ -275,8 +334,25 @@ def match_space(cell: Box, left_expr: Any, op: str, right: Any, find: Any) -> Sp
 
 
 # -- the fib expression's address type -------------------------------------------------------------------
+_CACHE: dict[tuple[Any, ...], Any] = {}
+
+
+def _cached(key: tuple[Any, ...], make: Any) -> Any:
+    """Per-namespace answers that do not change during a question (the local table, the martians)."""
+    if key not in _CACHE:
+        if len(_CACHE) > 4096:
+            _CACHE.clear()
+        _CACHE[key] = make()
+    return _CACHE[key]
+
+
 def addr_type_space(stack: Any, cell: Box, name: str, dev: str | None, wanted: set[str]) -> Space:
     """The addresses (in field `name`) whose type, as `fib ... type` computes it, is one of `wanted`."""
+    key = ("type", id(stack), stack, cell, name, dev, frozenset(wanted))
+    return _cached(key, lambda: _addr_type_space(stack, cell, name, dev, wanted))  # type: ignore[no-any-return]
+
+
+def _addr_type_space(stack: Any, cell: Box, name: str, dev: str | None, wanted: set[str]) -> Space:
     version, width = cell.family, _width(cell, name)
     family = "inet" if version == 4 else "inet6"
     pieces: dict[str, list[Dim]] = {}
@@ -363,7 +439,7 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
                 continue
             part = _match_condition(stack, cell, arg, ctx, find, seen.packet)
             if part is not None:
-                part = part if holds else Space([box_with(cell, {})]) - part
+                part = keep(part, seen.packet, cell) if holds else outside(part, seen.packet, cell)
                 cond = cond & part
             if not holds:
                 return cond
@@ -373,7 +449,7 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
             m = arg if name == "vmap" else arg["addr"]["map"]
             part = _map_condition(cell, m, ctx, find, seen.packet)
             if part is not None:
-                cond = cond & part
+                cond = cond & keep(part, seen.packet, cell)
     return cond
 
 
@@ -384,7 +460,7 @@ def _match_condition(
     try:
         if isinstance(left, dict) and "fib" in left:
             return fib_type_condition(stack, cell, left, op, right, ctx)
-        return match_space(cell, left, op, right, find)
+        return match_space(cell, left, op, right, find, ctx)
     except (Untranslatable, Undetermined, KeyError, ValueError, TypeError):
         return pin(cell, packet, _reads(left))
 
@@ -406,8 +482,8 @@ def _map_condition(cell: Box, m: dict[str, Any], ctx: EvalContext, find: Any, pa
         keys = [k for k, _ in elements]
         for k in keys:
             if key is not ABSENT and element_matcher(k, kind)(key):
-                return member_space(cell, left, [k])
-        return Space([box_with(cell, {})]) - member_space(cell, left, keys)
+                return member_space(cell, left, [k], ctx)
+        return outside(member_space(cell, left, keys, ctx), packet, cell)
     except Undetermined:
         return None  # the key itself is unknown (a random number): a fork
     except (Untranslatable, KeyError, ValueError, TypeError):
@@ -501,7 +577,7 @@ def route_condition(seen: Seen, cell: Box) -> Space:
         ):
             return cond & pin(cell, packet, {"saddr", "daddr", "mark", "sport", "dport"})
         sel = _selector_space(rule, cell, packet)
-        cond = cond & (sel if hit else Space([box_with(cell, {})]) - sel)
+        cond = cond & (keep(sel, packet, cell) if hit else outside(sel, packet, cell))
         if not hit:
             continue
         action = rule.get("action") or "lookup"
@@ -571,12 +647,23 @@ def local_condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:
     if name is None:
         return None
     entry = seen.data["stack"].fib.lookup("inet" if ip.version == 4 else "inet6", "local", ip)
-    net_local = Space([box_with(cell, {name: d}) for d in _local_dims(seen.data["stack"], cell, width)])
+    st = seen.data["stack"]
     is_local = entry is not None and entry.type == "local"
-    return net_local if is_local else Space([box_with(cell, {})]) - net_local
+
+    def make() -> Space:
+        inside = Space([box_with(cell, {name: d}) for d in _local_dims(st, cell, width)])
+        return inside if is_local else Space([box_with(cell, {})]) - inside
+
+    return _cached(("is-local", id(st), st, cell, name, is_local), make)  # type: ignore[no-any-return]
 
 
 def _local_dims(stack: Any, cell: Box, width: int) -> list[Dim]:
+    return _cached(
+        ("local", id(stack), stack, cell.family, width), lambda: _local_dims_of(stack, cell, width)
+    )  # type: ignore[no-any-return]
+
+
+def _local_dims_of(stack: Any, cell: Box, width: int) -> list[Dim]:
     family = "inet" if cell.family == 4 else "inet6"
     rest = Dim.full(width)
     out = []
@@ -625,9 +712,16 @@ def tunnel_condition(seen: Seen, cell: Box) -> Space:
 
 
 def martian_condition(seen: Seen, cell: Box) -> Space:
+    ns, ifname = seen.data["ns"], seen.data["ifname"]
+    bad = _cached(("martian", id(ns), ns, ifname, cell), lambda: _martians(ns, ifname, cell, seen.packet))
+    if seen.data["why"]:
+        return bad  # type: ignore[no-any-return]
+    return _cached(("not-martian", id(ns), ns, ifname, cell), lambda: Space([box_with(cell, {})]) - bad)  # type: ignore[no-any-return]
+
+
+def _martians(ns: Any, ifname: str, cell: Box, packet: Packet) -> Space:
     from netstack_docs.analysis.trace.walk import stack as stack_of
 
-    ns, ifname, packet = seen.data["ns"], seen.data["ifname"], seen.packet
     width = _width(cell, "saddr")
     bad = Space()
     loop_ok = packet.version == 4 and ns.sysctl(f"net.ipv4.conf.{ifname}.route_localnet") == "1"
@@ -637,9 +731,7 @@ def martian_condition(seen: Seen, cell: Box) -> Space:
     if ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1":
         st = stack_of(ns)
         bad = bad | Space([box_with(cell, {"saddr": d}) for d in _local_dims(st, cell, width)])
-    if seen.data["why"]:
-        return bad
-    return Space([box_with(cell, {})]) - bad
+    return bad
 
 
 def condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:

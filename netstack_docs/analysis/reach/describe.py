@@ -20,7 +20,7 @@ def _addr(version: int, x: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address
 
 def _items(dim: Dim, kind: str, version: int) -> list[str]:
     out: list[str] = []
-    for lo, hi in dim.intervals:
+    for lo, hi in dim.intervals[: MAX_ITEMS + 1]:  # the rest is counted, not written
         if kind == "addr":
             nets = ipaddress.summarize_address_range(_addr(version, lo), _addr(version, hi))
             out += [str(n.network_address) if n.num_addresses == 1 else str(n) for n in nets]
@@ -31,9 +31,11 @@ def _items(dim: Dim, kind: str, version: int) -> list[str]:
     return out
 
 
-def _listing(items: list[str]) -> str:
-    if len(items) > MAX_ITEMS:
-        return ", ".join(items[:MAX_ITEMS]) + f" and {len(items) - MAX_ITEMS} more"
+def _listing(items: list[str], intervals: int) -> str:
+    """At most MAX_ITEMS items; past them, how many ranges are left unwritten."""
+    if len(items) > MAX_ITEMS or intervals > MAX_ITEMS + 1:
+        shown = items[:MAX_ITEMS]
+        return ", ".join(shown) + " and more (" + f"{intervals} ranges in all)"
     return ", ".join(items)
 
 
@@ -54,13 +56,14 @@ def describe_dim(dim: Dim, kind: str, version: int = 4) -> str | None:
     if plain.is_full:
         text = "any"
     else:
-        inside = _items(plain, kind, version)
         gaps = plain.complement()
-        outside = _items(gaps[0], kind, version) if gaps else []
-        if len(outside) < len(inside):
-            text = "any except " + _listing(outside)
+        gap = gaps[0] if gaps else Dim.of(dim.width, [])
+        if len(gap.intervals) < len(plain.intervals) or (
+            len(gap.intervals) == len(plain.intervals) and gap.size() < plain.size()
+        ):
+            text = "any except " + _listing(_items(gap, kind, version), len(gap.intervals))
         else:
-            text = _listing(inside)
+            text = _listing(_items(plain, kind, version), len(plain.intervals))
     if masks:
         text = ("" if text == "any" else text + " with ") + " and ".join(masks)
     return None if text == "any" else text

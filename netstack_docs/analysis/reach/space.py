@@ -118,6 +118,10 @@ class Dim:
         return not self.masks and self.intervals == ((0, self.top),)
 
     def __and__(self, other: Dim) -> Dim:
+        if not other.masks and len(other.intervals) == 1 and other.intervals[0] == (0, other.top):
+            return self
+        if not self.masks and len(self.intervals) == 1 and self.intervals[0] == (0, self.top):
+            return other
         a, b, out = self.intervals, other.intervals, []
         i = j = 0
         while i < len(a) and j < len(b):
@@ -128,6 +132,8 @@ class Dim:
                 i += 1
             else:
                 j += 1
+        if not self.masks and not other.masks:
+            return Dim(self.width, tuple(out))
         masks = tuple(dict.fromkeys(self.masks + other.masks))
         return Dim(self.width, tuple(out), masks)
 
