@@ -30,6 +30,7 @@ from netstack_docs.analysis.trace.sockets import Found
 SKIP_KINDS = ("loopback", "ifb")  # ifb only replays another device's ingress: no packet starts there
 MAX_ROWS = 300  # a node with 100 pods and a few wildcard listeners stays under it
 REACHED = ("delivered",)  # a region whose packets land on the socket
+NEW = "new"  # who can open a connection: an established one's packets belong to a connection already made
 NOT_SERVICES = ("established", "kernel")  # a connection's own socket, the kernel's ICMP echo: no service
 ReachFn = Callable[..., Any]
 
@@ -129,7 +130,7 @@ def host_exposure(
                 if len(out.rows) >= MAX_ROWS:
                     out.not_traced += 1
                     continue
-                dst = address_space(socket_addresses(ns.doc, sock, ifname))
+                dst = address_space(socket_addresses(ns.doc, sock, ifname), NEW)
                 if dst.is_empty():
                     continue  # a wildcard socket in a namespace with no address of its family
                 answer = reach(fleet, env, host, ingress=ifname, netns=ns.id, to=name, dst=dst, assume=assume)
@@ -173,7 +174,7 @@ def outside_rows(
     services = Space.empty()
     for proto, numbers in sorted(ports.items()):
         services = services | Space.where(proto=proto, dport=sorted(numbers))
-    src, dst = outside.space() & services, address_space(sorted(addresses))
+    src, dst = outside.space() & services, address_space(sorted(addresses), NEW)
     if src.is_empty() or dst.is_empty():
         return []
     answer = reach(fleet, env, host, ingress=ifname, netns=ns_id, src=src, dst=dst, assume=assume)

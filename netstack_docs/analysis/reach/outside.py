@@ -154,20 +154,38 @@ def _cni_ranges(doc: Mapping[str, Any], into: _Collect) -> None:
             into.add(flannel[key])
 
 
+def _faces_world(ns: Mapping[str, Any]) -> bool:
+    """The host's own namespace or a named one; not a container's or a pod's (its default route leads
+    into its host)."""
+    return ns.get("kind", "root") in HOST_KINDS and not ns.get("container")
+
+
 def own_of_host(slug: str, doc: Mapping[str, Any], into: _Collect) -> None:
+    """The host's addresses, its interfaces' subnets (not an uplink's: that subnet is the world's, even
+    where another namespace of the host holds it too, as a lab's stand-in for the upstream router),
+    the routes into an overlay and the CNI ranges."""
+    subnets: list[Net] = []
+    facing: set[Net] = set()  # the subnets of the host's uplinks
     for ns in doc.get("namespaces", []):
         ups = uplinks(ns)
-        if ns.get("kind", "root") in HOST_KINDS:  # a container's default route leads into its host
+        host_facing = _faces_world(ns)
+        if host_facing:
             into.uplinks += [(slug, str(ns["id"]), ifname) for ifname in sorted(ups)]
         kinds = {lk["ifname"]: lk.get("kind") for lk in ns.get("links", [])}
         for a in ns.get("addresses", []):
             into.add(a["address"])
-            ip = ipaddress.ip_address(a["address"])
-            if a["ifname"] not in ups and not ip.is_link_local:
-                into.add(f"{a['address']}/{a['prefixlen']}")
+            net = ipaddress.ip_network(f"{a['address']}/{a['prefixlen']}", strict=False)
+            if net.is_link_local:
+                continue
+            (
+                facing.add(net)
+                if a["ifname"] in ups and ns.get("kind", "root") in HOST_KINDS
+                else subnets.append(net)
+            )
         for route in ns.get("routes", []):
             if kinds.get(route.get("dev")) in OVERLAY_KINDS and route.get("dst") not in DEFAULTS:
                 into.add(route["dst"])
+    into.own += [n for n in subnets if not any(n.overlaps(f) for f in facing)]
     _cni_ranges(doc, into)
 
 

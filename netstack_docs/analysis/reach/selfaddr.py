@@ -42,13 +42,14 @@ def socket_addresses(ns_doc: dict[str, Any], sock: dict[str, Any], ifname: str |
     return self_addresses(ns_doc, ifname, families)
 
 
-def address_space(addresses: list[str]) -> Any:
-    """The packets addressed to any of `addresses` (both families, every protocol)."""
+def address_space(addresses: list[str], state: str | None = None) -> Any:
+    """The packets addressed to any of `addresses` (both families, every protocol; `state` new or
+    established, else both)."""
     from netstack_docs.analysis.reach.space import Space
 
     out = Space.empty()
     for fam in (4, 6):
         mine = [a for a in addresses if ipaddress.ip_address(a).version == fam]
         if mine:
-            out = out | Space.where(family=fam, daddr=mine)
+            out = out | Space.where(family=fam, daddr=mine, state=state)
     return out
