@@ -143,7 +143,7 @@ def reach_lines(h: _Host | None, changes: list[Any], link_host: str = "") -> lis
             lines.append("    - no configuration change on its path was found in this host's snapshot")
         elif h is not None:
             lines.append("    - caused by:")
-            lines += ["    " + line for cause in c.causes for line in h.object_line(cause)[:1]]
+            lines += ["        " + line for cause in c.causes for line in h.object_line(cause)[:1]]
         else:
             lines.append(
                 "    - caused by: "
