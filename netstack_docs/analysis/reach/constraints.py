@@ -70,7 +70,7 @@ def _full(cell: Box) -> Box:
 
 def box_with(cell: Box, dims: dict[str, Dim]) -> Box:
     """The cell (one family, protocol, state and ingress; every field any) narrowed in `dims`."""
-    return replace(cell, **dims) if dims else cell
+    return cell.narrowed(dims) if dims else cell
 
 
 def pin(cell: Box, packet: Packet, names: set[str]) -> Space:
@@ -425,7 +425,8 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
     cond = Space([box_with(cell, {})])
     for op in compiled.statements:
         stmt = op.expr or {}
-        ((name, arg),) = stmt.items() if len(stmt) == 1 else (("", None),)
+        ((name, arg),) = stmt.items() if len(stmt) == 1 else (("", {}),)
+        arg = arg if isinstance(arg, dict) else {}
         if op.kind == "match":
             assert op.get is not None and op.pred is not None
             try:
@@ -701,7 +702,7 @@ def tunnel_condition(seen: Seen, cell: Box) -> Space:
         return Space([box_with(cell, {})])
     ns = seen.data["ns"]
     ports = [
-        int((link.get("info") or {}).get("port"))
+        int((link.get("info") or {})["port"])
         for link in ns.links.values()
         if link.get("kind") in ("vxlan", "geneve") and (link.get("info") or {}).get("port") is not None
     ]

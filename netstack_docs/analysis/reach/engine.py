@@ -118,6 +118,7 @@ def outcome(
 ) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
     """(fate, end, deciding rules, unknowns) of one traced packet: what regions are merged by."""
     f = result.final
+    sent = _Sent(str(result.packet.get("dst")), result.packet.get("dport"))
     depends = tuple(sorted({u.key for u in result.unknowns if u.mattered}))
     steps = list(result.steps)
     if result.verdict == "undetermined":
@@ -135,8 +136,11 @@ def outcome(
         finals = result.ends or [f]
         ends = []
         for e in finals:
-            at = e.socket if result.verdict == "delivered" else e.ifname
+            at = (e.socket if result.verdict == "delivered" else e.ifname) or ""
             where = f" ({e.host}:{e.netns})" if e.netns != start_ns or e.host != f.host else ""
+            if result.verdict == "forwarded" and (e.dst, e.dport) != (sent.dst, sent.dport):
+                port = f":{e.dport}" if e.dport is not None else ""
+                where += f" to {e.dst}{port}"  # NAT chose where: each endpoint is an end of its own
             ends.append(f"{at or ''}{where}" if at else where.strip())
         end = " | ".join(dict.fromkeys(ends)) if result.verdict in ("delivered", "forwarded") else ""
     rules = tuple(
@@ -149,6 +153,12 @@ def outcome(
         )
     )
     return fate, end, rules, depends
+
+
+@dataclass(frozen=True)
+class _Sent:
+    dst: str
+    dport: Any
 
 
 def _cells(query: Space) -> dict[tuple[int, str, str], Space]:
@@ -191,7 +201,8 @@ def socket_query(fleet: Fleet, env: str, host: str, netns: str | None, to: str) 
     if not found:
         names = sorted({Found(s).name for s in (ns.doc.get("sockets") or {}).get("listening", [])})
         raise TraceInputError(
-            f"--to {to!r}: no listening socket of that name on {host}; choose one of: {', '.join(names) or 'none'}"
+            f"--to {to!r}: no listening socket of that name on {host}; "
+            f"choose one of: {', '.join(names) or 'none'}"
         )
     out = Space()
     for s in found:
@@ -235,7 +246,7 @@ def reach(
         left = cell_space
         while left:
             if budget <= 0:
-                key = ("depends", "", (), (TOO_MANY,))
+                key: tuple[str, str, tuple[str, ...], tuple[str, ...]] = ("depends", "", (), (TOO_MANY,))
                 ex = _packet(left.example() or {})
                 res = trace(
                     fleet, env, host, ex, ingress=ingress, from_local=from_local, netns=netns, assume=assume
@@ -332,7 +343,7 @@ def _merge(a: Box, b: Box, dim: str) -> Box:
     if dim == "state":
         return replace(a, state=a.state | b.state)
     da, db = getattr(a, dim), getattr(b, dim)
-    return replace(a, **{dim: Dim.of(da.width, da.intervals + db.intervals)})
+    return a.narrowed({dim: Dim.of(da.width, da.intervals + db.intervals)})
 
 
 def describe_region(r: Region) -> str:

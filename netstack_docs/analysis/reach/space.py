@@ -58,7 +58,8 @@ def _first_masked(lo: int, hi: int, masks: tuple[Mask, ...], width: int) -> int 
 
     def next_fixed(x: int) -> int | None:
         """The smallest y >= x with y & fixed_m == fixed_v (None when above the width)."""
-        y, bumps = 0, []  # bumps: free bits where y followed a 0 of x (raising one makes y > x)
+        y = 0
+        bumps: list[int] = []  # bumps: free bits where y followed a 0 of x (raising one makes y > x)
         for i in range(width - 1, -1, -1):
             b = 1 << i
             if fixed_m & b:
@@ -245,6 +246,10 @@ class Box:
     def has_ports(self) -> bool:
         return self.proto in ("tcp", "udp")
 
+    def narrowed(self, dims: dict[str, Dim]) -> Box:
+        """The same box with some numeric dimensions replaced."""
+        return replace(self, **dims)  # type: ignore[arg-type]
+
     def __and__(self, other: Box) -> Box | None:
         if self.family != other.family or self.proto != other.proto:
             return None
@@ -295,10 +300,10 @@ class Box:
                 continue
             mine: Dim = getattr(cur, name)
             for piece in theirs.complement():
-                part = replace(cur, **{name: mine & piece})
+                part = cur.narrowed({name: mine & piece})
                 if not part.is_empty():
                     out.append(part)
-            cur = replace(cur, **{name: mine & theirs})
+            cur = cur.narrowed({name: mine & theirs})
         return out
 
     def contains(self, packet: dict[str, Any]) -> bool:
@@ -340,9 +345,8 @@ class Box:
             if nxt is not None:
                 dst = nxt
             else:
-                src = (
-                    self.saddr.first() if self.saddr.first() != dst else _first_after(self.saddr, src) or src
-                )
+                other = _first_after(self.saddr, src)
+                src = other if other is not None and other != dst else src
         return {
             "src": _ip(self.family, src),
             "dst": _ip(self.family, dst),
@@ -407,11 +411,11 @@ class Space:
             for name in ("saddr", "daddr"):
                 if fields.get(name) is not None:
                     nets = fields[name] if isinstance(fields[name], (list, tuple)) else [fields[name]]
-                    b = replace(b, **{name: getattr(b, name) & prefixes(b.family, nets)})
+                    b = b.narrowed({name: getattr(b, name) & prefixes(b.family, nets)})
             for name in ("sport", "dport", "mark"):
                 if fields.get(name) is not None:
                     width = 32 if name == "mark" else 16
-                    b = replace(b, **{name: getattr(b, name) & values(width, fields[name])})
+                    b = b.narrowed({name: getattr(b, name) & values(width, fields[name])})
             if fields.get("state") is not None:
                 st = fields["state"]
                 b = replace(b, state=b.state & frozenset([st] if isinstance(st, str) else st))
