@@ -91,10 +91,12 @@ def _say(region: Any) -> str:
     from netstack_docs.render.exposure import packet_words
 
     result = region.example_trace
-    why = f" by {result.decided_by.what}" if result.decided_by is not None else ""
     end = f" ({region.end})" if region.end else ""
+    decided = result.decided_by
+    why = f" by {decided.what}" if decided is not None and region.fate not in ("delivered", "depends") else ""
     stated = f" (under stated assumptions: {'; '.join(result.assumptions)})" if result.assumptions else ""
-    depends = f" (depends on: {'; '.join(region.depends_on)})" if region.fate == "depends" else ""
+    unknowns = [u.what for u in result.unknowns if u.mattered] or list(region.depends_on)
+    depends = f" (depends on: {'; '.join(unknowns)})" if region.fate == "depends" else ""
     return (
         f"{region.space.describe()}: {region.fate}{end}{why}{stated}{depends}; "
         f"e.g. {packet_words(region.example)}"
