@@ -154,6 +154,22 @@ def _cni_ranges(doc: Mapping[str, Any], into: _Collect) -> None:
             into.add(flannel[key])
 
 
+def _routed_range(route: Mapping[str, Any]) -> bool:
+    """A unicast range routed into an overlay (another node's pods), not the local table's entries,
+    a default, or link-local and multicast prefixes every IPv6 link has."""
+    if (
+        route.get("table") == "local"
+        or route.get("dst") in DEFAULTS
+        or route.get("type", "unicast") != "unicast"
+    ):
+        return False
+    try:
+        net = ipaddress.ip_network(str(route.get("dst")), strict=False)
+    except ValueError:
+        return False
+    return not (net.is_link_local or net.is_multicast)
+
+
 def _faces_world(ns: Mapping[str, Any]) -> bool:
     """The host's own namespace or a named one; not a container's or a pod's (its default route leads
     into its host)."""
@@ -183,7 +199,7 @@ def own_of_host(slug: str, doc: Mapping[str, Any], into: _Collect) -> None:
                 else subnets.append(net)
             )
         for route in ns.get("routes", []):
-            if kinds.get(route.get("dev")) in OVERLAY_KINDS and route.get("dst") not in DEFAULTS:
+            if kinds.get(route.get("dev")) in OVERLAY_KINDS and _routed_range(route):
                 into.add(route["dst"])
     into.own += [n for n in subnets if not any(n.overlaps(f) for f in facing)]
     _cni_ranges(doc, into)
