@@ -1,4 +1,4 @@
-"""`reach` decided by the reach engine (over the whole space) on real captures of the edge router, and the exact intent file of issue 11.
+"""`reach` decided over the whole space on real captures of the edge router, and the issue 11 intents.
 
 The lab's edge router has an XDP program on wan0 that trace cannot evaluate: every verdict through
 it depends on the program's verdict (trace forks: pass, drop, redirect), so `reach` is undetermined

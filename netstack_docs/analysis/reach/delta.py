@@ -189,7 +189,10 @@ def reach_diff(
     assume = tuple(assume)
     snap = diff_sets(old, new)
     out = ReachDiff(snapshot_diff=snap)
-    fleets = {side: Fleet.from_docs(dict(docs), assume) for side, docs in (("old", old), ("new", new))}
+    fleets = {
+        side: Fleet.from_docs({k: dict(d) for k, d in docs.items()}, assume)
+        for side, docs in (("old", old), ("new", new))
+    }
 
     def outsides(docs: Snapshots) -> dict[str, Outside]:
         envs = sorted({env for env, _ in docs})

@@ -118,10 +118,9 @@ def _listing(items: Iterable[str], limit: int = 12) -> str:
 
 
 def _collapse(nets: list[Net]) -> list[Net]:
-    out: list[Net] = []
-    for version in (4, 6):
-        out += ipaddress.collapse_addresses(n for n in nets if n.version == version)  # type: ignore[arg-type]
-    return out
+    v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
+    return [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)]
 
 
 def uplinks(ns: Mapping[str, Any]) -> set[str]:
