@@ -100,3 +100,30 @@ def test_self_is_never_loopback_and_link_local_only_on_the_arrival_link() -> Non
     }
     assert self_addresses(ns, "eth0") == ["192.0.2.1", "2001:db8::2", "fe80::1"]
     assert self_addresses(ns, "eth1", (6,)) == ["2001:db8::2", "fe80::2"]
+
+
+def test_the_cli_prints_the_counterexample_and_its_trace(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    snaps = tmp_path / "snapshots" / "prod"
+    snaps.mkdir(parents=True)
+    (snaps / "edge-01.json").write_text(json.dumps(EDGE["edge-01"]))
+    intents = tmp_path / "intent.yaml"
+    intents.write_text(
+        "intents:\n  - name: the office reaches ssh\n    expect: allow\n"
+        "    reach: {in: lan0, src: 10.0.0.0/8, dst: self, proto: tcp, dport: 22}\n" + STATED
+    )
+    args = [sys.executable, "-m", "netstack_docs", "check", "--snapshots", str(tmp_path / "snapshots")]
+    args += ["--intent", str(intents)]
+    text = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert text.returncode == 1, text.stderr
+    assert "actual:   counterexample region: tcp dport 22" in text.stdout
+    assert "trace of the example:\n" in text.stdout and "1. link: arrives on lan0" in text.stdout
+    as_json = subprocess.run([*args, "--json"], capture_output=True, text=True, check=False)
+    [f] = [f for f in json.loads(as_json.stdout)["findings"] if f["check"] == "the office reaches ssh"]
+    assert (
+        f["status"] == "fail"
+        and f["flow"]["in"] == "lan0"
+        and f["trace"][0].startswith("link: arrives on lan0")
+    )

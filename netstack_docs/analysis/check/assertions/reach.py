@@ -183,7 +183,10 @@ def evaluate(intent: Intent, hosts: list[Host], ctx: Context) -> list[Finding]:
             except TraceInputError as exc:  # e.g. no interface `wan0` on this host: reach cannot run
                 status, actual, ref, shown = UNDETERMINED, f"reach cannot run: {exc}", host_ref("reach"), None
             found = finding(intent, host, ns["id"], status, describe(intent), actual, ref)
-            out.append(replace(found, flow=_flow(intent, ns["id"], shown)) if shown is not None else found)
+            if shown is not None:
+                steps = tuple(f"{s.layer}: {s.what}" for s in shown.example_trace.steps)
+                found = replace(found, flow=_flow(intent, ns["id"], shown), trace=steps)
+            out.append(found)
     return out
 
 
