@@ -74,6 +74,7 @@ class Exposure:
     host: str
     rows: list[Row] = field(default_factory=list)
     outside: list[Row] = field(default_factory=list)  # packets from outside on an uplink, reaching a socket
+    uplinks: list[tuple[str, str]] = field(default_factory=list)  # (netns id, ifname) the outside view asked
     loopback_only: list[str] = field(default_factory=list)  # socket names bound to 127.x / ::1
     not_traced: int = 0  # socket x interface pairs past MAX_ROWS (a page must stay readable and buildable)
 
@@ -139,6 +140,7 @@ def host_exposure(
                 uplink = (ns.id, ifname) in ups
                 out.rows.append(Row(ns.id, sock, name, ifname, uplink, regions, ids))
     if outside is not None:
+        out.uplinks = sorted(ups)
         for ns_id, ifname in sorted(ups):
             out.outside += outside_rows(fleet, env, host, ns_id, ifname, outside, assume, reach)
     return out
