@@ -1,7 +1,8 @@
 """The changes pages of a built site (strict MkDocs) say what changed in reachability, and why.
 
-The previous version holds the demo's edge router; this one lacks its blocklist drop rule. The host's changes page lists SSH from the blocklisted ranges on lan0 as
-newly reachable, caused by the removed rule; the site's changes page has the outside view.
+The previous version holds the demo's edge router; this one lacks its blocklist drop rule. The host's
+changes page lists SSH from the blocklisted ranges on lan0 as newly reachable, caused by the removed
+rule; the site's changes page has the outside view.
 """
 
 from __future__ import annotations
