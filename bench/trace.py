@@ -122,8 +122,9 @@ def rate(
 
 
 def exposure_seconds(hosts: int) -> tuple[float, float, int]:
-    """(wall, CPU) seconds of the exposure analysis for `hosts` copies of the demo snapshots, traces made."""
-    from netstack_docs.analysis.trace.exposure import host_exposure
+    """(wall, CPU) seconds of the exposure analysis (reach regions) for `hosts` copies of the demo
+    snapshots, and the regions found."""
+    from netstack_docs.analysis.reach.exposure import host_exposure
 
     demo = Fleet.load(REPO / "snapshots")
     originals = sorted(demo.hosts.values(), key=lambda h: (h.env, h.slug))
@@ -134,7 +135,7 @@ def exposure_seconds(hosts: int) -> tuple[float, float, int]:
     fleet = Fleet.from_docs(docs)
     start, cpu, traces = time.perf_counter(), time.process_time(), 0
     for env, slug in docs:
-        traces += sum(len(row.cells) for row in host_exposure(fleet, env, slug).rows)
+        traces += sum(len(row.regions) for row in host_exposure(fleet, env, slug).rows)
     return time.perf_counter() - start, time.process_time() - cpu, traces
 
 

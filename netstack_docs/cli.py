@@ -21,6 +21,7 @@ COMMANDS = {
     "bundle": "Write the single-file capture bundle (zipapp) for hosts where nothing is installed.",
     "redact": "Apply keyed pseudonyms to an existing snapshot (the key stays on this machine).",
     "trace": "Walk a packet through a host's captured stack: where does it go?",
+    "reach": "Who can reach what: every packet from an interface, as regions with their deciding rules.",
     "check": "Check snapshots against declared intents (intent.yaml) and built-in checks.",
 }
 

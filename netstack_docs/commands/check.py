@@ -30,9 +30,13 @@ def _line(f: object, base: str | None) -> str:
 
     assert isinstance(f, Finding)
     where = f"{f.env}/{f.host}" + (f" [{f.netns}]" if f.netns else "")
+    from netstack_docs.versions.report import safe
+
+    trace = "".join(f"\n{'':13}  {i}. {safe(step)}" for i, step in enumerate(f.trace, 1))
     return (
         f"{f.status.upper():12} {where}: {f.check}\n"
         f"{'':13}expected: {f.expected}\n{'':13}actual:   {f.actual}\n{'':13}see:      {(base or '') + f.url}"
+        + (f"\n{'':13}trace of the example:{trace}" if trace else "")
     )
 
 

@@ -43,6 +43,18 @@ def repository_assumptions(config_file: Path | None) -> list[str]:
     return default_assumptions(user.settings, user)
 
 
+def repository_outside(config_file: Path | None) -> dict[str, list[str]]:
+    """extra.netstack.outside of the docs repository's mkdocs.yml (--config, else ./mkdocs.yml), if any."""
+    from netstack_docs.site.config import outside_definition
+    from netstack_docs.site.userconfig import read_user_config
+
+    path = config_file if config_file is not None else Path("mkdocs.yml")
+    if not path.is_file():
+        return {}
+    user = read_user_config(path)
+    return outside_definition(user.settings, user)
+
+
 def published_base(config_file: Path | None) -> str | None:
     """Where the site's newest version is read: `site_url` of the docs repository's mkdocs.yml plus the
     `latest` alias that `publish` maintains; None without a site_url (links then stay site-relative)."""

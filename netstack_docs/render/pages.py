@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netstack_docs.analysis.trace.exposure import MAX_ROWS, Exposure
+from netstack_docs.analysis.reach.exposure import MAX_ROWS, Exposure
 from netstack_docs.model.classify import Component, HostView, LayerView
 from netstack_docs.model.freshness import Freshness
 from netstack_docs.model.interfaces import host_devices
@@ -22,7 +22,7 @@ from netstack_docs.model.packet_path import PacketPath
 from netstack_docs.render import firewall
 from netstack_docs.render.checks import finding_target
 from netstack_docs.render.env import render, trusted_md
-from netstack_docs.render.exposure import RowView, served_href
+from netstack_docs.render.exposure import RowView, exposure_rows, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
 from netstack_docs.render.interfaces import item_md, items_md, stages_md
@@ -106,7 +106,7 @@ def render_host(
     path: PacketPath,
     figures: Mapping[str, Any],
     has_changes: bool,
-    exposure: tuple[Exposure, list[RowView]] | None = None,
+    exposure: tuple[Exposure, list[RowView], list[RowView], str] | None = None,
     checks: Any = None,
 ) -> None:
     """The host page, its ten layer pages and its interfaces page, each with the host's own sidebar in
@@ -167,6 +167,8 @@ def render_host(
             interfaces=host.interfaces_path,
             exposure=exposure[0] if exposure else None,
             exposure_rows=exposure[1] if exposure else [],
+            exposure_outside=exposure[2] if exposure else [],
+            outside_statement=exposure[3] if exposure else "",
             max_rows=MAX_ROWS,
             served_href=served_href,
             served_trace_href=served_trace_href,
@@ -184,15 +186,21 @@ def render_env(
     figures: Mapping[str, Any],
     exposures: Mapping[str, Exposure] | None = None,
     has_checks: bool = False,
+    outside_statement: str = "",
 ) -> None:
     """The environment page; `exposures` (host slug -> Exposure) adds the services reachable from outside."""
     page = f"{env}/index.md"
     rows = [env_row(host) for host in hosts]
     stale = [host for host in hosts if host.freshness and host.freshness.stale]
     outside = [
-        (host, row, next(c for c in row.cells if c.source == "outside"))
+        (host, view)
         for host in hosts
-        for row in (exposures or {}).get(host.slug, Exposure(env, host.slug)).outside
+        for view in exposure_rows(
+            (exposures or {}).get(host.slug, Exposure(env, host.slug)),
+            {ns.id: ns.label for ns in host.view.namespaces},
+            set(),
+            outside=True,
+        )
     ]
     _write(
         out,
@@ -207,6 +215,7 @@ def render_env(
             stale=stale,
             exposed=exposures is not None,
             outside=outside,
+            outside_statement=outside_statement,
             checks=f"{env}/checks.md" if has_checks else None,
         ),
     )

@@ -11,10 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from netstack_docs.analysis.trace.exposure import Cell, Row
-
-EXPOSURE_SPORT = 40000  # the source port netstack_docs.analysis.trace.exposure gives its packets
-
 
 def trace_query(env: str, host: str, flow: Mapping[str, Any] | None = None) -> str:
     pairs: list[tuple[str, str]] = [("env", env), ("host", host)]
@@ -30,14 +26,20 @@ def served_trace_href(page_path: str, env: str, host: str, flow: Mapping[str, An
     return posixpath.relpath("trace", here or ".") + "/?" + trace_query(env, host, flow)
 
 
-def exposure_flow(row: Row, cell: Cell) -> dict[str, Any]:
-    """The packet an exposure cell traced: a new connection from cell.src to the socket, in via row.ifname."""
-    return {
-        "in": row.ifname,
-        "netns": row.netns,
-        "src": cell.src,
-        "dst": cell.dst,
-        "proto": row.socket["protocol"],
-        "sport": EXPOSURE_SPORT,
-        "dport": row.socket["port"],
+def region_flow(ifname: str | None, netns: str | None, packet: Any) -> dict[str, Any]:
+    """A region's example packet as trace options: in via `ifname` (None: from a local process)."""
+    if packet is None:
+        return {}
+    flow = {
+        "in": ifname,
+        "from-local": None if ifname else True,
+        "netns": netns,
+        "src": packet.src,
+        "dst": packet.dst,
+        "proto": packet.proto,
+        "sport": packet.sport if packet.proto in ("tcp", "udp") else None,
+        "dport": packet.dport if packet.proto in ("tcp", "udp") else None,
+        "state": packet.state,
+        "mark": packet.mark or None,
     }
+    return {k: v for k, v in flow.items() if v is not None}

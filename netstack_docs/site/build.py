@@ -22,7 +22,14 @@ from netstack_docs.errors import UserError
 from netstack_docs.model.freshness import Freshness
 from netstack_docs.render.exposure import exposure_rows, known_anchors
 from netstack_docs.render.pages import HostPage, render_env, render_handbook, render_home, render_host
-from netstack_docs.site.config import SiteOptions, build_config, default_assumptions, nav, stale_after_days
+from netstack_docs.site.config import (
+    SiteOptions,
+    build_config,
+    default_assumptions,
+    nav,
+    outside_definition,
+    stale_after_days,
+)
 from netstack_docs.site.inputs import SnapshotFile, empty_envs, load_snapshots
 from netstack_docs.site.mkdocs_run import check_site_dir, run_mkdocs, staging_dirs, swap_in
 from netstack_docs.site.project import Project, assemble_docs, find_project, merged_config, tool_pages
@@ -98,11 +105,12 @@ def render_pages(
     checks: Any = None,
     empty_envs: list[str] | None = None,
     assume: list[str] | None = None,
+    outside_stated: dict[str, list[str]] | None = None,
 ) -> int:
     from netstack_docs.model.packet_path import packet_path
     from netstack_docs.render.checks import env_summary, host_checks, render_checks_page
 
-    exposures = compute_exposures(hosts, snapshots, assume or [])
+    exposures, outsides = compute_exposures(hosts, snapshots, assume or [], outside_stated or {})
     anchors = known_anchors(hosts)
     for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
         host_figures = figures.host(host.env, host.slug) if figures else {}
@@ -110,9 +118,18 @@ def render_pages(
         exposure = exposures[(host.env, host.slug)]
         labels = {ns.id: ns.label for ns in host.view.namespaces}
         views = exposure_rows(exposure, labels, anchors)
+        from_outside = exposure_rows(exposure, labels, anchors, outside=True)
+        statement = outsides[host.env].statement()
         found = host_checks(checks, host.env, host.slug) if checks else None
         render_host(
-            docs, host, model, packet_path(snap.doc), host_figures, has_page, (exposure, views), found
+            docs,
+            host,
+            model,
+            packet_path(snap.doc),
+            host_figures,
+            has_page,
+            (exposure, views, from_outside, statement),
+            found,
         )
         shutil.copyfile(snap.path, docs / host.env / host.slug / "snapshot.json")
         if progress:
@@ -122,7 +139,13 @@ def render_pages(
         env_hosts = [h for h in hosts if h.env == env]
         env_exposures = {h.slug: exposures[(env, h.slug)] for h in env_hosts}
         render_env(
-            docs, env, env_hosts, figures.env(env) if figures else {}, env_exposures, checks is not None
+            docs,
+            env,
+            env_hosts,
+            figures.env(env) if figures else {},
+            env_exposures,
+            checks is not None,
+            outsides[env].statement(),
         )
         if checks is not None:
             render_checks_page(docs, env, checks)
@@ -146,29 +169,47 @@ def write_id_index(docs: Path, model: Any, hosts: list[HostPage]) -> dict[str, i
 
 
 def compute_exposures(
-    hosts: list[HostPage], snapshots: list[SnapshotFile], assume: list[str]
-) -> dict[tuple[str, str], Any]:
-    """Every host's exposure view (analysis: traces from each interface to each listening socket), under
-    the outcomes the repository states (extra.netstack.assume)."""
+    hosts: list[HostPage], snapshots: list[SnapshotFile], assume: list[str], stated: dict[str, list[str]]
+) -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
+    """Every host's exposure view (analysis: the reach engine's regions of the packets addressed to each
+    listening socket from each interface, and of those from outside on its uplinks), under the
+    outcomes the repository states (extra.netstack.assume); and each environment's Outside
+    (extra.netstack.outside, else every address but the environment's own)."""
+    from netstack_docs.analysis.reach.exposure import host_exposure
+    from netstack_docs.analysis.reach.outside import outside_of
     from netstack_docs.analysis.trace import Fleet
-    from netstack_docs.analysis.trace.exposure import host_exposure
 
     fleet = Fleet.from_files(snapshots, assume)
-    return {(h.env, h.slug): host_exposure(fleet, h.env, h.slug) for h in hosts}
+    envs = sorted({s.env for s in snapshots})
+    outsides = {env: outside_of({s.slug: s.doc for s in snapshots if s.env == env}, stated) for env in envs}
+    exposures = {
+        (h.env, h.slug): host_exposure(fleet, h.env, h.slug, outsides[h.env], assume=tuple(assume))
+        for h in hosts
+    }
+    return exposures, outsides
 
 
 def render_changes(
-    docs: Path, snapshots: list[SnapshotFile], previous_snapshots: Path | None, previous_version: str | None
+    docs: Path,
+    snapshots: list[SnapshotFile],
+    previous_snapshots: Path | None,
+    previous_version: str | None,
+    assume: list[str] | None = None,
+    outside: dict[str, list[str]] | None = None,
 ) -> None:
     """The /changes/ page and one per host (netstack_docs.versions), against the previous snapshots
-    (of the published `previous_version`, which each page then names and links)."""
+    (of the published `previous_version`, which each page then names and links), with what changed in
+    reachability (netstack_docs.analysis.reach.delta)."""
+    from netstack_docs.analysis.reach.delta import reach_diff
     from netstack_docs.versions.changes import changes_pages
 
     previous = None
     if previous_snapshots is not None:
         previous = {(s.env, s.slug): s.doc for s in load_snapshots(previous_snapshots)}
     current = {(s.env, s.slug): s.doc for s in snapshots}
-    for rel_path, markdown in changes_pages(previous, current, version=previous_version).items():
+    reach = reach_diff(previous, current, assume or [], outside) if previous is not None else None
+    pages = changes_pages(previous, current, version=previous_version, reach=reach)
+    for rel_path, markdown in pages.items():
         (docs / rel_path).parent.mkdir(parents=True, exist_ok=True)
         (docs / rel_path).write_text(markdown, encoding="utf-8")
 
@@ -218,6 +259,7 @@ def build_site(
     from netstack_docs.site.checks import add_check_changes, check_fleet
 
     assume = default_assumptions(config, project.config)
+    outside = outside_definition(config, project.config)
     checks = check_fleet(project.root, snapshots, assume)
     step("check")
 
@@ -241,10 +283,10 @@ def build_site(
             [h.view for h in hosts], docs, diagram_cache(), progress=progress, draw=options.diagrams
         )
         step("diagrams")
-        render_changes(docs, snapshots, previous_snapshots, previous_version)
+        render_changes(docs, snapshots, previous_snapshots, previous_version, assume, outside)
         add_check_changes(docs, project.root, checks, previous_snapshots, assume)
         page_count = render_pages(
-            docs, model, hosts, snapshots, intro, figures, progress, checks, waiting, assume
+            docs, model, hosts, snapshots, intro, figures, progress, checks, waiting, assume, outside
         )
         write_trace_assets(docs, [(s.env, s.slug, s.doc) for s in snapshots], assume)
         step("render")

@@ -126,6 +126,20 @@ def default_assumptions(config: dict[str, Any], user: UserConfig) -> list[str]:
     return list(value)
 
 
+def outside_definition(config: dict[str, Any], user: UserConfig) -> dict[str, list[str]]:
+    """`extra.netstack.outside`: what counts as outside for exposure (netstack_docs.analysis.reach.outside):
+    {prefixes: [CIDR...], except: [CIDR...]}; absent, every address but the environment's own."""
+    from netstack_docs.analysis.reach.outside import outside_setting
+
+    ours = (config.get("extra") or {}).get("netstack") or {}
+    if not isinstance(ours, dict):
+        raise UserError(f"{user.where('extra.netstack')}: expected a mapping (outside: {{except: [CIDR]}})")
+    try:
+        return outside_setting(ours.get("outside"), user.where("extra.netstack.outside"))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
 def exclude_netns(user: UserConfig) -> list[str]:
     """`extra.netstack.exclude_netns` of the docs repository's mkdocs.yml: the globs `capture
     --exclude-netns` takes, for `netstack-docs capture` run in the repository and for the fleet."""

@@ -110,18 +110,67 @@ def _counts(host: HostDiff) -> str:
     return ", ".join(parts)
 
 
-def host_page(host: HostDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], since: str) -> str:
+def host_page(
+    host: HostDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], since: str, reach: Any = None
+) -> str:
     title = f"# Changes on {md_text(host.hostname)}"
     intro = f"Compared with {since}: what was added, removed or changed in the configuration captured."
     if host.op == "added":
         return f"{title}\n\nThis host is new: it was not in {since}.\n"
+    section = reach_section(host, old, new, reach) if reach is not None else []
     if not host.changed:
-        return f"{title}\n\nNo change since {since}.\n"
-    lines = [title, "", intro, "", f"{_counts(host)}.", "", *_Host(host, old, new).body("##")]
+        return "\n".join([title, "", f"No change since {since}.", "", *section]).rstrip() + "\n"
+    lines = [title, "", intro, "", f"{_counts(host)}.", "", *section, *_Host(host, old, new).body("##")]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def site_page(diff: Diff, previous: Snapshots | None, current: Snapshots, since: str) -> str:
+REACH_WORDS = {"reachable": "Became reachable", "unreachable": "No longer reachable"}
+VIEW_TITLES = {"host": "from any source", "outside": "from outside (through an uplink)"}
+
+
+def reach_lines(h: _Host | None, changes: list[Any], link_host: str = "") -> list[str]:
+    """One item per change: the socket, the packets, one example, and the changes on their path."""
+    from netstack_docs.versions.reachreport import packet_text
+
+    lines = []
+    for c in changes:
+        where = f"{md_code(c.socket)} in via {md_code(c.ifname)}"
+        host = f"[{c.env}/{c.host}]({link_host}) " if link_host else ""
+        lines.append(f"- {host}{REACH_WORDS[c.op]}, {where}: {md_text(c.description)}")
+        if c.example:
+            lines.append(f"    - for example {md_code(packet_text(c.example))}")
+        if not c.causes:
+            lines.append("    - no configuration change on its path was found in this host's snapshot")
+        elif h is not None:
+            lines.append("    - caused by:")
+            lines += ["        " + line for cause in c.causes for line in h.object_line(cause)[:1]]
+        else:
+            lines.append(
+                "    - caused by: "
+                + md_text("; ".join(f"{o.op} {KIND_WORDS[o.kind]} {o.name}" for o in c.causes))
+            )
+    return lines
+
+
+def reach_section(
+    host: HostDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], reach: Any
+) -> list[str]:
+    """## Reachability: what became reachable or stopped being, from any source and from outside."""
+    lines = ["## Reachability", ""]
+    changes = reach.of_host((host.env, host.host))
+    if not changes:
+        return lines + ["No change in who can reach this host's listening sockets.", ""]
+    h = _Host(host, old, new)
+    for view in ("outside", "host"):
+        mine = [c for c in changes if c.view == view]
+        if mine:
+            lines += [f"**{VIEW_TITLES[view].capitalize()}**", "", *reach_lines(h, mine), ""]
+    return lines
+
+
+def site_page(
+    diff: Diff, previous: Snapshots | None, current: Snapshots, since: str, reach: Any = None
+) -> str:
     lines = ["# Changes", ""]
     if previous is None:
         return "\n".join(lines + ["No previous version: this is the first one published.", ""])
@@ -149,20 +198,45 @@ def site_page(diff: Diff, previous: Snapshots | None, current: Snapshots, since:
         lines.append("")
     if not (added or removed or changed):
         lines += [f"No change since {since}.", ""]
+    if reach is not None:
+        lines += outside_section(reach)
     return "\n".join(lines)
 
 
+def outside_section(reach: Any) -> list[str]:
+    """## Reachable from outside: per environment, what packets from outside newly reach or no longer do."""
+    lines = ["## Reachable from outside", ""]
+    changes = [c for c in reach.changes if c.view == "outside"]
+    if not changes:
+        return lines + [
+            "No change: packets from outside reach exactly the listening sockets they reached before.",
+            "",
+        ]
+    for env in sorted({c.env for c in changes}):
+        lines += [f"### {md_text(env)}", ""]
+        mine = [c for c in changes if c.env == env]
+        for c in mine:
+            lines += reach_lines(None, [c], f"{c.env}/{c.host}/changes.md")
+        lines.append("")
+    return lines
+
+
 def changes_pages(
-    previous: Snapshots | None, current: Snapshots, since: str | None = None, version: str | None = None
+    previous: Snapshots | None,
+    current: Snapshots,
+    since: str | None = None,
+    version: str | None = None,
+    reach: Any = None,
 ) -> dict[str, str]:
     """Build-dir-relative Markdown paths -> escaped Markdown. `since` names the previous version;
-    `version` (a published version's name) makes every page name and link it instead."""
+    `version` (a published version's name) makes every page name and link it instead; `reach` (a
+    netstack_docs.analysis.reach.delta.ReachDiff of the same snapshots) adds what changed in reachability."""
 
     def label(page: str) -> str:
         return version_link(page, version) if version else since or version_label(previous)
 
     diff = diff_sets(previous or {}, current)
-    pages = {"changes.md": site_page(diff, previous, current, label("changes.md"))}
+    pages = {"changes.md": site_page(diff, previous, current, label("changes.md"), reach)}
     for host in diff.hosts:
         key = (host.env, host.host)
         if key in current:
@@ -170,6 +244,6 @@ def changes_pages(
             if previous is None:
                 text = f"# Changes on {md_text(host.hostname)}\n\nNo previous version: this is the first.\n"
             else:
-                text = host_page(host, previous.get(key), current[key], label(page))
+                text = host_page(host, previous.get(key), current[key], label(page), reach)
             pages[page] = text
     return pages

@@ -1,7 +1,8 @@
 """The site's links to /trace/ carry the flow they stand for: opening one traces the same packet.
 
-Every exposure verdict of the demo fleet and the demo's reach check are traced again from the options
-their links carry (what the page does with them) and compared with what the site showed.
+Every exposure region's example (edge-01 and docker-01 of the demo) and the demo's reach check are
+traced again from the options their links carry (what the page does with them) and compared with
+the trace the site showed.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from netstack_docs.analysis.reach.exposure import host_exposure
 from netstack_docs.analysis.trace import Fleet
-from netstack_docs.analysis.trace.exposure import host_exposure
 from netstack_docs.browser.flow import trace_flow
-from netstack_docs.render.tracelink import exposure_flow, served_trace_href, trace_query
+from netstack_docs.render.tracelink import region_flow, served_trace_href, trace_query
 from netstack_docs.site.checks import check_fleet
 from netstack_docs.site.inputs import load_snapshots
 
@@ -29,19 +30,19 @@ def _options(query: str) -> tuple[str, str, dict[str, object]]:
     return params["env"][0], params["host"][0], options
 
 
-def test_every_exposure_verdict_links_the_trace_it_shows() -> None:
+def test_every_exposure_region_links_the_trace_of_its_example() -> None:
     snapshots = load_snapshots(REPO / "snapshots")
     fleet = Fleet.from_files(snapshots, DEMO_DEFAULTS)
-    cells = 0
-    for snap in snapshots:
-        for row in host_exposure(fleet, snap.env, snap.slug).rows:
-            for cell in row.cells:
-                flow = exposure_flow(row, cell)
-                env, host, options = _options(trace_query(snap.env, snap.slug, flow))
-                assert (env, host) == (snap.env, snap.slug)
-                assert trace_flow(fleet, env, host, options) == cell.result.to_json(), flow
-                cells += 1
-    assert cells > 20
+    regions = 0
+    for env, slug in (("prod", "edge-01"), ("staging", "docker-01")):
+        for row in host_exposure(fleet, env, slug, assume=tuple(DEMO_DEFAULTS)).rows:
+            for region in row.regions:
+                flow = region_flow(row.ifname, row.netns, region.example)
+                got_env, got_host, options = _options(trace_query(env, slug, flow))
+                assert (got_env, got_host) == (env, slug)
+                assert trace_flow(fleet, env, slug, options) == region.example_trace.to_json(), flow
+                regions += 1
+    assert regions > 20
 
 
 def test_the_reach_check_links_the_trace_its_finding_names() -> None:
@@ -53,7 +54,9 @@ def test_the_reach_check_links_the_trace_its_finding_names() -> None:
     for f in reach:
         env, host, options = _options(trace_query(f.env, f.host, f.flow))
         result = trace_flow(fleet, env, host, options)
-        assert f"{options['src']} -> {options['dst']}: {result['verdict']}" in f.actual
+        packet = result["packet"]
+        words = f"{packet['proto']} {packet['src']}:{packet['sport']} -> {packet['dst']}:{packet['dport']}"
+        assert f"e.g. {words}, {packet['state']}" in f.actual and result["verdict"] in f.actual
 
 
 def test_links_survive_hostile_values_and_point_at_the_served_page() -> None:

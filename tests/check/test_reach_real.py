@@ -1,4 +1,4 @@
-"""`reach` decided by trace on real captures of the edge router, and the exact intent file of issue 11.
+"""`reach` decided over the whole space on real captures of the edge router, and the issue 11 intents.
 
 The lab's edge router has an XDP program on wan0 that trace cannot evaluate: every verdict through
 it depends on the program's verdict (trace forks: pass, drop, redirect), so `reach` is undetermined
@@ -31,7 +31,9 @@ def test_reach_deny_passes_when_proven_and_fails_when_ssh_is_open(
     report = report_for(docs, ISSUE_INTENTS, tmp_path)
     assert statuses(report, SSH) == {"no-xdp": "pass", "ssh-open": "fail"}
     [bad] = failures(report, SSH, "ssh-open")
-    assert "-> 10.10.0.1: delivered" in bad.actual and bad.actual.startswith("192.0.2.")
+    assert bad.actual.startswith("counterexample region: tcp dport 22 from 192.0.2.0/24 to 10.10.0.1")
+    assert "delivered (tcp 10.10.0.1:22 (sshd))" in bad.actual and "e.g. tcp 192.0.2." in bad.actual
+    assert bad.flow and bad.flow["src"].startswith("192.0.2.") and bad.flow["dst"] == "10.10.0.1"
     [good] = [f for f in report.findings if f.check == SSH and f.host == "no-xdp"]
     assert "blocklist" in good.actual and good.component.layer == "netfilter"
     assert good.component.anchor and good.component.anchor.startswith("nftrule-root--inet--filter--input")
@@ -78,7 +80,7 @@ intents:
     report = report_for({"no-xdp": edge_states["no-xdp"]}, intents, tmp_path)
     [finding] = report.findings
     assert (
-        finding.status == "undetermined" and "trace cannot run" in finding.actual and "wan9" in finding.actual
+        finding.status == "undetermined" and "reach cannot run" in finding.actual and "wan9" in finding.actual
     )
 
 

@@ -54,6 +54,8 @@ class Finding:
     # a finding a trace decided: that trace as `netstack-docs trace` options (in, netns, src, dst, proto,
     # dport, state, assume), for the site's /trace/ link; None for every other finding
     flow: dict[str, Any] | None = field(default=None, compare=False)
+    # that trace's steps, one line each ("layer: what"; untrusted), for the CLI and JSON
+    trace: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def url(self) -> str:
@@ -80,6 +82,7 @@ class Finding:
                 "anchor": self.component.anchor,
                 "url": self.url,
             },
+            **({"flow": self.flow, "trace": list(self.trace)} if self.flow else {}),
         }
 
 

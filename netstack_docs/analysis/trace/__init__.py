@@ -1,13 +1,12 @@
 """`netstack-docs trace`: walk a packet through captured hosts in the kernel's order (see trace-api docs).
 
-Public API: Fleet, Packet, trace, trace_to_local, representative_sources, TraceResult, Step, Final,
+Public API: Fleet, Packet, trace, TraceResult, Step, Final,
 TraceInputError. Everything is pure: snapshot documents in, dataclasses out.
 """
 
 from netstack_docs.analysis.trace.api import trace
 from netstack_docs.analysis.trace.fleet import Fleet, Host
 from netstack_docs.analysis.trace.packet import Packet, TraceInputError
-from netstack_docs.analysis.trace.reach import representative_sources, trace_to_local
 from netstack_docs.analysis.trace.result import Final, Step, TraceResult
 
 __all__ = [
@@ -18,7 +17,5 @@ __all__ = [
     "Step",
     "TraceInputError",
     "TraceResult",
-    "representative_sources",
     "trace",
-    "trace_to_local",
 ]

@@ -1,6 +1,7 @@
 """The exposure view on the site, built by the real pipeline (strict MkDocs) and read in Chromium:
-each host page shows every listening socket x interface with a verdict linking to its trace, the
-environment page lists the services reachable from outside, and hostile names stay text."""
+each host page shows every listening socket x interface with its regions (every packet addressed to
+it), each linking to its deciding rules and its example's trace, the environment page lists the
+services packets from outside reach and says what counted as outside, and hostile names stay text."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 from browser import chromium, serve_directory
 
+from netstack_docs.analysis.reach.exposure import host_exposure
+from netstack_docs.analysis.reach.outside import outside_of
 from netstack_docs.analysis.trace import Fleet
-from netstack_docs.analysis.trace.exposure import host_exposure
 from netstack_docs.site.build import build_site
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,30 +41,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work / "site"
 
 
-def test_host_page_table_links_every_verdict_to_its_trace(site: Path) -> None:
-    fleet = Fleet.load(site.parent / "snapshots", ["xdp:wan0=pass", "tc:lan0:ingress:*=ok"])
-    expected = host_exposure(fleet, "prod", "edge-01")
+def test_host_page_table_links_every_region_to_its_rules_and_trace(site: Path) -> None:
+    assume = ("xdp:wan0=pass", "tc:lan0:ingress:*=ok")
+    fleet = Fleet.load(site.parent / "snapshots", assume)
+    outside = outside_of({h.slug: h.doc for h in fleet.hosts.values()})
+    expected = host_exposure(fleet, "prod", "edge-01", outside, assume=assume)
     with serve_directory(site) as base, chromium() as browser:
         page = browser.new_page()
         page.goto(base + "prod/edge-01/")
         rows = page.locator("#exposure ~ * table").first.locator("tbody tr")
         assert rows.count() == len(expected.rows) > 0
         links = page.locator("#exposure ~ * table").first.locator("tbody a")
-        every = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
-        hrefs = [h for h in every if "/trace/?" not in h]
-        assert len(hrefs) == sum(len(r.cells) for r in expected.rows)
-        # and each verdict's "try it" opens the browser trace (/trace/) with its flow filled in
-        assert len(every) - len(hrefs) == len(hrefs)
+        hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+        assert len(hrefs) == sum(len(r.regions) for r in expected.rows)  # every region, whatever its fate
         for href in hrefs:
-            assert href and "/prod/edge-01/#trace-" in href or str(href).startswith("#trace-")
-            assert page.locator(f"[id='{str(href).split('#')[1]}']").count() == 1
-        # the ssh row from the LAN: reachable, and its trace names the accepting rule
-        ssh_lan = next(r for r in expected.rows if r.socket["port"] == 22 and r.ifname == "lan0")
-        cell = next(c for c in ssh_lan.cells if c.source == "subnet")
-        assert cell.result.verdict == "delivered"
-        details = page.locator(f"details[id='{cell.trace_id}']")
+            assert "/prod/edge-01/#reach-" in href or href.startswith("#reach-"), href
+            assert page.locator(f"details[id='{href.split('#')[1]}']").count() == 1
+        # each region's example opens the browser trace (/trace/) with its flow filled in
+        tries = page.locator("details a", has_text="try it in the browser trace")
+        assert tries.count() == sum(len(r.regions) for r in expected.rows + expected.outside)
+        assert "/trace/?" in (tries.first.get_attribute("href") or "")
+        # ssh from the LAN: a region reaches it, decided by the accepting rule, with its trace
+        ssh_lan = next(r for r in expected.rows if r.socket.get("port") == 22 and r.ifname == "lan0")
+        [(rid, region)] = ssh_lan.reached
+        assert region.space.contains(
+            {"src": "10.10.0.7", "dst": "10.10.0.1", "proto": "tcp", "sport": 1, "dport": 22, "iif": "lan0"}
+        )
+        details = page.locator(f"details[id='{rid}']")
         assert "ssh from the office only" in (details.text_content() or "")
-        # every component link of that trace lands on an element with that id, on the right page
         components = details.locator("li a")
         targets = [components.nth(i).get_attribute("href") or "" for i in range(components.count())]
         assert len(targets) >= 4
@@ -71,7 +77,7 @@ def test_host_page_table_links_every_verdict_to_its_trace(site: Path) -> None:
             assert page.locator(f"[id='{href.split('#')[1]}']").count() == 1, href
         page.goto(base + "prod/edge-01/")
         text = page.locator("body").inner_text()
-        assert HOSTILE in text  # shown literally, in the table and in the traces
+        assert HOSTILE in text  # shown literally, in the table and in the regions
         assert page.locator("td b").count() == 0 and page.locator("details b").count() == 0
 
 
@@ -79,11 +85,13 @@ def test_environment_page_lists_services_reachable_from_outside(site: Path) -> N
     with serve_directory(site) as base, chromium() as browser:
         page = browser.new_page()
         page.goto(base + "prod/")
+        body = page.locator("body").inner_text()
+        assert "Outside is every address except this environment's own" in body and "10.244.0.0/16" in body
         table = page.locator("#reachable-from-outside ~ * table").first
         text = table.inner_text()
         assert "kubelet" in text and "10250" in text
         assert "sshd" not in text  # edge-01's ssh is only open to the office LAN
-        href = table.locator("a", has_text="trace").first.get_attribute("href")
-        assert href and "k8s-node-01/#trace-" in href
+        href = table.locator("a", has_text="reachable").first.get_attribute("href")
+        assert href and "k8s-node-01/#reach-" in href
         page.goto(href if href.startswith("http") else base + "prod/" + href)
         assert page.locator(f"[id='{href.split('#')[1]}']").count() == 1

@@ -1,0 +1,754 @@
+"""From what one walk looked at to the set of packets that would have been decided the same way.
+
+Each record (observe.py) becomes a condition on the packet as that step saw it: an nftables match
+(`ip saddr @blocked`, `tcp dport 1000-2000`, `ip saddr & 0.0.0.255 == 7`, a concatenation looked up in
+a verdict map) in its exact space, a routing lookup as the policy rules and the prefix that won
+minus the more specific ones, an address as local or not. The condition is then carried back to the
+packet as it entered: a field still equal to the entering packet's constrains that field; a field
+NAT or a mark rewrote is a constant on the whole region, so the condition is sliced at its value.
+A match the engine cannot write as a space but which reads the packet pins the fields it reads to
+the example's values (a smaller region, never a wrong one).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import replace
+from typing import Any
+
+from netstack_docs.analysis.reach.observe import Seen
+from netstack_docs.analysis.reach.space import Box, Dim, Space
+from netstack_docs.analysis.trace.nftexpr import ABSENT, LITERAL, EvalContext, Undetermined
+from netstack_docs.analysis.trace.nftsets import named_set
+from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.rules import SELECTORS, RuleContext, rule_matches
+
+FIELDS = ("saddr", "daddr", "sport", "dport", "mark")
+PAYLOAD_FIELD = {
+    ("ip", "saddr"): "saddr",
+    ("ip6", "saddr"): "saddr",
+    ("ip", "daddr"): "daddr",
+    ("ip6", "daddr"): "daddr",
+    ("tcp", "sport"): "sport",
+    ("udp", "sport"): "sport",
+    ("th", "sport"): "sport",
+    ("tcp", "dport"): "dport",
+    ("udp", "dport"): "dport",
+    ("th", "dport"): "dport",
+}
+KIND = {"saddr": "addr", "daddr": "addr", "sport": "port", "dport": "port", "mark": "int"}
+
+
+class Untranslatable(Exception):
+    """A condition that reads the packet but is not written as a space here."""
+
+
+def _value(packet: Packet, name: str) -> int | None:
+    if name == "saddr":
+        return int(packet.src_ip)
+    if name == "daddr":
+        return int(packet.dst_ip)
+    if name == "mark":
+        return packet.mark
+    return getattr(packet, name)
+
+
+def _width(cell: Box, name: str) -> int:
+    if name in ("saddr", "daddr"):
+        return 32 if cell.family == 4 else 128
+    return 32 if name == "mark" else 16
+
+
+def _full(cell: Box) -> Box:
+    return (
+        Box.universe(cell.family, cell.proto)
+        if cell.iif is None
+        else replace(Box.universe(cell.family, cell.proto), iif=cell.iif, state=cell.state)
+    )
+
+
+def box_with(cell: Box, dims: dict[str, Dim]) -> Box:
+    """The cell (one family, protocol, state and ingress; every field any) narrowed in `dims`."""
+    return cell.narrowed(dims) if dims else cell
+
+
+def pin(cell: Box, packet: Packet, names: set[str]) -> Space:
+    dims = {}
+    for n in names:
+        v = _value(packet, n)
+        if v is not None:
+            dims[n] = Dim.of(_width(cell, n), [(v, v)])
+    return Space([box_with(cell, dims)])
+
+
+def keep(space: Space, packet: Packet, cell: Box) -> Space:
+    """Only the box of `space` that holds `packet` (a condition is a union; the walk took one part of it).
+    Keeping one box per condition keeps their intersection one box; the other parts are answered by
+    later representatives."""
+    fields = _fields(packet, cell)
+    for box in space.boxes:
+        if box.contains(fields):
+            return Space([box])
+    return pin(cell, packet, set(FIELDS))
+
+
+def outside(space: Space, packet: Packet, cell: Box) -> Space:
+    """A box around `packet` that meets none of `space` (the packet is outside it): each box of `space`
+    carved off in turn, keeping the piece that holds the packet. Linear in the boxes, where the full
+    complement of 3,000 service keys would be quadratic."""
+    cur = keep(Space([cell]), packet, cell).boxes[0]
+    fields = _fields(packet, cell)
+    for box in space.boxes:
+        if (cur & box) is None:
+            continue
+        piece = next((p for p in cur.minus(box) if p.contains(fields)), None)
+        if piece is None:  # the packet is inside `space` after all: nothing around it is outside
+            return pin(cell, packet, set(FIELDS))
+        cur = piece
+    return Space([cur])
+
+
+def _fields(packet: Packet, cell: Box) -> dict[str, Any]:
+    return {
+        "src": packet.src,
+        "dst": packet.dst,
+        "proto": cell.proto,
+        "sport": packet.sport,
+        "dport": packet.dport,
+        "state": next(iter(cell.state)),
+        "mark": packet.mark,
+        "iif": next(iter(cell.iif)) if cell.iif else None,
+    }
+
+
+# -- carrying a condition back to the entering packet --------------------------------------------------
+def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
+    """`space` is over the fields of `now`; the same set over the fields of `orig` (see module doc)."""
+    where: dict[str, str | None] = {}
+    ambiguous: set[str] = set()
+    # a reverse lookup (rp_filter, fib saddr) swaps both addresses and ports: the ports tell which
+    # way round the addresses are when the entering packet's source is its destination
+    turned = (
+        now.sport is not None
+        and orig.sport != orig.dport
+        and (now.sport, now.dport) == (orig.dport, orig.sport)
+    )
+    for name in FIELDS:
+        v = _value(now, name)
+        swap = {"saddr": "daddr", "daddr": "saddr", "sport": "dport", "dport": "sport"}.get(name)
+        if v is not None and swap and _value(orig, name) == v and _value(orig, swap) == v:
+            if name in ("saddr", "daddr") and now.sport is not None and orig.sport != orig.dport:
+                where[name] = swap if turned else name
+            else:
+                ambiguous |= {name, swap}  # which one is read cannot be told: both are pinned
+                where[name] = name
+            continue
+        if v is None or _value(orig, name) == v:
+            where[name] = name
+            continue
+        where[name] = swap if swap and _value(orig, swap) == v else None
+    if ambiguous:
+        space = space & pin(cell, orig, ambiguous)
+    if all(where[n] == n for n in FIELDS):
+        return space
+    out = []
+    for box in space.boxes:
+        dims: dict[str, Dim] = {}
+        ok = True
+        for name in FIELDS:
+            d: Dim = getattr(box, name)
+            target = where[name]
+            if target is None:
+                v = _value(now, name)
+                if v is not None and not d.contains(v):
+                    ok = False
+                    break
+                continue
+            dims[target] = dims[target] & d if target in dims else d
+        if ok:
+            out.append(box_with(cell, dims))
+    return Space(out)
+
+
+# -- nftables matches ------------------------------------------------------------------------------------
+def _reads(expr: Any) -> set[str]:
+    """The packet fields an expression reads (for pinning what is not translated)."""
+    text = json.dumps(expr)
+    out = set()
+    for word, name in (
+        ('"saddr"', "saddr"),
+        ('"daddr"', "daddr"),
+        ('"sport"', "sport"),
+        ('"dport"', "dport"),
+    ):
+        if word in text:
+            out.add(name)
+    if '"mark"' in text:
+        out.add("mark")
+    if '"pkttype"' in text:
+        out.add("daddr")
+    return out
+
+
+def _left(expr: Any) -> list[tuple[str, Any]] | None:
+    """[(field, mask)] per component, None when the expression reads no field of the space."""
+    if isinstance(expr, dict) and len(expr) == 1:
+        ((op, arg),) = expr.items()
+        if op == "payload":
+            name = PAYLOAD_FIELD.get((arg.get("protocol"), arg.get("field")))
+            return [(name, None)] if name else None
+        if op == "meta":
+            return [("mark", None)] if arg.get("key") == "mark" else None
+        if op in ("&",) and isinstance(arg, list) and len(arg) == 2:
+            inner = _left(arg[0])
+            if inner is None:
+                return None
+            if len(inner) != 1 or inner[0][1] is not None:
+                raise Untranslatable("nested mask")
+            mask = arg[1]
+            if isinstance(mask, str) and inner[0][0] in ("saddr", "daddr"):
+                mask = int(ipaddress.ip_address(mask))
+            return [(inner[0][0], int(mask) if not isinstance(mask, str) else int(mask, 0))]
+        if op == "concat":
+            parts: list[tuple[str, Any]] = []
+            for e in arg:
+                sub = _left(e)
+                if sub is None:
+                    parts.append(("", e))  # outside the space (meta l4proto): one value on the region
+                else:
+                    parts += sub
+            return parts if any(n for n, _ in parts) else None
+        if op in ("ct", "fib", "numgen", "jhash", "symhash"):
+            return None
+    if _reads(expr):
+        raise Untranslatable(f"expression {expr!r}")
+    return None
+
+
+def _element_dim(value: Any, name: str, width: int, kind: str) -> Dim:
+    if isinstance(value, dict) and "elem" in value:
+        return _element_dim(value["elem"].get("val"), name, width, kind)
+    if isinstance(value, dict) and "prefix" in value:
+        net = ipaddress.ip_network(f"{value['prefix']['addr']}/{value['prefix']['len']}", strict=False)
+        if net.max_prefixlen != width:
+            return Dim.of(width, [])
+        return Dim.of(width, [(int(net.network_address), int(net.broadcast_address))])
+    if isinstance(value, dict) and "range" in value:
+        lo, hi = (_scalar(x, kind, width) for x in value["range"])
+        return Dim.of(width, [(lo, hi)] if lo is not None and hi is not None else [])
+    if isinstance(value, (dict, list)):
+        raise Untranslatable(f"element {value!r}")
+    x = _scalar(value, kind, width)
+    return Dim.of(width, [(x, x)] if x is not None else [])
+
+
+def _scalar(value: Any, kind: str, width: int) -> int | None:
+    if kind == "addr":
+        ip = ipaddress.ip_address(value)
+        return int(ip) if ip.max_prefixlen == width else None
+    return int(LITERAL["port" if kind == "port" else "int"](value))
+
+
+def _elements(right: Any, find: Any) -> list[Any]:
+    if isinstance(right, str) and right.startswith("@"):
+        return list(named_set(right[1:], find)["elements"])
+    if isinstance(right, dict) and "set" in right:
+        return list(right["set"])
+    if isinstance(right, list):
+        return list(right)
+    return [right]
+
+
+def _component_values(element: Any, n: int) -> list[Any]:
+    if isinstance(element, dict) and "elem" in element:
+        element = element["elem"].get("val")
+    if n == 1:
+        return [element]
+    parts = element.get("concat") if isinstance(element, dict) else element
+    if not isinstance(parts, list) or len(parts) != n:
+        raise Untranslatable(f"element {element!r}")
+    return parts
+
+
+def member_space(
+    cell: Box, left: list[tuple[str, Any]], elements: list[Any], ctx: EvalContext | None = None
+) -> Space:
+    """The packets whose `left` value is one of `elements` (over the fields as the rule sees them). A
+    component outside the space (`meta l4proto` in a concatenation) has one value on the whole region:
+    an element whose component differs from the packet's is left out."""
+    from netstack_docs.analysis.trace.nftexpr import compile_value
+    from netstack_docs.analysis.trace.nftsets import element_matcher
+
+    fixed: dict[int, Any] = {}
+    for i, (name, expr) in enumerate(left):
+        if not name:
+            if ctx is None:
+                raise Untranslatable("a component outside the space without a packet")
+            get, kind = compile_value(expr)
+            fixed[i] = (get(ctx), kind)
+    boxes = []
+    for element in elements:
+        dims: dict[str, Dim] = {}
+        values = _component_values(element, len(left))
+        if any(not element_matcher(values[i], kind)(v) for i, (v, kind) in fixed.items()):
+            continue
+        for (name, mask), value in zip(left, values, strict=True):
+            if not name:
+                continue
+            width, kind = _width(cell, name), KIND[name]
+            if mask is not None:
+                if isinstance(value, (dict, list)):
+                    raise Untranslatable("masked set element")
+                v = _scalar(value, kind, width)
+                d = Dim.masked(width, mask, v if v is not None else 0)
+            else:
+                d = _element_dim(value, name, width, kind)
+            dims[name] = dims[name] & d if name in dims else d
+        box = box_with(cell, dims)
+        if not box.is_empty():
+            boxes.append(box)
+    return Space(boxes)
+
+
+def match_space(
+    cell: Box, left_expr: Any, op: str, right: Any, find: Any, ctx: EvalContext | None = None
+) -> Space | None:
+    """The packets for which `left op right` holds; None when it reads nothing of the space."""
+    left = _left(left_expr)
+    if left is None:
+        return None
+    if op in ("==", "in", "!="):
+        inside = member_space(cell, left, _elements(right, find), ctx)
+        return inside if op != "!=" else Space([box_with(cell, {})]) - inside
+    if op in ("<", ">", "<=", ">=") and len(left) == 1 and left[0][1] is None:
+        name = left[0][0]
+        width = _width(cell, name)
+        x = _scalar(right, KIND[name], width)
+        if x is None:
+            raise Untranslatable("bound of another family")
+        top = (1 << width) - 1
+        lo, hi = {"<": (0, x - 1), "<=": (0, x), ">": (x + 1, top), ">=": (x, top)}[op]
+        return Space([box_with(cell, {name: Dim.of(width, [(lo, hi)])})])
+    raise Untranslatable(f"operator {op}")
+
+
+# -- the fib expression's address type -------------------------------------------------------------------
+_CACHE: dict[tuple[Any, ...], Any] = {}
+
+
+def _cached(key: tuple[Any, ...], make: Any) -> Any:
+    """Per-namespace answers that do not change during a question (the local table, the martians)."""
+    if key not in _CACHE:
+        if len(_CACHE) > 4096:
+            _CACHE.clear()
+        _CACHE[key] = make()
+    return _CACHE[key]
+
+
+def addr_type_space(stack: Any, cell: Box, name: str, dev: str | None, wanted: set[str]) -> Space:
+    """The addresses (in field `name`) whose type, as `fib ... type` computes it, is one of `wanted`."""
+    key = ("type", id(stack), stack, cell, name, dev, frozenset(wanted))
+    return _cached(key, lambda: _addr_type_space(stack, cell, name, dev, wanted))  # type: ignore[no-any-return]
+
+
+def _addr_type_space(stack: Any, cell: Box, name: str, dev: str | None, wanted: set[str]) -> Space:
+    version, width = cell.family, _width(cell, name)
+    family = "inet" if version == 4 else "inet6"
+    pieces: dict[str, list[Dim]] = {}
+    rest = Dim.full(width)
+    specials = []
+    if version == 4:
+        specials = [
+            ("multicast", "224.0.0.0/4"),
+            ("broadcast", "255.255.255.255/32"),
+            ("broadcast", "0.0.0.0/8"),
+        ]
+    else:
+        specials = [("multicast", "ff00::/8")]
+    for typ, text in specials:
+        net = ipaddress.ip_network(text)
+        d = Dim.of(width, [(int(net.network_address), int(net.broadcast_address))]) & rest
+        pieces.setdefault(typ, []).append(d)
+        rest = _minus(rest, d)
+    for entry in stack.fib.tables.get((family, "local"), ()):
+        net = entry.net
+        d = Dim.of(width, [(int(net.network_address), int(net.broadcast_address))]) & rest
+        if not d.intervals:
+            continue
+        typ = entry.type if dev is None or entry.route.get("dev") in (None, dev) else "unicast"
+        pieces.setdefault(typ, []).append(d)
+        rest = _minus(rest, d)
+    pieces.setdefault("unicast", []).append(rest)
+    boxes = [box_with(cell, {name: d}) for t in wanted for d in pieces.get(t, [])]
+    return Space(boxes)
+
+
+def _minus(a: Dim, b: Dim) -> Dim:
+    comp = b.complement()
+    return a & comp[0] if comp else Dim.of(a.width, [])
+
+
+def fib_type_condition(
+    stack: Any, cell: Box, expr: dict[str, Any], op: str, right: Any, ctx: EvalContext
+) -> Space | None:
+    arg = expr["fib"]
+    flags = set(arg.get("flags") or [])
+    if arg.get("result") != "type":
+        return None  # oif/oifname: decided by the route lookup, recorded on its own
+    name = "saddr" if "saddr" in flags else "daddr"
+    dev_attr = "iif" if "iif" in flags else "oif" if "oif" in flags else None
+    dev = getattr(ctx, dev_attr) if dev_attr else None
+    if dev_attr and dev is None:
+        return None
+    values = _elements(right, lambda n: None)
+    wanted = {str(v) for v in values}
+    inside = addr_type_space(stack, cell, name, dev, wanted)
+    return inside if op != "!=" else Space([box_with(cell, {})]) - inside
+
+
+# -- one evaluated rule ----------------------------------------------------------------------------------
+def _find(stack: Any, rule: dict[str, Any]) -> Any:
+    sets = stack.ruleset.sets
+    family, table = rule.get("family"), rule.get("table")
+    return lambda name: sets.get((family, table, name))
+
+
+def rule_condition(seen: Seen, cell: Box) -> Space:
+    """The packets (as the rule saw them) that the rule treats as it treated this one: its matches up to
+    the first that failed, and the element a verdict or NAT map picked."""
+    compiled, stack = seen.data["rule"], seen.data["stack"]
+    ctx = EvalContext(seen.packet, seen.data["iif"], seen.data["oif"], seen.data["hook"], stack.is_local)
+    ctx.fib = stack
+    ctx.rule = compiled.key
+    find = _find(stack, compiled.rule)
+    cond = Space([box_with(cell, {})])
+    for op in compiled.statements:
+        stmt = op.expr or {}
+        ((name, arg),) = stmt.items() if len(stmt) == 1 else (("", {}),)
+        arg = arg if isinstance(arg, dict) else {}
+        if op.kind == "match":
+            assert op.get is not None and op.pred is not None
+            try:
+                value = op.get(ctx)
+                holds = op.pred(value)
+            except Undetermined:
+                continue  # a fork: the walk explores both ways
+            if value is ABSENT:
+                if not holds:
+                    return cond
+                continue
+            part = _match_condition(stack, cell, arg, ctx, find, seen.packet)
+            if part is not None:
+                part = keep(part, seen.packet, cell) if holds else outside(part, seen.packet, cell)
+                cond = cond & part
+            if not holds:
+                return cond
+        elif name == "vmap" or (
+            name in ("dnat", "snat") and isinstance((arg or {}).get("addr"), dict) and "map" in arg["addr"]
+        ):
+            m = arg if name == "vmap" else arg["addr"]["map"]
+            part = _map_condition(cell, m, ctx, find, seen.packet)
+            if part is not None:
+                cond = cond & keep(part, seen.packet, cell)
+    return cond
+
+
+def _match_condition(
+    stack: Any, cell: Box, arg: dict[str, Any], ctx: EvalContext, find: Any, packet: Packet
+) -> Space | None:
+    left, right, op = arg["left"], arg["right"], arg.get("op", "==")
+    try:
+        if isinstance(left, dict) and "fib" in left:
+            return fib_type_condition(stack, cell, left, op, right, ctx)
+        return match_space(cell, left, op, right, find, ctx)
+    except (Untranslatable, Undetermined, KeyError, ValueError, TypeError):
+        return pin(cell, packet, _reads(left))
+
+
+def _map_condition(cell: Box, m: dict[str, Any], ctx: EvalContext, find: Any, packet: Packet) -> Space | None:
+    from netstack_docs.analysis.trace.nftexpr import compile_value
+    from netstack_docs.analysis.trace.nftsets import element_matcher
+
+    try:
+        left = _left(m["key"])
+        if left is None:
+            return None
+        get, kind = compile_value(m["key"])
+        key = get(ctx)
+        if key is ABSENT:
+            return None  # the field is not in this protocol's packets: the same for the whole cell
+        data = m["data"]
+        elements = _elements(data, find)
+        keys = [k for k, _ in elements]
+        for k in keys:
+            if key is not ABSENT and element_matcher(k, kind)(key):
+                return member_space(cell, left, [k], ctx)
+        return outside(member_space(cell, left, keys, ctx), packet, cell)
+    except Undetermined:
+        return None  # the key itself is unknown (a random number): a fork
+    except (Untranslatable, KeyError, ValueError, TypeError):
+        return pin(cell, packet, _reads(m.get("key")))
+
+
+# -- routing ------------------------------------------------------------------------------------------
+def _net_dim(width: int, text: str) -> Dim:
+    net = ipaddress.ip_network(text, strict=False)
+    if net.max_prefixlen != width:
+        return Dim.of(width, [])
+    return Dim.of(width, [(int(net.network_address), int(net.broadcast_address))])
+
+
+def _selector_space(rule: dict[str, Any], cell: Box, packet: Packet) -> Space:
+    """The packets a policy rule's selectors match (the others are constant on a region)."""
+    aw = _width(cell, "saddr")
+    dims: dict[str, Dim] = {}
+    if rule.get("src"):
+        dims["saddr"] = _net_dim(aw, str(rule["src"]))
+    if rule.get("dst"):
+        dims["daddr"] = _net_dim(aw, str(rule["dst"]))
+    if rule.get("fwmark") is not None:
+        mask = (
+            int(str(rule.get("fwmask", 0xFFFFFFFF)), 0)
+            if not isinstance(rule.get("fwmask"), int)
+            else rule["fwmask"]
+        )
+        mark = rule["fwmark"] if isinstance(rule["fwmark"], int) else int(str(rule["fwmark"]), 0)
+        dims["mark"] = Dim.masked(32, mask, mark) if mask != 0xFFFFFFFF else Dim.of(32, [(mark, mark)])
+    for key in ("sport", "dport", "sport_range", "dport_range"):
+        if rule.get(key) is not None:
+            field_name = key.split("_")[0]
+            if rule.get(f"{field_name}_mask") is not None:
+                return pin(cell, packet, {field_name})
+            value = rule[key]
+            if isinstance(value, dict):
+                lo, hi = value.get("start", value.get("low")), value.get("end", value.get("high"))
+            elif isinstance(value, str) and "-" in value:
+                lo, _, hi = value.partition("-")
+            else:
+                lo = hi = value
+            d = Dim.of(16, [(int(str(lo), 0), int(str(hi), 0))])
+            dims[field_name] = dims[field_name] & d if field_name in dims else d
+    inside = Space([box_with(cell, dims)])
+    if rule.get("not"):
+        return Space([box_with(cell, {})]) - inside
+    return inside
+
+
+def route_condition(seen: Seen, cell: Box) -> Space:
+    """The packets (as the lookup saw them) that take the same path through the policy rules and the
+    same route: each rule passed over as not matching, the prefix that won minus more specific ones."""
+    stack, packet = seen.data["stack"], seen.packet
+    rules = stack.rules[packet.family]
+    ctx = RuleContext(seen.data["iif"], seen.data["oif"], seen.data["local"])
+    aw = _width(cell, "daddr")
+    cond = Space([box_with(cell, {})])
+    i = 0
+    while i < len(rules):
+        rule = rules[i]
+        i += 1
+        hit, _ = rule_matches(rule, packet, ctx)
+        if hit is None:
+            return cond & pin(cell, packet, {"saddr", "daddr", "mark", "sport", "dport"})
+        if any(
+            k in rule
+            for k in SELECTORS
+            if k
+            not in (
+                "src",
+                "dst",
+                "fwmark",
+                "fwmask",
+                "sport",
+                "dport",
+                "sport_range",
+                "dport_range",
+                "iif",
+                "oif",
+                "tos",
+                "dscp",
+                "flowlabel",
+                "tun_id",
+                "iif_detached",
+                "oif_detached",
+                "ipproto",
+                "uidrange",
+            )
+            and rule.get(k) not in (None, "", False)
+        ):
+            return cond & pin(cell, packet, {"saddr", "daddr", "mark", "sport", "dport"})
+        sel = _selector_space(rule, cell, packet)
+        cond = cond & (keep(sel, packet, cell) if hit else outside(sel, packet, cell))
+        if not hit:
+            continue
+        action = rule.get("action") or "lookup"
+        if action in ("blackhole", "unreachable", "prohibit"):
+            return cond
+        if action == "nop":
+            continue
+        if action == "goto":
+            if rule.get("unresolved"):
+                continue
+            target = rule.get("goto")
+            i = next((j for j, r in enumerate(rules) if r["priority"] == target), len(rules))
+            continue
+        if action != "lookup":
+            return cond
+        table = str(rule.get("table") or "main")
+        entries = [
+            e
+            for e in stack.fib.tables.get((packet.family, table), ())
+            if (ctx.oif is None or e.route.get("dev") in (None, ctx.oif)) and not e.route.get("tos")
+        ]
+        if any(e.route.get("src") for e in entries):
+            cond = cond & pin(cell, packet, {"saddr"})
+        entry = stack.fib.lookup(packet.family, table, packet.dst_ip, ctx.oif, packet.src_ip)
+        if entry is None:
+            covered = Dim.of(
+                aw,
+                [
+                    (int(e.net.network_address), int(e.net.broadcast_address))
+                    for e in entries
+                    if e.net.max_prefixlen == aw
+                ],
+            )
+            cond = cond & Space([box_with(cell, {"daddr": _minus(Dim.full(aw), covered)})])
+            continue
+        won = Dim.of(aw, [(int(entry.net.network_address), int(entry.net.broadcast_address))])
+        finer = Dim.of(
+            aw,
+            [
+                (int(e.net.network_address), int(e.net.broadcast_address))
+                for e in entries
+                if e.net.prefixlen > entry.net.prefixlen and e.net.max_prefixlen == aw
+            ],
+        )
+        cond = cond & Space([box_with(cell, {"daddr": _minus(won, finer)})])
+        if entry.type == "throw":
+            continue
+        spl = rule.get("suppress_prefixlength")
+        if spl is not None and entry.net.prefixlen <= int(spl):
+            continue
+        return cond
+    return cond
+
+
+# -- the rest of the walk's questions --------------------------------------------------------------------
+def local_set(stack: Any, cell: Box, name: str) -> Space:
+    return addr_type_space(stack, cell, name, None, {"local"})
+
+
+def local_condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:
+    """An address asked "is it local here": carried to the field of the entering packet it equals."""
+    ip = ipaddress.ip_address(seen.data["address"])
+    width = _width(cell, "saddr")
+    if ip.max_prefixlen != width:
+        return None
+    name = "daddr" if ip == orig.dst_ip else "saddr" if ip == orig.src_ip else None
+    if name is None:
+        return None
+    entry = seen.data["stack"].fib.lookup("inet" if ip.version == 4 else "inet6", "local", ip)
+    st = seen.data["stack"]
+    is_local = entry is not None and entry.type == "local"
+
+    def make() -> Space:
+        inside = Space([box_with(cell, {name: d}) for d in _local_dims(st, cell, width)])
+        return inside if is_local else Space([box_with(cell, {})]) - inside
+
+    return _cached(("is-local", id(st), st, cell, name, is_local), make)  # type: ignore[no-any-return]
+
+
+def _local_dims(stack: Any, cell: Box, width: int) -> list[Dim]:
+    return _cached(
+        ("local", id(stack), stack, cell.family, width), lambda: _local_dims_of(stack, cell, width)
+    )  # type: ignore[no-any-return]
+
+
+def _local_dims_of(stack: Any, cell: Box, width: int) -> list[Dim]:
+    family = "inet" if cell.family == 4 else "inet6"
+    rest = Dim.full(width)
+    out = []
+    for entry in stack.fib.tables.get((family, "local"), ()):
+        net = entry.net
+        if net.max_prefixlen != width:
+            continue
+        d = Dim.of(width, [(int(net.network_address), int(net.broadcast_address))]) & rest
+        if entry.type == "local":
+            out.append(d)
+        rest = _minus(rest, d)
+    return out
+
+
+def listening_ports(ns: Any, proto: str) -> Dim:
+    ports = [
+        int(s["port"]) for s in (ns.doc.get("sockets") or {}).get("listening", []) if s["protocol"] == proto
+    ]
+    return Dim.of(16, [(p, p) for p in ports])
+
+
+def socket_condition(seen: Seen, cell: Box) -> Space:
+    packet = seen.packet
+    if packet.dport is None:
+        return Space([box_with(cell, {})])
+    ports = listening_ports(seen.data["ns"], packet.proto)
+    if ports.contains(packet.dport):
+        return pin(cell, packet, {"dport", "daddr"})
+    return Space([box_with(cell, {"dport": _minus(Dim.full(16), ports)})])
+
+
+def tunnel_condition(seen: Seen, cell: Box) -> Space:
+    packet = seen.packet
+    if packet.proto != "udp" or packet.dport is None:
+        return Space([box_with(cell, {})])
+    ns = seen.data["ns"]
+    ports = [
+        int((link.get("info") or {})["port"])
+        for link in ns.links.values()
+        if link.get("kind") in ("vxlan", "geneve") and (link.get("info") or {}).get("port") is not None
+    ]
+    d = Dim.of(16, [(p, p) for p in ports])
+    if d.contains(packet.dport):
+        return pin(cell, packet, {"dport"})
+    return Space([box_with(cell, {"dport": _minus(Dim.full(16), d)})])
+
+
+def martian_condition(seen: Seen, cell: Box) -> Space:
+    ns, ifname = seen.data["ns"], seen.data["ifname"]
+    bad = _cached(("martian", id(ns), ns, ifname, cell), lambda: _martians(ns, ifname, cell, seen.packet))
+    if seen.data["why"]:
+        return bad  # type: ignore[no-any-return]
+    return _cached(("not-martian", id(ns), ns, ifname, cell), lambda: Space([box_with(cell, {})]) - bad)  # type: ignore[no-any-return]
+
+
+def _martians(ns: Any, ifname: str, cell: Box, packet: Packet) -> Space:
+    from netstack_docs.analysis.trace.walk import stack as stack_of
+
+    width = _width(cell, "saddr")
+    bad = Space()
+    loop_ok = packet.version == 4 and ns.sysctl(f"net.ipv4.conf.{ifname}.route_localnet") == "1"
+    if not loop_ok:
+        loop = _net_dim(width, "127.0.0.0/8" if cell.family == 4 else "::1/128")
+        bad = bad | Space([box_with(cell, {"saddr": loop}), box_with(cell, {"daddr": loop})])
+    if ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1":
+        st = stack_of(ns)
+        bad = bad | Space([box_with(cell, {"saddr": d}) for d in _local_dims(st, cell, width)])
+    return bad
+
+
+def condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:
+    """The record's condition over the entering packet's fields (None: it constrains nothing)."""
+    if seen.kind == "local":
+        return local_condition(seen, cell, orig)
+    if seen.kind == "rule":
+        cond = rule_condition(seen, cell)
+    elif seen.kind == "route":
+        cond = route_condition(seen, cell)
+    elif seen.kind == "socket":
+        cond = socket_condition(seen, cell)
+    elif seen.kind == "tunnel":
+        cond = tunnel_condition(seen, cell)
+    elif seen.kind == "martian":
+        cond = martian_condition(seen, cell)
+    else:
+        return None
+    return to_original(cond, seen.packet, orig, cell)

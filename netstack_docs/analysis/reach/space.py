@@ -1,0 +1,498 @@
+"""Sets of packets: a union of boxes, each box a product of one value set per header dimension.
+
+A box fixes the family (IPv4 or IPv6) and the protocol (tcp, udp, icmp, icmpv6), holds a set of
+conntrack states and of ingress interfaces, and for the numeric fields (source and destination
+address, ports, mark) a `Dim`: sorted disjoint intervals, plus masked conditions (`x & m == v` or
+`!=`) kept as conditions, so `ip saddr & 0.0.0.255 == 7` is exact without listing 2^24 intervals.
+Prefixes and ranges are intervals. Intersection is per dimension; a difference splits a box into at
+most one box per dimension (the classic box subtraction); emptiness and an example member are
+computed per dimension (masked conditions solved bit by bit).
+
+Why this representation (measured in bench/reach.py, see the README): the rules a Linux host holds
+are prefixes, ranges, literal sets and, rarely, masks. Intervals keep "any address except these 1,000
+service IPs" at 1,001 intervals where ternary cubes need ~32,000, and a BDD (the `dd` package, pure
+Python) spends most of its time building per-bit nodes for the same sets; the regions are also
+described directly from the intervals ("any source except 198.51.100.0/24").
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+Interval = tuple[int, int]  # inclusive bounds
+Mask = tuple[int, int, bool]  # (mask, value, equal): x & mask == value (equal) or != value
+WIDTH = {"addr4": 32, "addr6": 128, "port": 16, "mark": 32}
+PROTOS = ("tcp", "udp", "icmp", "icmpv6")
+STATES = ("new", "established")
+NUMERIC = ("saddr", "daddr", "sport", "dport", "mark")
+
+
+def _norm(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
+    out: list[list[int]] = []
+    for lo, hi in sorted(intervals):
+        if lo > hi:
+            continue
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return tuple((a, b) for a, b in out)
+
+
+def _first_masked(lo: int, hi: int, masks: tuple[Mask, ...], width: int) -> int | None:
+    """The smallest x in [lo, hi] with every masked condition true (None: none), bit by bit from the top."""
+    eq = [(m, v) for m, v, e in masks if e]
+    ne = [(m, v) for m, v, e in masks if not e]
+    fixed_m, fixed_v = 0, 0
+    for m, v in eq:
+        if (fixed_m & m) and (fixed_v & m & fixed_m) != (v & fixed_m & m):
+            return None
+        if v & ~m:
+            return None
+        fixed_m, fixed_v = fixed_m | m, fixed_v | (v & m)
+
+    def next_fixed(x: int) -> int | None:
+        """The smallest y >= x with y & fixed_m == fixed_v (None when above the width)."""
+        y = 0
+        bumps: list[int] = []  # bumps: free bits where y followed a 0 of x (raising one makes y > x)
+        for i in range(width - 1, -1, -1):
+            b = 1 << i
+            if fixed_m & b:
+                bit = fixed_v & b
+                if bit and not x & b:
+                    return y | b | (fixed_v & (b - 1))
+                if not bit and x & b:
+                    if not bumps:
+                        return None
+                    j = bumps[-1]
+                    high = y & ~((j << 1) - 1)
+                    return high | j | (fixed_v & (j - 1))
+                y |= bit
+            else:
+                if not x & b:
+                    bumps.append(b)
+                y |= x & b
+        return y
+
+    x: int | None = lo
+    for _ in range(4096):
+        x = next_fixed(x) if x is not None else None
+        if x is None or x > hi:
+            return None
+        if all(x & m != v for m, v in ne):
+            return x
+        x += 1
+    return None
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A set of integers of `width` bits: intervals, narrowed by masked conditions."""
+
+    width: int
+    intervals: tuple[Interval, ...]
+    masks: tuple[Mask, ...] = ()
+
+    @classmethod
+    def full(cls, width: int) -> Dim:
+        return cls(width, ((0, (1 << width) - 1),))
+
+    @classmethod
+    def of(cls, width: int, intervals: Iterable[Interval]) -> Dim:
+        return cls(width, _norm(intervals))
+
+    @classmethod
+    def masked(cls, width: int, mask: int, value: int, equal: bool = True) -> Dim:
+        return cls(width, ((0, (1 << width) - 1),), ((mask, value & mask, equal),))
+
+    @property
+    def top(self) -> int:
+        return (1 << self.width) - 1
+
+    @property
+    def is_full(self) -> bool:
+        return not self.masks and self.intervals == ((0, self.top),)
+
+    def __and__(self, other: Dim) -> Dim:
+        if not other.masks and len(other.intervals) == 1 and other.intervals[0] == (0, other.top):
+            return self
+        if not self.masks and len(self.intervals) == 1 and self.intervals[0] == (0, self.top):
+            return other
+        a, b, out = self.intervals, other.intervals, []
+        i = j = 0
+        while i < len(a) and j < len(b):
+            lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+            if lo <= hi:
+                out.append((lo, hi))
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        if not self.masks and not other.masks:
+            return Dim(self.width, tuple(out))
+        masks = tuple(dict.fromkeys(self.masks + other.masks))
+        return Dim(self.width, tuple(out), masks)
+
+    def complement(self) -> list[Dim]:
+        """Dims whose union is everything outside this one (one per interval gap set and per mask)."""
+        gaps, start = [], 0
+        for lo, hi in self.intervals:
+            if lo > start:
+                gaps.append((start, lo - 1))
+            start = hi + 1
+        if start <= self.top:
+            gaps.append((start, self.top))
+        out = [Dim(self.width, tuple(gaps))] if gaps else []
+        out += [Dim.masked(self.width, m, v, not e) for m, v, e in self.masks]
+        return out
+
+    def first(self) -> int | None:
+        for lo, hi in self.intervals:
+            x = lo if not self.masks else _first_masked(lo, hi, self.masks, self.width)
+            if x is not None:
+                return x
+        return None
+
+    def is_empty(self) -> bool:
+        return self.first() is None
+
+    def contains(self, x: int) -> bool:
+        k = bisect.bisect_right(self.intervals, (x, 1 << 130)) - 1
+        if k < 0 or not self.intervals[k][0] <= x <= self.intervals[k][1]:
+            return False
+        return all((x & m == v) == e for m, v, e in self.masks)
+
+    def sample(self, rng: random.Random) -> int | None:
+        """A member drawn at random (an interval weighted by its size, a point in it)."""
+        if not self.intervals:
+            return None
+        sizes = [hi - lo + 1 for lo, hi in self.intervals]
+        for _ in range(8):
+            lo, hi = rng.choices(self.intervals, weights=sizes)[0] if len(sizes) > 1 else self.intervals[0]
+            x = rng.randint(lo, hi)
+            if self.contains(x):
+                return x
+            if self.masks:
+                y = _first_masked(x, hi, self.masks, self.width)
+                if y is not None:
+                    return y
+        return self.first()
+
+    def edges(self) -> list[int]:
+        """Members on the edges: the bounds of each interval (the first and last address of a prefix)."""
+        out = []
+        for lo, hi in self.intervals[:64]:
+            for x in (lo, hi):
+                if self.contains(x):
+                    out.append(x)
+        return out
+
+    def outside_edges(self) -> list[int]:
+        """Non-members next to the edges: the first address outside each exception or range."""
+        out = []
+        for lo, hi in self.intervals[:64]:
+            for x in (lo - 1, hi + 1):
+                if 0 <= x <= self.top and not self.contains(x):
+                    out.append(x)
+        return out
+
+    def size(self) -> int:
+        return sum(hi - lo + 1 for lo, hi in self.intervals)
+
+
+def _ip(version: int, x: int) -> str:
+    return str(ipaddress.IPv4Address(x) if version == 4 else ipaddress.IPv6Address(x))
+
+
+def _addr_dim(version: int) -> Dim:
+    return Dim.full(32 if version == 4 else 128)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One product of value sets: a family, a protocol, states, ingress interfaces, five numeric dims."""
+
+    family: int  # 4 or 6
+    proto: str
+    state: frozenset[str]
+    iif: frozenset[str] | None  # None: any (or no) ingress interface
+    saddr: Dim
+    daddr: Dim
+    sport: Dim
+    dport: Dim
+    mark: Dim
+
+    @classmethod
+    def universe(cls, family: int, proto: str, iif: str | None = None) -> Box:
+        a = _addr_dim(family)
+        return cls(
+            family,
+            proto,
+            frozenset(STATES),
+            frozenset({iif}) if iif else None,
+            a,
+            a,
+            Dim.full(16),
+            Dim.full(16),
+            Dim.full(32),
+        )
+
+    @property
+    def has_ports(self) -> bool:
+        return self.proto in ("tcp", "udp")
+
+    def narrowed(self, dims: dict[str, Dim]) -> Box:
+        """The same box with some numeric dimensions replaced."""
+        return replace(self, **dims)  # type: ignore[arg-type]
+
+    def __and__(self, other: Box) -> Box | None:
+        if self.family != other.family or self.proto != other.proto:
+            return None
+        iif = self.iif if other.iif is None else other.iif if self.iif is None else self.iif & other.iif
+        b = Box(
+            self.family,
+            self.proto,
+            self.state & other.state,
+            iif,
+            self.saddr & other.saddr,
+            self.daddr & other.daddr,
+            self.sport & other.sport,
+            self.dport & other.dport,
+            self.mark & other.mark,
+        )
+        return None if b.is_empty() else b
+
+    def is_empty(self) -> bool:
+        if not self.state or (self.iif is not None and not self.iif):
+            return True
+        dims = (self.saddr, self.daddr, self.mark) + ((self.sport, self.dport) if self.has_ports else ())
+        return any(d.is_empty() for d in dims)
+
+    def minus(self, other: Box) -> list[Box]:
+        """This box without `other`: at most one box per dimension where `other` is narrower."""
+        if (self & other) is None:
+            return [self]
+        out: list[Box] = []
+        cur = self
+        if other.state != cur.state:
+            rest = cur.state - other.state
+            if rest:
+                out.append(replace(cur, state=rest))
+            cur = replace(cur, state=cur.state & other.state)
+        if other.iif is not None and cur.iif != other.iif:
+            if cur.iif is None:  # "any interface but these" is not kept: ingress is always named
+                cur = replace(cur, iif=other.iif)
+            else:
+                rest_i = cur.iif - other.iif
+                if rest_i:
+                    out.append(replace(cur, iif=rest_i))
+                cur = replace(cur, iif=cur.iif & other.iif)
+        for name in NUMERIC:
+            if name in ("sport", "dport") and not self.has_ports:
+                continue
+            theirs: Dim = getattr(other, name)
+            if theirs.is_full:
+                continue
+            mine: Dim = getattr(cur, name)
+            for piece in theirs.complement():
+                part = cur.narrowed({name: mine & piece})
+                if not part.is_empty():
+                    out.append(part)
+            cur = cur.narrowed({name: mine & theirs})
+        return out
+
+    def contains(self, packet: dict[str, Any]) -> bool:
+        ip_s, ip_d = ipaddress.ip_address(packet["src"]), ipaddress.ip_address(packet["dst"])
+        if ip_s.version != self.family or packet.get("proto") != self.proto:
+            return False
+        if packet.get("state", "new") not in self.state:
+            return False
+        if self.iif is not None and packet.get("iif") not in self.iif:
+            return False
+        ok = self.saddr.contains(int(ip_s)) and self.daddr.contains(int(ip_d))
+        ok = ok and self.mark.contains(int(packet.get("mark") or 0))
+        if self.has_ports:
+            ok = (
+                ok and self.sport.contains(int(packet["sport"])) and self.dport.contains(int(packet["dport"]))
+            )
+        return ok
+
+    def example(self, rng: random.Random | None = None) -> dict[str, Any]:
+        """One member: the first of every dimension, or one drawn with `rng`."""
+
+        def pick(d: Dim) -> int:
+            x = d.sample(rng) if rng is not None else d.first()
+            assert x is not None
+            return x
+
+        state = sorted(self.state)[0] if rng is None else rng.choice(sorted(self.state))
+        sport = dport = None
+        if self.has_ports:
+            sport = 40000 if self.sport.contains(40000) and rng is None else pick(self.sport)
+            dport = pick(self.dport)
+            if dport == sport:  # keep the two ports apart, as the two addresses
+                other = _first_after(self.sport, sport) if rng is None else None
+                sport = other if other is not None else sport
+        src = pick(self.saddr)
+        dst = pick(self.daddr)
+        if dst == src:  # an example whose source is its destination tells the fields apart badly
+            nxt = _first_after(self.daddr, dst)
+            if nxt is not None:
+                dst = nxt
+            else:
+                other = _first_after(self.saddr, src)
+                src = other if other is not None and other != dst else src
+        return {
+            "src": _ip(self.family, src),
+            "dst": _ip(self.family, dst),
+            "proto": self.proto,
+            "sport": sport,
+            "dport": dport if self.has_ports else None,
+            "state": state,
+            "mark": pick(self.mark),
+            "iif": sorted(self.iif)[0] if self.iif else None,
+        }
+
+
+def _first_after(d: Dim, x: int) -> int | None:
+    """The smallest member of `d` above `x` (None: none)."""
+    for lo, hi in d.intervals:
+        if hi <= x:
+            continue
+        start = max(lo, x + 1)
+        y = start if not d.masks else _first_masked(start, hi, d.masks, d.width)
+        if y is not None:
+            return y
+    return None
+
+
+class Space:
+    """A set of packets: a union of boxes (not kept disjoint; `minus` and `&` work box by box)."""
+
+    def __init__(self, boxes: Iterable[Box] = ()):
+        self.boxes: list[Box] = [b for b in boxes if not b.is_empty()]
+
+    # -- construction ------------------------------------------------------------------------------
+    @classmethod
+    def universe(
+        cls,
+        families: Iterable[int] = (4, 6),
+        protos: Iterable[str] | None = None,
+        iif: str | None = None,
+    ) -> Space:
+        out = []
+        for fam in families:
+            for proto in protos or PROTOS:
+                if (proto, fam) in (("icmp", 6), ("icmpv6", 4)):
+                    continue
+                out.append(Box.universe(fam, proto, iif))
+        return cls(out)
+
+    @classmethod
+    def empty(cls) -> Space:
+        return cls()
+
+    @classmethod
+    def where(cls, **fields: Any) -> Space:
+        """The packets with the given fields in the given sets: saddr/daddr a prefix or list of prefixes,
+        sport/dport an int, (lo, hi) or a list, proto/state a name or list, mark an int, family 4/6."""
+        families = [fields["family"]] if "family" in fields else [4, 6]
+        protos = fields.get("proto")
+        protos = [protos] if isinstance(protos, str) else protos
+        space = cls.universe(families, protos, fields.get("iif"))
+        narrowed = []
+        for box in space.boxes:
+            b = box
+            for name in ("saddr", "daddr"):
+                if fields.get(name) is not None:
+                    nets = fields[name] if isinstance(fields[name], (list, tuple)) else [fields[name]]
+                    b = b.narrowed({name: getattr(b, name) & prefixes(b.family, nets)})
+            for name in ("sport", "dport", "mark"):
+                if fields.get(name) is not None:
+                    width = 32 if name == "mark" else 16
+                    b = b.narrowed({name: getattr(b, name) & values(width, fields[name])})
+            if fields.get("state") is not None:
+                st = fields["state"]
+                b = replace(b, state=b.state & frozenset([st] if isinstance(st, str) else st))
+            narrowed.append(b)
+        return cls(narrowed)
+
+    # -- algebra -----------------------------------------------------------------------------------
+    def __and__(self, other: Space) -> Space:
+        return Space(c for a in self.boxes for b in other.boxes if (c := a & b) is not None)
+
+    def __or__(self, other: Space) -> Space:
+        return Space(self.boxes + other.boxes)
+
+    def __sub__(self, other: Space) -> Space:
+        current = list(self.boxes)
+        for b in other.boxes:
+            current = [piece for a in current for piece in a.minus(b)]
+        return Space(current)
+
+    def is_empty(self) -> bool:
+        return not self.boxes
+
+    def __bool__(self) -> bool:
+        return bool(self.boxes)
+
+    def __iter__(self) -> Iterator[Box]:
+        return iter(self.boxes)
+
+    def contains(self, packet: dict[str, Any]) -> bool:
+        return any(b.contains(packet) for b in self.boxes)
+
+    def example(self, rng: random.Random | None = None) -> dict[str, Any] | None:
+        if not self.boxes:
+            return None
+        box = self.boxes[0] if rng is None else rng.choice(self.boxes)
+        return box.example(rng)
+
+    def subset_of(self, other: Space) -> bool:
+        return (self - other).is_empty()
+
+    def equals(self, other: Space) -> bool:
+        return self.subset_of(other) and other.subset_of(self)
+
+    def describe(self) -> str:
+        from netstack_docs.analysis.reach.describe import describe_space
+
+        return describe_space(self)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        from netstack_docs.analysis.reach.describe import box_json
+
+        return [box_json(b) for b in self.boxes]
+
+    def __repr__(self) -> str:
+        return f"Space({self.describe()})"
+
+
+def prefixes(version: int, nets: Iterable[str]) -> Dim:
+    """The addresses of some prefixes (or single addresses) of one family; others are ignored."""
+    out = []
+    for text in nets:
+        net = ipaddress.ip_network(str(text), strict=False)
+        if net.version == version:
+            out.append((int(net.network_address), int(net.broadcast_address)))
+    return Dim.of(32 if version == 4 else 128, out)
+
+
+def values(width: int, spec: Any) -> Dim:
+    """An int, an inclusive (lo, hi) pair, "lo-hi", or a list of those."""
+    items = spec if isinstance(spec, list) else [spec]
+    out = []
+    for item in items:
+        if isinstance(item, tuple):
+            out.append((int(item[0]), int(item[1])))
+        elif isinstance(item, str) and "-" in item:
+            lo, hi = item.split("-", 1)
+            out.append((int(lo), int(hi)))
+        else:
+            out.append((int(item), int(item)))
+    return Dim.of(width, out)
