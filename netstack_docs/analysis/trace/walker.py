@@ -138,6 +138,22 @@ class Walker:
         stop, packet, _ = hook(trail, ns, "input", packet, ifname, None, at=ifname, nat_done=nat_done)
         if stop:
             return stop
+        to_group = packet.version == 4 and stack(ns).addr_type(packet.dst, None) in ("broadcast", "multicast")
+        if to_group and packet.proto == "tcp":
+            # tcp_v4_conn_request: "Never answer to SYNs send to broadcast or multicast"; no connection
+            # can exist to such an address, and tcp_v4_send_reset answers only RTN_LOCAL packets
+            what = f"TCP to the broadcast/multicast address {packet.dst}: never answered by the kernel"
+            trail.step(ns, "transport", f"{what}: dropped", decides=True)
+            return End("dropped", ns, packet, ifname)
+        if to_group and packet.proto == "icmp":
+            key = "net.ipv4.icmp_echo_ignore_broadcasts"
+            value = ns.sysctl(key)
+            if value is None:
+                what = f"whether echo requests to broadcast are ignored ({key} was not captured)"
+                value = trail.choose(ns, "transport", f"sysctl:{key}", what, ("1", "0"))
+            if value == "1":
+                trail.step(ns, "transport", f"ICMP echo to {packet.dst} ignored ({key} = 1)", decides=True)
+                return End("dropped", ns, packet, ifname)
         if packet.proto in ("icmp", "icmpv6"):
             key = "net.ipv4.icmp_echo_ignore_all" if packet.version == 4 else "net.ipv6.icmp.echo_ignore_all"
             if ns.sysctl(key) == "1":
