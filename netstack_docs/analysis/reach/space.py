@@ -45,49 +45,68 @@ def _norm(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
 
 
 def _first_masked(lo: int, hi: int, masks: tuple[Mask, ...], width: int) -> int | None:
-    """The smallest x in [lo, hi] with every masked condition true (None: none), bit by bit from the top."""
+    """The smallest x in [lo, hi] with every masked condition true (None: none).
+
+    `x & m == v` fixes bits; `x & m != v` holds when at least one bit of m differs from v: each such
+    bit is tried as a fixed bit in turn (the smallest answer wins), one `!=` condition after another."""
     eq = [(m, v) for m, v, e in masks if e]
     ne = [(m, v) for m, v, e in masks if not e]
     fixed_m, fixed_v = 0, 0
     for m, v in eq:
-        if (fixed_m & m) and (fixed_v & m & fixed_m) != (v & fixed_m & m):
+        if v & ~m or (fixed_v ^ v) & fixed_m & m:
             return None
-        if v & ~m:
-            return None
-        fixed_m, fixed_v = fixed_m | m, fixed_v | (v & m)
+        fixed_m, fixed_v = fixed_m | m, fixed_v | v
+    return _first_fixed(lo, hi, fixed_m, fixed_v, ne, width)
 
-    def next_fixed(x: int) -> int | None:
-        """The smallest y >= x with y & fixed_m == fixed_v (None when above the width)."""
-        y = 0
-        bumps: list[int] = []  # bumps: free bits where y followed a 0 of x (raising one makes y > x)
-        for i in range(width - 1, -1, -1):
-            b = 1 << i
-            if fixed_m & b:
-                bit = fixed_v & b
-                if bit and not x & b:
-                    return y | b | (fixed_v & (b - 1))
-                if not bit and x & b:
-                    if not bumps:
-                        return None
-                    j = bumps[-1]
-                    high = y & ~((j << 1) - 1)
-                    return high | j | (fixed_v & (j - 1))
-                y |= bit
-            else:
-                if not x & b:
-                    bumps.append(b)
-                y |= x & b
-        return y
 
-    x: int | None = lo
-    for _ in range(4096):
-        x = next_fixed(x) if x is not None else None
-        if x is None or x > hi:
-            return None
-        if all(x & m != v for m, v in ne):
-            return x
-        x += 1
-    return None
+def _first_fixed(
+    lo: int, hi: int, fixed_m: int, fixed_v: int, ne: list[tuple[int, int]], width: int
+) -> int | None:
+    if not ne:
+        x = _next_fixed(lo, fixed_m, fixed_v, width)
+        return x if x is not None and x <= hi else None
+    (m, v), rest = ne[0], ne[1:]
+    if fixed_m & m == m:  # every bit of the condition already fixed: it holds or it does not
+        return _first_fixed(lo, hi, fixed_m, fixed_v, rest, width) if fixed_v & m != v else None
+    best = None
+    for i in range(width):
+        b = 1 << i
+        if not m & b:
+            continue
+        want = (v & b) ^ b  # this bit differs from v
+        if fixed_m & b:
+            if fixed_v & b != want:
+                continue
+            x = _first_fixed(lo, hi, fixed_m, fixed_v, rest, width)
+        else:
+            x = _first_fixed(lo, hi, fixed_m | b, fixed_v | want, rest, width)
+        if x is not None and (best is None or x < best):
+            best = x
+    return best
+
+
+def _next_fixed(x: int, fixed_m: int, fixed_v: int, width: int) -> int | None:
+    """The smallest y >= x with y & fixed_m == fixed_v (None when above the width)."""
+    y = 0
+    bumps: list[int] = []  # free bits where y followed a 0 of x (raising one makes y > x)
+    for i in range(width - 1, -1, -1):
+        b = 1 << i
+        if fixed_m & b:
+            bit = fixed_v & b
+            if bit and not x & b:
+                return y | b | (fixed_v & (b - 1))
+            if not bit and x & b:
+                if not bumps:
+                    return None
+                j = bumps[-1]
+                high = y & ~((j << 1) - 1)
+                return high | j | (fixed_v & (j - 1))
+            y |= bit
+        else:
+            if not x & b:
+                bumps.append(b)
+            y |= x & b
+    return y
 
 
 @dataclass(frozen=True)
