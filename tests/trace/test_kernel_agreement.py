@@ -81,6 +81,7 @@ wait_listening 80 53 8080 9000
 UPSTREAM = {
     "upstream/docker-iptables": "",
     "upstream/kube-proxy-nftables": "",
+    "upstream/wg-quick": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -133,6 +134,19 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         # pods reach the world with their own address (routed pod network, no masquerade)
         ("pod/shop/web-6f9c7b8d5-a1b2c 10.244.0.3 198.51.100.20 tcp 443", "delivered", ("internet 443",),
          ("10.244.0.3",)),
+    ],
+    "upstream/wg-quick": [
+        # the uplink's neighbour: its way back is on the uplink's own subnet (main, not suppressed)
+        ("internet 192.168.1.1 192.168.1.2 udp 51820", "delivered", ("root 51820",), None),
+        # from beyond: the way back is the tunnel (suppress_prefixlength 0, then table 51820): strict
+        # rp_filter on eth0 drops it
+        ("internet 203.0.113.1 192.168.1.2 tcp 22", "dropped", None, None),
+        # the tunnel's address from outside the tunnel: wg-quick's preraw guard
+        ("internet 192.168.1.1 10.66.0.2 tcp 22", "dropped", None, None),
+        # everything else leaves through the tunnel (nobody reads the stand-in's TUN: no answer)
+        ("root 192.168.1.2 198.51.100.20 tcp 443", "dropped", None, None),
+        ("lan 10.10.0.5 198.51.100.20 tcp 443", "dropped", None, None),
+        ("lan 10.10.0.5 192.168.1.2 tcp 22", "delivered", ("root 22",), ("10.10.0.5",)),
     ],
 }
 
