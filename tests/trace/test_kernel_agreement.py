@@ -146,7 +146,7 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         # everything else leaves through the tunnel (nobody reads the stand-in's TUN: no answer)
         ("root 192.168.1.2 198.51.100.20 tcp 443", "dropped", None, None),
         ("lan 10.10.0.5 198.51.100.20 tcp 443", "dropped", None, None),
-        ("lan 10.10.0.5 192.168.1.2 tcp 22", "delivered", ("root 22",), ("10.10.0.5",)),
+        ("lan 10.10.0.5 192.168.1.2 tcp 22", "delivered", ("root 22",), None),
     ],
 }
 

@@ -40,6 +40,8 @@ ip -n lan route add default via 10.10.0.1
 ip -n internet addr add 203.0.113.1/32 dev lo
 ip -n internet addr add 198.51.100.20/32 dev lo
 ip -n internet route add 10.10.0.0/24 via 192.168.1.2
+# a neighbour on the uplink's segment that routes to the tunnel address: what wg-quick's preraw guards
+ip -n internet route add 10.66.0.0/24 via 192.168.1.2
 # the distribution's strict reverse-path filter on the uplink
 sysctl -qw net.ipv4.conf.all.rp_filter=0
 sysctl -qw net.ipv4.conf.eth0.rp_filter=1
