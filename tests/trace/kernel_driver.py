@@ -321,7 +321,8 @@ def build_report(plan: Plan, observed: dict[int, str], landed: dict[int, str | N
                  arrived: dict[tuple[str, int], int], handed: dict[int, str] | None = None) -> dict:
     """Compare: plan[i] = (flow, forward trace, answer trace or None, expected verdict); observed[i] the
     kernel's outcome, landed[i] where a UDP datagram landed; arrived the accept queues' growth per
-    (namespace id, port); handed[i] why flow i, handed to a process, is not compared (counted undetermined). Firm verdicts are confirmed or contradicted, undetermined ones counted by cause."""
+    (namespace id, port); handed[i] why flow i, handed to a process, is not compared (counted undetermined).
+    Firm verdicts are confirmed or contradicted, undetermined ones counted by cause."""
     predicted: dict[tuple[str, int], int] = {}
     floating_ends = 0
     for i, (flow, fwd, _reply, expected) in enumerate(plan):
