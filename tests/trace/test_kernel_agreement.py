@@ -82,6 +82,7 @@ UPSTREAM = {
     "upstream/docker-iptables": "",
     "upstream/kube-proxy-nftables": "",
     "upstream/wg-quick": "",
+    "upstream/firewalld": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -147,6 +148,18 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         ("root 192.168.1.2 198.51.100.20 tcp 443", "dropped", None, None),
         ("lan 10.10.0.5 198.51.100.20 tcp 443", "dropped", None, None),
         ("lan 10.10.0.5 192.168.1.2 tcp 22", "delivered", ("root 22",), None),
+    ],
+    "upstream/firewalld": [
+        # the external zone allows ssh, the default zone also; the LAN is masqueraded to the world
+        ("internet 198.51.100.20 203.0.113.2 tcp 22", "delivered", ("root 22",), None),
+        ("lan 10.20.0.5 198.51.100.20 tcp 443", "delivered", ("internet 443",),
+         ("::ffff:cb00:7102",)),  # 203.0.113.2, as the dual-stack listener sees it
+        # nothing else comes in: admin-prohibited (rejected), also forwarded into the LAN
+        ("internet 198.51.100.20 203.0.113.2 udp 53", "rejected", None, None),
+        ("internet 203.0.113.1 10.20.0.5 tcp 445", "rejected", None, None),
+        ("lan 10.20.0.5 10.20.0.1 udp 53", "rejected", None, None),
+        # IPv6 leaves unmasqueraded (masquerade is `meta nfproto ipv4`)
+        ("lan 2001:db8:20::5 2001:db8:1::1 tcp 443", "delivered", ("internet 443",), ("2001:db8:20::5",)),
     ],
 }
 

@@ -71,6 +71,8 @@ def apply(
                 decides=True,
             )
             return None
+        if packet.state == "new":  # nf_nat_setup_info sets the connection's status bit
+            new = new.with_(ctstatus=new.ctstatus | {"dnat" if name in ("dnat", "redirect") else "snat"})
         trail.step(
             ns,
             "netfilter",

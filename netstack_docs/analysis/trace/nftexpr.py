@@ -268,8 +268,17 @@ def _ct_mark(ctx: EvalContext) -> int:
     raise Undetermined("ct mark of an established connection is runtime state")
 
 
+def _ct_status(ctx: EvalContext) -> Any:
+    """A new connection is not confirmed yet (that happens when the packet leaves the last hook); its
+    snat / dnat bits are the NAT done to it so far on the walk. An established one's: runtime state."""
+    if ctx.packet.state == "new":
+        return ctx.packet.ctstatus
+    raise Undetermined("ct status of an established connection is runtime state")
+
+
 CT: dict[str, tuple[Getter, str]] = {
     "state": (_ct_state, "flags"),
+    "status": (_ct_status, "flags"),
     "direction": (_ct_unknown_for_established("direction", "original"), "str"),
     "mark": (lambda c: _ct_mark(c), "int"),
 }

@@ -53,6 +53,7 @@ class Packet:
     tcp_flags: str | None = None  # comma-separated names (None: syn when new, ack when established)
     dscp: int = 0
     ctmark: int = 0  # the connection's mark (a new connection starts at 0)
+    ctstatus: frozenset[str] = frozenset()  # a new connection's snat/dnat bits from the walk
 
     def __post_init__(self) -> None:
         try:
