@@ -1,0 +1,87 @@
+"""nftables' own tracing as a second oracle: rulesets nobody here designed, loaded into a sandbox, a few
+hundred random packets each; for every packet the kernel's trace (`nft monitor trace`, from a table of
+the test's own with `meta nftrace set 1` at priority -1000) says whether a base chain dropped it, and
+trace's walk of the same packet, from a capture of that namespace, must say the same unless it is
+undetermined (counted by cause). See tests/trace/nftrace_oracle.py.
+
+The rulesets: the ones the upstream labs install (lab/topologies/upstream/: firewalld's nftables
+backend, wg-quick's, kube-proxy's nftables mode; lab/rp-01: firewalld's rpfilter and wg-quick's guard),
+each the `nft -f` input its script holds, and nftables' own example files (github:Mic92/nftables, a
+mirror of netfilter's nftables, files/nftables/ at fd29394cc00bc483ba220332966a53f9dc5383da: the
+skeleton tables it installs as /etc/nftables/*; base chains without rules, so every packet passes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sandbox import REPO, run_in_sandbox
+
+PACKETS = 500
+
+
+def lab_ruleset(path: str) -> str:
+    """The `nft -f -` input a lab script holds (its heredoc between <<'NFT' and NFT)."""
+    text = (REPO / "lab" / "topologies" / path).read_text()
+    found = re.search(r"nft -f - <<'NFT'\n(.*?)\nNFT\n", text, re.S)
+    assert found, path
+    return found.group(1)
+
+
+# files/nftables/ipv4-filter and inet-filter of nftables' own examples, as written there
+NFTABLES_EXAMPLES = """table ip filter {
+\tchain input\t\t{ type filter hook input priority 0; }
+\tchain forward\t\t{ type filter hook forward priority 0; }
+\tchain output\t\t{ type filter hook output priority 0; }
+}
+table inet filter {
+\tchain input\t\t{ type filter hook input priority 0; }
+\tchain forward\t\t{ type filter hook forward priority 0; }
+\tchain output\t\t{ type filter hook output priority 0; }
+}
+"""
+
+RULESETS = {
+    "firewalld": lab_ruleset("upstream/firewalld.sh"),
+    "wg-quick": lab_ruleset("upstream/wg-quick.sh"),
+    "kube-proxy-nftables": lab_ruleset("upstream/kube-proxy-nftables.sh"),
+    "rp-01": lab_ruleset("lab/rp-01.sh"),
+    "nftables-examples": NFTABLES_EXAMPLES,
+}
+
+TOPOLOGY = r"""
+ip netns add peer
+ip link add eth0 type veth peer name eth0 netns peer
+ip link set eth0 up
+ip -n peer link set eth0 up
+ip -n peer link set lo up
+ip addr add 192.0.2.1/24 dev eth0
+ip -n peer addr add 192.0.2.2/24 dev eth0
+ip route add default via 192.0.2.2
+ip -n peer route add default via 192.0.2.1
+sysctl -qw net.ipv4.ip_forward=1
+"""
+
+
+@pytest.mark.parametrize("name", sorted(RULESETS))
+def test_trace_agrees_with_nftables_tracing(name: str) -> None:
+    script = "\n".join(
+        [
+            TOPOLOGY,
+            f"nft -f - <<'NFT'\n{RULESETS[name]}\nNFT",
+            f'"$PYTHON" -m netstack_docs capture --env oracle --host {name} --out /mnt/snap.json --quiet',
+            f'cd "{REPO}/tests/trace" && "$PYTHON" nftrace_oracle.py /mnt/snap.json {name} 11 {PACKETS}',
+        ]
+    )
+    proc = run_in_sandbox(script, timeout=300)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(
+        f"\n{name}: {report['packets']} packets traced by nftables ({report['kernel']}); firm {report['firm']}: "
+        f"{report['confirmed']} confirmed, {len(report['contradicted'])} contradicted; undetermined "
+        f"{report['undetermined']} ({report['undetermined'] / max(report['packets'], 1):.0%}) {report['causes']}"
+    )
+    assert report["packets"] >= PACKETS * 0.9, report  # nearly every packet was seen by nftables' tracing
+    assert report["firm"] + report["undetermined"] == report["packets"]
+    assert not report["contradicted"], json.dumps(report["contradicted"][:10], indent=1)
