@@ -29,7 +29,10 @@ from kernel_driver import causes, enter
 
 from netstack_docs.analysis.trace import Fleet, Packet, trace
 
-ORACLE = "table inet nftrace_oracle {\nchain pre {\ntype filter hook prerouting priority -1000;\nmeta nftrace set 1\n}\n}\n"
+ORACLE = (
+    "table inet nftrace_oracle {\nchain pre {\ntype filter hook prerouting priority -1000;\n"
+    "meta nftrace set 1\n}\n}\n"
+)
 
 
 def _checksum(data: bytes) -> int:
@@ -80,7 +83,8 @@ def candidates(doc: dict, rng: random.Random) -> tuple[list[str], list[tuple[str
                         found.add(str(net[rng.randrange(net.num_addresses)]))
             left, right = value.get("left"), value.get("right")
             payload = left.get("payload") if isinstance(left, dict) else None
-            if isinstance(payload, dict) and payload.get("protocol") in ("tcp", "udp") and isinstance(right, int):
+            l4 = isinstance(payload, dict) and payload.get("protocol") in ("tcp", "udp")
+            if l4 and isinstance(payload, dict) and isinstance(right, int):
                 ports.add((payload["protocol"], right))
             for v in value.values():
                 visit(v)
@@ -121,7 +125,8 @@ def kernel_fates(text: str) -> dict[int, str]:
                 ids[tid] = int(found.group(1))
                 fate.setdefault(ids[tid], "passed")
             continue
-        if tid in ids and (rest.endswith("(verdict drop)") or rest.strip() in ("policy drop", "verdict drop")):
+        dropped = rest.endswith("(verdict drop)") or rest.strip() in ("policy drop", "verdict drop")
+        if tid in ids and dropped:
             fate[ids[tid]] = "dropped"
     return fate
 
@@ -186,7 +191,8 @@ def main() -> None:
         report["packets"] += 1
         kernel = seen[ident]
         report["kernel"][kernel] = report["kernel"].get(kernel, 0) + 1
-        packet = Packet(src, dst, proto, sport if proto != "icmp" else None, dport if proto != "icmp" else None)
+        ports = (sport, dport) if proto != "icmp" else (None, None)
+        packet = Packet(src, dst, proto, *ports)
         fate, why = trace_fate(fleet, host, packet)
         if fate == "undetermined":
             report["undetermined"] += 1

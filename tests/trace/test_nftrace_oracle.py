@@ -77,10 +77,12 @@ def test_trace_agrees_with_nftables_tracing(name: str) -> None:
     )
     proc = run_in_sandbox(script, timeout=300)
     report = json.loads(proc.stdout.strip().splitlines()[-1])
+    share = report["undetermined"] / max(report["packets"], 1)
     print(
-        f"\n{name}: {report['packets']} packets traced by nftables ({report['kernel']}); firm {report['firm']}: "
-        f"{report['confirmed']} confirmed, {len(report['contradicted'])} contradicted; undetermined "
-        f"{report['undetermined']} ({report['undetermined'] / max(report['packets'], 1):.0%}) {report['causes']}"
+        f"\n{name}: {report['packets']} packets traced by nftables ({report['kernel']}); "
+        f"firm {report['firm']}: {report['confirmed']} confirmed, {len(report['contradicted'])} "
+        "contradicted; "
+        f"undetermined {report['undetermined']} ({share:.0%}) {report['causes']}"
     )
     assert report["packets"] >= PACKETS * 0.9, report  # nearly every packet was seen by nftables' tracing
     assert report["firm"] + report["undetermined"] == report["packets"]
