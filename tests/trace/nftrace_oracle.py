@@ -110,8 +110,9 @@ def candidates(doc: dict, rng: random.Random) -> tuple[list[str], list[tuple[str
     return usable, sorted(ports)
 
 
-def kernel_fates(text: str) -> dict[int, str]:
-    """IP id -> "dropped" (a base chain dropped it) or "passed", from `nft monitor trace` output."""
+def kernel_fates(text: str, lines: dict[int, list[str]] | None = None) -> dict[int, str]:
+    """IP id -> "dropped" (a base chain dropped it) or "passed", from `nft monitor trace` output;
+    `lines` gathers each packet's trace lines (after its id)."""
     ids: dict[str, int] = {}
     fate: dict[int, str] = {}
     for line in text.splitlines():
@@ -119,11 +120,16 @@ def kernel_fates(text: str) -> dict[int, str]:
         if not m:
             continue
         tid, rest = m.group(1), m.group(5)
+        if lines is not None and tid in ids and not rest.startswith("packet:"):
+            lines.setdefault(ids[tid], []).append(" ".join(m.group(2, 3, 4, 5)))
         if rest.startswith("packet:"):
+            # the kernel reuses trace ids (a hash of the skb's address): each packet line says whose it is
             found = re.search(r"ip id (\d+)", rest)
-            if found and tid not in ids:
+            if found:
                 ids[tid] = int(found.group(1))
                 fate.setdefault(ids[tid], "passed")
+            else:
+                ids.pop(tid, None)
             continue
         dropped = rest.endswith("(verdict drop)") or rest.strip() in ("policy drop", "verdict drop")
         if tid in ids and dropped:
@@ -182,7 +188,8 @@ def main() -> None:
     out = log.read()
     log.close()
     enter("/proc/1/ns/net")
-    seen = kernel_fates(out)
+    kernel_lines: dict[int, list[str]] = {}
+    seen = kernel_fates(out, kernel_lines)
     report: dict = {"ruleset": host, "packets": 0, "firm": 0, "confirmed": 0, "contradicted": [],
                     "undetermined": 0, "causes": {}, "kernel": {}, "send_errors": errors}
     for ident, src, dst, proto, sport, dport in packets:
@@ -203,7 +210,10 @@ def main() -> None:
         if fate == kernel:
             report["confirmed"] += 1
         else:
-            report["contradicted"].append({"packet": packet.describe(), "trace": fate, "kernel": kernel})
+            report["contradicted"].append({
+                "packet": packet.describe(), "trace": fate, "kernel": kernel,
+                "kernel_trace": [ln for ln in kernel_lines.get(ident, []) if "nftrace_oracle" not in ln][-6:],
+            })
     report["causes"] = dict(sorted(report["causes"].items(), key=lambda kv: -kv[1]))
     print(json.dumps(report))
 
