@@ -83,6 +83,7 @@ UPSTREAM = {
     "upstream/kube-proxy-nftables": "",
     "upstream/wg-quick": "",
     "upstream/firewalld": "",
+    "upstream/firewall4": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -160,6 +161,18 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         ("lan 10.20.0.5 10.20.0.1 udp 53", "rejected", None, None),
         # IPv6 leaves unmasqueraded (masquerade is `meta nfproto ipv4`)
         ("lan 2001:db8:20::5 2001:db8:1::1 tcp 443", "delivered", ("internet 443",), ("2001:db8:20::5",)),
+    ],
+    "upstream/firewall4": [
+        # the LAN reaches the router and, masqueraded, the world
+        ("lan 10.0.0.100 10.0.0.1 tcp 80", "delivered", ("root 80",), None),
+        # masqueraded: 10.11.12.2, as the dual-stack listener sees it
+        ("lan 10.0.0.100 198.51.100.20 tcp 443", "delivered", ("internet 443",), ("::ffff:a0b:c02",)),
+        # from the wan: DHCP renewals come in, the rest is rejected (tcp reset, port unreachable)
+        ("internet 10.11.12.1 10.11.12.2 udp 68", "delivered", ("root 68",), None),
+        ("internet 10.11.12.1 10.11.12.2 tcp 22", "rejected", None, None),
+        ("internet 198.51.100.20 10.0.0.100 tcp 445", "rejected", None, None),
+        # ISAKMP may be forwarded into the LAN (Allow-ISAKMP)
+        ("internet 198.51.100.20 10.0.0.100 udp 500", "delivered", ("lan 500",), None),
     ],
 }
 

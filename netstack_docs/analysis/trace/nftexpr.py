@@ -87,6 +87,22 @@ ICMP6_TYPES = {
     "ind-neighbor-advert": 142,
     "mld2-listener-report": 143,
 }
+# code names nft prints for `icmp code` / `icmpv6 code` (its icmp_code and icmpv6_code types)
+ICMP_CODES = {
+    "net-unreachable": 0, "host-unreachable": 1, "prot-unreachable": 2, "port-unreachable": 3,
+    "frag-needed": 4, "net-prohibited": 9, "host-prohibited": 10, "admin-prohibited": 13,
+}
+ICMP6_CODES = {
+    "no-route": 0, "admin-prohibited": 1, "addr-unreachable": 3, "port-unreachable": 4,
+    "policy-fail": 5, "reject-route": 6,
+}
+# protocols a rule may name that a traced packet never is (it is tcp, udp, icmp or icmpv6)
+OTHER_PROTOS = {
+    "ip": 0, "hopopt": 0, "igmp": 2, "ggp": 3, "ipencap": 4, "egp": 8, "pup": 12, "idp": 22, "dccp": 33,
+    "ipv6": 41, "ipv6-route": 43, "ipv6-frag": 44, "rsvp": 46, "gre": 47, "esp": 50, "ah": 51,
+    "ipv6-nonxt": 59, "ipv6-opts": 60, "eigrp": 88, "ospf": 89, "ipip": 94, "pim": 103, "comp": 108,
+    "vrrp": 112, "l2tp": 115, "sctp": 132, "udplite": 136, "mpls-in-ip": 137,
+}
 PKTTYPES = {"host": 0, "unicast": 0, "broadcast": 1, "multicast": 2, "other": 3}
 NFPROTO = {"ipv4": 4, "ipv6": 6}
 ETHER = {"ip": 4, "ip6": 6}
@@ -98,6 +114,8 @@ def _proto_number(value: Any) -> int:
     text = str(value).lower()
     if text in PROTO_NUMBERS:
         return PROTO_NUMBERS[text]
+    if text in OTHER_PROTOS:
+        return OTHER_PROTOS[text]
     if text.isdigit():
         return int(text)
     raise Undetermined(f"protocol {value!r} is not known to trace")
@@ -152,6 +170,8 @@ LITERAL: dict[str, Callable[[Any], Any]] = {
     "flags": lambda v: str(v),
     "icmp": lambda v: v if isinstance(v, int) else ICMP_TYPES[str(v)],
     "icmp6": lambda v: v if isinstance(v, int) else ICMP6_TYPES[str(v)],
+    "icmpcode": lambda v: ICMP_CODES[v] if v in ICMP_CODES else _int(v),
+    "icmp6code": lambda v: ICMP6_CODES[v] if v in ICMP6_CODES else _int(v),
     "tcpflags": _tcp_flags,
     "fiboif": lambda v: "" if v in (False, 0, "0") else str(v),  # 0 / missing: no device
     "pkttype": lambda v: v if isinstance(v, int) else PKTTYPES[str(v)],
@@ -207,9 +227,9 @@ PAYLOAD: dict[tuple[str, str], tuple[Getter, str]] = {
     ("th", "sport"): (_l4(("tcp", "udp"), "sport"), "port"),
     ("th", "dport"): (_l4(("tcp", "udp"), "dport"), "port"),
     ("icmp", "type"): (lambda c: 8 if c.packet.proto == "icmp" else ABSENT, "icmp"),
-    ("icmp", "code"): (lambda c: 0 if c.packet.proto == "icmp" else ABSENT, "int"),
+    ("icmp", "code"): (lambda c: 0 if c.packet.proto == "icmp" else ABSENT, "icmpcode"),
     ("icmpv6", "type"): (lambda c: 128 if c.packet.proto == "icmpv6" else ABSENT, "icmp6"),
-    ("icmpv6", "code"): (lambda c: 0 if c.packet.proto == "icmpv6" else ABSENT, "int"),
+    ("icmpv6", "code"): (lambda c: 0 if c.packet.proto == "icmpv6" else ABSENT, "icmp6code"),
 }
 
 

@@ -126,7 +126,7 @@ def _mangle(arg: dict[str, Any]) -> Run:
         if isinstance(key, dict) and len(key) == 1:
             inner = next(iter(key.values())) or {}
         name = (inner or {}).get("key") or (inner or {}).get("field")
-        if name in FATE_NEUTRAL_KEYS:
+        if name in FATE_NEUTRAL_KEYS or "tcp option" in key:  # MSS clamping: no verdict depends on it
             return lambda ctx, eff: True
         raise Undetermined(f"statement `set` of {key!r} is outside trace's vocabulary")
     value = arg.get("value")
