@@ -14,7 +14,9 @@ skeleton tables it installs as /etc/nftables/*; base chains without rules, so ev
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from sandbox import REPO, run_in_sandbox
@@ -87,3 +89,56 @@ def test_trace_agrees_with_nftables_tracing(name: str) -> None:
     assert report["packets"] >= PACKETS * 0.9, report  # nearly every packet was seen by nftables' tracing
     assert report["firm"] + report["undetermined"] == report["packets"]
     assert not report["contradicted"], json.dumps(report["contradicted"][:10], indent=1)
+
+
+# nftables' own rulesets: its example files and the rulesets its shell test suite leaves behind
+# (tests/shell/testcases/*/dumps/*.nft), read from a checkout of nftables named by NFTABLES_SRC (not
+# bundled here). Those with a base chain are loaded one after another into one sandbox; one that this
+# nft or kernel refuses is counted, not compared.
+NFTABLES_SRC = os.environ.get("NFTABLES_SRC")
+SUITE_PACKETS = 200
+
+SUITE = r"""
+for f in $RULESETS; do
+  nft flush ruleset
+  if ! nft -f "$f" 2>/dev/null; then echo "{\"ruleset\": \"$f\", \"refused\": true}"; continue; fi
+  "$PYTHON" -m netstack_docs capture --env oracle --host suite --out /mnt/snap.json --quiet || continue
+  (cd "$REPO/tests/trace" && "$PYTHON" nftrace_oracle.py /mnt/snap.json suite 13 $PACKETS) \
+    | sed "s|\"ruleset\": \"suite\"|\"ruleset\": \"$f\"|"
+done
+"""
+
+
+def suite_rulesets(root: Path) -> list[Path]:
+    found = sorted((root / "files" / "examples").glob("*.nft"))
+    found += sorted((root / "tests" / "shell" / "testcases").glob("*/dumps/*.nft"))
+    return [p for p in found if "hook" in p.read_text(errors="replace")]
+
+
+@pytest.mark.skipif(not NFTABLES_SRC, reason="NFTABLES_SRC (a checkout of nftables) is not set")
+def test_trace_agrees_with_nftables_tracing_on_nftables_own_rulesets() -> None:
+    files = suite_rulesets(Path(str(NFTABLES_SRC)))
+    assert files, f"no ruleset under {NFTABLES_SRC}"
+    script = TOPOLOGY + SUITE
+    env = {"RULESETS": " ".join(str(f) for f in files), "PACKETS": str(SUITE_PACKETS)}
+    proc = run_in_sandbox(script, timeout=3000, env=env, check=False)
+    reports = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    refused = [r["ruleset"] for r in reports if r.get("refused")]
+    done = [r for r in reports if not r.get("refused")]
+    packets = sum(r["packets"] for r in done)
+    undetermined = sum(r["undetermined"] for r in done)
+    causes: dict[str, int] = {}
+    for r in done:
+        for cause, n in r["causes"].items():
+            causes[cause] = causes.get(cause, 0) + n
+    contradicted = [dict(c, ruleset=r["ruleset"]) for r in done for c in r["contradicted"]]
+    print(
+        f"\nnftables' own rulesets: {len(files)} with a base chain, {len(refused)} refused by this "
+        f"nft/kernel, "
+        f"{len(done)} traced: {packets} packets, {len(contradicted)} contradicted, undetermined "
+        f"{undetermined} ({undetermined / max(packets, 1):.1%})"
+    )
+    for cause, n in sorted(causes.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  undetermined x{n}: {cause}")
+    assert done, proc.stderr[-3000:]
+    assert not contradicted, json.dumps(contradicted[:10], indent=1)

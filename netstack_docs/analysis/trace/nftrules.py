@@ -32,6 +32,7 @@ NO_EFFECT = (
     "comment",
     "flow",
     "ct count set",
+    "dup",  # the copy goes its own way; the packet trace follows goes on unchanged
 )  # a packet's fate does not depend on them
 NAT = ("dnat", "snat", "masquerade", "redirect")
 LIKE_A_MATCH = ("limit", "quota", "meter", "connlimit", "ct count")  # they stop the rule or let it go on
