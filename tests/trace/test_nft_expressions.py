@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -180,15 +181,18 @@ def load_and_capture(lines: list[tuple[str, str]]) -> tuple[dict, list[str]]:
         escaped = expr.replace("'", "'\\''")
         cmds.append(f"nft add chain {family} x c{i} && "
                     f"{{ nft add rule {family} x c{i} '{escaped}' 2>/dev/null || echo REFUSED c{i}; }}")
-    script = "\n".join([
-        "ip link add eth0 type veth peer name eth1",
-        "ip link set eth0 up; ip link set eth1 up",
-        "ip addr add 192.0.2.1/24 dev eth0; ip addr add 2001:db8::1/64 dev eth0 nodad",
-        *cmds,
-        '"$PYTHON" -m netstack_docs capture --env x --host h --out /mnt/snap.json --quiet',
-        "cat /mnt/snap.json",
-    ])
-    out = run_in_sandbox(script, timeout=600).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".sh") as commands:  # thousands of lines: not an argv
+        commands.write("\n".join(cmds) + "\n")
+        commands.flush()
+        script = "\n".join([
+            "ip link add eth0 type veth peer name eth1",
+            "ip link set eth0 up; ip link set eth1 up",
+            "ip addr add 192.0.2.1/24 dev eth0; ip addr add 2001:db8::1/64 dev eth0 nodad",
+            f". {commands.name}",
+            '"$PYTHON" -m netstack_docs capture --env x --host h --out /mnt/snap.json --quiet',
+            "cat /mnt/snap.json",
+        ])
+        out = run_in_sandbox(script, timeout=900).stdout
     refused = [ln.split()[1] for ln in out.splitlines() if ln.startswith("REFUSED ")]
     return json.loads(out[out.index("\n{") + 1:] if not out.startswith("{") else out), refused
 
