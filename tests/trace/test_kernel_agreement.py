@@ -84,6 +84,7 @@ UPSTREAM = {
     "upstream/wg-quick": "",
     "upstream/firewalld": "",
     "upstream/firewall4": "",
+    "upstream/tailscale": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -173,6 +174,17 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         ("internet 198.51.100.20 10.0.0.100 tcp 445", "rejected", None, None),
         # ISAKMP may be forwarded into the LAN (Allow-ISAKMP)
         ("internet 198.51.100.20 10.0.0.100 udp 500", "delivered", ("lan 500",), None),
+    ],
+    "upstream/tailscale": [
+        # the CGNAT range arriving on another interface than the tun: dropped (ts-input)
+        ("internet 100.70.0.9 192.168.1.2 tcp 22", "dropped", None, None),
+        ("internet 192.168.1.1 192.168.1.2 tcp 22", "delivered", ("root 22",), None),
+        # the node's tailnet address from the uplink: nothing guards it
+        ("internet 192.168.1.1 100.101.102.103 tcp 22", "delivered", ("root 22",), None),
+        # the world through main (rule 5270's table 52 has no route for it)
+        ("root 192.168.1.2 198.51.100.20 tcp 443", "delivered", ("internet 443",), None),
+        # a tailnet peer's subnet: into the tun (whose stand-in reads nothing)
+        ("lan 10.10.0.5 10.50.0.7 tcp 22", "dropped", None, None),
     ],
 }
 
