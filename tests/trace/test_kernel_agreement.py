@@ -85,6 +85,7 @@ UPSTREAM = {
     "upstream/firewalld": "",
     "upstream/firewall4": "",
     "upstream/tailscale": "",
+    "upstream/docker-nftables": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -185,6 +186,19 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         ("root 192.168.1.2 198.51.100.20 tcp 443", "delivered", ("internet 443",), None),
         # a tailnet peer's subnet: into the tun (whose stand-in reads nothing)
         ("lan 10.10.0.5 10.50.0.7 tcp 22", "dropped", None, None),
+    ],
+    "upstream/docker-nftables": [
+        # the same intentions as upstream/docker-iptables, from the nftables backend
+        ("internet 203.0.113.1 203.0.113.2 tcp 8080", "delivered", (f"{WEB} 80",), ("203.0.113.1",)),
+        ("internet 198.51.100.10 203.0.113.2 udp 5353", "delivered", (f"{RESOLVER} 53",), None),
+        ("root 203.0.113.2 203.0.113.2 tcp 8080", "delivered", (f"{WEB} 80",), ("203.0.113.2",)),
+        (f"{WEB} 172.17.0.2 172.17.0.1 tcp 8080", "delivered", ("root 8080",), ("172.17.0.2",)),
+        (f"{WEB} 172.17.0.2 198.51.100.10 tcp 443", "delivered", ("internet 443",), ("203.0.113.2",)),
+        ("docker/e2a9c7b5f1d4 172.18.0.2 198.51.100.10 tcp 443", "delivered", ("internet 443",),
+         ("203.0.113.2",)),
+        (f"{WEB} 172.17.0.2 172.17.0.3 udp 53", "delivered", (f"{RESOLVER} 53",), None),
+        ("internet 203.0.113.1 172.17.0.2 tcp 80", "dropped", None, None),
+        (f"{WEB} 172.17.0.2 172.18.0.2 tcp 5432", "dropped", None, None),
     ],
 }
 
