@@ -5,7 +5,8 @@ trace's walk of the same packet, from a capture of that namespace, must say the 
 undetermined (counted by cause). See tests/trace/nftrace_oracle.py.
 
 The rulesets: the ones the upstream labs install (lab/topologies/upstream/: firewalld's nftables
-backend, wg-quick's, kube-proxy's nftables mode; lab/rp-01: firewalld's rpfilter and wg-quick's guard),
+backend, OpenWrt's firewall4, Docker's nftables backend, Tailscale's nftables runner, wg-quick's,
+kube-proxy's nftables mode; lab/rp-01: firewalld's rpfilter and wg-quick's guard),
 each the `nft -f` input its script holds, and nftables' own example files (github:Mic92/nftables, a
 mirror of netfilter's nftables, files/nftables/ at fd29394cc00bc483ba220332966a53f9dc5383da: the
 skeleton tables it installs as /etc/nftables/*; base chains without rules, so every packet passes).
@@ -50,6 +51,9 @@ RULESETS = {
     "wg-quick": lab_ruleset("upstream/wg-quick.sh"),
     "kube-proxy-nftables": lab_ruleset("upstream/kube-proxy-nftables.sh"),
     "rp-01": lab_ruleset("lab/rp-01.sh"),
+    "firewall4": lab_ruleset("upstream/firewall4.sh"),
+    "docker-nftables": lab_ruleset("upstream/docker-nftables.sh"),
+    "tailscale": lab_ruleset("upstream/tailscale.sh"),
     "nftables-examples": NFTABLES_EXAMPLES,
 }
 
