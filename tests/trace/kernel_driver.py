@@ -8,8 +8,8 @@ delivered are also traced backwards as an established reply. The kernel's answer
 succeeds (delivered), ECONNREFUSED / EHOSTUNREACH / ENETUNREACH (rejected), EPERM (a local output
 drop) or a timeout (dropped); for UDP, ECONNREFUSED on a connected socket (rejected, also after an
 EPERM from send: a `reject` in an output hook drops the datagram and sends the ICMP error) or a
-receive queue growing (delivered), which also says where it landed; EACCES (ICMPv6's administratively
-prohibited) is rejected too. Prints one JSON summary line; exits 1 when a firm verdict is contradicted.
+receive queue growing (delivered), which also says where it landed. Prints one JSON summary line;
+exits 1 when a firm verdict is contradicted.
 
 Only firm verdicts are compared: a verdict is firm unless trace says `undetermined` (for the flow,
 or for the answer that must come back for the sender to see it). Undetermined flows are counted
@@ -107,7 +107,7 @@ def observe(path: str, src: str, dst: str, proto: str, sport: int, dport: int,
                     errno.ECONNREFUSED: "rejected",
                     errno.EHOSTUNREACH: "rejected",
                     errno.ENETUNREACH: "rejected",
-                    errno.EACCES: "rejected",  # ICMPv6 administratively prohibited (`reject with icmpx`)
+                    errno.EACCES: "rejected",  # ICMPv6 administratively prohibited (icmpv6_err_convert)
                     errno.EPERM: "dropped",
                 }.get(exc.errno, f"error {exc.errno}"), None
         # Without IP_RECVERR a UDP socket ignores ICMP errors other than port/protocol unreachable

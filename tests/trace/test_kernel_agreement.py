@@ -86,7 +86,6 @@ UPSTREAM = {
     "upstream/firewall4": "",
     "upstream/tailscale": "",
     "upstream/docker-nftables": "",
-    "upstream/kube-proxy-iptables": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -200,20 +199,6 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         (f"{WEB} 172.17.0.2 172.17.0.3 udp 53", "delivered", (f"{RESOLVER} 53",), None),
         ("internet 203.0.113.1 172.17.0.2 tcp 80", "dropped", None, None),
         (f"{WEB} 172.17.0.2 172.18.0.2 tcp 5432", "dropped", None, None),
-    ],
-    "upstream/kube-proxy-iptables": [
-        # the same intentions as upstream/kube-proxy-nftables, from the iptables mode
-        ("pod/shop/api-0 10.244.0.5 10.96.120.15 tcp 80", "delivered", PODS["web"], ("10.244.0.5",)),
-        ("pod/shop/web-6f9c7b8d5-a1b2c 10.244.0.3 10.96.0.10 udp 53", "delivered", (PODS["dns"],), None),
-        ("pod/shop/web-6f9c7b8d5-a1b2c 10.244.0.3 10.96.0.1 tcp 443", "delivered", ("root 6443",),
-         ("10.244.0.3",)),
-        ("pod/kube-system/coredns-7db6d8ff4d-q2x9z 10.244.0.2 10.96.0.10 tcp 53", "delivered",
-         (PODS["dns"],), ("10.244.0.1",)),
-        ("internet 203.0.113.2 192.168.0.2 tcp 30080", "delivered", PODS["web"], ("10.244.0.1",)),
-        ("internet 203.0.113.2 10.96.120.15 tcp 80", "delivered", PODS["web"], ("10.244.0.1",)),
-        ("pod/shop/web-6f9c7b8d5-a1b2c 10.244.0.3 10.96.45.3 tcp 9000", "rejected", None, None),
-        ("pod/shop/web-6f9c7b8d5-a1b2c 10.244.0.3 198.51.100.20 tcp 443", "delivered", ("internet 443",),
-         ("10.244.0.3",)),
     ],
 }
 

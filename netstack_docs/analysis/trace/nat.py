@@ -93,8 +93,10 @@ def apply(
                 decides=True,
             )
             return None
-        if packet.state == "new":  # nf_nat_setup_info sets the connection's status bit
-            new = new.with_(ctstatus=new.ctstatus | {"dnat" if name in ("dnat", "redirect") else "snat"})
+        if (new.dst, new.dport) != (packet.dst, packet.dport):
+            new = new.with_(dnat=True)  # the kernel flags the connection only when the tuple changed
+        if (new.src, new.sport) != (packet.src, packet.sport):
+            new = new.with_(snat=True)
         trail.step(
             ns,
             "netfilter",

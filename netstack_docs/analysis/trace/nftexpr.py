@@ -306,7 +306,7 @@ def _ct_status(ctx: EvalContext) -> Any:
     """A new connection is not confirmed yet (that happens when the packet leaves the last hook); its
     snat / dnat bits are the NAT done to it so far on the walk. An established one's: runtime state."""
     if ctx.packet.state == "new":
-        return ctx.packet.ctstatus
+        return frozenset(n for n, on in (("dnat", ctx.packet.dnat), ("snat", ctx.packet.snat)) if on)
     raise Undetermined("ct status of an established connection is runtime state")
 
 

@@ -53,7 +53,8 @@ class Packet:
     tcp_flags: str | None = None  # comma-separated names (None: syn when new, ack when established)
     dscp: int = 0
     ctmark: int = 0  # the connection's mark (a new connection starts at 0)
-    ctstatus: frozenset[str] = frozenset()  # a new connection's snat/dnat bits from the walk
+    dnat: bool = False  # this walk's NAT rewrote the destination (conntrack status DST_NAT, ctstate DNAT)
+    snat: bool = False  # ... the source (SRC_NAT, ctstate SNAT)
 
     def __post_init__(self) -> None:
         try:
