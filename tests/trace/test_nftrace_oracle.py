@@ -10,6 +10,9 @@ kube-proxy's nftables mode; lab/rp-01: firewalld's rpfilter and wg-quick's guard
 each the `nft -f` input its script holds, and nftables' own example files (github:Mic92/nftables, a
 mirror of netfilter's nftables, files/nftables/ at fd29394cc00bc483ba220332966a53f9dc5383da: the
 skeleton tables it installs as /etc/nftables/*; base chains without rules, so every packet passes).
+With NFTABLES_SRC naming a checkout of nftables, its example files and the rulesets its shell test
+suite leaves behind are run too (measured on nftables 1.0.2: 40 rulesets, 7,823 packets, 0 contradicted,
+4.6% undetermined; see the README).
 """
 
 from __future__ import annotations
