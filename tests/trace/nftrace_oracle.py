@@ -1,16 +1,17 @@
 """Run inside a sandbox: nftables' own tracing as a second oracle for trace.
 
-    python nftrace_oracle.py SNAPSHOT.json HOST SEED COUNT
+    python nftrace_oracle.py SNAPSHOT.json HOST SEED COUNT [IFNAME]
 
-The sandbox's root namespace holds a ruleset (captured in SNAPSHOT.json before this runs) and eth0, a
-veth to the namespace `peer` (192.0.2.2; the root holds 192.0.2.1 and routes everything else back to
-it). This adds a table of its own (`inet nftrace_oracle`, prerouting at priority -1000, `meta nftrace
-set 1`), runs `nft monitor trace`, and from `peer` writes COUNT random IPv4 packets through a raw socket
-(sources and destinations drawn from the addresses and prefixes the ruleset names, the two ends' own and
-a few others; tcp SYN, udp, icmp echo; ports the ruleset names or random), each with its own IP id. Per
-packet the kernel's answer is whether a base chain dropped it (a rule's `(verdict drop)` or a `policy
-drop` in its trace); trace's is whether its walk of the same packet, arriving on eth0, ends dropped or
-rejected by a netfilter step. Undetermined walks are counted by cause. Prints one JSON line.
+The sandbox's root namespace holds a ruleset (captured in SNAPSHOT.json before this runs) and IFNAME
+(eth0 unless given: a ruleset may name its uplink otherwise), a veth to the namespace `peer` (192.0.2.2;
+the root holds 192.0.2.1 and routes everything else back to it). This adds a table of its own (`inet
+nftrace_oracle`, prerouting at priority -1000, `meta nftrace set 1`), runs `nft monitor trace`, and from
+`peer` writes COUNT random IPv4 packets through a raw socket (sources and destinations drawn from the
+addresses and prefixes the ruleset names, the two ends' own and a few others; tcp SYN, udp, icmp echo;
+ports the ruleset names or random), each with its own IP id. Per packet the kernel's answer is whether a
+base chain dropped it (a rule's `(verdict drop)` or a `policy drop` in its trace); trace's is whether
+its walk of the same packet, arriving on IFNAME, ends dropped or rejected by a netfilter step.
+Undetermined walks are counted by cause. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -137,8 +138,8 @@ def kernel_fates(text: str, lines: dict[int, list[str]] | None = None) -> dict[i
     return fate
 
 
-def trace_fate(fleet: Fleet, host: str, packet: Packet) -> tuple[str, list[str]]:
-    result = trace(fleet, "oracle", host, packet, ingress="eth0")
+def trace_fate(fleet: Fleet, host: str, packet: Packet, ifname: str) -> tuple[str, list[str]]:
+    result = trace(fleet, "oracle", host, packet, ingress=ifname)
     if result.verdict == "undetermined":
         return "undetermined", causes(result)
     last = result.steps[-1] if result.steps else None
@@ -148,6 +149,7 @@ def trace_fate(fleet: Fleet, host: str, packet: Packet) -> tuple[str, list[str]]
 
 def main() -> None:
     path, host, seed, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    ifname = sys.argv[5] if len(sys.argv) > 5 else "eth0"
     with open(path) as f:
         doc = json.load(f)
     fleet = Fleet.from_docs({("oracle", host): doc})
@@ -200,7 +202,7 @@ def main() -> None:
         report["kernel"][kernel] = report["kernel"].get(kernel, 0) + 1
         ports = (sport, dport) if proto != "icmp" else (None, None)
         packet = Packet(src, dst, proto, *ports)
-        fate, why = trace_fate(fleet, host, packet)
+        fate, why = trace_fate(fleet, host, packet, ifname)
         if fate == "undetermined":
             report["undetermined"] += 1
             for cause in why:

@@ -60,13 +60,17 @@ RULESETS = {
     "nftables-examples": NFTABLES_EXAMPLES,
 }
 
+# The device the peer's packets arrive on, where a ruleset names its uplink otherwise than eth0.
+IFNAME = {"firewall4": "pppoe-wan"}
+
 TOPOLOGY = r"""
+IFNAME=${IFNAME:-eth0}
 ip netns add peer
-ip link add eth0 type veth peer name eth0 netns peer
-ip link set eth0 up
+ip link add "$IFNAME" type veth peer name eth0 netns peer
+ip link set "$IFNAME" up
 ip -n peer link set eth0 up
 ip -n peer link set lo up
-ip addr add 192.0.2.1/24 dev eth0
+ip addr add 192.0.2.1/24 dev "$IFNAME"
 ip -n peer addr add 192.0.2.2/24 dev eth0
 ip route add default via 192.0.2.2
 ip -n peer route add default via 192.0.2.1
@@ -81,10 +85,11 @@ def test_trace_agrees_with_nftables_tracing(name: str) -> None:
             TOPOLOGY,
             f"nft -f - <<'NFT'\n{RULESETS[name]}\nNFT",
             f'"$PYTHON" -m netstack_docs capture --env oracle --host {name} --out /mnt/snap.json --quiet',
-            f'cd "{REPO}/tests/trace" && "$PYTHON" nftrace_oracle.py /mnt/snap.json {name} 11 {PACKETS}',
+            f'cd "{REPO}/tests/trace" && '
+            f'"$PYTHON" nftrace_oracle.py /mnt/snap.json {name} 11 {PACKETS} "$IFNAME"',
         ]
     )
-    proc = run_in_sandbox(script, timeout=300)
+    proc = run_in_sandbox(script, timeout=300, env={"IFNAME": IFNAME.get(name, "eth0")})
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     share = report["undetermined"] / max(report["packets"], 1)
     print(
