@@ -86,6 +86,7 @@ UPSTREAM = {
     "upstream/firewall4": "",
     "upstream/tailscale": "",
     "upstream/docker-nftables": "",
+    "upstream/tailscale-iptables": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -186,6 +187,12 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         ("root 192.168.1.2 198.51.100.20 tcp 443", "delivered", ("internet 443",), None),
         # a tailnet peer's subnet: into the tun (whose stand-in reads nothing)
         ("lan 10.10.0.5 10.50.0.7 tcp 22", "dropped", None, None),
+    ],
+    "upstream/tailscale-iptables": [  # the same intentions as upstream/tailscale, as xt rules
+        ("internet 100.70.0.9 192.168.1.2 tcp 22", "dropped", None, None),
+        ("internet 192.168.1.1 192.168.1.2 tcp 22", "delivered", ("root 22",), None),
+        ("internet 192.168.1.1 100.101.102.103 tcp 22", "delivered", ("root 22",), None),
+        ("root 192.168.1.2 198.51.100.20 tcp 443", "delivered", ("internet 443",), None),
     ],
     "upstream/docker-nftables": [
         # the same intentions as upstream/docker-iptables, from the nftables backend
