@@ -71,3 +71,27 @@ wait_listening_in() {
     done
   done
 }
+
+# tun_held NAME COMM [NETNS]: a TUN device NAME that a process named COMM holds open (as wireguard-go or
+# tailscaled hold theirs): not persistent, it lives as long as the process; nobody reads it, so what
+# is routed into it goes no further. Waits until the device exists.
+tun_held() {
+  name=$1; comm=$2; ns=${3:-}
+  mkdir -p /mnt/bin
+  [ -e "/mnt/bin/$comm" ] || ln -s "$(readlink -f "$PYTHON")" "/mnt/bin/$comm"
+  code="import fcntl,struct,time
+fd = open('/dev/net/tun', 'r+b', buffering=0)
+fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'$name', 0x0001 | 0x1000))  # TUNSETIFF, IFF_TUN|IFF_NO_PI
+time.sleep(3600)"
+  case "$ns" in
+    "") "/mnt/bin/$comm" -c "$code" & ;;
+    /*) nsenter --net="$ns" "/mnt/bin/$comm" -c "$code" & ;;
+    *) ip netns exec "$ns" "/mnt/bin/$comm" -c "$code" & ;;
+  esac
+  i=0
+  until in_ns "$ns" ip link show "$name" >/dev/null 2>&1; do
+    i=$((i+1))
+    if [ $i -ge 50 ]; then echo "tun_held: $name did not appear" >&2; return 1; fi
+    sleep 0.1
+  done
+}

@@ -35,11 +35,11 @@ GLOBAL = [
 ]
 IPV4_CONF = ["forwarding", "rp_filter", "proxy_arp", "arp_ignore", "arp_announce", "arp_filter",
              "accept_redirects", "send_redirects", "accept_source_route", "accept_local", "log_martians",
-             "route_localnet"]
+             "route_localnet", "src_valid_mark"]
 IPV6_CONF = ["forwarding", "accept_ra", "autoconf", "disable_ipv6", "accept_redirects", "use_tempaddr",
              "addr_gen_mode", "accept_dad"]
 # pyroute2's names for the devconf fields whose sysctl name differs
-DEVCONF_NAMES = {"arp_filter": "arpfilter"}
+DEVCONF_NAMES = {"arp_filter": "arpfilter", "src_valid_mark": "src_vmark"}
 
 
 class _Dirs:

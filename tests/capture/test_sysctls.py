@@ -13,6 +13,7 @@ ip netns exec fwd sysctl -qw net.ipv4.ip_forward=1
 ip netns exec fwd sysctl -qw net.ipv4.conf.all.rp_filter=2
 ip link add s.0 type veth peer name s1 netns fwd
 ip netns exec fwd sysctl -qw net.ipv4.conf.s1.rp_filter=1
+ip netns exec fwd sysctl -qw net.ipv4.conf.s1.src_valid_mark=1
 sysctl -qw net.ipv4.ip_forward=0
 sysctl -qw net.ipv4.conf.s/0.rp_filter=0
 """
@@ -26,6 +27,8 @@ def test_sysctls_differ_per_namespace_and_cover_interfaces():
     assert fwd["net.ipv4.conf.s1.rp_filter"] == "1"
     assert root["net.ipv4.conf.s/0.rp_filter"] == "0"  # sysctl's spelling of an ifname with a dot
     assert "net.ipv4.conf.s1.rp_filter" not in root
+    # wg-quick sets it: rp_filter's reverse lookup then carries the packet's mark
+    assert fwd["net.ipv4.conf.s1.src_valid_mark"] == "1" and fwd["net.ipv4.conf.all.src_valid_mark"] == "0"
     # (net.core.default_qdisc and rmem_max exist only in the initial namespace, which a sandbox is not.)
     for key in ("net.ipv6.conf.all.forwarding", "net.ipv4.tcp_congestion_control", "net.core.somaxconn",
                 "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv6.conf.default.accept_ra"):

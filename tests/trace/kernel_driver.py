@@ -160,9 +160,13 @@ def _nft_addresses(ns: dict) -> set[str]:
     def visit(value: object) -> None:
         if isinstance(value, str):
             try:
-                found.add(str(ipaddress.ip_address(value)))
+                ip = ipaddress.ip_address(value)
             except ValueError:
-                pass
+                return
+            # not `::` (connect() takes it for loopback), nor a link-local or mapped one (no scope)
+            mapped = isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None
+            if not (ip.is_unspecified or ip.is_link_local or ip.is_multicast or mapped):
+                found.add(str(ip))
         elif isinstance(value, dict):
             for v in value.values():
                 visit(v)
@@ -325,6 +329,20 @@ def causes(result: TraceResult) -> list[str]:
     return sorted(found) or ["(no cause given)"]
 
 
+def handed_to_process(doc: dict, result: TraceResult) -> str | None:
+    """Why a flow that leaves the host through a TUN device is not compared: the process holding it
+    (wireguard-go, tailscaled; in a lab a stand-in that reads nothing) decides what becomes of it, and
+    what answers. None for any other flow."""
+    f = result.final
+    if result.verdict != "forwarded" or not f.ifname:
+        return None
+    ns = next((n for n in doc["namespaces"] if n["id"] == f.netns), None)
+    link = next((lk for lk in (ns or {}).get("links", []) if lk.get("ifname") == f.ifname), None)
+    if link is None or link.get("kind") != "tun":
+        return None
+    return f"handed to the process holding TUN {f.ifname} (what it does with the packet is its own)"
+
+
 def floating(result: TraceResult) -> bool:
     """True when the verdict is firm over unknowns that did not matter for it (a random choice among
     endpoints that all deliver, say): its one `final` is then not a prediction of where the kernel
@@ -336,10 +354,11 @@ Plan = list[tuple[tuple[dict, str, str, str, int, int], TraceResult, TraceResult
 
 
 def build_report(plan: Plan, observed: dict[int, str], landed: dict[int, str | None],
-                 arrived: dict[tuple[str, int], int]) -> dict:
+                 arrived: dict[tuple[str, int], int], handed: dict[int, str] | None = None) -> dict:
     """Compare: plan[i] = (flow, forward trace, answer trace or None, expected verdict); observed[i] the
     kernel's outcome, landed[i] where a UDP datagram landed; arrived the accept queues' growth per
-    (namespace id, port). Firm verdicts are confirmed or contradicted, undetermined ones counted by cause."""
+    (namespace id, port); handed[i] why flow i, handed to a process, is not compared (counted undetermined).
+    Firm verdicts are confirmed or contradicted, undetermined ones counted by cause."""
     predicted: dict[tuple[str, int], int] = {}
     floating_ends = 0
     for i, (flow, fwd, _reply, expected) in enumerate(plan):
@@ -368,6 +387,7 @@ def build_report(plan: Plan, observed: dict[int, str], landed: dict[int, str | N
             report["undetermined"] += 1
             why = causes(fwd) if fwd.verdict == "undetermined" else []
             why += causes(reply) if reply is not None and reply.verdict == "undetermined" else []
+            why += [(handed or {})[i]] if i in (handed or {}) else []
             for cause in sorted(set(why)):
                 causes_seen[cause] = causes_seen.get(cause, 0) + 1
             continue
@@ -425,9 +445,15 @@ def main() -> None:
         doc = json.load(f)
     fleet = Fleet.from_docs({(env, host): doc}, assume)
     plan = []
+    handed: dict[int, str] = {}
     for ns, src, dst, proto, sport, dport in flows(doc, seed, count):
         fwd = trace(fleet, env, host, Packet(src, dst, proto, sport, dport), from_local=True, netns=ns["id"])
         expected, reply = fwd.verdict, None
+        why = handed_to_process(doc, fwd)
+        if why is not None:
+            handed[len(plan)] = why
+            plan.append(((ns, src, dst, proto, sport, dport), fwd, None, "undetermined"))
+            continue
         if (proto == "tcp" and fwd.verdict == "delivered") or fwd.verdict == "rejected":
             # The SYN-ACK, or the RST / ICMP error, must find its way back for the sender to see it.
             reply = trace(fleet, env, host, answer(doc, fwd, proto), from_local=True, netns=fwd.final.netns)
@@ -459,7 +485,7 @@ def main() -> None:
             job.result()
     after = listen_backlogs(doc["namespaces"])
     arrived = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
-    report = build_report(plan, observed, landed, arrived)
+    report = build_report(plan, observed, landed, arrived, handed)
     print(json.dumps(report))
     sys.exit(1 if report["contradicted"] else 0)
 

@@ -87,6 +87,12 @@ UPSTREAM = {
     "upstream/kube-proxy-iptables": "",
     "upstream/kube-proxy-iptables-nft": "",
     "upstream/kube-proxy-nftables": "",
+    "upstream/wg-quick": "",
+    "upstream/firewalld": "",
+    "upstream/firewall4": "",
+    "upstream/tailscale": "",
+    "upstream/docker-nftables": "",
+    "upstream/tailscale-iptables": "",
 }
 EXTRA.update(UPSTREAM)
 
@@ -139,6 +145,73 @@ PROBES: dict[str, list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] |
         # pods reach the world with their own address (routed pod network, no masquerade)
         ("pod/shop/web-6f9c7b8d5-a1b2c 10.244.0.3 198.51.100.20 tcp 443", "delivered", ("internet 443",),
          ("10.244.0.3",)),
+    ],
+    "upstream/wg-quick": [
+        # the uplink's neighbour: its way back is on the uplink's own subnet (main, not suppressed)
+        ("internet 192.168.1.1 192.168.1.2 udp 51820", "delivered", ("root 51820",), None),
+        # from beyond: the way back is the tunnel (suppress_prefixlength 0, then table 51820): strict
+        # rp_filter on eth0 drops it
+        ("internet 203.0.113.1 192.168.1.2 tcp 22", "dropped", None, None),
+        # the tunnel's address from outside the tunnel: wg-quick's preraw guard
+        ("internet 192.168.1.1 10.66.0.2 tcp 22", "dropped", None, None),
+        # everything else leaves through the tunnel (nobody reads the stand-in's TUN: no answer)
+        ("root 192.168.1.2 198.51.100.20 tcp 443", "dropped", None, None),
+        ("lan 10.10.0.5 198.51.100.20 tcp 443", "dropped", None, None),
+        ("lan 10.10.0.5 192.168.1.2 tcp 22", "delivered", ("root 22",), None),
+    ],
+    "upstream/firewalld": [
+        # the external zone allows ssh, the default zone also; the LAN is masqueraded to the world
+        ("internet 198.51.100.20 203.0.113.2 tcp 22", "delivered", ("root 22",), None),
+        ("lan 10.20.0.5 198.51.100.20 tcp 443", "delivered", ("internet 443",),
+         ("::ffff:cb00:7102",)),  # 203.0.113.2, as the dual-stack listener sees it
+        # nothing else comes in: admin-prohibited (rejected), also forwarded into the LAN
+        ("internet 198.51.100.20 203.0.113.2 udp 53", "rejected", None, None),
+        ("internet 203.0.113.1 10.20.0.5 tcp 445", "rejected", None, None),
+        ("lan 10.20.0.5 10.20.0.1 udp 53", "rejected", None, None),
+        # IPv6 leaves unmasqueraded (masquerade is `meta nfproto ipv4`)
+        ("lan 2001:db8:20::5 2001:db8:1::1 tcp 443", "delivered", ("internet 443",), ("2001:db8:20::5",)),
+    ],
+    "upstream/firewall4": [
+        # the LAN reaches the router and, masqueraded, the world
+        ("lan 10.0.0.100 10.0.0.1 tcp 80", "delivered", ("root 80",), None),
+        # masqueraded: 10.11.12.2, as the dual-stack listener sees it
+        ("lan 10.0.0.100 198.51.100.20 tcp 443", "delivered", ("internet 443",), ("::ffff:a0b:c02",)),
+        # from the wan: DHCP renewals come in, the rest is rejected (tcp reset, port unreachable)
+        ("internet 10.11.12.1 10.11.12.2 udp 68", "delivered", ("root 68",), None),
+        ("internet 10.11.12.1 10.11.12.2 tcp 22", "rejected", None, None),
+        ("internet 198.51.100.20 10.0.0.100 tcp 445", "rejected", None, None),
+        # ISAKMP may be forwarded into the LAN (Allow-ISAKMP)
+        ("internet 198.51.100.20 10.0.0.100 udp 500", "delivered", ("lan 500",), None),
+    ],
+    "upstream/tailscale": [
+        # the CGNAT range arriving on another interface than the tun: dropped (ts-input)
+        ("internet 100.70.0.9 192.168.1.2 tcp 22", "dropped", None, None),
+        ("internet 192.168.1.1 192.168.1.2 tcp 22", "delivered", ("root 22",), None),
+        # the node's tailnet address from the uplink: nothing guards it
+        ("internet 192.168.1.1 100.101.102.103 tcp 22", "delivered", ("root 22",), None),
+        # the world through main (rule 5270's table 52 has no route for it)
+        ("root 192.168.1.2 198.51.100.20 tcp 443", "delivered", ("internet 443",), None),
+        # a tailnet peer's subnet: into the tun (whose stand-in reads nothing)
+        ("lan 10.10.0.5 10.50.0.7 tcp 22", "dropped", None, None),
+    ],
+    "upstream/tailscale-iptables": [  # the same intentions as upstream/tailscale, as xt rules
+        ("internet 100.70.0.9 192.168.1.2 tcp 22", "dropped", None, None),
+        ("internet 192.168.1.1 192.168.1.2 tcp 22", "delivered", ("root 22",), None),
+        ("internet 192.168.1.1 100.101.102.103 tcp 22", "delivered", ("root 22",), None),
+        ("root 192.168.1.2 198.51.100.20 tcp 443", "delivered", ("internet 443",), None),
+    ],
+    "upstream/docker-nftables": [
+        # the same intentions as upstream/docker-iptables, from the nftables backend
+        ("internet 203.0.113.1 203.0.113.2 tcp 8080", "delivered", (f"{WEB} 80",), ("203.0.113.1",)),
+        ("internet 198.51.100.10 203.0.113.2 udp 5353", "delivered", (f"{RESOLVER} 53",), None),
+        ("root 203.0.113.2 203.0.113.2 tcp 8080", "delivered", (f"{WEB} 80",), ("203.0.113.2",)),
+        (f"{WEB} 172.17.0.2 172.17.0.1 tcp 8080", "delivered", ("root 8080",), ("172.17.0.2",)),
+        (f"{WEB} 172.17.0.2 198.51.100.10 tcp 443", "delivered", ("internet 443",), ("203.0.113.2",)),
+        ("docker/e2a9c7b5f1d4 172.18.0.2 198.51.100.10 tcp 443", "delivered", ("internet 443",),
+         ("203.0.113.2",)),
+        (f"{WEB} 172.17.0.2 172.17.0.3 udp 53", "delivered", (f"{RESOLVER} 53",), None),
+        ("internet 203.0.113.1 172.17.0.2 tcp 80", "dropped", None, None),
+        (f"{WEB} 172.17.0.2 172.18.0.2 tcp 5432", "dropped", None, None),
     ],
 }
 

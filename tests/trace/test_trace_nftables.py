@@ -251,3 +251,42 @@ def test_iifname_of_a_locally_sent_packet_is_empty_not_absent():
     assert r.final.dst == "10.0.0.5" and r.final.dport == 80
     r = run(f, tcp("198.51.100.1", "198.51.100.1", 8081), from_local=True)
     assert r.final.dst == "198.51.100.1"
+
+
+def test_ct_status_dnat_of_a_new_connection_is_the_nat_done_on_the_walk() -> None:
+    # firewalld's `ct status dnat accept` ahead of its reject: a forwarded port passes, nothing else does
+    rules = [
+        nft_rule("pre", "tcp dport 8443 dnat ip to 10.0.0.5",
+                 match(DPORT, 8443), {"dnat": {"addr": "10.0.0.5", "family": "ip"}},
+                 table="nat", family="ip"),
+        nft_rule("forward", "ct status dnat accept", match({"ct": {"key": "status"}}, "dnat", "in"), ACCEPT),
+        nft_rule("forward", "reject", {"reject": None}),
+    ]
+    chains = [
+        chain("pre", "prerouting", type_="nat", table="nat", family="ip", priority=-100),
+        chain("forward", "forward"),
+    ]
+    f = _host(chains, rules)
+    assert _in(f, 8443).verdict == "forwarded"
+    assert _in(f, 80, dst="10.0.0.5").verdict == "rejected"  # forwarded without DNAT: rejected
+    # an established packet's connection status is runtime state: the rule forks
+    assert _in(f, 80, dst="10.0.0.5", state="established").verdict == "undetermined"
+
+
+def test_netmap_snat_keeps_the_host_part_and_set_updates_and_helpers_change_no_fate() -> None:
+    rules = [
+        nft_rule("post", "snat ip prefix to ip saddr map { 198.51.100.0/24 : 192.168.2.0/24 }",
+                 {"snat": {"addr": {"map": {"key": payload("ip", "saddr"), "data": {"set": [
+                     [{"prefix": {"addr": "198.51.100.0", "len": 24}},
+                      {"prefix": {"addr": "192.168.2.0", "len": 24}}]]}}},
+                           "family": "ip", "type_flags": "prefix", "flags": "netmap"}},
+                 table="nat", family="ip"),
+        nft_rule("forward", "add @seen { ip saddr }",
+                 {"set": {"op": "add", "elem": payload("ip", "saddr"), "set": "@seen"}}),
+        nft_rule("forward", 'ct helper set "ftp-standard"', {"ct helper": "ftp-standard"}),
+    ]
+    chains = [chain("post", "postrouting", type_="nat", table="nat", family="ip", priority=100),
+              chain("forward", "forward")]
+    f = _host(chains, rules)
+    r = _in(f, 80, dst="10.0.0.9")
+    assert r.verdict == "forwarded" and r.final.src == "192.168.2.7", [s.what for s in r.steps]

@@ -130,6 +130,12 @@ def test_route_types_blackhole_unreachable_prohibit_and_no_route():
     )
     assert run(off, tcp("10.0.0.5", "192.0.2.65", 80), ingress="eth1").verdict == "dropped"
     assert run(off, tcp("10.0.0.5", "203.0.113.1", 80), ingress="eth1").verdict == "dropped"
+    # IPv6 answers from the null route whether it forwards or not (ip6_pkt_discard; seen on a sandbox
+    # whose far namespace has no route back: upstream/firewall4's kernel-agreement lab)
+    v6 = fleet(("h", [namespace(links=[link("eth1")], addresses=[addr("eth1", "2001:db8::1/64")],
+                                routes=[route("2001:db8::/64", "eth1")],
+                                sysctls={"net.ipv6.conf.all.forwarding": "0"})]))
+    assert run(v6, tcp("2001:db8::5", "fc00::1", 80), ingress="eth1").verdict == "rejected"
 
 
 def test_forwarding_off_drops_silently_and_rp_filter_strict_checks_the_way_back():

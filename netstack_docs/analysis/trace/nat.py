@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from netstack_docs.analysis.trace.namespace import Namespace
@@ -29,6 +30,25 @@ def _addr_port(arg: dict[str, Any], source: bool = False) -> tuple[str | None, i
     return (None if addr is None else str(addr)), (None if port is None else int(port))
 
 
+def _netmap(arg: dict[str, Any]) -> bool:
+    flags = arg.get("flags")
+    flags = [flags] if isinstance(flags, str) else list(flags or [])
+    return "netmap" in flags and isinstance(arg.get("addr"), dict) and "prefix" in arg["addr"]
+
+
+def _apply_netmap(name: str, arg: dict[str, Any], packet: Packet) -> Packet:
+    """`snat ip prefix to ip saddr map { 10.1.0.0/24 : 192.168.2.0/24 }`: the prefix replaces the
+    address's network part, its host part stays (nf_nat_netmap)."""
+    prefix = arg["addr"]["prefix"]
+    net = ipaddress.ip_network(f"{prefix['addr']}/{prefix['len']}", strict=False)
+    field = "src" if name == "snat" else "dst"
+    old = ipaddress.ip_address(getattr(packet, field))
+    if old.version != net.version:
+        raise Undetermined(f"netmap to {net} of an IPv{old.version} packet")
+    host = int(old) & int(net.hostmask)
+    return packet.with_(**{field: str(ipaddress.ip_address(int(net.network_address) | host))})
+
+
 def apply(
     trail: Trail,
     ns: Namespace,
@@ -51,6 +71,8 @@ def apply(
                 _, port = _addr_port(arg)
                 local = "127.0.0.1" if packet.version == 4 else "::1"
                 new = packet.with_(dst=iif_addr or local, dport=port if port is not None else packet.dport)
+            elif _netmap(arg):
+                new = _apply_netmap(name, arg, packet)
             else:
                 addr, port = _addr_port(arg, source=name == "snat")
                 field, pfield = ("dst", "dport") if name == "dnat" else ("src", "sport")

@@ -87,6 +87,33 @@ ICMP6_TYPES = {
     "ind-neighbor-advert": 142,
     "mld2-listener-report": 143,
 }
+# code names nft prints for `icmp code` / `icmpv6 code` (its icmp_code and icmpv6_code types)
+ICMP_CODES = {
+    "net-unreachable": 0, "host-unreachable": 1, "prot-unreachable": 2, "port-unreachable": 3,
+    "frag-needed": 4, "net-prohibited": 9, "host-prohibited": 10, "admin-prohibited": 13,
+}
+ICMP6_CODES = {
+    "no-route": 0, "admin-prohibited": 1, "addr-unreachable": 3, "port-unreachable": 4,
+    "policy-fail": 5, "reject-route": 6,
+}
+# protocols a rule may name that a traced packet never is (it is tcp, udp, icmp or icmpv6)
+OTHER_PROTOS = {
+    "ip": 0, "hopopt": 0, "igmp": 2, "ggp": 3, "ipencap": 4, "egp": 8, "pup": 12, "idp": 22, "dccp": 33,
+    "ipv6": 41, "ipv6-route": 43, "ipv6-frag": 44, "rsvp": 46, "gre": 47, "esp": 50, "ah": 51,
+    "ipv6-nonxt": 59, "ipv6-opts": 60, "eigrp": 88, "ospf": 89, "ipip": 94, "pim": 103,
+    "comp": 108, "ipcomp": 108,
+    "vrrp": 112, "l2tp": 115, "sctp": 132, "udplite": 136, "mpls-in-ip": 137,
+}
+# DSCP names nft prints (its dscp type)
+DSCP = {
+    "cs0": 0, "cs1": 8, "cs2": 16, "cs3": 24, "cs4": 32, "cs5": 40, "cs6": 48, "cs7": 56, "le": 1, "ef": 46,
+    **{f"af{c}{d}": 8 * c + 2 * d for c in (1, 2, 3, 4) for d in (1, 2, 3)},
+}
+# headers a traced packet never has: the payload of a protocol it is not (it is tcp, udp, icmp or
+# icmpv6, never a fragment) and IPv6 extension headers. A field of them is absent (no comparison holds,
+# as in the kernel); `exthdr NAME exists` is false.
+NEVER_PRESENT = ("udplite", "sctp", "dccp", "esp", "ah", "comp", "igmp", "gre", "geneve", "vxlan")
+IPV6_EXTHDRS = ("hbh", "rt", "frag", "dst", "mh", "srh")
 PKTTYPES = {"host": 0, "unicast": 0, "broadcast": 1, "multicast": 2, "other": 3}
 NFPROTO = {"ipv4": 4, "ipv6": 6}
 ETHER = {"ip": 4, "ip6": 6}
@@ -98,6 +125,8 @@ def _proto_number(value: Any) -> int:
     text = str(value).lower()
     if text in PROTO_NUMBERS:
         return PROTO_NUMBERS[text]
+    if text in OTHER_PROTOS:
+        return OTHER_PROTOS[text]
     if text.isdigit():
         return int(text)
     raise Undetermined(f"protocol {value!r} is not known to trace")
@@ -152,7 +181,12 @@ LITERAL: dict[str, Callable[[Any], Any]] = {
     "flags": lambda v: str(v),
     "icmp": lambda v: v if isinstance(v, int) else ICMP_TYPES[str(v)],
     "icmp6": lambda v: v if isinstance(v, int) else ICMP6_TYPES[str(v)],
+    "icmpcode": lambda v: ICMP_CODES[v] if v in ICMP_CODES else _int(v),
+    "icmp6code": lambda v: ICMP6_CODES[v] if v in ICMP6_CODES else _int(v),
     "tcpflags": _tcp_flags,
+    "dscp": lambda v: DSCP[v] if v in DSCP else _int(v),
+    "absent": str,  # the literal of a field no traced packet has: kept, never equal to ABSENT
+    "exists": bool,
     "fiboif": lambda v: "" if v in (False, 0, "0") else str(v),  # 0 / missing: no device
     "pkttype": lambda v: v if isinstance(v, int) else PKTTYPES[str(v)],
 }
@@ -186,7 +220,7 @@ PAYLOAD: dict[tuple[str, str], tuple[Getter, str]] = {
     ("ip", "daddr"): (_l3(4, lambda p: p.dst_ip), "addr"),
     ("ip", "protocol"): (_l3(4, lambda p: p.l4proto), "proto"),
     ("ip", "frag-off"): (_l3(4, lambda p: 0), "int"),  # a traced packet is never a fragment
-    ("ip", "dscp"): (_l3(4, lambda p: p.dscp), "int"),
+    ("ip", "dscp"): (_l3(4, lambda p: p.dscp), "dscp"),
     ("ip", "version"): (_l3(4, lambda p: 4), "int"),
     ("ip", "hdrlength"): (_l3(4, lambda p: 5), "int"),
     ("ip", "length"): (_l3(4, lambda p: p.ip_length), "int"),
@@ -198,7 +232,7 @@ PAYLOAD: dict[tuple[str, str], tuple[Getter, str]] = {
     ("ip6", "saddr"): (_l3(6, lambda p: p.src_ip), "addr"),
     ("ip6", "daddr"): (_l3(6, lambda p: p.dst_ip), "addr"),
     ("ip6", "nexthdr"): (_l3(6, lambda p: p.l4proto), "proto"),
-    ("ip6", "dscp"): (_l3(6, lambda p: p.dscp), "int"),
+    ("ip6", "dscp"): (_l3(6, lambda p: p.dscp), "dscp"),
     ("tcp", "sport"): (_l4(("tcp",), "sport"), "port"),
     ("tcp", "dport"): (_l4(("tcp",), "dport"), "port"),
     ("tcp", "flags"): (_l4(("tcp",), "flags"), "tcpflags"),
@@ -207,9 +241,9 @@ PAYLOAD: dict[tuple[str, str], tuple[Getter, str]] = {
     ("th", "sport"): (_l4(("tcp", "udp"), "sport"), "port"),
     ("th", "dport"): (_l4(("tcp", "udp"), "dport"), "port"),
     ("icmp", "type"): (lambda c: 8 if c.packet.proto == "icmp" else ABSENT, "icmp"),
-    ("icmp", "code"): (lambda c: 0 if c.packet.proto == "icmp" else ABSENT, "int"),
+    ("icmp", "code"): (lambda c: 0 if c.packet.proto == "icmp" else ABSENT, "icmpcode"),
     ("icmpv6", "type"): (lambda c: 128 if c.packet.proto == "icmpv6" else ABSENT, "icmp6"),
-    ("icmpv6", "code"): (lambda c: 0 if c.packet.proto == "icmpv6" else ABSENT, "int"),
+    ("icmpv6", "code"): (lambda c: 0 if c.packet.proto == "icmpv6" else ABSENT, "icmp6code"),
 }
 
 
@@ -268,8 +302,17 @@ def _ct_mark(ctx: EvalContext) -> int:
     raise Undetermined("ct mark of an established connection is runtime state")
 
 
+def _ct_status(ctx: EvalContext) -> Any:
+    """A new connection is not confirmed yet (that happens when the packet leaves the last hook); its
+    snat / dnat bits are the NAT done to it so far on the walk. An established one's: runtime state."""
+    if ctx.packet.state == "new":
+        return frozenset(n for n, on in (("dnat", ctx.packet.dnat), ("snat", ctx.packet.snat)) if on)
+    raise Undetermined("ct status of an established connection is runtime state")
+
+
 CT: dict[str, tuple[Getter, str]] = {
     "state": (_ct_state, "flags"),
+    "status": (_ct_status, "flags"),
     "direction": (_ct_unknown_for_established("direction", "original"), "str"),
     "mark": (lambda c: _ct_mark(c), "int"),
 }
@@ -283,6 +326,8 @@ def compile_value(expr: Any) -> tuple[Getter, str]:
             key = (arg.get("protocol"), arg.get("field"))
             if key in PAYLOAD:
                 return PAYLOAD[key]
+            if key[0] in NEVER_PRESENT:
+                return (lambda ctx: ABSENT), "absent"
             raise Undetermined(f"payload field {key[0]} {key[1]} is outside trace's vocabulary")
         if op == "meta":
             if arg.get("key") in META:
@@ -292,6 +337,10 @@ def compile_value(expr: Any) -> tuple[Getter, str]:
             if arg.get("key") in CT and not arg.get("dir"):
                 return CT[arg["key"]]
             raise Undetermined(f"ct {arg.get('key')} is outside trace's vocabulary")
+        if op == "exthdr" and arg.get("name") in IPV6_EXTHDRS:
+            if arg.get("field") is None:  # `exthdr NAME exists` / `missing`
+                return (lambda ctx: False), "exists"
+            return (lambda ctx: ABSENT), "absent"
         if op == "fib":
             return _fib(arg)
         if op in ("numgen", "jhash", "symhash"):

@@ -10,6 +10,7 @@ trace cannot compute (an xt target, an unknown mangle) ends that fork undetermin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ NO_EFFECT = (
     "comment",
     "flow",
     "ct count set",
+    "dup",  # the copy goes its own way; the packet trace follows goes on unchanged
+    "ct helper",  # a helper for the connection: it changes what later packets are (related), not this one
 )  # a packet's fate does not depend on them
 NAT = ("dnat", "snat", "masquerade", "redirect")
 LIKE_A_MATCH = ("limit", "quota", "meter", "connlimit", "ct count")  # they stop the rule or let it go on
@@ -126,7 +129,7 @@ def _mangle(arg: dict[str, Any]) -> Run:
         if isinstance(key, dict) and len(key) == 1:
             inner = next(iter(key.values())) or {}
         name = (inner or {}).get("key") or (inner or {}).get("field")
-        if name in FATE_NEUTRAL_KEYS:
+        if name in FATE_NEUTRAL_KEYS or "tcp option" in key:  # MSS clamping: no verdict depends on it
             return lambda ctx, eff: True
         raise Undetermined(f"statement `set` of {key!r} is outside trace's vocabulary")
     value = arg.get("value")
@@ -202,6 +205,13 @@ def _compile_op(stmt: dict[str, Any], find: FindSet) -> Op:
         if name in NAT:
             return Op("statement", run=_nat(name, arg, find))
         if name in NO_EFFECT:
+            return Op("statement", run=lambda ctx, eff: True, effect=False)
+        if name in ("set", "map") and isinstance(arg, dict):
+            # `add @s { ip saddr }` / `update @s { ... }` writes a set (a runtime set: trace never reads
+            # one); with a limit or quota in the element it stops the rule when that is over (nft_dynset)
+            if any(k in json.dumps(arg.get("elem")) for k in ('"limit"', '"quota"', '"ct count"')):
+                what = f"`{name} {arg.get('op')} {arg.get('set')}` with a limit or quota in its element"
+                return Op("unknown", reason=f"{what}: its state at run time decides")
             return Op("statement", run=lambda ctx, eff: True, effect=False)
         if name == "xt":
             raise Undetermined(f"iptables target -j {(arg or {}).get('name')} is not evaluated by trace yet")

@@ -105,6 +105,9 @@ def compile_match(op: str, right: Any, kind: str, find: FindSet) -> Predicate:
             return lambda v: v == bits
         if op == "!=":
             return lambda v: v is not ABSENT and v != bits
+    if op == "!" and kind == "flags":  # `ct status & (snat | dnat) == 0`: none of these bits set
+        names = [str(f) for f in (right if isinstance(right, list) else [right])]
+        return lambda v: v is not ABSENT and not any(f in v for f in names)
     if op in ("==", "in"):
         # ABSENT equals no literal and is in no set: membership alone is the kernel's answer
         return set_predicate(right, kind, find)

@@ -101,8 +101,11 @@ class Walker:
         if d.type in ("local", "broadcast"):
             return self.local_in(ns, ifname, packet, nat_done=skip_nat)
         if d.type in ROUTE_END:
-            if d.type != "blackhole" and not checks.forwarding(trail, ns, ifname, packet):
-                return End("dropped", ns, packet, ifname)  # no ICMP error when the device does not forward
+            # IPv4 sends no ICMP error when the device does not forward (ip_error); IPv6 does
+            # whatever forwarding says (ip6_pkt_discard / ip6_pkt_prohibit of the null route)
+            v4_off = packet.version == 4 and not checks.forwarding(trail, ns, ifname, packet)
+            if d.type != "blackhole" and v4_off:
+                return End("dropped", ns, packet, ifname)
             return End(ROUTE_END[d.type], ns, packet, ifname)
         if d.type != "unicast":
             trail.step(
