@@ -1,0 +1,49 @@
+"""Reach's regions against the kernel (issue 21, point 6): the edge lab built in a sandbox, captured, every
+region of "who reaches the edge's addresses and ports from the uplink" sampled inside and on its edges,
+and each packet sent for real from the ISP's namespace, which owns the source addresses it sends from."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox import REPO, run_in_sandbox
+
+AFTER_CAPTURE = r"""
+for ns in "" $(ip netns list | cut -d' ' -f1); do
+  x() { case "$ns" in "") "$@";; *) ip netns exec "$ns" "$@";; esac; }
+  x sh -c 'sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0' || true
+done
+"""
+LISTENERS = r"""
+listener web tcp 10.10.0.10 8443 lan
+wait_listening 8443
+"""
+
+
+def test_every_region_of_the_uplink_is_what_the_kernel_does() -> None:
+    script = "\n".join(
+        [
+            f'LAB="{REPO}/lab"',
+            f'. "{REPO}/lab/topologies/common.sh"',
+            f'. "{REPO}/lab/topologies/prod/edge-01.sh"',
+            LISTENERS,
+            '"$PYTHON" -m netstack_docs capture --env prod --host edge-01 --role "$ROLE" '
+            "--out /mnt/snap.json --quiet",
+            AFTER_CAPTURE,
+            f'"$PYTHON" "{REPO}/tests/reach/kernel_reach.py" /mnt/snap.json prod edge-01 wan0 isp 1100 '
+            '"xdp:wan0=pass,tc:lan0:ingress:*=ok"',
+            # the office side: ssh delivered from the LAN's own subnet, dropped from elsewhere
+            f'"$PYTHON" "{REPO}/tests/reach/kernel_reach.py" /mnt/snap.json prod edge-01 lan0 lan 1000 '
+            '"xdp:wan0=pass,tc:lan0:ingress:*=ok" 10.10.0.0/24,100.64.0.0/16',
+        ]
+    )
+    proc = run_in_sandbox(script, timeout=900, check=False)
+    reports = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    assert len(reports) == 2, f"the driver printed {len(reports)} reports\n{proc.stdout}\n{proc.stderr}"
+    for report in reports:
+        print("\nreach vs kernel:", {k: v for k, v in report.items() if k != "disagree"})
+        assert report["disagreements"] == 0, json.dumps(report["disagree"], indent=1)
+    assert sum(r["packets"] for r in reports) >= 5000
+    fates = {f.split()[0] for r in reports for f in r["fates"]}
+    assert {"delivered", "dropped"} <= fates  # both answers are proven, not only drops
+    assert proc.returncode == 0, proc.stderr
