@@ -27,6 +27,7 @@ class Namespace:
         self.id: str = doc["id"]
         self.kind: str = doc["kind"]
         self.stack: Any = None  # the walk's per-namespace Stack (netstack_docs.analysis.trace.walk.stack)
+        self._anchors: dict[tuple[str, int], tuple[Obj, tuple[str, str]]] = {}
 
     def answers_to(self, wanted: str) -> bool:
         """A user's name for this namespace: its name, docker file name, container name, pod name
@@ -100,8 +101,19 @@ class Namespace:
         return out
 
     def anchor(self, identity_kind: str, obj: Obj) -> tuple[str, str]:
-        """(anchor id, site-relative URL) of one of this namespace's objects on its layer page."""
+        """(anchor id, site-relative URL) of one of this namespace's objects on its layer page.
+
+        Remembered per object (the snapshot's objects live as long as the namespace; the cache holds
+        the object itself, so its id cannot be reused by another while the entry exists)."""
+        key = (identity_kind, id(obj))
+        cached = self._anchors.get(key)
+        if cached is not None and cached[0] is obj:
+            return cached[1]
         where = "host" if identity_kind in ("prog", "daemon", "ovsbridge", "ovsport", "ovstable") else self.id
         anchor = anchor_id(identity_kind, where, identity(identity_kind, obj))
         layer = layer_of(identity_kind, obj)
-        return anchor, f"{self.host.env}/{self.host.slug}/{layer}/#{anchor}"
+        out = anchor, f"{self.host.env}/{self.host.slug}/{layer}/#{anchor}"
+        if len(self._anchors) > 100_000:  # objects made on the fly (a walk's own dicts) must not pile up
+            self._anchors.clear()
+        self._anchors[key] = (obj, out)
+        return out

@@ -17,6 +17,9 @@ FindSet = Callable[[str], "SetDoc | None"]
 RUNTIME_FLAGS = {"dynamic", "timeout"}
 
 
+_MISSING = object()
+
+
 def _literal(kind: str) -> Callable[[Any], Any]:
     try:
         return LITERAL[kind]
@@ -69,14 +72,47 @@ def named_set(name: str, find: FindSet) -> SetDoc:
     return doc
 
 
+def _exact_key(element: Any, kind: str) -> Any:
+    """The hashable value an element equals exactly (a literal, or a concatenation of literals), else
+    None: prefixes, ranges, flags and wildcards are matched one by one."""
+    if isinstance(element, dict) and "elem" in element:
+        return _exact_key(element["elem"].get("val"), kind)
+    if kind.startswith("concat:"):
+        kinds = kind[len("concat:") :].split(",")
+        parts = element.get("concat") if isinstance(element, dict) else element
+        if not isinstance(parts, list) or len(parts) != len(kinds):
+            return None
+        keys = tuple(_exact_key(p, k) for p, k in zip(parts, kinds, strict=True))
+        return None if any(k is None for k in keys) else keys
+    if isinstance(element, (dict, list)) or kind not in LITERAL or kind == "flags":
+        return None
+    if kind == "str" and str(element).endswith("*"):
+        return None
+    try:
+        return LITERAL[kind](element)
+    except (ValueError, TypeError):
+        return None
+
+
+def _lookup_key(value: Any, kind: str) -> Any:
+    return tuple(value) if kind.startswith("concat:") and isinstance(value, (list, tuple)) else value
+
+
 def _members(elements: list[Any], kind: str) -> Predicate:
-    """Plain literals become one hash lookup (a 500-element set costs what a 1-element one does)."""
-    if kind in LITERAL and kind not in ("flags",) and not any(isinstance(e, (dict, list)) for e in elements):
-        if not (kind == "str" and any(str(e).endswith("*") for e in elements)):
-            conv = LITERAL[kind]
-            wanted = frozenset(conv(e) for e in elements)
-            return lambda v: v in wanted
-    return _any([element_matcher(e, kind) for e in elements])
+    """Literal elements (and concatenations of literals) become one hash lookup (a 5,000-element set
+    costs what a 1-element one does); the others (prefixes, ranges) are tried one by one."""
+    exact: set[Any] = set()
+    others: list[Predicate] = []
+    for e in elements:
+        key = _exact_key(e, kind)
+        if key is None:
+            others.append(element_matcher(e, kind))
+        else:
+            exact.add(key)
+    if not others:
+        return lambda v: _lookup_key(v, kind) in exact
+    rest = _any(others)
+    return lambda v: _lookup_key(v, kind) in exact or rest(v)
 
 
 def set_predicate(right: Any, kind: str, find: FindSet) -> Predicate:
@@ -134,11 +170,22 @@ def map_lookup(data: Any, kind: str, find: FindSet) -> tuple[Callable[[Any], Any
         elements = data["set"]
     else:
         raise Undetermined(f"map {data!r} is outside trace's vocabulary")
-    pairs = [(element_matcher(k, kind), v) for k, v in elements]
+    # a map's keys never overlap (the kernel refuses it): an exact key found is the one element matching
+    exact: dict[Any, Any] = {}
+    pairs = []
+    for k, v in elements:
+        key = _exact_key(k, kind)
+        if key is None:
+            pairs.append((element_matcher(k, kind), v))
+        else:
+            exact.setdefault(key, v)
 
     def lookup(value: Any) -> Any:
         if value is ABSENT:
             return None
+        found = exact.get(_lookup_key(value, kind), _MISSING)
+        if found is not _MISSING:
+            return found
         return next((v for pred, v in pairs if pred(value)), None)
 
     return lookup, list(elements)

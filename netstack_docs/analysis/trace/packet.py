@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from netstack_docs.errors import UserError
 
@@ -39,6 +40,12 @@ class TraceInputError(UserError):
     exit_code = 2
 
 
+@lru_cache(maxsize=65536)
+def parse_ip(text: str) -> IPAddress:
+    """An address parsed once per process: a walk asks for the same few addresses thousands of times."""
+    return ipaddress.ip_address(text)
+
+
 @dataclass(frozen=True)
 class Packet:
     """One packet as the kernel sees it at a point of the walk (immutable: NAT makes a new one)."""
@@ -63,7 +70,7 @@ class Packet:
 
     def __post_init__(self) -> None:
         try:
-            src, dst = ipaddress.ip_address(self.src), ipaddress.ip_address(self.dst)
+            src, dst = parse_ip(self.src), parse_ip(self.dst)
         except ValueError as exc:
             raise TraceInputError(f"packet: {exc}") from None
         if src.version != dst.version:
@@ -120,11 +127,11 @@ class Packet:
 
     @cached_property
     def src_ip(self) -> IPAddress:
-        return ipaddress.ip_address(self.src)
+        return parse_ip(self.src)
 
     @cached_property
     def dst_ip(self) -> IPAddress:
-        return ipaddress.ip_address(self.dst)
+        return parse_ip(self.dst)
 
     @property
     def l4proto(self) -> int:
@@ -166,8 +173,14 @@ class Packet:
         return {"src_mac": self.src_mac, "dst_mac": self.dst_mac, "vlan": self.vlan}
 
     def with_(self, **changes: object) -> Packet:
-        """A copy with fields rewritten (NAT, mark set)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        """A copy with fields rewritten (NAT, mark set). The walk's own rewrites need no validation of
+        the user's input again, only addresses in their canonical form (and of the packet's family)."""
+        if not {"src", "dst", "proto", "state"}.isdisjoint(changes):
+            return replace(self, **changes)  # type: ignore[arg-type]
+        new = copy.copy(self)
+        for name, value in changes.items():
+            object.__setattr__(new, name, value)
+        return new
 
     def describe(self) -> str:
         ports = f" {self.sport}->{self.dport}" if self.has_ports else ""

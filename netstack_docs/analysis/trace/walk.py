@@ -8,7 +8,6 @@ prerouting), route, then input or forward, postrouting and egress (devices.py); 
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -18,7 +17,7 @@ from netstack_docs.analysis.trace.namespace import Namespace
 from netstack_docs.analysis.trace.nat import apply as apply_nat
 from netstack_docs.analysis.trace.nft import Ruleset, run_hook
 from netstack_docs.analysis.trace.nftexpr import EvalContext
-from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.packet import Packet, parse_ip
 from netstack_docs.analysis.trace.routing import Decision, decide, sorted_rules, source_address
 from netstack_docs.analysis.trace.rules import RuleContext
 from netstack_docs.analysis.trace.trail import Trail
@@ -58,7 +57,7 @@ class Stack:
         return decide(self.rules[packet.family], self.fib, packet, RuleContext(iif, oif, local))
 
     def is_local(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address)
+        ip = parse_ip(address)
         entry = self.fib.lookup("inet" if ip.version == 4 else "inet6", "local", ip)
         return entry is not None and entry.type == "local"
 
@@ -69,7 +68,7 @@ class Stack:
 
     # -- the lookups nftables' fib expression makes (nft_fib4_eval / nft_fib_eval_type) ----------------
     def addr_type(self, address: str, dev: str | None) -> str:
-        ip = ipaddress.ip_address(address)
+        ip = parse_ip(address)
         if ip.is_multicast:
             return "multicast"
         if ip.version == 4 and (int(ip) == 0xFFFFFFFF or int(ip) >> 24 == 0):
