@@ -175,10 +175,16 @@ class Packet:
     def with_(self, **changes: object) -> Packet:
         """A copy with fields rewritten (NAT, mark set). The walk's own rewrites need no validation of
         the user's input again, only addresses in their canonical form (and of the packet's family)."""
-        if not {"src", "dst", "proto", "state"}.isdisjoint(changes):
+        if not {"proto", "state", "src_mac", "dst_mac", "vlan"}.isdisjoint(changes):
             return replace(self, **changes)  # type: ignore[arg-type]
         new = copy.copy(self)
         for name, value in changes.items():
+            if name in ("src", "dst"):
+                ip = parse_ip(str(value))
+                if ip.version != self.version:
+                    return replace(self, **changes)  # type: ignore[arg-type]
+                value = str(ip)
+                new.__dict__.pop(f"{name}_ip", None)  # the cached parsed address of the old value
             object.__setattr__(new, name, value)
         return new
 
