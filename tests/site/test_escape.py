@@ -12,6 +12,7 @@ import pytest
 from netstack_docs.render.env import environment, render
 from netstack_docs.render.escape import Trusted, code_fence, html_attr, md_code, md_text
 from netstack_docs.site.project import base_config
+from netstack_docs.site.readyhtml import ReadyHtmlExtension
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = [
@@ -47,6 +48,7 @@ def to_html(text: str) -> str:
         name, options = next(iter(ext.items())) if isinstance(ext, dict) else (ext, {})
         extensions.append(name)
         configs[name] = options or {}
+    extensions.append(ReadyHtmlExtension())  # added by the site's hook (netstack_docs/site/theme/hook.py)
     return markdown.markdown(text, extensions=extensions, extension_configs=configs)
 
 
@@ -155,7 +157,7 @@ def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors
 
     from netstack_docs.model.classify import classify
     from netstack_docs.model.interfaces import host_devices
-    from netstack_docs.render.interfaces import item_md, items_md, stages_md
+    from netstack_docs.render.interfaces import device_html
     from netstack_docs.render.pages import HostPage
 
     doc = json.loads((REPO / "tests" / "fixtures" / "snapshots" / "hostile" / "lab-01.json").read_text())
@@ -172,7 +174,7 @@ def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors
     host = HostPage("hostile", "lab-01", view)
     devices = host_devices(view)
     markdown = render("interfaces.md.j2", host.interfaces_path, host=host, devices=devices,
-                      items_md=items_md, item_md=item_md, stages_md=stages_md)
+                      device_html=device_html)
     source = to_html(markdown)
     tree = Tree(source)
     assert set(tree.tags) <= {"h1", "h2", "a", "p", "ul", "ol", "li", "code", "strong", "em"}, set(tree.tags)
