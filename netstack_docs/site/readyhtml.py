@@ -78,7 +78,8 @@ def resolve_links(markdown: str, page: Any, files: Any) -> tuple[str, dict[Any, 
         href = m.group(2)
         if not href or _EXTERNAL.match(href):
             return m.group(0)
-        path, _, fragment = href.partition("#")
+        rest, _, fragment = href.partition("#")
+        path, mark, query = rest.partition("?")
         if path and not path.endswith(".md"):
             return m.group(0)
         known = targets.get(path)
@@ -93,6 +94,8 @@ def resolve_links(markdown: str, page: Any, files: Any) -> tuple[str, dict[Any, 
                 return m.group(0)
             known = targets[path] = (target, target.url_relative_to(page.file))
         target, url = known
+        if mark:
+            url = f"{url}?{query}"
         if fragment:
             anchors.setdefault(target, {}).setdefault(unquote(fragment), href)
             url = f"{url}#{fragment}"
