@@ -252,6 +252,8 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE,
                         help="git ref to compare with in the same run at the largest size ('' for none)")
     parser.add_argument("--no-make-site", action="store_true", help="do not time `make site`")
+    parser.add_argument("--fleets", default="mix,largest",
+                        help="fleets built at every size: mix, largest (comma-separated; '' for none)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "site")
     add_record_option(parser)
     args = parser.parse_args()
@@ -267,16 +269,17 @@ def main() -> None:
     print(f"# mix: {len(originals)} snapshot(s) copied: {names}")
     print(f"# largest: {largest.parent.name}/{largest.name}, copies renamed; load average {load_before}")
     rows: dict[tuple[str, int], dict] = {}
-    for hosts in sizes:
+    fleets = [f for f in args.fleets.split(",") if f]
+    for hosts in sizes if "mix" in fleets else []:
         fleet = make_fleet(originals, hosts, out / f"mix-{hosts}")
         rows["mix", hosts] = run(fleet, out / f"site-mix-{hosts}", hosts, naive=False, cache=cache)
         if hosts <= args.naive_max:
             rows["naive", hosts] = run(fleet, out / f"site-mix-{hosts}-naive", hosts, naive=True, cache=cache)
-    shutil.rmtree(out / "site-mix-naive", ignore_errors=True)
-    fleet = make_largest(largest, big, out / "largest")
-    warm = warm_diagrams(fleet, out, cache)
-    print(f"# diagrams of {big} renamed copies drawn into the cache in {warm:.0f} s (not in the timings)")
-    for hosts in sizes:
+    if "largest" in fleets:
+        fleet = make_largest(largest, big, out / "largest")
+        warm = warm_diagrams(fleet, out, cache)
+        print(f"# diagrams of {big} renamed copies drawn into the cache in {warm:.0f} s (not in the timings)")
+    for hosts in sizes if "largest" in fleets else []:
         part = make_largest(largest, hosts, out / f"largest-{hosts}") if hosts != big else fleet
         rows["largest", hosts] = run(part, out / f"site-largest-{hosts}", hosts, naive=False, cache=cache)
 
@@ -293,7 +296,7 @@ def main() -> None:
     make_site = None if args.no_make_site else make_site_seconds()
     load_after = os.getloadavg()
 
-    row = rows["mix", big]
+    row = rows.get(("mix", big), {})
     if "search_download_mb" in row:
         print(
             f"search at {big} hosts: a reader downloads {row['search_download_mb']} MB at most (Material's "
@@ -303,7 +306,7 @@ def main() -> None:
             f"{'OK' if row['search_download_mb'] < 5 else 'TOO BIG'}"
         )
     goal = 1.2 * big / small
-    for fleet_name in ("mix", "largest"):
+    for fleet_name in fleets:
         if small != big:
             ratio = rows[fleet_name, big]["seconds"] / rows[fleet_name, small]["seconds"]
             print(
@@ -354,9 +357,10 @@ def main() -> None:
         figures.show(f"ms/page, {kind[fleet_name]}", row["ms_per_page"], "ms")
         figures.show(f"CPU ms/page, {kind[fleet_name]}", row["cpu_ms_per_page"], "ms")
         figures.show(f"s, {kind[fleet_name]}", row["seconds"], "s", digits=1)
-    if small != big:
+    if small != big and "mix" in fleets:
         mix = rows["mix", big]["seconds"] / rows["mix", small]["seconds"]
         figures.show(f"t({big})/t({small})", mix, "x", digits=1)
+    if small != big and "largest" in fleets:
         figures.show(f"t({big})/t({small}), largest host",
                      rows["largest", big]["seconds"] / rows["largest", small]["seconds"], "x", digits=1)
     if ("before", big) in rows:
@@ -364,11 +368,12 @@ def main() -> None:
                      rows["after", big]["seconds"] / rows["before", big]["seconds"], "x")
         figures.show(f"after/before identifier search, {big} hosts, CPU",
                      rows["after", big]["cpu_seconds"] / rows["before", big]["cpu_seconds"], "x")
-    figures.show(f"site MB, {big} hosts (trace assets included)", rows["mix", big]["site_mb"], "MB", digits=1)
-    if "trace_assets_mb" in rows["mix", big]:
-        figures.show("trace assets MB", rows["mix", big]["trace_assets_mb"], "MB", digits=1)
-    if "search_download_mb" in rows["mix", big]:
-        figures.show(f"search download MB, {big} hosts", rows["mix", big]["search_download_mb"], "MB")
+    if row:
+        figures.show(f"site MB, {big} hosts (trace assets included)", row["site_mb"], "MB", digits=1)
+    if "trace_assets_mb" in row:
+        figures.show("trace assets MB", row["trace_assets_mb"], "MB", digits=1)
+    if "search_download_mb" in row:
+        figures.show(f"search download MB, {big} hosts", row["search_download_mb"], "MB")
     if make_site is not None:
         figures.show("make site s", make_site, "s", digits=1)
     figures.close(f"sizes {args.sizes}; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
