@@ -14,10 +14,14 @@ only). The HTML is what Python-Markdown produced for the same Markdown, so pages
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from netstack_docs.render.escape import Trusted, html_text
+
+# Control characters but newline and tab: shown as \xNN in code blocks (as escape.code_fence does).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 OPEN = "<!-- netstack:ready -->"
 CLOSE = "<!-- /netstack:ready -->"
@@ -29,11 +33,9 @@ def ready(html: str) -> Trusted:
 
 
 def code_html(text: str, lang: str = "sh") -> str:
-    """A code block as pymdownx.highlight writes a fence without Pygments (control bytes made visible)."""
-    body = "".join(
-        ch if ch >= " " or ch in "\n\t" else (f"\\x{ord(ch):02x}" if ch != "\x7f" else "\\x7f")
-        for ch in text
-    ) if any(ch < " " and ch not in "\n\t" or ch == "\x7f" for ch in text) else text
+    """A code block as pymdownx.highlight writes a fence without Pygments; like `code_fence`, control
+    characters other than newline and tab are made visible."""
+    body = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>'
 
@@ -75,7 +77,8 @@ def details_html(c: Any) -> Trusted:
         f"<p>In the {html_text(c.namespace.label)}.</p>",
     ]
     if c.facts:
-        parts.append(table_html(("Fact", "Value"), (("—" if v is None else v for v in fact) for fact in c.facts)))
+        rows = ((label, "—" if value is None else value) for label, value in c.facts)
+        parts.append(table_html(("Fact", "Value"), rows))
     for r, layer in c.links:
         parts.append(f"<p>{html_text(r.label)}: {link_html(r.text, _same_dir_href(layer, r.anchor))}</p>")
     for command in c.commands:
