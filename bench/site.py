@@ -149,8 +149,8 @@ def run(fleet: Path, site: Path, hosts: int, naive: bool, code: Path = REPO, cac
     project.mkdir(parents=True, exist_ok=True)  # runbooks link hosts that the renamed fleet lacks
     out = subprocess.run(
         [sys.executable, "-c", RUNNER, str(fleet), str(site), str(project), "1" if naive else "0"],
-        env=_env(code, cache), check=True, capture_output=True, text=True,
-    )
+        env=_env(code, cache), cwd=code, check=True, capture_output=True, text=True,
+    )  # cwd: `python -c` puts the working directory first on sys.path, before PYTHONPATH
     result = json.loads(out.stdout.strip().splitlines()[-1])
     total = result["seconds"]
     row = {
@@ -195,7 +195,8 @@ def warm_diagrams(fleet: Path, out: Path, cache: Path) -> float:
     """Draw every diagram of `fleet` into the cache (untimed for the builds); returns the seconds."""
     docs = Path(tempfile.mkdtemp(dir=out))
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", WARM, str(fleet), str(docs)], env=_env(REPO, cache), check=True)
+    subprocess.run([sys.executable, "-c", WARM, str(fleet), str(docs)], env=_env(REPO, cache), cwd=REPO,
+                   check=True)
     shutil.rmtree(docs)
     return time.perf_counter() - start
 
