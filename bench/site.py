@@ -297,8 +297,9 @@ def main() -> None:
     make_site = None if args.no_make_site else make_site_seconds()
     load_after = os.getloadavg()
 
-    row = rows.get(("mix", big), {})
-    if "search_download_mb" in row:
+    mixrow = rows.get(("mix", big), {})
+    if "search_download_mb" in mixrow:
+        row = mixrow
         print(
             f"search at {big} hosts: a reader downloads {row['search_download_mb']} MB at most (Material's "
             f"index {row['search_index_mb']} MB + identifier lookup {row['id_search_worst_kb']} kB for "
@@ -369,12 +370,12 @@ def main() -> None:
                      rows["after", big]["seconds"] / rows["before", big]["seconds"], "x")
         figures.show(f"after/before identifier search, {big} hosts, CPU",
                      rows["after", big]["cpu_seconds"] / rows["before", big]["cpu_seconds"], "x")
-    if row:
-        figures.show(f"site MB, {big} hosts (trace assets included)", row["site_mb"], "MB", digits=1)
-    if "trace_assets_mb" in row:
-        figures.show("trace assets MB", row["trace_assets_mb"], "MB", digits=1)
-    if "search_download_mb" in row:
-        figures.show(f"search download MB, {big} hosts", row["search_download_mb"], "MB")
+    if mixrow:
+        figures.show(f"site MB, {big} hosts (trace assets included)", mixrow["site_mb"], "MB", digits=1)
+    if "trace_assets_mb" in mixrow:
+        figures.show("trace assets MB", mixrow["trace_assets_mb"], "MB", digits=1)
+    if "search_download_mb" in mixrow:
+        figures.show(f"search download MB, {big} hosts", mixrow["search_download_mb"], "MB")
     if make_site is not None:
         figures.show("make site s", make_site, "s", digits=1)
     figures.close(f"sizes {args.sizes}; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
