@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from site_fixtures import ready_as_markdown, REPO
+from site_fixtures import REPO, ready_as_markdown
 
 from netstack_docs.site.build import build_site
 
