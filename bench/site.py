@@ -208,6 +208,10 @@ def checkout(ref: str, out: Path) -> Path:
         remove_checkout(target)
     git = ["git", "-C", str(REPO), "worktree"]
     subprocess.run([*git, "add", "--detach", "-q", str(target), ref], check=True)
+    # the browser trace's Pyodide runtime is not in git (scripts/fetch-pyodide): lend the tree's
+    runtime = Path("netstack_docs/browser/pyodide")
+    if (REPO / runtime).is_dir() and (target / runtime.parent).is_dir() and not (target / runtime).exists():
+        (target / runtime).symlink_to(REPO / runtime)
     return target
 
 
