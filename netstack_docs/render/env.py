@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from netstack_docs.render.escape import Trusted, code_fence, html_attr, html_text, md_code, md_text
+from netstack_docs.render.ready import details_html
 
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -105,7 +106,9 @@ def environment() -> jinja2.Environment:
         md_indent=md_indent,
         anchor=anchor_id,
     )
-    env.globals.update(rel=rel, link=link, kind_anchor=kind_anchor, trace_href=trace_href)
+    env.globals.update(
+        rel=rel, link=link, kind_anchor=kind_anchor, trace_href=trace_href, details_html=details_html
+    )
     return env
 
 

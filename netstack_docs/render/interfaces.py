@@ -1,18 +1,22 @@
-"""The lists of the interfaces page as Markdown: stages in order, each a tree of items linked to components.
+"""The lists of the interfaces page as ready HTML: stages in order, each a tree of items linked to components.
 
 Written here rather than by template macros: a host has a few hundred items, and a Jinja2 macro call
-per item made the page the most expensive of the host's (measured: about half of its render time).
-Every untrusted string goes through md_text/md_code; links are relative `.md` links within the host's
-directory (`<layer>.md#anchor`, `interfaces.md#anchor`), which the strict build checks.
+per item made the page the most expensive of the host's (measured: about half of its render time);
+and as ready HTML (netstack_docs.render.ready) rather than Markdown, whose nested lists and links
+cost Python-Markdown several times more again (issue 24). The HTML is what Python-Markdown wrote for
+the same lists. Every untrusted string goes through html_text; links are relative `.md` links within
+the host's directory (`<layer>.md#anchor`, `interfaces.md#anchor`), which the site's hook checks and
+turns into URLs as MkDocs does for Markdown links. One `<li>` a line, indented four spaces a level.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from netstack_docs.model.interfaces import Item, StageView, Target, flatten
+from netstack_docs.model.interfaces import DeviceView, Item, StageView, Target
 from netstack_docs.render.env import anchor_id
-from netstack_docs.render.escape import Trusted, md_code, md_text
+from netstack_docs.render.escape import Trusted, html_text
+from netstack_docs.render.ready import ready
 
 INTERFACES_PAGE = "interfaces.md"
 BRANCH = {"forward": "if forwarded", "local": "if for this host"}
@@ -26,31 +30,67 @@ def _href(target: Target) -> str:
     return f"{page}#{anchor_id(target.anchor)}"
 
 
-def item_md(item: Item) -> Trusted:
-    """One item on one line: its name (a link when it has a target), its code, its note."""
-    text = md_text(item.text)
-    out = f"[{text}]({_href(item.target)})" if item.target else text
+def item_html(item: Item) -> str:
+    """One item: its name (a link when it has a target), its code, its note."""
+    text = html_text(item.text)
+    out = f'<a href="{_href(item.target)}">{text}</a>' if item.target else text
     if item.code:
-        out += f" {md_code(item.code)}"
+        out += f"{' ' if out else ''}<code>{html_text(item.code)}</code>"
     if item.note:
-        out += f"{': ' if out else ''}{md_text(item.note)}"
-    return Trusted(out)
+        out += f"{': ' if out else ''}{html_text(item.note)}"
+    return out
 
 
-def items_md(items: Iterable[Item], indent: int = 0) -> Trusted:
-    """A nested Markdown list (four spaces per level), `indent` levels in."""
-    lines = (f"{'    ' * (indent + depth)}- {item_md(item)}\n" for depth, item in flatten(items))
-    return Trusted("".join(lines))
+def _items(items: Iterable[Item], depth: int, out: list[str]) -> None:
+    pad = "    " * depth
+    for item in items:
+        if item.children:
+            out.append(f"{pad}<li>{item_html(item)}<ul>")
+            _items(item.children, depth + 1, out)
+            out.append(f"{pad}</ul></li>")
+        else:
+            out.append(f"{pad}<li>{item_html(item)}</li>")
 
 
-def stages_md(stages: Iterable[StageView]) -> Trusted:
-    """The stages as a numbered list in the kernel's order, the items of each nested under it."""
-    out = []
-    for n, stage in enumerate(stages, 1):
-        head = f"{n}. **{md_text(stage.title)}**"
+def items_html(items: Iterable[Item], depth: int = 0) -> str:
+    """A nested list, `depth` levels in ("" when there are no items)."""
+    out: list[str] = []
+    _items(items, depth, out)
+    return "<ul>\n" + "\n".join(out) + "\n</ul>" if out else ""
+
+
+def stages_html(stages: Sequence[StageView]) -> str:
+    """The stages as a numbered list in the kernel's order, the items of each nested under it (a
+    loose list, each stage's title a paragraph, when there is more than one stage)."""
+    if not stages:
+        return ""
+    loose = len(stages) > 1
+    out = ["<ol>"]
+    for stage in stages:
+        head = f"<strong>{html_text(stage.title)}</strong>"
         if stage.branch:
-            head += f" *({BRANCH.get(stage.branch, md_text(stage.branch))})*"
+            head += f" <em>({html_text(BRANCH.get(stage.branch, stage.branch))})</em>"
         if stage.note:
-            head += f": {md_text(stage.note)}"
-        out.append(f"{head}\n{items_md(stage.items, 1)}\n")
-    return Trusted("".join(out))
+            head += f": {html_text(stage.note)}"
+        items = items_html(stage.items, 1)
+        if loose:
+            out.append(f"<li>\n<p>{head}</p>" + (f"\n{items}" if items else "") + "\n</li>")
+        else:
+            out.append(f"<li>{head}{items}\n</li>" if items else f"<li>{head}</li>")
+    out.append("</ol>")
+    return "\n".join(out)
+
+
+def device_html(d: DeviceView) -> Trusted:
+    """One device's section below its heading: facts, addresses, then arriving and leaving, in order."""
+    ifname = html_text(d.ifname)
+    parts = [items_html(d.facts)] if d.facts else []
+    if d.addresses:
+        parts.append(f"<p>Addresses: {', '.join(item_html(a) for a in d.addresses)}.</p>")
+    arriving = ": nothing acts on it before the IP stack, and no hook or socket names it."
+    leaving = ": no route, hook, neighbour or qdisc concerns it."
+    for word, stages, none in (("Arriving on", d.ingress, arriving), ("Leaving through", d.egress, leaving)):
+        parts.append(f"<p><strong>{word} {ifname}</strong>{'' if stages else none}</p>")
+        if stages:
+            parts.append(stages_html(stages))
+    return ready("\n".join(parts))

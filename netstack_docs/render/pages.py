@@ -25,7 +25,7 @@ from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, exposure_rows, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
-from netstack_docs.render.interfaces import item_md, items_md, stages_md
+from netstack_docs.render.interfaces import device_html
 from netstack_docs.render.search import search_summary
 from netstack_docs.render.tracelink import served_trace_href
 
@@ -145,9 +145,7 @@ def render_host(
             host.interfaces_path,
             host=host,
             devices=host_devices(host.view),
-            items_md=items_md,
-            item_md=item_md,
-            stages_md=stages_md,
+            device_html=device_html,
         ),
     )
     _write(

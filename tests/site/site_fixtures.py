@@ -48,3 +48,43 @@ def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
         timeout=600,
         env={**os.environ, "NO_COLOR": "1"},
     )
+
+
+def ready_as_markdown(source: str) -> str:
+    """A generated page with each ready HTML block (netstack_docs.render.ready) spelt as the Markdown
+    it replaced: table rows as `| a | b |`, links as `[text](href)`, text escaped by md_text (code
+    blocks verbatim), so that assertions about a page's facts read the same either way."""
+    import html
+    import re
+
+    from netstack_docs.render.escape import md_text
+    from netstack_docs.render.ready import CLOSE, OPEN
+
+    def block(m: re.Match[str]) -> str:
+        body = re.sub(r"<(tr|/td|/th|thead|/thead|tbody)>\n", r"<\1>", m.group(1))
+        out, href, pre = [], [], False
+        for part in re.split(r"(<[^<>]+>)", body):
+            tag = re.match(r"<(/?)([a-z0-9]+)", part)
+            if not tag:
+                text = html.unescape(part)
+                out.append(text if pre else "\n".join(md_text(line) for line in text.split("\n")))
+                continue
+            close, name = tag.group(1) == "/", tag.group(2)
+            if name == "pre":
+                pre = not close
+            if name == "a" and not close:
+                href.append(re.search(r'href="([^"]*)"', part).group(1))  # type: ignore[union-attr]
+                out.append("[")
+            elif name == "a":
+                out.append(f"]({href.pop()})")
+            elif name in ("td", "th"):
+                out.append(" " if close else "| ")
+            elif name == "tr" and close:
+                out.append("|")
+            elif name in ("p", "tr", "table", "thead", "tbody", "div", "pre") or (name == "code" and pre):
+                continue
+            else:
+                out.append(part)
+        return "".join(out)
+
+    return re.sub(re.escape(OPEN) + r"\n(.*?)\n" + re.escape(CLOSE), block, source, flags=re.S)

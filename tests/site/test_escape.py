@@ -12,6 +12,7 @@ import pytest
 from netstack_docs.render.env import environment, render
 from netstack_docs.render.escape import Trusted, code_fence, html_attr, md_code, md_text
 from netstack_docs.site.project import base_config
+from netstack_docs.site.readyhtml import ReadyHtmlExtension
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = [
@@ -47,6 +48,7 @@ def to_html(text: str) -> str:
         name, options = next(iter(ext.items())) if isinstance(ext, dict) else (ext, {})
         extensions.append(name)
         configs[name] = options or {}
+    extensions.append(ReadyHtmlExtension())  # added by the site's hook (netstack_docs/site/theme/hook.py)
     return markdown.markdown(text, extensions=extensions, extension_configs=configs)
 
 
@@ -107,6 +109,54 @@ def test_md_in_html_heading_keeps_the_given_id_and_text(value: str) -> None:
     assert tree.text.strip() == visible(value).strip() + "¶"
 
 
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_markdown_heading_with_an_explicit_id_keeps_the_id_and_text(value: str) -> None:
+    """A component's heading on its layer page (layer.md.j2): a Markdown heading, for the TOC."""
+    source = to_html(f"### {md_text(value)} {{ #link-root--x }}")
+    tree = Tree(source)
+    assert tree.tags == ["h3", "a"]  # the TOC saw the heading: it added its permalink
+    assert source.startswith('<h3 id="link-root--x">') and 'href="#link-root--x"' in source
+    assert tree.text.strip() == visible(value).strip() + "¶"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_components_details_as_ready_html_show_every_value_literally(value: str) -> None:
+    """details_html (netstack_docs.render.ready): namespace, facts, related links and commands of a
+    component, passed through the site's Markdown untouched, every host string shown as text."""
+    from types import SimpleNamespace as Obj
+
+    from netstack_docs.render.ready import details_html
+
+    related = Obj(label=value, text=value, anchor="link-root--x")
+    component = Obj(
+        namespace=Obj(label=value),
+        facts=[("MTU", value), (value, "1500")],
+        links=[(related, "virtual")],
+        commands=[Obj(title=value, text=f"ip link show dev {value}")],
+    )
+    source = to_html(details_html(component) + "\nafter\n")
+    tree = Tree(source)
+    table = ["table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td", "tr", "td", "td"]
+    assert tree.tags == ["div", "p", *table, "p", "a", "p", "pre", "code", "p"], tree.tags
+    assert tree.cells == ["Fact", "Value", "MTU", visible(value), visible(value), "1500"]
+    assert f"In the {visible(value)}." in tree.text and f"{visible(value)}: {visible(value)}" in tree.text
+    # the command is shown verbatim in its code block (newlines stay newlines there)
+    assert f"ip link show dev {value}" in tree.text.replace("\\x02", "\x02").replace("\\x03", "\x03")
+    assert 'href="virtual.md#link-root--x"' in source  # made a URL and checked by the site's hook
+    assert tree.text.endswith("after")
+
+
+def test_a_ready_block_is_not_closed_by_a_hostile_value() -> None:
+    """The block ends at its marker line only; a value cannot write one (its `<` is escaped)."""
+    from netstack_docs.render.escape import html_text
+    from netstack_docs.render.ready import CLOSE, ready
+
+    value = f"x\n{CLOSE}\n<script>window.__pwned=1</script>"
+    tree = Tree(to_html(ready(f"<p>{html_text(value)}</p>") + "\n**after**\n"))
+    assert tree.tags == ["p", "p", "strong"]
+    assert "<script>" in tree.text and CLOSE in tree.text
+
 def test_code_fence_cannot_be_closed_by_its_content() -> None:
     command = "echo ```\n````\nrm -rf / # <script>"
     tree = Tree(to_html(code_fence(command) + "\n\nafter"))
@@ -155,7 +205,7 @@ def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors
 
     from netstack_docs.model.classify import classify
     from netstack_docs.model.interfaces import host_devices
-    from netstack_docs.render.interfaces import item_md, items_md, stages_md
+    from netstack_docs.render.interfaces import device_html
     from netstack_docs.render.pages import HostPage
 
     doc = json.loads((REPO / "tests" / "fixtures" / "snapshots" / "hostile" / "lab-01.json").read_text())
@@ -172,7 +222,7 @@ def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors
     host = HostPage("hostile", "lab-01", view)
     devices = host_devices(view)
     markdown = render("interfaces.md.j2", host.interfaces_path, host=host, devices=devices,
-                      items_md=items_md, item_md=item_md, stages_md=stages_md)
+                      device_html=device_html)
     source = to_html(markdown)
     tree = Tree(source)
     assert set(tree.tags) <= {"h1", "h2", "a", "p", "ul", "ol", "li", "code", "strong", "em"}, set(tree.tags)

@@ -45,6 +45,12 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
 
 
 def _plain(markdown: str) -> str:
+    """The page's source as a reader's text, links, bold and italics written as Markdown: the device
+    sections are ready HTML (netstack_docs.render.ready), one list item a line, four spaces a level."""
+    markdown = re.sub(r'<a href="([^"<>]*)">([^<>]*)</a>', r"[\2](\1)", markdown)
+    markdown = re.sub(r"</?strong>", "**", re.sub(r"</?em>", "*", markdown))
+    markdown = re.sub(r"^ *(?:</?(?:ul|ol|li)>)+\n", "", markdown, flags=re.M)  # lines of closing tags
+    markdown = re.sub(r"^( *)</?(?:li|p)>", r"\1- ", markdown, flags=re.M)
     return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
 
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from site_fixtures import REPO
+from site_fixtures import REPO, ready_as_markdown
 
 from netstack_docs.site.build import build_site
 
@@ -35,29 +35,29 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cni_network_links_the_bridge_it_declares_on_tooling_and_namespaces(pages: Path) -> None:
-    tooling = (pages / "tooling.md").read_text()
+    tooling = ready_as_markdown((pages / "tooling.md").read_text())
     assert "Bridge it declares: [cni0](virtual.md#link-root--cni0)" in tooling
-    namespaces = (pages / "namespaces.md").read_text()
+    namespaces = ready_as_markdown((pages / "namespaces.md").read_text())
     assert "## CNI network for pods" in namespaces
     assert "Bridge it declares: [cni0](virtual.md#link-root--cni0)" in namespaces
 
 
 def test_pods_and_containers_are_named_after_what_runs_in_them(pages: Path) -> None:
-    namespaces = (pages / "namespaces.md").read_text()
-    assert re.search(r'<h3 id="netns-pod-shop-web-7d9f-[0-9a-f]{8}"', namespaces)
-    assert "In the pod shop/web\\-7d9f." in namespaces
-    assert "In the container registry \\(registry:2\\)." in namespaces
+    namespaces = ready_as_markdown((pages / "namespaces.md").read_text())
+    assert re.search(r"\{ #netns-pod-shop-web-7d9f-[0-9a-f]{8} \}$", namespaces, re.M)  # a heading's id
+    assert "In the pod shop/web\\-7d9f\\." in namespaces  # ready HTML, spelt as Markdown
+    assert "In the container registry \\(registry:2\\)\\." in namespaces
 
 
 def test_ovs_bridges_ports_and_flow_tables_have_name_anchors_and_links(pages: Path) -> None:
-    virtual = (pages / "virtual.md").read_text()
+    virtual = ready_as_markdown((pages / "virtual.md").read_text())
     for anchor in (
         "ovsbridge-host--br-int",
         "ovsport-host--br-tun--vxlan-0a00000c",
         "ovsport-host--br-int--patch-tun",
         "ovstable-host--br-tun--table-22",
     ):
-        assert f'id="{anchor}"' in virtual, anchor
+        assert f'id="{anchor}"' in virtual or f"{{ #{anchor} }}" in virtual, anchor
     assert "Peer patch port: [patch\\-int on br\\-tun](virtual.md#ovsport-host--br-tun--patch-int)" in virtual
     assert "ovs-appctl ofproto/trace br-int in_port=tap3f1c-01" in virtual
     assert "ovs-ofctl dump-flows br-tun table=22" in virtual
@@ -81,11 +81,11 @@ def test_hostile_ovs_and_cni_names_stay_text(tmp_path: Path) -> None:
         assert "x|&lt;b&gt;{{7*7}}" in text  # the name, as text, Jinja2 syntax not evaluated
     assert "x|&lt;b&gt;{{7*7}}`[l](u)-port" in html  # the port, and the flow table's flows
     assert "in_port=x|&lt;b&gt;{{7*7}}" in html
-    assert "Bridge it declares" in (page / "tooling.md").read_text()
+    assert "Bridge it declares" in ready_as_markdown((page / "tooling.md").read_text())
 
 
 def test_cni_plugin_settings_are_shown_as_the_file_spells_them(pages: Path) -> None:
-    tooling = (pages / "tooling.md").read_text()
+    tooling = ready_as_markdown((pages / "tooling.md").read_text())
     row = next(line for line in tooling.splitlines() if line.startswith("| Plugin settings \\(in order\\) |"))
     for words in ("bridge: bridge cni0", "isGateway true", "ipMasq true", "hairpinMode true",
                   "ipam\\.type host\\-local", "ipam\\.ranges 10\\.88\\.0\\.0/16",
@@ -106,20 +106,20 @@ def test_flannels_subnet_file_is_shown_or_listed_as_a_gap(tmp_path: Path) -> Non
     doc["cni"]["flannel"] = {"file": "/run/flannel/subnet.env", "network": "10.88.0.0/16",
                              "subnet": "10.88.0.1/24", "mtu": 1450, "ipmasq": True, "other_fields": []}
     page = _build(tmp_path / "with", doc)
-    tooling = (page / "tooling.md").read_text()
+    tooling = ready_as_markdown((page / "tooling.md").read_text())
     assert ("From flanneld's subnet file | network 10\\.88\\.0\\.0/16, subnet 10\\.88\\.0\\.1/24, MTU 1450, "
             "ipmasq true \\(from /run/flannel/subnet\\.env\\)") in tooling
-    assert "cni flannel subnet file" not in (page / "index.md").read_text()
+    assert "cni flannel subnet file" not in ready_as_markdown((page / "index.md").read_text())
     # a snapshot from a capture that did not read the file: the host page lists it as a gap
     page = _build(tmp_path / "without", _flannel(json.loads(FIXTURE.read_text())))
-    host = (page / "index.md").read_text()
+    host = ready_as_markdown((page / "index.md").read_text())
     assert "cni flannel subnet file /run/flannel/subnet\\.env" in host
     assert "Capture gaps: None" not in host
 
 
 def test_an_ovs_ports_external_ids_and_macs_are_on_its_section(pages: Path) -> None:
-    virtual = (pages / "virtual.md").read_text()
-    section = virtual.split('id="ovsport-host--br-int--tap8a2e-02"', 1)[1].split("<h3 ", 1)[0]
+    virtual = ready_as_markdown((pages / "virtual.md").read_text())
+    section = virtual.split("{ #ovsport-host--br-int--tap8a2e-02 }", 1)[1].split("\n### ", 1)[0]
     assert "| MAC attached \\(external\\_ids attached\\-mac\\) | fa:16:3e:00:00:02 |" in section
     iface_id = "8a2e\\-aaaa\\-4bbb\\-8ccc\\-000000000002"
     assert f"| Logical port \\(external\\_ids iface\\-id\\) | {iface_id} |" in section

@@ -1,0 +1,76 @@
+"""Ready HTML in pages (netstack_docs.render.ready, netstack_docs.site.readyhtml), through the real strict
+build: anchors inside a block are anchors of the page, links inside a block are checked and made URLs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from site_fixtures import FIXTURE_SNAPSHOTS, Built
+
+from netstack_docs.errors import UserError
+from netstack_docs.render.ready import CLOSE, OPEN
+from netstack_docs.site.build import build_site
+
+HOST = "lab/rich-host"
+
+
+def _team(tmp_path: Path, page: str) -> Path:
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("site_name: A team's docs\n")
+    (project / "docs" / "runbook.md").write_text(page)
+    return project
+
+
+def _ready_only_anchor(built: Built) -> tuple[str, str]:
+    """(page, anchor) of an id that only a ready block of a generated page holds: a compact row."""
+    for page in sorted((built.build_dir / "docs" / HOST).glob("*.md")):
+        source = page.read_text()
+        for block in re.findall(re.escape(OPEN) + r"\n(.*?)\n" + re.escape(CLOSE), source, re.S):
+            found = re.search(r'<tr id="([a-z0-9-]+)"', block)
+            if found:
+                return page.name, found.group(1)
+    raise AssertionError("no compact table row in the fixture host's pages")
+
+
+def test_a_runbook_link_to_an_anchor_inside_ready_html_builds_and_fails_once_the_anchor_is_gone(
+    tmp_path: Path, built: Built
+) -> None:
+    page, anchor = _ready_only_anchor(built)
+    project = _team(tmp_path, f"# Runbook\n\nSee [the row]({HOST}/{page}#{anchor}).\n")
+    build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
+    runbook = (tmp_path / "site" / "runbook" / "index.html").read_text()
+    assert f'href="../{HOST}/{page[:-3]}/#{anchor}"' in runbook
+    gone = f"# Runbook\n\nSee [the row]({HOST}/{page}#{anchor}-gone).\n"
+    (project / "docs" / "runbook.md").write_text(gone)
+    with pytest.raises(UserError) as exc:
+        build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
+    assert f"#{anchor}-gone" in str(exc.value) and "runbook.md" in str(exc.value)
+
+
+def test_links_inside_a_ready_block_become_urls_and_the_strict_build_checks_them(tmp_path: Path) -> None:
+    block = (
+        f'{OPEN}\n<p><a href="linking.md">linking</a>, <a href="{HOST}/index.md#find">an anchor</a>, '
+        '<a href="trace.md?env=lab&amp;host=rich-host">trace</a>, <a href="https://example.net/x.md">out</a>'
+        f"</p>\n{CLOSE}\n"
+    )
+    project = _team(tmp_path, "# Runbook\n\n" + block)
+    build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
+    runbook = (tmp_path / "site" / "runbook" / "index.html").read_text()
+    assert 'href="../linking/"' in runbook and f'href="../{HOST}/#find"' in runbook
+    assert 'href="../trace/?env=lab&amp;host=rich-host"' in runbook
+    assert 'href="https://example.net/x.md"' in runbook
+    for broken, named in (('href="no-such-page.md"', "no-such-page.md"), ('href="linking.md#nope"', "#nope")):
+        page = f"# Runbook\n\n{OPEN}\n<p><a {broken}>x</a></p>\n{CLOSE}\n"
+        (project / "docs" / "runbook.md").write_text(page)
+        with pytest.raises(UserError) as exc:
+            build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
+        assert named in str(exc.value) and "runbook.md" in str(exc.value)
+
+
+def test_generated_pages_keep_no_marker_and_no_markdown_attribute(built: Built) -> None:
+    for page in (built.site / HOST).rglob("index.html"):
+        html = page.read_text()
+        assert "netstack:ready" not in html and 'markdown="' not in html, page
