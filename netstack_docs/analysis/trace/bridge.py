@@ -4,6 +4,7 @@ runs the IP hooks on bridged traffic when it is on."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from netstack_docs.analysis.trace.hops import end_here, peer_of, port_towards, veth_out
@@ -48,11 +49,18 @@ def bridge_in(w: Walker, ns: Namespace, port: Obj, packet: Packet, nexthop: str 
     """A frame received on a bridge port: up to the bridge's own stack, or bridged to another port."""
     bridge = port["master"]
     target = nexthop or packet.dst
+    if nexthop is None:
+        target = _gateway_on(ns, bridge, packet) or target
     if stack(ns).is_local(target):
         w.trail.step(
             ns,
             "virtual",
-            f"bridge {bridge}: addressed to the bridge itself (port {port['ifname']})",
+            f"bridge {bridge}: addressed to the bridge itself (port {port['ifname']})"
+            + (
+                f": {target} is the sender's gateway ({packet.dst} is off the bridge's subnets)"
+                if target != (nexthop or packet.dst)
+                else ""
+            ),
             "port",
             {**port},
         )
@@ -77,6 +85,23 @@ def bridge_in(w: Walker, ns: Namespace, port: Obj, packet: Packet, nexthop: str 
     if stop is not None:
         return stop
     return veth_out(w, ns, ns.links[out], packet, target)
+
+
+def _gateway_on(ns: Namespace, bridge: str, packet: Packet) -> str | None:
+    """A packet put on a bridge port (`--in PORT`) for a destination off the bridge's subnets was sent
+    to a gateway: the bridge's own address on the sender's subnet, as a packet arriving on any other
+    interface for a remote destination is taken to be addressed to this host. None: on-link, or the
+    bridge holds no address on the sender's subnet (then the frame goes where the destination is)."""
+    nets = ns.subnet_of(bridge, packet.version)
+    if not nets or any(packet.dst_ip in net for net in nets):
+        return None
+    for a in ns.doc.get("addresses", []):
+        if a["ifname"] != bridge:
+            continue
+        net = ipaddress.ip_network(f"{a['address']}/{a['prefixlen']}", strict=False)
+        if net.version == packet.version and packet.src_ip in net:
+            return str(a["address"])
+    return None
 
 
 def _br_netfilter(w: Walker, ns: Namespace, port: str, bridge: str, packet: Packet) -> Packet | End:
