@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from figures import Figures, add_record_option  # noqa: E402
 from sandboxed import run_inside, sandbox_parser  # noqa: E402
 
 from netstack_docs.capture import nftables, xtcapture  # noqa: E402
@@ -53,6 +54,7 @@ def main() -> None:
     parser = sandbox_parser(__doc__)
     parser.add_argument("--rules", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
+    add_record_option(parser)
     args = parser.parse_args()
     if not args.inside:
         run_inside(__file__, "it builds an iptables-nft ruleset in a network namespace")
@@ -60,8 +62,12 @@ def main() -> None:
     pairs = [(once(False), once(True)) for _ in range(args.runs)]
     without, with_ = min(p[0] for p in pairs), min(p[1] for p in pairs)
     extra = with_ - without
-    print(f"{args.rules + 1} iptables-nft rules: nftables collector {without:.3f} CPU s without xt decoding, "
-          f"{with_:.3f} CPU s with it (+{extra:.3f} s, {extra / (args.rules + 1) * 1e6:.0f} us per rule)")
+    print(f"{args.rules + 1} iptables-nft rules, nftables collector (CPU s, best of {args.runs}):")
+    figures = Figures("xt_capture", args.record)
+    figures.show("without xt decoding", without, "s", digits=3)
+    figures.show("with xt decoding", with_, "s", digits=3)
+    figures.show("xt decoding per rule", extra / (args.rules + 1) * 1e6, "us", digits=0)
+    figures.close(f"{args.rules + 1} rules")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import struct
 from netstack_docs.capture import rawattr
 
 NETLINK_NETFILTER = 12
-NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NFNETLINK_V0 = 0
 RCVBUF = 1 << 20
@@ -31,14 +31,16 @@ def attr(kind: int, payload: bytes) -> bytes:
     return struct.pack("=HH", length, kind) + payload + b"\0" * ((-length) % 4)
 
 
-def dump(msg_type: int, family: int, attrs: bytes = b"") -> list[bytes]:
-    """Payloads (after nlmsghdr and nfgenmsg) of every message a dump request returns."""
+def dump(msg_type: int, family: int, attrs: bytes = b"", is_dump: bool = True) -> list[bytes]:
+    """Payloads (after nlmsghdr and nfgenmsg) of every message a dump request returns (or the answer
+    of a plain request, acknowledged, with `is_dump=False`)."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_NETFILTER)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
         sock.bind((0, 0))
         body = struct.pack("=BBH", family, NFNETLINK_V0, 0) + attrs
-        sock.send(struct.pack("=IHHII", 16 + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + body)
+        flags = NLM_F_REQUEST | (NLM_F_DUMP if is_dump else NLM_F_ACK)
+        sock.send(struct.pack("=IHHII", 16 + len(body), msg_type, flags, 1, 0) + body)
         answers: list[bytes] = []
         while True:
             data = sock.recv(RCVBUF)

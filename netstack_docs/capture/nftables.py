@@ -13,7 +13,7 @@ import re
 from operator import itemgetter
 from typing import Any
 
-from netstack_docs.capture import ipset, iptables, kmod, libnftables, xtcapture
+from netstack_docs.capture import ipset, iptables, kmod, libnftables, xtcapture, xtrules
 from netstack_docs.capture.context import NamespaceCapture
 from netstack_docs.snapshot.content import nft_rule_content
 
@@ -283,6 +283,7 @@ def collect(ns: NamespaceCapture) -> None:
     elif not nf_tables_present():
         ns.gap("nftables", "nf_tables is not loaded; not reading it, since that would load a kernel module")
     else:
+        generation = xtrules.generation()
         try:
             raw, text, stable = read_ruleset()
         except (libnftables.NftError, OSError, ValueError) as exc:
@@ -296,6 +297,12 @@ def collect(ns: NamespaceCapture) -> None:
                 kinds = ", ".join(f"{n} {kind}" for kind, n in unmodelled.items())
                 ns.gap("nftables objects not modelled", f"{kinds}: see `nft list ruleset`")
             xtcapture.enrich(ns, config)
+            if generation is not None and xtrules.generation() != generation:
+                # a rule replaced in place (`iptables -R`) keeps its handle: its payload may not be the
+                # one whose other expressions the JSON pass read
+                xtcapture.distrust(config, "the ruleset changed while it was read")
+                ns.gap("nftables consistency", "the ruleset changed during the capture: iptables forms "
+                       "of iptables-nft rules left out")
             if broken := untranslated_texts(config["rules"]):
                 ns.gap("nftables rule text", f"libnftables could not print {broken} rule(s) with xt "
                        "matches or targets (their text is cut or missing); their `iptables` form stands")

@@ -78,6 +78,16 @@ def enrich(ns: NamespaceCapture, config: dict[str, Any]) -> None:
                 _enrich_rule(rule, found.get((rule["chain"], rule["handle"])), set_names, tables)
 
 
+def distrust(config: dict[str, Any], reason: str) -> None:
+    """Withdraw every decoded xt text and iptables form (the ruleset changed while they were read)."""
+    for rule in config["rules"]:
+        for x in _xt_exprs(rule):
+            if x.get("text") is not None:
+                x.update(text=None, undecoded=reason)
+        if rule.get("iptables") is not None:
+            rule.update(iptables=None, iptables_undecoded=reason)
+
+
 def _enrich_rule(rule: dict[str, Any], kernel: list[xtrules.XtExpr] | None,
                  set_names: dict[int, str], tables: tuple[dict[Any, Any], dict[Any, Any]]) -> None:
     xts = _xt_exprs(rule)

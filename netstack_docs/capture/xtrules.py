@@ -15,6 +15,8 @@ from netstack_docs.capture import nfnl, rawattr
 
 NFNL_SUBSYS_NFTABLES = 10
 NFT_MSG_GETRULE = 7
+NFT_MSG_GETGEN = 16
+NFTA_GEN_ID = 1
 NFTA_RULE_TABLE, NFTA_RULE_CHAIN, NFTA_RULE_HANDLE, NFTA_RULE_EXPRESSIONS = 1, 2, 3, 4
 NFTA_LIST_ELEM = 1
 NFTA_EXPR_NAME, NFTA_EXPR_DATA = 1, 2
@@ -60,6 +62,19 @@ def parse_rule(payload: bytes) -> tuple[str, int, list[XtExpr]]:
                             struct.unpack(">I", rev)[0] if rev and len(rev) == 4 else -1,
                             data.get(NFTA_XT_INFO, b"")))
     return chain, handle, found
+
+
+def generation() -> int | None:
+    """The ruleset's generation id (it changes with every committed change), or None if unreadable."""
+    try:
+        answers = nfnl.dump((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0, is_dump=False)
+    except OSError:
+        return None
+    for payload in answers:
+        gen = rawattr.walk(payload).get(NFTA_GEN_ID)
+        if gen is not None:
+            return rawattr.u32(gen, ">")
+    return None
 
 
 def table_xt(family: str, table: str) -> dict[tuple[str, int], list[XtExpr]]:

@@ -91,6 +91,7 @@ IDENTITY: dict[str, Callable[[Obj], tuple[str, ...]]] = {
     "nftchain": lambda o: (o["family"], o["table"], o["name"]),
     "nftrule": _nftrule_parts,
     "nftset": lambda o: (o["family"], o["table"], o["name"]),
+    "ipset": lambda o: (o["name"],),
     "socket": lambda o: (
         o["protocol"],
         o["family"],

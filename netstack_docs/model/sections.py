@@ -224,6 +224,7 @@ NAMESPACE_SECTIONS: tuple[Section, ...] = (
         _iptables,
         extra_fields=("key", "family", "table", "chains"),
     ),
+    Section("ipsets", "ipset", "ipset", "ipsets (ip_set)", _path("ipsets")),
     Section("sockets.listening", "socket", "socket", "listening sockets", _path("sockets", "listening")),
     Section("sysctls", "sysctl", "sysctl", "network sysctls", _sysctls, extra_fields=("name", "value")),
 )

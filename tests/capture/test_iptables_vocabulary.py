@@ -180,3 +180,26 @@ def test_capturing_such_a_ruleset_twice_gives_byte_identical_snapshots_but_for_t
     first_ns = json.dumps([ns for ns in doc["namespaces"]], sort_keys=True)
     second_ns = json.dumps([ns for ns in second["namespaces"]], sort_keys=True)
     assert first_ns == second_ns
+
+
+def test_a_ruleset_changed_during_the_capture_withdraws_the_iptables_forms() -> None:
+    """`iptables -R` replaces a rule in place, keeping its handle: if the ruleset's generation moved
+    between the JSON pass and the xt dump, nothing decoded is kept. The race itself cannot be made
+    to happen on cue, so the generation ids are the one thing faked here (1, then 2)."""
+    script = (
+        "iptables-nft -t nat -A POSTROUTING -o eth0 -j MASQUERADE\n"
+        "$PYTHON - <<'PY'\n"
+        "import json\n"
+        "from netstack_docs.capture import nftables, xtrules\n"
+        "from netstack_docs.capture.context import NamespaceCapture, empty_namespace\n"
+        "xtrules.generation = iter([1, 2]).__next__\n"
+        "ns = NamespaceCapture('root', empty_namespace('root', 'root'))\n"
+        "nftables.collect(ns)\n"
+        "print(json.dumps(ns.doc))\n"
+        "PY\n"
+    )
+    doc = json.loads(run_in_sandbox(script).stdout.strip().splitlines()[-1])
+    [rule] = doc["nftables"]["rules"]
+    assert rule["iptables"] is None and rule["iptables_undecoded"] == "the ruleset changed while it was read"
+    assert [e["xt"]["text"] for e in rule["expr"] if "xt" in e] == [None]
+    assert any(g["what"] == "nftables consistency" for g in doc["gaps"])

@@ -36,7 +36,7 @@ def _raw_objects(doc: dict[str, Any]) -> list[tuple[str, str, Any]]:
             if name == "rules":  # shown through a view (each rule plus its `ip rule` text): keyed by content
                 out += [(ns["id"], name, json.dumps(o, sort_keys=True)) for o in value]
             elif prop.get("type") == "array" and name != "gaps":
-                out += [(ns["id"], name, id(o)) for o in value]
+                out += [(ns["id"], name, id(o)) for o in value or []]  # optional sections (ipsets)
             elif isinstance(value, dict) and name in ("tc", "nftables", "sockets"):
                 out += [(ns["id"], f"{name}.{k}", id(o)) for k, lst in value.items() for o in lst]
             elif isinstance(value, dict) and name in ("sysctls", "iptables"):
@@ -190,6 +190,7 @@ def test_layer_of_is_total_over_every_identity_kind() -> None:
         "nftchain": {"family": "inet", "table": "t", "name": "c"},
         "nftrule": {"family": "inet", "table": "t", "chain": "c", "handle": 1, "expr": []},
         "nftset": {"family": "inet", "table": "t", "name": "s"},
+        "ipset": {"name": "f2b-sshd", "type": "hash:ip", "family": "inet", "members": [], "truncated": False},
         "iptables": {"key": "ip6:raw", "family": "ip6", "table": "raw", "chains": {}},
         "socket": {"protocol": "udp", "family": "inet", "local_address": "0.0.0.0", "port": 1},
         "sysctl": {"name": "net.unix.max_dgram_qlen", "value": "512"},
