@@ -203,6 +203,15 @@ def search_first_result(page: Any, base_url: str, query: str) -> str:
     page.locator("input.md-search__input").press_sequentially(query)
     first = page.locator(".md-search-result__item a").first
     first.wait_for(timeout=30000)
+    # Results follow each keystroke (the search runs in a worker): the list shown first may answer a
+    # prefix of the query. Take it once it has stopped changing.
+    links = page.locator(".md-search-result__item a")
+    seen: list[str | None] = []
+    for _ in range(100):
+        seen.append("|".join(links.evaluate_all("els => els.map(e => e.href)")))
+        if len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]:
+            break
+        page.wait_for_timeout(300)
     first.click()
     page.wait_for_url(lambda url: url.split("?")[0] != base_url)
     return page.url.removeprefix(base_url)
