@@ -117,13 +117,21 @@ class _Fib:
 
 
 def _eval(
-    line: str, packet: Packet, hook: str = "prerouting", iif: str | None = "eth0", oif=None, choose=None
+    line: str,
+    packet: Packet,
+    hook: str = "prerouting",
+    iif: str | None = "eth0",
+    oif=None,
+    choose=None,
+    priority: int | None = None,
+    physout: str | None = None,
 ):
     rule = build_rule({"text": line}, "k", compile_text(line, "ip", None, frozenset({"CH"})))
-    ctx = EvalContext(packet, iif, oif, hook, lambda a: False, fib=_Fib())
+    ctx = EvalContext(packet, iif, oif, hook, lambda a: False, fib=_Fib(), priority=priority)
     if choose is not None:
         ctx.choose = choose
     forks: list[list[str]] = []
+    ctx.physout = physout
     eff = rule.run(ctx, lambda r, why: forks.append(why) or True)
     return eff, forks
 
@@ -195,13 +203,58 @@ def test_what_trace_cannot_evaluate_forks_and_a_random_choice_is_random() -> Non
     eff = _eval("-A X -j SNAT --to-source 203.0.113.1:1024-2047 --random", p)[0]
     assert eff.nat == ("snat", {"addr": "203.0.113.1", "port": "1024-2047"})
     assert _eval('-A X -j LOG --log-prefix "-x "', p)[0].verdict is None
-    assert "untracked" in (_eval("-A X -p tcp -j CT --notrack", p)[0].undetermined or "")
+    # notrack: before conntrack (raw, -300) the packet becomes untracked; after it (-150), or on a hook
+    # where the connection is already attached, nothing; at conntrack's own priority the order is unknown
+    notrack = "-A X -p tcp -j CT --notrack"
+    assert _eval(notrack, p, priority=-300)[0].sets == {"untracked": True}
+    assert _eval("-A X -p tcp -j NOTRACK", p, priority=-300)[0].sets == {"untracked": True}
+    assert _eval(notrack, p, priority=-150)[0].sets == {}
+    assert _eval(notrack, p, hook="input", priority=-300)[0].sets == {}
+    assert "conntrack" in (_eval(notrack, p, priority=-200)[0].undetermined or "")
     eff, forks = _eval("-A X -m owner --uid-owner 0 -j DROP", p, hook="output", iif=None)
     assert eff.verdict == "drop" and "owner" in forks[0][0]
     assert _eval("-A X -m owner --uid-owner 0 -j DROP", p, hook="postrouting", iif="eth0")[0] is None
     assert (
         _eval("-A X -m owner ! --uid-owner 0 -j DROP", p, hook="postrouting", iif="eth0")[0].verdict == "drop"
     )
+
+
+def test_an_untracked_packet_has_no_connection_to_test() -> None:
+    """xt_conntrack / xt_state of an untracked packet: only the state decides; with other conntrack
+    options the module matches only when a state option was given (conntrack_mt); CONNMARK and
+    -m connmark find no connection."""
+    p = tcp("198.51.100.7", "198.51.100.1", 80).with_(untracked=True)
+    assert _eval("-A X -m conntrack --ctstate UNTRACKED -j DROP", p)[0].verdict == "drop"
+    assert _eval("-A X -m state --state NEW -j DROP", p)[0] is None
+    assert _eval("-A X -m conntrack ! --ctstate NEW,ESTABLISHED -j DROP", p)[0].verdict == "drop"
+    assert _eval("-A X -m conntrack --ctstatus CONFIRMED -j DROP", p)[0] is None
+    assert _eval("-A X -m conntrack --ctstate UNTRACKED --ctstatus CONFIRMED -j DROP", p)[0].verdict == "drop"
+    assert _eval("-A X -m connmark --mark 0x0 -j DROP", p)[0] is None
+    assert _eval("-A X -m connmark ! --mark 0x1 -j DROP", p)[0] is None
+    assert _eval("-A X -j CONNMARK --set-mark 0x5", p)[0].sets == {}
+    assert _eval("-A X -j CONNMARK --restore-mark", p)[0].sets == {}
+
+
+def test_physdev_sees_the_bridge_ports_of_br_netfilter_traffic() -> None:
+    """physdev_mt: without bridge info only negated options match; --physdev-out needs the port the
+    packet is bridged out of; `+` is a prefix."""
+    plain = tcp("10.7.0.2", "10.7.0.3", 80)
+    came = plain.with_(physin="p1")
+    rule = "-A X -m physdev --physdev-in p1 --physdev-out p2 -j DROP"
+    assert _eval(rule, plain, hook="forward")[0] is None
+    assert _eval(rule, came, hook="forward")[0] is None  # routed: no out-port
+    assert _eval(rule, came, hook="forward", oif="br0", physout="p2")[0].verdict == "drop"
+    assert _eval(rule, came, hook="forward", oif="br0", physout="p3")[0] is None
+    bridged = "-A X -m physdev --physdev-is-bridged -j DROP"
+    assert _eval(bridged, came, hook="forward", physout="p2")[0].verdict == "drop"
+    assert _eval(bridged, came, hook="forward")[0] is None
+    assert _eval("-A X -m physdev ! --physdev-is-bridged -j DROP", came, hook="forward")[0].verdict == "drop"
+    assert _eval("-A X -m physdev ! --physdev-is-bridged -j DROP", plain, hook="forward")[0].verdict == "drop"
+    assert _eval("-A X -m physdev --physdev-in p+ -j DROP", came)[0].verdict == "drop"
+    assert _eval("-A X -m physdev ! --physdev-in p+ -j DROP", came)[0] is None
+    assert _eval("-A X -m physdev --physdev-is-in -j DROP", came)[0].verdict == "drop"
+    assert _eval("-A X -m physdev --physdev-is-in -j DROP", plain)[0] is None
+    assert _eval("-A X -m physdev ! --physdev-out p2 -j DROP", came, hook="forward")[0] is None
 
 
 def test_ipset_members_decide_when_captured_else_the_walk_forks() -> None:

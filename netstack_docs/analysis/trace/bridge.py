@@ -48,6 +48,12 @@ def flood(w: Walker, ns: Namespace, bridge: Obj, packet: Packet, nexthop: str) -
 def bridge_in(w: Walker, ns: Namespace, port: Obj, packet: Packet, nexthop: str | None) -> End:
     """A frame received on a bridge port: up to the bridge's own stack, or bridged to another port."""
     bridge = port["master"]
+    key = (
+        "net.bridge.bridge-nf-call-iptables" if packet.version == 4 else "net.bridge.bridge-nf-call-ip6tables"
+    )
+    br_netfilter = ns.sysctl(key) == "1"
+    if br_netfilter:  # the port it came in on goes with the packet through the IP hooks (nf_bridge)
+        packet = packet.with_(physin=port["ifname"])
     target = nexthop or packet.dst
     if nexthop is None:
         target = _gateway_on(ns, bridge, packet) or target
@@ -71,11 +77,8 @@ def bridge_in(w: Walker, ns: Namespace, port: Obj, packet: Packet, nexthop: str 
     w.trail.step(
         ns, "virtual", f"bridge {bridge}: from port {port['ifname']} to port {out}", "link", ns.links[bridge]
     )
-    key = (
-        "net.bridge.bridge-nf-call-iptables" if packet.version == 4 else "net.bridge.bridge-nf-call-ip6tables"
-    )
-    if ns.sysctl(key) == "1":
-        packet_or_end = _br_netfilter(w, ns, port["ifname"], bridge, packet)
+    if br_netfilter:
+        packet_or_end = _br_netfilter(w, ns, port["ifname"], bridge, out, packet)
         if isinstance(packet_or_end, End):
             return packet_or_end
         packet = packet_or_end
@@ -104,18 +107,19 @@ def _gateway_on(ns: Namespace, bridge: str, packet: Packet) -> str | None:
     return None
 
 
-def _br_netfilter(w: Walker, ns: Namespace, port: str, bridge: str, packet: Packet) -> Packet | End:
+def _br_netfilter(w: Walker, ns: Namespace, port: str, bridge: str, out: str, packet: Packet) -> Packet | End:
     """br_netfilter: bridged IP traffic also runs the IP hooks, and they see the bridge as the device
-    (the kernel sets skb->dev to the bridge in br_nf_pre_routing's setup_pre_routing)."""
+    (the kernel sets skb->dev to the bridge in br_nf_pre_routing's setup_pre_routing); -m physdev sees
+    the ports: the one it came in on throughout, the one it leaves by on forward and postrouting."""
     w.trail.step(
         ns, "netfilter", f"bridged traffic runs the IP hooks too (br_netfilter, {bridge}, from port {port})"
     )
-    for name, iif, oif in (
-        ("prerouting", bridge, None),
-        ("forward", bridge, bridge),
-        ("postrouting", None, bridge),
+    for name, iif, oif, physout in (
+        ("prerouting", bridge, None, None),
+        ("forward", bridge, bridge, out),
+        ("postrouting", None, bridge, out),
     ):
-        stop, packet, _ = hook(w.trail, ns, name, packet, iif, oif)
+        stop, packet, _ = hook(w.trail, ns, name, packet, iif, oif, physout=physout)
         if stop:
             return stop
     return packet

@@ -83,4 +83,4 @@ def veth_out(w: Walker, ns: Namespace, link: Obj, packet: Packet, nexthop: str) 
             dev,
         )
     w.trail.step(ns, "virtual", f"through veth {dev} into {peer_ns.label} as {peer_if}", "link", link)
-    return w.receive(peer_ns, peer_if, packet, nexthop)
+    return w.receive(peer_ns, peer_if, packet.scrubbed(peer_ns is not ns), nexthop)

@@ -17,7 +17,7 @@ from typing import Any
 
 from netstack_docs.analysis.trace.iptparse import Module, Option, ParsedRule, RuleSyntaxError, parse
 from netstack_docs.analysis.trace.nftexpr import ABSENT, EvalContext, Undetermined
-from netstack_docs.analysis.trace.nftrules import Effect, Op, Run, compile_op
+from netstack_docs.analysis.trace.nftrules import Effect, Op, Run, compile_op, notrack
 from netstack_docs.analysis.trace.packet import TCP_FLAGS
 
 IpsetLookup = Callable[[str], "dict[str, Any] | None"]
@@ -77,7 +77,6 @@ RUNTIME_MATCHES = {
     "time": "the time of day decides",
     "socket": "a socket lookup at run time decides",
     "tcpmss": "the SYN's MSS option is not part of the traced packet",
-    "physdev": "the bridge port of a bridged packet (br_netfilter) is not followed by trace yet",
     "mac": "the source MAC address is not part of the traced packet",
     "policy": "IPsec policies are not followed by trace",
     "bpf": "a BPF program decides",
@@ -353,6 +352,16 @@ class _Compiler:
         return ops
 
     def m_conntrack(self, module: Module) -> list[Op]:
+        """Of an untracked packet (no connection) only the state is tested: the module matches when a
+        state option was given (and matched), else not (conntrack_mt: `return match_flags & STATE`)."""
+        has_state = any(opt.name in ("--ctstate", "--state") for opt in module.options)
+        state_preds = (_STATE_PRED, _STATE_PRED_NEG)
+        return [
+            op if op.kind != "match" or op.pred in state_preds else _tracked_only(op, has_state)
+            for op in self._conntrack_ops(module)
+        ]
+
+    def _conntrack_ops(self, module: Module) -> list[Op]:
         ops = []
         for opt in module.options:
             if opt.name in ("--ctstate", "--state"):
@@ -401,6 +410,8 @@ class _Compiler:
 
         def get(ctx: EvalContext) -> bool:
             p = ctx.packet
+            if p.untracked:  # no connection: neither NAT bit (xt_conntrack, xt_state)
+                return "UNTRACKED" in wanted
             if p.state.upper() in wanted:
                 return True
             if virtual and p.state != "new":
@@ -410,7 +421,7 @@ class _Compiler:
             # a new connection is DNAT / SNAT once this walk's NAT rewrote it (IPS_DST_NAT / IPS_SRC_NAT)
             return "DNAT" in virtual and p.dnat or "SNAT" in virtual and p.snat
 
-        return self.custom(module, get, lambda v: v != neg)
+        return self.custom(module, get, _STATE_PRED if not neg else _STATE_PRED_NEG)
 
     def ct_status(self, opt: Option) -> Op:
         wanted = {s.strip().upper() for s in opt.value.split(",") if s.strip()}
@@ -508,6 +519,47 @@ class _Compiler:
 
     def m_mark(self, module: Module) -> list[Op]:
         return [self._mark(_meta("mark"), opt) for opt in module.options if opt.name == "--mark"]
+
+    def m_physdev(self, module: Module) -> list[Op]:
+        """The bridge ports of a packet br_netfilter passed through the IP hooks (physdev_mt): the port it
+        came in on (the packet's `physin`), the port it is bridged out of (the hook's `physout`, known on
+        forward and postrouting of bridged traffic only)."""
+        known = (
+            "--physdev-in",
+            "--physdev-out",
+            "--physdev-is-in",
+            "--physdev-is-out",
+            "--physdev-is-bridged",
+        )
+        opts = {o.name: o for o in module.options}
+        if set(opts) - set(known) or not opts:
+            return [
+                self.unknown(
+                    "physdev", f"-m physdev {' '.join(sorted(set(opts) - set(known)))} not understood"
+                )
+            ]
+
+        def get(ctx: EvalContext) -> tuple[str | None, str | None]:
+            return ctx.packet.physin, ctx.physout
+
+        def pred(v: tuple[str | None, str | None]) -> bool:
+            indev, outdev = v
+            if indev is None:  # no bridge info: only negated options match
+                return all(o.negated for o in opts.values())
+            bridged, is_in, is_out = (opts.get(f"--physdev-is-{n}") for n in ("bridged", "in", "out"))
+            if bridged is not None and (outdev is not None) == bridged.negated:
+                return False
+            if is_in is not None and is_in.negated:  # the packet has its in-port
+                return False
+            if is_out is not None and (outdev is not None) == is_out.negated:
+                return False
+            if (o := opts.get("--physdev-in")) is not None and _ifname_is(indev, o.value) == o.negated:
+                return False
+            if (o := opts.get("--physdev-out")) is not None:
+                return outdev is not None and _ifname_is(outdev, o.value) != o.negated
+            return True
+
+        return [self.custom("physdev", get, pred)]
 
     def m_connmark(self, module: Module) -> list[Op]:
         return [self._mark({"ct": {"key": "mark"}}, opt) for opt in module.options if opt.name == "--mark"]
@@ -637,9 +689,7 @@ class _Compiler:
         if name in self.chains:
             return Op("statement", run=_verdict("goto" if goto else "jump", name), expr=expr)
         if name == "NOTRACK" or name == "CT" and target.get("--notrack") is not None:
-            how = f"-j {name}" + (" --notrack" if name == "CT" else "")
-            reason = f"{how}: an untracked connection (no conntrack, no NAT) is not followed"
-            return Op("statement", run=_stuck(reason), expr=expr)
+            return Op("statement", run=notrack, expr=expr)
         if name in NO_EFFECT_TARGETS:
             return Op("statement", run=lambda ctx, eff: True, effect=False, expr=expr)
         try:
@@ -672,6 +722,8 @@ class _Compiler:
         if save is not None:
 
             def run_save(ctx: EvalContext, eff: Effect) -> bool:
+                if ctx.packet.untracked:
+                    return True  # connmark_tg: no connection, nothing to save to
                 # newmark = (ctmark & ~ctmask) ^ (mark & nfmask): the ct mark matters only outside ctmask
                 old = 0 if ctmask == MASK32 else _ctmark(ctx)
                 eff.sets["ctmark"] = (old & ~ctmask & MASK32) ^ (ctx.packet.mark & nfmask)
@@ -681,6 +733,8 @@ class _Compiler:
         if restore is not None:
 
             def run_restore(ctx: EvalContext, eff: Effect) -> bool:
+                if ctx.packet.untracked:
+                    return True
                 eff.sets["mark"] = (ctx.packet.mark & ~nfmask & MASK32) ^ (_ctmark(ctx) & ctmask)
                 return True
 
@@ -688,7 +742,8 @@ class _Compiler:
         fn = _mark_op(target)
 
         def run(ctx: EvalContext, eff: Effect) -> bool:
-            eff.sets["ctmark"] = fn(_ctmark(ctx))
+            if not ctx.packet.untracked:
+                eff.sets["ctmark"] = fn(_ctmark(ctx))
             return True
 
         return run
@@ -751,6 +806,43 @@ def _ip_range(low: Any, high: Any, neg: bool) -> Callable[[Any], bool]:
 
 def _nat_port(port: str) -> int | str:
     return int(port) if port.isdigit() else port
+
+
+def _ifname_is(name: str, pattern: str) -> bool:
+    """iptables' interface name match: `tap+` is every name starting with `tap`."""
+    return name.startswith(pattern[:-1]) if pattern.endswith("+") else name == pattern
+
+
+def _state_pred(v: Any) -> bool:
+    return bool(v)
+
+
+def _state_pred_neg(v: Any) -> bool:
+    return not v
+
+
+_STATE_PRED, _STATE_PRED_NEG = _state_pred, _state_pred_neg
+_UNTRACKED = object()
+
+
+def _tracked_only(op: Op, has_state: bool) -> Op:
+    """A -m conntrack test other than the state: for an untracked packet the module's answer is whether
+    a state option was given (the state test itself decides the rest)."""
+    get, pred = op.get, op.pred
+    assert get is not None and pred is not None
+
+    def tracked_get(ctx: EvalContext) -> Any:
+        return _UNTRACKED if ctx.packet.untracked else get(ctx)
+
+    return Op(
+        op.kind,
+        tracked_get,
+        lambda v: has_state if v is _UNTRACKED else pred(v),
+        op.run,
+        op.reason,
+        op.effect,
+        op.expr,
+    )
 
 
 def _ctmark(ctx: EvalContext) -> int:

@@ -200,14 +200,17 @@ def run_hook(
             return HookOutcome("undetermined", nat)
         for entry in ordered:
             chain = entry.obj
+            ctx.priority, ctx.tracked = entry.priority, nat_done
+            # later packets of a connection follow its NAT, not the rules; an untracked one has no NAT
+            skip_nat = ctx.packet.state != "new" or nat_done or ctx.packet.untracked
             if entry.source == "iptables-legacy":
-                if chain["table"] == "nat" and (ctx.packet.state != "new" or nat_done):
-                    continue  # later packets of a connection follow its NAT, not the rules
+                if chain["table"] == "nat" and skip_nat:
+                    continue
                 table, name = ruleset.legacy(chain["key"]), chain["chain"]
                 kind, obj, policy = "iptables", chain, ruleset.legacy_policy(chain["key"], name)
                 label = f"iptables-legacy {entry.label}"
             else:
-                if chain.get("type") == "nat" and (ctx.packet.state != "new" or nat_done):
+                if chain.get("type") == "nat" and skip_nat:
                     continue
                 table, name = ruleset.table(chain["family"], chain["table"]), chain["name"]
                 kind, obj, policy = "nftchain", chain, chain.get("policy") or "accept"
@@ -340,7 +343,11 @@ def _apply(
     if eff.sets:
         ctx.packet = ctx.packet.with_(**eff.sets)
         for name, value in sorted(eff.sets.items()):
-            what = "mark" if name == "mark" else "conntrack mark"
-            trail.step(ns, "netfilter", f"{chain}: {what} set to {value:#x} by `{text}`", kind, rule)
+            if name == "untracked":
+                what = f"{chain}: untracked by `{text}` (no connection: conntrack and NAT leave it alone)"
+            else:
+                field = "mark" if name == "mark" else "conntrack mark"
+                what = f"{chain}: {field} set to {value:#x} by `{text}`"
+            trail.step(ns, "netfilter", what, kind, rule)
     if eff.nat is not None:
         nat.append((eff.nat[0], eff.nat[1], rule))

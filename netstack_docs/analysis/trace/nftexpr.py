@@ -43,6 +43,9 @@ class EvalContext:
     choose: Chooser = _no_choice
     rule: str = ""
     fib: Any = None  # FibQuery of the namespace (walk.Stack): route lookups as nft's fib does them
+    priority: int | None = None  # the priority the running chain runs at on its hook
+    tracked: bool = False  # the packet already has its connection (a looped-back local packet's prerouting)
+    physout: str | None = None  # the port bridged traffic leaves by (br_netfilter: forward, postrouting)
 
 
 Getter = Callable[[EvalContext], Any]
@@ -284,11 +287,14 @@ def _pkttype(ctx: EvalContext) -> int:
 
 
 def _ct_state(ctx: EvalContext) -> Any:
-    return frozenset({ctx.packet.state})
+    return frozenset({"untracked" if ctx.packet.untracked else ctx.packet.state})
 
 
+# Any other ct key of an untracked packet: no connection to read, the rule stops (nft_ct_get_eval: NFT_BREAK).
 def _ct_unknown_for_established(key: str, new_value: Any) -> Getter:
     def get(ctx: EvalContext) -> Any:
+        if ctx.packet.untracked:
+            return ABSENT
         if ctx.packet.state == "new":
             return new_value
         raise Undetermined(f"ct {key} of an established connection is runtime state")
@@ -296,7 +302,9 @@ def _ct_unknown_for_established(key: str, new_value: Any) -> Getter:
     return get
 
 
-def _ct_mark(ctx: EvalContext) -> int:
+def _ct_mark(ctx: EvalContext) -> Any:
+    if ctx.packet.untracked:
+        return ABSENT
     if ctx.packet.state == "new":
         return ctx.packet.ctmark
     raise Undetermined("ct mark of an established connection is runtime state")
@@ -305,6 +313,8 @@ def _ct_mark(ctx: EvalContext) -> int:
 def _ct_status(ctx: EvalContext) -> Any:
     """A new connection is not confirmed yet (that happens when the packet leaves the last hook); its
     snat / dnat bits are the NAT done to it so far on the walk. An established one's: runtime state."""
+    if ctx.packet.untracked:
+        return ABSENT
     if ctx.packet.state == "new":
         return frozenset(n for n, on in (("dnat", ctx.packet.dnat), ("snat", ctx.packet.snat)) if on)
     raise Undetermined("ct status of an established connection is runtime state")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netstack_docs.analysis.trace.nftexpr import (
+    ABSENT,
     EvalContext,
     Getter,
     Predicate,
@@ -29,7 +30,6 @@ VERDICTS = ("accept", "drop", "reject", "return", "jump", "goto", "continue")
 NO_EFFECT = (
     "counter",
     "log",
-    "notrack",
     "comment",
     "flow",
     "ct count set",
@@ -114,6 +114,26 @@ def _vmap(arg: dict[str, Any], find: FindSet) -> Run:
     return run
 
 
+# NF_IP_PRI_CONNTRACK: on prerouting and output, conntrack attaches the packet's connection here.
+CONNTRACK_PRIORITY = -200
+
+
+def notrack(ctx: EvalContext, eff: Effect) -> bool:
+    """`notrack` (nft_notrack_eval) and `-j CT --notrack` (xt_ct_target): a packet that has no connection
+    yet is marked untracked; one that already has one (conntrack ran before this chain, or a looped-back
+    local packet) is left alone. Allowed on prerouting and output only (the kernel refuses it elsewhere)."""
+    if ctx.packet.untracked or ctx.tracked or ctx.hook not in ("prerouting", "output"):
+        return True
+    if ctx.priority is None or ctx.priority == CONNTRACK_PRIORITY:
+        raise Undetermined(
+            f"notrack at priority {ctx.priority} on {ctx.hook}: whether conntrack (priority "
+            f"{CONNTRACK_PRIORITY}) has run before it is not known"
+        )
+    if ctx.priority < CONNTRACK_PRIORITY:
+        eff.sets["untracked"] = True
+    return True
+
+
 def _mangle(arg: dict[str, Any]) -> Run:
     key = arg.get("key") or {}
     meta, ct = key.get("meta") or {}, key.get("ct") or {}
@@ -137,14 +157,20 @@ def _mangle(arg: dict[str, Any]) -> Run:
         constant = _int(value)
 
         def run_constant(ctx: EvalContext, eff: Effect) -> bool:
-            eff.sets[target] = constant
+            if target != "ctmark" or not ctx.packet.untracked:  # no connection: nothing to set
+                eff.sets[target] = constant
             return True
 
         return run_constant
     get, _ = compile_value(value)
 
     def run(ctx: EvalContext, eff: Effect) -> bool:
-        eff.sets[target] = int(get(ctx)) & 0xFFFFFFFF
+        value = get(ctx)
+        if value is ABSENT:  # `meta mark set ct mark` of an untracked packet: the ct load breaks the rule
+            return False
+        if target == "ctmark" and ctx.packet.untracked:
+            return True  # nft_ct_set_eval: no connection to set it on
+        eff.sets[target] = int(value) & 0xFFFFFFFF
         return True
 
     return run
@@ -206,6 +232,8 @@ def _compile_op(stmt: dict[str, Any], find: FindSet) -> Op:
             return Op("statement", run=_nat(name, arg, find))
         if name in NO_EFFECT:
             return Op("statement", run=lambda ctx, eff: True, effect=False)
+        if name == "notrack":
+            return Op("statement", run=notrack)
         if name in ("set", "map") and isinstance(arg, dict):
             # `add @s { ip saddr }` / `update @s { ... }` writes a set (a runtime set: trace never reads
             # one); with a limit or quota in the element it stops the rule when that is over (nft_dynset)

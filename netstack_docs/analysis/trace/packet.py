@@ -67,6 +67,9 @@ class Packet:
     src_mac: str | None = None  # layer 2 (Open vSwitch flows match it); None: derived where the frame is made
     dst_mac: str | None = None
     vlan: int | None = None  # the frame's 802.1Q VLAN id as it arrives (None: untagged)
+    # What the kernel attaches to the skb inside one namespace (cleared when it crosses into another):
+    untracked: bool = False  # `notrack` / `-j CT --notrack` ran before conntrack: no connection, no NAT
+    physin: str | None = None  # the bridge port a br_netfilter packet came in on (nf_bridge physindev)
 
     def __post_init__(self) -> None:
         try:
@@ -187,6 +190,17 @@ class Packet:
                 new.__dict__.pop(f"{name}_ip", None)  # the cached parsed address of the old value
             object.__setattr__(new, name, value)
         return new
+
+    def scrubbed(self, other_namespace: bool = True) -> Packet:
+        """The packet as a veth hands it to its peer (skb_scrub_packet): no conntrack entry attached any
+        more, no bridge info; into another namespace also no mark, and that namespace's conntrack starts
+        its own entry (no conntrack mark, no NAT status). Its state stays: trace follows one flow, new or
+        established, in each namespace."""
+        if other_namespace and (self.mark or self.ctmark or self.dnat or self.snat):
+            return self.with_(mark=0, ctmark=0, dnat=False, snat=False, untracked=False, physin=None)
+        if self.untracked or self.physin:
+            return self.with_(untracked=False, physin=None)
+        return self
 
     def describe(self) -> str:
         ports = f" {self.sport}->{self.dport}" if self.has_ports else ""

@@ -166,12 +166,14 @@ def hook(
     nat_done: bool = False,
     iif_addr: str | None = None,
     oif_addr: str | None = None,
+    physout: str | None = None,
 ) -> tuple[End | None, Packet, NatList]:
     """Run one netfilter hook: (the End when it stops the packet, the packet with marks set and NAT
     applied where the NAT core runs, NAT left to apply: none). `iif_addr` is where `redirect` sends a
-    packet, `oif_addr` what `masquerade` writes."""
+    packet, `oif_addr` what `masquerade` writes, `physout` the bridge port bridged traffic leaves by."""
     st = stack(ns)
     ctx = st.context(packet, name, iif, oif)
+    ctx.physout = physout
 
     def rewrite(p: Packet, nat: NatList) -> Packet | None:
         return apply_nat(trail, ns, p, nat, iif_addr=iif_addr, oif_addr=oif_addr)
