@@ -12,6 +12,7 @@ to namespace `far` (10.6.0.2). Its rules:
   conntrack (priority -250), and one after it (-150, no effect): an untracked packet skips the NAT
   chains (a DNAT that would move it elsewhere does not happen), `-m conntrack --ctstate UNTRACKED`
   and `ct state untracked` match it, and `ct mark` of it stops its rule (no connection to read).
+- a mark set in one namespace does not cross a veth into another (skb_scrub_packet).
 
 Each flow is sent for real (tests/trace/kernel_probe.py: the outcome and the namespace and port where
 the connection landed), and trace must say the same, firmly.
@@ -55,13 +56,19 @@ table ip t {{
 	chain in {{ type filter hook input priority 10;
 		ct state untracked tcp dport 9093 drop
 		ct mark 0 tcp dport 9094 drop
+		meta mark 0x7 tcp dport 9095 drop
 	}}
 }}
 NFT
+ip netns exec far nft -f - <<'NFT'
+table ip m {{
+	chain out {{ type route hook output priority 0; tcp dport 9095 meta mark set 0x7; }}
+}}
+NFT
 sysctl -qw net.bridge.bridge-nf-call-iptables=1
-for port in 85 8080 8081 8086 9090 9092 9093 9094; do listener svc$port tcp 0.0.0.0 $port; done
+for port in 85 8080 8081 8086 9090 9092 9093 9094 9095; do listener svc$port tcp 0.0.0.0 $port; done
 for ns in a b far; do for port in 80 81 82 83 84; do listener web tcp 0.0.0.0 $port $ns; done; done
-wait_listening 85 8080 8081 8086 9090 9092 9093 9094
+wait_listening 85 8080 8081 8086 9090 9092 9093 9094 9095
 for ns in a b far; do wait_listening_in $ns 80 81 82 83 84; done
 "$PYTHON" -m netstack_docs capture --env lab --host r --out "$OUT" --quiet
 for ns in "" a b far; do
@@ -100,6 +107,8 @@ FLOWS = {
     # ct state untracked matches; ct mark of an untracked packet stops the rule
     ("far", "10.6.0.2", "10.6.0.1", 9093): ("dropped", None),
     ("far", "10.6.0.2", "10.6.0.1", 9094): ("delivered", "root 9094"),
+    # the mark far's output put on the packet stays in far: the host's `meta mark 0x7` drop does not see it
+    ("far", "10.6.0.2", "10.6.0.1", 9095): ("delivered", "root 9095"),
 }
 
 

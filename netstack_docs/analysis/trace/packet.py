@@ -193,11 +193,11 @@ class Packet:
 
     def scrubbed(self, other_namespace: bool = True) -> Packet:
         """The packet as a veth hands it to its peer (skb_scrub_packet): no conntrack entry attached any
-        more, no bridge info; into another namespace also no mark, and that namespace's conntrack starts
-        its own entry (no conntrack mark, no NAT status). Its state stays: trace follows one flow, new or
-        established, in each namespace."""
-        if other_namespace and (self.mark or self.ctmark or self.dnat or self.snat):
-            return self.with_(mark=0, ctmark=0, dnat=False, snat=False, untracked=False, physin=None)
+        more, no bridge info; into another namespace also no mark, and no NAT done by that namespace's
+        connection yet. Its state and conntrack mark stay: trace follows one connection, as given (new
+        or established, with its mark), in each namespace."""
+        if other_namespace and (self.mark or self.dnat or self.snat):
+            return self.with_(mark=0, dnat=False, snat=False, untracked=False, physin=None)
         if self.untracked or self.physin:
             return self.with_(untracked=False, physin=None)
         return self
