@@ -21,7 +21,7 @@ from netstack_docs.analysis.reach.observe import Seen
 from netstack_docs.analysis.reach.space import Box, Dim, Space
 from netstack_docs.analysis.trace.nftexpr import ABSENT, LITERAL, EvalContext, Undetermined
 from netstack_docs.analysis.trace.nftsets import named_set
-from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.packet import Packet, parse_ip
 from netstack_docs.analysis.trace.rules import SELECTORS, RuleContext, rule_matches
 
 FIELDS = ("saddr", "daddr", "sport", "dport", "mark")
@@ -640,7 +640,7 @@ def local_set(stack: Any, cell: Box, name: str) -> Space:
 
 def local_condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:
     """An address asked "is it local here": carried to the field of the entering packet it equals."""
-    ip = ipaddress.ip_address(seen.data["address"])
+    ip = parse_ip(str(seen.data["address"]))
     width = _width(cell, "saddr")
     if ip.max_prefixlen != width:
         return None

@@ -262,8 +262,7 @@ def reach(
                 )
             pc = _path_box(rec.seen, cell, ex, ingress)
             answer.paths += 1
-            taken = left & Space([pc])
-            left = left - Space([pc])
+            taken, left = left.split(pc)
             key = outcome(res, ns.id, from_local)
             groups.setdefault(key, []).append((taken, ex, res))
     for key, parts in groups.items():

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from netstack_docs.analysis.trace.packet import parse_ip
+
 Interval = tuple[int, int]  # inclusive bounds
 Mask = tuple[int, int, bool]  # (mask, value, equal): x & mask == value (equal) or != value
 WIDTH = {"addr4": 32, "addr6": 128, "port": 16, "mark": 32}
@@ -157,6 +159,24 @@ class Dim:
         masks = tuple(dict.fromkeys(self.masks + other.masks))
         return Dim(self.width, tuple(out), masks)
 
+    def may_meet(self, other: Dim) -> bool:
+        """False only when the two share no value for certain (their intervals do not overlap): the
+        cheap test that spares building an intersection. Masks are not looked at (True: maybe)."""
+        a, b = self.intervals, other.intervals
+        if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
+            return False
+        if len(a) == 1 and len(b) == 1:
+            return True
+        i = j = 0
+        while i < len(a) and j < len(b):
+            if max(a[i][0], b[j][0]) <= min(a[i][1], b[j][1]):
+                return True
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        return False
+
     def complement(self) -> list[Dim]:
         """Dims whose union is everything outside this one (one per interval gap set and per mask)."""
         gaps, start = [], 0
@@ -269,21 +289,31 @@ class Box:
         """The same box with some numeric dimensions replaced."""
         return replace(self, **dims)  # type: ignore[arg-type]
 
+    def apart(self, other: Box) -> bool:
+        """True when the two boxes certainly share no packet (checked without building their
+        intersection: most boxes of a space are apart from the one box a path answers)."""
+        if self.family != other.family or self.proto != other.proto or not (self.state & other.state):
+            return True
+        if self.iif is not None and other.iif is not None and not (self.iif & other.iif):
+            return True
+        if not self.saddr.may_meet(other.saddr) or not self.daddr.may_meet(other.daddr):
+            return True
+        if self.has_ports and not (self.sport.may_meet(other.sport) and self.dport.may_meet(other.dport)):
+            return True
+        return not self.mark.may_meet(other.mark)
+
     def __and__(self, other: Box) -> Box | None:
-        if self.family != other.family or self.proto != other.proto:
+        if self.apart(other):
             return None
         iif = self.iif if other.iif is None else other.iif if self.iif is None else self.iif & other.iif
-        b = Box(
-            self.family,
-            self.proto,
-            self.state & other.state,
-            iif,
-            self.saddr & other.saddr,
-            self.daddr & other.daddr,
-            self.sport & other.sport,
-            self.dport & other.dport,
-            self.mark & other.mark,
-        )
+        dims = []
+        for name in NUMERIC:
+            d = getattr(self, name) & getattr(other, name)
+            # no interval left: empty without building the rest (ports count only for tcp and udp)
+            if not d.intervals and (self.has_ports or name not in ("sport", "dport")):
+                return None
+            dims.append(d)
+        b = Box(self.family, self.proto, self.state & other.state, iif, *dims)
         return None if b.is_empty() else b
 
     def is_empty(self) -> bool:
@@ -326,7 +356,7 @@ class Box:
         return out
 
     def contains(self, packet: dict[str, Any]) -> bool:
-        ip_s, ip_d = ipaddress.ip_address(packet["src"]), ipaddress.ip_address(packet["dst"])
+        ip_s, ip_d = parse_ip(packet["src"]), parse_ip(packet["dst"])
         if ip_s.version != self.family or packet.get("proto") != self.proto:
             return False
         if packet.get("state", "new") not in self.state:
@@ -448,6 +478,19 @@ class Space:
     def __or__(self, other: Space) -> Space:
         return Space(self.boxes + other.boxes)
 
+    def split(self, box: Box) -> tuple[Space, Space]:
+        """(this space's packets in `box`, the rest): one pass over the boxes for both."""
+        inside: list[Box] = []
+        rest: list[Box] = []
+        for a in self.boxes:
+            c = a & box
+            if c is None:
+                rest.append(a)
+            else:
+                inside.append(c)
+                rest.extend(a.minus(box))
+        return _trusted(inside), _trusted(rest)
+
     def __sub__(self, other: Space) -> Space:
         current = list(self.boxes)
         for b in other.boxes:
@@ -490,6 +533,13 @@ class Space:
 
     def __repr__(self) -> str:
         return f"Space({self.describe()})"
+
+
+def _trusted(boxes: list[Box]) -> Space:
+    """A space of boxes already known not to be empty (made by `&` and `minus`)."""
+    space = Space()
+    space.boxes = boxes
+    return space
 
 
 def prefixes(version: int, nets: Iterable[str]) -> Dim:
