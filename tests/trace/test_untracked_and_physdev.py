@@ -143,3 +143,30 @@ def test_trace_says_what_the_kernel_did(lab: tuple[Fleet, list[dict]], n: int) -
     if seen["landed"]:  # the namespace (by its snapshot id) and port where the connection landed
         netns_id = {"": "root"}.get(r.final.netns, r.final.netns)
         assert f"{netns_id} {r.final.dport}" == seen["landed"], (seen, r.final, steps)
+
+
+@pytest.mark.parametrize(
+    ("iif", "to"), [("up0", "tcp/8080"), ("up0", "tcp/8086"), ("p1", "tcp/85"), ("p2", "tcp/85")]
+)
+def test_reach_over_these_rules_agrees_with_trace(lab: tuple[Fleet, list[dict]], iif: str, to: str) -> None:
+    """reach reads iptables matches trace evaluates in Python (physdev, conntrack, multiport) and answers
+    the whole space (not the too-many-paths fallback); trace says the same on packets drawn from every
+    region and on its edges (tests/reach/test_engine.py's property)."""
+    import random
+    import sys
+    from pathlib import Path
+
+    from netstack_docs.analysis.reach import reach
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reach"))
+    from test_engine import _agree, _edges
+
+    fleet, _ = lab
+    answer = reach(fleet, "lab", "r", ingress=iif, to=to)
+    assert not answer.notes, answer.notes
+    rng = random.Random(7)
+    packets = [answer.query.example(rng) for _ in range(40)]
+    for region in answer.regions:
+        packets += [region.space.example(rng) for _ in range(3)]
+        packets += _edges(region.space, rng)
+    assert _agree(fleet, answer, [p for p in packets if p], iif) >= 60

@@ -191,6 +191,45 @@ def _reads(expr: Any) -> set[str]:
     return out
 
 
+# The packet fields of the space an iptables match module reads (iptrules' own evaluation of it has no
+# nftables expression to translate): the walk's box keeps this packet's values of them, so packets that
+# differ there are answered by walks of their own. A module not listed reads them all.
+XT_READS: dict[str, tuple[str, ...]] = {
+    "conntrack": (),  # its state is a cell of the space; the original tuple below
+    "state": (),
+    "comment": (),
+    "tcp": (),  # the flags (ports are nftables matches)
+    "udp": (),
+    "icmp": (),
+    "icmp6": (),
+    "icmpv6": (),
+    "length": (),
+    "statistic": (),
+    "owner": (),
+    "limit": (),
+    "physdev": ("daddr",),  # the in-port follows the ingress (a cell); the out-port the destination
+    "multiport": ("sport", "dport"),  # --ports (one field only is an nftables match)
+    "iprange": ("saddr", "daddr"),
+    "addrtype": ("saddr", "daddr"),
+    "rpfilter": ("saddr", "mark"),
+    "connmark": ("mark",),
+    "mark": ("mark",),
+    "set": ("saddr", "daddr", "sport", "dport"),
+}
+
+
+def xt_reads(arg: dict[str, Any]) -> set[str]:
+    name, text = str(arg.get("name") or ""), str(arg.get("text") or "")
+    reads = set(XT_READS.get(name, FIELDS))
+    if name == "conntrack":
+        for option, field in (("--ctorigsrc", "saddr"), ("--ctorigdst", "daddr")):
+            if option in text:
+                reads.add(field)
+                if f"{option}port" in text:
+                    reads.add("sport" if field == "saddr" else "dport")
+    return reads
+
+
 def _left(expr: Any) -> list[tuple[str, Any]] | None:
     """[(field, mask)] per component, None when the expression reads no field of the space."""
     if isinstance(expr, dict) and len(expr) == 1:
@@ -435,6 +474,13 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
             except Undetermined:
                 continue  # a fork: the walk explores both ways
             if value is ABSENT:
+                if not holds:
+                    return cond
+                continue
+            if name == "xt":  # an iptables match trace evaluates in Python: the fields it reads, pinned
+                reads = xt_reads(arg)
+                if reads:
+                    cond = cond & pin(cell, seen.packet, reads)
                 if not holds:
                     return cond
                 continue
@@ -712,6 +758,26 @@ def tunnel_condition(seen: Seen, cell: Box) -> Space:
     return Space([box_with(cell, {"dport": _minus(Dim.full(16), d)})])
 
 
+def gateway_condition(seen: Seen, cell: Box) -> Space:
+    """A packet put on a bridge port (trace.bridge._gateway_on): on the bridge's subnets it goes where its
+    destination is; off them, to the bridge's first address whose subnet holds the source, if any."""
+    ns, name, packet = seen.data["ns"], seen.data["bridge"], seen.packet
+    width = _width(cell, "daddr")
+    nets = [_net_dim(width, str(n)) for n in ns.subnet_of(name, packet.version)]
+    if not nets:
+        return Space([box_with(cell, {})])
+    on = Dim.of(width, [iv for d in nets for iv in d.intervals])
+    if on.contains(int(packet.dst_ip)):
+        return Space([box_with(cell, {"daddr": on})])
+    off = _minus(Dim.full(width), on)
+    earlier = Dim.of(width, [])
+    for net in nets:
+        if net.contains(int(packet.src_ip)):
+            return Space([box_with(cell, {"daddr": off, "saddr": _minus(net, earlier)})])
+        earlier = Dim.of(width, earlier.intervals + net.intervals)
+    return Space([box_with(cell, {"daddr": off, "saddr": _minus(Dim.full(width), on)})])
+
+
 def martian_condition(seen: Seen, cell: Box) -> Space:
     ns, ifname = seen.data["ns"], seen.data["ifname"]
     bad = _cached(("martian", id(ns), ns, ifname, cell), lambda: _martians(ns, ifname, cell, seen.packet))
@@ -749,6 +815,8 @@ def condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:
         cond = tunnel_condition(seen, cell)
     elif seen.kind == "martian":
         cond = martian_condition(seen, cell)
+    elif seen.kind == "gateway":
+        cond = gateway_condition(seen, cell)
     else:
         return None
     return to_original(cond, seen.packet, orig, cell)

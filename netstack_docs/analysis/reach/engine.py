@@ -309,7 +309,9 @@ def coalesce(space: Space) -> Space:
             merged = False
             for dim in _mergeable(b):
                 sig = _signature(b, dim)
-                if sig in index:
+                # the index may name a box since widened by another merge: only a box that still has
+                # this signature may take `b` (else the union would claim packets of neither)
+                if sig in index and _signature(out[index[sig]], dim) == sig:
                     j = index[sig]
                     out[j] = _merge(out[j], b, dim)
                     merged = changed = True

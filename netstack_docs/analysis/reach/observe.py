@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from netstack_docs.analysis.trace import checks, sockets
+from netstack_docs.analysis.trace import bridge, checks, sockets
 from netstack_docs.analysis.trace.nftexpr import EvalContext
 from netstack_docs.analysis.trace.nftrules import CompiledRule
 from netstack_docs.analysis.trace.packet import Packet
@@ -49,6 +49,7 @@ _is_local = Stack.is_local
 _lookup = sockets.lookup
 _tunnel = sockets.tunnel_endpoint
 _martian = checks.martian
+_gateway = bridge._gateway_on
 
 
 def _rule_run_recorded(self: CompiledRule, ctx: EvalContext, fork: Any) -> Any:
@@ -99,6 +100,12 @@ def _martian_recorded(ns: Any, ifname: str, packet: Packet) -> Any:
     return why
 
 
+def _gateway_recorded(ns: Any, name: str, packet: Packet) -> Any:
+    found = _gateway(ns, name, packet)
+    _note("gateway", packet, ns=ns, bridge=name, found=found)
+    return found
+
+
 @contextmanager
 def recording(start: Packet) -> Iterator[Recording]:
     """Record every decision of the walks run inside (trace's functions wrapped, restored after)."""
@@ -111,6 +118,7 @@ def recording(start: Packet) -> Iterator[Recording]:
     sockets.lookup = _lookup_recorded
     sockets.tunnel_endpoint = _tunnel_recorded
     checks.martian = _martian_recorded
+    bridge._gateway_on = _gateway_recorded  # type: ignore[assignment]
     try:
         yield rec
     finally:
@@ -123,3 +131,4 @@ def recording(start: Packet) -> Iterator[Recording]:
             sockets.lookup = _lookup
             sockets.tunnel_endpoint = _tunnel
             checks.martian = _martian
+            bridge._gateway_on = _gateway

@@ -54,10 +54,9 @@ def bridge_in(w: Walker, ns: Namespace, port: Obj, packet: Packet, nexthop: str 
     br_netfilter = ns.sysctl(key) == "1"
     if br_netfilter:  # the port it came in on goes with the packet through the IP hooks (nf_bridge)
         packet = packet.with_(physin=port["ifname"])
-    target = nexthop or packet.dst
-    if nexthop is None:
-        target = _gateway_on(ns, bridge, packet) or target
-    if stack(ns).is_local(target):
+    gateway = _gateway_on(ns, bridge, packet) if nexthop is None else None
+    target = gateway or nexthop or packet.dst
+    if gateway is not None or stack(ns).is_local(target):  # the gateway is the bridge's own address
         w.trail.step(
             ns,
             "virtual",

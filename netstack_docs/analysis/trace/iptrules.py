@@ -585,6 +585,10 @@ class _Compiler:
                 continue
             ranges = [_port_range(p) for p in opt.value.split(",")]
             neg = opt.negated
+            if len(fields) == 1:  # one field: nftables' own `th dport { 22, 8000-8100 }` (reach reads it)
+                elements: list[Any] = [lo if lo == hi else {"range": [lo, hi]} for lo, hi in ranges]
+                ops.append(_nft_match(_payload("th", fields[0]), {"set": elements}, neg))
+                continue
 
             def get(ctx: EvalContext, fields: tuple[str, ...] = fields) -> Any:
                 p = ctx.packet
