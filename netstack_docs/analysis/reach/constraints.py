@@ -210,17 +210,27 @@ XT_READS: dict[str, tuple[str, ...]] = {
     "physdev": ("daddr",),  # the in-port follows the ingress (a cell); the out-port the destination
     "multiport": ("sport", "dport"),  # --ports (one field only is an nftables match)
     "iprange": ("saddr", "daddr"),
-    "addrtype": ("saddr", "daddr"),
-    "rpfilter": ("saddr", "mark"),
+    "rpfilter": (),  # its route lookup back to the source is recorded as a route of its own
     "connmark": ("mark",),
     "mark": ("mark",),
     "set": ("saddr", "daddr", "sport", "dport"),
 }
 
 
+def _rpfilter_sources(cell: Box, packet: Packet) -> Space:
+    """-m rpfilter leaves sources it cannot look up to a fork (link-local ones, IPv4's zero network):
+    the walk's box keeps to the side of that line its packet is on."""
+    width = _width(cell, "saddr")
+    odd = _net_dim(width, "fe80::/10" if cell.family == 6 else "0.0.0.0/8")
+    side = odd if odd.contains(int(packet.src_ip)) else _minus(Dim.full(width), odd)
+    return Space([box_with(cell, {"saddr": side})])
+
+
 def xt_reads(arg: dict[str, Any]) -> set[str]:
     name, text = str(arg.get("name") or ""), str(arg.get("text") or "")
     reads = set(XT_READS.get(name, FIELDS))
+    if name == "rpfilter" and "--accept-local" in text:  # "is the source local": not a recorded lookup
+        reads.add("saddr")
     if name == "conntrack":
         for option, field in (("--ctorigsrc", "saddr"), ("--ctorigdst", "daddr")):
             if option in text:
@@ -468,6 +478,8 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
         arg = arg if isinstance(arg, dict) else {}
         if op.kind == "match":
             assert op.get is not None and op.pred is not None
+            if name == "xt" and arg.get("name") == "rpfilter":
+                cond = cond & _rpfilter_sources(cell, seen.packet)
             try:
                 value = op.get(ctx)
                 holds = op.pred(value)

@@ -514,7 +514,17 @@ class _Compiler:
                 addr = ctx.packet.src if use_src else ctx.packet.dst
                 return str(ctx.fib.addr_type(addr, dev)).lower()
 
-            ops.append(self.custom("addrtype", get, _member(types, neg)))
+            # its nftables form (`fib daddr . iif type local`), for reach to translate exactly
+            dev_flag = ["iif"] if limit_in else ["oif"] if limit_out else []
+            flags = ["saddr" if use_src else "daddr", *dev_flag]
+            nft = {
+                "match": {
+                    "left": {"fib": {"flags": flags, "result": "type"}},
+                    "op": "!=" if neg else "==",
+                    "right": {"set": sorted(types)},
+                }
+            }
+            ops.append(Op("match", get, _member(types, neg), expr=nft))
         return ops
 
     def m_mark(self, module: Module) -> list[Op]:

@@ -80,7 +80,10 @@ class Stack:
 
     def route_dev(self, packet: Packet, address: str, other: str, with_mark: bool) -> str | None:
         """The device a lookup of `address` leaves through (policy rules from loopback), None for none."""
-        probe = packet.with_(src=other, dst=address, mark=packet.mark if with_mark else 0)
+        # the way back: addresses and ports turned round (as rp_filter's lookup is), so that reach can
+        # tell which of the packet's addresses a lookup read even when the two are equal
+        mark = packet.mark if with_mark else 0
+        probe = packet.with_(src=other, dst=address, sport=packet.dport, dport=packet.sport, mark=mark)
         d = self.route(probe, "lo")
         if d.type != "unicast":
             return None
