@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sandbox import REPO, run_in_sandbox
 
 AFTER_CAPTURE = r"""
@@ -46,4 +47,44 @@ def test_every_region_of_the_uplink_is_what_the_kernel_does() -> None:
     assert sum(r["packets"] for r in reports) >= 5000
     fates = {f.split()[0] for r in reports for f in r["fates"]}
     assert {"delivered", "dropped"} <= fates  # both answers are proven, not only drops
+    assert proc.returncode == 0, proc.stderr
+
+
+# lab -> the prefixes the far side sends from ("": kernel_reach.py's outside ranges); fail2ban's include
+# the addresses it banned, so that the ban's region is proven too
+UPSTREAM = {
+    "docker-iptables": "",
+    "docker-nftables": "",
+    "firewalld": "",
+    "firewalld-iptables": "",
+    "fail2ban-iptables": "203.0.113.64/27,192.0.2.0/24",
+    "kube-proxy-iptables-nft": "",
+}
+
+
+@pytest.mark.parametrize("lab", sorted(UPSTREAM))
+def test_regions_of_upstream_rules_are_what_the_kernel_does(lab: str) -> None:
+    """The same proof on labs that install rules as upstream projects ship them (lab/README.md cites
+    each): new TCP connections from the uplink's far side to the host's uplink address and its ports
+    (a published Docker port lands in its container), every region sampled and sent for real."""
+    script = "\n".join(
+        [
+            f'LAB="{REPO}/lab"',
+            f'. "{REPO}/lab/topologies/common.sh"',
+            f'. "{REPO}/lab/topologies/upstream/{lab}.sh"',
+            f'"$PYTHON" -m netstack_docs capture --env upstream --host {lab} --role x '
+            "--out /mnt/snap.json --quiet",
+            AFTER_CAPTURE,
+            f'"$PYTHON" "{REPO}/tests/reach/kernel_reach.py" /mnt/snap.json upstream {lab} eth0 internet '
+            f'40 "" {UPSTREAM[lab]}',
+        ]
+    )
+    proc = run_in_sandbox(script, timeout=900, check=False)
+    reports = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    assert len(reports) == 1, f"{proc.stdout}\n{proc.stderr}"
+    report = reports[0]
+    print(f"\n{lab}: reach vs kernel:", {k: v for k, v in report.items() if k != "disagree"})
+    assert report["disagreements"] == 0, json.dumps(report["disagree"], indent=1)
+    assert report["packets"] >= 80
+    assert any(f.startswith("delivered") for f in report["fates"])  # deliveries proven, not only refusals
     assert proc.returncode == 0, proc.stderr
