@@ -44,6 +44,17 @@ def _fmt(version: int, x: int) -> str:
     return str(ipaddress.IPv4Address(x) if version == 4 else ipaddress.IPv6Address(x))
 
 
+def samples(
+    answer: ReachAnswer, rng: random.Random, in_query: int, per_region: int, edges: int | None = None
+) -> list[dict[str, Any]]:
+    """Packets of the question drawn at random, of every region, and on (and just past) its edges."""
+    packets = [answer.query.example(rng) for _ in range(in_query)]
+    for region in answer.regions:
+        packets += [region.space.example(rng) for _ in range(per_region)]
+        packets += _edges(region.space, rng)[:edges]
+    return [p for p in packets if p]
+
+
 def _agree(fleet: Fleet, answer: ReachAnswer, packets: list[dict[str, Any]], iif: str) -> int:
     ns = fleet.host(answer.env, answer.host).namespace(None)
     checked = 0
@@ -64,12 +75,7 @@ def test_reach_and_trace_agree_on_random_and_edge_packets(
     fleet: Fleet, host: str, iif: str, proto: str
 ) -> None:
     answer = reach(fleet, "prod", host, ingress=iif, proto=proto)
-    rng = random.Random(11)
-    packets = [answer.query.example(rng) for _ in range(60)]
-    for region in answer.regions:
-        packets += [region.space.example(rng) for _ in range(3)]
-        packets += _edges(region.space, rng)
-    assert _agree(fleet, answer, [p for p in packets if p], iif) >= 150
+    assert _agree(fleet, answer, samples(answer, random.Random(11), 60, 3), iif) >= 150
 
 
 def test_regions_are_minimal_and_each_example_is_its_region(fleet: Fleet) -> None:

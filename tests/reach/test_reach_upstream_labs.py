@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sandbox import REPO, run_in_sandbox
-from test_engine import _agree, _edges
+from test_engine import _agree, samples
 
 from netstack_docs.analysis.reach import reach
 from netstack_docs.analysis.trace import Fleet
@@ -61,9 +61,5 @@ def test_reach_answers_every_interface_and_agrees_with_trace(fleet: Fleet, lab: 
     for iif in sorted(name for name in ns.links if name != "lo"):
         answer = reach(fleet, "upstream", lab, ingress=iif, to=sockets[0])
         assert not answer.notes, (iif, answer.notes)
-        rng = random.Random(3)
-        packets = [answer.query.example(rng) for _ in range(30)]
-        for region in answer.regions:
-            packets += [region.space.example(rng) for _ in range(2)] + _edges(region.space, rng)[:20]
-        checked += _agree(fleet, answer, [p for p in packets if p], iif)
+        checked += _agree(fleet, answer, samples(answer, random.Random(3), 30, 2, 20), iif)
     assert checked >= 150

@@ -159,14 +159,9 @@ def test_reach_over_these_rules_agrees_with_trace(lab: tuple[Fleet, list[dict]],
     from netstack_docs.analysis.reach import reach
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reach"))
-    from test_engine import _agree, _edges
+    from test_engine import _agree, samples
 
     fleet, _ = lab
     answer = reach(fleet, "lab", "r", ingress=iif, to=to)
     assert not answer.notes, answer.notes
-    rng = random.Random(7)
-    packets = [answer.query.example(rng) for _ in range(40)]
-    for region in answer.regions:
-        packets += [region.space.example(rng) for _ in range(3)]
-        packets += _edges(region.space, rng)
-    assert _agree(fleet, answer, [p for p in packets if p], iif) >= 60
+    assert _agree(fleet, answer, samples(answer, random.Random(7), 40, 3), iif) >= 60
