@@ -469,6 +469,8 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
     compiled, stack = seen.data["rule"], seen.data["stack"]
     ctx = EvalContext(seen.packet, seen.data["iif"], seen.data["oif"], seen.data["hook"], stack.is_local)
     ctx.fib = stack
+    # as trace ran the rule: a physdev match reads the out-port, notrack the chain's priority
+    ctx.priority, ctx.tracked, ctx.physout = seen.data["priority"], seen.data["tracked"], seen.data["physout"]
     ctx.rule = compiled.key
     find = _find(stack, compiled.rule)
     cond = Space([box_with(cell, {})])

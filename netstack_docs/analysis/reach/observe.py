@@ -54,7 +54,18 @@ _gateway = bridge._gateway_on
 
 def _rule_run_recorded(self: CompiledRule, ctx: EvalContext, fork: Any) -> Any:
     if _active:
-        _note("rule", ctx.packet, rule=self, iif=ctx.iif, oif=ctx.oif, hook=ctx.hook, stack=ctx.fib)
+        _note(
+            "rule",
+            ctx.packet,
+            rule=self,
+            iif=ctx.iif,
+            oif=ctx.oif,
+            hook=ctx.hook,
+            stack=ctx.fib,
+            priority=ctx.priority,
+            tracked=ctx.tracked,
+            physout=ctx.physout,
+        )
     return _rule_run(self, ctx, fork)
 
 

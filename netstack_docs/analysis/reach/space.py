@@ -306,13 +306,7 @@ class Box:
         if self.apart(other):
             return None
         iif = self.iif if other.iif is None else other.iif if self.iif is None else self.iif & other.iif
-        dims = []
-        for name in NUMERIC:
-            d = getattr(self, name) & getattr(other, name)
-            # no interval left: empty without building the rest (ports count only for tcp and udp)
-            if not d.intervals and (self.has_ports or name not in ("sport", "dport")):
-                return None
-            dims.append(d)
+        dims = (getattr(self, name) & getattr(other, name) for name in NUMERIC)
         b = Box(self.family, self.proto, self.state & other.state, iif, *dims)
         return None if b.is_empty() else b
 

@@ -354,49 +354,41 @@ class _Compiler:
     def m_conntrack(self, module: Module) -> list[Op]:
         """Of an untracked packet (no connection) only the state is tested: the module matches when a
         state option was given (and matched), else not (conntrack_mt: `return match_flags & STATE`)."""
-        has_state = any(opt.name in ("--ctstate", "--state") for opt in module.options)
-        state_preds = (_STATE_PRED, _STATE_PRED_NEG)
-        return [
-            op if op.kind != "match" or op.pred in state_preds else _tracked_only(op, has_state)
-            for op in self._conntrack_ops(module)
-        ]
-
-    def _conntrack_ops(self, module: Module) -> list[Op]:
+        state_options = ("--ctstate", "--state")
+        has_state = any(opt.name in state_options for opt in module.options)
         ops = []
         for opt in module.options:
-            if opt.name in ("--ctstate", "--state"):
-                ops.append(self.ct_state("conntrack", opt))
-            elif opt.name == "--ctproto":
-                proto = opt.value.lower()
-                number = PROTO_NAMES.get(proto, int(proto) if proto.isdigit() else None)
-                if number is None:
-                    ops.append(self.unknown("conntrack", f"conntrack protocol {opt.value!r} is not known"))
-                else:
-                    ops.append(_nft_match(_meta("l4proto"), number, opt.negated))
-            elif opt.name == "--ctstatus":
-                ops.append(self.ct_status(opt))
-            elif opt.name == "--ctdir":
-                want, neg = opt.value.upper(), opt.negated
-
-                def get_dir(ctx: EvalContext) -> str:
-                    if ctx.packet.state == "new":
-                        return "ORIGINAL"
-                    raise Undetermined(
-                        "the direction of an established connection's packet is run-time state"
-                    )
-
-                ops.append(self.custom("conntrack", get_dir, _member({want}, neg)))
-            elif opt.name in ("--ctorigsrc", "--ctorigdst"):
-                ops.append(self.ct_orig(opt))
-            elif opt.name in ("--ctorigsrcport", "--ctorigdstport"):
-                ops.append(self.ct_orig_port(opt))
-            else:
-                ops.append(
-                    self.unknown(
-                        "conntrack", f"-m conntrack {opt.name}: the connection's tuples are run-time state"
-                    )
-                )
+            op = self._conntrack_op(opt)
+            tracked_only = opt.name not in state_options and op.kind == "match"
+            ops.append(_tracked_only(op, has_state) if tracked_only else op)
         return ops
+
+    def _conntrack_op(self, opt: Option) -> Op:
+        if opt.name in ("--ctstate", "--state"):
+            return self.ct_state("conntrack", opt)
+        if opt.name == "--ctproto":
+            proto = opt.value.lower()
+            number = PROTO_NAMES.get(proto, int(proto) if proto.isdigit() else None)
+            if number is None:
+                return self.unknown("conntrack", f"conntrack protocol {opt.value!r} is not known")
+            return _nft_match(_meta("l4proto"), number, opt.negated)
+        if opt.name == "--ctstatus":
+            return self.ct_status(opt)
+        if opt.name == "--ctdir":
+            want, neg = opt.value.upper(), opt.negated
+
+            def get_dir(ctx: EvalContext) -> str:
+                if ctx.packet.state == "new":
+                    return "ORIGINAL"
+                raise Undetermined("the direction of an established connection's packet is run-time state")
+
+            return self.custom("conntrack", get_dir, _member({want}, neg))
+        if opt.name in ("--ctorigsrc", "--ctorigdst"):
+            return self.ct_orig(opt)
+        if opt.name in ("--ctorigsrcport", "--ctorigdstport"):
+            return self.ct_orig_port(opt)
+        why = f"-m conntrack {opt.name}: the connection's tuples are run-time state"
+        return self.unknown("conntrack", why)
 
     def m_state(self, module: Module) -> list[Op]:
         return [self.ct_state("state", opt) for opt in module.options if opt.name == "--state"]
@@ -421,7 +413,7 @@ class _Compiler:
             # a new connection is DNAT / SNAT once this walk's NAT rewrote it (IPS_DST_NAT / IPS_SRC_NAT)
             return "DNAT" in virtual and p.dnat or "SNAT" in virtual and p.snat
 
-        return self.custom(module, get, _STATE_PRED if not neg else _STATE_PRED_NEG)
+        return self.custom(module, get, lambda v: v != neg)
 
     def ct_status(self, opt: Option) -> Op:
         wanted = {s.strip().upper() for s in opt.value.split(",") if s.strip()}
@@ -827,15 +819,6 @@ def _ifname_is(name: str, pattern: str) -> bool:
     return name.startswith(pattern[:-1]) if pattern.endswith("+") else name == pattern
 
 
-def _state_pred(v: Any) -> bool:
-    return bool(v)
-
-
-def _state_pred_neg(v: Any) -> bool:
-    return not v
-
-
-_STATE_PRED, _STATE_PRED_NEG = _state_pred, _state_pred_neg
 _UNTRACKED = object()
 
 
