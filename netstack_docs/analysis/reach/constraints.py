@@ -38,6 +38,10 @@ PAYLOAD_FIELD = {
     ("th", "dport"): "dport",
 }
 KIND = {"saddr": "addr", "daddr": "addr", "sport": "port", "dport": "port", "mark": "int"}
+# A condition is kept as the exact union of boxes it is (a set's elements, a map's complement) up to
+# this many boxes: one walk then answers every packet the same decisions treat alike. Beyond it, the
+# box holding the walk's packet (the rest is answered by later walks: smaller regions, never wrong ones).
+UNION_LIMIT = 4096
 
 
 class Untranslatable(Exception):
@@ -91,6 +95,33 @@ def keep(space: Space, packet: Packet, cell: Box) -> Space:
         if box.contains(fields):
             return Space([box])
     return pin(cell, packet, set(FIELDS))
+
+
+def held(space: Space, packet: Packet, cell: Box) -> Space:
+    """A condition the walk met: all of it (a union: every element of a set matches alike), unless it
+    is too large a union to carry, then the box of it that holds the packet."""
+    return space if len(space.boxes) <= UNION_LIMIT else keep(space, packet, cell)
+
+
+def missed(space: Space, packet: Packet, cell: Box) -> Space:
+    """A condition the walk did not meet: its whole complement in the cell (remembered: a verdict map's
+    complement is asked for again by every walk that misses it), or, for too large a union, the box
+    around the packet that meets none of it."""
+    if len(space.boxes) > UNION_LIMIT:
+        return outside(space, packet, cell)
+    if len(space.boxes) < 8:
+        return space.complement_in(cell)
+    return _cached(("missed", cell, tuple(space.boxes)), lambda: space.complement_in(cell))  # type: ignore[no-any-return]
+
+
+def meet(a: Space, b: Space, packet: Packet, cell: Box) -> Space:
+    """The intersection of two conditions, or of `a` with the box of `b` holding the packet when the
+    union would grow past UNION_LIMIT boxes."""
+    if len(a.boxes) * len(b.boxes) > UNION_LIMIT and len(b.boxes) > 1:
+        b = keep(b, packet, cell)
+    if len(a.boxes) * len(b.boxes) > UNION_LIMIT and len(a.boxes) > 1:
+        a = keep(a, packet, cell)
+    return a & b
 
 
 def outside(space: Space, packet: Packet, cell: Box) -> Space:
@@ -500,17 +531,17 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
                 continue
             part = _match_condition(stack, cell, arg, ctx, find, seen.packet)
             if part is not None:
-                part = keep(part, seen.packet, cell) if holds else outside(part, seen.packet, cell)
-                cond = cond & part
+                part = held(part, seen.packet, cell) if holds else missed(part, seen.packet, cell)
+                cond = meet(cond, part, seen.packet, cell)
             if not holds:
                 return cond
         elif name == "vmap" or (
             name in ("dnat", "snat") and isinstance((arg or {}).get("addr"), dict) and "map" in arg["addr"]
         ):
             m = arg if name == "vmap" else arg["addr"]["map"]
-            part = _map_condition(cell, m, ctx, find, seen.packet)
+            part = _map_condition(stack, cell, m, ctx, find, seen.packet)
             if part is not None:
-                cond = cond & keep(part, seen.packet, cell)
+                cond = meet(cond, part, seen.packet, cell)
     return cond
 
 
@@ -521,14 +552,20 @@ def _match_condition(
     try:
         if isinstance(left, dict) and "fib" in left:
             return fib_type_condition(stack, cell, left, op, right, ctx)
-        return match_space(cell, left, op, right, find, ctx)
+        # the same for every walk through this rule, but for components outside the space (one value
+        # on a region: `meta l4proto` in a concatenation): remembered, a 5,000-element set is built once
+        fixed = _fixed_values(_left(left) or [], ctx)
+        return _remembered(  # type: ignore[no-any-return]
+            ("match", cell, fixed), (arg, stack), lambda: match_space(cell, left, op, right, find, ctx)
+        )
     except (Untranslatable, Undetermined, KeyError, ValueError, TypeError):
         return pin(cell, packet, _reads(left))
 
 
-def _map_condition(cell: Box, m: dict[str, Any], ctx: EvalContext, find: Any, packet: Packet) -> Space | None:
+def _map_condition(
+    stack: Any, cell: Box, m: dict[str, Any], ctx: EvalContext, find: Any, packet: Packet
+) -> Space | None:
     from netstack_docs.analysis.trace.nftexpr import compile_value
-    from netstack_docs.analysis.trace.nftsets import element_matcher
 
     try:
         left = _left(m["key"])
@@ -538,17 +575,67 @@ def _map_condition(cell: Box, m: dict[str, Any], ctx: EvalContext, find: Any, pa
         key = get(ctx)
         if key is ABSENT:
             return None  # the field is not in this protocol's packets: the same for the whole cell
-        data = m["data"]
-        elements = _elements(data, find)
+        elements = _elements(m["data"], find)
         keys = [k for k, _ in elements]
-        for k in keys:
-            if key is not ABSENT and element_matcher(k, kind)(key):
-                return member_space(cell, left, [k], ctx)
-        return outside(member_space(cell, left, keys, ctx), packet, cell)
+        hit = _key_index(m, stack, keys, kind)(key)
+        if hit is not None:
+            return member_space(cell, left, [keys[hit]], ctx)
+        key_of = ("map-keys", cell, _fixed_values(left, ctx))
+        every = _remembered(key_of, (m, stack), lambda: member_space(cell, left, keys, ctx))
+        return missed(every, packet, cell)
     except Undetermined:
         return None  # the key itself is unknown (a random number): a fork
     except (Untranslatable, KeyError, ValueError, TypeError):
         return pin(cell, packet, _reads(m.get("key")))
+
+
+def _key_index(m: dict[str, Any], stack: Any, keys: list[Any], kind: str) -> Any:
+    """value -> the index of the map's element it hits (None: a miss): literal keys by one hash lookup,
+    prefixes and ranges tried in turn after them, as trace looks them up (nftsets)."""
+    from netstack_docs.analysis.trace.nftsets import _exact_key, _lookup_key, element_matcher
+
+    def make() -> Any:
+        exact: dict[Any, int] = {}
+        others: list[tuple[int, Any]] = []
+        for i, k in enumerate(keys):
+            e = _exact_key(k, kind)
+            if e is None:
+                others.append((i, element_matcher(k, kind)))
+            else:
+                exact.setdefault(e, i)
+
+        def find(value: Any) -> int | None:
+            i = exact.get(_lookup_key(value, kind))
+            hits = [i] if i is not None else []
+            hits += [j for j, pred in others if pred(value)]
+            return min(hits) if hits else None
+
+        return find
+
+    return _remembered(("map-index", kind, len(keys)), (m, stack), make)
+
+
+def _fixed_values(left: list[tuple[str, Any]], ctx: EvalContext) -> tuple[Any, ...]:
+    """The values of a key's components that are not fields of the space (`meta l4proto`): one per region."""
+    from netstack_docs.analysis.trace.nftexpr import compile_value
+
+    out = []
+    for name, expr in left:
+        if not name:
+            get, _ = compile_value(expr)
+            out.append(repr(get(ctx)))
+    return tuple(out)
+
+
+def _remembered(key: tuple[Any, ...], owners: tuple[Any, ...], make: Any) -> Any:
+    """`_cached` for answers keyed by objects' identities (a rule's expression, the namespace's compiled
+    stack): the objects are kept beside the answer, so new objects that happen to get the same ids are
+    never given another's answer."""
+    key = key + tuple(id(o) for o in owners)
+    found = _cached(key, lambda: (owners, make()))
+    if any(a is not b for a, b in zip(found[0], owners, strict=True)):
+        _CACHE[key] = found = (owners, make())
+    return found[1]
 
 
 # -- routing ------------------------------------------------------------------------------------------
@@ -638,7 +725,7 @@ def route_condition(seen: Seen, cell: Box) -> Space:
         ):
             return cond & pin(cell, packet, {"saddr", "daddr", "mark", "sport", "dport"})
         sel = _selector_space(rule, cell, packet)
-        cond = cond & (keep(sel, packet, cell) if hit else outside(sel, packet, cell))
+        cond = cond & (held(sel, packet, cell) if hit else missed(sel, packet, cell))
         if not hit:
             continue
         action = rule.get("action") or "lookup"

@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from netstack_docs.analysis.reach.constraints import condition, pin
+from netstack_docs.analysis.reach.constraints import condition, meet, pin
 from netstack_docs.analysis.reach.observe import recording
-from netstack_docs.analysis.reach.space import STATES, Box, Dim, Space
+from netstack_docs.analysis.reach.space import STATES, Box, Dim, Frontier, Space
 from netstack_docs.analysis.trace.api import trace
 from netstack_docs.analysis.trace.fleet import Fleet
 from netstack_docs.analysis.trace.forks import Assumption
@@ -243,26 +243,27 @@ def reach(
     for (family, proto_name, state), cell_space in sorted(_cells(query).items()):
         cell = Box.universe(family, proto_name, ingress)
         cell = replace(cell, state=frozenset({state}))
-        left = cell_space
+        left = Frontier(cell_space)
         while left:
             if budget <= 0:
                 key: tuple[str, str, tuple[str, ...], tuple[str, ...]] = ("depends", "", (), (TOO_MANY,))
-                ex = _packet(left.example() or {})
+                rest = left.rest()
+                ex = _packet(rest.example() or {})
                 res = trace(
                     fleet, env, host, ex, ingress=ingress, from_local=from_local, netns=netns, assume=assume
                 )
-                groups.setdefault(key, []).append((left, ex, res))
+                groups.setdefault(key, []).append((rest, ex, res))
                 answer.notes.append(f"more than {max_paths} paths: the rest is one region, not answered")
                 break
             budget -= 1
-            ex = _packet(left.boxes[0].example())
+            ex = _packet(left.first().example())
             with recording(ex) as rec:
                 res = trace(
                     fleet, env, host, ex, ingress=ingress, from_local=from_local, netns=netns, assume=assume
                 )
             pc = _path_box(rec.seen, cell, ex, ingress)
             answer.paths += 1
-            taken, left = left.split(pc)
+            taken = left.take(pc)
             key = outcome(res, ns.id, from_local)
             groups.setdefault(key, []).append((taken, ex, res))
     for key, parts in groups.items():
@@ -277,24 +278,25 @@ def reach(
     return answer
 
 
-def _path_box(seen: list[Any], cell: Box, ex: Packet, ingress: str | None) -> Box:
-    """The intersection of every record's condition, each taken as its box that holds the example."""
+def _path_box(seen: list[Any], cell: Box, ex: Packet, ingress: str | None) -> Space:
+    """The intersection of every record's condition: the packets every decision of the walk treats as it
+    treated the example. A condition is a union of boxes (a set's elements, a map's complement); the
+    intersection stays one while it is small (UNION_LIMIT), else a condition is cut to its box that
+    holds the example (a smaller answer for this walk, the rest left to later ones)."""
     fields = packet_fields(ex, ingress)
-    box: Box | None = cell
+    path = Space([cell])
     for s in seen:
         cond = condition(s, cell, ex)
         if cond is None:
             continue
-        mine = next((b for b in cond.boxes if b.contains(fields)), None)
-        if mine is None:  # a condition that does not hold for its own example: pin the example
-            mine = pin(cell, ex, {"saddr", "daddr", "sport", "dport", "mark"}).boxes[0]
-        assert box is not None
-        box = box & mine
-        if box is None:
+        if not cond.contains(fields):  # a condition that does not hold for its own example: pin it
+            cond = pin(cell, ex, {"saddr", "daddr", "sport", "dport", "mark"})
+        path = meet(path, cond, ex, cell)
+        if not path:
             break
-    if box is None or not box.contains(fields):
-        box = pin(cell, ex, {"saddr", "daddr", "sport", "dport", "mark"}).boxes[0]
-    return box
+    if not path.contains(fields):
+        path = pin(cell, ex, {"saddr", "daddr", "sport", "dport", "mark"})
+    return path
 
 
 def coalesce(space: Space) -> Space:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -44,38 +45,40 @@ class Outside:
     uplinks: tuple[tuple[str, str, str], ...] = ()  # (host slug, namespace id, ifname)
     stated: bool = False  # True: prefixes come from mkdocs.yml, not computed
 
+    @cached_property
+    def _ranges(self) -> dict[int, list[tuple[int, int]]]:
+        """Outside per family as sorted disjoint address ranges: the prefixes minus the own addresses
+        and the exceptions, by interval arithmetic (an environment of 1,000 hosts has thousands of own
+        prefixes; carving them one by one out of prefix lists grows with their square)."""
+        out: dict[int, list[tuple[int, int]]] = {}
+        for fam in (4, 6):
+            holes = _merge(_spans((*self.own, *self.exceptions), fam))
+            out[fam] = _subtract(_merge(_spans(self.prefixes, fam)), holes)
+        return out
+
     def networks(self) -> list[Net]:
         """Outside as disjoint prefixes of both families (sorted)."""
         out: list[Net] = []
-        minus = [ipaddress.ip_network(p) for p in (*self.own, *self.exceptions)]
-        for text in self.prefixes:
-            parts = [ipaddress.ip_network(text)]
-            for m in minus:
-                nxt: list[Net] = []
-                for p in parts:
-                    if p.version != m.version or not p.overlaps(m):
-                        nxt.append(p)
-                    elif p.subnet_of(m):  # type: ignore[arg-type]
-                        continue
-                    else:
-                        nxt += list(p.address_exclude(m))  # type: ignore[arg-type]
-                parts = nxt
-            out += parts
-        return sorted(_collapse(out), key=lambda n: (n.version, n.network_address))
+        for fam in (4, 6):
+            cls = ipaddress.IPv4Address if fam == 4 else ipaddress.IPv6Address
+            for lo, hi in self._ranges[fam]:
+                out += ipaddress.summarize_address_range(cls(lo), cls(hi))
+        return out
 
     def contains(self, address: str) -> bool:
         ip = ipaddress.ip_address(address)
-        return any(ip in n for n in self.networks())
+        return any(lo <= int(ip) <= hi for lo, hi in self._ranges[ip.version])
 
     def space(self, family: int | None = None) -> Any:
         """Outside as a reach Space over the source address (every protocol, state and port)."""
-        from netstack_docs.analysis.reach.space import Space
+        from netstack_docs.analysis.reach.space import Dim, Space
 
         out = Space.empty()
         for fam in (family,) if family else (4, 6):
-            nets = [str(n) for n in self.networks() if n.version == fam]
-            if nets:
-                out = out | Space.where(family=fam, saddr=nets)
+            ranges = self._ranges[fam]
+            if ranges:
+                dim = Dim.of(32 if fam == 4 else 128, ranges)
+                out = out | Space([b.narrowed({"saddr": dim}) for b in Space.universe((fam,)).boxes])
         return out
 
     def uplinks_of(self, host: str) -> list[tuple[str, str]]:
@@ -115,6 +118,39 @@ def _listing(items: Iterable[str], limit: int = 12) -> str:
     items = list(items)
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
     return ", ".join(items[:limit]) + more
+
+
+def _spans(texts: Iterable[str], family: int) -> list[tuple[int, int]]:
+    nets = (ipaddress.ip_network(t) for t in texts)
+    return [(int(n.network_address), int(n.broadcast_address)) for n in nets if n.version == family]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _subtract(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted disjoint `ranges` without sorted disjoint `holes`, in one sweep over both."""
+    out: list[tuple[int, int]] = []
+    j = 0
+    for lo, hi in ranges:
+        while j < len(holes) and holes[j][1] < lo:
+            j += 1
+        k, start = j, lo
+        while k < len(holes) and holes[k][0] <= hi:
+            if holes[k][0] > start:
+                out.append((start, holes[k][0] - 1))
+            start = max(start, holes[k][1] + 1)
+            k += 1
+        if start <= hi:
+            out.append((start, hi))
+    return out
 
 
 def _collapse(nets: list[Net]) -> list[Net]:

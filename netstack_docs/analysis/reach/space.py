@@ -18,6 +18,7 @@ described directly from the intervals ("any source except 198.51.100.0/24").
 from __future__ import annotations
 
 import bisect
+import heapq
 import ipaddress
 import random
 from collections.abc import Iterable, Iterator
@@ -244,6 +245,26 @@ class Dim:
         return sum(hi - lo + 1 for lo, hi in self.intervals)
 
 
+def _disjoint(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> bool:
+    """Two sorted interval lists share no value (their hulls first, then interval by interval)."""
+    if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
+        return True
+    return len(a) > 1 and len(b) > 1 and not _meet(a, b)
+
+
+def _meet(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> bool:
+    """Two sorted interval lists share a value."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if max(a[i][0], b[j][0]) <= min(a[i][1], b[j][1]):
+            return True
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return False
+
+
 def _ip(version: int, x: int) -> str:
     return str(ipaddress.IPv4Address(x) if version == 4 else ipaddress.IPv6Address(x))
 
@@ -286,29 +307,52 @@ class Box:
         return self.proto in ("tcp", "udp")
 
     def narrowed(self, dims: dict[str, Dim]) -> Box:
-        """The same box with some numeric dimensions replaced."""
-        return replace(self, **dims)  # type: ignore[arg-type]
+        """The same box with some numeric dimensions replaced (built directly: `dataclasses.replace`
+        costs more than the rest of a box subtraction)."""
+        get = dims.get
+        return Box(
+            self.family,
+            self.proto,
+            self.state,
+            self.iif,
+            get("saddr", self.saddr),
+            get("daddr", self.daddr),
+            get("sport", self.sport),
+            get("dport", self.dport),
+            get("mark", self.mark),
+        )
 
     def apart(self, other: Box) -> bool:
         """True when the two boxes certainly share no packet (checked without building their
-        intersection: most boxes of a space are apart from the one box a path answers)."""
-        if self.family != other.family or self.proto != other.proto or not (self.state & other.state):
+        intersection: most boxes of a space are apart from the one box a path answers). Written out
+        dimension by dimension, the hulls first: this runs for every pair a subtraction meets."""
+        if self.family != other.family or self.proto != other.proto or self.state.isdisjoint(other.state):
             return True
-        if self.iif is not None and other.iif is not None and not (self.iif & other.iif):
+        if self.iif is not None and other.iif is not None and self.iif.isdisjoint(other.iif):
             return True
-        if not self.saddr.may_meet(other.saddr) or not self.daddr.may_meet(other.daddr):
-            return True
-        if self.has_ports and not (self.sport.may_meet(other.sport) and self.dport.may_meet(other.dport)):
-            return True
-        return not self.mark.may_meet(other.mark)
+        ports = self.proto in ("tcp", "udp")
+        return (
+            _disjoint(self.daddr.intervals, other.daddr.intervals)
+            or (ports and _disjoint(self.dport.intervals, other.dport.intervals))
+            or _disjoint(self.saddr.intervals, other.saddr.intervals)
+            or (ports and _disjoint(self.sport.intervals, other.sport.intervals))
+            or _disjoint(self.mark.intervals, other.mark.intervals)
+        )
 
     def __and__(self, other: Box) -> Box | None:
         if self.apart(other):
             return None
         iif = self.iif if other.iif is None else other.iif if self.iif is None else self.iif & other.iif
-        dims = (getattr(self, name) & getattr(other, name) for name in NUMERIC)
-        b = Box(self.family, self.proto, self.state & other.state, iif, *dims)
-        return None if b.is_empty() else b
+        if iif is not None and not iif:
+            return None
+        saddr, daddr = self.saddr & other.saddr, self.daddr & other.daddr
+        sport, dport, mark = self.sport & other.sport, self.dport & other.dport, self.mark & other.mark
+        b = Box(self.family, self.proto, self.state & other.state, iif, saddr, daddr, sport, dport, mark)
+        dims = (saddr, daddr, mark, sport, dport) if self.has_ports else (saddr, daddr, mark)
+        for d in dims:  # a dimension without masks is empty only when no interval is left
+            if not d.intervals or (d.masks and d.is_empty()):
+                return None
+        return b
 
     def is_empty(self) -> bool:
         if not self.state or (self.iif is not None and not self.iif):
@@ -467,7 +511,7 @@ class Space:
 
     # -- algebra -----------------------------------------------------------------------------------
     def __and__(self, other: Space) -> Space:
-        return Space(c for a in self.boxes for b in other.boxes if (c := a & b) is not None)
+        return _trusted([c for a in self.boxes for b in other.boxes if (c := a & b) is not None])
 
     def __or__(self, other: Space) -> Space:
         return Space(self.boxes + other.boxes)
@@ -485,11 +529,25 @@ class Space:
                 rest.extend(a.minus(box))
         return _trusted(inside), _trusted(rest)
 
+    def split_by(self, other: Space) -> tuple[Space, Space]:
+        """(this space's packets in `other`, the rest): `split` for a union of boxes."""
+        if len(other.boxes) == 1:
+            return self.split(other.boxes[0])
+        inside = [c for a in self.boxes for b in other.boxes if not a.apart(b) and (c := a & b) is not None]
+        return _trusted(inside), self - other
+
     def __sub__(self, other: Space) -> Space:
         current = list(self.boxes)
         for b in other.boxes:
-            current = [piece for a in current for piece in a.minus(b)]
-        return Space(current)
+            current = [piece for a in current for piece in (a.minus(b) if not a.apart(b) else (a,))]
+        return _trusted(current)  # `minus` keeps no empty piece
+
+    def complement_in(self, cell: Box) -> Space:
+        """The packets of `cell` outside this space (whose boxes lie in the cell). Boxes that differ in
+        one dimension's value set, disjoint from box to box (a verdict map's keys: one address and port
+        each), are complemented group by group in one pass; anything else by box subtraction."""
+        grouped = _complement_grouped(self.boxes, cell)
+        return grouped if grouped is not None else Space([cell]) - self
 
     def is_empty(self) -> bool:
         return not self.boxes
@@ -529,6 +587,44 @@ class Space:
         return f"Space({self.describe()})"
 
 
+def _complement_grouped(boxes: list[Box], cell: Box) -> Space | None:
+    """`cell` minus the union of `boxes`, when some numeric dimension splits them into groups with
+    pairwise disjoint value sets: outside every group's set, the whole cell; inside a group's set, the
+    cell minus that group's boxes taken along the other dimensions (solved the same way, in turn).
+    None when no dimension splits them so (the caller subtracts box by box)."""
+    if len(boxes) < 8:
+        return None
+    kind = (cell.family, cell.proto, cell.state, cell.iif)
+    if any((b.family, b.proto, b.state, b.iif) != kind for b in boxes):
+        return None
+    for name in NUMERIC:
+        if name in ("sport", "dport") and not cell.has_ports:
+            continue
+        groups: dict[Dim, list[Box]] = {}
+        for b in boxes:
+            groups.setdefault(getattr(b, name), []).append(b)
+        if len(groups) < 2 or any(d.masks for d in groups):
+            continue
+        spans = sorted(iv for d in groups for iv in d.intervals)
+        if any(spans[i][1] >= spans[i + 1][0] for i in range(len(spans) - 1)):
+            continue  # two groups share a value: not a partition along this dimension
+        full = getattr(cell, name)
+        covered = Dim.of(full.width, spans)
+        out: list[Box] = []
+        gaps = covered.complement()
+        if gaps:
+            part = cell.narrowed({name: full & gaps[0]})
+            if not part.is_empty():
+                out.append(part)
+        for d, members in groups.items():
+            sub = cell.narrowed({name: full & d})
+            if sub.is_empty():
+                continue
+            out += Space(members).complement_in(sub).boxes
+        return _trusted(out)
+    return None
+
+
 def _trusted(boxes: list[Box]) -> Space:
     """A space of boxes already known not to be empty (made by `&` and `minus`)."""
     space = Space()
@@ -559,3 +655,83 @@ def values(width: int, spec: Any) -> Dim:
         else:
             out.append((int(item), int(item)))
     return Dim.of(width, out)
+
+
+class Frontier:
+    """The packets of a question not yet answered: boxes in exploration order, indexed by the hull of
+    their destination addresses, so taking a walk's answer out touches only the boxes it can meet
+    (a kube-proxy node's thousands of service addresses would make a plain list quadratic).
+
+    Order is kept as `Space.split_by` keeps it: a box's pieces take its place, so the first box is the
+    one the plain list would give, and the answers are the same, box for box."""
+
+    def __init__(self, space: Space):
+        self._boxes: dict[tuple[int, ...], Box] = {}
+        self._heap: list[tuple[int, ...]] = []
+        self._grid: dict[int, dict[int, set[tuple[int, ...]]]] = {}  # level -> cell -> positions
+        for i, box in enumerate(space.boxes):
+            self._add((i,), box)
+
+    def __bool__(self) -> bool:
+        return bool(self._boxes)
+
+    def first(self) -> Box:
+        while self._heap[0] not in self._boxes:
+            heapq.heappop(self._heap)
+        return self._boxes[self._heap[0]]
+
+    def rest(self) -> Space:
+        return _trusted([self._boxes[p] for p in sorted(self._boxes)])
+
+    def take(self, answer: Space) -> Space:
+        """Remove `answer`'s packets; return them (the parts of the unanswered boxes inside it)."""
+        found: set[tuple[int, ...]] = set()
+        for b in answer.boxes:
+            found |= self._meeting(b)
+        inside: list[Box] = []
+        for pos in sorted(found):
+            a = self._boxes.pop(pos)
+            self._ungrid(pos, a)
+            inside += [c for b in answer.boxes if not a.apart(b) and (c := a & b) is not None]
+            pieces = [a]
+            for b in answer.boxes:
+                pieces = [p for x in pieces for p in (x.minus(b) if not x.apart(b) else (x,))]
+            for i, piece in enumerate(pieces):
+                self._add(pos + (i,), piece)
+        return _trusted(inside)
+
+    # -- the index ---------------------------------------------------------------------------------
+    @staticmethod
+    def _hull(box: Box) -> tuple[int, int]:
+        iv = box.daddr.intervals
+        return (iv[0][0], iv[-1][1]) if iv else (0, -1)
+
+    def _add(self, pos: tuple[int, ...], box: Box) -> None:
+        self._boxes[pos] = box
+        heapq.heappush(self._heap, pos)
+        lo, hi = self._hull(box)
+        level = max(hi - lo, 0).bit_length()
+        self._grid.setdefault(level, {}).setdefault(lo >> level, set()).add(pos)
+
+    def _ungrid(self, pos: tuple[int, ...], box: Box) -> None:
+        lo, hi = self._hull(box)
+        level = max(hi - lo, 0).bit_length()
+        self._grid[level][lo >> level].discard(pos)
+
+    def _meeting(self, box: Box) -> set[tuple[int, ...]]:
+        """Positions of the boxes whose destination hull meets `box`'s (then tested box by box)."""
+        qlo, qhi = self._hull(box)
+        out: set[tuple[int, ...]] = set()
+        for level, cells in self._grid.items():
+            # a box at this level starts in cell k and ends before cell k + 2
+            first, last = (qlo >> level) - 1, qhi >> level
+            if last - first + 1 > len(cells):
+                keys: Iterable[int] = [k for k in cells if first <= k <= last]
+            else:
+                keys = (k for k in range(first, last + 1) if k in cells)
+            for k in keys:
+                for pos in cells[k]:
+                    lo, hi = self._hull(self._boxes[pos])
+                    if lo <= qhi and hi >= qlo:
+                        out.add(pos)
+        return out
