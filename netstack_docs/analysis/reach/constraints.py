@@ -156,6 +156,13 @@ def _fields(packet: Packet, cell: Box) -> dict[str, Any]:
 # -- carrying a condition back to the entering packet --------------------------------------------------
 def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
     """`space` is over the fields of `now`; the same set over the fields of `orig` (see module doc)."""
+    if (
+        (now.src_ip, now.dst_ip, now.sport, now.dport, now.mark)
+        == (orig.src_ip, orig.dst_ip, orig.sport, orig.dport, orig.mark)
+        and orig.src_ip != orig.dst_ip
+        and (orig.sport is None or orig.sport != orig.dport)
+    ):
+        return space  # nothing rewritten, no two fields alike: every field is the entering packet's own
     where: dict[str, str | None] = {}
     ambiguous: set[str] = set()
     # a reverse lookup (rp_filter, fib saddr) swaps both addresses and ports: the ports tell which
