@@ -77,7 +77,13 @@ def box_with(cell: Box, dims: dict[str, Dim]) -> Box:
     return cell.narrowed(dims) if dims else cell
 
 
+# Counts conditions cut to one walk's packet (pinned fields, the box around it): a condition built
+# with one is not remembered for other walks (rule_condition).
+_PACKET_BOUND = [0]
+
+
 def pin(cell: Box, packet: Packet, names: set[str]) -> Space:
+    _PACKET_BOUND[0] += 1
     dims = {}
     for n in names:
         v = _value(packet, n)
@@ -90,6 +96,7 @@ def keep(space: Space, packet: Packet, cell: Box) -> Space:
     """Only the box of `space` that holds `packet` (a condition is a union; the walk took one part of it).
     Keeping one box per condition keeps their intersection one box; the other parts are answered by
     later representatives."""
+    _PACKET_BOUND[0] += 1
     fields = _fields(packet, cell)
     for box in space.boxes:
         if box.contains(fields):
@@ -111,7 +118,7 @@ def missed(space: Space, packet: Packet, cell: Box) -> Space:
         return outside(space, packet, cell)
     if len(space.boxes) < 8:
         return space.complement_in(cell)
-    return _cached(("missed", cell, tuple(space.boxes)), lambda: space.complement_in(cell))  # type: ignore[no-any-return]
+    return _remembered(("missed", cell), (space,), lambda: space.complement_in(cell))  # type: ignore[no-any-return]
 
 
 def meet(a: Space, b: Space, packet: Packet, cell: Box) -> Space:
@@ -503,7 +510,12 @@ def _find(stack: Any, rule: dict[str, Any]) -> Any:
 
 def rule_condition(seen: Seen, cell: Box) -> Space:
     """The packets (as the rule saw them) that the rule treats as it treated this one: its matches up to
-    the first that failed, and the element a verdict or NAT map picked."""
+    the first that failed, and the element a verdict or NAT map picked.
+
+    Remembered per rule, cell, interfaces and the rule's decisions (each match's outcome, the element a
+    map picked, the values of a key's components outside the space): walk after walk meets the same
+    rules deciding the same way. A condition that had to keep to the walk's own packet (a field pinned,
+    a union too large to carry) is not remembered."""
     compiled, stack = seen.data["rule"], seen.data["stack"]
     ctx = EvalContext(seen.packet, seen.data["iif"], seen.data["oif"], seen.data["hook"], stack.is_local)
     ctx.fib = stack
@@ -511,7 +523,8 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
     ctx.priority, ctx.tracked, ctx.physout = seen.data["priority"], seen.data["tracked"], seen.data["physout"]
     ctx.rule = compiled.key
     find = _find(stack, compiled.rule)
-    cond = Space([box_with(cell, {})])
+    decisions: list[Any] = [seen.data["iif"], seen.data["oif"], seen.data["hook"]]
+    parts: list[Any] = []
     for op in compiled.statements:
         stmt = op.expr or {}
         ((name, arg),) = stmt.items() if len(stmt) == 1 else (("", {}),)
@@ -519,37 +532,94 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
         if op.kind == "match":
             assert op.get is not None and op.pred is not None
             if name == "xt" and arg.get("name") == "rpfilter":
-                cond = cond & _rpfilter_sources(cell, seen.packet)
+                parts.append(lambda: _rpfilter_sources(cell, seen.packet))
+                decisions.append(("rpfilter", parts[-1]().boxes[0].saddr))
             try:
                 value = op.get(ctx)
                 holds = op.pred(value)
             except Undetermined:
+                decisions.append("fork")
                 continue  # a fork: the walk explores both ways
             if value is ABSENT:
+                decisions.append(("absent", holds))
                 if not holds:
-                    return cond
+                    break
                 continue
             if name == "xt":  # an iptables match trace evaluates in Python: the fields it reads, pinned
                 reads = xt_reads(arg)
                 if reads:
-                    cond = cond & pin(cell, seen.packet, reads)
+                    parts.append(lambda reads=reads: pin(cell, seen.packet, reads))
+                    decisions.append(("pinned", tuple(sorted((r, _value(seen.packet, r)) for r in reads))))
+                decisions.append(("xt", holds))
                 if not holds:
-                    return cond
+                    break
                 continue
-            part = _match_condition(stack, cell, arg, ctx, find, seen.packet)
-            if part is not None:
-                part = held(part, seen.packet, cell) if holds else missed(part, seen.packet, cell)
-                cond = meet(cond, part, seen.packet, cell)
+            decisions.append(("match", holds, _match_key(arg, ctx)))
+            parts.append(lambda a=arg, h=holds: _matched(stack, cell, a, ctx, find, seen.packet, h))
             if not holds:
-                return cond
+                break
         elif name == "vmap" or (
             name in ("dnat", "snat") and isinstance((arg or {}).get("addr"), dict) and "map" in arg["addr"]
         ):
             m = arg if name == "vmap" else arg["addr"]["map"]
-            part = _map_condition(stack, cell, m, ctx, find, seen.packet)
-            if part is not None:
-                cond = meet(cond, part, seen.packet, cell)
+            decisions.append(("map", _map_key(stack, m, ctx, find)))
+            parts.append(lambda m=m: _map_condition(stack, cell, m, ctx, find, seen.packet))
+    key = ("rule", cell, tuple(decisions))
+
+    def make() -> tuple[Space, bool]:
+        before = _PACKET_BOUND[0]
+        cond = Space([box_with(cell, {})])
+        for part in parts:
+            piece = part()
+            if piece is not None:
+                cond = meet(cond, piece, seen.packet, cell)
+        return cond, _PACKET_BOUND[0] != before
+
+    cached = _CACHE.get(key + (id(compiled), id(stack)))
+    if cached is not None and cached[0][0] is compiled and cached[0][1] is stack:
+        return cached[1][0]  # type: ignore[no-any-return]
+    cond, bound = make()
+    if not bound:
+        _remembered(key, (compiled, stack), lambda: (cond, bound))
     return cond
+
+
+def _matched(
+    stack: Any, cell: Box, arg: dict[str, Any], ctx: EvalContext, find: Any, packet: Packet, holds: bool
+) -> Space | None:
+    part = _match_condition(stack, cell, arg, ctx, find, packet)
+    if part is None:
+        return None
+    return held(part, packet, cell) if holds else missed(part, packet, cell)
+
+
+def _match_key(arg: dict[str, Any], ctx: EvalContext) -> Any:
+    """What a match's condition depends on besides the rule and the cell: the values of its key's
+    components outside the space, the device a `fib` lookup is asked about."""
+    left = arg.get("left")
+    try:
+        if isinstance(left, dict) and "fib" in left:
+            return (ctx.iif, ctx.oif)
+        return _fixed_values(_left(left) or [], ctx)
+    except (Untranslatable, Undetermined, KeyError, ValueError, TypeError):
+        return None
+
+
+def _map_key(stack: Any, m: dict[str, Any], ctx: EvalContext, find: Any) -> Any:
+    """The element of a map this lookup picks (None: a miss), with the values of the key's components
+    outside the space; "?" when it cannot be told here (the condition then says why)."""
+    from netstack_docs.analysis.trace.nftexpr import compile_value
+
+    try:
+        left = _left(m["key"])
+        get, kind = compile_value(m["key"])
+        key = get(ctx)
+        if left is None or key is ABSENT:
+            return "none"
+        keys = [k for k, _ in _elements(m["data"], find)]
+        return (_key_index(m, stack, keys, kind)(key), _fixed_values(left, ctx))
+    except Exception:  # noqa: BLE001 - whatever it is, _map_condition meets it again and decides
+        return ("?", repr(ctx.packet))
 
 
 def _match_condition(

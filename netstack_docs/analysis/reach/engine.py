@@ -284,13 +284,28 @@ def _path_box(seen: list[Any], cell: Box, ex: Packet, ingress: str | None) -> Sp
     intersection stays one while it is small (UNION_LIMIT), else a condition is cut to its box that
     holds the example (a smaller answer for this walk, the rest left to later ones)."""
     fields = packet_fields(ex, ingress)
-    path = Space([cell])
+    conds = []
+    asked: set[tuple[Any, ...]] = set()
     for s in seen:
+        # the walks of a fork's alternatives share the decisions before it: each is read once
+        key = (
+            s.kind,
+            s.packet,
+            tuple((k, v if isinstance(v, (str, int, type(None))) else id(v)) for k, v in s.data.items()),
+        )
+        if key in asked:
+            continue
+        asked.add(key)
         cond = condition(s, cell, ex)
         if cond is None:
             continue
         if not cond.contains(fields):  # a condition that does not hold for its own example: pin it
             cond = pin(cell, ex, {"saddr", "daddr", "sport", "dport", "mark"})
+        conds.append(cond)
+    path = Space([cell])
+    # one box at a time first, the large unions last: each is then met by a box or a few (through its
+    # index), not by a union already hundreds of boxes wide
+    for cond in sorted(conds, key=lambda c: len(c.boxes)):
         path = meet(path, cond, ex, cell)
         if not path:
             break

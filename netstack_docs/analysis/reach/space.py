@@ -386,6 +386,12 @@ class Box:
             if theirs.is_full:
                 continue
             mine: Dim = getattr(cur, name)
+            if not theirs.masks and not mine.masks:  # intervals only: the piece outside is never empty
+                inside = mine & theirs
+                if inside.intervals != mine.intervals:
+                    out.append(cur.narrowed({name: mine & theirs.complement()[0]}))
+                    cur = cur.narrowed({name: inside})
+                continue
             for piece in theirs.complement():
                 part = cur.narrowed({name: mine & piece})
                 if not part.is_empty():
@@ -511,7 +517,17 @@ class Space:
 
     # -- algebra -----------------------------------------------------------------------------------
     def __and__(self, other: Space) -> Space:
+        if len(other.boxes) > INDEXED:
+            return _trusted([c for a in self.boxes for b in other.near(a) if (c := a & b) is not None])
         return _trusted([c for a in self.boxes for b in other.boxes if (c := a & b) is not None])
+
+    def near(self, box: Box) -> list[Box]:
+        """This space's boxes whose destination hull meets `box`'s, in order (the others are apart from
+        it): a large space (a verdict map's complement, met by walk after walk) is indexed once."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = self.__dict__["_index"] = _HullIndex(self.boxes)
+        return [self.boxes[i] for i in index.meeting(_hull(box))]
 
     def __or__(self, other: Space) -> Space:
         return Space(self.boxes + other.boxes)
@@ -559,7 +575,16 @@ class Space:
         return iter(self.boxes)
 
     def contains(self, packet: dict[str, Any]) -> bool:
+        if len(self.boxes) > INDEXED:
+            x = int(parse_ip(packet["dst"]))
+            return any(b.contains(packet) for b in self.near_point(x))
         return any(b.contains(packet) for b in self.boxes)
+
+    def near_point(self, x: int) -> list[Box]:
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = self.__dict__["_index"] = _HullIndex(self.boxes)
+        return [self.boxes[i] for i in index.meeting((x, x))]
 
     def example(self, rng: random.Random | None = None) -> dict[str, Any] | None:
         if not self.boxes:
@@ -625,6 +650,60 @@ def _complement_grouped(boxes: list[Box], cell: Box) -> Space | None:
     return None
 
 
+INDEXED = 32  # a space of more boxes than this is met through an index of their destination hulls
+
+
+def _subtract(a: Box, boxes: list[Box]) -> list[Box]:
+    """`a` without each of `boxes` in turn, the pieces in the order subtracting them one after another
+    over the whole list gives; each piece is only tried against the boxes after the one that cut it off
+    and, for many boxes, only against those its destination hull meets."""
+    index = _HullIndex(boxes) if len(boxes) > INDEXED else None
+    out: list[Box] = []
+    todo: list[tuple[Box, int]] = [(a, 0)]
+    while todo:
+        x, start = todo.pop()
+        candidates: Iterable[int] = index.meeting(_hull(x)) if index is not None else range(len(boxes))
+        cut = next((j for j in candidates if j >= start and not x.apart(boxes[j])), None)
+        if cut is None:
+            out.append(x)
+            continue
+        todo += [(p, cut + 1) for p in reversed(x.minus(boxes[cut]))]
+    return out
+
+
+def _hull(box: Box) -> tuple[int, int]:
+    iv = box.daddr.intervals
+    return (iv[0][0], iv[-1][1]) if iv else (0, -1)
+
+
+class _HullIndex:
+    """Boxes by the hull of their destination addresses, on levels by the hull's width: a box at level
+    L starts in cell `lo >> L` and ends before cell `(lo >> L) + 2`, so a query looks at two cells a level
+    (or every cell of a level with few of them)."""
+
+    def __init__(self, boxes: list[Box]):
+        self.hulls = [_hull(b) for b in boxes]
+        self.levels: dict[int, dict[int, list[int]]] = {}
+        for i, (lo, hi) in enumerate(self.hulls):
+            level = max(hi - lo, 0).bit_length()
+            self.levels.setdefault(level, {}).setdefault(lo >> level, []).append(i)
+
+    def meeting(self, hull: tuple[int, int]) -> list[int]:
+        qlo, qhi = hull
+        out: list[int] = []
+        for level, cells in self.levels.items():
+            first, last = (qlo >> level) - 1, qhi >> level
+            keys: Iterable[int]
+            if last - first + 1 > len(cells):
+                keys = [k for k in cells if first <= k <= last]
+            else:
+                keys = (k for k in range(first, last + 1) if k in cells)
+            for k in keys:
+                out += [i for i in cells[k] if self.hulls[i][0] <= qhi and self.hulls[i][1] >= qlo]
+        out.sort()
+        return out
+
+
 def _trusted(boxes: list[Box]) -> Space:
     """A space of boxes already known not to be empty (made by `&` and `minus`)."""
     space = Space()
@@ -685,18 +764,17 @@ class Frontier:
 
     def take(self, answer: Space) -> Space:
         """Remove `answer`'s packets; return them (the parts of the unanswered boxes inside it)."""
-        found: set[tuple[int, ...]] = set()
-        for b in answer.boxes:
-            found |= self._meeting(b)
+        meets: dict[tuple[int, ...], list[Box]] = {}
+        for b in answer.boxes:  # each unanswered box meets only the answer's boxes its hull meets
+            for pos in self._meeting(b):
+                meets.setdefault(pos, []).append(b)
         inside: list[Box] = []
-        for pos in sorted(found):
+        for pos in sorted(meets):
             a = self._boxes.pop(pos)
             self._ungrid(pos, a)
-            inside += [c for b in answer.boxes if not a.apart(b) and (c := a & b) is not None]
-            pieces = [a]
-            for b in answer.boxes:
-                pieces = [p for x in pieces for p in (x.minus(b) if not x.apart(b) else (x,))]
-            for i, piece in enumerate(pieces):
+            near = meets[pos]
+            inside += [c for b in near if (c := a & b) is not None]
+            for i, piece in enumerate(_subtract(a, near)):
                 self._add(pos + (i,), piece)
         return _trusted(inside)
 
