@@ -434,7 +434,7 @@ _CACHE: dict[tuple[Any, ...], Any] = {}
 def _cached(key: tuple[Any, ...], make: Any) -> Any:
     """Per-namespace answers that do not change during a question (the local table, the martians)."""
     if key not in _CACHE:
-        if len(_CACHE) > 4096:
+        if len(_CACHE) > 32768:  # a bound on memory, far above one host's questions
             _CACHE.clear()
         _CACHE[key] = make()
     return _CACHE[key]
