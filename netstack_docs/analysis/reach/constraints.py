@@ -616,10 +616,19 @@ def _map_key(stack: Any, m: dict[str, Any], ctx: EvalContext, find: Any) -> Any:
         key = get(ctx)
         if left is None or key is ABSENT:
             return "none"
-        keys = [k for k, _ in _elements(m["data"], find)]
+        keys = _map_keys(stack, m, find)
         return (_key_index(m, stack, keys, kind)(key), _fixed_values(left, ctx))
+    except Undetermined:
+        return "fork"  # the key is unknown (numgen): _map_condition leaves it to the walk's forks
     except Exception:  # noqa: BLE001 - whatever it is, _map_condition meets it again and decides
         return ("?", repr(ctx.packet))
+
+
+def _map_keys(stack: Any, m: dict[str, Any], find: Any) -> list[Any]:
+    """A map's keys (its elements' left sides), listed once per map and namespace."""
+    return _remembered(  # type: ignore[no-any-return]
+        ("map-key-list",), (m, stack), lambda: [k for k, _ in _elements(m["data"], find)]
+    )
 
 
 def _match_condition(
@@ -652,8 +661,7 @@ def _map_condition(
         key = get(ctx)
         if key is ABSENT:
             return None  # the field is not in this protocol's packets: the same for the whole cell
-        elements = _elements(m["data"], find)
-        keys = [k for k, _ in elements]
+        keys = _map_keys(stack, m, find)
         hit = _key_index(m, stack, keys, kind)(key)
         if hit is not None:
             return member_space(cell, left, [keys[hit]], ctx)
