@@ -1,0 +1,223 @@
+"""Plain rtnetlink answers (routes, addresses, neighbours, rules) decoded by struct, on pyroute2's layouts.
+
+pyroute2 builds an object per message and per attribute and decodes through several layers; a
+200-namespace host sends thousands of route and address messages whose attributes are all
+integers, addresses and short structs. For those, a `LeanMsg` gives the same values at a fraction
+of the cost. The layouts (field formats, attribute numbers, names and types) are read from
+pyroute2's classes, so the two can never disagree on what an attribute is. A message holding any
+attribute this decoder does not know (multipath, metrics, via, encapsulation, an unknown number,
+an odd length) returns None, and the caller decodes it with pyroute2 whole.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Callable
+from typing import Any
+
+# An attribute payload -> its value, or None when the payload is not what the type says
+Decode = Callable[[bytes, int], Any]
+_HEADER = struct.Struct("=IHHII")  # struct nlmsghdr: length, type, flags, sequence_number, pid
+_NLA = struct.Struct("=HH")
+NLA_TYPE_MASK = 0x3FFF  # without NLA_F_NESTED and NLA_F_NET_BYTEORDER
+_INT_FORMATS = {"uint8": "B", "uint16": "H", "uint32": "I", "uint64": "Q", "int8": "b", "int16": "h",
+                "int32": "i", "int64": "q", "be8": ">B", "be16": ">H", "be32": ">I", "be64": ">Q"}
+
+
+class LeanMsg:
+    """The parts of a pyroute2 message the collectors read: fields by name, the first value of each
+    attribute (`get_attr`), the netlink header, and where its bytes are (`data`, `offset`: what
+    netstack_docs.capture.rawattr reads)."""
+
+    __slots__ = ("fields", "attrs", "data", "offset")
+
+    def __init__(self, fields: dict[str, Any], attrs: dict[str, Any], data: bytes = b"", offset: int = 0):
+        self.fields = fields
+        self.attrs = attrs
+        self.data = data
+        self.offset = offset
+
+    def __getitem__(self, key: str) -> Any:
+        return self.fields[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.fields.get(key, default)
+
+    def get_attr(self, name: str, default: Any = None) -> Any:
+        return self.attrs.get(name, default)
+
+
+def _int(fmt: str) -> Decode:
+    unpack = struct.Struct("=" + fmt if fmt[0] != ">" else fmt)
+
+    def decode(payload: bytes, family: int) -> Any:
+        return unpack.unpack(payload)[0] if len(payload) == unpack.size else None
+    return decode
+
+
+def _ipaddr(payload: bytes, family: int) -> str | None:
+    """pyroute2's `ipaddr`: the family from the payload's size."""
+    if len(payload) == 4:
+        return socket.inet_ntop(socket.AF_INET, payload)
+    if len(payload) == 16:
+        return socket.inet_ntop(socket.AF_INET6, payload)
+    return None
+
+
+def _target(payload: bytes, family: int) -> str | None:
+    """pyroute2's `target`: the family from the message (only inet and inet6 here)."""
+    if family == socket.AF_INET and len(payload) == 4:
+        return socket.inet_ntop(socket.AF_INET, payload)
+    if family == socket.AF_INET6 and len(payload) == 16:
+        return socket.inet_ntop(socket.AF_INET6, payload)
+    return None
+
+
+def _lladdr(payload: bytes, family: int) -> str | None:
+    """pyroute2's `lladdr`: a MAC, an IPv4 or IPv6 address (tunnels), by size; empty for none."""
+    if len(payload) == 6:
+        return payload.hex(":")
+    if len(payload) in (4, 16):
+        return _ipaddr(payload, family)
+    return "" if not payload else None
+
+
+def _asciiz(payload: bytes, family: int) -> Any:
+    """pyroute2's `asciiz`: NULs stripped, UTF-8 text, or the bytes where they are not UTF-8."""
+    value = payload.strip(b"\0")
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
+def _struct(nla_class: Any) -> Decode | None:
+    """A plain struct attribute (pyroute2 class with `fields` only) as a dict of its named fields."""
+    fields = getattr(nla_class, "fields", None)
+    if not fields or getattr(nla_class, "nla_map", None):
+        return None
+    fmt = "=" + "".join(f for _, f in fields)
+    if any(c not in "BHIQbhiq" for c in fmt[1:]):
+        return None
+    unpack = struct.Struct(fmt)
+    names = [name for name, _ in fields]
+
+    def decode(payload: bytes, family: int) -> Any:
+        if len(payload) < unpack.size:
+            return None
+        return {name: value for name, value in zip(names, unpack.unpack_from(payload))
+                if name[0] != "_"}
+    return decode
+
+
+def attribute_decoders(msg_class: Any) -> dict[int, tuple[str, Decode]]:
+    """Attribute number -> (name, decoder) for every attribute of `msg_class` decoded here."""
+    out: dict[int, tuple[str, Decode]] = {}
+    for number, entry in enumerate(msg_class.nla_map):
+        if isinstance(entry[0], int):  # an explicit number
+            number, entry = entry[0], entry[1:]
+        name, kind = entry[0], entry[1]
+        decode: Decode | None = None
+        if kind in _INT_FORMATS:
+            decode = _int(_INT_FORMATS[kind])
+        elif kind == "ipaddr":
+            decode = _ipaddr
+        elif kind == "target":
+            decode = _target
+        elif kind == "lladdr":
+            decode = _lladdr
+        elif kind == "asciiz":
+            decode = _asciiz
+        elif isinstance(kind, str) and kind.isidentifier() and hasattr(msg_class, kind):
+            decode = _struct(getattr(msg_class, kind))
+        if decode is not None:
+            out[number] = (name, decode)
+    return out
+
+
+class Decoder:
+    """Decode messages of one pyroute2 message class (rtmsg, ifaddrmsg, ndmsg) whose attributes are all
+    plain; the fields alone of a fibmsg."""
+
+    def __init__(self, msg_class: Any, fields_only: bool = False):
+        """`fields_only`: leave the attributes to the caller, who reads them from the bytes (rules.py)."""
+        self.fields = struct.Struct("=" + "".join(f for _, f in msg_class.fields))
+        self.names = [name for name, f in msg_class.fields if not f.endswith("x")]  # padding has no value
+        self.attrs_at = _HEADER.size + ((self.fields.size + 3) & ~3)
+        self.decoders = attribute_decoders(msg_class)
+        self.fields_only = fields_only
+
+    def __call__(self, data: bytes, offset: int, length: int) -> LeanMsg | None:
+        end = offset + length
+        if length < self.attrs_at:
+            return None
+        head = _HEADER.unpack_from(data, offset)
+        values = self.fields.unpack_from(data, offset + 16)
+        fields = {name: value for name, value in zip(self.names, values) if name[0] != "_"}
+        fields["header"] = {"length": head[0], "type": head[1], "flags": head[2], "sequence_number": head[3],
+                            "pid": head[4], "error": None}
+        if self.fields_only:
+            return LeanMsg(fields, {}, data, offset)
+        family = fields.get("family", 0)
+        attrs: dict[str, Any] = {}
+        at = offset + self.attrs_at
+        while at + 4 <= end:
+            size, number = _NLA.unpack_from(data, at)
+            if size < 4 or at + size > end:
+                return None
+            known = self.decoders.get(number & NLA_TYPE_MASK)
+            if known is None:
+                return None
+            value = known[1](data[at + 4:at + size], family)
+            if value is None:
+                return None
+            attrs.setdefault(known[0], value)
+            at += (size + 3) & ~3
+        return LeanMsg(fields, attrs, data, offset)
+
+
+# IFLA_AF_SPEC of a link (family AF_UNSPEC): per-device IPv4 and IPv6 settings, the sysctls'
+# net.ipv*.conf.<ifname>.* values. pyroute2 decodes every nested statistic block on the way to them.
+AF_INET, AF_INET6 = 2, 10
+IFLA_INET_CONF = 1
+IFLA_INET6_CONF, IFLA_INET6_ADDR_GEN_MODE = 2, 8
+
+
+def _nested(payload: bytes) -> dict[int, bytes]:
+    """Nested attributes by number (the first of each), payloads without their headers."""
+    out: dict[int, bytes] = {}
+    at = 0
+    while at + 4 <= len(payload):
+        size, number = _NLA.unpack_from(payload, at)
+        if size < 4:
+            break
+        out.setdefault(number & NLA_TYPE_MASK, payload[at + 4:at + size])
+        at += (size + 3) & ~3
+    return out
+
+
+def devconf(af_spec: bytes) -> dict[str, dict[str, int]]:
+    """IFLA_AF_SPEC's payload -> {"ipv4": {name: value}, "ipv6": {name: value}}, named as pyroute2 names
+    the fields (ipv4 unsigned, ipv6 signed as the kernel keeps them), ipv6 with `addr_gen_mode`."""
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+
+    names = ifinfmsg.af_spec_inet
+    out: dict[str, dict[str, int]] = {}
+    families = _nested(af_spec)
+    if AF_INET in families:
+        conf = _nested(families[AF_INET]).get(IFLA_INET_CONF, b"")
+        fields = names.inet.field_names[1:]  # pyroute2's first field is the nested header
+        count = min(len(fields), len(conf) // 4)
+        out["ipv4"] = dict(zip(fields, struct.unpack_from(f"={count}I", conf)))
+    if AF_INET6 in families:
+        inet6 = _nested(families[AF_INET6])
+        conf = inet6.get(IFLA_INET6_CONF, b"")
+        fields = names.inet6.ipv6_devconf.field_names
+        count = min(len(fields), len(conf) // 4)
+        ipv6 = dict(zip(fields, struct.unpack_from(f"={count}i", conf)))
+        mode = inet6.get(IFLA_INET6_ADDR_GEN_MODE)
+        if mode:
+            ipv6["addr_gen_mode"] = mode[0]
+        out["ipv6"] = ipv6
+    return out
