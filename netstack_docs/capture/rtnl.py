@@ -15,7 +15,7 @@ import socket
 import struct
 from typing import Any
 
-from pyroute2.netlink import NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+from pyroute2.netlink import NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.marshal import Marshal
 from pyroute2.netlink.rtnl import (
@@ -107,12 +107,14 @@ class Rtnl:
             data = self.sock.recv(RCVBUF)
             offset = 0
             while offset <= len(data) - _HEADER.size:
-                length, msg_type, _, seq = _HEADER.unpack_from(data, offset)
+                length, msg_type, flags, seq = _HEADER.unpack_from(data, offset)
                 if not 0 < length <= len(data) - offset:
                     break
                 start, offset = offset, offset + length
                 if seq != self.seq:
                     continue  # a late answer to an earlier request
+                if msg_type == NLMSG_DONE and not flags & NLM_F_ACK_TLVS:
+                    return answers  # the end of a dump; pyroute2 reads nothing more from it either
                 decode = LEAN.get(msg_type) if self.lean else None
                 reply = decode(data, start, length) if decode is not None else None
                 if reply is None:  # anything else, and what the lean decoder leaves: pyroute2
