@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -25,18 +26,48 @@ _INT_FORMATS = {"uint8": "B", "uint16": "H", "uint32": "I", "uint64": "Q", "int8
                 "int32": "i", "int64": "q", "be8": ">B", "be16": ">H", "be32": ">I", "be64": ">Q"}
 
 
+class Deferred:
+    """An attribute left to pyroute2 (nested, or of a type decoded here by nothing): decoded by its own
+    pyroute2 class, alone, when its value is first asked for."""
+
+    __slots__ = ("prime", "flags", "offset", "length")
+
+    def __init__(self, prime: dict[str, Any], flags: int, offset: int, length: int):
+        self.prime, self.flags, self.offset, self.length = prime, flags, offset, length
+
+    def value(self, msg: LeanMsg) -> Any:
+        """What pyroute2's message would give for it (nla_slot.get_value: the raw bytes if it fails)."""
+        from pyroute2.netlink import nla_slot
+
+        shell = msg.shell()  # the parent pyroute2's decoders look at (the family, for af_spec)
+        nla_class = self.prime["class"]
+        if isinstance(nla_class, types.FunctionType):  # a chooser, as pyroute2's decode_nlas calls it
+            nla_class = nla_class(shell, data=msg.data, offset=self.offset)
+        nla = nla_class(data=msg.data, offset=self.offset, parent=shell, length=self.length,
+                        init=self.prime["init"])
+        nla._nla_array = self.prime["nla_array"]
+        nla._nla_flags = self.flags
+        return nla_slot(self.prime["name"], nla).get_value()
+
+    def raw(self, msg: LeanMsg) -> bytes:
+        return bytes(msg.data[self.offset + 4:self.offset + self.length])
+
+
 class LeanMsg:
     """The parts of a pyroute2 message the collectors read: fields by name, the first value of each
     attribute (`get_attr`), the netlink header, and where its bytes are (`data`, `offset`: what
     netstack_docs.capture.rawattr reads)."""
 
-    __slots__ = ("fields", "attrs", "data", "offset")
+    __slots__ = ("fields", "attrs", "data", "offset", "msg_class", "_shell")
 
-    def __init__(self, fields: dict[str, Any], attrs: dict[str, Any], data: bytes = b"", offset: int = 0):
+    def __init__(self, fields: dict[str, Any], attrs: dict[str, Any], data: bytes = b"", offset: int = 0,
+                 msg_class: Any = None):
         self.fields = fields
         self.attrs = attrs
         self.data = data
         self.offset = offset
+        self.msg_class = msg_class
+        self._shell: Any = None
 
     def __getitem__(self, key: str) -> Any:
         return self.fields[key]
@@ -45,7 +76,24 @@ class LeanMsg:
         return self.fields.get(key, default)
 
     def get_attr(self, name: str, default: Any = None) -> Any:
-        return self.attrs.get(name, default)
+        value = self.attrs.get(name, default)
+        if isinstance(value, Deferred):
+            value = self.attrs[name] = value.value(self)
+        return value
+
+    def raw(self, name: str) -> bytes | None:
+        """The payload of a deferred attribute, still undecoded (None if absent or decoded already)."""
+        value = self.attrs.get(name)
+        return value.raw(self) if isinstance(value, Deferred) else None
+
+    def shell(self) -> Any:
+        """An empty pyroute2 message of this class holding only the fields."""
+        if self._shell is None:
+            self._shell = self.msg_class()
+            for key, value in self.fields.items():
+                if key != "header":
+                    self._shell[key] = value
+        return self._shell
 
 
 def _int(fmt: str) -> Decode:
@@ -83,6 +131,11 @@ def _lladdr(payload: bytes, family: int) -> str | None:
     return "" if not payload else None
 
 
+def _l2addr(payload: bytes, family: int) -> str | None:
+    """pyroute2's `l2addr` of a 6-byte address (it reads 6 bytes whatever the size: others stay its own)."""
+    return payload.hex(":") if len(payload) == 6 else None
+
+
 def _asciiz(payload: bytes, family: int) -> Any:
     """pyroute2's `asciiz`: NULs stripped, UTF-8 text, or the bytes where they are not UTF-8."""
     value = payload.strip(b"\0")
@@ -94,13 +147,20 @@ def _asciiz(payload: bytes, family: int) -> Any:
 
 def _struct(nla_class: Any) -> Decode | None:
     """A plain struct attribute (pyroute2 class with `fields` only) as a dict of its named fields."""
+    from pyroute2.netlink import nla
+
     fields = getattr(nla_class, "fields", None)
-    if not fields or getattr(nla_class, "nla_map", None):
+    if not fields or getattr(nla_class, "nla_map", None) or any(name == "value" for name, _ in fields):
+        return None  # nested, or a single value (pyroute2 returns the value, maybe mapped)
+    for cls in nla_class.__mro__:
+        if cls is nla:
+            break
+        if {"decode", "ft_decode", "getvalue"} & set(vars(cls)):
+            return None  # a decoder of its own
+    fmt = "".join(f for _, f in fields)
+    if any(c not in "BHIQbhiq" for c in fmt):
         return None
-    fmt = "=" + "".join(f for _, f in fields)
-    if any(c not in "BHIQbhiq" for c in fmt[1:]):
-        return None
-    unpack = struct.Struct(fmt)
+    unpack = struct.Struct(fmt)  # native alignment, as pyroute2 unpacks it
     names = [name for name, _ in fields]
 
     def decode(payload: bytes, family: int) -> Any:
@@ -125,6 +185,8 @@ def attribute_decoders(msg_class: Any) -> dict[int, tuple[str, Decode]]:
             decode = _ipaddr
         elif kind == "target":
             decode = _target
+        elif kind == "l2addr":
+            decode = _l2addr
         elif kind == "lladdr":
             decode = _lladdr
         elif kind == "asciiz":
@@ -140,13 +202,20 @@ class Decoder:
     """Decode messages of one pyroute2 message class (rtmsg, ifaddrmsg, ndmsg) whose attributes are all
     plain; the fields alone of a fibmsg."""
 
-    def __init__(self, msg_class: Any, fields_only: bool = False):
-        """`fields_only`: leave the attributes to the caller, who reads them from the bytes (rules.py)."""
+    def __init__(self, msg_class: Any, fields_only: bool = False, defer: bool = False):
+        """`fields_only`: leave the attributes to the caller, who reads them from the bytes (rules.py).
+        `defer`: an attribute not decoded here is decoded by pyroute2 alone, when asked for (links),
+        rather than the whole message by pyroute2."""
+        self.msg_class = msg_class
         self.fields = struct.Struct("=" + "".join(f for _, f in msg_class.fields))
         self.names = [name for name, f in msg_class.fields if not f.endswith("x")]  # padding has no value
         self.attrs_at = _HEADER.size + ((self.fields.size + 3) & ~3)
         self.decoders = attribute_decoders(msg_class)
         self.fields_only = fields_only
+        self.primes: dict[int, dict[str, Any]] = {}
+        if defer:
+            msg_class()  # pyroute2 compiles a class's attribute table when it makes the first message
+            self.primes = {n: p for n, p in msg_class._nlmsg_base__t_nla_map.items() if isinstance(n, int)}
 
     def __call__(self, data: bytes, offset: int, length: int) -> LeanMsg | None:
         end = offset + length
@@ -158,7 +227,7 @@ class Decoder:
         fields["header"] = {"length": head[0], "type": head[1], "flags": head[2], "sequence_number": head[3],
                             "pid": head[4], "error": None}
         if self.fields_only:
-            return LeanMsg(fields, {}, data, offset)
+            return LeanMsg(fields, {}, data, offset, self.msg_class)
         family = fields.get("family", 0)
         attrs: dict[str, Any] = {}
         at = offset + self.attrs_at
@@ -167,14 +236,17 @@ class Decoder:
             if size < 4 or at + size > end:
                 return None
             known = self.decoders.get(number & NLA_TYPE_MASK)
-            if known is None:
+            value = known[1](data[at + 4:at + size], family) if known is not None else None
+            if value is not None:
+                attrs.setdefault(known[0], value)  # type: ignore[index]
+            elif self.primes:
+                prime = self.primes.get(number & NLA_TYPE_MASK)
+                if prime is not None:  # pyroute2 calls any other number UNKNOWN, which no collector reads
+                    attrs.setdefault(prime["name"], Deferred(prime, number & ~NLA_TYPE_MASK, at, size))
+            else:
                 return None
-            value = known[1](data[at + 4:at + size], family)
-            if value is None:
-                return None
-            attrs.setdefault(known[0], value)
             at += (size + 3) & ~3
-        return LeanMsg(fields, attrs, data, offset)
+        return LeanMsg(fields, attrs, data, offset, self.msg_class)
 
 
 # IFLA_AF_SPEC of a link (family AF_UNSPEC): per-device IPv4 and IPv6 settings, the sysctls'

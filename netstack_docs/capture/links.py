@@ -71,6 +71,9 @@ def stats64(msg: Any) -> dict[str, int] | None:
 def devconf(msg: Any) -> dict[str, dict[str, int]]:
     """IFLA_AF_SPEC's per-device IPv4 and IPv6 settings (what /proc/sys/net/ipv*/conf/<ifname>/ holds),
     decoded from the attribute's bytes (netstack_docs.capture.lean)."""
+    if isinstance(msg, lean.LeanMsg):
+        raw = msg.raw("IFLA_AF_SPEC")
+        return lean.devconf(raw) if raw is not None else {}
     for slot in msg["attrs"]:
         if slot.cell[0] == "IFLA_AF_SPEC":
             nla = slot.cell[1]  # not yet decoded: its place in the message's buffer

@@ -5,8 +5,8 @@ namespaces that loop costs more than the kernel's answers. This keeps pyroute2 f
 best at (the message layouts: ifinfmsg, rtmsg, tcmsg, ... and their decoders, via its Marshal)
 and does the socket part directly: one request, read until NLMSG_DONE. The socket is created
 by the calling thread, so it belongs to that thread's network namespace. Dump requests are encoded
-once per process; the answers with the most messages (routes, addresses, neighbours, rules) are
-decoded by netstack_docs.capture.lean where their attributes are plain, by pyroute2 otherwise.
+once per process; the answers with the most messages (links, routes, addresses, neighbours, rules)
+are decoded by netstack_docs.capture.lean where their attributes are plain, by pyroute2 otherwise.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ class _Marshal(Marshal):  # type: ignore[misc]  # pyroute2 ships no type hints
 # Answers decoded with struct where every attribute is plain (netstack_docs.capture.lean): the dumps
 # with the most messages on a host with many namespaces
 LEAN = {RTM_NEWROUTE: lean.Decoder(rtmsg), RTM_NEWADDR: lean.Decoder(ifaddrmsg),
-        RTM_NEWNEIGH: lean.Decoder(ndmsg), RTM_NEWRULE: lean.Decoder(fibmsg, fields_only=True)}
+        RTM_NEWNEIGH: lean.Decoder(ndmsg), RTM_NEWRULE: lean.Decoder(fibmsg, fields_only=True),
+        RTM_NEWLINK: lean.Decoder(ifinfmsg, defer=True)}
+NOT_LEAN: dict[int, Any] = {}  # for a dump whose answers are read by pyroute2's means alone
 _HEADER = struct.Struct("=IHHI")  # struct nlmsghdr up to the sequence number
 _SEQ = struct.Struct("=I")  # nlmsg_seq, at offset 8
 _REQUESTS: dict[tuple[Any, ...], bytes] = {}  # encoded dump requests (sequence number 0), shared by threads
@@ -96,7 +98,7 @@ class Rtnl:
         msg.encode()
         return self.send(bytes(msg.data))
 
-    def send(self, request: bytes) -> list[Any]:
+    def send(self, request: bytes, decoders: dict[int, Any] = LEAN) -> list[Any]:
         """Send an encoded request under the next sequence number; return every answer message."""
         self.seq += 1
         out = bytearray(request)
@@ -115,7 +117,7 @@ class Rtnl:
                     continue  # a late answer to an earlier request
                 if msg_type == NLMSG_DONE and not flags & NLM_F_ACK_TLVS:
                     return answers  # the end of a dump; pyroute2 reads nothing more from it either
-                decode = LEAN.get(msg_type) if self.lean else None
+                decode = decoders.get(msg_type) if self.lean else None
                 reply = decode(data, start, length) if decode is not None else None
                 if reply is None:  # anything else, and what the lean decoder leaves: pyroute2
                     parsed = list(self.marshal.parse(data[start:start + length]))
@@ -129,7 +131,8 @@ class Rtnl:
                         return answers
                 answers.append(reply)
 
-    def _dump(self, cls: Any, msg_type: int, attrs: list[Any] | None = None, **fields: Any) -> list[Any]:
+    def _dump(self, cls: Any, msg_type: int, attrs: list[Any] | None = None, decoders: dict[int, Any] = LEAN,
+              **fields: Any) -> list[Any]:
         # a dump request is the same bytes every time but for its sequence number: encoded once
         key = (cls, msg_type, tuple(attrs or ()), tuple(sorted(fields.items())))
         request = _REQUESTS.get(key)
@@ -142,13 +145,14 @@ class Rtnl:
             msg["header"]["flags"] = NLM_F_REQUEST | NLM_F_DUMP
             msg.encode()
             request = _REQUESTS[key] = bytes(msg.data)
-        return self.send(request)
+        return self.send(request, decoders)
 
     def get_links(self) -> list[Any]:
         return self._dump(ifinfmsg, RTM_GETLINK, family=socket.AF_UNSPEC)
 
     def get_vlans(self) -> list[Any]:
-        return self._dump(ifinfmsg, RTM_GETLINK, [("IFLA_EXT_MASK", RTEXT_FILTER_BRVLAN)], family=AF_BRIDGE)
+        return self._dump(ifinfmsg, RTM_GETLINK, [("IFLA_EXT_MASK", RTEXT_FILTER_BRVLAN)], NOT_LEAN,
+                          family=AF_BRIDGE)
 
     def get_addr(self) -> list[Any]:
         return self._dump(ifaddrmsg, RTM_GETADDR, family=socket.AF_UNSPEC)
@@ -207,8 +211,8 @@ def text(value: Any) -> Any:
 
 def attr_getter(msg: Any) -> Any:
     """`msg.get_attr` without its linear scan per call: one pass to index the slots, decode on demand."""
-    if isinstance(msg, lean.LeanMsg):  # decoded already, first value of each attribute
-        return lambda name: text(msg.attrs.get(name)) if name in TEXT_ATTRS else msg.attrs.get(name)
+    if isinstance(msg, lean.LeanMsg):  # indexed already, first value of each attribute
+        return lambda name: text(msg.get_attr(name)) if name in TEXT_ATTRS else msg.get_attr(name)
     slots: dict[str, Any] = {}
     for slot in msg["attrs"]:
         slots.setdefault(slot.cell[0], slot)
