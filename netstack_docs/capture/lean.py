@@ -293,3 +293,103 @@ def devconf(af_spec: bytes) -> dict[str, dict[str, int]]:
             ipv6["addr_gen_mode"] = mode[0]
         out["ipv6"] = ipv6
     return out
+
+
+class LeanNla:
+    """A nested attribute decoded here: its attributes in order (`get("attrs")`, as pyroute2 lists
+    them) and by name (`get_attr`); deferred ones decoded by pyroute2 when asked for."""
+
+    __slots__ = ("pairs", "data")
+
+    def __init__(self, pairs: list[list[Any]], data: bytes):
+        self.pairs = pairs
+        self.data = data
+
+    def shell(self) -> None:
+        return None  # the parent a deferred attribute gets: none of those decoded here looks at it
+
+    def _value(self, pair: list[Any]) -> Any:
+        if isinstance(pair[1], Deferred):
+            pair[1] = pair[1].value(self)  # type: ignore[arg-type]
+        return pair[1]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key != "attrs":
+            return default
+        return [(pair[0], self._value(pair)) for pair in self.pairs]
+
+    def get_attr(self, name: str, default: Any = None) -> Any:
+        for pair in self.pairs:
+            if pair[0] == name:
+                return self._value(pair)
+        return default
+
+
+def _nested_pairs(nla_class: Any, data: bytes, start: int, end: int) -> list[list[Any]]:
+    """The attributes of a nested pyroute2 class between start and end: plain ones decoded, others
+    deferred, numbers it does not know left out (pyroute2 names them UNKNOWN)."""
+    decoders = attribute_decoders(nla_class)
+    nla_class(data=b"\0" * 4, offset=0)  # pyroute2 compiles the attribute table on the first instance
+    primes = nla_class._nlmsg_base__t_nla_map
+    pairs: list[list[Any]] = []
+    at = start
+    while at + 4 <= end:
+        size, number = _NLA.unpack_from(data, at)
+        if size < 4 or at + size > end:
+            break
+        kind = number & NLA_TYPE_MASK
+        known = decoders.get(kind)
+        value = known[1](data[at + 4:at + size], 0) if known is not None else None
+        if value is not None:
+            pairs.append([known[0], value])  # type: ignore[index]
+        elif kind in primes:
+            pairs.append([primes[kind]["name"], Deferred(primes[kind], number & ~NLA_TYPE_MASK, at, size)])
+        at += (size + 3) & ~3
+    return pairs
+
+
+# IFLA_LINKINFO's attributes (linux/if_link.h)
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_XSTATS, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 3, 4, 5
+
+
+def linkinfo(msg: LeanMsg) -> LeanNla | None:
+    """IFLA_LINKINFO decoded here when it holds a kind alone, or a bridge port's data (every veth of a
+    host with containers); None for anything else (kind-specific data), which pyroute2 decodes."""
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+
+    deferred = msg.attrs.get("IFLA_LINKINFO")
+    if not isinstance(deferred, Deferred):
+        return None
+    data, start, end = msg.data, deferred.offset + 4, deferred.offset + deferred.length
+    numbers = [number for number, _ in _attrs_in(data, start, end)]
+    if {IFLA_INFO_DATA, IFLA_INFO_XSTATS} & set(numbers) or len(set(numbers)) != len(numbers):
+        return None
+    pairs: list[list[Any]] = []
+    for number, (at, size) in _attrs_in(data, start, end):
+        payload = data[at + 4:at + size]
+        if number == IFLA_INFO_KIND:
+            pairs.append(["IFLA_INFO_KIND", _asciiz(payload, 0)])
+        elif number == IFLA_INFO_SLAVE_KIND:
+            pairs.append(["IFLA_INFO_SLAVE_KIND", _asciiz(payload, 0)])
+        elif number == IFLA_INFO_SLAVE_DATA:
+            kinds = [value for name, value in pairs if name == "IFLA_INFO_SLAVE_KIND"]
+            if kinds != ["bridge"]:
+                return None
+            slave = ifinfmsg.ifinfo.bridge_slave_data
+            port = _nested_pairs(slave, data, at + 4, at + size)
+            pairs.append(["IFLA_INFO_SLAVE_DATA", LeanNla(port, data)])
+        else:
+            return None
+    return LeanNla(pairs, data)
+
+
+def _attrs_in(data: bytes, start: int, end: int) -> list[tuple[int, tuple[int, int]]]:
+    out = []
+    at = start
+    while at + 4 <= end:
+        size, number = _NLA.unpack_from(data, at)
+        if size < 4 or at + size > end:
+            break
+        out.append((number & NLA_TYPE_MASK, (at, size)))
+        at += (size + 3) & ~3
+    return out

@@ -27,7 +27,9 @@ def parse_link(msg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """One RTM_NEWLINK message -> (config dict, state dict). Index references stay as ifindex for now."""
     attr = rtnl.attr_getter(msg)
     ifname = attr("IFLA_IFNAME")
-    info = attr("IFLA_LINKINFO")
+    info = lean.linkinfo(msg) if isinstance(msg, lean.LeanMsg) else None
+    if info is None:
+        info = attr("IFLA_LINKINFO")
     kind = info.get_attr("IFLA_INFO_KIND") if info is not None else None
     if kind is None:
         kind = "loopback" if msg["flags"] & 0x8 else "device"
