@@ -325,9 +325,10 @@ class LeanNla:
         return default
 
 
-def _nested_pairs(nla_class: Any, data: bytes, start: int, end: int) -> list[list[Any]]:
+def _nested_pairs(nla_class: Any, data: bytes, start: int, end: int) -> list[list[Any]] | None:
     """The attributes of a nested pyroute2 class between start and end: plain ones decoded, others
-    deferred, numbers it does not know left out (pyroute2 names them UNKNOWN)."""
+    deferred, numbers it does not know left out (pyroute2 names them UNKNOWN). None when one would
+    need a chooser function, which looks at a parent this decoding does not make."""
     decoders = attribute_decoders(nla_class)
     nla_class(data=b"\0" * 4, offset=0)  # pyroute2 compiles the attribute table on the first instance
     primes = nla_class._nlmsg_base__t_nla_map
@@ -343,6 +344,8 @@ def _nested_pairs(nla_class: Any, data: bytes, start: int, end: int) -> list[lis
         if value is not None:
             pairs.append([known[0], value])  # type: ignore[index]
         elif kind in primes:
+            if isinstance(primes[kind]["class"], types.FunctionType):
+                return None
             pairs.append([primes[kind]["name"], Deferred(primes[kind], number & ~NLA_TYPE_MASK, at, size)])
         at += (size + 3) & ~3
     return pairs
@@ -377,6 +380,8 @@ def linkinfo(msg: LeanMsg) -> LeanNla | None:
                 return None
             slave = ifinfmsg.ifinfo.bridge_slave_data
             port = _nested_pairs(slave, data, at + 4, at + size)
+            if port is None:
+                return None
             pairs.append(["IFLA_INFO_SLAVE_DATA", LeanNla(port, data)])
         else:
             return None

@@ -135,3 +135,18 @@ def test_lean_decoding_equals_pyroute2s_on_every_dump_it_serves():
     assert {what for what, how in kinds.items() if "LeanMsg" in how} == {
         "link", "devconf", "route", "address", "neighbour", "proxy", "fdb", "rule"}
     assert kinds["route"] == {"LeanMsg", "rtmsg"}
+
+
+def test_the_types_decoded_lean_are_pyroute2s_own_atoms_in_every_class_it_serves():
+    # a message class overriding `uint32` or `ipaddr` with a decoder of its own would make the lean
+    # value differ from pyroute2's on some host: such a class must be noticed here
+    from pyroute2.netlink import nlmsg_atoms
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+
+    from netstack_docs.capture import lean, rtnl
+
+    plain = [*lean._INT_FORMATS, "ipaddr", "target", "l2addr", "lladdr", "asciiz"]
+    classes = [decoder.msg_class for decoder in rtnl.LEAN.values()] + [ifinfmsg.ifinfo.bridge_slave_data]
+    assert len(classes) == 6
+    for cls in classes:
+        assert [n for n in plain if getattr(cls, n, None) is not getattr(nlmsg_atoms, n)] == [], cls
