@@ -86,7 +86,8 @@ class Run:
         self.rss_mb = usage.ru_maxrss / 1024
         self.cpu = usage.ru_utime + usage.ru_stime
         self.size = out.stat().st_size
-        self.doc = json.loads(out.read_text())
+        # the snapshot is read once, after the last round: a document parsed here would raise the next
+        # captures' peak RSS, which counts this process's own (exec records the parent's at fork)
         # none from a capture older than its timing record (comparing with an earlier commit)
         lines = timings.read_text().splitlines() if timings.exists() else []
         self.records = [json.loads(line) for line in lines]
@@ -187,7 +188,7 @@ def inside(count: int, runs: int, profile: Path | None, record: bool, baseline: 
                   f"{run.rss_mb:6.1f} MB  snapshot {run.size / 1e6:.2f} MB", flush=True)
         loops.append(time_loop(count))
         print(f"run {i + 1}: {'loop':<16} {loops[-1]:6.2f} s", flush=True)
-    doc = captures["package"][-1].doc
+    doc = json.loads((work / "package.json").read_text())  # the last package capture's
     links = sum(len(ns["links"]) for ns in doc["namespaces"])
     gaps = len(doc["gaps"]) + sum(len(ns["gaps"]) for ns in doc["namespaces"])
     print(f"\nsnapshot: {len(doc['namespaces'])} namespaces, {links} links, {gaps} gaps; medians of {runs} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from netstack_docs.capture import linkinfo, netns, rtnl
+from netstack_docs.capture import lean, linkinfo, netns, rtnl
 from netstack_docs.capture.context import NamespaceCapture
 
 IFF = {0x1: "UP", 0x2: "BROADCAST", 0x4: "DEBUG", 0x8: "LOOPBACK", 0x10: "POINTOPOINT", 0x20: "NOTRAILERS",
@@ -27,7 +27,9 @@ def parse_link(msg: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """One RTM_NEWLINK message -> (config dict, state dict). Index references stay as ifindex for now."""
     attr = rtnl.attr_getter(msg)
     ifname = attr("IFLA_IFNAME")
-    info = attr("IFLA_LINKINFO")
+    info = lean.linkinfo(msg) if isinstance(msg, lean.LeanMsg) else None
+    if info is None:
+        info = attr("IFLA_LINKINFO")
     kind = info.get_attr("IFLA_INFO_KIND") if info is not None else None
     if kind is None:
         kind = "loopback" if msg["flags"] & 0x8 else "device"
@@ -69,19 +71,16 @@ def stats64(msg: Any) -> dict[str, int] | None:
 
 
 def devconf(msg: Any) -> dict[str, dict[str, int]]:
-    """IFLA_AF_SPEC's per-device IPv4 and IPv6 settings (what /proc/sys/net/ipv*/conf/<ifname>/ holds)."""
-    spec = rtnl.attr_getter(msg)("IFLA_AF_SPEC")
-    out: dict[str, dict[str, int]] = {}
-    for name, value in spec.get("attrs", []) if spec is not None else []:
-        if name == "AF_INET":
-            out["ipv4"] = {k: v for k, v in value.items() if isinstance(v, int) and k != "dummy"}
-        elif name == "AF_INET6":
-            conf = value.get_attr("IFLA_INET6_CONF") or {}
-            signed = {k: v - (1 << 32) if v >= 1 << 31 else v for k, v in conf.items() if isinstance(v, int)}
-            if value.get_attr("IFLA_INET6_ADDR_GEN_MODE") is not None:
-                signed["addr_gen_mode"] = value.get_attr("IFLA_INET6_ADDR_GEN_MODE")
-            out["ipv6"] = signed
-    return out
+    """IFLA_AF_SPEC's per-device IPv4 and IPv6 settings (what /proc/sys/net/ipv*/conf/<ifname>/ holds),
+    decoded from the attribute's bytes (netstack_docs.capture.lean)."""
+    if isinstance(msg, lean.LeanMsg):
+        raw = msg.raw("IFLA_AF_SPEC")
+        return lean.devconf(raw) if raw is not None else {}
+    for slot in msg["attrs"]:
+        if slot.cell[0] == "IFLA_AF_SPEC":
+            nla = slot.cell[1]  # not yet decoded: its place in the message's buffer
+            return lean.devconf(bytes(nla.data[nla.offset + 4:nla.offset + nla.length]))
+    return {}
 
 
 # `ip link` names of the XDP modes, and the attribute holding each mode's program id

@@ -4,15 +4,18 @@ pyroute2 0.9's sync `IPRoute` runs an asyncio event loop step per received messa
 namespaces that loop costs more than the kernel's answers. This keeps pyroute2 for what it is
 best at (the message layouts: ifinfmsg, rtmsg, tcmsg, ... and their decoders, via its Marshal)
 and does the socket part directly: one request, read until NLMSG_DONE. The socket is created
-by the calling thread, so it belongs to that thread's network namespace.
+by the calling thread, so it belongs to that thread's network namespace. Dump requests are encoded
+once per process; the answers with the most messages (links, routes, addresses, neighbours, rules)
+are decoded by netstack_docs.capture.lean where their attributes are plain, by pyroute2 otherwise.
 """
 
 from __future__ import annotations
 
 import socket
+import struct
 from typing import Any
 
-from pyroute2.netlink import NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+from pyroute2.netlink import NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.marshal import Marshal
 from pyroute2.netlink.rtnl import (
@@ -43,6 +46,8 @@ from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 from pyroute2.netlink.rtnl.tcmsg import tcmsg
 
+from netstack_docs.capture import lean
+
 AF_BRIDGE = 7
 NTF_PROXY = 0x08
 RTEXT_FILTER_BRVLAN = 1 << 1
@@ -60,10 +65,22 @@ class _Marshal(Marshal):  # type: ignore[misc]  # pyroute2 ships no type hints
                RTM_NEWNSID: nsidmsg}
 
 
+# Answers decoded with struct where every attribute is plain (netstack_docs.capture.lean): the dumps
+# with the most messages on a host with many namespaces
+LEAN = {RTM_NEWROUTE: lean.Decoder(rtmsg), RTM_NEWADDR: lean.Decoder(ifaddrmsg),
+        RTM_NEWNEIGH: lean.Decoder(ndmsg), RTM_NEWRULE: lean.Decoder(fibmsg, fields_only=True),
+        RTM_NEWLINK: lean.Decoder(ifinfmsg, defer=True)}
+NOT_LEAN: dict[int, Any] = {}  # for a dump whose answers are read by pyroute2's means alone
+_HEADER = struct.Struct("=IHHI")  # struct nlmsghdr up to the sequence number
+_SEQ = struct.Struct("=I")  # nlmsg_seq, at offset 8
+_REQUESTS: dict[tuple[Any, ...], bytes] = {}  # encoded dump requests (sequence number 0), shared by threads
+
+
 class Rtnl:
     """rtnetlink requests of one thread; not shared between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, lean: bool = True) -> None:
+        self.lean = lean  # False: every answer decoded by pyroute2 (tests compare the two)
         kind = socket.SOCK_RAW | socket.SOCK_CLOEXEC
         self.sock = socket.socket(socket.AF_NETLINK, kind, socket.NETLINK_ROUTE)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
@@ -76,37 +93,66 @@ class Rtnl:
 
     def request(self, msg: Any, msg_type: int, dump: bool = True) -> list[Any]:
         """Send one request; return every answer message (raises NetlinkError on a kernel error)."""
-        self.seq += 1
         msg["header"]["type"] = msg_type
         msg["header"]["flags"] = NLM_F_REQUEST | (NLM_F_DUMP if dump else NLM_F_ACK)
-        msg["header"]["sequence_number"] = self.seq
         msg.encode()
-        self.sock.send(msg.data)
+        return self.send(bytes(msg.data))
+
+    def send(self, request: bytes, decoders: dict[int, Any] = LEAN) -> list[Any]:
+        """Send an encoded request under the next sequence number; return every answer message."""
+        self.seq += 1
+        out = bytearray(request)
+        _SEQ.pack_into(out, 8, self.seq)
+        self.sock.send(out)
         answers: list[Any] = []
         while True:
             data = self.sock.recv(RCVBUF)
-            for reply in self.marshal.parse(data):
-                header = reply["header"]
-                if header["sequence_number"] != self.seq:
+            offset = 0
+            while offset <= len(data) - _HEADER.size:
+                length, msg_type, flags, seq = _HEADER.unpack_from(data, offset)
+                if not 0 < length <= len(data) - offset:
+                    break
+                start, offset = offset, offset + length
+                if seq != self.seq:
                     continue  # a late answer to an earlier request
-                if header.get("error") is not None:
-                    raise header["error"]
-                if header["type"] in (NLMSG_DONE, NLMSG_ERROR):  # end of dump, or the ack of a request
-                    return answers
+                if msg_type == NLMSG_DONE and not flags & NLM_F_ACK_TLVS:
+                    return answers  # the end of a dump; pyroute2 reads nothing more from it either
+                decode = decoders.get(msg_type) if self.lean else None
+                reply = decode(data, start, length) if decode is not None else None
+                if reply is None:  # anything else, and what the lean decoder leaves: pyroute2
+                    parsed = list(self.marshal.parse(data[start:start + length]))
+                    if not parsed:
+                        continue
+                    reply = parsed[0]
+                    header = reply["header"]
+                    if header.get("error") is not None:
+                        raise header["error"]
+                    if header["type"] in (NLMSG_DONE, NLMSG_ERROR):  # end of dump, or the ack of a request
+                        return answers
                 answers.append(reply)
 
-    def _dump(self, cls: Any, msg_type: int, attrs: list[Any] | None = None, **fields: Any) -> list[Any]:
-        msg = cls()
-        for key, value in fields.items():
-            msg[key] = value
-        msg["attrs"] = attrs or []
-        return self.request(msg, msg_type)
+    def _dump(self, cls: Any, msg_type: int, attrs: list[Any] | None = None, decoders: dict[int, Any] = LEAN,
+              **fields: Any) -> list[Any]:
+        # a dump request is the same bytes every time but for its sequence number: encoded once
+        key = (cls, msg_type, tuple(attrs or ()), tuple(sorted(fields.items())))
+        request = _REQUESTS.get(key)
+        if request is None:
+            msg = cls()
+            for name, value in fields.items():
+                msg[name] = value
+            msg["attrs"] = attrs or []
+            msg["header"]["type"] = msg_type
+            msg["header"]["flags"] = NLM_F_REQUEST | NLM_F_DUMP
+            msg.encode()
+            request = _REQUESTS[key] = bytes(msg.data)
+        return self.send(request, decoders)
 
     def get_links(self) -> list[Any]:
         return self._dump(ifinfmsg, RTM_GETLINK, family=socket.AF_UNSPEC)
 
     def get_vlans(self) -> list[Any]:
-        return self._dump(ifinfmsg, RTM_GETLINK, [("IFLA_EXT_MASK", RTEXT_FILTER_BRVLAN)], family=AF_BRIDGE)
+        return self._dump(ifinfmsg, RTM_GETLINK, [("IFLA_EXT_MASK", RTEXT_FILTER_BRVLAN)], NOT_LEAN,
+                          family=AF_BRIDGE)
 
     def get_addr(self) -> list[Any]:
         return self._dump(ifaddrmsg, RTM_GETADDR, family=socket.AF_UNSPEC)
@@ -165,6 +211,8 @@ def text(value: Any) -> Any:
 
 def attr_getter(msg: Any) -> Any:
     """`msg.get_attr` without its linear scan per call: one pass to index the slots, decode on demand."""
+    if isinstance(msg, lean.LeanMsg):  # indexed already, first value of each attribute
+        return lambda name: text(msg.get_attr(name)) if name in TEXT_ATTRS else msg.get_attr(name)
     slots: dict[str, Any] = {}
     for slot in msg["attrs"]:
         slots.setdefault(slot.cell[0], slot)

@@ -148,7 +148,7 @@ def collect(ns: NamespaceCapture) -> None:
                     blocks.setdefault(qdisc[attr], side)
                 else:
                     wanted.add(side)
-        else:
+        elif qdisc["kind"] != "noqueue":  # it has no classes and no block: the kernel lists no filter
             wanted.add(msg["handle"])
     for index in sorted(i for i, q in _classful(qdiscs, ns.ifnames).items() if q):
         for msg in ipr.get_classes(index=index):
