@@ -827,14 +827,42 @@ def route_condition(seen: Seen, cell: Box) -> Space:
         if action != "lookup":
             return cond
         table = str(rule.get("table") or "main")
-        entries = [
-            e
-            for e in stack.fib.tables.get((packet.family, table), ())
-            if (ctx.oif is None or e.route.get("dev") in (None, ctx.oif)) and not e.route.get("tos")
-        ]
+        entries = _table_entries(stack, packet.family, table, ctx.oif)
         if any(e.route.get("src") for e in entries):
             cond = cond & pin(cell, packet, {"saddr"})
         entry = stack.fib.lookup(packet.family, table, packet.dst_ip, ctx.oif, packet.src_ip)
+        won = _route_dim(stack, packet.family, table, ctx.oif, entry, aw)
+        cond = cond & Space([box_with(cell, {"daddr": won})])
+        if entry is None:
+            continue
+        if entry.type == "throw":
+            continue
+        spl = rule.get("suppress_prefixlength")
+        if spl is not None and entry.net.prefixlen <= int(spl):
+            continue
+        return cond
+    return cond
+
+
+def _table_entries(stack: Any, family: str, table: str, oif: str | None) -> list[Any]:
+    """The routes of a table a lookup (bound to `oif`, if any) may choose among."""
+
+    def make() -> list[Any]:
+        return [
+            e
+            for e in stack.fib.tables.get((family, table), ())
+            if (oif is None or e.route.get("dev") in (None, oif)) and not e.route.get("tos")
+        ]
+
+    return _cached(("entries", id(stack), stack, family, table, oif), make)  # type: ignore[no-any-return]
+
+
+def _route_dim(stack: Any, family: str, table: str, oif: str | None, entry: Any, aw: int) -> Dim:
+    """The destinations that reach the same answer of this table as `entry` (None: no route): its
+    prefix minus the more specific ones, or every address no route covers."""
+
+    def make() -> Dim:
+        entries = _table_entries(stack, family, table, oif)
         if entry is None:
             covered = Dim.of(
                 aw,
@@ -844,8 +872,7 @@ def route_condition(seen: Seen, cell: Box) -> Space:
                     if e.net.max_prefixlen == aw
                 ],
             )
-            cond = cond & Space([box_with(cell, {"daddr": _minus(Dim.full(aw), covered)})])
-            continue
+            return _minus(Dim.full(aw), covered)
         won = Dim.of(aw, [(int(entry.net.network_address), int(entry.net.broadcast_address))])
         finer = Dim.of(
             aw,
@@ -855,14 +882,9 @@ def route_condition(seen: Seen, cell: Box) -> Space:
                 if e.net.prefixlen > entry.net.prefixlen and e.net.max_prefixlen == aw
             ],
         )
-        cond = cond & Space([box_with(cell, {"daddr": _minus(won, finer)})])
-        if entry.type == "throw":
-            continue
-        spl = rule.get("suppress_prefixlength")
-        if spl is not None and entry.net.prefixlen <= int(spl):
-            continue
-        return cond
-    return cond
+        return _minus(won, finer)
+
+    return _cached(("route", id(stack), stack, family, table, oif, id(entry), aw), make)  # type: ignore[no-any-return]
 
 
 # -- the rest of the walk's questions --------------------------------------------------------------------
