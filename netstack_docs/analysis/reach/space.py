@@ -679,18 +679,36 @@ def _hull(box: Box) -> tuple[int, int]:
 class _HullIndex:
     """Boxes by the hull of their destination addresses, on levels by the hull's width: a box at level
     L starts in cell `lo >> L` and ends before cell `(lo >> L) + 2`, so a query looks at two cells a level
-    (or every cell of a level with few of them)."""
+    (or every cell of a level with few of them). Keys are the boxes' places in a list, or any sortable
+    name (the frontier's positions)."""
 
-    def __init__(self, boxes: list[Box]):
-        self.hulls = [_hull(b) for b in boxes]
-        self.levels: dict[int, dict[int, list[int]]] = {}
-        for i, (lo, hi) in enumerate(self.hulls):
-            level = max(hi - lo, 0).bit_length()
-            self.levels.setdefault(level, {}).setdefault(lo >> level, []).append(i)
+    def __init__(self, boxes: Iterable[Box] = ()):
+        self.hulls: dict[Any, tuple[int, int]] = {}
+        self.levels: dict[int, dict[int, set[Any]]] = {}
+        for i, box in enumerate(boxes):
+            self.add(i, box)
 
-    def meeting(self, hull: tuple[int, int]) -> list[int]:
+    @staticmethod
+    def _place(hull: tuple[int, int]) -> tuple[int, int]:
+        level = max(hull[1] - hull[0], 0).bit_length()
+        return level, hull[0] >> level
+
+    def add(self, key: Any, box: Box) -> None:
+        hull = self.hulls[key] = _hull(box)
+        level, cell = self._place(hull)
+        self.levels.setdefault(level, {}).setdefault(cell, set()).add(key)
+
+    def discard(self, key: Any) -> None:
+        level, cell = self._place(self.hulls.pop(key))
+        keys = self.levels[level][cell]
+        keys.discard(key)
+        if not keys:
+            del self.levels[level][cell]
+
+    def meeting(self, hull: tuple[int, int]) -> list[Any]:
+        """The keys of the boxes whose hull meets `hull`, sorted."""
         qlo, qhi = hull
-        out: list[int] = []
+        out: list[Any] = []
         for level, cells in self.levels.items():
             first, last = (qlo >> level) - 1, qhi >> level
             keys: Iterable[int]
@@ -747,7 +765,7 @@ class Frontier:
     def __init__(self, space: Space):
         self._boxes: dict[tuple[int, ...], Box] = {}
         self._heap: list[tuple[int, ...]] = []
-        self._grid: dict[int, dict[int, set[tuple[int, ...]]]] = {}  # level -> cell -> positions
+        self._index = _HullIndex()
         for i, box in enumerate(space.boxes):
             self._add((i,), box)
 
@@ -766,50 +784,19 @@ class Frontier:
         """Remove `answer`'s packets; return them (the parts of the unanswered boxes inside it)."""
         meets: dict[tuple[int, ...], list[Box]] = {}
         for b in answer.boxes:  # each unanswered box meets only the answer's boxes its hull meets
-            for pos in self._meeting(b):
+            for pos in self._index.meeting(_hull(b)):
                 meets.setdefault(pos, []).append(b)
         inside: list[Box] = []
         for pos in sorted(meets):
             a = self._boxes.pop(pos)
-            self._ungrid(pos, a)
+            self._index.discard(pos)
             near = meets[pos]
             inside += [c for b in near if (c := a & b) is not None]
             for i, piece in enumerate(_subtract(a, near)):
                 self._add(pos + (i,), piece)
         return _trusted(inside)
 
-    # -- the index ---------------------------------------------------------------------------------
-    @staticmethod
-    def _hull(box: Box) -> tuple[int, int]:
-        iv = box.daddr.intervals
-        return (iv[0][0], iv[-1][1]) if iv else (0, -1)
-
     def _add(self, pos: tuple[int, ...], box: Box) -> None:
         self._boxes[pos] = box
         heapq.heappush(self._heap, pos)
-        lo, hi = self._hull(box)
-        level = max(hi - lo, 0).bit_length()
-        self._grid.setdefault(level, {}).setdefault(lo >> level, set()).add(pos)
-
-    def _ungrid(self, pos: tuple[int, ...], box: Box) -> None:
-        lo, hi = self._hull(box)
-        level = max(hi - lo, 0).bit_length()
-        self._grid[level][lo >> level].discard(pos)
-
-    def _meeting(self, box: Box) -> set[tuple[int, ...]]:
-        """Positions of the boxes whose destination hull meets `box`'s (then tested box by box)."""
-        qlo, qhi = self._hull(box)
-        out: set[tuple[int, ...]] = set()
-        for level, cells in self._grid.items():
-            # a box at this level starts in cell k and ends before cell k + 2
-            first, last = (qlo >> level) - 1, qhi >> level
-            if last - first + 1 > len(cells):
-                keys: Iterable[int] = [k for k in cells if first <= k <= last]
-            else:
-                keys = (k for k in range(first, last + 1) if k in cells)
-            for k in keys:
-                for pos in cells[k]:
-                    lo, hi = self._hull(self._boxes[pos])
-                    if lo <= qhi and hi >= qlo:
-                        out.add(pos)
-        return out
+        self._index.add(pos, box)
