@@ -28,7 +28,8 @@ _TOKEN = re.compile(
 _ATTR_NAME = re.compile(rf"""\s+([^\s"'>/=]+){_VALUE}""")
 _HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
 _RAW_TEXT = frozenset(("script", "style", "textarea", "title"))
-_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+# Tags the plugin's parser never puts on its stack of open elements (its `void`).
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
 def _excluded(attrs: str) -> bool:
@@ -38,13 +39,16 @@ def _excluded(attrs: str) -> bool:
 def search_view(html: str) -> str:
     """`html` with the content of every `data-search-exclude` element that holds no heading left out.
 
-    Anything this module cannot read (a `<` that starts no tag, a script) leaves the rest as it is."""
+    It keeps the plugin parser's stack of open elements as that parser does (a start tag pushes, an end
+    tag pops only the element on top of its name, a self-closing tag pushes and pops), so an element
+    ends here where it ends for the plugin. Anything this module cannot read (a `<` that starts no
+    tag, a script) leaves the rest of the page as it is."""
     if EXCLUDE not in html:
         return html
     out: list[str] = []
     pos = 0  # html[:pos] is in `out`
-    open_: list[tuple[str, int, bool]] = []  # (tag, where its content starts, excluded)
-    cut: tuple[int, int] | None = None  # the outermost excluded element being read: (depth, content start)
+    stack: list[str] = []  # open elements, as the plugin's parser has them
+    cut: tuple[int, int] | None = None  # the outermost excluded element read: (its depth, content start)
     heading = False  # a heading inside it
     for m in _TOKEN.finditer(html):
         name = m.group(2)
@@ -56,21 +60,17 @@ def search_view(html: str) -> str:
         if tag in _RAW_TEXT:
             break
         if not m.group(1):  # a start tag
+            heading = heading or tag in _HEADINGS
             if tag in _VOID or m.group(4):
-                continue
-            if tag in _HEADINGS:
-                heading = True
+                continue  # never on the stack (self-closing: pushed and popped at once)
             if cut is None and tag not in _HEADINGS and _excluded(m.group(3)):
-                cut, heading = (len(open_), m.end()), False
-            open_.append((tag, m.end(), False))
+                cut, heading = (len(stack), m.end()), False
+            stack.append(tag)
             continue
-        # an end tag: it closes the innermost element of its name (as html.parser's stack does)
-        while open_ and open_[-1][0] != tag:
-            open_.pop()
-        if not open_:
-            continue
-        open_.pop()
-        if cut is not None and len(open_) == cut[0]:
+        if not stack or stack[-1] != tag:
+            continue  # the plugin's parser ignores an end tag that does not close the top element
+        stack.pop()
+        if cut is not None and len(stack) == cut[0]:
             if not heading:
                 out.append(html[pos : cut[1]])
                 pos = m.start()

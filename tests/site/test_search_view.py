@@ -75,3 +75,18 @@ def test_the_clean_up_given_back_is_the_search_plugins_own() -> None:
     assert f"r\"{SEARCH_ATTRS.pattern}\"" in inspect.getsource(plugin.SearchPlugin.on_page_context)
     cleaned = SEARCH_ATTRS.sub("", HOST_PAGE)
     assert 'data-search-exclude="1"' not in cleaned and "reach-7" in cleaned
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # an end tag that closes nothing on top is ignored by the plugin's parser, and here
+        '<h1 id="a">A</h1><div data-search-exclude><p>x</span></p></div><p>a</p><h2 id="b">B</h2><p>t</p>',
+        # an unclosed element inside: for the plugin the excluded div never ends
+        '<h1 id="a">A</h1><div data-search-exclude><p>x</div><h2 id="b">B</h2><p>t</p>',
+        # a self-closing heading inside still starts a section
+        '<h1 id="a">A</h1><div data-search-exclude><h2 id="b"/><p>x</p></div><p>t</p>',
+    ],
+)
+def test_odd_markup_gives_the_same_index_entries(html: str) -> None:
+    assert sections(search_view(html)) == sections(html)
