@@ -37,6 +37,7 @@ class Figure:
     note_md: Trusted | None = None  # what was collapsed, if anything
     full_list_anchor: str | None = None  # docs-dir-relative page listing what was collapsed
     source: str = field(default="", repr=False)  # the masked DOT (golden tests read it)
+    text_html: Trusted | None = None  # text_md as ready HTML, where it grows with the fleet (the overview)
 
 
 @dataclass
@@ -95,7 +96,9 @@ def env_figure(env: str, views: list[Any], docs_dir: Path) -> Figure:
     ov = overview.collect([(host_slug(v), v.snapshot) for v in views])
     dot = overview.draw(ov, f"Environment {env}", str(docs_dir / env / "overview"))
     alt, text_md = overview.text(ov, env)
-    return Figure(f"{env}/overview.svg", alt, text_md, overview.note(ov), None, masked(dot))
+    return Figure(
+        f"{env}/overview.svg", alt, text_md, overview.note(ov), None, masked(dot), overview.text_html(ov, env)
+    )
 
 
 def _undrawn(figures: dict[str, Figure]) -> dict[str, Figure]:

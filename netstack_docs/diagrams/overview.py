@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from diagrams import Edge, Node
 from netstack_docs.diagrams import styles
 from netstack_docs.diagrams.dot import SourceDiagram, bold, esc, icon, small, table
 from netstack_docs.diagrams.text import plural
-from netstack_docs.render.escape import Trusted, md_text
+from netstack_docs.render.escape import Trusted, html_attr, html_text, md_text
 
 UPLINK_KINDS = {"device", "vlan", "bond", "team", "macvlan", "ipvlan"}
 MAX_HOSTS = 12  # past this many hosts, hosts with identical connections are folded ...
@@ -183,21 +184,34 @@ def note(ov: Overview) -> Trusted | None:
     )
 
 
+def _items(ov: Overview, env: str, esc: Callable[[str], str], link: Callable[[str], str]) -> list[str]:
+    """The text version's list items, each string escaped by `esc`, each host linked by `link`."""
+    items = [f"{len(ov.hosts)} hosts: " + ", ".join(link(s) for s, _ in ov.hosts)]
+    for vni, members in ov.vnis.items():
+        what = "shared by" if len(members) > 1 else "only on"
+        items.append(f"VXLAN VNI {vni}, {what} " + ", ".join(esc(m) for m in members))
+    for kind, slug, remote, other in ov.tunnels:
+        target = f"{esc(other)} ({esc(remote)})" if other else f"{esc(remote)}, not a host of {esc(env)}"
+        items.append(f"OVS {esc(kind)} tunnel from {esc(slug)} to {target}")
+    for net, members in ov.subnets.items():
+        what = "shared by" if len(members) > 1 else "only on"
+        items.append(f"subnet {esc(net)}, {what} " + ", ".join(esc(m) for m in members))
+    return items
+
+
+def text_html(ov: Overview, env: str) -> Trusted:
+    """The text version as ready HTML (netstack_docs.render.ready), as Python-Markdown writes `text`'s
+    list: one item of a thousand Markdown links costs Python-Markdown time that grows with its square.
+    Links are relative `.md` links from <env>/index.md, checked and rewritten by the site's hook."""
+    items = _items(ov, env, html_text, lambda s: f'<a href="{html_attr(s)}/index.md">{html_text(s)}</a>')
+    return Trusted("<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>")
+
+
 def text(ov: Overview, env: str) -> tuple[str, Trusted]:
     """(alt, text_md) for the environment page (<env>/index.md): links go to each host's page."""
     shared_vni = {k: v for k, v in ov.vnis.items() if len(v) > 1}
     shared_net = {k: v for k, v in ov.subnets.items() if len(v) > 1}
-    lines = [f"- {len(ov.hosts)} hosts: " + ", ".join(f"[{md_text(s)}]({s}/index.md)" for s, _ in ov.hosts)]
-    for vni, members in ov.vnis.items():
-        what = "shared by" if len(members) > 1 else "only on"
-        lines.append(f"- VXLAN VNI {vni}, {what} " + ", ".join(md_text(m) for m in members))
-    for kind, slug, remote, other in ov.tunnels:
-        target = (f"{md_text(other)} ({md_text(remote)})" if other
-                  else f"{md_text(remote)}, not a host of {md_text(env)}")
-        lines.append(f"- OVS {md_text(kind)} tunnel from {md_text(slug)} to {target}")
-    for net, members in ov.subnets.items():
-        what = "shared by" if len(members) > 1 else "only on"
-        lines.append(f"- subnet {md_text(net)}, {what} " + ", ".join(md_text(m) for m in members))
+    lines = [f"- {item}" for item in _items(ov, env, md_text, lambda s: f"[{md_text(s)}]({s}/index.md)")]
     alt = (
         f"Overview of environment {env}: {plural(len(ov.hosts), 'host')}, connected by "
         f"{plural(len(shared_vni), 'shared VXLAN VNI')}"

@@ -45,7 +45,7 @@ def test_a_stale_snapshot_is_marked_on_its_env_and_host_pages(tmp_path: Path) ->
     env = (docs / "lab" / "index.md").read_text()
     assert "!!! warning \"1 stale snapshot(s)\"" in env
     assert "[old\\-host](old-host/index.md) (2026\\-11\\-13)" in env
-    assert "| 2026\\-11\\-13 **stale** |" in env and "| 2026\\-11\\-25 |" in env
+    assert "<td>2026-11-13 <strong>stale</strong></td>" in env and "<td>2026-11-25</td>" in env
     old = (docs / "lab" / "old-host" / "index.md").read_text()
     assert "!!! warning \"Stale snapshot: captured on 2026\\-11\\-13\"" in old
     assert "12 days older than the newest one of this site" in old

@@ -1,5 +1,6 @@
 """MkDocs hook (added to `hooks` by netstack_docs.site.theme): these overrides among the theme's dirs,
-and the ready HTML blocks of generated pages (netstack_docs.site.readyhtml) on every page.
+the ready HTML blocks of generated pages (netstack_docs.site.readyhtml) on every page, and the lighter
+HTML Material's search plugin reads of an indexed page (netstack_docs.site.searchview).
 
 A hook rather than `theme.custom_dir`, so that a docs repository keeps its own custom_dir: its
 templates still come first, ours right after them, Material's last.
@@ -10,8 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mkdocs.plugins import event_priority
+
 from netstack_docs.render.ready import OPEN
 from netstack_docs.site.readyhtml import ReadyHtmlExtension, block_anchor_ids, resolve_links
+from netstack_docs.site.searchview import SEARCH_ATTRS, search_view
 
 THEME_DIR = str(Path(__file__).resolve().parent)
 
@@ -38,7 +42,37 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return markdown
 
 
+# Per indexed page: its full HTML while Material's search plugin reads the lighter view of it.
+_FULL: dict[str, str] = {}
+
+
+def _material_search(config: Any) -> bool:
+    """Material's search plugin is on (the plugin whose page parsing search_view lightens)."""
+    from material.plugins.search.plugin import SearchPlugin
+
+    return any(isinstance(p, SearchPlugin) and p.config.enabled for p in config.plugins.values())
+
+
+@event_priority(-100)  # after every other plugin's on_page_content: the page's HTML is final
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    _register_ready_anchors(page)
+    if not (page.meta.get("search") or {}).get("exclude") and _material_search(config):
+        view = search_view(html)
+        if len(view) != len(html):
+            _FULL[page.file.src_uri] = html
+            return view  # what the search plugin parses in on_page_context (see on_page_context below)
+    return html
+
+
+@event_priority(-100)  # after Material's search plugin indexed the page
+def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
+    full = _FULL.pop(page.file.src_uri, None)
+    if full is not None:
+        page.content = SEARCH_ATTRS.sub("", full)  # the plugin's own clean-up, on the full HTML
+    return context
+
+
+def _register_ready_anchors(page: Any) -> None:
     found = _READY.pop(page.file.src_uri, None)
     if found is not None:
         ids, anchors = found
@@ -48,4 +82,3 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
             for target, links in anchors.items():
                 merged[target] = {**links, **merged.get(target, {})}
             page.links_to_anchors = merged
-    return html

@@ -1,0 +1,79 @@
+"""What Material's search plugin parses of a page: its HTML with the insides of excluded elements left out.
+
+Material's search (material/plugins/search) feeds every indexed page's HTML to Python's `html.parser`
+and drops whatever sits inside an element marked `data-search-exclude`. A host page is mostly such
+elements (the exposure regions, the figures, the tables), so the parser spent about 25 ms a host
+tokenizing text it then threw away (issue 24). `search_view` empties those elements first: the parser
+sees each one open and close with nothing inside, and builds the same index entries.
+
+Only elements whose content holds no heading are emptied: a heading starts a section of the index
+even inside an excluded element. The theme's hook (theme/hook.py) hands this view to the search plugin
+and gives the page its full HTML back afterwards, with the plugin's own clean-up applied to it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The search plugin's own clean-up of a page's HTML after indexing it (material/plugins/search/plugin.py).
+SEARCH_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+
+EXCLUDE = "data-search-exclude"
+_VALUE = r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
+# One token of markup: a whole start or end tag (attribute values skipped over, whatever they hold), a
+# comment, or any other `<`, which this module cannot read past (text's `<` is always escaped).
+_TOKEN = re.compile(
+    rf"""<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s"'>/=]+{_VALUE})*)\s*(/?)>|<!--.*?-->|<""", re.S
+)
+_ATTR_NAME = re.compile(rf"""\s+([^\s"'>/=]+){_VALUE}""")
+_HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
+_RAW_TEXT = frozenset(("script", "style", "textarea", "title"))
+# Tags the plugin's parser never puts on its stack of open elements (its `void`).
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def _excluded(attrs: str) -> bool:
+    return EXCLUDE in attrs and any(a.group(1).lower() == EXCLUDE for a in _ATTR_NAME.finditer(attrs))
+
+
+def search_view(html: str) -> str:
+    """`html` with the content of every `data-search-exclude` element that holds no heading left out.
+
+    It keeps the plugin parser's stack of open elements as that parser does (a start tag pushes, an end
+    tag pops only the element on top of its name, a self-closing tag pushes and pops), so an element
+    ends here where it ends for the plugin. Anything this module cannot read (a `<` that starts no
+    tag, a script) leaves the rest of the page as it is."""
+    if EXCLUDE not in html:
+        return html
+    out: list[str] = []
+    pos = 0  # html[:pos] is in `out`
+    stack: list[str] = []  # open elements, as the plugin's parser has them
+    cut: tuple[int, int] | None = None  # the outermost excluded element read: (its depth, content start)
+    heading = False  # a heading inside it
+    for m in _TOKEN.finditer(html):
+        name = m.group(2)
+        if name is None:
+            if m.group(0) == "<":
+                break  # not markup this module can read: the rest stays whole
+            continue  # a comment
+        tag = name.lower()
+        if tag in _RAW_TEXT:
+            break
+        if not m.group(1):  # a start tag
+            heading = heading or tag in _HEADINGS
+            if tag in _VOID or m.group(4):
+                continue  # never on the stack (self-closing: pushed and popped at once)
+            if cut is None and tag not in _HEADINGS and _excluded(m.group(3)):
+                cut, heading = (len(stack), m.end()), False
+            stack.append(tag)
+            continue
+        if not stack or stack[-1] != tag:
+            continue  # the plugin's parser ignores an end tag that does not close the top element
+        stack.pop()
+        if cut is not None and len(stack) == cut[0]:
+            if not heading:
+                out.append(html[pos : cut[1]])
+                pos = m.start()
+            cut = None
+    out.append(html[pos:])
+    return "".join(out)

@@ -1,0 +1,92 @@
+"""What Material's search parses of an indexed page: excluded elements emptied, the same index entries."""
+
+from __future__ import annotations
+
+import pytest
+from material.plugins.search.plugin import Parser
+
+from netstack_docs.site.searchview import SEARCH_ATTRS, search_view
+
+REGIONS = "".join(
+    f'<details class="note" id="reach-{i}"><summary>reachable: tcp dport {i}</summary>'
+    f'<p>Example packet: <code>tcp 10.0.0.{i}:40000 -&gt; 10.0.0.1:22</code></p></details>\n'
+    for i in range(50)
+)
+HOST_PAGE = f"""<h1 id="edge-01">edge-01</h1>
+<p>Host <strong>edge-01</strong> in environment <a href="../">prod</a>.</p>
+<div class="netstack-figures" data-search-exclude>
+<h3 data-search-exclude="" id="topology">Topology</h3>
+<p><img alt="x" class="diagram" src="topology.svg"></p>
+</div>
+<h2 data-search-exclude id="exposure">Exposure</h2>
+<table data-search-exclude><tr><td title="a &lt;div x&gt; <div b" data-x='<table'>eth0</td></tr></table>
+<div class="trace-list" data-search-exclude="1">
+{REGIONS}</div>
+<p>Between: <code>wan0|&lt;x&gt;</code><br>next</p>
+<div data-search-exclude="data-search-exclude"><div><ul><li>nested</li></ul></div><!-- <div> --></div>
+<h2 id="find">Find on this host</h2>
+<p>Interfaces: <a href="link/#link-eth0">eth0</a>, <a href="link/#x">{{{{7*7}}}}</a>.</p>
+<p data-search-exclude>kept out</p>
+<p title="not data-search-exclude here">a title that names the attribute</p>
+"""
+
+
+def sections(html: str) -> list[tuple[str | None, str, str]]:
+    parser = Parser()
+    parser.feed(html)
+    parser.close()
+    return [(s.id, "".join(s.title), "".join(s.text)) for s in parser.data if not s.is_excluded()]
+
+
+def test_excluded_elements_are_emptied_and_the_index_entries_stay_the_same() -> None:
+    view = search_view(HOST_PAGE)
+    assert "reach-7" not in view and "nested" not in view and "kept out" not in view  # emptied
+    assert '<div class="trace-list" data-search-exclude="1"></div>' in view  # the element itself stays
+    assert len(view) < len(HOST_PAGE) / 2
+    assert sections(view) == sections(HOST_PAGE)
+    assert "a title that names the attribute" in view  # an attribute value is not an attribute
+
+
+def test_an_excluded_element_holding_a_heading_is_left_whole() -> None:
+    # A heading starts a section of the index even inside an excluded element: emptying it would drop it.
+    html = '<h1 id="a">A</h1><div data-search-exclude><p>x</p><h2 id="b">B</h2></div><p>after</p>'
+    assert search_view(html) == html
+    assert sections(search_view(html)) == sections(html)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<h1 id="a">A</h1><div data-search-exclude><p>1 < 2</p></div><p>t</p>',  # a < that starts no tag
+        '<h1 id="a">A</h1><div data-search-exclude><script>"<div>"</script></div><p>t</p>',
+    ],
+)
+def test_markup_it_cannot_read_is_left_as_it_is(html: str) -> None:
+    assert search_view(html) == html
+
+
+def test_the_clean_up_given_back_is_the_search_plugins_own() -> None:
+    # hook.on_page_context gives the page its full HTML with the clean-up the plugin did on the view;
+    # should Material change its clean-up, this says so.
+    import inspect
+
+    from material.plugins.search import plugin
+
+    assert f"r\"{SEARCH_ATTRS.pattern}\"" in inspect.getsource(plugin.SearchPlugin.on_page_context)
+    cleaned = SEARCH_ATTRS.sub("", HOST_PAGE)
+    assert 'data-search-exclude="1"' not in cleaned and "reach-7" in cleaned
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # an end tag that closes nothing on top is ignored by the plugin's parser, and here
+        '<h1 id="a">A</h1><div data-search-exclude><p>x</span></p></div><p>a</p><h2 id="b">B</h2><p>t</p>',
+        # an unclosed element inside: for the plugin the excluded div never ends
+        '<h1 id="a">A</h1><div data-search-exclude><p>x</div><h2 id="b">B</h2><p>t</p>',
+        # a self-closing heading inside still starts a section
+        '<h1 id="a">A</h1><div data-search-exclude><h2 id="b"/><p>x</p></div><p>t</p>',
+    ],
+)
+def test_odd_markup_gives_the_same_index_entries(html: str) -> None:
+    assert sections(search_view(html)) == sections(html)
