@@ -433,11 +433,14 @@ _CACHE: dict[tuple[Any, ...], Any] = {}
 
 def _cached(key: tuple[Any, ...], make: Any) -> Any:
     """Per-namespace answers that do not change during a question (the local table, the martians)."""
-    if key not in _CACHE:
-        if len(_CACHE) > 32768:  # a bound on memory, far above one host's questions
-            _CACHE.clear()
-        _CACHE[key] = make()
-    return _CACHE[key]
+    return _CACHE[key] if key in _CACHE else _store(key, make())
+
+
+def _store(key: tuple[Any, ...], value: Any) -> Any:
+    if len(_CACHE) > 32768:  # a bound on memory, far above one host's questions
+        _CACHE.clear()
+    _CACHE[key] = value
+    return value
 
 
 def addr_type_space(stack: Any, cell: Box, name: str, dev: str | None, wanted: set[str]) -> Space:
@@ -575,12 +578,12 @@ def rule_condition(seen: Seen, cell: Box) -> Space:
                 cond = meet(cond, piece, seen.packet, cell)
         return cond, _PACKET_BOUND[0] != before
 
-    cached = _CACHE.get(key + (id(compiled), id(stack)))
-    if cached is not None and cached[0][0] is compiled and cached[0][1] is stack:
-        return cached[1][0]  # type: ignore[no-any-return]
+    cached = _recall(key, (compiled, stack))
+    if cached is not _MISSING:
+        return cached  # type: ignore[no-any-return]
     cond, bound = make()
     if not bound:
-        _remembered(key, (compiled, stack), lambda: (cond, bound))
+        _remembered(key, (compiled, stack), lambda: cond)
     return cond
 
 
@@ -712,15 +715,25 @@ def _fixed_values(left: list[tuple[str, Any]], ctx: EvalContext) -> tuple[Any, .
     return tuple(out)
 
 
+_MISSING = object()
+
+
+def _recall(key: tuple[Any, ...], owners: tuple[Any, ...]) -> Any:
+    """What `_remembered` keeps for `key` and these very objects, else _MISSING."""
+    found = _CACHE.get(key + tuple(id(o) for o in owners))
+    if found is None or any(a is not b for a, b in zip(found[0], owners, strict=True)):
+        return _MISSING
+    return found[1]
+
+
 def _remembered(key: tuple[Any, ...], owners: tuple[Any, ...], make: Any) -> Any:
     """`_cached` for answers keyed by objects' identities (a rule's expression, the namespace's compiled
     stack): the objects are kept beside the answer, so new objects that happen to get the same ids are
     never given another's answer."""
-    key = key + tuple(id(o) for o in owners)
-    found = _cached(key, lambda: (owners, make()))
-    if any(a is not b for a, b in zip(found[0], owners, strict=True)):
-        _CACHE[key] = found = (owners, make())
-    return found[1]
+    found = _recall(key, owners)
+    if found is _MISSING:
+        found = _store(key + tuple(id(o) for o in owners), (owners, make()))[1]
+    return found
 
 
 # -- routing ------------------------------------------------------------------------------------------

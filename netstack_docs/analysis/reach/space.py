@@ -160,24 +160,6 @@ class Dim:
         masks = tuple(dict.fromkeys(self.masks + other.masks))
         return Dim(self.width, tuple(out), masks)
 
-    def may_meet(self, other: Dim) -> bool:
-        """False only when the two share no value for certain (their intervals do not overlap): the
-        cheap test that spares building an intersection. Masks are not looked at (True: maybe)."""
-        a, b = self.intervals, other.intervals
-        if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
-            return False
-        if len(a) == 1 and len(b) == 1:
-            return True
-        i = j = 0
-        while i < len(a) and j < len(b):
-            if max(a[i][0], b[j][0]) <= min(a[i][1], b[j][1]):
-                return True
-            if a[i][1] < b[j][1]:
-                i += 1
-            else:
-                j += 1
-        return False
-
     def complement(self) -> list[Dim]:
         """Dims whose union is everything outside this one (one per interval gap set and per mask)."""
         gaps, start = [], 0
@@ -524,10 +506,13 @@ class Space:
     def near(self, box: Box) -> list[Box]:
         """This space's boxes whose destination hull meets `box`'s, in order (the others are apart from
         it): a large space (a verdict map's complement, met by walk after walk) is indexed once."""
+        return [self.boxes[i] for i in self._hull_index().meeting(_hull(box))]
+
+    def _hull_index(self) -> _HullIndex:
         index = self.__dict__.get("_index")
         if index is None:
             index = self.__dict__["_index"] = _HullIndex(self.boxes)
-        return [self.boxes[i] for i in index.meeting(_hull(box))]
+        return index  # type: ignore[no-any-return]
 
     def __or__(self, other: Space) -> Space:
         return Space(self.boxes + other.boxes)
@@ -575,16 +560,10 @@ class Space:
         return iter(self.boxes)
 
     def contains(self, packet: dict[str, Any]) -> bool:
-        if len(self.boxes) > INDEXED:
+        if len(self.boxes) > INDEXED:  # only the boxes whose destination hull holds the packet's
             x = int(parse_ip(packet["dst"]))
-            return any(b.contains(packet) for b in self.near_point(x))
+            return any(self.boxes[i].contains(packet) for i in self._hull_index().meeting((x, x)))
         return any(b.contains(packet) for b in self.boxes)
-
-    def near_point(self, x: int) -> list[Box]:
-        index = self.__dict__.get("_index")
-        if index is None:
-            index = self.__dict__["_index"] = _HullIndex(self.boxes)
-        return [self.boxes[i] for i in index.meeting((x, x))]
 
     def example(self, rng: random.Random | None = None) -> dict[str, Any] | None:
         if not self.boxes:
