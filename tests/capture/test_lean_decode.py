@@ -86,7 +86,9 @@ def parsed(use_lean):
             from netstack_docs.capture import addresses
             addr = addresses.parse_address(m, names)
             own = addresses.kernel_link_local(m, addr[0], True)
-            out.append((type(m).__name__, "address", [addr, own], None))
+            # lifetimes count down between the two dumps (seconds): compared apart, like a route's expiry
+            lifetimes = [addr[1].pop(k, None) for k in ("valid_lft", "preferred_lft")]
+            out.append((type(m).__name__, "address", [addr, own], lifetimes))
     for m in ipr.get_neighbours():
         if m["family"] in neighbours.FAMILY:
             out.append((type(m).__name__, "neighbour", neighbours.parse_neighbour(m, names), None))
@@ -126,7 +128,12 @@ def test_lean_decoding_equals_pyroute2s_on_every_dump_it_serves():
             (how, what, value, expires), (ref_how, ref_what, ref_value, ref_expires) = mine, theirs
             assert ref_how != "LeanMsg" and what == ref_what
             assert value == ref_value, (ns_id, what, value, ref_value)
-            if expires is not None:  # a timer, read twice a moment apart: counts down, never up
+            if what == "address":  # lifetimes in seconds; forever (2**32 - 1) does not tick
+                for mine_lft, ref_lft in zip(expires, ref_expires, strict=True):
+                    assert (mine_lft is None) == (ref_lft is None), (ns_id, value, expires, ref_expires)
+                    if mine_lft is not None:
+                        assert 0 <= mine_lft - ref_lft <= 60, (ns_id, value, expires, ref_expires)
+            elif expires is not None:  # a timer, read twice a moment apart: counts down, never up
                 assert 0 <= expires - ref_expires <= 500  # the lean dump runs first
             kinds.setdefault(what, set()).add(how)
         for new, reference_devconf in out[ns_id]["devconf"]:
