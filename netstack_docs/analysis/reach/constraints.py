@@ -197,6 +197,28 @@ def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
         space = space & pin(cell, orig, ambiguous)
     if all(where[n] == n for n in FIELDS):
         return space
+    if ambiguous:
+        return _carried(space, where, now, cell)
+    # the same condition carried the same way (a rule after the same DNAT, walk after walk): once; kept
+    # apart from _CACHE, as a condition made for one walk only is carried once and never asked again
+    fixed = tuple(_value(now, n) for n in FIELDS if where[n] is None)
+    key = (id(space), cell, tuple(where[n] for n in FIELDS), fixed)
+    found = _CARRIED.get(key)
+    if found is not None and found[0] is space:
+        return found[1]
+    if len(_CARRIED) > 8192:
+        _CARRIED.clear()
+    out = _carried(space, where, now, cell)
+    _CARRIED[key] = (space, out)
+    return out
+
+
+_CARRIED: dict[tuple[Any, ...], tuple[Space, Space]] = {}
+
+
+def _carried(space: Space, where: dict[str, str | None], now: Packet, cell: Box) -> Space:
+    """`space`'s boxes with each field moved to the entering packet's field it came from (`where`); a
+    field NAT rewrote (None) is a constant: a box that does not hold its value is dropped."""
     out = []
     for box in space.boxes:
         dims: dict[str, Dim] = {}
@@ -780,55 +802,71 @@ def _selector_space(rule: dict[str, Any], cell: Box, packet: Packet) -> Space:
     return inside
 
 
+# the selectors a policy rule may have that the condition writes as a space (any other pins the packet)
+_SPACE_SELECTORS = (
+    "src",
+    "dst",
+    "fwmark",
+    "fwmask",
+    "sport",
+    "dport",
+    "sport_range",
+    "dport_range",
+    "iif",
+    "oif",
+    "tos",
+    "dscp",
+    "flowlabel",
+    "tun_id",
+    "iif_detached",
+    "oif_detached",
+    "ipproto",
+    "uidrange",
+)
+
+
 def route_condition(seen: Seen, cell: Box) -> Space:
     """The packets (as the lookup saw them) that take the same path through the policy rules and the
-    same route: each rule passed over as not matching, the prefix that won minus more specific ones."""
+    same route: each rule passed over as not matching, the prefix that won minus more specific ones.
+
+    The path (which rules matched, which route won) is found for each walk; its space is built once per
+    path and namespace, unless it had to keep to the walk's own packet."""
     stack, packet = seen.data["stack"], seen.packet
-    rules = stack.rules[packet.family]
     ctx = RuleContext(seen.data["iif"], seen.data["oif"], seen.data["local"])
-    aw = _width(cell, "daddr")
-    cond = Space([box_with(cell, {})])
+    path = _route_path(stack, packet, ctx)
+    key = ("route-path", id(stack), stack, packet.family, cell, path)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    before = _PACKET_BOUND[0]
+    cond = _route_space(stack, packet, cell, path)
+    return _store(key, cond) if _PACKET_BOUND[0] == before else cond  # type: ignore[no-any-return]
+
+
+def _route_path(stack: Any, packet: Packet, ctx: RuleContext) -> tuple[tuple[Any, ...], ...]:
+    """The lookup's way through the policy rules, as steps: ("rule", index, matched), ("pin", fields),
+    ("route", table, oif, entry id or None, whether every kernel local route is one answer)."""
+    rules = stack.rules[packet.family]
+    path: list[tuple[Any, ...]] = []
+    everything = ("saddr", "daddr", "mark", "sport", "dport")
     i = 0
     while i < len(rules):
         rule = rules[i]
+        index = i
         i += 1
         hit, _ = rule_matches(rule, packet, ctx)
-        if hit is None:
-            return cond & pin(cell, packet, {"saddr", "daddr", "mark", "sport", "dport"})
-        if any(
-            k in rule
+        if hit is None or any(
+            k in rule and k not in _SPACE_SELECTORS and rule.get(k) not in (None, "", False)
             for k in SELECTORS
-            if k
-            not in (
-                "src",
-                "dst",
-                "fwmark",
-                "fwmask",
-                "sport",
-                "dport",
-                "sport_range",
-                "dport_range",
-                "iif",
-                "oif",
-                "tos",
-                "dscp",
-                "flowlabel",
-                "tun_id",
-                "iif_detached",
-                "oif_detached",
-                "ipproto",
-                "uidrange",
-            )
-            and rule.get(k) not in (None, "", False)
         ):
-            return cond & pin(cell, packet, {"saddr", "daddr", "mark", "sport", "dport"})
-        sel = _selector_space(rule, cell, packet)
-        cond = cond & (held(sel, packet, cell) if hit else missed(sel, packet, cell))
+            path.append(("pin", everything))
+            break
+        path.append(("rule", index, bool(hit)))
         if not hit:
             continue
         action = rule.get("action") or "lookup"
         if action in ("blackhole", "unreachable", "prohibit"):
-            return cond
+            break
         if action == "nop":
             continue
         if action == "goto":
@@ -838,23 +876,51 @@ def route_condition(seen: Seen, cell: Box) -> Space:
             i = next((j for j, r in enumerate(rules) if r["priority"] == target), len(rules))
             continue
         if action != "lookup":
-            return cond
+            break
         table = str(rule.get("table") or "main")
         entries = _table_entries(stack, packet.family, table, ctx.oif)
         if any(e.route.get("src") for e in entries):
-            cond = cond & pin(cell, packet, {"saddr"})
+            path.append(("pin", ("saddr",)))
         entry = stack.fib.lookup(packet.family, table, packet.dst_ip, ctx.oif, packet.src_ip)
-        won = _route_dim(stack, packet.family, table, ctx.oif, entry, aw)
-        cond = cond & Space([box_with(cell, {"daddr": won})])
-        if entry is None:
-            continue
-        if entry.type == "throw":
+        # a packet arriving for one of the host's addresses: which local route took it changes nothing
+        # after (local input reads the route's type only; the kernel's local routes have no anchor of
+        # their own), so every address the kernel's local routes take is one answer
+        kernel_local = entry is not None and entry.derived and entry.type == "local" and not ctx.local
+        path.append(("route", table, ctx.oif, None if entry is None else id(entry), kernel_local))
+        if entry is None or entry.type == "throw":
             continue
         spl = rule.get("suppress_prefixlength")
         if spl is not None and entry.net.prefixlen <= int(spl):
             continue
-        return cond
+        break
+    return tuple(path)
+
+
+def _route_space(stack: Any, packet: Packet, cell: Box, path: tuple[tuple[Any, ...], ...]) -> Space:
+    rules = stack.rules[packet.family]
+    aw = _width(cell, "daddr")
+    cond = Space([box_with(cell, {})])
+    for step in path:
+        if step[0] == "pin":
+            cond = cond & pin(cell, packet, set(step[1]))
+        elif step[0] == "rule":
+            sel = _selector_space(rules[step[1]], cell, packet)
+            cond = cond & (held(sel, packet, cell) if step[2] else missed(sel, packet, cell))
+        else:
+            _, table, oif, entry_id, kernel_local = step
+            if kernel_local:
+                won = _local_routes_dim(stack, packet.family, table, oif, aw)
+            else:
+                entry = _entry(stack, packet.family, table, entry_id)
+                won = _route_dim(stack, packet.family, table, oif, entry, aw)
+            cond = cond & Space([box_with(cell, {"daddr": won})])
     return cond
+
+
+def _entry(stack: Any, family: str, table: str, entry_id: int | None) -> Any:
+    if entry_id is None:
+        return None
+    return next(e for e in stack.fib.tables.get((family, table), ()) if id(e) == entry_id)
 
 
 def _table_entries(stack: Any, family: str, table: str, oif: str | None) -> list[Any]:
@@ -898,6 +964,26 @@ def _route_dim(stack: Any, family: str, table: str, oif: str | None, entry: Any,
         return _minus(won, finer)
 
     return _cached(("route", id(stack), stack, family, table, oif, id(entry), aw), make)  # type: ignore[no-any-return]
+
+
+def _local_routes_dim(stack: Any, family: str, table: str, oif: str | None, aw: int) -> Dim:
+    """The destinations whose lookup in this table ends on one of the kernel's own local routes (derived
+    from the addresses): each such route's prefix minus what the routes before it in lookup order take."""
+
+    def make() -> Dim:
+        covered: list[tuple[int, int]] = []
+        owned: list[tuple[int, int]] = []
+        for e in _table_entries(stack, family, table, oif):
+            if e.net.max_prefixlen != aw:
+                continue
+            span = (int(e.net.network_address), int(e.net.broadcast_address))
+            if e.derived and e.type == "local":
+                mine = Dim.of(aw, [span])
+                owned += (_minus(mine, Dim.of(aw, covered)) if covered else mine).intervals
+            covered.append(span)
+        return Dim.of(aw, owned)
+
+    return _cached(("local-routes", id(stack), stack, family, table, oif, aw), make)  # type: ignore[no-any-return]
 
 
 # -- the rest of the walk's questions --------------------------------------------------------------------
@@ -954,13 +1040,41 @@ def listening_ports(ns: Any, proto: str) -> Dim:
 
 
 def socket_condition(seen: Seen, cell: Box) -> Space:
+    """The socket lookup (trace.sockets.lookup) reads the port, the device and whether the destination
+    is an address some socket on that port is bound to: such an address is an answer of its own, every
+    other destination (the wildcard sockets' or none's) one answer."""
     packet = seen.packet
     if packet.dport is None:
         return Space([box_with(cell, {})])
-    ports = listening_ports(seen.data["ns"], packet.proto)
-    if ports.contains(packet.dport):
-        return pin(cell, packet, {"dport", "daddr"})
-    return Space([box_with(cell, {"dport": _minus(Dim.full(16), ports)})])
+    ns = seen.data["ns"]
+    ports = listening_ports(ns, packet.proto)
+    if not ports.contains(packet.dport):
+        return Space([box_with(cell, {"dport": _minus(Dim.full(16), ports)})])
+    width = _width(cell, "daddr")
+    bound = _bound_addresses(ns, packet.proto, packet.dport, width)
+    dst = int(packet.dst_ip)
+    daddr = Dim.of(width, [(dst, dst)]) if bound.contains(dst) else _minus(Dim.full(width), bound)
+    return Space([box_with(cell, {"dport": Dim.of(16, [(packet.dport, packet.dport)]), "daddr": daddr})])
+
+
+def _bound_addresses(ns: Any, proto: str, port: int, width: int) -> Dim:
+    """The destinations of `width` bits that some socket on proto/port is bound to exactly, compared as
+    trace.sockets compares them (the address as written; an IPv6 socket on ::ffff:a.b.c.d takes a.b.c.d)."""
+    family = "inet" if width == 32 else "inet6"
+    out = []
+    for s in (ns.doc.get("sockets") or {}).get("listening", []):
+        if s["protocol"] != proto or s["port"] != port:
+            continue
+        text = str(s["local_address"])
+        if s["family"] != family:
+            text = text[len("::ffff:"):] if family == "inet" and text.startswith("::ffff:") else ""
+        try:
+            ip = parse_ip(text)
+        except ValueError:
+            continue  # never equal to a packet's destination as trace writes it
+        if str(ip) == text and ip.max_prefixlen == width and not ip.is_unspecified:
+            out.append((int(ip), int(ip)))
+    return Dim.of(width, out)
 
 
 def tunnel_condition(seen: Seen, cell: Box) -> Space:

@@ -297,8 +297,8 @@ def _path_box(seen: list[Any], cell: Box, ex: Packet, ingress: str | None) -> Sp
             continue
         asked.add(key)
         cond = condition(s, cell, ex)
-        if cond is None:
-            continue
+        if cond is None or (len(cond.boxes) == 1 and cond.boxes[0] == cell):
+            continue  # constrains nothing (a rule that read no field of the packet: half of them)
         if not cond.contains(fields):  # a condition that does not hold for its own example: pin it
             cond = pin(cell, ex, {"saddr", "daddr", "sport", "dport", "mark"})
         conds.append(cond)
