@@ -1005,10 +1005,16 @@ def local_condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:
     is_local = entry is not None and entry.type == "local"
 
     def make() -> Space:
-        inside = Space([box_with(cell, {name: d}) for d in _local_dims(st, cell, width)])
+        inside = Space([box_with(cell, {name: _local_dim(st, cell, width)})])
         return inside if is_local else Space([box_with(cell, {})]) - inside
 
     return _cached(("is-local", id(st), st, cell, name, is_local), make)  # type: ignore[no-any-return]
+
+
+def _local_dim(stack: Any, cell: Box, width: int) -> Dim:
+    """Every local address of the namespace, one set: a union of boxes differing in one field only
+    would multiply with every other union it meets (a verdict map's complement) into thousands."""
+    return Dim.of(width, [iv for d in _local_dims(stack, cell, width) for iv in d.intervals])
 
 
 def _local_dims(stack: Any, cell: Box, width: int) -> list[Dim]:
@@ -1125,15 +1131,18 @@ def _martians(ns: Any, ifname: str, cell: Box, packet: Packet) -> Space:
     from netstack_docs.analysis.trace.walk import stack as stack_of
 
     width = _width(cell, "saddr")
-    bad = Space()
+    sources: list[tuple[int, int]] = []  # one box for every bad source (see _local_dim), one for loopback
+    boxes = []
     loop_ok = packet.version == 4 and ns.sysctl(f"net.ipv4.conf.{ifname}.route_localnet") == "1"
     if not loop_ok:
         loop = _net_dim(width, "127.0.0.0/8" if cell.family == 4 else "::1/128")
-        bad = bad | Space([box_with(cell, {"saddr": loop}), box_with(cell, {"daddr": loop})])
+        sources += loop.intervals
+        boxes.append(box_with(cell, {"daddr": loop}))
     if ns.sysctl(f"net.ipv4.conf.{ifname}.accept_local") != "1":
-        st = stack_of(ns)
-        bad = bad | Space([box_with(cell, {"saddr": d}) for d in _local_dims(st, cell, width)])
-    return bad
+        sources += _local_dim(stack_of(ns), cell, width).intervals
+    if sources:
+        boxes.insert(0, box_with(cell, {"saddr": Dim.of(width, sources)}))
+    return Space(boxes)
 
 
 def condition(seen: Seen, cell: Box, orig: Packet) -> Space | None:
