@@ -424,6 +424,14 @@ def member_space(
         box = box_with(cell, dims)
         if not box.is_empty():
             boxes.append(box)
+    if len(left) == 1 and left[0][1] is None and len(boxes) > 1:
+        # a set of one field's values is one box: the union of its elements in that field (a box per
+        # element would multiply with every other union a walk meets)
+        name = left[0][0]
+        width = _width(cell, name)
+        values = [getattr(b, name) for b in boxes]
+        if not any(d.masks for d in values):
+            return Space([box_with(cell, {name: Dim.of(width, [iv for d in values for iv in d.intervals])})])
     return Space(boxes)
 
 
