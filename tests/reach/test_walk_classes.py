@@ -50,3 +50,31 @@ def test_the_hosts_addresses_are_one_walk_and_a_bound_address_is_its_own() -> No
 
 def _fields(daddr: str) -> dict[str, object]:
     return packet_fields(Packet("198.18.0.9", daddr, "tcp", 40000, 10250, "new", 0), "eth0")
+
+
+def test_a_set_the_martians_and_the_local_addresses_are_one_box_each() -> None:
+    # a union of boxes differing in one field, met with a verdict map's complement (a box per key),
+    # multiplied past the union limit: each walk then answered only the part around its packet
+    from netstack_docs.analysis.reach.constraints import _addr_type_space, _martians, member_space
+    from netstack_docs.analysis.reach.space import Box
+    from netstack_docs.analysis.trace.walk import stack
+
+    ns = _node().host("lab", "node").namespace(None)
+    cell = Box.universe(4, "tcp", "eth0")
+    elements = [
+        "198.51.100.7", {"prefix": {"addr": "192.0.2.0", "len": 24}}, {"range": ["10.9.0.1", "10.9.0.9"]}
+    ]
+    members = member_space(cell, [("saddr", None)], elements)
+    assert len(members.boxes) == 1
+    one_by_one = [member_space(cell, [("saddr", None)], [e]) for e in elements]
+    union = one_by_one[0] | one_by_one[1] | one_by_one[2]
+    assert members.equals(union) and len(union.boxes) == 3
+    martians = _martians(ns, "eth0", cell, Packet("127.0.0.9", "10.244.1.1", "tcp", 1, 2))
+    assert len(martians.boxes) == 2  # bad sources (loopback, every local address); loopback destinations
+    for src, bad in (("127.0.0.9", True), (PINNED, True), ("10.244.1.0", True), ("198.18.0.9", False)):
+        packet = packet_fields(Packet(src, "198.18.0.1", "tcp", 1, 2, "new", 0), "eth0")
+        assert martians.contains(packet) is bad
+    local = _addr_type_space(stack(ns), cell, "daddr", None, {"local"})
+    assert len(local.boxes) == 1
+    for dst, yes in (("10.244.1.1", True), (PINNED, True), ("127.0.0.1", True), ("10.244.1.255", False)):
+        assert local.contains(packet_fields(Packet("198.18.0.9", dst, "tcp", 1, 2, "new", 0), "eth0")) is yes

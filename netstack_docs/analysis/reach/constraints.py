@@ -507,8 +507,8 @@ def _addr_type_space(stack: Any, cell: Box, name: str, dev: str | None, wanted: 
         pieces.setdefault(typ, []).append(d)
         rest = _minus(rest, d)
     pieces.setdefault("unicast", []).append(rest)
-    boxes = [box_with(cell, {name: d}) for t in wanted for d in pieces.get(t, [])]
-    return Space(boxes)
+    spans = [iv for t in wanted for d in pieces.get(t, []) for iv in d.intervals]
+    return Space([box_with(cell, {name: Dim.of(width, spans)})])  # one box: see _local_dim
 
 
 def _minus(a: Dim, b: Dim) -> Dim:
