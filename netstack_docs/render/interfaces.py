@@ -82,6 +82,11 @@ def stages_html(stages: Sequence[StageView]) -> str:
 
 
 def device_html(d: DeviceView) -> Trusted:
+    """One device's section below its heading as a ready block (a page still written as Markdown)."""
+    return ready(device_block(d))
+
+
+def device_block(d: DeviceView) -> Trusted:
     """One device's section below its heading: facts, addresses, then arriving and leaving, in order."""
     ifname = html_text(d.ifname)
     parts = [items_html(d.facts)] if d.facts else []
@@ -93,4 +98,4 @@ def device_html(d: DeviceView) -> Trusted:
         parts.append(f"<p><strong>{word} {ifname}</strong>{'' if stages else none}</p>")
         if stages:
             parts.append(stages_html(stages))
-    return ready("\n".join(parts))
+    return Trusted("\n".join(parts))

@@ -25,7 +25,7 @@ from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, exposure_rows, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
 from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
-from netstack_docs.render.interfaces import device_html
+from netstack_docs.render.interfaces import device_block
 from netstack_docs.render.search import search_summary
 from netstack_docs.render.tracelink import served_trace_href
 
@@ -124,7 +124,7 @@ def render_host(
     layers = []
     for (layer, layer_view), link in zip(views, links, strict=True):
         kinds = _kinds_in_order(model, layer_view)
-        template, extra = LAYER_PAGES.get(layer.slug, ("layer.md.j2", lambda *_: {}))
+        template, extra = LAYER_PAGES.get(layer.slug, ("layer.html.j2", lambda *_: {}))
         context = {
             "host": host,
             "layer_view": layer_view,
@@ -141,11 +141,11 @@ def render_host(
         host.interfaces_path,
         front_matter(INTERFACES, nav_yaml)
         + render(
-            "interfaces.md.j2",
+            "interfaces.html.j2",
             host.interfaces_path,
             host=host,
             devices=host_devices(host.view),
-            device_html=device_html,
+            device_block=device_block,
         ),
     )
     _write(

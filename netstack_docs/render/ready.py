@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from netstack_docs.render.escape import Trusted, html_text
@@ -24,6 +25,8 @@ from netstack_docs.render.escape import Trusted, html_text
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 OPEN = "<!-- netstack:ready -->"
+# The first line of a page written whole as HTML (netstack_docs.site.readypage builds it).
+PAGE = "<!-- netstack:page -->"
 CLOSE = "<!-- /netstack:ready -->"
 
 
@@ -32,12 +35,12 @@ def ready(html: str) -> Trusted:
     return Trusted(f"{OPEN}\n{html}\n{CLOSE}\n")
 
 
-def code_html(text: str, lang: str = "sh") -> str:
+def code_html(text: str, lang: str = "sh") -> Trusted:
     """A code block as pymdownx.highlight writes a fence without Pygments; like `code_fence`, control
     characters other than newline and tab are made visible."""
     body = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>'
+    return Trusted(f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>')
 
 
 def table_html(head: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
@@ -69,9 +72,26 @@ def _same_dir_href(layer: str, anchor: str) -> Trusted:
     return Trusted(f"{layer}.md#{anchor_id(anchor)}")
 
 
+def curated_html(markdown_text: str) -> Trusted:
+    """Curated Markdown of the model (a layer's summary: trusted text) as HTML, converted once a build."""
+    return _curated_html(str(markdown_text))
+
+
+@cache
+def _curated_html(text: str) -> Trusted:
+    import markdown
+
+    return Trusted(markdown.markdown(text, extensions=["attr_list", "md_in_html", "tables"]))
+
+
 def details_html(c: Any) -> Trusted:
+    """A component's details on its layer page as a ready block (a page still written as Markdown)."""
+    return ready(details_block(c))
+
+
+def details_block(c: Any) -> Trusted:
     """A component's details on its layer page (namespace, facts, related components, commands) as
-    a ready block: what layer.md.j2 wrote as Markdown inside a `markdown="block"` div."""
+    HTML: what layer.md.j2 wrote as Markdown inside a `markdown="block"` div."""
     parts = [
         '<div class="netstack-details" data-search-exclude="data-search-exclude">',
         f"<p>In the {html_text(c.namespace.label)}.</p>",
@@ -85,4 +105,4 @@ def details_html(c: Any) -> Trusted:
         parts.append(f"<p>{html_text(command.title)}:</p>")
         parts.append(code_html(command.text))
     parts.append("</div>")
-    return ready("\n".join(parts))
+    return Trusted("\n".join(parts))

@@ -1,6 +1,7 @@
 """MkDocs hook (added to `hooks` by netstack_docs.site.theme): these overrides among the theme's dirs,
-the ready HTML blocks of generated pages (netstack_docs.site.readyhtml) on every page, and the lighter
-HTML Material's search plugin reads of an indexed page (netstack_docs.site.searchview).
+generated pages written whole as HTML built without Python-Markdown (netstack_docs.site.readypage),
+the ready HTML blocks of other generated pages (netstack_docs.site.readyhtml) on every page, and the
+lighter HTML Material's search plugin reads of an indexed page (netstack_docs.site.searchview).
 
 A hook rather than `theme.custom_dir`, so that a docs repository keeps its own custom_dir: its
 templates still come first, ours right after them, Material's last.
@@ -12,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.plugins import event_priority
+from mkdocs.structure.pages import Page
 
 from netstack_docs.render.ready import OPEN
 from netstack_docs.site.readyhtml import ReadyHtmlExtension, block_anchor_ids, resolve_links
+from netstack_docs.site.readypage import ReadyPage
 from netstack_docs.site.searchview import SEARCH_ATTRS, search_view
 
 THEME_DIR = str(Path(__file__).resolve().parent)
@@ -28,6 +31,15 @@ def on_config(config: Any) -> Any:
     if not any(isinstance(e, ReadyHtmlExtension) for e in extensions):
         extensions.append(ReadyHtmlExtension())
     return config
+
+
+def on_pre_page(page: Any, config: Any, files: Any) -> Any:
+    """Every page of the build renders as a ReadyPage: a ready one (written whole as HTML) without
+    Python-Markdown, any other exactly as MkDocs' Page does (ReadyPage only adds that branch). The
+    page object stays the same one (the nav and the file refer to it), only its class changes."""
+    if type(page) is Page:
+        page.__class__ = ReadyPage
+    return page
 
 
 # Per page of this build: the anchors its ready blocks hold and the links to anchors they make.

@@ -1,0 +1,85 @@
+"""Generated pages written whole as HTML: MkDocs builds them without Python-Markdown (issue 24).
+
+A page whose source starts with the marker line `PAGE` (netstack_docs.render.ready) is HTML from the
+renderer, every snapshot string already escaped. `ReadyPage.render` does for it what MkDocs' own
+Markdown conversion does for a page, and nothing more:
+
+- every relative `.md` link is checked against the site's files and made a URL relative to the page
+  (readyhtml.resolve_html: a missing page is a warning, so the strict build fails; a link to an
+  anchor goes to MkDocs' own anchor validation);
+- every element id is an anchor of the page (`present_anchor_ids`), so that a team's runbook link
+  `…/traffic-control.md#qdisc-…` fails the strict build when the anchor is gone and passes while
+  it exists;
+- each heading gets the permalink, and a heading without an id the slug, that Python-Markdown's toc
+  extension gives it (its own functions: the same ids, the same de-duplication); the headings make
+  the page's table of contents and its title, with the names the toc extension gives them.
+
+Any other page (a team's, or a generated page still written as Markdown) goes through MkDocs' own
+`Page.render`. The theme's hook makes every page of the build a ReadyPage (`on_pre_page`).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+from markdown.extensions.toc import nest_toc_tokens, slugify, strip_tags, unique
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+
+from netstack_docs.render.ready import PAGE
+from netstack_docs.site.readyhtml import resolve_html
+
+# Headings as the renderer writes them: `<hN>` or `<hN id="…">`, the text escaped, no nested heading.
+_HEADING = re.compile(r'<h([1-6])(?: id="([^"]*)")?>(.*?)</h\1>', re.S)
+_ID = re.compile(r"<[a-zA-Z][^<>]*?\sid=\"([^\"]*)\"")
+_A_NAME = re.compile(r"<a\s[^<>]*?\bname=\"([^\"]*)\"")
+PERMALINK = '<a class="headerlink" href="#{0}" title="Permanent link">&para;</a>'
+
+
+def is_ready(markdown: str | None) -> bool:
+    return bool(markdown) and markdown.startswith(PAGE)  # type: ignore[union-attr]
+
+
+def headings(body: str, ids: set[str]) -> tuple[str, list[dict[str, Any]], str | None]:
+    """`body` with each heading's id (a slug where it has none) and permalink; the toc tokens (nested);
+    the first h1's name (the page title, as MkDocs takes it from a rendered page)."""
+    tokens: list[dict[str, Any]] = []
+    counters: dict[str, int] = {}
+    title: str | None = None
+
+    def heading(m: re.Match[str]) -> str:
+        nonlocal title
+        level, anchor, inner = int(m.group(1)), m.group(2), m.group(3).strip()
+        name = strip_tags(inner)
+        if not anchor:
+            anchor = unique(slugify(html.unescape(name), "-"), ids, counters)
+        if level == 1 and title is None:
+            title = name
+        tokens.append({"level": level, "id": anchor, "name": name, "html": inner, "data-toc-label": ""})
+        return f'<h{level} id="{anchor}">{inner}{PERMALINK.format(anchor)}</h{level}>'
+
+    out = _HEADING.sub(heading, body)
+    return out, nest_toc_tokens(tokens), title
+
+
+class ReadyPage(Page):
+    """A page of the build; a ready one (`PAGE` first) rendered without Python-Markdown."""
+
+    def render(self, config: Any, files: Any) -> None:
+        if not is_ready(self.markdown):
+            super().render(config, files)
+            return
+        assert self.markdown is not None
+        body = self.markdown[len(PAGE) :].strip("\n")
+        body, links = resolve_html(body, self, files)
+        ids = set(_ID.findall(body)) | set(_A_NAME.findall(body))
+        body, tokens, title = headings(body, ids)
+        self.content = body
+        self.toc = get_toc(tokens)
+        self._title_from_render = title
+        self.present_anchor_ids = ids
+        if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG:
+            self.links_to_anchors = links  # as MkDocs: only collected when not debugging
