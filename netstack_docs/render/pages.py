@@ -99,6 +99,26 @@ LayerPage = tuple[str, Callable[[LayerView, list[KindSection], dict[str, Any]], 
 LAYER_PAGES: dict[str, LayerPage] = {"netfilter": ("netfilter.md.j2", firewall.page_context)}
 
 
+def layer_body(
+    host: HostPage, model: Model, layer_view: LayerView, kinds: list[KindSection] | None = None,
+    template: str | None = None,
+) -> str:
+    """One layer page of a host, front matter apart: ready HTML (layer.html.j2) but for the layers of
+    LAYER_PAGES. `template` overrides the choice (a test renders the Markdown of layer.md.j2 to compare)."""
+    layer = layer_view.layer
+    kinds = _kinds_in_order(model, layer_view) if kinds is None else kinds
+    chosen, extra = LAYER_PAGES.get(layer.slug, ("layer.html.j2", lambda *_: {}))
+    context = {
+        "host": host,
+        "layer_view": layer_view,
+        "kinds": kinds,
+        "handbook": handbook_path(layer.slug),
+        "checks": layer_checks(layer) if not kinds else [],
+    }
+    context.update(extra(layer_view, kinds, host.view.snapshot))
+    return render(template or chosen, host.layer_path(layer.slug), **context)
+
+
 def render_host(
     out: Path,
     host: HostPage,
@@ -124,16 +144,8 @@ def render_host(
     layers = []
     for (layer, layer_view), link in zip(views, links, strict=True):
         kinds = _kinds_in_order(model, layer_view)
-        template, extra = LAYER_PAGES.get(layer.slug, ("layer.html.j2", lambda *_: {}))
-        context = {
-            "host": host,
-            "layer_view": layer_view,
-            "kinds": kinds,
-            "handbook": handbook_path(layer.slug),
-            "checks": layer_checks(layer) if not kinds else [],
-        }
-        context.update(extra(layer_view, kinds, host.view.snapshot))
-        _write(out, link.path, front_matter(layer.slug, nav_yaml) + render(template, link.path, **context))
+        body = layer_body(host, model, layer_view, kinds)
+        _write(out, link.path, front_matter(layer.slug, nav_yaml) + body)
         titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
         layers.append((layer, link.count, titles, link.path))
     _write(

@@ -74,9 +74,9 @@ class ReadyPage(Page):
             return
         assert self.markdown is not None
         body = self.markdown[len(PAGE) :].strip("\n")
-        body, links = resolve_html(body, self, files)
         ids = set(_ID.findall(body)) | set(_A_NAME.findall(body))
         body, tokens, title = headings(body, ids)
+        body, links = resolve_html(body, self, files)  # the permalinks too, as MkDocs reads them
         self.content = body
         self.toc = get_toc(tokens)
         self._title_from_render = title
