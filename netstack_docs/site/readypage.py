@@ -78,7 +78,7 @@ class ReadyPage(Page):
         body, tokens, title = headings(body, ids)
         body, links = resolve_html(body, self, files)  # the permalinks too, as MkDocs reads them
         self.content = body
-        self.toc = get_toc(tokens)
+        self.toc = get_toc(tokens)  # type: ignore[arg-type]  # the toc extension's tokens, as MkDocs passes them
         self._title_from_render = title
         self.present_anchor_ids = ids
         if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG:
