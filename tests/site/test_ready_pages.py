@@ -160,3 +160,22 @@ def test_hostile_heading_text_gets_the_slug_toc_name_and_html_python_markdown_gi
     assert body == expected.replace("&#124;", "|")
     assert _toc_rows(tokens) == _toc_rows(md.toc_tokens)
     assert title == tokens[0]["name"]
+
+
+def test_a_page_search_excludes_keeps_its_content_is_not_indexed_and_loses_the_search_attributes(
+    built: Built,
+) -> None:
+    """The hook hands Material's search plugin nothing of an excluded page (it would only run its
+    clean-up over it) and gives the page its HTML back with that clean-up applied."""
+    import json
+
+    index = json.loads((built.site / "search" / "search_index.json").read_text())
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    for host in HOSTS:
+        source = (built.build_dir / "docs" / host / "traffic-control.md").read_text()
+        assert "exclude: true" in source and "data-search-exclude" in source
+        html = (built.site / host / "traffic-control" / "index.html").read_text()
+        assert "data-search-" not in html
+        for anchor in re.findall(r'<h3 id="([a-z0-9-]+)"', source):
+            assert f'<h3 id="{anchor}">' in html
+        assert f"{host}/traffic-control/" not in locations and f"{host}/" in locations

@@ -18,7 +18,7 @@ from mkdocs.structure.pages import Page
 from netstack_docs.render.ready import OPEN
 from netstack_docs.site.readyhtml import ReadyHtmlExtension, block_anchor_ids, resolve_links
 from netstack_docs.site.readypage import ReadyPage
-from netstack_docs.site.searchview import SEARCH_ATTRS, search_view
+from netstack_docs.site.searchview import search_view, strip_search_attrs
 
 THEME_DIR = str(Path(__file__).resolve().parent)
 
@@ -68,11 +68,17 @@ def _material_search(config: Any) -> bool:
 @event_priority(-100)  # after every other plugin's on_page_content: the page's HTML is final
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     _register_ready_anchors(page)
-    if not (page.meta.get("search") or {}).get("exclude") and _material_search(config):
-        view = search_view(html)
-        if len(view) != len(html):
-            _FULL[page.file.src_uri] = html
-            return view  # what the search plugin parses in on_page_context (see on_page_context below)
+    if not _material_search(config):
+        return html
+    if (page.meta.get("search") or {}).get("exclude"):
+        # The plugin indexes nothing of it but still runs its clean-up regex over all of it (several
+        # ms on a large layer page): it gets nothing, the page its HTML back, cleaned up faster.
+        _FULL[page.file.src_uri] = html
+        return ""
+    view = search_view(html)
+    if len(view) != len(html):
+        _FULL[page.file.src_uri] = html
+        return view  # what the search plugin parses in on_page_context (see on_page_context below)
     return html
 
 
@@ -80,7 +86,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     full = _FULL.pop(page.file.src_uri, None)
     if full is not None:
-        page.content = SEARCH_ATTRS.sub("", full)  # the plugin's own clean-up, on the full HTML
+        page.content = strip_search_attrs(full)  # the plugin's own clean-up, on the full HTML
     return context
 
 
