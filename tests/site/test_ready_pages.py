@@ -179,3 +179,29 @@ def test_a_page_search_excludes_keeps_its_content_is_not_indexed_and_loses_the_s
         for anchor in re.findall(r'<h3 id="([a-z0-9-]+)"', source):
             assert f'<h3 id="{anchor}">' in html
         assert f"{host}/traffic-control/" not in locations and f"{host}/" in locations
+
+
+def test_a_ready_page_without_images_has_glightboxs_assets_once_and_a_page_with_images_its_links(
+    built: Built,
+) -> None:
+    """netstack_docs.site.lightbox: glightbox's parses are skipped on a ready page with no image, its
+    stylesheet, script and set-up still added (with addresses relative to the page), so that instant
+    navigation to a page with a diagram finds the lightbox; the host page's diagrams keep theirs."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    for host in HOSTS:
+        html = (built.site / host / "traffic-control" / "index.html").read_text()
+        assert "<img" not in html
+        tree = LexborHTMLParser(html)
+        css = [n.attributes["href"] for n in tree.css('head link[rel="stylesheet"]')]
+        assert css.count("../../../assets/stylesheets/glightbox.min.css") == 1, css
+        scripts = [n.attributes.get("src") for n in tree.css("head script")]
+        assert scripts.count("../../../assets/javascripts/glightbox.min.js") == 1
+        assert len(tree.css("head style#glightbox-style")) == 1
+        init = tree.css("body script#init-glightbox")
+        assert len(init) == 1 and "GLightbox(" in init[0].text()
+        assert tree.body.last_child.id == "init-glightbox"  # where the plugin puts it
+    host_page = LexborHTMLParser((built.site / HOSTS[0] / "index.html").read_text())
+    images = host_page.css("article img")
+    assert images and all(img.parent.tag == "a" and "glightbox" in img.parent.attributes["class"]
+                          for img in images)

@@ -16,8 +16,9 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
 from netstack_docs.render.ready import OPEN
+from netstack_docs.site.lightbox import add_assets, skip_parsing
 from netstack_docs.site.readyhtml import ReadyHtmlExtension, block_anchor_ids, resolve_links
-from netstack_docs.site.readypage import ReadyPage
+from netstack_docs.site.readypage import ReadyPage, is_ready
 from netstack_docs.site.searchview import search_view, strip_search_attrs
 
 THEME_DIR = str(Path(__file__).resolve().parent)
@@ -46,7 +47,13 @@ def on_pre_page(page: Any, config: Any, files: Any) -> Any:
 _READY: dict[str, tuple[set[str], dict[Any, dict[str, str]]]] = {}
 
 
+# Ready pages without images whose glightbox assets the hook adds itself (netstack_docs.site.lightbox).
+_LIGHTBOX: set[str] = set()
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    if is_ready(markdown) and skip_parsing(markdown, page, config):
+        _LIGHTBOX.add(page.file.src_uri)
     if OPEN not in markdown:
         return markdown
     markdown, anchors = resolve_links(markdown, page, files)
@@ -100,3 +107,10 @@ def _register_ready_anchors(page: Any) -> None:
             for target, links in anchors.items():
                 merged[target] = {**links, **merged.get(target, {})}
             page.links_to_anchors = merged
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    if page.file.src_uri in _LIGHTBOX:
+        _LIGHTBOX.discard(page.file.src_uri)
+        return add_assets(output, page, config)
+    return output
