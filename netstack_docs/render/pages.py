@@ -24,7 +24,7 @@ from netstack_docs.render.checks import finding_target
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, exposure_rows, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
-from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
+from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav
 from netstack_docs.render.interfaces import device_block
 from netstack_docs.render.search import search_summary
 from netstack_docs.render.tracelink import served_trace_href
@@ -137,7 +137,7 @@ def render_host(
         for layer, view in views
     ]
     changes = host.changes_path if has_changes else None
-    nav_yaml = host_nav_yaml(
+    nav_json = host_nav(
         host.env, host.view.hostname, host.index_path, links, changes, host.interfaces_path
     )
 
@@ -145,13 +145,13 @@ def render_host(
     for (layer, layer_view), link in zip(views, links, strict=True):
         kinds = _kinds_in_order(model, layer_view)
         body = layer_body(host, model, layer_view, kinds)
-        _write(out, link.path, front_matter(layer.slug, nav_yaml) + body)
+        _write(out, link.path, front_matter(layer.slug, nav_json) + body)
         titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
         layers.append((layer, link.count, titles, link.path))
     _write(
         out,
         host.interfaces_path,
-        front_matter(INTERFACES, nav_yaml)
+        front_matter(INTERFACES, nav_json)
         + render(
             "interfaces.html.j2",
             host.interfaces_path,
@@ -163,7 +163,7 @@ def render_host(
     _write(
         out,
         host.index_path,
-        front_matter(None, nav_yaml)
+        front_matter(None, nav_json)
         + render(
             "host.md.j2",
             host.index_path,

@@ -16,11 +16,16 @@ Markdown conversion does for a page, and nothing more:
 
 Any other page (a team's, or a generated page still written as Markdown) goes through MkDocs' own
 `Page.render`. The theme's hook makes every page of the build a ReadyPage (`on_pre_page`).
+
+`read_source` reads front matter that is one line of JSON (a host's pages: netstack_docs.render.
+hostnav.yaml_json, which is also YAML) with json.loads; any other front matter with MkDocs' own YAML
+reader, as before.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from typing import Any
@@ -28,6 +33,7 @@ from typing import Any
 from markdown.extensions.toc import nest_toc_tokens, slugify, strip_tags, unique
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import meta as mkdocs_meta
 
 from netstack_docs.render.ready import PAGE
 from netstack_docs.site.readyhtml import resolve_html
@@ -37,6 +43,29 @@ _HEADING = re.compile(r'<h([1-6])(?: id="([^"]*)")?>(.*?)</h\1>', re.S)
 _ID = re.compile(r"<[a-zA-Z][^<>]*?\sid=\"([^\"]*)\"")
 _A_NAME = re.compile(r"<a\s[^<>]*?\bname=\"([^\"]*)\"")
 PERMALINK = '<a class="headerlink" href="#{0}" title="Permanent link">&para;</a>'
+
+
+_log = logging.getLogger("mkdocs.structure.pages")
+
+
+def json_front_matter(source: str) -> tuple[str, dict[str, Any]] | None:
+    """(body, meta) of a source whose front matter is one line of JSON holding a mapping, else None.
+    The body is what MkDocs' YAML reader leaves of such a source (the same page either way)."""
+    if not source.startswith("---\n{"):
+        return None
+    end = source.find("\n", 4)
+    if end < 0 or not source.startswith("---", end + 1):
+        return None
+    close = source.find("\n", end + 1)
+    if close < 0 or source[end + 4 : close].strip(" \t"):
+        return None
+    try:
+        meta = json.loads(source[4:end])
+    except ValueError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+    return source[close + 1 :].lstrip("\n"), meta
 
 
 def is_ready(markdown: str | None) -> bool:
@@ -68,6 +97,19 @@ def headings(body: str, ids: set[str]) -> tuple[str, list[dict[str, Any]], str |
 class ReadyPage(Page):
     """A page of the build; a ready one (`PAGE` first) rendered without Python-Markdown."""
 
+    def read_source(self, config: Any) -> None:
+        source = config.plugins.on_page_read_source(page=self, config=config)
+        if source is None:
+            try:
+                source = self.file.content_string
+            except OSError:
+                _log.error(f"File not found: {self.file.src_path}")
+                raise
+            except ValueError:
+                _log.error(f"Encoding error reading file: {self.file.src_path}")
+                raise
+        self.markdown, self.meta = json_front_matter(source) or mkdocs_meta.get_data(source)
+
     def render(self, config: Any, files: Any) -> None:
         if not is_ready(self.markdown):
             super().render(config, files)
@@ -81,5 +123,5 @@ class ReadyPage(Page):
         self.toc = get_toc(tokens)  # type: ignore[arg-type]  # the toc extension's tokens, as MkDocs passes them
         self._title_from_render = title
         self.present_anchor_ids = ids
-        if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG:
+        if _log.getEffectiveLevel() > logging.DEBUG:
             self.links_to_anchors = links  # as MkDocs: only collected when not debugging

@@ -173,7 +173,7 @@ def test_a_page_search_excludes_keeps_its_content_is_not_indexed_and_loses_the_s
     locations = {d["location"].split("#")[0] for d in index["docs"]}
     for host in HOSTS:
         source = (built.build_dir / "docs" / host / "traffic-control.md").read_text()
-        assert "exclude: true" in source and "data-search-exclude" in source
+        assert '"search": {"exclude": true}' in source and "data-search-exclude" in source
         html = (built.site / host / "traffic-control" / "index.html").read_text()
         assert "data-search-" not in html
         for anchor in re.findall(r'<h3 id="([a-z0-9-]+)"', source):
@@ -205,3 +205,33 @@ def test_a_ready_page_without_images_has_glightboxs_assets_once_and_a_page_with_
     images = host_page.css("article img")
     assert images and all(img.parent.tag == "a" and "glightbox" in img.parent.attributes["class"]
                           for img in images)
+
+
+@pytest.mark.parametrize(
+    "hostname", [*HOSTILE, "<b>x\n---\nfoo: 1", "x\x85y", "\u2028z", "\ufeff", "\x7f", "é😀", "\t\x01\x1b"]
+)
+def test_a_host_pages_front_matter_reads_the_same_as_json_and_as_yaml(hostname: str) -> None:
+    """The front matter of a host's pages (hostnav.yaml_json) is one line that the site reads with
+    json.loads (readypage.json_front_matter) and any other reader as YAML, the same data either way,
+    with a hostile host string kept whole and the block not ended early."""
+    from mkdocs.utils import meta
+
+    from netstack_docs.render.hostnav import LayerLink, front_matter, host_nav
+    from netstack_docs.site.readypage import json_front_matter
+
+    layers = [LayerLink("nic", f"NIC {hostname}", 3, "prod/h/nic.md")]
+    nav = host_nav("prod", hostname, "prod/h/index.md", layers, None, "prod/h/interfaces.md")
+    source = front_matter("nic", nav) + f"{PAGE}\n<h1>x</h1>\n"
+    fast = json_front_matter(source)
+    assert fast is not None and fast == meta.get_data(source)
+    body, data = fast
+    assert body.startswith(PAGE) and data["netstack_host"]["hostname"] == hostname
+    assert data["netstack_host"]["layers"][0]["count"] == "3" and data["search"] == {"exclude": True}
+
+
+def test_front_matter_that_is_not_one_line_of_json_is_read_by_mkdocs_yaml_reader() -> None:
+    from netstack_docs.site.readypage import json_front_matter
+
+    for source in ("---\ntitle: x\n---\n\n# x\n", '---\n{"a": 1}\nb: 2\n---\n# x\n', '---\n["a"]\n---\n# x\n',
+                   "# no front matter\n", '---\n{"a": \n---\n'):
+        assert json_front_matter(source) is None, source
