@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import url_filter
 
 from netstack_docs.render.ready import OPEN
 from netstack_docs.site.lightbox import add_assets, skip_parsing
@@ -114,3 +116,20 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
         _LIGHTBOX.discard(page.file.src_uri)
         return add_assets(output, page, config)
     return output
+
+
+@pass_context
+def md_url(context: Any, path: str) -> str:
+    """The URL, relative to the page being rendered, of a docs-dir `.md` path (a host's sidebar and
+    breadcrumbs, from its front matter): a filter rather than a template macro, which cost a dozen
+    macro calls a host page."""
+    if context["config"].use_directory_urls:
+        url = path[:-8] if path.endswith("index.md") else path[:-3] + "/"
+    else:
+        url = path[:-3] + ".html"
+    return url_filter(context, url)
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    env.filters["netstack_md_url"] = md_url
+    return env
