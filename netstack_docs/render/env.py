@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from netstack_docs.render.escape import Trusted, code_fence, html_attr, html_text, md_code, md_text
-from netstack_docs.render.ready import code_html, curated_html, details_block, details_html
+from netstack_docs.render.ready import code_html, compact_block, curated_html, details_block, details_html
 
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -135,7 +135,8 @@ def html_environment() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(md=curated_html, html=html_text, attr=html_attr, anchor=anchor_id)
-    env.globals.update(rel=rel, kind_anchor=kind_anchor, details_block=details_block, code=code_html)
+    env.globals.update(rel=rel, kind_anchor=kind_anchor, code=code_html)
+    env.globals.update(details_block=details_block, compact_block=compact_block)
     return env
 
 

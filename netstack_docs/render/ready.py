@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from netstack_docs.render.escape import Trusted, html_text
+from netstack_docs.render.escape import Trusted, html_attr, html_text
 
 # Control characters but newline and tab: shown as \xNN in code blocks (as escape.code_fence does).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -106,3 +106,45 @@ def details_block(c: Any) -> Trusted:
         parts.append(code_html(command.text))
     parts.append("</div>")
     return Trusted("\n".join(parts))
+
+
+def compact_block(section: Any) -> Trusted:
+    """A kind with many components (netstack_docs.render.pages.KindSection, `compact`) as one table,
+    a row per component carrying its anchor: written here rather than by template loops (a routing
+    page has hundreds of rows, each a dozen escaped values: the template was most of the page's
+    render time). Search indexes the name column only (and not even that for sysctls, whose names
+    are the same on every host): a fleet's search index must stay small enough for a browser."""
+    from netstack_docs.render.env import anchor_id
+
+    components = section.components
+    exclude = " data-search-exclude" if components[0].identity_kind == "sysctl" else ""
+    head = "".join(f"<th>{html_text(label)}</th>" for label in section.columns)
+    out = [
+        '<div class="netstack-compact">',
+        f"<table{exclude}>",
+        f"<thead data-search-exclude><tr><th>Name</th><th>Namespace</th>{head}<th>Inspect</th></tr></thead>",
+        "<tbody>",
+    ]
+    for c in components:
+        facts = dict(c.facts)
+        anchor = anchor_id(c.anchor)
+        cells = "".join(
+            f"<td data-search-exclude>{_fact_cell(facts, label)}</td>" for label in section.columns
+        )
+        commands = "<br>".join(
+            f'<code title="{html_attr(cmd.title)}">{html_text(cmd.text)}</code>' for cmd in c.commands
+        )
+        out.append(
+            f'<tr id="{anchor}"><td><a href="#{anchor}">{html_text(c.name)}</a></td>'
+            f"<td data-search-exclude>{html_text(c.namespace.label)}</td>{cells}"
+            f"<td data-search-exclude>{commands}</td></tr>"
+        )
+    out.extend(("</tbody>", "</table>", "</div>"))
+    return Trusted("\n".join(out))
+
+
+def _fact_cell(facts: dict[str, Any], label: str) -> str:
+    if label not in facts:
+        return ""
+    value = facts[label]
+    return "—" if value is None else html_text(value)

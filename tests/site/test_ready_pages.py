@@ -235,3 +235,27 @@ def test_front_matter_that_is_not_one_line_of_json_is_read_by_mkdocs_yaml_reader
     for source in ("---\ntitle: x\n---\n\n# x\n", '---\n{"a": 1}\nb: 2\n---\n# x\n', '---\n["a"]\n---\n# x\n',
                    "# no front matter\n", '---\n{"a": \n---\n'):
         assert json_front_matter(source) is None, source
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_compact_table_shows_hostile_values_literally_with_one_anchor_a_row(value: str) -> None:
+    """compact_block (netstack_docs.render.ready): a kind's many components as table rows; every host
+    string is text, a fact without a value shows as —, as in a component's details."""
+    from types import SimpleNamespace as Obj
+
+    from netstack_docs.render.escape import html_text
+    from netstack_docs.render.ready import compact_block
+
+    rows = [
+        Obj(anchor=f"addr-root--x-{i}", name=value, namespace=Obj(label=value), identity_kind="addr",
+            facts=[("Scope", value), ("Lifetime", None)][: i + 1],
+            commands=[Obj(title=value, text=value)] * i)
+        for i in range(2)
+    ]
+    html = compact_block(Obj(components=rows, columns=["Scope", "Lifetime"]))
+    anchors = re.findall(r'<tr id="([^"]+)"><td><a href="#([^"]+)">', html)
+    assert anchors == [(r.anchor, r.anchor) for r in rows]
+    text = html_text(value)
+    assert html.count(f">{text}</a>") == 2 and html.count(f"<td data-search-exclude>{text}</td>") == 4
+    assert "<td data-search-exclude>—</td>" in html and "<td data-search-exclude></td>" in html
+    assert html.count("<code title=") == 1 and "<table>" in html
