@@ -116,7 +116,9 @@ class ReadyPage(Page):
             return
         assert self.markdown is not None
         body = self.markdown[len(PAGE) :].strip("\n")
-        ids = set(_ID.findall(body)) | set(_A_NAME.findall(body))
+        ids = set(_ID.findall(body))
+        if ' name="' in body:  # as MkDocs, `<a name>` is an anchor too (the renderer writes none)
+            ids |= set(_A_NAME.findall(body))
         body, tokens, title = headings(body, ids)
         body, links = resolve_html(body, self, files)  # the permalinks too, as MkDocs reads them
         self.content = body
