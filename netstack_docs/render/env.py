@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from netstack_docs.render.escape import Trusted, code_fence, html_attr, html_text, md_code, md_text
-from netstack_docs.render.ready import details_html
+from netstack_docs.render.ready import code_html, compact_block, curated_html, details_block, details_html
 
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -27,6 +27,14 @@ def _finalize(value: Any) -> str:
     if value is None:
         return "—"
     return md_text(value)
+
+
+def _finalize_html(value: Any) -> str:
+    if isinstance(value, Trusted):
+        return value
+    if value is None:
+        return "—"
+    return html_text(value)
 
 
 def trusted_md(value: str) -> Trusted:
@@ -112,6 +120,28 @@ def environment() -> jinja2.Environment:
     return env
 
 
+@cache
+def html_environment() -> jinja2.Environment:
+    """For pages written whole as HTML (`*.html.j2`, netstack_docs.render.ready.PAGE): every `{{ }}`
+    is escaped as HTML text unless Trusted; `md` converts curated model Markdown to HTML."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("netstack_docs.render", "templates"),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize_html,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(md=curated_html, html=html_text, attr=html_attr, anchor=anchor_id)
+    env.globals.update(rel=rel, kind_anchor=kind_anchor, code=code_html)
+    env.globals.update(details_block=details_block, compact_block=compact_block)
+    return env
+
+
 def render(template: str, page_path: str, **context: Any) -> str:
-    """Render one page template; `page_path` is the page's path in the build dir (for relative links)."""
-    return environment().get_template(template).render(page_path=page_path, **context)
+    """Render one page template; `page_path` is the page's path in the build dir (for relative links).
+    A `*.html.j2` template writes a page whole as HTML, in its own environment (html_environment)."""
+    env = html_environment() if template.endswith(".html.j2") else environment()
+    return env.get_template(template).render(page_path=page_path, **context)

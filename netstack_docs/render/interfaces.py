@@ -1,12 +1,13 @@
-"""The lists of the interfaces page as ready HTML: stages in order, each a tree of items linked to components.
+"""The lists of the interfaces page as HTML: stages in order, each a tree of items linked to components.
 
 Written here rather than by template macros: a host has a few hundred items, and a Jinja2 macro call
 per item made the page the most expensive of the host's (measured: about half of its render time);
-and as ready HTML (netstack_docs.render.ready) rather than Markdown, whose nested lists and links
-cost Python-Markdown several times more again (issue 24). The HTML is what Python-Markdown wrote for
-the same lists. Every untrusted string goes through html_text; links are relative `.md` links within
-the host's directory (`<layer>.md#anchor`, `interfaces.md#anchor`), which the site's hook checks and
-turns into URLs as MkDocs does for Markdown links. One `<li>` a line, indented four spaces a level.
+and as HTML (the page is written whole as HTML, netstack_docs.render.ready.PAGE) rather than
+Markdown, whose nested lists and links cost Python-Markdown several times more again (issue 24).
+The HTML is what Python-Markdown wrote for the same lists. Every untrusted string goes through
+html_text; links are relative `.md` links within the host's directory (`<layer>.md#anchor`,
+`interfaces.md#anchor`), which the site checks and turns into URLs as MkDocs does for Markdown
+links. One `<li>` a line, indented four spaces a level.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from netstack_docs.model.interfaces import DeviceView, Item, StageView, Target
 from netstack_docs.render.env import anchor_id
 from netstack_docs.render.escape import Trusted, html_text
-from netstack_docs.render.ready import ready
 
 INTERFACES_PAGE = "interfaces.md"
 BRANCH = {"forward": "if forwarded", "local": "if for this host"}
@@ -81,7 +81,7 @@ def stages_html(stages: Sequence[StageView]) -> str:
     return "\n".join(out)
 
 
-def device_html(d: DeviceView) -> Trusted:
+def device_block(d: DeviceView) -> Trusted:
     """One device's section below its heading: facts, addresses, then arriving and leaving, in order."""
     ifname = html_text(d.ifname)
     parts = [items_html(d.facts)] if d.facts else []
@@ -93,4 +93,4 @@ def device_html(d: DeviceView) -> Trusted:
         parts.append(f"<p><strong>{word} {ifname}</strong>{'' if stages else none}</p>")
         if stages:
             parts.append(stages_html(stages))
-    return ready("\n".join(parts))
+    return Trusted("\n".join(parts))

@@ -24,8 +24,8 @@ from netstack_docs.render.checks import finding_target
 from netstack_docs.render.env import render, trusted_md
 from netstack_docs.render.exposure import RowView, exposure_rows, served_href
 from netstack_docs.render.facts import env_row, host_facts, host_gaps, layer_checks
-from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav_yaml
-from netstack_docs.render.interfaces import device_html
+from netstack_docs.render.hostnav import INTERFACES, LayerLink, front_matter, host_nav
+from netstack_docs.render.interfaces import device_block
 from netstack_docs.render.search import search_summary
 from netstack_docs.render.tracelink import served_trace_href
 
@@ -99,6 +99,26 @@ LayerPage = tuple[str, Callable[[LayerView, list[KindSection], dict[str, Any]], 
 LAYER_PAGES: dict[str, LayerPage] = {"netfilter": ("netfilter.md.j2", firewall.page_context)}
 
 
+def layer_body(
+    host: HostPage, model: Model, layer_view: LayerView, kinds: list[KindSection] | None = None,
+    template: str | None = None,
+) -> str:
+    """One layer page of a host, front matter apart: ready HTML (layer.html.j2) but for the layers of
+    LAYER_PAGES. `template` overrides the choice (a test renders the Markdown of layer.md.j2 to compare)."""
+    layer = layer_view.layer
+    kinds = _kinds_in_order(model, layer_view) if kinds is None else kinds
+    chosen, extra = LAYER_PAGES.get(layer.slug, ("layer.html.j2", lambda *_: {}))
+    context = {
+        "host": host,
+        "layer_view": layer_view,
+        "kinds": kinds,
+        "handbook": handbook_path(layer.slug),
+        "checks": layer_checks(layer) if not kinds else [],
+    }
+    context.update(extra(layer_view, kinds, host.view.snapshot))
+    return render(template or chosen, host.layer_path(layer.slug), **context)
+
+
 def render_host(
     out: Path,
     host: HostPage,
@@ -117,41 +137,33 @@ def render_host(
         for layer, view in views
     ]
     changes = host.changes_path if has_changes else None
-    nav_yaml = host_nav_yaml(
+    nav_json = host_nav(
         host.env, host.view.hostname, host.index_path, links, changes, host.interfaces_path
     )
 
     layers = []
     for (layer, layer_view), link in zip(views, links, strict=True):
         kinds = _kinds_in_order(model, layer_view)
-        template, extra = LAYER_PAGES.get(layer.slug, ("layer.md.j2", lambda *_: {}))
-        context = {
-            "host": host,
-            "layer_view": layer_view,
-            "kinds": kinds,
-            "handbook": handbook_path(layer.slug),
-            "checks": layer_checks(layer) if not kinds else [],
-        }
-        context.update(extra(layer_view, kinds, host.view.snapshot))
-        _write(out, link.path, front_matter(layer.slug, nav_yaml) + render(template, link.path, **context))
+        body = layer_body(host, model, layer_view, kinds)
+        _write(out, link.path, front_matter(layer.slug, nav_json) + body)
         titles = [f"{section.kind.title} ({len(section.components)})" for section in kinds]
         layers.append((layer, link.count, titles, link.path))
     _write(
         out,
         host.interfaces_path,
-        front_matter(INTERFACES, nav_yaml)
+        front_matter(INTERFACES, nav_json)
         + render(
-            "interfaces.md.j2",
+            "interfaces.html.j2",
             host.interfaces_path,
             host=host,
             devices=host_devices(host.view),
-            device_html=device_html,
+            device_block=device_block,
         ),
     )
     _write(
         out,
         host.index_path,
-        front_matter(None, nav_yaml)
+        front_matter(None, nav_json)
         + render(
             "host.md.j2",
             host.index_path,

@@ -67,8 +67,24 @@ def block_anchor_ids(markdown: str) -> set[str]:
 
 def resolve_links(markdown: str, page: Any, files: Any) -> tuple[str, dict[Any, dict[str, str]]]:
     """The page's Markdown with each ready block's relative links made URLs, and the links to anchors
-    ({target file: {anchor: link as written}}, MkDocs' `Page.links_to_anchors`). A link to a page
-    that is not in the site is logged as a warning naming the page, as MkDocs does."""
+    ({target file: {anchor: link as written}}, MkDocs' `Page.links_to_anchors`)."""
+    anchors: dict[Any, dict[str, str]] = {}
+
+    def block(m: re.Match[str]) -> str:
+        inner, found = resolve_html(m.group(1), page, files)
+        for target, links in found.items():
+            mine = anchors.setdefault(target, {})
+            for anchor, href in links.items():
+                mine.setdefault(anchor, href)
+        return f"{OPEN}\n{inner}\n{CLOSE}"
+
+    return _BLOCK.sub(block, markdown), anchors
+
+
+def resolve_html(html: str, page: Any, files: Any) -> tuple[str, dict[Any, dict[str, str]]]:
+    """`html` (written by the renderer) with each relative `.md` link made a URL relative to `page`,
+    and its links to anchors ({target file: {anchor: link as written}}, MkDocs' `Page.links_to_anchors`).
+    A link to a page that is not in the site is logged as a warning naming the page, as MkDocs does."""
     src = page.file.src_uri
     here = posixpath.dirname(src)
     anchors: dict[Any, dict[str, str]] = {}
@@ -101,7 +117,4 @@ def resolve_links(markdown: str, page: Any, files: Any) -> tuple[str, dict[Any, 
             url = f"{url}#{fragment}"
         return f"{m.group(1)}{url}{m.group(3)}"
 
-    def block(m: re.Match[str]) -> str:
-        return f"{OPEN}\n{_LINK.sub(link, m.group(1))}\n{CLOSE}"
-
-    return _BLOCK.sub(block, markdown), anchors
+    return _LINK.sub(link, html), anchors

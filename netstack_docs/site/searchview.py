@@ -17,6 +17,25 @@ import re
 
 # The search plugin's own clean-up of a page's HTML after indexing it (material/plugins/search/plugin.py).
 SEARCH_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+_SEARCH_ATTR = re.compile(r"data-search-\w+=\"[^\"]+\"")  # SEARCH_ATTRS but its optional first space
+
+
+def strip_search_attrs(html: str) -> str:
+    """`SEARCH_ATTRS.sub("", html)`, faster: the pattern's optional leading space makes the regex engine
+    try a match at every character of a page (about 1 ms on a large one), so this finds the literal
+    attribute name and takes the one whitespace character before it, as `\\s?` would."""
+    if "data-search-" not in html:
+        return html
+    out: list[str] = []
+    pos = 0
+    for m in _SEARCH_ATTR.finditer(html):
+        start = m.start()
+        if start > pos and html[start - 1].isspace():  # what `\\s` matches: str.isspace's characters
+            start -= 1
+        out.append(html[pos:start])
+        pos = m.end()
+    out.append(html[pos:])
+    return "".join(out)
 
 EXCLUDE = "data-search-exclude"
 _VALUE = r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""

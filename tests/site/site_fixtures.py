@@ -53,12 +53,29 @@ def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 def ready_as_markdown(source: str) -> str:
     """A generated page with each ready HTML block (netstack_docs.render.ready) spelt as the Markdown
     it replaced: table rows as `| a | b |`, links as `[text](href)`, text escaped by md_text (code
-    blocks verbatim), so that assertions about a page's facts read the same either way."""
+    blocks verbatim), so that assertions about a page's facts read the same either way. A page written
+    whole as HTML (ready.PAGE) reads as if its parts between headings were ready blocks, its headings
+    Markdown headings (`### text { #id }`)."""
     import html
     import re
 
     from netstack_docs.render.escape import md_text
-    from netstack_docs.render.ready import CLOSE, OPEN
+    from netstack_docs.render.ready import CLOSE, OPEN, PAGE
+
+    if PAGE in source:
+        head, _, body = source.partition(PAGE + "\n")
+        parts = re.split(r'(<h[1-6](?: id="[^"]*")?>.*?</h[1-6]>)', body, flags=re.S)
+        spelt = [head]
+        for part in parts:
+            heading = re.fullmatch(r'<h([1-6])(?: id="([^"]*)")?>(.*?)</h[1-6]>', part, re.S)
+            if heading:
+                text = "".join(md_text(html.unescape(t)) if not t.startswith("<") else t
+                               for t in re.split(r"(<[^<>]+>)", heading.group(3)) if t)
+                anchor = f" {{ #{heading.group(2)} }}" if heading.group(2) else ""
+                spelt.append(f"{'#' * int(heading.group(1))} {text}{anchor}\n\n")
+            elif part.strip():
+                spelt.append(f"{OPEN}\n{part.strip(chr(10))}\n{CLOSE}\n\n")
+        source = "".join(spelt)
 
     def block(m: re.Match[str]) -> str:
         body = re.sub(r"<(tr|/td|/th|thead|/thead|tbody)>\n", r"<\1>", m.group(1))

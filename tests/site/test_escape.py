@@ -205,8 +205,9 @@ def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors
 
     from netstack_docs.model.classify import classify
     from netstack_docs.model.interfaces import host_devices
-    from netstack_docs.render.interfaces import device_html
+    from netstack_docs.render.interfaces import device_block
     from netstack_docs.render.pages import HostPage
+    from netstack_docs.render.ready import PAGE
 
     doc = json.loads((REPO / "tests" / "fixtures" / "snapshots" / "hostile" / "lab-01.json").read_text())
     root = next(ns for ns in doc["namespaces"] if ns["id"] == "root")
@@ -221,9 +222,10 @@ def test_the_interfaces_page_shows_hostile_names_literally_and_keeps_its_anchors
     view = classify(doc, "lab-01")
     host = HostPage("hostile", "lab-01", view)
     devices = host_devices(view)
-    markdown = render("interfaces.md.j2", host.interfaces_path, host=host, devices=devices,
-                      device_html=device_html)
-    source = to_html(markdown)
+    markdown = render("interfaces.html.j2", host.interfaces_path, host=host, devices=devices,
+                      device_block=device_block)
+    assert markdown.startswith(PAGE)  # written whole as HTML: MkDocs builds it as it is (site/readypage.py)
+    source = markdown[len(PAGE):]
     tree = Tree(source)
     assert set(tree.tags) <= {"h1", "h2", "a", "p", "ul", "ol", "li", "code", "strong", "em"}, set(tree.tags)
     assert tree.tags.count("code") == markdown.count("<code>")  # no backtick in a name became code

@@ -47,6 +47,8 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
 def _plain(markdown: str) -> str:
     """The page's source as a reader's text, links, bold and italics written as Markdown: the device
     sections are ready HTML (netstack_docs.render.ready), one list item a line, four spaces a level."""
+    # the page is written whole as HTML (netstack_docs.render.ready.PAGE): its headings as Markdown's
+    markdown = re.sub(r'^<h2 id="([a-z0-9-]+)">(.*)</h2>$', r"## \2 { #\1 }", markdown, flags=re.M)
     markdown = re.sub(r'<a href="([^"<>]*)">([^<>]*)</a>', r"[\2](\1)", markdown)
     markdown = re.sub(r"</?strong>", "**", re.sub(r"</?em>", "*", markdown))
     markdown = re.sub(r"^ *(?:</?(?:ul|ol|li)>)+\n", "", markdown, flags=re.M)  # lines of closing tags

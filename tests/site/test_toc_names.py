@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from site_fixtures import Built
+from site_fixtures import Built, ready_as_markdown
 
 
 def _toc(html: str) -> list[str]:
@@ -24,7 +24,7 @@ def test_the_toc_names_the_namespace_of_each_lo_and_each_root_qdisc(built: Built
 
 
 def test_hostile_namespace_names_stay_text_in_headings(built: Built) -> None:
-    page = (built.build_dir / "docs" / "hostile" / "lab-01" / "link.md").read_text()
+    page = ready_as_markdown((built.build_dir / "docs" / "hostile" / "lab-01" / "link.md").read_text())
     heading = re.search(r"^### (.*) \{ #link-blue--lo \}$", page, re.M)  # a Markdown heading, for the TOC
     assert heading and '<span class="netstack-heading-ns">in netns blue</span>' in heading.group(1)
     counts = Counter(_toc((built.site / "hostile" / "lab-01" / "link" / "index.html").read_text()))
