@@ -890,11 +890,16 @@ def _route_path(stack: Any, packet: Packet, ctx: RuleContext) -> tuple[tuple[Any
         if any(e.route.get("src") for e in entries):
             path.append(("pin", ("saddr",)))
         entry = stack.fib.lookup(packet.family, table, packet.dst_ip, ctx.oif, packet.src_ip)
-        # a packet arriving for one of the host's addresses: which local route took it changes nothing
-        # after (local input reads the route's type only; the kernel's local routes have no anchor of
-        # their own), so every address the kernel's local routes take is one answer
-        kernel_local = entry is not None and entry.derived and entry.type == "local" and not ctx.local
-        path.append(("route", table, ctx.oif, None if entry is None else id(entry), kernel_local))
+        # a packet arriving for one of the host's addresses (or broadcast addresses): which of the
+        # kernel's local routes took it changes nothing after (local input, the source check and the
+        # address type read the route's type only; these routes have no anchor of their own), so every
+        # address the kernel's routes of that type take is one answer
+        kernel = (
+            entry.type
+            if entry is not None and entry.derived and entry.type in ("local", "broadcast") and not ctx.local
+            else None
+        )
+        path.append(("route", table, ctx.oif, None if entry is None else id(entry), kernel))
         if entry is None or entry.type == "throw":
             continue
         spl = rule.get("suppress_prefixlength")
@@ -915,9 +920,9 @@ def _route_space(stack: Any, packet: Packet, cell: Box, path: tuple[tuple[Any, .
             sel = _selector_space(rules[step[1]], cell, packet)
             cond = cond & (held(sel, packet, cell) if step[2] else missed(sel, packet, cell))
         else:
-            _, table, oif, entry_id, kernel_local = step
-            if kernel_local:
-                won = _local_routes_dim(stack, packet.family, table, oif, aw)
+            _, table, oif, entry_id, kernel = step
+            if kernel is not None:
+                won = _kernel_routes_dim(stack, packet.family, table, oif, aw, kernel)
             else:
                 entry = _entry(stack, packet.family, table, entry_id)
                 won = _route_dim(stack, packet.family, table, oif, entry, aw)
@@ -974,9 +979,10 @@ def _route_dim(stack: Any, family: str, table: str, oif: str | None, entry: Any,
     return _cached(("route", id(stack), stack, family, table, oif, id(entry), aw), make)  # type: ignore[no-any-return]
 
 
-def _local_routes_dim(stack: Any, family: str, table: str, oif: str | None, aw: int) -> Dim:
-    """The destinations whose lookup in this table ends on one of the kernel's own local routes (derived
-    from the addresses): each such route's prefix minus what the routes before it in lookup order take."""
+def _kernel_routes_dim(stack: Any, family: str, table: str, oif: str | None, aw: int, typ: str) -> Dim:
+    """The destinations whose lookup in this table ends on one of the kernel's own routes of type `typ`
+    (local, broadcast: derived from the addresses): each such route's prefix minus what the routes
+    before it in lookup order take."""
 
     def make() -> Dim:
         covered: list[tuple[int, int]] = []
@@ -985,13 +991,13 @@ def _local_routes_dim(stack: Any, family: str, table: str, oif: str | None, aw: 
             if e.net.max_prefixlen != aw:
                 continue
             span = (int(e.net.network_address), int(e.net.broadcast_address))
-            if e.derived and e.type == "local":
+            if e.derived and e.type == typ:
                 mine = Dim.of(aw, [span])
                 owned += (_minus(mine, Dim.of(aw, covered)) if covered else mine).intervals
             covered.append(span)
         return Dim.of(aw, owned)
 
-    return _cached(("local-routes", id(stack), stack, family, table, oif, aw), make)  # type: ignore[no-any-return]
+    return _cached(("kernel-routes", id(stack), stack, family, table, oif, aw, typ), make)  # type: ignore[no-any-return]
 
 
 # -- the rest of the walk's questions --------------------------------------------------------------------

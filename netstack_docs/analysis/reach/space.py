@@ -120,6 +120,15 @@ class Dim:
     intervals: tuple[Interval, ...]
     masks: tuple[Mask, ...] = ()
 
+    def __hash__(self) -> int:
+        # kept once computed: a dimension (and a box) is a key of every remembered condition, hashed
+        # walk after walk; a long interval list costs as much to hash as to intersect
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.width, self.intervals, self.masks))
+            object.__setattr__(self, "_hash", h)
+        return h  # type: ignore[no-any-return]
+
     @classmethod
     def full(cls, width: int) -> Dim:
         return cls(width, ((0, (1 << width) - 1),))
@@ -268,6 +277,14 @@ class Box:
     sport: Dim
     dport: Dim
     mark: Dim
+
+    def __hash__(self) -> int:
+        h = self.__dict__.get("_hash")  # kept once computed, as a Dim's
+        if h is None:
+            h = hash((self.family, self.proto, self.state, self.iif, self.saddr, self.daddr, self.sport,
+                      self.dport, self.mark))
+            object.__setattr__(self, "_hash", h)
+        return h  # type: ignore[no-any-return]
 
     @classmethod
     def universe(cls, family: int, proto: str, iif: str | None = None) -> Box:
