@@ -78,3 +78,19 @@ def test_a_set_the_martians_and_the_local_addresses_are_one_box_each() -> None:
     assert len(local.boxes) == 1
     for dst, yes in (("10.244.1.1", True), (PINNED, True), ("127.0.0.1", True), ("10.244.1.255", False)):
         assert local.contains(packet_fields(Packet("198.18.0.9", dst, "tcp", 1, 2, "new", 0), "eth0")) is yes
+
+
+def test_the_broadcast_addresses_are_one_answer_and_trace_agrees() -> None:
+    fleet = _node()
+    one, two = (
+        reach(fleet, "lab", "node", ingress="eth0", proto="udp", dst=Space.where(family=4, daddr=d))
+        for d in (["10.244.1.255"], ["10.244.1.255", "192.168.50.255"])
+    )
+    assert two.paths == one.paths  # the second address takes no walk of its own (per route: 10, not 7)
+    for region in two.regions:
+        cni0, eth0 = (
+            packet_fields(Packet("198.18.0.9", d, "udp", 40000, 8472, "new", 0), "eth0")
+            for d in ("10.244.1.255", "192.168.50.255")
+        )
+        assert region.space.contains(cni0) == region.space.contains(eth0)
+    assert _agree(fleet, two, samples(two, random.Random(8), 60, 6), "eth0") >= 60
