@@ -198,3 +198,13 @@ def test_frontier_takes_out_what_a_plain_split_does_box_for_box() -> None:
             assert frontier.take(answer).boxes == taken.boxes
             assert frontier.rest().boxes == left.boxes
         assert not frontier
+
+
+def test_a_box_keeps_its_hash_but_never_carries_it_into_another_process() -> None:
+    import pickle
+
+    box = Box.universe(4, "tcp", "eth0").narrowed({"saddr": Dim.of(32, [(1, 9), (20, 30)])})
+    assert hash(box) == hash(box) and "_hash" in box.__dict__ and "_hash" in box.saddr.__dict__
+    copy = pickle.loads(pickle.dumps(box))
+    assert copy == box and "_hash" not in copy.__dict__ and "_hash" not in copy.saddr.__dict__
+    assert {box: 1}[copy] == 1

@@ -129,6 +129,9 @@ class Dim:
             object.__setattr__(self, "_hash", h)
         return h  # type: ignore[no-any-return]
 
+    def __getstate__(self) -> dict[str, Any]:
+        return _without_hash(self.__dict__)
+
     @classmethod
     def full(cls, width: int) -> Dim:
         return cls(width, ((0, (1 << width) - 1),))
@@ -236,6 +239,12 @@ class Dim:
         return sum(hi - lo + 1 for lo, hi in self.intervals)
 
 
+def _without_hash(state: dict[str, Any]) -> dict[str, Any]:
+    """A Dim's or Box's fields for pickling, without the kept hash (a string's hash differs from one
+    process to another)."""
+    return {k: v for k, v in state.items() if k != "_hash"}
+
+
 def _disjoint(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> bool:
     """Two sorted interval lists share no value (their hulls first, then interval by interval)."""
     if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
@@ -285,6 +294,9 @@ class Box:
                       self.dport, self.mark))
             object.__setattr__(self, "_hash", h)
         return h  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _without_hash(self.__dict__)
 
     @classmethod
     def universe(cls, family: int, proto: str, iif: str | None = None) -> Box:
