@@ -92,18 +92,23 @@ def link(text: Any, href: str) -> Trusted:
     return Trusted(f"[{md_text(text)}]({href})")
 
 
-@cache
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+def _templates(finalize: Any) -> jinja2.Environment:
+    """The package's templates, strict about undefined names; `finalize` escapes every `{{ }}`."""
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("netstack_docs.render", "templates"),
         undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
+        finalize=finalize,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
     )
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = _templates(_finalize)
     env.filters.update(
         md=trusted_md,
         code=md_code,
@@ -124,16 +129,7 @@ def environment() -> jinja2.Environment:
 def html_environment() -> jinja2.Environment:
     """For pages written whole as HTML (`*.html.j2`, netstack_docs.render.ready.PAGE): every `{{ }}`
     is escaped as HTML text unless Trusted; `md` converts curated model Markdown to HTML."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("netstack_docs.render", "templates"),
-        undefined=jinja2.StrictUndefined,
-        finalize=_finalize_html,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    env = _templates(_finalize_html)
     env.filters.update(md=curated_html, html=html_text, attr=html_attr, anchor=anchor_id)
     env.globals.update(rel=rel, kind_anchor=kind_anchor, code=code_html)
     env.globals.update(details_block=details_block, compact_block=compact_block)

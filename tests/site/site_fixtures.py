@@ -105,3 +105,12 @@ def ready_as_markdown(source: str) -> str:
         return "".join(out)
 
     return re.sub(re.escape(OPEN) + r"\n(.*?)\n" + re.escape(CLOSE), block, source, flags=re.S)
+
+
+def team_project(tmp_path: Path, page: str) -> Path:
+    """A team's docs repository with one page of its own (docs/runbook.md) and a minimal mkdocs.yml."""
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("site_name: A team's docs\n")
+    (project / "docs" / "runbook.md").write_text(page)
+    return project

@@ -7,21 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from site_fixtures import FIXTURE_SNAPSHOTS, Built
+from site_fixtures import FIXTURE_SNAPSHOTS, Built, team_project
 
 from netstack_docs.errors import UserError
 from netstack_docs.render.ready import CLOSE, OPEN
 from netstack_docs.site.build import build_site
 
 HOST = "lab/rich-host"
-
-
-def _team(tmp_path: Path, page: str) -> Path:
-    project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    (project / "mkdocs.yml").write_text("site_name: A team's docs\n")
-    (project / "docs" / "runbook.md").write_text(page)
-    return project
 
 
 def _ready_only_anchor(built: Built) -> tuple[str, str]:
@@ -39,7 +31,7 @@ def test_a_runbook_link_to_an_anchor_inside_ready_html_builds_and_fails_once_the
     tmp_path: Path, built: Built
 ) -> None:
     page, anchor = _ready_only_anchor(built)
-    project = _team(tmp_path, f"# Runbook\n\nSee [the row]({HOST}/{page}#{anchor}).\n")
+    project = team_project(tmp_path, f"# Runbook\n\nSee [the row]({HOST}/{page}#{anchor}).\n")
     build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
     runbook = (tmp_path / "site" / "runbook" / "index.html").read_text()
     assert f'href="../{HOST}/{page[:-3]}/#{anchor}"' in runbook
@@ -56,7 +48,7 @@ def test_links_inside_a_ready_block_become_urls_and_the_strict_build_checks_them
         '<a href="trace.md?env=lab&amp;host=rich-host">trace</a>, <a href="https://example.net/x.md">out</a>'
         f"</p>\n{CLOSE}\n"
     )
-    project = _team(tmp_path, "# Runbook\n\n" + block)
+    project = team_project(tmp_path, "# Runbook\n\n" + block)
     build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
     runbook = (tmp_path / "site" / "runbook" / "index.html").read_text()
     assert 'href="../linking/"' in runbook and f'href="../{HOST}/#find"' in runbook

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from site_fixtures import FIXTURE_SNAPSHOTS, Built
+from site_fixtures import FIXTURE_SNAPSHOTS, Built, team_project
 from test_escape import HOSTILE
 
 from netstack_docs.errors import UserError
@@ -21,14 +21,6 @@ from netstack_docs.site.build import build_site
 from netstack_docs.site.inputs import load_snapshots
 
 HOSTS = ("lab/rich-host", "hostile/lab-01")
-
-
-def _team(tmp_path: Path, page: str) -> Path:
-    project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    (project / "mkdocs.yml").write_text("site_name: A team's docs\n")
-    (project / "docs" / "runbook.md").write_text(page)
-    return project
 
 
 def _mkdocs(built: Built) -> tuple[Any, Any]:
@@ -103,7 +95,7 @@ def test_a_runbook_link_to_an_anchor_of_a_ready_page_builds_and_fails_once_the_a
     source = (built.build_dir / "docs" / host / "traffic-control.md").read_text()
     assert PAGE in source
     anchor = re.findall(r'<h3 id="([a-z0-9-]+)"', source)[-1]
-    project = _team(tmp_path, f"# Runbook\n\nSee [the qdisc]({host}/traffic-control.md#{anchor}).\n")
+    project = team_project(tmp_path, f"# Runbook\n\nSee [the qdisc]({host}/traffic-control.md#{anchor}).\n")
     build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
     runbook = (tmp_path / "site" / "runbook" / "index.html").read_text()
     assert f'href="../{host}/traffic-control/#{anchor}"' in runbook
@@ -130,7 +122,7 @@ def test_a_ready_page_built_has_its_toc_permalinks_and_no_marker(built: Built) -
 def test_a_ready_page_whose_link_target_is_gone_fails_the_strict_build(tmp_path: Path) -> None:
     """A page of ours written whole as HTML links a page the site lacks: the build fails and names it."""
     page = f'{PAGE}\n<h1>Runbook</h1>\n<p><a href="linking.md#nope">x</a> <a href="gone.md">y</a></p>\n'
-    project = _team(tmp_path, page)
+    project = team_project(tmp_path, page)
     with pytest.raises(UserError) as exc:
         build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
     assert "gone.md" in str(exc.value) and "#nope" in str(exc.value)

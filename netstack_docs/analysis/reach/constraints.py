@@ -853,7 +853,7 @@ def route_condition(seen: Seen, cell: Box) -> Space:
 
 def _route_path(stack: Any, packet: Packet, ctx: RuleContext) -> tuple[tuple[Any, ...], ...]:
     """The lookup's way through the policy rules, as steps: ("rule", index, matched), ("pin", fields),
-    ("route", table, oif, entry id or None, whether every kernel local route is one answer)."""
+    ("route", table, oif, entry id or None, the type when every kernel route of it is one answer)."""
     rules = stack.rules[packet.family]
     path: list[tuple[Any, ...]] = []
     everything = ("saddr", "daddr", "mark", "sport", "dport")
