@@ -163,13 +163,54 @@ def _fields(packet: Packet, cell: Box) -> dict[str, Any]:
 # -- carrying a condition back to the entering packet --------------------------------------------------
 def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
     """`space` is over the fields of `now`; the same set over the fields of `orig` (see module doc)."""
+    where, ambiguous = _mapping(now, orig)
+    if where is None:
+        return space  # nothing rewritten, no two fields alike: every field is the entering packet's own
+    if ambiguous:
+        space = space & pin(cell, orig, set(ambiguous))
+    if all(where[n] == n for n in FIELDS):
+        return space
+    if ambiguous:
+        return _carried(space, where, now, cell)
+    # the same condition carried the same way (a rule after the same DNAT, walk after walk): once; kept
+    # apart from _CACHE, as a condition made for one walk only is carried once and never asked again
+    fixed = tuple(_value(now, n) for n in FIELDS if where[n] is None)
+    key = (id(space), cell, tuple(where[n] for n in FIELDS), fixed)
+    found = _CARRIED.get(key)
+    if found is not None and found[0] is space:
+        return found[1]
+    if len(_CARRIED) > 8192:
+        _CARRIED.clear()
+    out = _carried(space, where, now, cell)
+    _CARRIED[key] = (space, out)
+    return out
+
+
+def _fields_of(packet: Packet) -> tuple[Any, ...]:
+    return (packet.src_ip, packet.dst_ip, packet.sport, packet.dport, packet.mark)
+
+
+def _mapping(now: Packet, orig: Packet) -> tuple[dict[str, str | None] | None, frozenset[str]]:
+    """Where each field of `now` came from in `orig` (None: NAT or a mark rewrote it, a constant), and
+    the fields whose origin cannot be told (two fields alike): (None, {}) when every field is the
+    entering packet's own. A walk asks it for every condition with the same few packets: remembered
+    by the two packets' fields."""
+    key = (_fields_of(now), _fields_of(orig))
+    found = _MAPPINGS.get(key)
+    if found is None:
+        if len(_MAPPINGS) > 8192:
+            _MAPPINGS.clear()
+        found = _MAPPINGS[key] = _map_fields(now, orig)
+    return found
+
+
+def _map_fields(now: Packet, orig: Packet) -> tuple[dict[str, str | None] | None, frozenset[str]]:
     if (
-        (now.src_ip, now.dst_ip, now.sport, now.dport, now.mark)
-        == (orig.src_ip, orig.dst_ip, orig.sport, orig.dport, orig.mark)
+        _fields_of(now) == _fields_of(orig)
         and orig.src_ip != orig.dst_ip
         and (orig.sport is None or orig.sport != orig.dport)
     ):
-        return space  # nothing rewritten, no two fields alike: every field is the entering packet's own
+        return None, frozenset()
     where: dict[str, str | None] = {}
     ambiguous: set[str] = set()
     # a reverse lookup (rp_filter, fib saddr) swaps both addresses and ports: the ports tell which
@@ -193,26 +234,10 @@ def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
             where[name] = name
             continue
         where[name] = swap if swap and _value(orig, swap) == v else None
-    if ambiguous:
-        space = space & pin(cell, orig, ambiguous)
-    if all(where[n] == n for n in FIELDS):
-        return space
-    if ambiguous:
-        return _carried(space, where, now, cell)
-    # the same condition carried the same way (a rule after the same DNAT, walk after walk): once; kept
-    # apart from _CACHE, as a condition made for one walk only is carried once and never asked again
-    fixed = tuple(_value(now, n) for n in FIELDS if where[n] is None)
-    key = (id(space), cell, tuple(where[n] for n in FIELDS), fixed)
-    found = _CARRIED.get(key)
-    if found is not None and found[0] is space:
-        return found[1]
-    if len(_CARRIED) > 8192:
-        _CARRIED.clear()
-    out = _carried(space, where, now, cell)
-    _CARRIED[key] = (space, out)
-    return out
+    return where, frozenset(ambiguous)
 
 
+_MAPPINGS: dict[tuple[Any, ...], tuple[dict[str, str | None] | None, frozenset[str]]] = {}
 _CARRIED: dict[tuple[Any, ...], tuple[Space, Space]] = {}
 
 
@@ -1087,7 +1112,7 @@ def _bound_addresses(ns: Any, proto: str, port: int, width: int) -> Dim:
             continue
         text = str(s["local_address"])
         if s["family"] != family:
-            text = text[len("::ffff:"):] if family == "inet" and text.startswith("::ffff:") else ""
+            text = text[len("::ffff:") :] if family == "inet" and text.startswith("::ffff:") else ""
         try:
             ip = parse_ip(text)
         except ValueError:

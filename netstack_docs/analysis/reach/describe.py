@@ -7,6 +7,7 @@ shorter, as "any except" it. Masked conditions are written as nft writes them (`
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Any
 
 from netstack_docs.analysis.reach.space import Box, Dim, Space
@@ -49,8 +50,10 @@ def _masks(dim: Dim, kind: str, version: int) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def describe_dim(dim: Dim, kind: str, version: int = 4) -> str | None:
-    """None for "any"; else the set as a reader wants it."""
+    """None for "any"; else the set as a reader wants it (remembered: Dims are values, and the same few
+    sets are written for region after region)."""
     plain = Dim(dim.width, dim.intervals)
     masks = _masks(dim, kind, version)
     if plain.is_full:
@@ -69,6 +72,7 @@ def describe_dim(dim: Dim, kind: str, version: int = 4) -> str | None:
     return None if text == "any" else text
 
 
+@lru_cache(maxsize=65536)
 def describe_box(box: Box) -> str:
     words = [box.proto if box.family == 4 or box.proto in ("icmpv6",) else f"{box.proto} (IPv6)"]
     if box.has_ports:

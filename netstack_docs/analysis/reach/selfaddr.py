@@ -8,9 +8,10 @@ own link). A listening socket bound to one address receives packets for that add
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from typing import Any
+
+from netstack_docs.analysis.trace.packet import parse_ip
 
 WILDCARDS = ("0.0.0.0", "::")
 
@@ -22,13 +23,13 @@ def self_addresses(ns_doc: dict[str, Any], ifname: str | None, families: Iterabl
     }  # a bridge port's link is the bridge's
     out = []
     for a in ns_doc.get("addresses", []):
-        ip = ipaddress.ip_address(a["address"])
+        ip = parse_ip(a["address"])
         if ip.version not in tuple(families) or ip.is_loopback:
             continue
         if ip.is_link_local and ifname is not None and a["ifname"] not in on:
             continue
         out.append(str(ip))
-    return sorted(set(out), key=lambda t: (ipaddress.ip_address(t).version, ipaddress.ip_address(t)))
+    return sorted(set(out), key=lambda t: (parse_ip(t).version, parse_ip(t)))
 
 
 def socket_addresses(ns_doc: dict[str, Any], sock: dict[str, Any], ifname: str | None) -> list[str]:
@@ -49,7 +50,7 @@ def address_space(addresses: list[str], state: str | None = None) -> Any:
 
     out = Space.empty()
     for fam in (4, 6):
-        mine = [a for a in addresses if ipaddress.ip_address(a).version == fam]
+        mine = [a for a in addresses if parse_ip(a).version == fam]
         if mine:
             out = out | Space.where(family=fam, daddr=mine, state=state)
     return out

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from netstack_docs.analysis.trace.packet import parse_ip
+from netstack_docs.analysis.trace.packet import parse_ip, parse_net
 
 Interval = tuple[int, int]  # inclusive bounds
 Mask = tuple[int, int, bool]  # (mask, value, equal): x & mask == value (equal) or != value
@@ -741,7 +741,7 @@ def prefixes(version: int, nets: Iterable[str]) -> Dim:
     """The addresses of some prefixes (or single addresses) of one family; others are ignored."""
     out = []
     for text in nets:
-        net = ipaddress.ip_network(str(text), strict=False)
+        net = parse_net(str(text))
         if net.version == version:
             out.append((int(net.network_address), int(net.broadcast_address)))
     return Dim.of(32 if version == 4 else 128, out)

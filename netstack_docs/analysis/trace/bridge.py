@@ -4,12 +4,11 @@ runs the IP hooks on bridged traffic when it is on."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from netstack_docs.analysis.trace.hops import end_here, peer_of, port_towards, veth_out
 from netstack_docs.analysis.trace.namespace import Namespace
-from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.packet import Packet, parse_net
 from netstack_docs.analysis.trace.walk import End, hook, stack
 
 if TYPE_CHECKING:
@@ -100,7 +99,7 @@ def _gateway_on(ns: Namespace, bridge: str, packet: Packet) -> str | None:
     for a in ns.doc.get("addresses", []):
         if a["ifname"] != bridge:
             continue
-        net = ipaddress.ip_network(f"{a['address']}/{a['prefixlen']}", strict=False)
+        net = parse_net(f"{a['address']}/{a['prefixlen']}")
         if net.version == packet.version and packet.src_ip in net:
             return str(a["address"])
     return None

@@ -11,6 +11,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from netstack_docs.analysis.trace.packet import parse_net
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Obj = dict[str, Any]
 
@@ -33,7 +35,7 @@ class FibEntry:
 def _network(dst: str, version: int) -> Network:
     if dst == "default":
         return ipaddress.ip_network("0.0.0.0/0" if version == 4 else "::/0")
-    return ipaddress.ip_network(dst, strict=False)
+    return parse_net(dst)
 
 
 def _derived_local(ns_doc: Obj, family: str) -> list[FibEntry]:
@@ -119,4 +121,4 @@ class Fib:
 
 
 def _within(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: str) -> bool:
-    return addr in ipaddress.ip_network(prefix, strict=False)
+    return addr in parse_net(prefix)

@@ -10,6 +10,7 @@ import ipaddress
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from netstack_docs.analysis.trace.packet import parse_net
 from netstack_docs.model.classify import layer_of
 from netstack_docs.model.identity import anchor_id, identity
 from netstack_docs.model.sections import as_routed
@@ -93,11 +94,15 @@ class Namespace:
         return link
 
     def subnet_of(self, ifname: str, version: int) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-        out = []
+        """The prefixes of an interface's addresses of one IP version (in the snapshot's order)."""
+        return list(self._subnets.get((ifname, version), ()))
+
+    @cached_property
+    def _subnets(self) -> dict[tuple[str, int], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+        out: dict[tuple[str, int], list[ipaddress.IPv4Network | ipaddress.IPv6Network]] = {}
         for a in self.doc.get("addresses", []):
-            net = ipaddress.ip_network(f"{a['address']}/{a['prefixlen']}", strict=False)
-            if a["ifname"] == ifname and net.version == version:
-                out.append(net)
+            net = parse_net(f"{a['address']}/{a['prefixlen']}")
+            out.setdefault((a["ifname"], net.version), []).append(net)
         return out
 
     def anchor(self, identity_kind: str, obj: Obj) -> tuple[str, str]:

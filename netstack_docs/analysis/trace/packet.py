@@ -46,6 +46,12 @@ def parse_ip(text: str) -> IPAddress:
     return ipaddress.ip_address(text)
 
 
+@lru_cache(maxsize=65536)
+def parse_net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A prefix (`10.0.0.1/24`: host bits allowed) parsed once per process, as parse_ip."""
+    return ipaddress.ip_network(text, strict=False)
+
+
 @dataclass(frozen=True)
 class Packet:
     """One packet as the kernel sees it at a point of the walk (immutable: NAT makes a new one)."""

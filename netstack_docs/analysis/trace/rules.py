@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from netstack_docs.analysis.trace.packet import Packet
+from netstack_docs.analysis.trace.packet import Packet, parse_net
 
 Obj = dict[str, Any]
 
@@ -55,7 +55,7 @@ def _as_int(value: Any) -> int:
 
 
 def _prefix(packet_addr: ipaddress.IPv4Address | ipaddress.IPv6Address, value: Any) -> bool:
-    return packet_addr in ipaddress.ip_network(str(value), strict=False)
+    return packet_addr in parse_net(str(value))
 
 
 def _masked_port(port: int | None, rule: Obj, key: str) -> bool | None:
