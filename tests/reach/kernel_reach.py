@@ -6,6 +6,10 @@ address for the moment (`ip route add local SRC/32 dev lo`, so the answer comes 
     python kernel_reach.py SNAPSHOT.json ENV HOST IF FAR_NETNS PER_REGION ASSUME [SOURCES]
 
 SOURCES: comma-separated prefixes the far side sends from (default: a few outside ranges).
+With KERNEL_REACH_EXPOSURE=1 in the environment, the regions are the exposure view's rows for IF (its
+TCP sockets), as a site shows them, and the report says whether they were made from another port's;
+KERNEL_REACH_DST (comma-separated prefixes) keeps to those destinations; KERNEL_REACH_SEED draws other
+packets (two runs on one lab must not send the same connection twice).
 
 Each packet's region must be what its trace says (reach and trace agree), and the kernel must do what
 the region says: delivered (connect succeeds; the answer's own trace must come back, as in
@@ -18,10 +22,12 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+import os
 import random
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trace"))
@@ -30,7 +36,9 @@ import kernel_driver  # noqa: E402
 from kernel_driver import answer, ns_path, observe  # noqa: E402
 
 from netstack_docs.analysis.reach import Space, reach  # noqa: E402
-from netstack_docs.analysis.reach.engine import _packet, outcome, packet_fields  # noqa: E402
+from netstack_docs.analysis.reach.engine import ReachAnswer, _packet, outcome, packet_fields  # noqa: E402
+from netstack_docs.analysis.reach.exposure import _ingress, host_exposure  # noqa: E402
+from netstack_docs.analysis.reach.ports import interchangeable_ports  # noqa: E402
 from netstack_docs.analysis.trace import Fleet, trace  # noqa: E402
 
 kernel_driver.TIMEOUT = 2.0  # a lab on one machine answers in milliseconds; a drop is a timeout
@@ -46,6 +54,21 @@ def _edges(space: Space, rng: random.Random) -> list[dict]:
         for x in box.dport.edges()[:4] + box.dport.outside_edges()[:4]:
             out.append(dict(base, dport=x))
     return out
+
+
+def _exposure_rows(
+    fleet: Fleet, doc: dict, env: str, host: str, iif: str, src: Space, assume: list[str]
+) -> tuple[ReachAnswer, bool]:
+    """The regions of the exposure view's rows for IF (the root namespace's TCP sockets), limited to the
+    sources sent from; and whether they were made from another port's (a class of alike ports)."""
+    root = fleet.host(env, host).namespace(None)
+    rows = [r for r in host_exposure(fleet, env, host, None, assume=tuple(assume)).rows
+            if r.netns == root.id and r.ifname == iif and r.socket.get("protocol") == "tcp"]
+    regions = [replace(region, space=region.space & src) for row in rows for region in row.regions]
+    ans = ReachAnswer(env, host, iif, None, Space([b for r in regions for b in r.space.boxes]))
+    ans.regions = [r for r in regions if r.space]
+    classes = interchangeable_ports(doc, root.id, _ingress(root), frozenset({4}), [*assume, *fleet.assume])
+    return ans, iif in classes
 
 
 def main() -> None:
@@ -77,16 +100,26 @@ def main() -> None:
         saddr=own + edges + static
     )
     dst = Space.where(family=4, proto="tcp", daddr=own, dport=ports)
-    ans = reach(fleet, env, host, ingress=iif, proto="tcp", src=src, dst=dst)
-    rng = random.Random(21)
+    derived = None
+    if os.environ.get("KERNEL_REACH_EXPOSURE"):  # the exposure view's rows for IF instead (ports.py)
+        # a source another namespace holds (a pod's, the node's) is answered there, and one the sender
+        # held for the moment would take that namespace's packets (the node's own: its answers to all)
+        held = [a["address"] for n in doc["namespaces"] for a in n["addresses"] if a["family"] == "inet"]
+        src = src - Space.where(saddr=held)
+        if os.environ.get("KERNEL_REACH_DST"):  # only these destinations (comma-separated prefixes)
+            src = src & Space.where(daddr=os.environ["KERNEL_REACH_DST"].split(","))
+        ans, derived = _exposure_rows(fleet, doc, env, host, iif, src, assume)
+    else:
+        ans = reach(fleet, env, host, ingress=iif, proto="tcp", src=src, dst=dst)
+    rng = random.Random(int(os.environ.get("KERNEL_REACH_SEED", "21")))
     plan = []
     skipped = 0
     used: set[tuple[str, int]] = set()  # one socket per (source, port) at a time: bind() refuses a second
     for region in ans.regions:
         picks = [region.space.example(rng) for _ in range(per_region)] + _edges(region.space, rng)
         for ex in picks:
-            if not ex or not ans.query.contains({**ex, "iif": iif}):
-                continue
+            if not ex or not ans.query.contains({**ex, "iif": iif}) or ex["src"] == ex["dst"]:
+                continue  # (a source that is its own destination never leaves the sender)
             p = _packet(ex)
             if (p.src, p.sport) in used:
                 continue
@@ -164,6 +197,7 @@ def main() -> None:
         if expected == "reach and trace disagree" or got != expected:
             disagree.append({"packet": p.describe(), "expected": expected, "kernel": got, "region": desc})
     report = {
+        "derived": derived,
         "regions": len(ans.regions),
         "fates": sorted({f"{r.fate} {r.end}".strip() for r in ans.regions}),
         "paths": ans.paths,

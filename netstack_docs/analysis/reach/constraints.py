@@ -186,25 +186,31 @@ def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
     return out
 
 
+_Mapping = tuple[dict[str, str | None] | None, frozenset[str]]
+_MAPPINGS: dict[tuple[int, int], tuple[Packet, Packet, _Mapping]] = {}
+
+
 def _fields_of(packet: Packet) -> tuple[Any, ...]:
     return (packet.src_ip, packet.dst_ip, packet.sport, packet.dport, packet.mark)
 
 
-def _mapping(now: Packet, orig: Packet) -> tuple[dict[str, str | None] | None, frozenset[str]]:
+def _mapping(now: Packet, orig: Packet) -> _Mapping:
     """Where each field of `now` came from in `orig` (None: NAT or a mark rewrote it, a constant), and
     the fields whose origin cannot be told (two fields alike): (None, {}) when every field is the
     entering packet's own. A walk asks it for every condition with the same few packets: remembered
-    by the two packets' fields."""
-    key = (_fields_of(now), _fields_of(orig))
+    for the two packet objects (kept beside the answer, so their ids cannot be reused meanwhile)."""
+    key = (id(now), id(orig))
     found = _MAPPINGS.get(key)
-    if found is None:
-        if len(_MAPPINGS) > 8192:
-            _MAPPINGS.clear()
-        found = _MAPPINGS[key] = _map_fields(now, orig)
-    return found
+    if found is not None and found[0] is now and found[1] is orig:
+        return found[2]
+    if len(_MAPPINGS) > 8192:
+        _MAPPINGS.clear()
+    answer = _map_fields(now, orig)
+    _MAPPINGS[key] = (now, orig, answer)
+    return answer
 
 
-def _map_fields(now: Packet, orig: Packet) -> tuple[dict[str, str | None] | None, frozenset[str]]:
+def _map_fields(now: Packet, orig: Packet) -> _Mapping:
     if (
         _fields_of(now) == _fields_of(orig)
         and orig.src_ip != orig.dst_ip
@@ -237,7 +243,6 @@ def _map_fields(now: Packet, orig: Packet) -> tuple[dict[str, str | None] | None
     return where, frozenset(ambiguous)
 
 
-_MAPPINGS: dict[tuple[Any, ...], tuple[dict[str, str | None] | None, frozenset[str]]] = {}
 _CARRIED: dict[tuple[Any, ...], tuple[Space, Space]] = {}
 
 

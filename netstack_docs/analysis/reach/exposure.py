@@ -120,6 +120,7 @@ def host_exposure(
     h = fleet.host(env, host)
     out = Exposure(env, host)
     ups = set(outside.uplinks_of(h.slug)) if outside is not None else set()
+    classes: dict[tuple[str, frozenset[int]], dict[str, str]] = {}
     for ns in h.namespaces:
         interfaces = _ingress(ns)
         for sock in (ns.doc.get("sockets") or {}).get("listening", []):
@@ -127,6 +128,8 @@ def host_exposure(
             if ipaddress.ip_address(sock["local_address"]).is_loopback:
                 out.loopback_only.append(f"{name} in {ns.label}")
                 continue
+            alike = _ports_alike(fleet, h, ns, interfaces, sock, assume, classes)
+            answered: dict[str, Any] = {}
             for ifname in interfaces:
                 if len(out.rows) >= MAX_ROWS:
                     out.not_traced += 1
@@ -134,8 +137,16 @@ def host_exposure(
                 dst = address_space(socket_addresses(ns.doc, sock, ifname), NEW)
                 if dst.is_empty():
                     continue  # a wildcard socket in a namespace with no address of its family
-                answer = reach(fleet, env, host, ingress=ifname, netns=ns.id, to=name, dst=dst, assume=assume)
-                regions = tuple(answer.regions)
+                first = answered.get(alike.get(ifname, ""))
+                found = _as_port(fleet, env, host, ns.id, first, ifname, assume) if first else None
+                if found is None:
+                    answer = reach(
+                        fleet, env, host, ingress=ifname, netns=ns.id, to=name, dst=dst, assume=assume
+                    )
+                    found = answer.regions
+                    if not answer.notes:
+                        answered[ifname] = answer
+                regions = tuple(found)
                 ids = tuple(region_id(ns.id, name, ifname, "all", r) for r in regions)
                 uplink = (ns.id, ifname) in ups
                 out.rows.append(Row(ns.id, sock, name, ifname, uplink, regions, ids))
@@ -144,6 +155,44 @@ def host_exposure(
         for ns_id, ifname in sorted(ups):
             out.outside += outside_rows(fleet, env, host, ns_id, ifname, outside, assume, reach)
     return out
+
+
+def _ports_alike(
+    fleet: Fleet,
+    h: Any,
+    ns: Namespace,
+    interfaces: list[str],
+    sock: dict[str, Any],
+    assume: tuple[str, ...],
+    known: dict[tuple[str, frozenset[int]], dict[str, str]],
+) -> dict[str, str]:
+    """The bridge ports whose rows for this socket another port's answer gives (ports.py): by the IP
+    versions the socket takes (`::` both), worked out once per namespace and versions (`known`)."""
+    from netstack_docs.analysis.reach.ports import interchangeable_ports
+
+    address = str(sock["local_address"])
+    families = frozenset({4, 6}) if address == "::" else frozenset({ipaddress.ip_address(address).version})
+    key = (ns.id, families)
+    if key not in known:
+        stated = [*assume, *fleet.assume]
+        known[key] = interchangeable_ports(h.doc, ns.id, interfaces, families, stated)
+    return known[key]
+
+
+def _as_port(
+    fleet: Fleet, env: str, host: str, ns_id: str, first: Any, port: str, assume: tuple[str, ...]
+) -> list[Any] | None:
+    """The regions of `first` (an answer for another port of the same class) as this port's, each
+    example traced again on this port; None when one ends otherwise (then the engine is asked)."""
+    from netstack_docs.analysis.reach.engine import outcome
+    from netstack_docs.analysis.reach.ports import renamed_regions
+    from netstack_docs.analysis.trace.api import trace
+
+    def retrace(example: Any) -> tuple[Any, Any]:
+        res = trace(fleet, env, host, example, ingress=port, netns=ns_id, assume=assume)
+        return res, outcome(res, ns_id, False)
+
+    return renamed_regions(first.regions, first.start, port, retrace)
 
 
 def outside_rows(
