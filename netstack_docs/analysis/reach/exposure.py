@@ -129,7 +129,7 @@ def host_exposure(
                 out.loopback_only.append(f"{name} in {ns.label}")
                 continue
             alike = _ports_alike(fleet, h, ns, interfaces, sock, assume, classes)
-            answered: dict[str, Any] = {}
+            answered: dict[str, tuple[Any, Any]] = {}  # port -> (the engine's answer, its destinations)
             for ifname in interfaces:
                 if len(out.rows) >= MAX_ROWS:
                     out.not_traced += 1
@@ -137,15 +137,17 @@ def host_exposure(
                 dst = address_space(socket_addresses(ns.doc, sock, ifname), NEW)
                 if dst.is_empty():
                     continue  # a wildcard socket in a namespace with no address of its family
-                first = answered.get(alike.get(ifname, ""))
-                found = _as_port(fleet, env, host, ns.id, first, ifname, assume) if first else None
+                first, asked = answered.get(alike.get(ifname, ""), (None, None))
+                found = None
+                if first is not None and asked is not None and asked.equals(dst):  # the same question
+                    found = _as_port(fleet, env, host, ns.id, first, ifname, assume)
                 if found is None:
                     answer = reach(
                         fleet, env, host, ingress=ifname, netns=ns.id, to=name, dst=dst, assume=assume
                     )
                     found = answer.regions
                     if not answer.notes:
-                        answered[ifname] = answer
+                        answered[ifname] = (answer, dst)
                 regions = tuple(found)
                 ids = tuple(region_id(ns.id, name, ifname, "all", r) for r in regions)
                 uplink = (ns.id, ifname) in ups
