@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from netstack_docs.analysis.reach.constraints import condition, meet, pin
@@ -173,14 +174,21 @@ def _cells(query: Space) -> dict[tuple[int, str, str], Space]:
 def default_query(
     ingress: str | None, from_local: bool, src: Space | None, dst: Space | None, proto: str | None
 ) -> Space:
-    protos = None if proto is None else [proto] if proto != "icmp" else ["icmp", "icmpv6"]
-    q = Space.universe(protos=protos, iif=ingress)
-    q = q & Space([replace(b, mark=Dim.of(32, [(0, 0)])) for b in Space.universe(iif=ingress).boxes])
+    q = _arriving(ingress, proto)
     if src is not None:
         q = q & _with_iif(src, ingress)
     if dst is not None:
         q = q & _with_iif(dst, ingress)
     return q
+
+
+@lru_cache(maxsize=4096)
+def _arriving(ingress: str | None, proto: str | None) -> Space:
+    """Every packet of the protocol (None: any) arriving on `ingress`, unmarked (a wire sets no mark):
+    the same few spaces for question after question, made once (spaces are never changed in place)."""
+    protos = None if proto is None else [proto] if proto != "icmp" else ["icmp", "icmpv6"]
+    q = Space.universe(protos=protos, iif=ingress)
+    return q & Space([replace(b, mark=Dim.of(32, [(0, 0)])) for b in Space.universe(iif=ingress).boxes])
 
 
 def _with_iif(space: Space, ingress: str | None) -> Space:
