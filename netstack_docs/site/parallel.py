@@ -1,0 +1,107 @@
+"""Per-host work on every core: forked workers compute ahead while this process goes on (issue 24).
+
+A build's per-host analysis (the exposure of each host, netstack_docs.analysis.reach) is independent
+from host to host. `per_host(work, count, jobs)` yields `work(0)`, `work(1)`, … in order: with more
+than one job and the fork start method, `jobs` forked workers compute them ahead of the reader (they
+inherit the parent's loaded snapshots, so a task is only its index, and a result comes back pickled);
+otherwise they are computed here, one at a time, when read. Either way the reader sees the same
+results in the same order, and the same first error: a worker's exception is sent back and raised
+here when its result is read, a UserError as itself (the file and field named, no traceback), any
+other with the worker's traceback as its cause.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from netstack_docs.errors import UserError
+
+T = TypeVar("T")
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (`build --jobs`' default)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class RemoteTraceback(Exception):
+    """A worker's traceback, shown as the cause of the exception it raised (as concurrent.futures does)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+# The work of the pool being started: set before the fork, so each worker inherits it (never pickled).
+_WORK: Callable[[int], Any] | None = None
+
+
+def _run(index: int) -> tuple[bool, Any]:
+    """In a worker: (True, result) or (False, the exception in a form that survives pickling)."""
+    assert _WORK is not None
+    try:
+        return True, _WORK(index)
+    except Exception as exc:  # noqa: BLE001 (sent back to the parent, which raises it)
+        return False, _portable(exc)
+
+
+def _portable(exc: Exception) -> Exception:
+    """`exc` if it pickles back to itself, else one that does with the same message (and, for a
+    UserError, the same exit status); anything but a UserError carries the worker's traceback."""
+    try:
+        copy = pickle.loads(pickle.dumps(exc))
+        if type(copy) is not type(exc) or str(copy) != str(exc):
+            raise TypeError("not the same exception")
+    except Exception:  # noqa: BLE001 (an exception class whose constructor pickle cannot replay)
+        if isinstance(exc, UserError):
+            copy = UserError(str(exc))
+            copy.exit_code = exc.exit_code
+        else:
+            copy = RuntimeError(f"{type(exc).__name__}: {exc}")
+    if not isinstance(exc, UserError):
+        copy.__cause__ = RemoteTraceback("".join(traceback.format_exception(exc)))
+    return copy
+
+
+def _raised(results: Iterator[tuple[bool, Any]], pool: ProcessPoolExecutor) -> Iterator[Any]:
+    for ok, value in results:
+        if not ok:
+            raise value
+        yield value
+    pool.shutdown()  # every result read: the workers' memory goes back now, not at the block's end
+
+
+@contextmanager
+def per_host(work: Callable[[int], T], count: int, jobs: int) -> Iterator[Iterator[T]]:
+    """`work(i)` for i in 0..count-1, in order; computed ahead by `jobs` forked workers when there
+    are more than one (and as many tasks), else here when read. Leaving the block cancels what has not
+    started (an error elsewhere in the build waits for at most one task a worker); a worker that dies
+    (killed, out of memory) fails the build with concurrent.futures' BrokenProcessPool, never hangs it."""
+    jobs = min(jobs, count)
+    if jobs <= 1 or not can_fork():
+        yield (work(i) for i in range(count))
+        return
+    global _WORK
+    _WORK = work
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+    try:
+        # With fork, every worker starts at the first submit: map submits all, so they inherit _WORK.
+        results = pool.map(_run, range(count))
+        _WORK = None
+        yield _raised(results, pool)
+    finally:
+        _WORK = None
+        pool.shutdown(wait=True, cancel_futures=True)
