@@ -50,36 +50,39 @@ _WORK: Callable[[int], Any] | None = None
 
 
 def _run(index: int) -> tuple[bool, Any]:
-    """In a worker: (True, result) or (False, the exception in a form that survives pickling)."""
+    """In a worker: (True, result) or (False, (the exception in a form that survives pickling, the
+    worker's traceback or None for a UserError))."""
     assert _WORK is not None
     try:
         return True, _WORK(index)
     except Exception as exc:  # noqa: BLE001 (sent back to the parent, which raises it)
-        return False, _portable(exc)
+        trace = None if isinstance(exc, UserError) else "".join(traceback.format_exception(exc))
+        return False, (_portable(exc), trace)
 
 
 def _portable(exc: Exception) -> Exception:
     """`exc` if it pickles back to itself, else one that does with the same message (and, for a
-    UserError, the same exit status); anything but a UserError carries the worker's traceback."""
+    UserError, the same exit status)."""
     try:
         copy = pickle.loads(pickle.dumps(exc))
-        if type(copy) is not type(exc) or str(copy) != str(exc):
-            raise TypeError("not the same exception")
-    except Exception:  # noqa: BLE001 (an exception class whose constructor pickle cannot replay)
-        if isinstance(exc, UserError):
-            copy = UserError(str(exc))
-            copy.exit_code = exc.exit_code
-        else:
-            copy = RuntimeError(f"{type(exc).__name__}: {exc}")
-    if not isinstance(exc, UserError):
-        copy.__cause__ = RemoteTraceback("".join(traceback.format_exception(exc)))
-    return copy
+        if type(copy) is type(exc) and str(copy) == str(exc):
+            return exc
+    except Exception:  # noqa: BLE001, S110 (an exception whose constructor pickle cannot replay)
+        pass
+    if isinstance(exc, UserError):
+        same = UserError(str(exc))
+        same.exit_code = exc.exit_code
+        return same
+    return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
 def _raised(results: Iterator[tuple[bool, Any]], pool: ProcessPoolExecutor) -> Iterator[Any]:
     for ok, value in results:
         if not ok:
-            raise value
+            exc, trace = value
+            if trace is None:
+                raise exc
+            raise exc from RemoteTraceback(trace)
         yield value
     pool.shutdown()  # every result read: the workers' memory goes back now, not at the block's end
 
