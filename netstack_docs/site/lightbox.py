@@ -27,17 +27,17 @@ def lightbox_plugin(config: Any) -> Any:
     return None
 
 
-def skip_parsing(markdown: str, page: Any, config: Any) -> bool:
-    """Turn the plugin off for a ready page without images (before it sees the page); True if done."""
-    if "glightbox" in page.meta or _IMAGE.search(markdown) or lightbox_plugin(config) is None:
+def skip_parsing(markdown: str, page: Any, plugin: Any) -> bool:
+    """Turn the plugin (`lightbox_plugin`'s, None when off) off for a ready page without images
+    (before it sees the page); True if done."""
+    if plugin is None or "glightbox" in page.meta or _IMAGE.search(markdown):
         return False
     page.meta["glightbox"] = False
     return True
 
 
-def add_assets(output: str, page: Any, config: Any) -> str:
+def add_assets(output: str, page: Any, config: Any, plugin: Any) -> str:
     """`output` with what the plugin's on_post_page adds to a page (the plugin's own, for this page)."""
-    plugin = lightbox_plugin(config)
     meta = page.meta
     page.meta = {k: v for k, v in meta.items() if k != "glightbox"}
     try:

@@ -251,3 +251,16 @@ def test_a_compact_table_shows_hostile_values_literally_with_one_anchor_a_row(va
     assert html.count(f">{text}</a>") == 2 and html.count(f"<td data-search-exclude>{text}</td>") == 4
     assert "<td data-search-exclude>—</td>" in html and "<td data-search-exclude></td>" in html
     assert html.count("<code title=") == 1 and "<table>" in html
+
+
+def test_the_hook_looks_for_the_search_and_lightbox_plugins_once_a_build_not_on_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.plugins import PluginCollection
+
+    scans = []
+    values = PluginCollection.values
+    monkeypatch.setattr(PluginCollection, "values", lambda self: scans.append(1) or values(self))
+    (tmp_path / "project").mkdir()
+    result = build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=tmp_path / "project")
+    assert result.pages > 40 and len(scans) <= 2, len(scans)  # on_config: one scan per plugin sought
