@@ -18,6 +18,7 @@ plugin's own clean-up applied to it.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # The search plugin's own clean-up of a page's HTML after indexing it (material/plugins/search/plugin.py).
 SEARCH_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
@@ -75,11 +76,10 @@ def search_view(html: str) -> str:
     tag, a script) leaves the rest of the page as it is."""
     if EXCLUDE not in html:
         return html
-    out: list[str] = []
-    pos = 0  # html[:pos] is in `out`
     stack: list[str] = []  # open elements, as the plugin's parser has them
-    cut: tuple[int, int] | None = None  # the outermost element to empty read: (its depth, content start)
-    heading = False  # a heading inside it
+    # Open elements to empty, nested ones too: [their depth, content start, a heading inside].
+    open_cuts: list[list[Any]] = []
+    cuts: list[tuple[int, int]] = []  # content ranges to leave out, in order, none inside another
     # In the section of a heading marked excluded (the plugin drops the section whole), at the depth
     # of that heading: what starts there until the next heading or its parent's end is in that section.
     excluded_section, section_depth = False, 0
@@ -93,17 +93,18 @@ def search_view(html: str) -> str:
         if tag in _RAW_TEXT:
             break
         if not m.group(1):  # a start tag
-            heading = heading or tag in _HEADINGS
             if tag in _HEADINGS:  # a section starts (the plugin's parser: at this depth)
+                for c in open_cuts:
+                    c[2] = True
                 excluded_section, section_depth = _excluded_section(m.group(3)), len(stack)
             if tag in _VOID or m.group(4):
                 if tag in _HEADINGS:
                     excluded_section = False  # a self-closing heading: not worth following
                 continue  # never on the stack (self-closing: pushed and popped at once)
-            if cut is None and tag not in _HEADINGS and (
+            if tag not in _HEADINGS and (
                 _excluded(m.group(3)) or (excluded_section and len(stack) == section_depth)
             ):
-                cut, heading = (len(stack), m.end()), False
+                open_cuts.append([len(stack), m.end(), False])
             stack.append(tag)
             continue
         if not stack or stack[-1] != tag:
@@ -111,10 +112,15 @@ def search_view(html: str) -> str:
         stack.pop()
         if len(stack) < section_depth:
             excluded_section = False  # the heading's parent ends: the plugin goes back to another section
-        if cut is not None and len(stack) == cut[0]:
+        if open_cuts and len(stack) == open_cuts[-1][0]:
+            _, start, heading = open_cuts.pop()
             if not heading:
-                out.append(html[pos : cut[1]])
-                pos = m.start()
-            cut = None
+                while cuts and cuts[-1][0] >= start:
+                    cuts.pop()  # inside this one
+                cuts.append((start, m.start()))
+    out, pos = [], 0
+    for start, end in cuts:
+        out.append(html[pos:start])
+        pos = end
     out.append(html[pos:])
     return "".join(out)

@@ -147,3 +147,15 @@ def test_random_markup_of_headings_and_excluded_parts_gives_the_same_index_entri
         assert sections(search_view(html)) == expected, repr(html)
         checked += 1
     assert checked > 3_000
+
+
+def test_inside_an_excluded_element_kept_for_its_heading_the_heading_sections_parts_are_emptied() -> None:
+    html = (
+        '<h1 id="a">A</h1><div class="netstack-figures" data-search-exclude><div class="netstack-figure">'
+        '<h3 data-search-exclude id="topology">Topology</h3><p><img src="topology.svg"></p>'
+        "<details><summary>Topology as text</summary><table><tr><td>eth0 row</td></tr></table></details>"
+        '</div></div><h2 id="find">Find</h2><p>eth0</p>'
+    )
+    view = search_view(html)
+    assert 'id="topology"' in view and "eth0 row" not in view and "as text" not in view
+    assert sections(view) == sections(html)
