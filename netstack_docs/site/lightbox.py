@@ -36,19 +36,39 @@ def skip_parsing(markdown: str, page: Any, plugin: Any) -> bool:
     return True
 
 
+# The plugin's parts for an empty document, per address of its assets relative to a page (all the
+# plugin's output takes from a page): one parse per directory depth, not one per page. `reset` empties
+# it for each build (its plugin and config).
+_ASSETS: dict[str, tuple[str, str] | None] = {}
+
+
+def reset() -> None:
+    _ASSETS.clear()
+
+
+def _parts(page: Any, config: Any, plugin: Any) -> tuple[str, str] | None:
+    from mkdocs import utils
+
+    key = utils.get_relative_url(utils.normalize_url("assets/"), page.url)
+    if key not in _ASSETS:
+        meta = page.meta
+        page.meta = {k: v for k, v in meta.items() if k != "glightbox"}
+        try:
+            empty = plugin.on_post_page(_EMPTY, page=page, config=config)
+        finally:
+            page.meta = meta
+        parts = _PARTS.search(empty)
+        _ASSETS[key] = None if parts is None else (parts.group(1), parts.group(2))
+    return _ASSETS[key]
+
+
 def add_assets(output: str, page: Any, config: Any, plugin: Any) -> str:
     """`output` with what the plugin's on_post_page adds to a page (the plugin's own, for this page)."""
-    meta = page.meta
-    page.meta = {k: v for k, v in meta.items() if k != "glightbox"}
-    try:
-        empty = plugin.on_post_page(_EMPTY, page=page, config=config)
-    finally:
-        page.meta = meta
-    parts = _PARTS.search(empty)
+    parts = _parts(page, config, plugin)
     head_at, body_at = output.rfind("</head>"), output.rfind("</body>")
     if parts is None or head_at < 0 or body_at < head_at:
         raise ValueError(f"{page.file.src_uri}: cannot place glightbox's assets (no </head> or </body>)")
-    head, body = parts.groups()
+    head, body = parts
     # The plugin's parser puts the whitespace after `</body>` inside the body, before its script.
     after = output[body_at + len("</body>") :]
     rest = after.lstrip()

@@ -34,7 +34,9 @@ log = logging.getLogger("mkdocs.plugins.netstack_docs")
 
 _BLOCK = re.compile(re.escape(OPEN) + r"\n(.*?)\n" + re.escape(CLOSE) + "$", re.S | re.M)
 _TAG_ID = re.compile(r"<[a-zA-Z][^<>]*?\sid=\"([^\"]+)\"")
-_LINK = re.compile(r"(<a\s[^<>]*?href=\")([^\"]*)(\")")
+# Links to be resolved, and (_HERE) links to an anchor of the page itself, only registered.
+_LINK = re.compile(r"(<a\s[^<>]*?href=\")((?!#[^\"])[^\"]*)(\")")
+_HERE = re.compile(r"<a\s[^<>]*?href=\"#([^\"]+)\"")
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 
 
@@ -89,6 +91,10 @@ def resolve_html(html: str, page: Any, files: Any) -> tuple[str, dict[Any, dict[
     here = posixpath.dirname(src)
     anchors: dict[Any, dict[str, str]] = {}
     targets: dict[str, tuple[Any, str]] = {"": (page.file, "")}  # a page links a few pages many times
+    # Links to an anchor of this page (a compact table's every row) stay as they are: only registered.
+    own = {unquote(fragment): f"#{fragment}" for fragment in reversed(_HERE.findall(html))}
+    if own:
+        anchors[page.file] = own
 
     def link(m: re.Match[str]) -> str:
         href = m.group(2)

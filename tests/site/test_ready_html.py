@@ -54,7 +54,9 @@ def test_links_inside_a_ready_block_become_urls_and_the_strict_build_checks_them
     assert 'href="../linking/"' in runbook and f'href="../{HOST}/#find"' in runbook
     assert 'href="../trace/?env=lab&amp;host=rich-host"' in runbook
     assert 'href="https://example.net/x.md"' in runbook
-    for broken, named in (('href="no-such-page.md"', "no-such-page.md"), ('href="linking.md#nope"', "#nope")):
+    broken_links = (('href="no-such-page.md"', "no-such-page.md"), ('href="linking.md#nope"', "#nope"),
+                    ('href="#nope-here"', "#nope-here"))  # an anchor of the page itself is checked too
+    for broken, named in broken_links:
         page = f"# Runbook\n\n{OPEN}\n<p><a {broken}>x</a></p>\n{CLOSE}\n"
         (project / "docs" / "runbook.md").write_text(page)
         with pytest.raises(UserError) as exc:
@@ -66,3 +68,24 @@ def test_generated_pages_keep_no_marker_and_no_markdown_attribute(built: Built) 
     for page in (built.site / HOST).rglob("index.html"):
         html = page.read_text()
         assert "netstack:ready" not in html and 'markdown="' not in html, page
+
+
+def test_links_to_the_pages_own_anchors_are_left_as_written_and_registered_once_each() -> None:
+    from types import SimpleNamespace
+
+    from netstack_docs.site.readyhtml import resolve_html
+
+    class File(SimpleNamespace):
+        __hash__ = object.__hash__
+
+        def url_relative_to(self, other: object) -> str:
+            return "../" + self.url
+
+    here, there = File(src_uri="prod/h/routing.md", url="prod/h/routing/"), File(url="prod/h/")
+    files = SimpleNamespace(get_file_from_path=lambda uri: there if uri == "prod/h/index.md" else None)
+    html = ('<a href="#row-1">1</a><a class="x" href="#row%2D2">2</a><a href="#row-1">again</a>'
+            '<a href="#">top</a><a href="index.md#find">host</a>')
+    out, anchors = resolve_html(html, SimpleNamespace(file=here), files)
+    assert out == ('<a href="#row-1">1</a><a class="x" href="#row%2D2">2</a><a href="#row-1">again</a>'
+                   '<a href="">top</a><a href="../prod/h/#find">host</a>')
+    assert anchors == {here: {"row-1": "#row-1", "row-2": "#row%2D2"}, there: {"find": "index.md#find"}}

@@ -264,3 +264,25 @@ def test_the_hook_looks_for_the_search_and_lightbox_plugins_once_a_build_not_on_
     (tmp_path / "project").mkdir()
     result = build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=tmp_path / "project")
     assert result.pages > 40 and len(scans) <= 2, len(scans)  # on_config: one scan per plugin sought
+
+
+def test_glightboxs_assets_for_ready_pages_are_made_once_per_directory_depth_not_once_per_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs_glightbox.plugin import LightboxPlugin
+
+    from netstack_docs.site.lightbox import _EMPTY
+
+    empty_documents = []
+    real = LightboxPlugin.on_post_page
+
+    def counted(self: Any, output: str, page: Any, config: Any, **kwargs: Any) -> str:
+        if output == _EMPTY:
+            empty_documents.append(page.url)
+        return real(self, output, page=page, config=config, **kwargs)
+
+    monkeypatch.setattr(LightboxPlugin, "on_post_page", counted)
+    (tmp_path / "project").mkdir()
+    build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=tmp_path / "project")
+    depths = {url.count("/") for url in empty_documents}
+    assert len(empty_documents) == len(depths) >= 1, empty_documents  # 22 ready pages, one depth

@@ -18,6 +18,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import url_filter
 
 from netstack_docs.render.ready import OPEN
+from netstack_docs.site import lightbox
 from netstack_docs.site.lightbox import add_assets, lightbox_plugin, skip_parsing
 from netstack_docs.site.readyhtml import ReadyHtmlExtension, block_anchor_ids, resolve_links
 from netstack_docs.site.readypage import ReadyPage, is_ready
@@ -32,6 +33,7 @@ _PLUGINS: dict[str, Any] = {"search": False, "lightbox": None}
 
 def on_config(config: Any) -> Any:
     _PLUGINS["search"], _PLUGINS["lightbox"] = _material_search(config), lightbox_plugin(config)
+    lightbox.reset()
     dirs = config.theme.dirs
     if THEME_DIR not in dirs:
         dirs.insert(1 if config.theme.custom_dir else 0, THEME_DIR)
