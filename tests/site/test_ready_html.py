@@ -89,3 +89,20 @@ def test_links_to_the_pages_own_anchors_are_left_as_written_and_registered_once_
     assert out == ('<a href="#row-1">1</a><a class="x" href="#row%2D2">2</a><a href="#row-1">again</a>'
                    '<a href="">top</a><a href="../prod/h/#find">host</a>')
     assert anchors == {here: {"row-1": "#row-1", "row-2": "#row%2D2"}, there: {"find": "index.md#find"}}
+
+
+def test_element_ids_finds_what_the_tag_pattern_finds_on_random_markup() -> None:
+    """element_ids (the ids a ready page or block holds: its anchors) against the regular expression it
+    replaced, on markup made of the pieces where the two could part."""
+    import random
+
+    from netstack_docs.site.readyhtml import element_ids
+
+    pattern = re.compile(r"<[a-zA-Z][^<>]*?\sid=\"([^\"]*)\"")
+    pieces = ['<p id="a">', '<a href="x" id="b">', 'text id="c"', '<div\tid="d">', '< id="e">', '<1 id="f">',
+              '<p class="x" id="g" id="h">', ">", "<", ' id="i"', '"', '<tr id="">', "<br>", 'id="',
+              '<p\u2003id="u">', '<p data-id="q">', '<b id="unterminated', "\n", "x"]
+    rng = random.Random(24)
+    for _ in range(20_000):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert element_ids(html) == pattern.findall(html), repr(html)
