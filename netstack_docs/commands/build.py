@@ -65,8 +65,9 @@ the build stops and says how to install it, or use --no-diagrams.""",
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Worker processes for the per-host analysis (each host's exposure), computed while the build "
-    "classifies and renders; default: one per CPU. 1: everything in this process.",
+    help="Processes for the per-host analysis (each host's exposure): N-1 workers compute it while the "
+    "build classifies and renders, and the build's own process takes the rest; default: one per CPU. "
+    "1: everything in this process.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def command(

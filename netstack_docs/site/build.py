@@ -181,9 +181,9 @@ def exposures_ahead(
     outcomes the repository states (extra.netstack.assume), in the order of `snapshots`; and each
     environment's Outside (extra.netstack.outside, else every address but the environment's own).
 
-    The exposures are most of a build's analysis and independent per host: `jobs` worker processes
-    compute them from here on (netstack_docs.site.parallel) while this one classifies, draws and
-    renders; with one job, each is computed when read."""
+    The exposures are most of a build's analysis and independent per host: `jobs - 1` worker
+    processes compute them from here on (netstack_docs.site.parallel) while this one classifies, draws
+    and renders, then takes the hosts no worker has started; with one job, each is computed when read."""
     from netstack_docs.analysis.reach.exposure import host_exposure
     from netstack_docs.analysis.reach.outside import outside_of
     from netstack_docs.analysis.trace import Fleet

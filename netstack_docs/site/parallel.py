@@ -1,13 +1,15 @@
 """Per-host work on every core: forked workers compute ahead while this process goes on (issue 24).
 
 A build's per-host analysis (the exposure of each host, netstack_docs.analysis.reach) is independent
-from host to host. `per_host(work, count, jobs)` yields `work(0)`, `work(1)`, … in order: with more
-than one job and the fork start method, `jobs` forked workers compute them ahead of the reader (they
-inherit the parent's loaded snapshots, so a task is only its index, and a result comes back pickled);
-otherwise they are computed here, one at a time, when read. Either way the reader sees the same
-results in the same order, and the same first error: a worker's exception is sent back and raised
-here when its result is read, a UserError as itself (the file and field named, no traceback), any
-other with the worker's traceback as its cause.
+from host to host. `per_host(work, count, jobs)` yields `work(0)`, `work(1)`, … in order, computed by
+`jobs` processes: `jobs - 1` forked workers compute ahead of the reader (they inherit the parent's
+loaded snapshots, so a task is only its index, and a result comes back pickled), and the reader itself
+takes back and computes any task no worker has started when it needs that result (a build's process is
+busy classifying and rendering while the workers run, then idle: two jobs on two CPUs keep both busy
+without a third process competing for them). With one job or no fork start method, every result is
+computed here when read. Either way the reader sees the same results in the same order, and the same
+first error: a worker's exception is sent back and raised here when its result is read, a UserError
+as itself (the file and field named, no traceback), any other with the worker's traceback as its cause.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 import pickle
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -76,8 +78,17 @@ def _portable(exc: Exception) -> Exception:
     return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def _raised(results: Iterator[tuple[bool, Any]], pool: ProcessPoolExecutor) -> Iterator[Any]:
-    for ok, value in results:
+def _read(
+    futures: list[Future[tuple[bool, Any]]], work: Callable[[int], T], pool: ProcessPoolExecutor, workers: int
+) -> Iterator[T]:
+    """The results in order. A task no worker has started yet is taken back and done here: this
+    process, one of the jobs, would otherwise wait idle (every CPU busy, none oversubscribed). The
+    first task of each worker stays theirs (so that the workers always have something to do)."""
+    for i, future in enumerate(futures):
+        if i >= workers and future.cancel():
+            yield work(i)
+            continue
+        ok, value = future.result()
         if not ok:
             exc, trace = value
             if trace is None:
@@ -89,22 +100,24 @@ def _raised(results: Iterator[tuple[bool, Any]], pool: ProcessPoolExecutor) -> I
 
 @contextmanager
 def per_host(work: Callable[[int], T], count: int, jobs: int) -> Iterator[Iterator[T]]:
-    """`work(i)` for i in 0..count-1, in order; computed ahead by `jobs` forked workers when there
-    are more than one (and as many tasks), else here when read. Leaving the block cancels what has not
-    started (an error elsewhere in the build waits for at most one task a worker); a worker that dies
-    (killed, out of memory) fails the build with concurrent.futures' BrokenProcessPool, never hangs it."""
-    jobs = min(jobs, count)
-    if jobs <= 1 or not can_fork():
+    """`work(i)` for i in 0..count-1, in order, by `jobs` processes: this one (when it reads a result
+    that no worker has started, netstack_docs.site.parallel._read) and `jobs - 1` forked workers that
+    compute ahead of it; with one job (or no fork), here when read. Leaving the block cancels what has
+    not started (an error elsewhere in the build waits for at most one task a worker); a worker that
+    dies (killed, out of memory) fails the build with concurrent.futures' BrokenProcessPool, never
+    hangs it."""
+    workers = min(jobs - 1, count - 1)  # this process does a task too
+    if workers < 1 or not can_fork():
         yield (work(i) for i in range(count))
         return
     global _WORK
     _WORK = work
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        # With fork, every worker starts at the first submit: map submits all, so they inherit _WORK.
-        results = pool.map(_run, range(count))
+        # With fork, every worker starts at the first submit, and inherits _WORK.
+        futures = [pool.submit(_run, i) for i in range(count)]
         _WORK = None
-        yield _raised(results, pool)
+        yield _read(futures, work, pool, workers)
     finally:
         _WORK = None
         pool.shutdown(wait=True, cancel_futures=True)

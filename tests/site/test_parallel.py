@@ -22,11 +22,40 @@ class TwoPartError(UserError):
         super().__init__(f"{where}: {what}")
 
 
-def test_results_come_in_order_and_from_worker_processes() -> None:
-    with per_host(lambda i: (i * i, os.getpid()), 20, jobs=2) as results:
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_results_come_in_order_and_each_workers_first_from_the_worker(jobs: int) -> None:
+    with per_host(lambda i: (i * i, os.getpid()), 20, jobs) as results:
         got = list(results)
     assert [square for square, _ in got] == [i * i for i in range(20)]
-    assert os.getpid() not in {pid for _, pid in got}
+    workers = {pid for _, pid in got[: jobs - 1]}
+    assert len(workers) >= 1 and os.getpid() not in workers  # the rest: a worker's or this process's
+
+
+def test_a_task_no_worker_started_is_done_by_the_reader_and_a_workers_first_never() -> None:
+    from concurrent.futures import Future
+
+    from netstack_docs.site.parallel import _read
+
+    asked = []
+
+    class Task(Future):  # type: ignore[type-arg]
+        def __init__(self, index: int, done_by_worker: bool) -> None:
+            super().__init__()
+            self.index = index
+            if done_by_worker:
+                self.set_running_or_notify_cancel()
+                self.set_result((True, f"worker {index}"))
+
+        def cancel(self) -> bool:
+            asked.append(self.index)
+            return super().cancel()
+
+    shut = []
+    pool = type("Pool", (), {"shutdown": lambda self: shut.append(1)})()
+    futures = [Task(0, True), Task(1, True), Task(2, True), Task(3, False)]
+    got = list(_read(futures, lambda i: f"here {i}", pool, workers=2))  # type: ignore[arg-type]
+    assert got == ["worker 0", "worker 1", "worker 2", "here 3"] and shut == [1]
+    assert asked == [2, 3]  # the first task of each of the two workers is never taken back
 
 
 @pytest.mark.parametrize("jobs", [1, 4])
