@@ -17,14 +17,15 @@ HOST = "lab/rich-host"
 
 
 def _ready_only_anchor(built: Built) -> tuple[str, str]:
-    """(page, anchor) of an id that only a ready block of a generated page holds: a compact row."""
+    """(page, anchor) of an id that only a ready block of a generated Markdown page holds: an exposure
+    region of the host page (the layer pages are written whole as HTML: test_ready_pages)."""
     for page in sorted((built.build_dir / "docs" / HOST).glob("*.md")):
         source = page.read_text()
         for block in re.findall(re.escape(OPEN) + r"\n(.*?)\n" + re.escape(CLOSE), source, re.S):
-            found = re.search(r'<tr id="([a-z0-9-]+)"', block)
+            found = re.search(r'<(?:tr|details)[^<>]*\sid="([a-z0-9-]+)"', block)
             if found:
                 return page.name, found.group(1)
-    raise AssertionError("no compact table row in the fixture host's pages")
+    raise AssertionError("no id inside a ready block of the fixture host's pages")
 
 
 def test_a_runbook_link_to_an_anchor_inside_ready_html_builds_and_fails_once_the_anchor_is_gone(
@@ -34,7 +35,8 @@ def test_a_runbook_link_to_an_anchor_inside_ready_html_builds_and_fails_once_the
     project = team_project(tmp_path, f"# Runbook\n\nSee [the row]({HOST}/{page}#{anchor}).\n")
     build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
     runbook = (tmp_path / "site" / "runbook" / "index.html").read_text()
-    assert f'href="../{HOST}/{page[:-3]}/#{anchor}"' in runbook
+    url = "" if page == "index.md" else f"{page[:-3]}/"
+    assert f'href="../{HOST}/{url}#{anchor}"' in runbook
     gone = f"# Runbook\n\nSee [the row]({HOST}/{page}#{anchor}-gone).\n"
     (project / "docs" / "runbook.md").write_text(gone)
     with pytest.raises(UserError) as exc:
