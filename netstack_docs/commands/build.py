@@ -59,6 +59,16 @@ the build stops and says how to install it, or use --no-diagrams.""",
     is_flag=True,
     help="Draw no diagrams (Graphviz not needed); each diagram's text equivalent stays on its page.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Processes for the per-host analysis (each host's exposure): N-1 workers compute it while the "
+    "build classifies and renders, and the build's own process takes the rest; default: one per CPU. "
+    "1: everything in this process.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def command(
     snapshots_dir: Path | None,
@@ -68,6 +78,7 @@ def command(
     previous_snapshots: Path | None,
     build_dir: Path | None,
     no_diagrams: bool,
+    jobs: int | None,
     quiet: bool,
 ) -> int:
     """Generate the documentation site from SNAPSHOTS and build it into SITE.
@@ -80,7 +91,9 @@ def command(
     network stack; the handbook explains the layers, and each environment gets an index of its hosts.
     """
     from netstack_docs.site.build import build_site
+    from netstack_docs.site.config import SiteOptions
 
+    options = SiteOptions(site_url=site_url, diagrams=not no_diagrams, jobs=jobs)
     with progress_reporter(enabled=not quiet and sys.stderr.isatty()) as progress:
         result = build_site(
             repository_snapshots(snapshots_dir, config_file),
@@ -88,9 +101,8 @@ def command(
             config_file=config_file,
             build_dir=build_dir,
             previous_snapshots=previous_snapshots,
-            site_url=site_url,
-            diagrams=not no_diagrams,
             progress=progress,
+            options=options,
         )
     if not quiet:
         total = sum(result.seconds.values())

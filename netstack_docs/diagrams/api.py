@@ -21,7 +21,7 @@ from netstack_docs.diagrams.collapse import collapse
 from netstack_docs.diagrams.dot import masked
 from netstack_docs.diagrams.hostgraph import build
 from netstack_docs.diagrams.render import Job, RenderStats, render_all
-from netstack_docs.diagrams.text import packet_text, topology_text
+from netstack_docs.diagrams.text import packet_text, packet_text_html, topology_text, topology_text_html
 from netstack_docs.model.namespaces import root_namespace
 from netstack_docs.render.escape import Trusted
 
@@ -37,7 +37,7 @@ class Figure:
     note_md: Trusted | None = None  # what was collapsed, if anything
     full_list_anchor: str | None = None  # docs-dir-relative page listing what was collapsed
     source: str = field(default="", repr=False)  # the masked DOT (golden tests read it)
-    text_html: Trusted | None = None  # text_md as ready HTML, where it grows with the fleet (the overview)
+    text_html: Trusted | None = None  # text_md as ready HTML (netstack_docs.render.ready), as pages carry it
 
 
 @dataclass
@@ -77,7 +77,8 @@ def host_figures(view: Any, docs_dir: Path, kinds: Iterable[str] = HOST_FIGURES)
         dot = topology.draw(graph, f"Topology of {view.hostname}", str(docs_dir / base / "topology"))
         alt, text_md, note = topology_text(graph, view.hostname)
         full = f"{base}/namespaces.md" if graph.groups else None
-        figs["topology"] = Figure(f"{base}/topology.svg", alt, text_md, note, full, masked(dot))
+        html = topology_text_html(graph)
+        figs["topology"] = Figure(f"{base}/topology.svg", alt, text_md, note, full, masked(dot), html)
     if "packet_path" in kinds:
         from netstack_docs.model.packet_path import packet_path
 
@@ -88,7 +89,8 @@ def host_figures(view: Any, docs_dir: Path, kinds: Iterable[str] = HOST_FIGURES)
         ifnames = {link["ifname"] for link in root["links"]}
         dot = packetpath.draw(path, layers, ifnames, title, str(docs_dir / base / "packet-path"))
         alt, text_md = packet_text(path, dict(layers))
-        figs["packet_path"] = Figure(f"{base}/packet-path.svg", alt, text_md, None, None, masked(dot))
+        html = packet_text_html(path, dict(layers))
+        figs["packet_path"] = Figure(f"{base}/packet-path.svg", alt, text_md, None, None, masked(dot), html)
     return figs
 
 

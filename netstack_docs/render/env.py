@@ -50,6 +50,11 @@ def md_indent(value: str, width: int = 4) -> Trusted:
     return Trusted("\n".join(pad + line if line else line for line in value.split("\n")))
 
 
+def html_lines(lines: list[Any]) -> Trusted:
+    """Lines of untrusted text as HTML text, one a line (a listing inside `<pre>`)."""
+    return Trusted("\n".join(html_text(line) for line in lines))
+
+
 def anchor_id(value: str) -> Trusted:
     """An element id: anchors are generated as [a-z0-9-] (identity.py); anything else is a bug."""
     if not value or not set(value) <= SLUG_CHARS:
@@ -131,6 +136,7 @@ def html_environment() -> jinja2.Environment:
     is escaped as HTML text unless Trusted; `md` converts curated model Markdown to HTML."""
     env = _templates(_finalize_html)
     env.filters.update(md=curated_html, html=html_text, attr=html_attr, anchor=anchor_id)
+    env.filters.update(trusted=Trusted, html_lines=html_lines)
     env.globals.update(rel=rel, kind_anchor=kind_anchor, code=code_html)
     env.globals.update(details_block=details_block, compact_block=compact_block)
     return env

@@ -96,7 +96,7 @@ def _kinds_in_order(model: Model, layer_view: LayerView) -> list[KindSection]:
 # Layers whose page reads better as something other than one section per kind: slug -> (template,
 # context builder(layer_view, kind sections, snapshot) -> extra context overriding the defaults).
 LayerPage = tuple[str, Callable[[LayerView, list[KindSection], dict[str, Any]], dict[str, Any]]]
-LAYER_PAGES: dict[str, LayerPage] = {"netfilter": ("netfilter.md.j2", firewall.page_context)}
+LAYER_PAGES: dict[str, LayerPage] = {"netfilter": ("netfilter.html.j2", firewall.page_context)}
 
 
 def layer_body(

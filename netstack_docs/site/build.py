@@ -11,7 +11,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from netstack_docs.site.config import (
 )
 from netstack_docs.site.inputs import SnapshotFile, empty_envs, load_snapshots
 from netstack_docs.site.mkdocs_run import check_site_dir, run_mkdocs, staging_dirs, swap_in
+from netstack_docs.site.parallel import default_jobs, per_host
 from netstack_docs.site.project import Project, assemble_docs, find_project, merged_config, tool_pages
 from netstack_docs.site.userconfig import write_yaml
 from netstack_docs.snapshot import SnapshotError
@@ -102,20 +104,22 @@ def render_pages(
     intro: str,
     figures: Any,
     progress: Progress | None,
+    exposed: tuple[Iterator[Any], dict[str, Any]],
     checks: Any = None,
     empty_envs: list[str] | None = None,
-    assume: list[str] | None = None,
-    outside_stated: dict[str, list[str]] | None = None,
 ) -> int:
+    """Every page; `exposed`: each host's Exposure in the order of `hosts` (as exposures_ahead
+    yields them) and each environment's Outside."""
     from netstack_docs.model.packet_path import packet_path
     from netstack_docs.render.checks import env_summary, host_checks, render_checks_page
 
-    exposures, outsides = compute_exposures(hosts, snapshots, assume or [], outside_stated or {})
+    computed, outsides = exposed
+    exposures: dict[tuple[str, str], Any] = {}
     anchors = known_anchors(hosts)
-    for i, (host, snap) in enumerate(zip(hosts, snapshots, strict=True), 1):
+    for i, (host, snap, exposure) in enumerate(zip(hosts, snapshots, computed, strict=True), 1):
         host_figures = figures.host(host.env, host.slug) if figures else {}
         has_page = (docs / host.changes_path).is_file()
-        exposure = exposures[(host.env, host.slug)]
+        exposures[(host.env, host.slug)] = exposure
         labels = {ns.id: ns.label for ns in host.view.namespaces}
         views = exposure_rows(exposure, labels, anchors)
         from_outside = exposure_rows(exposure, labels, anchors, outside=True)
@@ -168,13 +172,18 @@ def write_id_index(docs: Path, model: Any, hosts: list[HostPage]) -> dict[str, i
     return builder.write(docs)
 
 
-def compute_exposures(
-    hosts: list[HostPage], snapshots: list[SnapshotFile], assume: list[str], stated: dict[str, list[str]]
-) -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
+@contextmanager
+def exposures_ahead(
+    snapshots: list[SnapshotFile], assume: list[str], stated: dict[str, list[str]], jobs: int
+) -> Iterator[tuple[Iterator[Any], dict[str, Any]]]:
     """Every host's exposure view (analysis: the reach engine's regions of the packets addressed to each
     listening socket from each interface, and of those from outside on its uplinks), under the
-    outcomes the repository states (extra.netstack.assume); and each environment's Outside
-    (extra.netstack.outside, else every address but the environment's own)."""
+    outcomes the repository states (extra.netstack.assume), in the order of `snapshots`; and each
+    environment's Outside (extra.netstack.outside, else every address but the environment's own).
+
+    The exposures are most of a build's analysis and independent per host: `jobs - 1` worker
+    processes compute them from here on (netstack_docs.site.parallel) while this one classifies, draws
+    and renders, then takes the hosts no worker has started; with one job, each is computed when read."""
     from netstack_docs.analysis.reach.exposure import host_exposure
     from netstack_docs.analysis.reach.outside import outside_of
     from netstack_docs.analysis.trace import Fleet
@@ -182,11 +191,13 @@ def compute_exposures(
     fleet = Fleet.from_files(snapshots, assume)
     envs = sorted({s.env for s in snapshots})
     outsides = {env: outside_of({s.slug: s.doc for s in snapshots if s.env == env}, stated) for env in envs}
-    exposures = {
-        (h.env, h.slug): host_exposure(fleet, h.env, h.slug, outsides[h.env], assume=tuple(assume))
-        for h in hosts
-    }
-    return exposures, outsides
+
+    def exposure(i: int) -> Any:
+        snap = snapshots[i]
+        return host_exposure(fleet, snap.env, snap.slug, outsides[snap.env], assume=tuple(assume))
+
+    with per_host(exposure, len(snapshots), jobs) as computed:
+        yield computed, outsides
 
 
 def render_changes(
@@ -254,64 +265,65 @@ def build_site(
     from netstack_docs.model.model import load_model
 
     model = load_model()
-    hosts = classify_hosts(snapshots, progress, stale_after_days(config, project.config))
-    step("classify")
     from netstack_docs.site.checks import add_check_changes, check_fleet
 
     assume = default_assumptions(config, project.config)
     outside = outside_definition(config, project.config)
-    checks = check_fleet(project.root, snapshots, assume)
-    step("check")
-
-    search_index: dict[str, int] = {}
-    own_build_dir = build_dir is None
-    work = (
-        Path(tempfile.mkdtemp(prefix="netstack-docs-build-"))
-        if build_dir is None
-        else Path(build_dir).absolute()
-    )
-    if not own_build_dir:
-        check_build_dir(work, project.root)
-    docs = work / "docs"
-    if docs.exists():
-        shutil.rmtree(docs)
-    work.mkdir(parents=True, exist_ok=True)
-    (work / BUILD_MARKER).write_text("Generated by netstack-docs build; replaced on every build.\n")
-    try:
-        intro = assemble_docs(project, docs, {h.env for h in hosts} | set(waiting))
-        figures = render_site_figures(
-            [h.view for h in hosts], docs, diagram_cache(), progress=progress, draw=options.diagrams
+    # From here on worker processes compute the exposures (exposures_ahead) while this one goes on.
+    with exposures_ahead(snapshots, assume, outside or {}, options.jobs or default_jobs()) as exposed:
+        hosts = classify_hosts(snapshots, progress, stale_after_days(config, project.config))
+        step("classify")
+        checks = check_fleet(project.root, snapshots, assume)
+        step("check")
+        search_index: dict[str, int] = {}
+        own_build_dir = build_dir is None
+        work = (
+            Path(tempfile.mkdtemp(prefix="netstack-docs-build-"))
+            if build_dir is None
+            else Path(build_dir).absolute()
         )
-        step("diagrams")
-        render_changes(docs, snapshots, previous_snapshots, previous_version, assume, outside)
-        add_check_changes(docs, project.root, checks, previous_snapshots, assume)
-        page_count = render_pages(
-            docs, model, hosts, snapshots, intro, figures, progress, checks, waiting, assume, outside
-        )
-        write_trace_assets(docs, [(s.env, s.slug, s.doc) for s in snapshots], assume)
-        step("render")
-        if options.search:
-            search_index = write_id_index(docs, model, hosts)
-            step("search")
-
-        envs: dict[str, list[str]] = {env: [] for env in waiting}
-        for h in hosts:
-            envs.setdefault(h.env, []).append(h.slug)
-        new, _ = staging_dirs(site_dir)
-        if new.exists():
-            shutil.rmtree(new)
-        layers = [(layer.slug, layer.title) for layer in model.layers]
-        site_nav = nav([*tool_pages(), *pages], layers, envs, options.hosts_in_nav, user_nav)
-        config = build_config(config, docs, new, site_nav, envs, options)
+        if not own_build_dir:
+            check_build_dir(work, project.root)
+        docs = work / "docs"
+        if docs.exists():
+            shutil.rmtree(docs)
+        work.mkdir(parents=True, exist_ok=True)
+        (work / BUILD_MARKER).write_text("Generated by netstack-docs build; replaced on every build.\n")
         try:
-            run_mkdocs(write_yaml(config, work / "mkdocs.yml"), progress, page_count)
-        except BaseException:
-            shutil.rmtree(new, ignore_errors=True)
-            raise
-        step("mkdocs")
-        swap_in(new, site_dir)
-        step("swap")
-    finally:
-        if own_build_dir:
-            shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(site_dir, len(hosts), page_count, seconds, search_index)
+            intro = assemble_docs(project, docs, {h.env for h in hosts} | set(waiting))
+            figures = render_site_figures(
+                [h.view for h in hosts], docs, diagram_cache(), progress=progress, draw=options.diagrams
+            )
+            step("diagrams")
+            render_changes(docs, snapshots, previous_snapshots, previous_version, assume, outside)
+            add_check_changes(docs, project.root, checks, previous_snapshots, assume)
+            page_count = render_pages(
+                docs, model, hosts, snapshots, intro, figures, progress, exposed, checks, waiting
+            )
+            write_trace_assets(docs, [(s.env, s.slug, s.doc) for s in snapshots], assume)
+            step("render")
+            if options.search:
+                search_index = write_id_index(docs, model, hosts)
+                step("search")
+
+            envs: dict[str, list[str]] = {env: [] for env in waiting}
+            for h in hosts:
+                envs.setdefault(h.env, []).append(h.slug)
+            new, _ = staging_dirs(site_dir)
+            if new.exists():
+                shutil.rmtree(new)
+            layers = [(layer.slug, layer.title) for layer in model.layers]
+            site_nav = nav([*tool_pages(), *pages], layers, envs, options.hosts_in_nav, user_nav)
+            config = build_config(config, docs, new, site_nav, envs, options)
+            try:
+                run_mkdocs(write_yaml(config, work / "mkdocs.yml"), progress, page_count)
+            except BaseException:
+                shutil.rmtree(new, ignore_errors=True)
+                raise
+            step("mkdocs")
+            swap_in(new, site_dir)
+            step("swap")
+        finally:
+            if own_build_dir:
+                shutil.rmtree(work, ignore_errors=True)
+        return BuildResult(site_dir, len(hosts), page_count, seconds, search_index)

@@ -26,6 +26,7 @@ class SiteOptions:
     hosts_in_nav: bool = False  # the naive configuration, kept only for the benchmark's comparison
     search: bool = True
     diagrams: bool = True  # False: no Graphviz needed, figures as text only (`build --no-diagrams`)
+    jobs: int | None = None  # processes for per-host analysis, this one too (`build --jobs`); None: per CPU
 
 
 def _hosts_nav(envs: dict[str, list[str]], layers: list[tuple[str, str]]) -> list[Any]:

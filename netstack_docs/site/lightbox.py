@@ -27,28 +27,48 @@ def lightbox_plugin(config: Any) -> Any:
     return None
 
 
-def skip_parsing(markdown: str, page: Any, config: Any) -> bool:
-    """Turn the plugin off for a ready page without images (before it sees the page); True if done."""
-    if "glightbox" in page.meta or _IMAGE.search(markdown) or lightbox_plugin(config) is None:
+def skip_parsing(markdown: str, page: Any, plugin: Any) -> bool:
+    """Turn the plugin (`lightbox_plugin`'s, None when off) off for a ready page without images
+    (before it sees the page); True if done."""
+    if plugin is None or "glightbox" in page.meta or _IMAGE.search(markdown):
         return False
     page.meta["glightbox"] = False
     return True
 
 
-def add_assets(output: str, page: Any, config: Any) -> str:
+# The plugin's parts for an empty document, per address of its assets relative to a page (all the
+# plugin's output takes from a page): one parse per directory depth, not one per page. `reset` empties
+# it for each build (its plugin and config).
+_ASSETS: dict[str, tuple[str, str] | None] = {}
+
+
+def reset() -> None:
+    _ASSETS.clear()
+
+
+def _parts(page: Any, config: Any, plugin: Any) -> tuple[str, str] | None:
+    from mkdocs import utils
+
+    key = utils.get_relative_url(utils.normalize_url("assets/"), page.url)
+    if key not in _ASSETS:
+        meta = page.meta
+        page.meta = {k: v for k, v in meta.items() if k != "glightbox"}
+        try:
+            empty = plugin.on_post_page(_EMPTY, page=page, config=config)
+        finally:
+            page.meta = meta
+        parts = _PARTS.search(empty)
+        _ASSETS[key] = None if parts is None else (parts.group(1), parts.group(2))
+    return _ASSETS[key]
+
+
+def add_assets(output: str, page: Any, config: Any, plugin: Any) -> str:
     """`output` with what the plugin's on_post_page adds to a page (the plugin's own, for this page)."""
-    plugin = lightbox_plugin(config)
-    meta = page.meta
-    page.meta = {k: v for k, v in meta.items() if k != "glightbox"}
-    try:
-        empty = plugin.on_post_page(_EMPTY, page=page, config=config)
-    finally:
-        page.meta = meta
-    parts = _PARTS.search(empty)
+    parts = _parts(page, config, plugin)
     head_at, body_at = output.rfind("</head>"), output.rfind("</body>")
     if parts is None or head_at < 0 or body_at < head_at:
         raise ValueError(f"{page.file.src_uri}: cannot place glightbox's assets (no </head> or </body>)")
-    head, body = parts.groups()
+    head, body = parts
     # The plugin's parser puts the whitespace after `</body>` inside the body, before its script.
     after = output[body_at + len("</body>") :]
     rest = after.lstrip()

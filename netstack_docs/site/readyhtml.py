@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
+import string
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,8 +34,10 @@ from netstack_docs.render.ready import CLOSE, OPEN
 log = logging.getLogger("mkdocs.plugins.netstack_docs")
 
 _BLOCK = re.compile(re.escape(OPEN) + r"\n(.*?)\n" + re.escape(CLOSE) + "$", re.S | re.M)
-_TAG_ID = re.compile(r"<[a-zA-Z][^<>]*?\sid=\"([^\"]+)\"")
-_LINK = re.compile(r"(<a\s[^<>]*?href=\")([^\"]*)(\")")
+_LETTERS = frozenset(string.ascii_letters)
+# Links to be resolved, and (_HERE) links to an anchor of the page itself, only registered.
+_LINK = re.compile(r"(<a\s[^<>]*?href=\")((?!#[^\"])[^\"]*)(\")")
+_HERE = re.compile(r"<a\s[^<>]*?href=\"#([^\"]+)\"")
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 
 
@@ -62,7 +65,30 @@ def makeExtension(**kwargs: Any) -> ReadyHtmlExtension:  # noqa: N802 (Python-Ma
 
 def block_anchor_ids(markdown: str) -> set[str]:
     """Every element id inside the ready blocks of a page's Markdown."""
-    return {i for m in _BLOCK.finditer(markdown) for i in _TAG_ID.findall(m.group(1))}
+    return {i for m in _BLOCK.finditer(markdown) for i in element_ids(m.group(1)) if i}
+
+
+def element_ids(html: str) -> list[str]:
+    """The value of each tag's first `id` attribute, in order: what
+    `re.findall(r'<[a-zA-Z][^<>]*?\\sid="([^"]*)"', html)` finds, about three times faster on a large
+    page (that pattern tries every `<` and scans its tag; this looks for `id="` and then for its tag)."""
+    out, done = [], -1  # done: the end of the last id taken (the pattern resumes its search there)
+    find, rfind = html.find, html.rfind
+    at = find('id="')
+    while at >= 0:
+        value = at + 4
+        if at > 0 and html[at - 1].isspace():
+            start = rfind("<", 0, at)
+            if start > done and html[start + 1 : start + 2] in _LETTERS and find(">", start, at) < 0:
+                end = find('"', value)
+                if end < 0:
+                    break
+                out.append(html[value:end])
+                done = end
+                at = find('id="', end)
+                continue
+        at = find('id="', value)
+    return out
 
 
 def resolve_links(markdown: str, page: Any, files: Any) -> tuple[str, dict[Any, dict[str, str]]]:
@@ -89,6 +115,10 @@ def resolve_html(html: str, page: Any, files: Any) -> tuple[str, dict[Any, dict[
     here = posixpath.dirname(src)
     anchors: dict[Any, dict[str, str]] = {}
     targets: dict[str, tuple[Any, str]] = {"": (page.file, "")}  # a page links a few pages many times
+    # Links to an anchor of this page (a compact table's every row) stay as they are: only registered.
+    own = {unquote(fragment): f"#{fragment}" for fragment in reversed(_HERE.findall(html))}
+    if own:
+        anchors[page.file] = own
 
     def link(m: re.Match[str]) -> str:
         href = m.group(2)

@@ -36,11 +36,10 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import meta as mkdocs_meta
 
 from netstack_docs.render.ready import PAGE
-from netstack_docs.site.readyhtml import resolve_html
+from netstack_docs.site.readyhtml import element_ids, resolve_html
 
 # Headings as the renderer writes them: `<hN>` or `<hN id="…">`, the text escaped, no nested heading.
 _HEADING = re.compile(r'<h([1-6])(?: id="([^"]*)")?>(.*?)</h\1>', re.S)
-_ID = re.compile(r"<[a-zA-Z][^<>]*?\sid=\"([^\"]*)\"")
 _A_NAME = re.compile(r"<a\s[^<>]*?\bname=\"([^\"]*)\"")
 PERMALINK = '<a class="headerlink" href="#{0}" title="Permanent link">&para;</a>'
 
@@ -116,7 +115,7 @@ class ReadyPage(Page):
             return
         assert self.markdown is not None
         body = self.markdown[len(PAGE) :].strip("\n")
-        ids = set(_ID.findall(body))
+        ids = set(element_ids(body))
         if ' name="' in body:  # as MkDocs, `<a name>` is an anchor too (the renderer writes none)
             ids |= set(_A_NAME.findall(body))
         body, tokens, title = headings(body, ids)

@@ -7,13 +7,18 @@ tokenizing text it then threw away (issue 24). `search_view` empties those eleme
 sees each one open and close with nothing inside, and builds the same index entries.
 
 Only elements whose content holds no heading are emptied: a heading starts a section of the index
-even inside an excluded element. The theme's hook (theme/hook.py) hands this view to the search plugin
-and gives the page its full HTML back afterwards, with the plugin's own clean-up applied to it.
+even inside an excluded element. After a heading marked `data-search-exclude`, the elements that
+follow it beside it are emptied too (its section is left out of the index, and all they hold goes into
+it), up to the next heading or the end of their parent: a host page marks its headings so, not their
+tables (Material's parser spent about 12 ms a host page on them). The theme's hook (theme/hook.py)
+hands this view to the search plugin and gives the page its full HTML back afterwards, with the
+plugin's own clean-up applied to it.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # The search plugin's own clean-up of a page's HTML after indexing it (material/plugins/search/plugin.py).
 SEARCH_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
@@ -55,6 +60,13 @@ def _excluded(attrs: str) -> bool:
     return EXCLUDE in attrs and any(a.group(1).lower() == EXCLUDE for a in _ATTR_NAME.finditer(attrs))
 
 
+def _excluded_section(attrs: str) -> bool:
+    """A heading with these attributes starts a section the plugin leaves out (only one with an id
+    starts a section at all)."""
+    names = {a.group(1).lower() for a in _ATTR_NAME.finditer(attrs)}
+    return EXCLUDE in names and "id" in names
+
+
 def search_view(html: str) -> str:
     """`html` with the content of every `data-search-exclude` element that holds no heading left out.
 
@@ -64,11 +76,13 @@ def search_view(html: str) -> str:
     tag, a script) leaves the rest of the page as it is."""
     if EXCLUDE not in html:
         return html
-    out: list[str] = []
-    pos = 0  # html[:pos] is in `out`
     stack: list[str] = []  # open elements, as the plugin's parser has them
-    cut: tuple[int, int] | None = None  # the outermost excluded element read: (its depth, content start)
-    heading = False  # a heading inside it
+    # Open elements to empty, nested ones too: [their depth, content start, a heading inside].
+    open_cuts: list[list[Any]] = []
+    cuts: list[tuple[int, int]] = []  # content ranges to leave out, in order, none inside another
+    # In the section of a heading marked excluded (the plugin drops the section whole), at the depth
+    # of that heading: what starts there until the next heading or its parent's end is in that section.
+    excluded_section, section_depth = False, 0
     for m in _TOKEN.finditer(html):
         name = m.group(2)
         if name is None:
@@ -79,20 +93,34 @@ def search_view(html: str) -> str:
         if tag in _RAW_TEXT:
             break
         if not m.group(1):  # a start tag
-            heading = heading or tag in _HEADINGS
+            if tag in _HEADINGS:  # a section starts (the plugin's parser: at this depth)
+                for c in open_cuts:
+                    c[2] = True
+                excluded_section, section_depth = _excluded_section(m.group(3)), len(stack)
             if tag in _VOID or m.group(4):
+                if tag in _HEADINGS:
+                    excluded_section = False  # a self-closing heading: not worth following
                 continue  # never on the stack (self-closing: pushed and popped at once)
-            if cut is None and tag not in _HEADINGS and _excluded(m.group(3)):
-                cut, heading = (len(stack), m.end()), False
+            if tag not in _HEADINGS and (
+                _excluded(m.group(3)) or (excluded_section and len(stack) == section_depth)
+            ):
+                open_cuts.append([len(stack), m.end(), False])
             stack.append(tag)
             continue
         if not stack or stack[-1] != tag:
             continue  # the plugin's parser ignores an end tag that does not close the top element
         stack.pop()
-        if cut is not None and len(stack) == cut[0]:
+        if len(stack) < section_depth:
+            excluded_section = False  # the heading's parent ends: the plugin goes back to another section
+        if open_cuts and len(stack) == open_cuts[-1][0]:
+            _, start, heading = open_cuts.pop()
             if not heading:
-                out.append(html[pos : cut[1]])
-                pos = m.start()
-            cut = None
+                while cuts and cuts[-1][0] >= start:
+                    cuts.pop()  # inside this one
+                cuts.append((start, m.start()))
+    out, pos = [], 0
+    for start, end in cuts:
+        out.append(html[pos:start])
+        pos = end
     out.append(html[pos:])
     return "".join(out)

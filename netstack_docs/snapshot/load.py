@@ -29,6 +29,10 @@ class SnapshotError(UserError):
         self.problem = problem
         super().__init__(f"{self.path}: {field}: {problem}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        """Pickled as its three parts (a build's worker process sends it back whole)."""
+        return type(self), (self.path, self.field, self.problem)
+
 
 @cache
 def _fast_validator() -> Any:

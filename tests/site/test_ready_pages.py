@@ -71,35 +71,39 @@ def _as_markdown_page(config: Any, files: Any, src: str, markdown: str) -> dict[
 
 
 def test_ready_layer_pages_render_as_the_markdown_they_replaced(built: Built) -> None:
-    """Every ready layer page of the fixture hosts (hostile names included) against layer.md.j2 built
-    by MkDocs' Markdown path: same HTML, TOC (titles, ids, levels, nesting), title, anchors, links."""
+    """Every ready layer page of the fixture hosts (hostile names included) against layer.md.j2 (the
+    netfilter page: netfilter.md.j2) built by MkDocs' Markdown path: same HTML, TOC (titles, ids,
+    levels, nesting), title, anchors, links."""
     config, files = _mkdocs(built)
     model = load_model()
     compared = 0
     for snap in load_snapshots(FIXTURE_SNAPSHOTS):
         host = HostPage(snap.env, snap.slug, classify(snap.doc, host_slug=snap.slug))
         for layer in model.layers:
-            if layer.slug in LAYER_PAGES:
-                continue
             src = host.layer_path(layer.slug)
-            markdown = layer_body(host, model, host.view.layers[layer.slug], template="layer.md.j2")
+            markdown_template = "netfilter.md.j2" if layer.slug == "netfilter" else "layer.md.j2"
+            markdown = layer_body(host, model, host.view.layers[layer.slug], template=markdown_template)
             assert _as_ready_page(config, files, src) == _as_markdown_page(config, files, src, markdown), src
             compared += 1
-    assert compared >= 2 * 9
+    assert compared >= 2 * 10 and set(LAYER_PAGES) == {"netfilter"}
 
 
+@pytest.mark.parametrize(
+    "layer, element",
+    [("traffic-control", "h3"), ("netfilter", "h4"), ("netfilter", 'span class="netstack-rule"')],
+)
 def test_a_runbook_link_to_an_anchor_of_a_ready_page_builds_and_fails_once_the_anchor_or_page_is_gone(
-    tmp_path: Path, built: Built
+    layer: str, element: str, tmp_path: Path, built: Built
 ) -> None:
     host = HOSTS[0]
-    source = (built.build_dir / "docs" / host / "traffic-control.md").read_text()
+    source = (built.build_dir / "docs" / host / f"{layer}.md").read_text()
     assert PAGE in source
-    anchor = re.findall(r'<h3 id="([a-z0-9-]+)"', source)[-1]
-    project = team_project(tmp_path, f"# Runbook\n\nSee [the qdisc]({host}/traffic-control.md#{anchor}).\n")
+    anchor = re.findall(f'<{element} id="([a-z0-9-]+)"', source)[-1]
+    project = team_project(tmp_path, f"# Runbook\n\nSee [the qdisc]({host}/{layer}.md#{anchor}).\n")
     build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=project)
     runbook = (tmp_path / "site" / "runbook" / "index.html").read_text()
-    assert f'href="../{host}/traffic-control/#{anchor}"' in runbook
-    for broken, named in ((f"traffic-control.md#{anchor}-gone", f"#{anchor}-gone"),
+    assert f'href="../{host}/{layer}/#{anchor}"' in runbook
+    for broken, named in ((f"{layer}.md#{anchor}-gone", f"#{anchor}-gone"),
                           (f"no-such-layer.md#{anchor}", "no-such-layer.md")):
         (project / "docs" / "runbook.md").write_text(f"# Runbook\n\nSee [the qdisc]({host}/{broken}).\n")
         with pytest.raises(UserError) as exc:
@@ -251,3 +255,38 @@ def test_a_compact_table_shows_hostile_values_literally_with_one_anchor_a_row(va
     assert html.count(f">{text}</a>") == 2 and html.count(f"<td data-search-exclude>{text}</td>") == 4
     assert "<td data-search-exclude>—</td>" in html and "<td data-search-exclude></td>" in html
     assert html.count("<code title=") == 1 and "<table>" in html
+
+
+def test_the_hook_looks_for_the_search_and_lightbox_plugins_once_a_build_not_on_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.plugins import PluginCollection
+
+    scans = []
+    values = PluginCollection.values
+    monkeypatch.setattr(PluginCollection, "values", lambda self: scans.append(1) or values(self))
+    (tmp_path / "project").mkdir()
+    result = build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=tmp_path / "project")
+    assert result.pages > 40 and len(scans) <= 2, len(scans)  # on_config: one scan per plugin sought
+
+
+def test_glightboxs_assets_for_ready_pages_are_made_once_per_directory_depth_not_once_per_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs_glightbox.plugin import LightboxPlugin
+
+    from netstack_docs.site.lightbox import _EMPTY
+
+    empty_documents = []
+    real = LightboxPlugin.on_post_page
+
+    def counted(self: Any, output: str, page: Any, config: Any, **kwargs: Any) -> str:
+        if output == _EMPTY:
+            empty_documents.append(page.url)
+        return real(self, output, page=page, config=config, **kwargs)
+
+    monkeypatch.setattr(LightboxPlugin, "on_post_page", counted)
+    (tmp_path / "project").mkdir()
+    build_site(FIXTURE_SNAPSHOTS, tmp_path / "site", project_dir=tmp_path / "project")
+    depths = {url.count("/") for url in empty_documents}
+    assert len(empty_documents) == len(depths) >= 1, empty_documents  # 22 ready pages, one depth

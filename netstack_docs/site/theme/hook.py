@@ -18,7 +18,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import url_filter
 
 from netstack_docs.render.ready import OPEN
-from netstack_docs.site.lightbox import add_assets, skip_parsing
+from netstack_docs.site import lightbox
+from netstack_docs.site.lightbox import add_assets, lightbox_plugin, skip_parsing
 from netstack_docs.site.readyhtml import ReadyHtmlExtension, block_anchor_ids, resolve_links
 from netstack_docs.site.readypage import ReadyPage, is_ready
 from netstack_docs.site.searchview import search_view, strip_search_attrs
@@ -26,7 +27,13 @@ from netstack_docs.site.searchview import search_view, strip_search_attrs
 THEME_DIR = str(Path(__file__).resolve().parent)
 
 
+# The plugins this hook works with, found once a build (on_config) rather than on every page.
+_PLUGINS: dict[str, Any] = {"search": False, "lightbox": None}
+
+
 def on_config(config: Any) -> Any:
+    _PLUGINS["search"], _PLUGINS["lightbox"] = _material_search(config), lightbox_plugin(config)
+    lightbox.reset()
     dirs = config.theme.dirs
     if THEME_DIR not in dirs:
         dirs.insert(1 if config.theme.custom_dir else 0, THEME_DIR)
@@ -54,7 +61,7 @@ _LIGHTBOX: set[str] = set()
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    if is_ready(markdown) and skip_parsing(markdown, page, config):
+    if is_ready(markdown) and skip_parsing(markdown, page, _PLUGINS["lightbox"]):
         _LIGHTBOX.add(page.file.src_uri)
     if OPEN not in markdown:
         return markdown
@@ -77,7 +84,7 @@ def _material_search(config: Any) -> bool:
 @event_priority(-100)  # after every other plugin's on_page_content: the page's HTML is final
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     _register_ready_anchors(page)
-    if not _material_search(config):
+    if not _PLUGINS["search"]:
         return html
     if (page.meta.get("search") or {}).get("exclude"):
         # The plugin indexes nothing of it but still runs its clean-up regex over all of it (several
@@ -114,7 +121,7 @@ def _register_ready_anchors(page: Any) -> None:
 def on_post_page(output: str, page: Any, config: Any) -> str:
     if page.file.src_uri in _LIGHTBOX:
         _LIGHTBOX.discard(page.file.src_uri)
-        return add_assets(output, page, config)
+        return add_assets(output, page, config, _PLUGINS["lightbox"])
     return output
 
 
