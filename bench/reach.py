@@ -329,7 +329,7 @@ def kube_sampled(fleet: Fleet, env: str, slug: str, uplink: str, services: int) 
 
 def environment(hosts: int) -> tuple[float, int]:
     """CPU seconds of every host's exposure and the outside view in an environment of `hosts` copies of
-    the demo hosts (renamed), as compute_exposures does in a build; and the regions found."""
+    the demo hosts (renamed), as a build computes them (site.build.exposures_ahead); and the regions found."""
     from netstack_docs.analysis.reach.exposure import host_exposure
     from netstack_docs.analysis.reach.outside import outside_of
 

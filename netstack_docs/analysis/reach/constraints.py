@@ -175,19 +175,11 @@ def to_original(space: Space, now: Packet, orig: Packet, cell: Box) -> Space:
     # the same condition carried the same way (a rule after the same DNAT, walk after walk): once; kept
     # apart from _CACHE, as a condition made for one walk only is carried once and never asked again
     fixed = tuple(_value(now, n) for n in FIELDS if where[n] is None)
-    key = (id(space), cell, tuple(where[n] for n in FIELDS), fixed)
-    found = _CARRIED.get(key)
-    if found is not None and found[0] is space:
-        return found[1]
-    if len(_CARRIED) > 8192:
-        _CARRIED.clear()
-    out = _carried(space, where, now, cell)
-    _CARRIED[key] = (space, out)
-    return out
+    key = ("carried", cell, tuple(where[n] for n in FIELDS), fixed)
+    return _remembered(key, (space,), lambda: _carried(space, where, now, cell), _CARRIED)  # type: ignore[no-any-return]
 
 
 _Mapping = tuple[dict[str, str | None] | None, frozenset[str]]
-_MAPPINGS: dict[tuple[int, int], tuple[Packet, Packet, _Mapping]] = {}
 
 
 def _fields_of(packet: Packet) -> tuple[Any, ...]:
@@ -198,16 +190,8 @@ def _mapping(now: Packet, orig: Packet) -> _Mapping:
     """Where each field of `now` came from in `orig` (None: NAT or a mark rewrote it, a constant), and
     the fields whose origin cannot be told (two fields alike): (None, {}) when every field is the
     entering packet's own. A walk asks it for every condition with the same few packets: remembered
-    for the two packet objects (kept beside the answer, so their ids cannot be reused meanwhile)."""
-    key = (id(now), id(orig))
-    found = _MAPPINGS.get(key)
-    if found is not None and found[0] is now and found[1] is orig:
-        return found[2]
-    if len(_MAPPINGS) > 8192:
-        _MAPPINGS.clear()
-    answer = _map_fields(now, orig)
-    _MAPPINGS[key] = (now, orig, answer)
-    return answer
+    for the two packet objects, in a memo of its own (as _CARRIED)."""
+    return _remembered(("mapping",), (now, orig), lambda: _map_fields(now, orig), _MAPPINGS)  # type: ignore[no-any-return]
 
 
 def _map_fields(now: Packet, orig: Packet) -> _Mapping:
@@ -243,7 +227,6 @@ def _map_fields(now: Packet, orig: Packet) -> _Mapping:
     return where, frozenset(ambiguous)
 
 
-_CARRIED: dict[tuple[Any, ...], tuple[Space, Space]] = {}
 
 
 def _carried(space: Space, where: dict[str, str | None], now: Packet, cell: Box) -> Space:
@@ -488,7 +471,19 @@ def match_space(
 
 
 # -- the fib expression's address type -------------------------------------------------------------------
-_CACHE: dict[tuple[Any, ...], Any] = {}
+class _Memo(dict):  # type: ignore[type-arg]
+    """Remembered answers, emptied when more than `bound` (a bound on memory)."""
+
+    def __init__(self, bound: int):
+        super().__init__()
+        self.bound = bound
+
+
+_CACHE = _Memo(32768)  # far above one host's questions
+# Conditions carried back through NAT, and NAT's field mappings: made walk after walk, most asked once,
+# so kept apart from _CACHE (they would empty it of the rules' conditions)
+_CARRIED = _Memo(8192)
+_MAPPINGS = _Memo(8192)
 
 
 def _cached(key: tuple[Any, ...], make: Any) -> Any:
@@ -496,10 +491,10 @@ def _cached(key: tuple[Any, ...], make: Any) -> Any:
     return _CACHE[key] if key in _CACHE else _store(key, make())
 
 
-def _store(key: tuple[Any, ...], value: Any) -> Any:
-    if len(_CACHE) > 32768:  # a bound on memory, far above one host's questions
-        _CACHE.clear()
-    _CACHE[key] = value
+def _store(key: tuple[Any, ...], value: Any, memo: _Memo = _CACHE) -> Any:
+    if len(memo) > memo.bound:
+        memo.clear()
+    memo[key] = value
     return value
 
 
@@ -778,21 +773,21 @@ def _fixed_values(left: list[tuple[str, Any]], ctx: EvalContext) -> tuple[Any, .
 _MISSING = object()
 
 
-def _recall(key: tuple[Any, ...], owners: tuple[Any, ...]) -> Any:
+def _recall(key: tuple[Any, ...], owners: tuple[Any, ...], memo: _Memo = _CACHE) -> Any:
     """What `_remembered` keeps for `key` and these very objects, else _MISSING."""
-    found = _CACHE.get(key + tuple(id(o) for o in owners))
+    found = memo.get(key + tuple(id(o) for o in owners))
     if found is None or any(a is not b for a, b in zip(found[0], owners, strict=True)):
         return _MISSING
     return found[1]
 
 
-def _remembered(key: tuple[Any, ...], owners: tuple[Any, ...], make: Any) -> Any:
+def _remembered(key: tuple[Any, ...], owners: tuple[Any, ...], make: Any, memo: _Memo = _CACHE) -> Any:
     """`_cached` for answers keyed by objects' identities (a rule's expression, the namespace's compiled
     stack): the objects are kept beside the answer, so new objects that happen to get the same ids are
     never given another's answer."""
-    found = _recall(key, owners)
+    found = _recall(key, owners, memo)
     if found is _MISSING:
-        found = _store(key + tuple(id(o) for o in owners), (owners, make()))[1]
+        found = _store(key + tuple(id(o) for o in owners), (owners, make()), memo)[1]
     return found
 
 
